@@ -1,0 +1,1 @@
+"""Sandbox scenarios, help texts and example policies, shipped as package data."""

@@ -1,0 +1,3 @@
+from awstriage.cli import main
+
+raise SystemExit(main())

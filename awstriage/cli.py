@@ -1,0 +1,325 @@
+"""The command line. Every failure is one sentence on stderr and an exit status, never a traceback."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import NoReturn
+
+from awstriage import __version__
+
+EXIT_OK, EXIT_PROBLEM, EXIT_USAGE, EXIT_INCOMPLETE = 0, 1, 2, 3
+VERDICT_EXIT = {"no_problem_found": EXIT_OK, "problem_found": EXIT_PROBLEM, "incomplete": EXIT_INCOMPLETE}
+
+EPILOG = """\
+exit status of 'run' (and 'iam simulate'):
+  0  no problem found (allowed)
+  1  problem found (denied)
+  2  usage or input error: bad argument, unknown playbook, malformed ID, ARN or CIDR, unreadable file
+  3  could not finish: credentials, network, or every check failed
+
+examples:
+  awstriage demo
+  awstriage run ssh-timeout --demo
+  awstriage run ssh-timeout --param instance=i-0abc12345678def01 --param source=203.0.113.10/32
+  awstriage run access-denied --param error="User: arn:aws:iam::123456789012:user/alice is not ..."
+  awstriage export ~/.local/share/awstriage/journals/....jsonl --format markdown
+"""
+
+
+class UsageError(Exception):
+    """Bad input from the user: one sentence, exit status 2."""
+
+
+class Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_USAGE, f"awstriage: {message} (see awstriage --help)\n")
+
+
+def _global_options() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    group = common.add_argument_group("AWS options")
+    group.add_argument("--profile", default=argparse.SUPPRESS, help="AWS profile (or keyring profile) to use")
+    group.add_argument("--region", default=argparse.SUPPRESS, help="AWS region")
+    group.add_argument("--endpoint-url", default=argparse.SUPPRESS,
+                       help="send AWS calls to this endpoint (also AWS_ENDPOINT_URL)")
+    return common
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = _global_options()
+    parser = Parser(
+        prog="awstriage",
+        description="A troubleshooting assistant for AWS: playbooks that name the component at fault "
+                    "and the command that fixes it. Read-only: it never changes your account.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        parents=[common],
+    )
+    parser.add_argument("--version", action="version", version=f"awstriage {__version__}")
+    sub = parser.add_subparsers(dest="command", parser_class=Parser, metavar="COMMAND")
+
+    sub.add_parser("demo", parents=[common], help="the TUI on the built-in sandbox account (offline)")
+    sub.add_parser("tui", parents=[common], help="the TUI on your AWS credentials (the default command)")
+
+    run = sub.add_parser("run", parents=[common], help="run a playbook and print its transcript",
+                         epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    run.add_argument("playbook", help="access-denied, ssh-timeout, throttling, lambda-oom or slow-performance")
+    run.add_argument("--param", action="append", default=[], metavar="KEY=VALUE",
+                     help="a playbook parameter (repeat for each); see 'awstriage list'")
+    run.add_argument("--format", choices=("text", "markdown", "json", "html"), default="text")
+    run.add_argument("--output", "-o", type=Path, help="write the transcript to this file instead of stdout")
+    run.add_argument("--demo", action="store_true", help="run on the built-in sandbox account")
+    run.add_argument("--scenario", help="with --demo: the sandbox scenario to seed (default: the playbook's)")
+
+    sub.add_parser("list", parents=[common], help="the playbooks, their parameters and what each is for")
+
+    export = sub.add_parser("export", help="turn a journal into Markdown, JSON or HTML")
+    export.add_argument("journal", type=Path)
+    export.add_argument("--format", choices=("text", "markdown", "json", "html"), default="markdown")
+    export.add_argument("--output", "-o", type=Path)
+
+    creds = sub.add_parser("credentials", help="credentials kept in the OS keyring")
+    creds_sub = creds.add_subparsers(dest="action", parser_class=Parser, metavar="ACTION", required=True)
+    for name, text in (("set", "save credentials for a profile (asks for them; nothing is echoed)"),
+                       ("delete", "remove a profile's saved credentials")):
+        p = creds_sub.add_parser(name, help=text)
+        p.add_argument("--profile", required=True)
+    creds_sub.add_parser("list", help="profiles with saved credentials (never the secrets)")
+
+    from awstriage import iam_command
+
+    iam_command.add_parser(sub)
+    return parser
+
+
+def _session_options(args: argparse.Namespace):  # -> SessionOptions
+    from diagnostics.session import SessionOptions
+
+    return SessionOptions(
+        profile=getattr(args, "profile", None),
+        region=getattr(args, "region", None),
+        endpoint_url=getattr(args, "endpoint_url", None),
+    )
+
+
+def _parse_params(pairs: Sequence[str]) -> dict[str, list[str]]:
+    raw: dict[str, list[str]] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise UsageError(f"--param takes KEY=VALUE, got '{pair}'")
+        raw.setdefault(key.strip(), []).append(value)
+    return raw
+
+
+def _write(text: str, output: Path | None) -> None:
+    if output is None:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+        return
+    try:
+        output.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise UsageError(f"cannot write {output}: {exc.strerror or exc}") from None
+    print(f"Transcript written to {output}", file=sys.stderr)
+
+
+class ProgressPrinter:
+    """One line per finished step on stderr, so a person sees the run move while stdout stays clean."""
+
+    def __init__(self) -> None:
+        from playbooks.exporters import STATUS_MARKS
+
+        self.marks = STATUS_MARKS
+
+    def __call__(self, event) -> None:  # noqa: ANN001 - an Event
+        if event.type == "step_finished":
+            print(f" {self.marks.get(event.status, '?')} {event.detail}", file=sys.stderr, flush=True)
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from diagnostics.errors import explain_error
+    from playbooks.exporters import export, to_text
+    from playbooks.journal import Journal, JournalError, new_journal_path
+    from playbooks.registry import UnknownPlaybook, get_playbook, parse_inputs
+    from playbooks.runner import run_playbook
+
+    try:
+        playbook = get_playbook(args.playbook)
+    except UnknownPlaybook as exc:
+        raise UsageError(str(exc)) from None
+    raw = _parse_params(args.param)
+    if args.scenario and not args.demo:
+        raise UsageError("--scenario goes with --demo")
+    sandbox = None
+    scenario_name = None
+    try:
+        if args.demo:
+            from diagnostics.sandbox import Sandbox, default_scenario, scenario_by_name
+            from diagnostics.sandbox.scenario import ScenarioError
+
+            try:
+                scenario = scenario_by_name(args.scenario) if args.scenario else default_scenario(playbook.name)
+            except ScenarioError as exc:
+                raise UsageError(str(exc)) from None
+            if scenario.playbook != playbook.name:
+                raise UsageError(f"scenario '{scenario.name}' is for the {scenario.playbook} playbook")
+            sandbox = Sandbox()
+            seeded = sandbox.seed(scenario)
+            scenario_name = scenario.name
+            merged = {k: [str(v)] if not isinstance(v, list) else [str(x) for x in v]
+                      for k, v in seeded.inputs.items()}
+            merged.update(raw)
+            raw = merged
+            session = sandbox.session()
+            print(f"Sandbox: scenario '{scenario.name}' — {scenario.title}", file=sys.stderr)
+        else:
+            from diagnostics.session import open_session
+
+            try:
+                session = open_session(_session_options(args))
+            except Exception as exc:  # ProfileNotFound and friends: the user's setup, not a bug
+                raise UsageError(explain_error(exc)) from None
+            for notice in session.notices:
+                print(f"awstriage: {notice}", file=sys.stderr)
+        try:
+            inputs = parse_inputs(playbook, raw)
+        except ValueError as exc:
+            raise UsageError(str(exc)) from None
+        observers = []
+        journal = None
+        try:
+            journal = Journal(new_journal_path(playbook.name))
+            observers.append(journal)
+        except JournalError as exc:
+            print(f"awstriage: {exc}; the run goes on without a journal", file=sys.stderr)
+        if sys.stderr.isatty():
+            observers.append(ProgressPrinter())
+        try:
+            transcript = run_playbook(playbook, inputs, session, observers, scenario=scenario_name)
+        finally:
+            if journal is not None:
+                journal.close()
+        color = args.format == "text" and args.output is None and sys.stdout.isatty()
+        text = to_text(transcript, color=True) if color else export(transcript, args.format)
+        _write(text, args.output)
+        if journal is not None:
+            print(f"Journal: {journal.path}", file=sys.stderr)
+        return VERDICT_EXIT.get(transcript.verdict, EXIT_INCOMPLETE)
+    finally:
+        if sandbox is not None:
+            sandbox.stop()
+
+
+def cmd_list(_: argparse.Namespace) -> int:
+    from playbooks.registry import all_playbooks
+
+    for pb in all_playbooks():
+        print(f"{pb.name}\n  {pb.purpose}")
+        for p in pb.params:
+            flags = []
+            if p.required:
+                flags.append("required")
+            if p.default is not None:
+                flags.append(f"default {p.default}")
+            if p.repeatable:
+                flags.append("repeatable")
+            extra = f" ({', '.join(flags)})" if flags else ""
+            print(f"    --param {p.name}=...  {p.help}{extra}")
+        print()
+    return EXIT_OK
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from playbooks.exporters import export
+    from playbooks.journal import JournalError, read_journal
+    from playbooks.transcript import transcript_from_events
+
+    try:
+        events = read_journal(args.journal)
+    except JournalError as exc:
+        raise UsageError(str(exc)) from None
+    _write(export(transcript_from_events(events), args.format), args.output)
+    return EXIT_OK
+
+
+def cmd_credentials(args: argparse.Namespace) -> int:
+    from diagnostics import credentials as store
+
+    try:
+        if args.action == "list":
+            profiles = store.list_profiles()
+            print("\n".join(profiles) if profiles else "No credentials saved in the keyring.")
+        elif args.action == "delete":
+            if store.delete(args.profile):
+                print(f"Removed the saved credentials of profile {args.profile}.")
+            else:
+                print(f"No saved credentials for profile {args.profile}.")
+        else:
+            creds = _ask_credentials()
+            store.save(args.profile, creds)
+            print(f"Saved credentials for profile {args.profile} in the OS keyring. "
+                  f"Use them with --profile {args.profile}.")
+    except store.KeyringUnavailable as exc:
+        print(f"awstriage: {exc}", file=sys.stderr)
+        return EXIT_INCOMPLETE
+    return EXIT_OK
+
+
+def _ask_credentials():  # -> StoredCredentials
+    from diagnostics.credentials import StoredCredentials
+
+    interactive = sys.stdin.isatty()
+
+    def ask(prompt: str, secret: bool) -> str:
+        if not interactive:
+            return sys.stdin.readline().strip()
+        return getpass.getpass(prompt) if secret else input(prompt).strip()
+
+    key_id = ask("AWS access key ID: ", secret=False)
+    secret = ask("AWS secret access key (not shown): ", secret=True)
+    token = ask("Session token (optional, not shown): ", secret=True)
+    region = ask("Default region (optional): ", secret=False)
+    if not key_id or not secret:
+        raise UsageError("an access key ID and a secret access key are both needed")
+    return StoredCredentials(aws_access_key_id=key_id, aws_secret_access_key=secret,
+                             aws_session_token=token or None, region=region or None)
+
+
+def cmd_tui(args: argparse.Namespace, demo: bool) -> int:
+    import tui
+
+    return tui.launch(demo=demo, options=None if demo else _session_options(args))
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        if args.command in (None, "tui"):
+            return cmd_tui(args, demo=False)
+        if args.command == "demo":
+            return cmd_tui(args, demo=True)
+        if args.command == "run":
+            return cmd_run(args)
+        if args.command == "list":
+            return cmd_list(args)
+        if args.command == "export":
+            return cmd_export(args)
+        if args.command == "credentials":
+            return cmd_credentials(args)
+        if args.command == "iam":
+            from awstriage import iam_command
+
+            return iam_command.run(args)
+    except UsageError as exc:
+        print(f"awstriage: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("awstriage: interrupted", file=sys.stderr)
+        return 130
+    parser.error(f"unknown command {args.command}")

@@ -1,0 +1,156 @@
+"""Runs a playbook's steps in order and emits events. One failing step never ends the run."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
+from typing import Any
+
+import networkx as nx
+
+from playbooks.version import VERSION
+from diagnostics.calllog import ApiCall
+from diagnostics.errors import classify_error, explain_error
+from diagnostics.redact import redact
+from diagnostics.session import AwsSession
+from playbooks.events import (
+    ApiCallMade,
+    Event,
+    FindingAdded,
+    GraphDrawn,
+    IdentityResolved,
+    RunFinished,
+    RunStarted,
+    StepFinished,
+    StepStarted,
+)
+from playbooks.model import Context, Playbook, StepOutcome, StepSkip
+from playbooks.transcript import Transcript, TranscriptBuilder
+
+Observer = Callable[[Event], None]
+
+# After one of these, every later call would fail the same way (and each would first sit through its
+# retries): the rest of the run is skipped with the reason instead.
+FATAL_KINDS = frozenset({"CREDENTIALS", "UNREACHABLE", "UNKNOWN_REGION"})
+
+
+def utc_now() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def verdict_of(statuses: Iterable[str], severities: Iterable[str], cancelled: bool = False) -> str:
+    """problem_found beats everything (it is what the engineer needs); otherwise an error or a
+    cancelled run means we cannot vouch for the path, so the run is incomplete."""
+    statuses = list(statuses)
+    if "problem" in statuses or "error" in severities:
+        return "problem_found"
+    if cancelled or "error" in statuses:
+        return "incomplete"
+    return "no_problem_found"
+
+
+def run_playbook(
+    playbook: Playbook,
+    inputs: dict[str, Any],
+    session: AwsSession,
+    observers: Iterable[Observer] = (),
+    cancel: threading.Event | None = None,
+    scenario: str | None = None,
+) -> Transcript:
+    """Run every step in order; return the transcript. Never raises for an AWS failure."""
+    builder = TranscriptBuilder()
+    sinks: list[Observer] = [builder.add, *observers]
+    current_step: list[str | None] = [None]
+
+    def emit(event: Event) -> None:
+        for sink in sinks:
+            sink(event)
+
+    def on_call(call: ApiCall) -> None:
+        # The call log is shared by the session; only the calls made while a step of this run
+        # is current belong to it.
+        if current_step[0] is not None:
+            emit(ApiCallMade(step_id=current_step[0], call=call.to_dict()))
+
+    ctx = Context(session, inputs)
+    ctx._on_graph = lambda graph: emit(GraphDrawn(step_id=current_step[0] or "", graph=nx.node_link_data(graph, edges="links")))
+    emit(
+        RunStarted(
+            playbook=playbook.name,
+            title=playbook.title,
+            inputs=redact(_plain(inputs)),
+            tool_version=VERSION,
+            started_at=utc_now(),
+            steps=[{"id": s.id, "title": s.title, "why": s.why, "good": s.good} for s in playbook.steps],
+            profile=session.profile,
+            region=session.region,
+            endpoint_url=session.endpoint_url,
+            sandbox=session.credential_method == "sandbox",
+            scenario=scenario,
+        )
+    )
+    unsubscribe = session.call_log.subscribe(on_call)
+    statuses: list[str] = []
+    severities: list[str] = []
+    cancelled = False
+    fatal: str | None = None
+    try:
+        for index, step in enumerate(playbook.steps):
+            if cancel is not None and cancel.is_set():
+                cancelled = True
+                break
+            current_step[0] = step.id
+            emit(StepStarted(step_id=step.id, title=step.title, index=index, at=utc_now()))
+            started = time.perf_counter()
+            error_kind = None
+            had_identity = dict(ctx.identity)
+            try:
+                if fatal is not None:
+                    raise StepSkip(f"Not run: {fatal}")
+                outcome = step.run(ctx)
+            except StepSkip as skip:
+                outcome = StepOutcome("skipped", str(skip))
+            except Exception as exc:  # a failed step is recorded and the run goes on
+                outcome = StepOutcome("error", explain_error(exc))
+                error_kind = classify_error(exc).name
+                if error_kind in FATAL_KINDS:
+                    fatal = outcome.detail
+            elapsed = (time.perf_counter() - started) * 1000.0
+            if ctx.identity and ctx.identity != had_identity:
+                emit(IdentityResolved(**ctx.identity))
+            for finding in outcome.findings:
+                severities.append(finding.severity)
+                emit(FindingAdded(step_id=step.id, finding=redact(finding.to_dict())))
+            statuses.append(outcome.status)
+            emit(
+                StepFinished(
+                    step_id=step.id,
+                    status=outcome.status,
+                    detail=redact(outcome.detail),
+                    elapsed_ms=round(elapsed, 1),
+                    error_kind=error_kind,
+                )
+            )
+            current_step[0] = None
+    finally:
+        unsubscribe()
+        verdict = verdict_of(statuses, severities, cancelled)
+        emit(RunFinished(verdict=verdict, finished_at=utc_now(), cancelled=cancelled))
+    return builder.transcript
+
+
+def _plain(inputs: dict[str, Any]) -> dict[str, Any]:
+    """Inputs as JSON-friendly values (validators may return ipaddress objects and tuples)."""
+    out: dict[str, Any] = {}
+    for key, value in inputs.items():
+        if isinstance(value, (str, int, float, bool)) or value is None:
+            out[key] = value
+        elif isinstance(value, dict):
+            out[key] = {str(k): str(v) for k, v in value.items()}
+        elif isinstance(value, (list, tuple)):
+            out[key] = [str(v) for v in value]
+        else:
+            out[key] = str(value)
+    return out

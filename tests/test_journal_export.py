@@ -1,0 +1,91 @@
+"""Journal written as the run goes; exports from whole and cut-off journals."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from diagnostics.findings import Finding
+from diagnostics.session import sandbox_session
+from playbooks.exporters import export
+from playbooks.journal import Journal, JournalError, read_journal
+from playbooks.model import Playbook, Step, StepOutcome
+from playbooks.runner import run_playbook
+from playbooks.transcript import transcript_from_events
+
+
+def _run(tmp_path, steps):
+    pb = Playbook("demo", "Demo playbook", "p", (), tuple(steps))
+    journal = Journal(tmp_path / "run.jsonl")
+    t = run_playbook(pb, {"instance": "i-0123456789abcdef0"}, sandbox_session("http://127.0.0.1:9"), [journal])
+    journal.close()
+    return t, tmp_path / "run.jsonl"
+
+
+def _finding_step(ctx):
+    return StepOutcome("problem", "port 22 is closed", [
+        Finding("ENI_SG_RULES_MISMATCH", "error", "sg-0abc", "No rule admits tcp/22 from 203.0.113.10/32.",
+                {"rule": None}, ["aws ec2 authorize-security-group-ingress --group-id sg-0abc ..."])])
+
+
+STEPS = [Step("one", "First", "why", lambda ctx: StepOutcome("ok", "fine")), Step("two", "Second", "why", _finding_step)]
+
+
+def test_every_event_is_on_disk_as_it_happens(tmp_path) -> None:
+    seen_on_disk = []
+
+    def check(ctx):
+        seen_on_disk.append(len((tmp_path / "run.jsonl").read_text().splitlines()))
+        return StepOutcome("ok", "fine")
+
+    _run(tmp_path, [Step("one", "First", "why", check)])
+    # run_started and step_started were flushed before the step ran.
+    assert seen_on_disk == [2]
+
+
+def test_journal_round_trips_to_the_same_transcript(tmp_path) -> None:
+    live, path = _run(tmp_path, STEPS)
+    again = transcript_from_events(read_journal(path))
+    assert again.to_json_dict() == live.to_json_dict()
+    data = json.loads(export(again, "json"))
+    assert data["verdict"] == "problem_found"
+    assert data["findings"][0]["resource"] == "sg-0abc"
+    assert {"tool", "version", "playbook", "inputs", "identity", "started_at", "finished_at", "verdict",
+            "steps", "findings", "graph"} <= set(data)
+
+
+def test_a_journal_cut_off_mid_run_still_exports(tmp_path) -> None:
+    _, path = _run(tmp_path, STEPS)
+    lines = path.read_text().splitlines()
+    # Keep run_started, the first step and the second step's start, and half a line: a kill mid-write.
+    cut = [line for line in lines if '"type":"run_finished"' not in line]
+    index = next(i for i, line in enumerate(cut) if '"step_started"' in line and '"two"' in line)
+    path.write_text("\n".join(cut[: index + 1]) + "\n" + cut[index + 1][:17])
+    t = transcript_from_events(read_journal(path))
+    assert t.truncated and t.verdict == "incomplete"
+    assert [s.status for s in t.steps] == ["ok", "error"]
+    for fmt in ("markdown", "html", "json", "text"):
+        text = export(t, fmt)
+        assert "Second" in text or fmt == "json"
+    assert "journal ends before the run did" in export(t, "markdown")
+
+
+def test_markdown_and_html_read_well(tmp_path) -> None:
+    t, _ = _run(tmp_path, STEPS)
+    md = export(t, "markdown")
+    assert md.index("Verdict") < md.index("## Findings") < md.index("## Steps")
+    assert "aws ec2 authorize-security-group-ingress" in md
+    page = export(t, "html")
+    # One self-contained file that reads offline: nothing is fetched from anywhere.
+    assert page.startswith("<!DOCTYPE html>") and "<script" not in page
+    assert "src=\"http" not in page and "href=\"http" not in page and "@import" not in page
+
+
+def test_damaged_journals_are_a_sentence(tmp_path) -> None:
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text("not json\n{}\n")
+    with pytest.raises(JournalError, match="line 1"):
+        read_journal(bad)
+    with pytest.raises(JournalError, match="no journal"):
+        read_journal(tmp_path / "missing.jsonl")
