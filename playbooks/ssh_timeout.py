@@ -1,10 +1,44 @@
-"""SSH connection timeout to an EC2 instance. (The reachability analysis is being wired in.)"""
+"""SSH connection timeout to an EC2 instance: walk the network path and name what drops the packets.
+
+Each step reads one part of the path (memoised, so the verdict step reuses it all) and judges it
+with the reachability engine, which reports every blocking component, not just the first.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
+from diagnostics.errors import explain_error
+from diagnostics.reachability.collect import (
+    eni_group_ids,
+    fetch_addresses,
+    fetch_instance,
+    fetch_instance_status,
+    fetch_internet_gateways,
+    fetch_network_acls,
+    fetch_prefix_lists,
+    fetch_route_tables,
+    fetch_route_targets,
+    fetch_security_groups,
+    fetch_subnets,
+    prefix_list_ids,
+    subnet_ids,
+)
+from diagnostics.reachability.evaluate import (
+    Probe,
+    StageResult,
+    check_gateway,
+    check_instance,
+    check_network_acl,
+    check_route_table,
+    check_security_groups,
+    evaluate,
+)
+from diagnostics.reachability.snapshot import Snapshot
 from playbooks import params as v
 from playbooks.common import IDENTITY_STEP
-from playbooks.model import Param, Playbook
+from playbooks.model import Context, Param, Playbook, Step, StepOutcome, StepSkip
 
 PARAMS = (
     Param("instance", "the EC2 instance you cannot reach (i-...)", v.instance_id, required=True,
@@ -15,12 +49,217 @@ PARAMS = (
     Param("protocol", "tcp, udp or icmp", v.protocol, default="tcp"),
 )
 
+STAGE_STATUS = {"ok": "ok", "blocked": "problem", "warning": "warning", "skipped": "skipped"}
+
+
+# --- what each step reads, once per run ------------------------------------------------------
+
+
+def _ec2(ctx: Context) -> Any:
+    return ctx.client("ec2")
+
+
+def _instance_id(ctx: Context) -> str:
+    return str(ctx.inputs["instance"])
+
+
+def _instance(ctx: Context) -> dict[str, Any]:
+    """The instance everything else hangs on: once it could not be read, later steps skip."""
+    if ctx.peek("ec2:instance:failed"):
+        raise StepSkip("Not checked: it needs the instance, which could not be read (see the instance step).")
+    try:
+        return ctx.memo("ec2:instance", lambda: fetch_instance(_ec2(ctx), _instance_id(ctx)))
+    except Exception as exc:
+        ctx.cache["ec2:instance:failed"] = explain_error(exc)
+        raise
+
+
+def _status(ctx: Context) -> dict[str, Any] | None:
+    return ctx.memo("ec2:instance-status", lambda: fetch_instance_status(_ec2(ctx), _instance_id(ctx)))
+
+
+def _groups(ctx: Context) -> list[dict[str, Any]]:
+    return ctx.memo("ec2:security-groups",
+                    lambda: fetch_security_groups(_ec2(ctx), eni_group_ids(_instance(ctx))))
+
+
+def _subnets(ctx: Context) -> list[dict[str, Any]]:
+    return ctx.memo("ec2:subnets", lambda: fetch_subnets(_ec2(ctx), subnet_ids(_instance(ctx))))
+
+
+def _acls(ctx: Context) -> list[dict[str, Any]]:
+    return ctx.memo("ec2:network-acls",
+                    lambda: fetch_network_acls(_ec2(ctx), subnet_ids(_instance(ctx))))
+
+
+def _tables(ctx: Context) -> list[dict[str, Any]]:
+    instance = _instance(ctx)
+    return ctx.memo("ec2:route-tables", lambda: fetch_route_tables(
+        _ec2(ctx), instance.get("VpcId", ""), subnet_ids(instance)))
+
+
+def _targets(ctx: Context) -> dict[str, list[dict[str, Any]]]:
+    return ctx.memo("ec2:route-targets", lambda: fetch_route_targets(
+        _ec2(ctx), _instance(ctx).get("VpcId", ""), _tables(ctx)))
+
+
+def _gateways(ctx: Context) -> list[dict[str, Any]]:
+    return ctx.memo("ec2:internet-gateways", lambda: fetch_internet_gateways(
+        _ec2(ctx), _instance(ctx).get("VpcId", ""), _tables(ctx)))
+
+
+def _addresses(ctx: Context) -> list[dict[str, Any]]:
+    return ctx.memo("ec2:addresses", lambda: fetch_addresses(_ec2(ctx), _instance_id(ctx)))
+
+
+def _prefix_lists(ctx: Context, groups: bool = False, tables: bool = False) -> list[dict[str, Any]]:
+    ids = prefix_list_ids(_groups(ctx) if groups else (), _tables(ctx) if tables else ())
+    # One memo per list, so the verdict step reuses what the group and route steps read.
+    return [pl for i in ids
+            for pl in ctx.memo(f"ec2:prefix-list:{i}", lambda i=i: fetch_prefix_lists(_ec2(ctx), [i]))]
+
+
+def _snapshot(ctx: Context, *, groups: bool = False, acls: bool = False, tables: bool = False,
+              gateways: bool = False, addresses: bool = False) -> Snapshot:
+    """A snapshot of the parts read so far: each step judges only what it has read."""
+    instance = _instance(ctx)
+    status = _status(ctx)
+    targets = _targets(ctx) if tables else {}
+    return Snapshot.from_describe(
+        instances=[instance],
+        instance_statuses=[status] if status else [],
+        security_groups=_groups(ctx) if groups else (),
+        subnets=_subnets(ctx) if acls or addresses else (),
+        network_acls=_acls(ctx) if acls else (),
+        route_tables=_tables(ctx) if tables else (),
+        internet_gateways=_gateways(ctx) if gateways else (),
+        prefix_lists=_prefix_lists(ctx, groups=groups, tables=tables),
+        addresses=_addresses(ctx) if addresses else (),
+        region=ctx.session.region,
+        **targets,
+    )
+
+
+def _probe(ctx: Context) -> Probe:
+    return Probe.make(_instance_id(ctx), ctx.inputs.get("source"), int(ctx.inputs.get("port", 22)),
+                      str(ctx.inputs.get("protocol", "tcp")))
+
+
+def _outcome(stage: StageResult) -> StepOutcome:
+    return StepOutcome(STAGE_STATUS.get(stage.status, "warning"), stage.detail, list(stage.findings))
+
+
+def _stage_step(check: Callable[[Snapshot, Probe], StageResult],
+                **parts: bool) -> Callable[[Context], StepOutcome]:
+    def run(ctx: Context) -> StepOutcome:
+        return _outcome(check(_snapshot(ctx, **parts), _probe(ctx)))
+
+    return run
+
+
+def _verdict(ctx: Context) -> StepOutcome:
+    snapshot = _snapshot(ctx, groups=True, acls=True, tables=True, gateways=True, addresses=True)
+    result = evaluate(snapshot, _probe(ctx))
+    ctx.set_graph(result.graph())
+    # The blocking findings were reported by the steps that found them; this step adds the verdict.
+    status = {"open": "ok", "partial": "warning", "blocked": "problem"}[result.verdict]
+    detail = result.summary
+    if result.verdict == "blocked":
+        detail += " Fix every component listed: each one alone is enough to make the connection time out."
+    return StepOutcome(status, detail, list(result.verdict_findings))
+
+
+# --- the steps -------------------------------------------------------------------------------
+
+INSTANCE_STEP = Step(
+    id="instance",
+    title="Is the instance running and healthy?",
+    why=(
+        "Before blaming the network, make sure something is there to answer. A stopped instance, one "
+        "still booting, or one whose status checks fail (a broken host, a kernel that did not boot, a full "
+        "disk) times out exactly like a firewall would. EC2 runs two checks: the system check watches the "
+        "AWS hardware under the instance, the instance check watches the operating system."
+    ),
+    good="The instance is running and both status checks passed.",
+    run=_stage_step(check_instance),
+)
+
+SECURITY_GROUP_STEP = Step(
+    id="security-groups",
+    title="Do the security groups let the connection in?",
+    why=(
+        "A security group is a firewall on the instance's network interface. It only has allow rules, and "
+        "the rules of every group on the interface add up. It is stateful: once a connection is let in, "
+        "the replies go out whatever the outbound rules say. A rule matches on protocol, port and source "
+        "(an address range, a prefix list, or another security group, which only matches traffic from "
+        "instances in that group, never from the internet)."
+    ),
+    good="An inbound rule allows your protocol and port from your address (or a range that contains it).",
+    run=_stage_step(check_security_groups, groups=True),
+)
+
+NACL_STEP = Step(
+    id="network-acl",
+    title="Does the subnet's network ACL let packets in and replies out?",
+    why=(
+        "A network ACL filters traffic at the edge of the subnet. Unlike a security group it is stateless: "
+        "it judges every packet on its own, so it must allow the request coming in and, separately, the "
+        "reply going out. Rules are read in number order and the first match wins; what matches no rule "
+        "is denied. The classic trap: the reply goes to your client's ephemeral port, anywhere in "
+        "1024-65535, so the outbound rules must allow that whole range back to you."
+    ),
+    good="Inbound allows your port from your address; outbound allows ports 1024-65535 back to it.",
+    run=_stage_step(check_network_acl, acls=True),
+)
+
+ROUTE_STEP = Step(
+    id="route-table",
+    title="Is there a route back to you?",
+    why=(
+        "The replies leave through the subnet's route table: its own, or the VPC's main table when the "
+        "subnet has none. The most specific route that contains your address wins. For a client on the "
+        "internet, that route must lead to an internet gateway; a route to a NAT gateway, a missing route "
+        "or a blackhole route (whose target was deleted) makes the connection time out, because the "
+        "request arrives but no answer comes back."
+    ),
+    good="The best route to your address goes to the VPC's internet gateway (usually 0.0.0.0/0 -> igw-...).",
+    run=_stage_step(check_route_table, tables=True, gateways=True),
+)
+
+GATEWAY_STEP = Step(
+    id="internet-gateway",
+    title="Can the internet address the instance?",
+    why=(
+        "From the internet you connect to a public address, and the VPC's internet gateway translates it "
+        "to the instance's private one. That needs two things: an internet gateway attached to the VPC, "
+        "and a public IPv4 address or Elastic IP on the instance's network interface. A private-only "
+        "instance cannot be reached from the internet at all, whatever the firewalls say."
+    ),
+    good="The network interface has a public or Elastic IP and the VPC has an attached internet gateway.",
+    run=_stage_step(check_gateway, tables=True, gateways=True, addresses=True),
+)
+
+VERDICT_STEP = Step(
+    id="verdict",
+    title="The whole path, both ways",
+    why=(
+        "A connection works only if every component lets the request in and the reply out. This step "
+        "puts the path together (client, internet gateway, route table, network ACL, security groups, "
+        "instance, and back) and draws it, with every component that drops the packets marked. When the "
+        "path is open, what is left is what the AWS API cannot see: the SSH daemon, the host firewall, "
+        "the key and the user name."
+    ),
+    good="The path is open both ways; if SSH still fails, check the instance itself.",
+    run=_verdict,
+)
+
 PLAYBOOK = Playbook(
     name="ssh-timeout",
     title="SSH connection times out",
     purpose="Walks the network path to an EC2 instance and names the security group, network ACL, "
             "route or address that drops the packets.",
     params=PARAMS,
-    steps=(IDENTITY_STEP,),
+    steps=(IDENTITY_STEP, INSTANCE_STEP, SECURITY_GROUP_STEP, NACL_STEP, ROUTE_STEP, GATEWAY_STEP,
+           VERDICT_STEP),
     default_scenario="ssh-nacl-return-traffic",
 )

@@ -1,0 +1,210 @@
+"""Fetch only what the path to one instance needs, with filters and paginators.
+
+The number of calls depends on the instance's own path (its groups, subnet, route targets), never
+on how many unrelated resources the account holds: every call names IDs or filters by the
+instance's subnet or VPC. Each ``fetch_*`` function is one step's worth, so a playbook can memoise
+them one by one; ``collect`` runs them all and returns the Snapshot.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from diagnostics.reachability.snapshot import Snapshot
+
+ClientFactory = Callable[[str], Any]
+
+# Referenced groups in another account or a deleted peer answer "not found": they cannot admit an
+# internet client anyway, so they are left out rather than failing the whole read.
+NOT_FOUND = ("InvalidGroup.NotFound", "InvalidGroupId.Malformed", "InvalidInternetGatewayID.NotFound",
+             "InvalidPrefixListID.NotFound", "InvalidPrefixListId.NotFound", "NatGatewayNotFound",
+             "InvalidVpcPeeringConnectionID.NotFound")
+
+
+def _pages(client: Any, operation: str, key: str, **params: Any) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    for page in client.get_paginator(operation).paginate(**params):
+        out.extend(page.get(key) or [])
+    return out
+
+
+def _missing_ok(fn: Callable[[], list[dict[str, Any]]]) -> list[dict[str, Any]]:
+    try:
+        return fn()
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") in NOT_FOUND:
+            return []
+        raise
+
+
+def fetch_instance(ec2: Any, instance_id: str) -> dict[str, Any]:
+    reservations = _pages(ec2, "describe_instances", "Reservations", InstanceIds=[instance_id])
+    for reservation in reservations:
+        for instance in reservation.get("Instances") or []:
+            if instance.get("InstanceId") == instance_id:
+                return instance
+    raise LookupError(f"instance {instance_id} was not found in this account and region")
+
+
+def fetch_instance_status(ec2: Any, instance_id: str) -> dict[str, Any] | None:
+    statuses = _pages(ec2, "describe_instance_status", "InstanceStatuses", InstanceIds=[instance_id],
+                      IncludeAllInstances=True)
+    return next((s for s in statuses if s.get("InstanceId") == instance_id), None)
+
+
+def eni_group_ids(instance: dict[str, Any]) -> list[str]:
+    ids = [g["GroupId"] for n in instance.get("NetworkInterfaces") or [] for g in n.get("Groups") or []]
+    ids += [g["GroupId"] for g in instance.get("SecurityGroups") or []]
+    return sorted(set(ids))
+
+
+def subnet_ids(instance: dict[str, Any]) -> list[str]:
+    ids = [n["SubnetId"] for n in instance.get("NetworkInterfaces") or [] if n.get("SubnetId")]
+    if instance.get("SubnetId"):
+        ids.append(instance["SubnetId"])
+    return sorted(set(ids))
+
+
+def fetch_security_groups(ec2: Any, group_ids: Iterable[str]) -> list[dict[str, Any]]:
+    """The groups on the ENIs, then the groups their rules reference (one more call at most)."""
+    ids = sorted(set(group_ids))
+    if not ids:
+        return []
+    groups = _pages(ec2, "describe_security_groups", "SecurityGroups", GroupIds=ids)
+    have = {g["GroupId"] for g in groups}
+    referenced = sorted({
+        pair["GroupId"]
+        for g in groups
+        for perm in (*(g.get("IpPermissions") or []), *(g.get("IpPermissionsEgress") or []))
+        for pair in perm.get("UserIdGroupPairs") or []
+        if pair.get("GroupId") and pair["GroupId"] not in have
+    })
+    if referenced:
+        groups += _missing_ok(lambda: _pages(ec2, "describe_security_groups", "SecurityGroups",
+                                             GroupIds=referenced))
+    return groups
+
+
+def fetch_subnets(ec2: Any, ids: Iterable[str]) -> list[dict[str, Any]]:
+    ids = sorted(set(ids))
+    return _pages(ec2, "describe_subnets", "Subnets", SubnetIds=ids) if ids else []
+
+
+def fetch_network_acls(ec2: Any, ids: Iterable[str]) -> list[dict[str, Any]]:
+    ids = sorted(set(ids))
+    if not ids:
+        return []
+    return _pages(ec2, "describe_network_acls", "NetworkAcls",
+                  Filters=[{"Name": "association.subnet-id", "Values": ids}])
+
+
+def fetch_route_tables(ec2: Any, vpc_id: str, ids: Iterable[str]) -> list[dict[str, Any]]:
+    """The subnets' own tables; the VPC's main table only if a subnet has none of its own."""
+    ids = sorted(set(ids))
+    tables = _pages(ec2, "describe_route_tables", "RouteTables",
+                    Filters=[{"Name": "association.subnet-id", "Values": ids}]) if ids else []
+    associated = {a.get("SubnetId") for t in tables for a in t.get("Associations") or []}
+    if any(s not in associated for s in ids) or not ids:
+        tables += _pages(ec2, "describe_route_tables", "RouteTables",
+                         Filters=[{"Name": "association.main", "Values": ["true"]},
+                                  {"Name": "vpc-id", "Values": [vpc_id]}])
+    return tables
+
+
+def _route_targets(tables: Iterable[dict[str, Any]], key: str) -> list[str]:
+    return sorted({r[key] for t in tables for r in t.get("Routes") or [] if r.get(key)})
+
+
+def fetch_internet_gateways(ec2: Any, vpc_id: str,
+                            tables: Iterable[dict[str, Any]] = ()) -> list[dict[str, Any]]:
+    """The VPC's attached gateways, plus any gateway a route names that is not attached here."""
+    gateways = _pages(ec2, "describe_internet_gateways", "InternetGateways",
+                      Filters=[{"Name": "attachment.vpc-id", "Values": [vpc_id]}])
+    have = {g["InternetGatewayId"] for g in gateways}
+    named = [g for g in _route_targets(tables, "GatewayId") if g.startswith("igw-") and g not in have]
+    if named:
+        gateways += _missing_ok(lambda: _pages(ec2, "describe_internet_gateways", "InternetGateways",
+                                               InternetGatewayIds=named))
+    return gateways
+
+
+def prefix_list_ids(groups: Iterable[dict[str, Any]] = (),
+                    tables: Iterable[dict[str, Any]] = ()) -> list[str]:
+    ids = {
+        p["PrefixListId"]
+        for g in groups
+        for perm in (*(g.get("IpPermissions") or []), *(g.get("IpPermissionsEgress") or []))
+        for p in perm.get("PrefixListIds") or []
+    }
+    ids |= set(_route_targets(tables, "DestinationPrefixListId"))
+    return sorted(ids)
+
+
+def fetch_prefix_lists(ec2: Any, ids: Iterable[str]) -> list[dict[str, Any]]:
+    """Each list with its ``Entries``: one describe call and one entries read per list used."""
+    ids = sorted(set(ids))
+    if not ids:
+        return []
+    lists = _missing_ok(lambda: _pages(ec2, "describe_managed_prefix_lists", "PrefixLists",
+                                       PrefixListIds=ids))
+    out = []
+    for pl in lists:
+        entries = _pages(ec2, "get_managed_prefix_list_entries", "Entries", PrefixListId=pl["PrefixListId"])
+        out.append({**pl, "Entries": entries})
+    return out
+
+
+def fetch_route_targets(ec2: Any, vpc_id: str,
+                        tables: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    """NAT gateways, peering connections and transit gateway attachments, only those a route names."""
+    out: dict[str, list[dict[str, Any]]] = {"nat_gateways": [], "vpc_peering_connections": [],
+                                            "transit_gateway_attachments": []}
+    nat = _route_targets(tables, "NatGatewayId")
+    if nat:
+        out["nat_gateways"] = _missing_ok(lambda: _pages(ec2, "describe_nat_gateways", "NatGateways",
+                                                         NatGatewayIds=nat))
+    pcx = _route_targets(tables, "VpcPeeringConnectionId")
+    if pcx:
+        out["vpc_peering_connections"] = _missing_ok(lambda: _pages(
+            ec2, "describe_vpc_peering_connections", "VpcPeeringConnections", VpcPeeringConnectionIds=pcx))
+    tgw = _route_targets(tables, "TransitGatewayId")
+    if tgw:
+        out["transit_gateway_attachments"] = _pages(
+            ec2, "describe_transit_gateway_attachments", "TransitGatewayAttachments",
+            Filters=[{"Name": "transit-gateway-id", "Values": tgw},
+                     {"Name": "resource-id", "Values": [vpc_id]}])
+    return out
+
+
+def fetch_addresses(ec2: Any, instance_id: str) -> list[dict[str, Any]]:
+    # DescribeAddresses has no paginator; the filter keeps the answer to this instance's addresses.
+    answer = ec2.describe_addresses(Filters=[{"Name": "instance-id", "Values": [instance_id]}])
+    return answer.get("Addresses") or []
+
+
+def collect(client_factory: ClientFactory, instance_id: str) -> Snapshot:
+    """Everything on the path to ``instance_id``, in about ten calls whatever the account's size."""
+    ec2 = client_factory("ec2")
+    instance = fetch_instance(ec2, instance_id)
+    status = fetch_instance_status(ec2, instance_id)
+    vpc_id = instance.get("VpcId", "")
+    subnets = subnet_ids(instance)
+    groups = fetch_security_groups(ec2, eni_group_ids(instance))
+    tables = fetch_route_tables(ec2, vpc_id, subnets)
+    targets = fetch_route_targets(ec2, vpc_id, tables)
+    return Snapshot.from_describe(
+        instances=[instance],
+        instance_statuses=[status] if status else [],
+        security_groups=groups,
+        subnets=fetch_subnets(ec2, subnets),
+        network_acls=fetch_network_acls(ec2, subnets),
+        route_tables=tables,
+        internet_gateways=fetch_internet_gateways(ec2, vpc_id, tables),
+        prefix_lists=fetch_prefix_lists(ec2, prefix_list_ids(groups, tables)),
+        addresses=fetch_addresses(ec2, instance_id),
+        region=getattr(getattr(ec2, "meta", None), "region_name", "") or "",
+        **targets,
+    )

@@ -1,0 +1,956 @@
+"""Is the instance reachable on a port from a client, and if not, which components drop the packets?
+
+Pure functions of a Snapshot and a Probe, with AWS semantics:
+
+- the instance must be running with both status checks passed;
+- security groups are stateful allow lists: the rules of every group on the ENI add up, and a group
+  with no outbound rule still answers;
+- network ACLs are stateless and checked both ways, rules in number order, first match wins, the
+  implicit deny last; replies go from the instance's port to the client's ephemeral ports
+  1024-65535, all of which the outbound rules must allow;
+- replies follow the subnet's route table (its own association, else the VPC's main table) by
+  longest prefix match; to reach an internet client that route must lead to an internet gateway
+  attached to the VPC, and the ENI needs a public or Elastic IP for the gateway to deliver to.
+
+Every stage reports every blocking component, not just the first, as one Finding each, named with
+the Reachability Analyzer explanation code where one fits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from diagnostics.findings import Finding
+from diagnostics.reachability import remediation as fix
+from diagnostics.reachability.addresses import (
+    EPHEMERAL,
+    INTERNET_V4,
+    Block,
+    Intervals,
+    internet_part,
+    intersect,
+    normalize,
+    parse_block,
+    ports_text,
+    set_text,
+    subtract,
+)
+from diagnostics.reachability.rules import (
+    ECHO_REPLY,
+    ECHO_REQUEST,
+    NaclDecision,
+    NaclVerdict,
+    RouteDecision,
+    nacl_check,
+    route_lookup,
+    sg_ingress,
+)
+from diagnostics.reachability.snapshot import (
+    ICMP,
+    ICMPV6,
+    TARGET_WORDS,
+    TCP,
+    UDP,
+    Eni,
+    Instance,
+    NetworkAcl,
+    RouteTable,
+    SecurityGroup,
+    Snapshot,
+    protocol_name,
+    protocol_number,
+)
+
+if TYPE_CHECKING:
+    import networkx as nx
+
+# Route targets that can carry replies to a client on a private network (peered VPC, VPN, Direct
+# Connect, an appliance); an internet client needs an internet gateway.
+WRONG_TARGET_WHY = {
+    "eigw": " An egress-only internet gateway never lets a connection in.",
+    "nat": " A NAT gateway rewrites the source address, so the client drops the reply.",
+}
+PRIVATE_TARGETS = {"pcx", "tgw", "vgw", "eni", "instance", "lgw", "core-network", "local"}
+APPLIANCE_TARGETS = {"eni", "instance"}
+
+
+@dataclass(frozen=True)
+class Probe:
+    """The question: can ``source`` reach ``instance_id`` on ``protocol``/``port``?
+
+    ``source`` None means any internet address: the check assumes it and says so.
+    """
+
+    instance_id: str
+    source: Block | None = None
+    port: int = 22
+    protocol: int = TCP
+
+    @classmethod
+    def make(cls, instance_id: str, source: str | Block | None = None, port: int = 22,
+             protocol: str | int = "tcp") -> Probe:
+        block = parse_block(source) if isinstance(source, str) else source
+        proto = protocol_number(protocol)
+        if block is not None and block.version == 6 and proto == ICMP:
+            proto = ICMPV6
+        return cls(instance_id, block, int(port), proto)
+
+    @property
+    def version(self) -> int:
+        return self.source.version if self.source else 4
+
+    @property
+    def assumed(self) -> bool:
+        return self.source is None
+
+    @property
+    def sources(self) -> Intervals:
+        return ((self.source.lo, self.source.hi),) if self.source else INTERNET_V4
+
+    @property
+    def source_text(self) -> str:
+        return self.source.text if self.source else "any internet address"
+
+    @property
+    def uses_ports(self) -> bool:
+        return self.protocol in (TCP, UDP)
+
+    @property
+    def what(self) -> str:
+        return fix.packet_words(self.protocol, self.port)
+
+
+@dataclass(frozen=True)
+class Hop:
+    """What one component does to the packets in one direction, for the path graph."""
+
+    node: str  # the component's ID: also the graph node
+    # client | internet_gateway | gateway | route_table | network_acl | security_group | eni | instance
+    kind: str
+    label: str
+    direction: str  # forward | return
+    verdict: str  # allow | deny | warn (allowed for part of the sources)
+    rule: str  # the rule or route that admits or drops the packets, in words
+
+
+@dataclass
+class StageResult:
+    stage: str
+    status: str  # ok | blocked | warning | skipped
+    detail: str
+    findings: list[Finding] = field(default_factory=list)
+    hops: list[Hop] = field(default_factory=list)
+
+
+@dataclass
+class PathResult:
+    probe: Probe
+    stages: list[StageResult]
+    verdict: str  # open | partial | blocked
+    summary: str
+    path_kind: str  # internet | private | vpc
+    verdict_findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def findings(self) -> list[Finding]:
+        return [f for s in self.stages for f in s.findings] + self.verdict_findings
+
+    @property
+    def hops(self) -> list[Hop]:
+        return [h for s in self.stages for h in s.hops]
+
+    def stage(self, name: str) -> StageResult:
+        return next(s for s in self.stages if s.stage == name)
+
+    def graph(self) -> nx.DiGraph:
+        from diagnostics.reachability.graph import build_graph
+
+        return build_graph(self)
+
+
+# --- shared context --------------------------------------------------------------------------
+
+
+@dataclass
+class _Path:
+    snap: Snapshot
+    probe: Probe
+    instance: Instance
+    eni: Eni | None
+    table: RouteTable | None
+    table_is_main: bool
+    local: Intervals  # the VPC's own addresses (local routes) in the probe's family
+
+    @property
+    def region(self) -> str:
+        return self.snap.region
+
+    @property
+    def vpc_id(self) -> str:
+        return (self.eni.vpc_id if self.eni else "") or self.instance.vpc_id
+
+    @property
+    def subnet_id(self) -> str:
+        return (self.eni.subnet_id if self.eni else "") or self.instance.subnet_id
+
+    @property
+    def outside(self) -> Intervals:
+        return subtract(self.probe.sources, self.local)
+
+    @property
+    def internet(self) -> Intervals:
+        return internet_part(self.probe.version, self.outside)
+
+    @property
+    def private(self) -> Intervals:
+        return subtract(self.outside, self.internet)
+
+    @property
+    def kind(self) -> str:
+        if self.internet:
+            return "internet"
+        return "private" if self.private else "vpc"
+
+    @property
+    def public_address(self) -> str | None:
+        if self.eni is None:
+            return None
+        if self.probe.version == 6:
+            return self.eni.ipv6_addresses[0] if self.eni.ipv6_addresses else None
+        return self.eni.public_ip
+
+    def destination(self) -> str:
+        if self.eni is None:
+            return self.instance.id
+        public = self.public_address
+        if public and self.kind == "internet":
+            return f"{public} ({self.eni.id}, private {self.eni.private_ip})"
+        return f"{self.eni.private_ip} ({self.eni.id})"
+
+    def packet(self, direction: str) -> dict[str, Any]:
+        p = self.probe
+        client = p.source_text + (" (assumed: no source was given)" if p.assumed else "")
+        if direction == "inbound":
+            return {"direction": "inbound", "protocol": protocol_name(p.protocol),
+                    "port": p.port if p.uses_ports else None, "source": client,
+                    "destination": self.destination()}
+        return {"direction": "return", "protocol": protocol_name(p.protocol),
+                "source_port": p.port if p.uses_ports else None,
+                "destination_ports": f"{EPHEMERAL[0]}-{EPHEMERAL[1]}" if p.uses_ports else None,
+                "source": self.destination(), "destination": client}
+
+    def part(self, addresses: Intervals) -> str:
+        """Words for a subset of the sources: the whole client, or which part of it."""
+        sources = normalize(self.probe.sources)
+        addresses = normalize(addresses)
+        if addresses == sources:
+            return self.probe.source_text
+        rest = subtract(sources, addresses)
+        if self.probe.assumed and len(rest) < len(addresses):
+            # "Every internet address but two blocks" reads better than eighty blocks.
+            return f"any internet address outside {set_text(self.probe.version, rest)}"
+        return set_text(self.probe.version, addresses)
+
+
+def target_eni(instance: Instance, probe: Probe) -> Eni | None:
+    """The ENI the client connects to: for internet clients the first one with a public address of
+    the probe's family, else the primary."""
+    if not instance.enis:
+        return None
+    for eni in instance.enis:
+        if (probe.version == 4 and eni.public_ip) or (probe.version == 6 and eni.ipv6_addresses):
+            return eni
+    return instance.enis[0]
+
+
+def _context(snap: Snapshot, probe: Probe) -> _Path:
+    instance = snap.instances.get(probe.instance_id)
+    if instance is None:
+        raise LookupError(f"the snapshot holds no instance {probe.instance_id}")
+    eni = target_eni(instance, probe)
+    subnet_id = (eni.subnet_id if eni else "") or instance.subnet_id
+    vpc_id = (eni.vpc_id if eni else "") or instance.vpc_id
+    table, is_main = snap.route_table_for(subnet_id, vpc_id)
+    local: list[tuple[int, int]] = []
+    if table is not None:
+        local = [r.destination.interval for r in table.routes
+                 if r.target_kind == "local" and r.destination and r.destination.version == probe.version]
+    subnet = snap.subnets.get(subnet_id)
+    if not local and subnet is not None and subnet.cidr is not None and probe.version == 4:
+        local = [subnet.cidr.interval]
+    return _Path(snap, probe, instance, eni, table, is_main, normalize(local))
+
+
+def _status(findings: list[Finding]) -> str:
+    if any(f.severity == "error" for f in findings):
+        return "blocked"
+    return "warning" if any(f.severity == "warning" for f in findings) else "ok"
+
+
+def _no_eni(stage: str) -> StageResult:
+    return StageResult(stage, "skipped", "The instance has no network interface (is it terminated?), "
+                                         "so there is no network path to check.")
+
+
+# --- 1. the instance -------------------------------------------------------------------------
+
+STATE_WORDS = {
+    "stopped": ("error", "is stopped, so nothing on it can answer"),
+    "stopping": ("error", "is stopping, so nothing on it can answer"),
+    "pending": ("warning", "is still starting (pending); try again in a minute"),
+    "shutting-down": ("error", "is shutting down for good (terminated instances cannot be started again)"),
+    "terminated": ("error", "is terminated: it cannot be started again; launch a replacement"),
+}
+
+
+def check_instance(snap: Snapshot, probe: Probe) -> StageResult:
+    path = _context(snap, probe)
+    inst, region = path.instance, path.region
+    problems: list[str] = []
+    severity = "warning"
+    commands: list[str] = []
+    ids = f"--instance-ids {inst.id}"
+    if inst.state != "running":
+        sev, words = STATE_WORDS.get(inst.state, ("error", f"is {inst.state}"))
+        severity = sev
+        problems.append(words)
+        if inst.state == "stopped":
+            commands = [fix.aws(region, "ec2 start-instances", ids),
+                        fix.aws(region, "ec2 wait instance-status-ok", ids)]
+        elif inst.state == "stopping":
+            commands = [fix.aws(region, "ec2 wait instance-stopped", ids),
+                        fix.aws(region, "ec2 start-instances", ids)]
+        elif inst.state == "pending":
+            commands = [fix.aws(region, "ec2 wait instance-status-ok", ids)]
+    else:
+        if inst.system_status == "impaired":
+            severity = "error"
+            problems.append("fails its system status check: the AWS host under it has a problem "
+                            "(a stop and start moves it to healthy hardware)")
+            commands += [fix.aws(region, "ec2 stop-instances", ids),
+                         fix.aws(region, "ec2 wait instance-stopped", ids),
+                         fix.aws(region, "ec2 start-instances", ids)]
+        if inst.instance_status == "impaired":
+            severity = "error"
+            problems.append("fails its instance status check: the operating system is not answering "
+                            "(boot failure, full disk, kernel panic or a broken network setup inside the OS)")
+            commands += [fix.aws(region, "ec2 get-console-output", f"--instance-id {inst.id}", "--latest",
+                                 "--output text"),
+                         fix.aws(region, "ec2 reboot-instances", ids)]
+        if not problems and "initializing" in (inst.system_status, inst.instance_status):
+            problems.append("is still running its first status checks (initializing): it booted moments ago")
+            commands = [fix.aws(region, "ec2 wait instance-status-ok", ids)]
+    checks = (f"system status {inst.system_status or 'unknown'}, instance status "
+              f"{inst.instance_status or 'unknown'}")
+    hops = [Hop(inst.id, "instance", inst.label, "forward", "allow" if not problems else
+                ("deny" if severity == "error" else "warn"),
+                f"{inst.state}; {checks}")]
+    if path.eni is not None:
+        eni = path.eni
+        hops += [
+            Hop(eni.id, "eni", f"{eni.id} {eni.private_ip}", "forward", "allow",
+                f"delivered to private address {eni.private_ip}"),
+            Hop(eni.id, "eni", f"{eni.id} {eni.private_ip}", "return", "allow",
+                "security groups are stateful: the reply to an admitted connection always leaves"),
+        ]
+    if not problems:
+        return StageResult("instance", "ok", f"{inst.label} is running and passed both status checks "
+                           f"({checks}).", hops=hops)
+    summary = f"Instance {inst.label} " + "; it also ".join(problems) + "."
+    finding = Finding(
+        code="BAD_STATE",
+        severity=severity,  # type: ignore[arg-type]
+        resource=inst.id,
+        summary=summary,
+        evidence={"state": inst.state, "state_reason": inst.state_reason, "system_status": inst.system_status,
+                  "instance_status": inst.instance_status, "packet": path.packet("inbound")},
+        remediation=commands,
+    )
+    return StageResult("instance", _status([finding]), summary, [finding], hops)
+
+
+# --- 2. security groups ----------------------------------------------------------------------
+
+
+def _sg_fix_target(groups: list[SecurityGroup], same_port: list[Any]) -> SecurityGroup | None:
+    """The group a new rule best goes in: one that already has rules for this port, else the first."""
+    with_port = {r.group_id for r in same_port}
+    return next((g for g in groups if g.id in with_port), groups[0] if groups else None)
+
+
+def check_security_groups(snap: Snapshot, probe: Probe) -> StageResult:
+    path = _context(snap, probe)
+    if path.eni is None:
+        return _no_eni("security_groups")
+    eni, v = path.eni, probe.version
+    groups = [snap.security_groups[g] for g in eni.group_ids if g in snap.security_groups]
+    missing = [g for g in eni.group_ids if g not in snap.security_groups]
+    verdict = sg_ingress(groups, snap.prefix_lists, v, probe.sources, probe.protocol, probe.port)
+    blocked = subtract(probe.sources, verdict.admitted)
+    # A rule naming another group admits only ENIs in that group: never an internet client, maybe
+    # a client inside the VPC or a peered one, which awstriage cannot tell from an address.
+    uncertain = subtract(blocked, internet_part(v, blocked)) if verdict.group_references else ()
+    names = ", ".join(g.label for g in groups) or "none"
+    hops: list[Hop] = []
+    admitting = {r.group_id for r, _ in verdict.by_rule}
+    for g in groups:
+        own = [r for r, _ in verdict.by_rule if r.group_id == g.id]
+        if not blocked:
+            hop_verdict = "allow"
+        elif verdict.admitted or uncertain:
+            hop_verdict = "warn"
+        else:
+            hop_verdict = "deny"
+        if own:
+            rule = own[0].describe()
+        elif admitting:
+            rule = f"no rule of its own; {', '.join(sorted(admitting))} admits it (the groups add up)"
+        else:
+            ports = [r.describe() for r in verdict.same_port_rules if r.group_id == g.id]
+            rule = (f"no inbound rule allows {probe.what} from {probe.source_text}"
+                    + (f" (it has: {'; '.join(ports)})" if ports else ""))
+        hops.append(Hop(g.id, "security_group", g.label, "forward", hop_verdict, rule))
+    if missing:
+        hops.append(Hop(missing[0], "security_group", missing[0], "forward", "warn", "not in the snapshot"))
+    if not blocked:
+        how = "; ".join(sorted({r.describe() for r, _ in verdict.by_rule}))
+        detail = (f"The security groups on {eni.id} ({names}) allow {probe.what} from {probe.source_text}: "
+                  f"{how}. They are stateful, so the replies go out whatever the outbound rules say.")
+        if probe.assumed:
+            detail += " (No source was given, so awstriage checked for any internet address.)"
+        return StageResult("security_groups", "ok", detail, hops=hops)
+    if missing and not groups:
+        detail = (f"The security groups of {eni.id} ({', '.join(missing)}) could not be read, so they were "
+                  "not checked.")
+        return StageResult("security_groups", "warning", detail, hops=hops)
+
+    target = _sg_fix_target(groups, verdict.same_port_rules)
+    cidr, pre = fix.client_cidr(probe.source, v)
+    commands = list(pre)
+    if target is not None:
+        commands.append(fix.sg_ingress(path.region, target.id, probe.protocol, probe.port, cidr, v))
+    same_port = sorted({r.describe() for r in verdict.same_port_rules})
+    full_block = not verdict.admitted and not uncertain
+    if full_block:
+        summary = (f"No security group on {eni.id} ({names}) allows inbound {probe.what} from "
+                   f"{probe.source_text}, so the packets are dropped at the instance's door.")
+        if same_port:
+            summary += f" The rules for this port allow only: {'; '.join(same_port)}."
+        if probe.assumed:
+            summary += " No source was given, so awstriage checked for any internet address."
+    else:
+        admitted_words = set_text(v, verdict.admitted) if verdict.admitted else "no address"
+        summary = (f"The security groups on {eni.id} ({names}) allow {probe.what} only from "
+                   f"{admitted_words}, not from {path.part(blocked)}.")
+        if uncertain:
+            refs = ", ".join(sorted({r.referenced_group_id or "" for r in verdict.group_references}))
+            summary += (f" Rules that name {refs} admit only instances in that group; awstriage cannot tell "
+                        "from an address whether your client is one.")
+        if probe.assumed:
+            summary += (" No source was given: run again with source set to your public IP to know which "
+                        "side you are on.")
+    if verdict.unknown_prefix_lists:
+        summary += " Some rules use prefix lists that could not be read: " + ", ".join(
+            sorted({r.prefix_list_id or "" for r in verdict.unknown_prefix_lists})) + "."
+    finding = Finding(
+        code="ENI_SG_RULES_MISMATCH",
+        severity="error" if full_block else "warning",
+        resource=target.id if target else eni.id,
+        summary=summary,
+        evidence={
+            "packet": path.packet("inbound"),
+            "network_interface": eni.id,
+            "security_groups": [{"id": g.id, "name": g.name,
+                                 "inbound_rules": [r.describe() for r in g.ingress]} for g in groups],
+            "rules_for_this_port": same_port,
+            "admitted_sources": set_text(v, verdict.admitted) if verdict.admitted else "",
+            "dropped_sources": path.part(blocked),
+            "assumed_source": probe.assumed,
+        },
+        remediation=commands,
+    )
+    return StageResult("security_groups", _status([finding]), summary, [finding], hops)
+
+
+# --- 3. network ACL --------------------------------------------------------------------------
+
+
+def _drop_words(path: _Path, d: NaclDecision, egress: bool) -> str:
+    probe = path.probe
+    if probe.uses_ports:
+        text = ports_text(d.ports)
+        what = f"{protocol_name(probe.protocol)} port{'s' if ('-' in text or ',' in text) else ''} {text}"
+    else:
+        what = protocol_name(probe.protocol)
+    way = "to" if egress else "from"
+    who = path.part(d.addresses)
+    if d.rule.implicit:
+        return f"no rule allows {what} {way} {who}, so the implicit deny (*) drops it"
+    return f"rule {d.rule.rule_number} ({d.rule.describe().split(': ', 1)[1]}) drops {what} {way} {who}"
+
+
+def _nacl_fix(path: _Path, acl: NetworkAcl, egress: bool, verdict: NaclVerdict, cidr: str) -> tuple[str, str]:
+    """The command that opens the dropped traffic, and a sentence about it."""
+    probe = path.probe
+    below = min(d.rule.rule_number for d in verdict.drops)
+    number = fix.free_rule_number(acl, egress, below)
+    ports = EPHEMERAL if egress else (probe.port, probe.port)
+    if number is None:
+        return (fix.nacl_allow(path.region, acl, egress, below, probe.protocol, ports, cidr, probe.version,
+                               replace=True),
+                f"no rule number below {below} is free, so the fix replaces rule {below} itself")
+    return (fix.nacl_allow(path.region, acl, egress, number, probe.protocol, ports, cidr, probe.version),
+            f"rule {number} comes before rule {'*' if below >= 32767 else below}, which drops the packets")
+
+
+def _drops_evidence(path: _Path, verdict: NaclVerdict) -> list[dict[str, Any]]:
+    return [{**d.rule.to_evidence(), "dropped_ports": ports_text(d.ports),
+             "dropped_addresses": path.part(d.addresses)} for d in verdict.drops]
+
+
+def check_network_acl(snap: Snapshot, probe: Probe) -> StageResult:
+    path = _context(snap, probe)
+    if path.eni is None:
+        return _no_eni("network_acl")
+    acl = snap.network_acl_for(path.subnet_id)
+    if acl is None:
+        return StageResult("network_acl", "warning",
+                           f"No network ACL was found for {path.subnet_id}, so none was checked.")
+    v, proto = probe.version, probe.protocol
+    port = (probe.port, probe.port) if probe.uses_ports else (0, 0)
+    inbound = nacl_check(acl, False, v, probe.sources, port, proto, ECHO_REQUEST.get(proto))
+    outbound = nacl_check(acl, True, v, probe.sources, EPHEMERAL if probe.uses_ports else (0, 0),
+                          proto, ECHO_REPLY.get(proto))
+    label = f"{acl.id} ({path.subnet_id})"
+
+    def hop(direction: str, verdict: NaclVerdict) -> Hop:
+        if not verdict.blocked:
+            state = "allow"
+            rule = "; ".join(d.rule.describe() for d in verdict.allows) or "allowed"
+        else:
+            state = "warn" if verdict.admitted else "deny"
+            rule = "; ".join(_drop_words(path, d, direction == "return") for d in verdict.drops)
+        return Hop(acl.id, "network_acl", label, direction, state, rule)
+
+    hops = [hop("forward", inbound), hop("return", outbound)]
+    if not inbound.blocked and not outbound.blocked:
+        detail = (f"Network ACL {label} allows {probe.what} in from {probe.source_text} "
+                  f"({'; '.join(d.rule.describe() for d in inbound.allows)}) and the replies out"
+                  + (f" to ports {EPHEMERAL[0]}-{EPHEMERAL[1]}" if probe.uses_ports else "")
+                  + f" ({'; '.join(d.rule.describe() for d in outbound.allows)}).")
+        return StageResult("network_acl", "ok", detail, hops=hops)
+
+    cidr, pre = fix.client_cidr(probe.source, v)
+    parts: list[str] = []
+    commands: list[str] = list(pre)
+    notes: list[str] = []
+    if inbound.blocked:
+        parts.append("Inbound, " + "; ".join(_drop_words(path, d, False) for d in inbound.drops) + ".")
+        command, note = _nacl_fix(path, acl, False, inbound, cidr)
+        commands.append(command)
+        notes.append(note)
+    if outbound.blocked:
+        words = "; ".join(_drop_words(path, d, True) for d in outbound.drops)
+        ephemeral = (f" The client picks its source port anywhere in {EPHEMERAL[0]}-{EPHEMERAL[1]}, so the "
+                     "outbound rules must allow that whole range back to it: network ACLs are stateless and "
+                     "do not remember the connection." if probe.uses_ports else "")
+        parts.append(f"Outbound, {words}.{ephemeral}")
+        command, note = _nacl_fix(path, acl, True, outbound, cidr)
+        commands.append(command)
+        notes.append(note)
+    works = intersect(inbound.admitted, outbound.admitted)
+    severity = "warning" if works else "error"
+    if inbound.blocked and outbound.blocked:
+        what = "drops both the request and the replies"
+    elif inbound.blocked:
+        what = "drops the request"
+    else:
+        what = "lets the request in but drops the replies"
+    summary = f"Network ACL {label} {what}. " + " ".join(parts)
+    finding = Finding(
+        code="SUBNET_ACL_RESTRICTION",
+        severity=severity,  # type: ignore[arg-type]
+        resource=acl.id,
+        summary=summary,
+        evidence={
+            "subnet": path.subnet_id,
+            "packet": path.packet("inbound"),
+            "reply_packet": path.packet("return"),
+            "inbound": {"blocked": bool(inbound.blocked), "blocking_rules": _drops_evidence(path, inbound)},
+            "outbound": {"blocked": bool(outbound.blocked),
+                         "blocking_rules": _drops_evidence(path, outbound)},
+            "fix_notes": notes,
+            "assumed_source": probe.assumed,
+        },
+        remediation=commands,
+    )
+    return StageResult("network_acl", _status([finding]), summary, [finding], hops)
+
+
+# --- 4. route table --------------------------------------------------------------------------
+
+
+def _table_words(path: _Path) -> str:
+    table = path.table
+    assert table is not None
+    if path.table_is_main:
+        return (f"route table {table.id} (the VPC's main table: {path.subnet_id} has no association of "
+                "its own)")
+    return f"route table {table.id}"
+
+
+def _classify_routes(path: _Path) -> tuple[list[tuple[RouteDecision, str, str]], list[RouteDecision]]:
+    """Each run of return-route decisions with a problem kind ('', none, blackhole, wrong, appliance)
+    and words for it; plus the decisions that reach an internet client through an internet gateway."""
+    assert path.table is not None
+    snap, v = path.snap, path.probe.version
+    out: list[tuple[RouteDecision, str, str]] = []
+    to_igw: list[RouteDecision] = []
+    internet = path.internet
+    for d in route_lookup(path.table, snap.prefix_lists, v, path.probe.sources):
+        route = d.route
+        for addresses, is_internet in ((intersect(d.addresses, internet), True),
+                                       (subtract(d.addresses, internet), False)):
+            if not addresses:
+                continue
+            part = RouteDecision(addresses, route, d.prefixlen)
+            who = path.part(addresses)
+            if route is None:
+                out.append((part, "none", f"has no route to {who}"))
+            elif route.blackhole:
+                out.append((part, "blackhole", f"sends replies for {who} to a blackhole route "
+                                               f"({route.describe()}): its target no longer exists"))
+            elif route.target_kind == "local":
+                out.append((part, "", f"reaches {who} through the local route {route.describe()}"))
+            elif is_internet and route.target_kind == "igw":
+                to_igw.append(part)
+                out.append((part, "", f"sends replies for {who} to internet gateway {route.target_id} "
+                                      f"({route.describe()})"))
+            elif is_internet and route.target_kind in APPLIANCE_TARGETS:
+                out.append((part, "appliance", f"sends replies for {who} through {route.target_id} "
+                                               f"({route.describe()}); awstriage cannot see whether that "
+                                               "appliance forwards them to the internet"))
+            elif is_internet:
+                kind = TARGET_WORDS.get(route.target_kind, route.target_kind)
+                why = WRONG_TARGET_WHY.get(route.target_kind, "")
+                out.append((part, "wrong", f"sends replies for {who} to {kind} {route.target_id} "
+                                           f"({route.describe()}), not to an internet gateway, but the "
+                                           "connection came in through the internet gateway and its replies "
+                                           f"must go back the same way.{why}"))
+            elif (down := _target_down(snap, path.vpc_id, route.target_kind, route.target_id)):
+                out.append((part, "blackhole", f"sends replies for {who} through {route.describe()}, "
+                                               f"but {down}"))
+            elif route.target_kind in PRIVATE_TARGETS or route.target_kind == "igw":
+                out.append((part, "", f"reaches {who} through {route.describe()}"))
+            else:
+                kind = TARGET_WORDS.get(route.target_kind, route.target_kind)
+                out.append((part, "wrong", f"sends replies for {who} to {kind} {route.target_id}, "
+                                           "which cannot carry them to a private client"))
+    return out, to_igw
+
+
+def _target_down(snap: Snapshot, vpc_id: str, kind: str, target: str) -> str:
+    """Why a peering connection or transit gateway a route names cannot carry traffic, if it cannot.
+    Only what the collector read is judged: an unknown target is given the benefit of the doubt."""
+    if kind == "pcx" and target in snap.peering_connections:
+        status = snap.peering_connections[target].status
+        return "" if status == "active" else f"peering connection {target} is {status}, not active"
+    if kind == "tgw":
+        mine = [a for a in snap.tgw_attachments if a.transit_gateway_id == target and a.resource_id == vpc_id]
+        if snap.tgw_attachments and not any(a.state == "available" for a in mine):
+            states = ", ".join(f"{a.id} {a.state}" for a in mine) or "none"
+            return f"the VPC has no available attachment to transit gateway {target} ({states})"
+    return ""
+
+
+def _default_destination(v: int) -> str:
+    return "0.0.0.0/0" if v == 4 else "::/0"
+
+
+def _igw_for_fix(path: _Path) -> tuple[str, list[str]]:
+    igws = path.snap.internet_gateways_of(path.vpc_id)
+    if igws:
+        return igws[0].id, []
+    return '"$IGW_ID"', [
+        "IGW_ID=$(" + fix.aws(path.region, "ec2 describe-internet-gateways",
+                              f"--filters Name=attachment.vpc-id,Values={path.vpc_id}",
+                              "--query 'InternetGateways[0].InternetGatewayId'", "--output text") + ")"]
+
+
+def check_route_table(snap: Snapshot, probe: Probe) -> StageResult:
+    path = _context(snap, probe)
+    if path.eni is None:
+        return _no_eni("route_table")
+    if path.table is None:
+        summary = (f"Subnet {path.subnet_id} has no route table: neither an association of its own nor a "
+                   f"main table for {path.vpc_id} was found, so replies have no route.")
+        finding = Finding("NO_ROUTE_TO_DESTINATION", "error", path.subnet_id, summary,
+                          {"packet": path.packet("return")}, [])
+        return StageResult("route_table", "blocked", summary, [finding],
+                           [Hop(path.subnet_id, "route_table", "no route table", "return", "deny",
+                                "no route table")])
+    table = path.table
+    decisions, _ = _classify_routes(path)
+    bad = [(d, k, w) for d, k, w in decisions if k in ("none", "blackhole", "wrong")]
+    warn = [(d, k, w) for d, k, w in decisions if k == "appliance"]
+    local = next((r for r in table.routes if r.target_kind == "local" and r.destination
+                  and r.destination.version == probe.version), None)
+    label = f"{table.id}{' (main)' if table.main else ''}"
+    fwd = Hop(table.id, "route_table", label, "forward", "allow",
+              f"local route {local.describe()} delivers to the subnet" if local
+              else "delivered inside the VPC")
+    all_words = "; ".join(w for _, _, w in decisions)
+    if not bad and not warn:
+        ret = Hop(table.id, "route_table", label, "return", "allow", all_words)
+        return StageResult("route_table", "ok", f"The subnet uses {_table_words(path)}, which {all_words}.",
+                           hops=[fwd, ret])
+    bad_addresses = normalize([iv for d, _, _ in bad for iv in d.addresses])
+    full = normalize(bad_addresses) == normalize(probe.sources)
+    ret = Hop(table.id, "route_table", label, "return", "deny" if full else "warn",
+              "; ".join(w for _, _, w in bad + warn))
+    findings: list[Finding] = []
+    if bad:
+        code = "BAD_STATE_ROUTE" if any(k == "blackhole" for _, k, _ in bad) else "NO_ROUTE_TO_DESTINATION"
+        words = "; it ".join(w for _, _, w in bad)
+        summary = f"The subnet {path.subnet_id} uses {_table_words(path)}, which {words}."
+        if path.kind == "internet" and any(k == "none" for _, k, _ in bad):
+            summary += " Replies from the instance have nowhere to go, so the connection times out."
+        v = probe.version
+        igw, pre = _igw_for_fix(path)
+        commands: list[str] = list(pre)
+        default = _default_destination(v)
+        has_default = any(r.destination and r.destination.text == default for r in table.routes)
+        for d, kind, _ in bad:
+            internet_part_of = intersect(d.addresses, path.internet)
+            if not internet_part_of:
+                continue
+            if kind == "blackhole" and d.route is not None and d.route.destination is not None:
+                commands.append(fix.route_to_igw(path.region, table.id, d.route.destination.text, igw, v,
+                                                 replace=True))
+            elif not has_default:
+                commands.append(fix.route_to_igw(path.region, table.id, default, igw, v))
+                has_default = True
+            else:
+                cidr, mine = fix.client_cidr(probe.source, v)
+                commands = [*mine, *commands]
+                commands.append(fix.route_to_igw(path.region, table.id, cidr, igw, v))
+                whose = probe.source_text if probe.source else "your address"
+                summary += (f" The fix adds a route for {whose} only; replacing {default} instead would make "
+                            "the whole subnet public.")
+        findings.append(Finding(
+            code=code,
+            severity="error" if full else "warning",
+            resource=table.id,
+            summary=summary,
+            evidence={"packet": path.packet("return"), "subnet": path.subnet_id,
+                      "main_table": path.table_is_main,
+                      "routes": [r.to_evidence() for r in table.routes],
+                      "chosen_routes": [{"addresses": path.part(d.addresses),
+                                         "route": d.route.to_evidence() if d.route else None, "problem": k}
+                                        for d, k, _ in bad]},
+            remediation=list(dict.fromkeys(commands)),
+        ))
+    if warn:
+        findings.append(Finding(
+            code="NO_ROUTE_TO_DESTINATION", severity="warning", resource=table.id,
+            summary=(f"The subnet uses {_table_words(path)}, which "
+                     + "; it ".join(w for _, _, w in warn) + "."),
+            evidence={"packet": path.packet("return"), "routes": [r.to_evidence() for r in table.routes]},
+        ))
+    summary = " ".join(f.summary for f in findings)
+    return StageResult("route_table", _status(findings), summary, findings, [fwd, ret])
+
+
+# --- 5. public address and internet gateway --------------------------------------------------
+
+
+def check_gateway(snap: Snapshot, probe: Probe) -> StageResult:
+    path = _context(snap, probe)
+    if path.eni is None:
+        return _no_eni("gateway")
+    eni, v, region = path.eni, probe.version, path.region
+    client_label = probe.source_text + (" (assumed)" if probe.assumed else "")
+    client_fwd = Hop("client", "client", f"client {client_label}", "forward", "allow",
+                     "the packets start here")
+    if path.kind == "vpc":
+        detail = (f"{probe.source_text} is inside the VPC: no internet gateway or public address is "
+                  "involved.")
+        back = Hop("client", "client", f"client {client_label}", "return", "allow", "local route")
+        return StageResult("gateway", "ok", detail, hops=[client_fwd, back])
+    decisions, to_igw = _classify_routes(path) if path.table is not None else ([], [])
+    findings: list[Finding] = []
+    hops: list[Hop] = [client_fwd]
+    if path.kind == "private":
+        targets = sorted({d.route.target_id for d, k, _ in decisions if d.route is not None and not k})
+        via = ", ".join(targets) or "no gateway"
+        for d, k, _ in decisions:
+            if d.route is not None and d.route.target_kind == "igw" and not k:
+                findings.append(Finding(
+                    "IGW_SOURCE_ADDRESS_NOT_IN_RFC1918_INGRESS", "warning", d.route.target_id,
+                    f"{probe.source_text} is a private address, and the only way back to it is internet "
+                    f"gateway {d.route.target_id}, which rejects private addresses. If you connect over the "
+                    "internet, your packets arrive from your router's public address: run again with that "
+                    "address as source.",
+                    {"packet": path.packet("inbound")}, [fix.MY_IP_V4, "echo \"$MY_IP\""]))
+        node = targets[0] if targets else "private-network"
+        hops += [Hop(node, "gateway", via, "forward", "allow", "from the private network"),
+                 Hop(node, "gateway", via, "return", "allow", "back to the private network"),
+                 Hop("client", "client", f"client {client_label}", "return", "allow", f"through {via}")]
+        detail = (f"{probe.source_text} is a private address reached through {via}: no public address is "
+                  "needed. awstriage checks this VPC only; the far side (peered VPC, VPN, on-premises "
+                  "firewall) is not "
+                  "visible from here.")
+        return StageResult("gateway", _status(findings), detail, findings, hops)
+
+    attached = snap.internet_gateways_of(path.vpc_id)
+    routed = {d.route.target_id for d in to_igw if d.route is not None}
+    detached = sorted(g for g in routed if not any(a.id == g for a in attached))
+    public = path.public_address
+    gateway = attached[0].id if attached else (detached[0] if detached else "no-internet-gateway")
+    gw_label = gateway if gateway != "no-internet-gateway" else f"no internet gateway on {path.vpc_id}"
+    fwd_problems: list[str] = []
+    fwd_warnings: list[str] = []
+    ret_problems: list[str] = []
+    for igw in detached:
+        g = snap.internet_gateways.get(igw)
+        elsewhere = [vpc for vpc, _ in (g.attachments if g else ())]
+        where = (f"it is attached to {', '.join(elsewhere)} instead" if elsewhere
+                 else "it is not attached to any VPC")
+        table = _table_words(path) if path.table else "the route table"
+        summary = (f"Internet gateway {igw}, where {table} sends the replies, is not attached to "
+                   f"{path.vpc_id} ({where}), so traffic between the internet and the instance cannot "
+                   "pass it.")
+        findings.append(Finding("BAD_STATE_ATTACHMENT", "error", igw, summary,
+                                {"vpc": path.vpc_id,
+                                 "attachments": [list(a) for a in (g.attachments if g else ())],
+                                 "packet": path.packet("inbound")},
+                                [fix.attach_igw(region, igw, path.vpc_id)]))
+        ret_problems.append(f"{igw} is not attached to {path.vpc_id}")
+    if not attached and not detached:
+        summary = (f"VPC {path.vpc_id} has no internet gateway attached, so nothing on the internet can "
+                   "reach anything in it, and no reply can leave it.")
+        findings.append(Finding("NO_INTERNET_GATEWAY", "error", path.vpc_id, summary,
+                                {"vpc": path.vpc_id, "packet": path.packet("inbound")},
+                                fix.create_and_attach_igw(region, path.vpc_id)))
+        fwd_problems.append("no internet gateway is attached to the VPC")
+        ret_problems.append("no internet gateway is attached to the VPC")
+    elif detached and not attached:
+        fwd_problems.append(f"{gateway} is not attached to {path.vpc_id}")
+    if not public:
+        family = "public IPv4 address or Elastic IP" if v == 4 else "IPv6 address"
+        subnet = snap.subnets.get(path.subnet_id)
+        hint = (f" Subnet {path.subnet_id} does not assign public addresses at launch." if v == 4 and subnet
+                and not subnet.map_public_ip else "")
+        summary = (f"{eni.id} of {path.instance.label} has no {family}, only the private address "
+                   f"{eni.private_ip}: the internet gateway delivers only to public addresses, so nothing on "
+                   f"the internet can address this instance.{hint}")
+        severity = "error"
+        if path.instance.state != "running" and v == 4:
+            # A stopped instance gives its automatic public address back; it may get a new one when
+            # it starts, which the API cannot tell while it is stopped.
+            severity = "warning"
+            summary += (" It is not running, and a stopped instance has no automatic public address: after "
+                        "it starts, check again. An Elastic IP keeps the same address across stops.")
+        findings.append(Finding("IGW_PRIVATE_IP_ASSOCIATION_FOR_INGRESS", severity, eni.id, summary,
+                                {"network_interface": eni.id, "private_ip": eni.private_ip,
+                                 "packet": path.packet("inbound")},
+                                fix.public_address(region, eni.id, v)))
+        (fwd_problems if severity == "error" else fwd_warnings).append(
+            f"{eni.id} has no public address to translate to")
+    eip = snap.elastic_ip_of(eni.id)
+    address_words = (f"Elastic IP {public} ({eip.allocation_id})" if eip and public
+                     else f"public address {public}" if public else "")
+    hops += [
+        Hop(gateway, "internet_gateway", gw_label, "forward",
+            "deny" if fwd_problems else "warn" if fwd_warnings else "allow",
+            "; ".join(fwd_problems + fwd_warnings) or f"translates {address_words} to {eni.private_ip}"),
+        Hop(gateway, "internet_gateway", gw_label, "return", "deny" if ret_problems else "allow",
+            "; ".join(ret_problems) or f"translates {eni.private_ip} back to {public or 'a public address'}"),
+        Hop("client", "client", f"client {client_label}", "return", "allow", "over the internet"),
+    ]
+    if not findings:
+        detail = (f"{eni.id} has the {address_words}, and internet gateway {gateway} is attached to "
+                  f"{path.vpc_id}: the internet can address the instance and the replies can leave.")
+        return StageResult("gateway", "ok", detail, hops=hops)
+    return StageResult("gateway", _status(findings), " ".join(f.summary for f in findings), findings, hops)
+
+
+# --- the whole path --------------------------------------------------------------------------
+
+STAGES: tuple[tuple[str, Callable[[Snapshot, Probe], StageResult]], ...] = (
+    ("instance", check_instance),
+    ("security_groups", check_security_groups),
+    ("network_acl", check_network_acl),
+    ("route_table", check_route_table),
+    ("gateway", check_gateway),
+)
+
+NOT_VISIBLE = [
+    "whether sshd (or the service for this port) is running and listening on the port, on the right address",
+    "the host firewall inside the instance (iptables, nftables, firewalld, ufw, Windows Firewall)",
+    "whether your private key matches the instance's key pair",
+    "the OS user name (ec2-user on Amazon Linux, ubuntu on Ubuntu, admin on Debian)",
+    "your own network: a corporate firewall or proxy that blocks outbound connections to this port",
+]
+
+
+def _path_open(path: _Path, warnings: bool) -> Finding:
+    probe, inst, region = path.probe, path.instance, path.region
+    target = path.public_address if path.kind == "internet" else (path.eni.private_ip if path.eni else "")
+    summary = (f"Every component the AWS API can see lets {probe.what} from {probe.source_text} reach "
+               f"{inst.label}" + (f" at {target}" if target else "") + " and lets the replies back.")
+    if probe.assumed:
+        summary += " No source was given, so the check assumed any internet address."
+    if warnings:
+        summary += " Some components allow it only for part of the sources (see the warnings)."
+    summary += (" If the connection still times out or is refused, the cause is on the instance or on "
+                "your side: check what the API cannot see.")
+    user = "Administrator" if "windows" in inst.platform.lower() else "ec2-user"
+    key = f"~/.ssh/{inst.key_name}.pem" if inst.key_name else "~/.ssh/YOUR_KEY.pem"
+    commands = [
+        fix.aws(region, "ssm start-session", f"--target {inst.id}"),
+        fix.aws(region, "ec2-instance-connect ssh", f"--instance-id {inst.id}"),
+        fix.aws(region, "ec2 get-console-output", f"--instance-id {inst.id}", "--latest", "--output text"),
+        fix.aws(region, "ec2-instance-connect send-serial-console-ssh-public-key", f"--instance-id {inst.id}",
+                "--serial-port 0", "--ssh-public-key file://~/.ssh/id_ed25519.pub"),
+        f"ssh -i ~/.ssh/id_ed25519 {inst.id}.port0@serial-console.ec2-instance-connect."
+        f"{region or 'us-east-1'}.aws",
+    ]
+    if probe.protocol == TCP and probe.port == 22 and target:
+        commands.append(f"ssh -v -i {key} {user}@{target}")
+    return Finding(
+        code="PATH_OPEN",
+        severity="info",
+        resource=inst.id,
+        summary=summary,
+        evidence={"packet": path.packet("inbound"), "assumed_source": probe.assumed,
+                  "not_visible_to_api": NOT_VISIBLE, "key_pair": inst.key_name,
+                  "next_steps": ["Session Manager (needs the SSM agent and an instance profile)",
+                                 "EC2 Instance Connect",
+                                 "the EC2 serial console (needs a password for an OS user)",
+                                 "the console output, to see whether the OS booted and sshd started",
+                                 "ssh -v, to see where the connection stops"]},
+        remediation=commands,
+    )
+
+
+def evaluate(snap: Snapshot, probe: Probe) -> PathResult:
+    """Every stage, every blocking component, and the verdict for the whole path."""
+    path = _context(snap, probe)
+    stages = [fn(snap, probe) for _, fn in STAGES]
+    findings = [f for s in stages for f in s.findings]
+    errors = [f for f in findings if f.severity == "error"]
+    warnings = [f for f in findings if f.severity == "warning"]
+    verdict_findings: list[Finding] = []
+    if errors:
+        at_fault = ", ".join(dict.fromkeys(f.resource for f in errors))
+        verdict = "blocked"
+        summary = (f"{probe.what} from {probe.source_text} cannot reach {path.instance.label}: "
+                   f"{len(errors)} blocking component{'s' if len(errors) != 1 else ''} ({at_fault}).")
+    else:
+        verdict = "partial" if warnings else "open"
+        verdict_findings.append(_path_open(path, bool(warnings)))
+        summary = verdict_findings[0].summary
+    return PathResult(probe, stages, verdict, summary, path.kind, verdict_findings)
