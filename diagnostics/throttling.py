@@ -1,0 +1,295 @@
+"""Who is being throttled, on what, how fast: a pure analysis of CloudTrail events.
+
+Every AWS API has a request rate it accepts per account and region (a token bucket: a burst, then a
+steady refill). A caller above it gets throttling errors; SDKs retry them, so a few are harmless, but
+a caller that keeps calling too fast makes everyone sharing the bucket slow, since the whole account
+draws on the same limit. The analysis groups throttled calls by caller, service, operation, user
+agent and minute, and names the caller and operation behind most of them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from diagnostics.cloudtrail_events import ApiEvent, count
+from diagnostics.findings import Finding, Severity
+
+# A few throttles in a window are what retries are for; this many, or throttles in this many distinct
+# minutes, is a caller that keeps hitting the limit.
+SUSTAINED_EVENTS = 10
+SUSTAINED_MINUTES = 3
+# Other callers are named too when they take at least this share of the throttles.
+NOTABLE_SHARE = 0.25
+MAX_FINDINGS = 3
+
+LAMBDA_CONCURRENCY_QUOTA = "L-B99A9384"
+RETRY_MODE = re.compile(r"cfg/retry-mode#(\w+)")
+SDK_TOKEN = re.compile(r"^([A-Za-z][\w.-]*/[\w.-]+)")
+
+
+@dataclass(frozen=True)
+class Offender:
+    """One caller calling one operation of one service, and how it fared."""
+
+    caller: str
+    source: str
+    operation: str
+    throttled: int
+    calls: int
+    error_codes: tuple[tuple[str, int], ...]
+    user_agents: tuple[tuple[str, int], ...]
+    source_ips: tuple[tuple[str, int], ...]
+    sessions: tuple[str, ...]
+    first: datetime
+    last: datetime
+    throttled_minutes: int
+    peak_throttled_per_minute: int
+    peak_calls_per_minute: int
+    busiest_minutes: tuple[tuple[str, int], ...]
+    resources: tuple[tuple[str, str], ...] = field(default_factory=tuple)
+
+    @property
+    def service(self) -> str:
+        return self.source.split(".")[0]
+
+    @property
+    def action(self) -> str:
+        return f"{self.service}:{self.operation}"
+
+    @property
+    def sustained(self) -> bool:
+        return self.throttled >= SUSTAINED_EVENTS or self.throttled_minutes >= SUSTAINED_MINUTES
+
+    @property
+    def retry_modes(self) -> tuple[str, ...]:
+        return tuple(sorted({m for ua, _ in self.user_agents if (m := retry_mode(ua))}))
+
+    @property
+    def main_code(self) -> str:
+        return self.error_codes[0][0] if self.error_codes else ""
+
+
+@dataclass(frozen=True)
+class ThrottleReport:
+    events_read: int
+    calls: int
+    throttled: int
+    window_minutes: float
+    by_caller: tuple[tuple[str, int], ...] = ()
+    by_source: tuple[tuple[str, int], ...] = ()
+    by_operation: tuple[tuple[str, int], ...] = ()
+    by_user_agent: tuple[tuple[str, int], ...] = ()
+    by_code: tuple[tuple[str, int], ...] = ()
+    per_minute: tuple[tuple[str, int], ...] = ()
+    offenders: tuple[Offender, ...] = ()
+    truncated: bool = False
+
+    @property
+    def top(self) -> Offender | None:
+        return self.offenders[0] if self.offenders else None
+
+    @property
+    def peak_minute(self) -> tuple[str, int] | None:
+        return max(self.per_minute, key=lambda kv: (kv[1], kv[0])) if self.per_minute else None
+
+
+def retry_mode(user_agent: str) -> str | None:
+    """The retry mode an AWS SDK or CLI declares in its user agent (``cfg/retry-mode#legacy``)."""
+    match = RETRY_MODE.search(user_agent or "")
+    return match.group(1) if match else None
+
+
+def sdk_of(user_agent: str) -> str:
+    """The first product token of a user agent: ``Boto3/1.34.2``, ``aws-cli/2.15.0``, ``aws-sdk-go/1.50``."""
+    match = SDK_TOKEN.match((user_agent or "").strip())
+    return match.group(1) if match else (user_agent or "unknown")[:60]
+
+
+def _minute(at: datetime) -> str:
+    return at.strftime("%Y-%m-%dT%H:%MZ")
+
+
+def _offender(key: tuple[str, str, str], throttled: list[ApiEvent], calls: list[ApiEvent]) -> Offender:
+    caller, source, operation = key
+    per_minute = count(_minute(e.at) for e in throttled)
+    calls_per_minute = count(_minute(e.at) for e in calls)
+    times = sorted(e.at for e in throttled)
+    resources = tuple(sorted({kv for e in throttled for kv in e.request}))[:10]
+    return Offender(
+        caller=caller, source=source, operation=operation,
+        throttled=len(throttled), calls=len(calls),
+        error_codes=tuple(count(e.error_code for e in throttled)),
+        user_agents=tuple(count(e.user_agent for e in throttled if e.user_agent)[:5]),
+        source_ips=tuple(count(e.source_ip for e in throttled if e.source_ip)[:5]),
+        sessions=tuple(s for s, _ in count(e.session_arn for e in throttled if e.session_arn)[:3]),
+        first=times[0], last=times[-1],
+        throttled_minutes=len(per_minute),
+        peak_throttled_per_minute=max((n for _, n in per_minute), default=0),
+        peak_calls_per_minute=max((n for _, n in calls_per_minute), default=0),
+        busiest_minutes=tuple(per_minute[:5]),
+        resources=resources,
+    )
+
+
+def analyse_throttling(events: Iterable[ApiEvent], window_minutes: float, events_read: int | None = None,
+                       truncated: bool = False) -> ThrottleReport:
+    """Group the window's calls; offenders are ordered by throttled calls, most first."""
+    events = list(events)
+    throttled = [e for e in events if e.throttled]
+    groups: dict[tuple[str, str, str], list[ApiEvent]] = {}
+    all_calls: dict[tuple[str, str, str], list[ApiEvent]] = {}
+    for event in events:
+        key = (event.caller, event.source, event.operation)
+        all_calls.setdefault(key, []).append(event)
+        if event.throttled:
+            groups.setdefault(key, []).append(event)
+    offenders = sorted((_offender(k, v, all_calls[k]) for k, v in groups.items()),
+                       key=lambda o: (-o.throttled, -o.calls, o.caller, o.action))
+    return ThrottleReport(
+        events_read=len(events) if events_read is None else events_read,
+        calls=len(events),
+        throttled=len(throttled),
+        window_minutes=window_minutes,
+        by_caller=tuple(count(e.caller for e in throttled)),
+        by_source=tuple(count(e.source for e in throttled)),
+        by_operation=tuple(count(e.action for e in throttled)),
+        by_user_agent=tuple(count(sdk_of(e.user_agent) for e in throttled)),
+        by_code=tuple(count(e.error_code for e in throttled)),
+        per_minute=tuple(sorted(count(_minute(e.at) for e in throttled))),
+        offenders=tuple(offenders),
+        truncated=truncated,
+    )
+
+
+# --- findings --------------------------------------------------------------------------------
+
+
+def _rate_hint(offender: Offender) -> str:
+    op = offender.operation
+    code = offender.main_code
+    if code == "SlowDown":
+        return ("# S3 allows about 3,500 writes and 5,500 reads a second per prefix: spread the keys over "
+                "more prefixes, or batch small objects")
+    if code == "ProvisionedThroughputExceededException":
+        return ("# The table or index ran out of provisioned capacity (or one partition is hot): switch to "
+                "on-demand or raise its capacity, and spread the keys")
+    if op.startswith(("Describe", "List", "Get", "Lookup")):
+        return (f"# Call {op} less often: cache its answers, ask for many IDs in one call, use filters and "
+                "pagination, or react to EventBridge events instead of polling")
+    return (f"# Spread the {op} calls over time (a queue in front of the writer) and use batch APIs where "
+            "there is one")
+
+
+def _quota_lines(offender: Offender, region: str) -> list[str]:
+    service = offender.service
+    if service == "lambda" and offender.main_code == "TooManyRequestsException":
+        return ["# If the account's Lambda concurrency is the limit, ask for more:",
+                f"aws service-quotas request-service-quota-increase --service-code lambda "
+                f"--quota-code {LAMBDA_CONCURRENCY_QUOTA} --desired-value 2000 --region {region}"]
+    if service == "ec2":
+        return ["# EC2 API request rates are not in Service Quotas: if the rate is legitimate after the "
+                "changes above, ask AWS Support to raise the limit for this API"]
+    return ["# If the rate is legitimate, look for an adjustable rate quota for this API and ask for more:",
+            f"aws service-quotas list-service-quotas --service-code {service} --region {region} "
+            "--query \"Quotas[?Adjustable].[QuotaCode,QuotaName,Value]\" --output table",
+            f"aws service-quotas request-service-quota-increase --service-code {service} "
+            f"--quota-code <QUOTA_CODE> --desired-value <VALUE> --region {region}"]
+
+
+def remediation(offender: Offender, region: str) -> list[str]:
+    return [
+        f"# On the caller ({sdk_of(offender.user_agents[0][0]) if offender.user_agents else 'its SDK'}): "
+        "retry with exponential backoff and jitter; the adaptive mode also slows the client down when "
+        "throttled",
+        "export AWS_RETRY_MODE=adaptive AWS_MAX_ATTEMPTS=10",
+        _rate_hint(offender),
+        *_quota_lines(offender, region),
+    ]
+
+
+def _summary(offender: Offender, report: ThrottleReport) -> str:
+    share = offender.throttled / report.throttled if report.throttled else 0.0
+    hours = report.window_minutes / 60.0
+    window = f"{hours:g} h" if hours >= 1 else f"{report.window_minutes:g} min"
+    text = (f"{offender.caller} was throttled {offender.throttled} times on {offender.action} in the last "
+            f"{window} ({share:.0%} of all throttled calls; {offender.calls} calls in all, up to "
+            f"{offender.peak_calls_per_minute} a minute, {offender.peak_throttled_per_minute} throttled in "
+            "the worst minute).")
+    if offender.sustained:
+        text += (" It keeps calling faster than the API's rate limit allows, and slows every caller "
+                 "sharing it.")
+    else:
+        text += " Occasional throttles like these are retried by the SDKs; watch whether they grow."
+    if "legacy" in offender.retry_modes:
+        text += " Its SDK uses the legacy retry mode, which retries at once and makes bursts worse."
+    return text
+
+
+def _evidence(offender: Offender, report: ThrottleReport) -> dict[str, object]:
+    evidence: dict[str, object] = {
+        "caller": offender.caller,
+        "operation": offender.action,
+        "event_source": offender.source,
+        "throttled_calls": offender.throttled,
+        "calls_seen": offender.calls,
+        "throttled_share_of_its_calls": round(offender.throttled / offender.calls, 2) if offender.calls
+        else None,
+        "error_codes": dict(offender.error_codes),
+        "first_throttled": offender.first.isoformat(),
+        "last_throttled": offender.last.isoformat(),
+        "minutes_with_throttles": offender.throttled_minutes,
+        "peak_throttled_per_minute": offender.peak_throttled_per_minute,
+        "peak_calls_per_minute": offender.peak_calls_per_minute,
+        "busiest_minutes": dict(offender.busiest_minutes),
+        "user_agents": dict(offender.user_agents),
+        "retry_modes": list(offender.retry_modes),
+        "source_ips": dict(offender.source_ips),
+    }
+    if offender.sessions:
+        evidence["sessions"] = list(offender.sessions)
+    if offender.resources:
+        evidence["request_parameters"] = [f"{k}={v}" for k, v in offender.resources]
+    others = [f"{c} ({n})" for c, n in report.by_caller if c != offender.caller][:5]
+    if others:
+        evidence["other_throttled_callers"] = others
+    return evidence
+
+
+def throttling_findings(report: ThrottleReport, region: str) -> list[Finding]:
+    """The top offender always; others too when they take a large share of the throttles."""
+    findings: list[Finding] = []
+    for index, offender in enumerate(report.offenders[:MAX_FINDINGS]):
+        if index and offender.throttled < NOTABLE_SHARE * report.throttled:
+            break
+        severity: Severity = "error" if offender.sustained else "warning"
+        findings.append(Finding(
+            code="API_THROTTLING",
+            severity=severity,
+            resource=offender.caller,
+            summary=_summary(offender, report),
+            evidence=_evidence(offender, report),
+            remediation=remediation(offender, region),
+        ))
+    return findings
+
+
+def describe_report(report: ThrottleReport, top: int = 3) -> str:
+    """One paragraph for the step's detail."""
+    if not report.calls:
+        return "CloudTrail has no matching calls in the window."
+    if not report.throttled:
+        return f"None of the {report.calls} matching calls was throttled."
+
+    def tally(pairs: Sequence[tuple[str, int]]) -> str:
+        return ", ".join(f"{k} ({n})" for k, n in pairs[:top])
+
+    peak = report.peak_minute
+    text = (f"{report.throttled} of {report.calls} calls were throttled. By operation: "
+            f"{tally(report.by_operation)}. By caller: {tally(report.by_caller)}. By error code: "
+            f"{tally(report.by_code)}. By client: {tally(report.by_user_agent)}.")
+    if peak:
+        text += f" Worst minute: {peak[0]} with {peak[1]} throttled calls."
+    return text
