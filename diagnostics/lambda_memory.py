@@ -1,0 +1,358 @@
+"""Is a Lambda function running out of memory? A pure analysis of its log lines and configuration.
+
+After every invocation Lambda logs a REPORT line with the memory configured ("Memory Size") and the
+most the invocation used ("Max Memory Used"). When an invocation reaches the configured size, Lambda
+kills it: the log says "Runtime.OutOfMemory" or "Runtime exited with error: signal: killed", and the
+caller sees an error or a retry. Language runtimes can also run out of their own heap first
+("JavaScript heap out of memory", "MemoryError", "java.lang.OutOfMemoryError").
+
+Both the plain-text log format and the JSON one (``platform.report`` records) are understood.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from diagnostics.findings import Finding
+
+MIN_MEMORY_MB = 128
+MAX_MEMORY_MB = 10240
+MEMORY_STEP_MB = 64
+HEADROOM = 1.3
+NEAR_LIMIT = 0.9
+
+REQUEST_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.IGNORECASE)
+REPORT_FIELDS = {
+    "duration_ms": re.compile(r"\bDuration: ([\d.]+) ms"),
+    "billed_ms": re.compile(r"Billed Duration: ([\d.]+) ms"),
+    "memory_size_mb": re.compile(r"Memory Size: (\d+) MB"),
+    "max_memory_used_mb": re.compile(r"Max Memory Used: (\d+) MB"),
+    "init_ms": re.compile(r"Init Duration: ([\d.]+) ms"),
+    "status": re.compile(r"Status: (\w+)"),
+    "error_type": re.compile(r"Error Type: ([\w.]+)"),
+}
+REPORT_ID = re.compile(r"REPORT RequestId: (\S+)")
+
+# (marker, kind) in the order of preference when one invocation logs several.
+OOM_MARKERS: tuple[tuple[str, str], ...] = (
+    ("Runtime.OutOfMemory", "memory limit reached (Runtime.OutOfMemory)"),
+    ("signal: killed", "killed by Lambda (signal: killed)"),
+    ("JavaScript heap out of memory", "Node.js heap exhausted"),
+    ("Reached heap limit", "Node.js heap exhausted"),
+    ("java.lang.OutOfMemoryError", "Java heap exhausted"),
+    ("OutOfMemoryException", ".NET out of memory"),
+    ("runtime: out of memory", "Go runtime out of memory"),
+    ("MemoryError", "Python MemoryError"),
+)
+# Heap errors happen when a language runtime hits its own limit, which may be below the function's.
+HEAP_KINDS = frozenset({"Node.js heap exhausted", "Java heap exhausted", "Python MemoryError",
+                        ".NET out of memory", "Go runtime out of memory"})
+PYTHON_MEMORY_ERROR = re.compile(r"(?<!\w)MemoryError(?!\w)")
+# The filter pattern that finds every marker above (terms with ? are ORed by CloudWatch Logs).
+OOM_FILTER = " ".join(f'?"{marker}"' for marker, _ in OOM_MARKERS if marker != "Reached heap limit")
+
+
+@dataclass(frozen=True)
+class LogLine:
+    at: datetime
+    message: str
+    stream: str = ""
+
+
+@dataclass(frozen=True)
+class Invocation:
+    """One REPORT line."""
+
+    request_id: str
+    at: datetime
+    memory_size_mb: int
+    max_memory_used_mb: int
+    duration_ms: float | None = None
+    billed_ms: float | None = None
+    init_ms: float | None = None
+    status: str = ""
+    error_type: str = ""
+
+    @property
+    def ratio(self) -> float:
+        return self.max_memory_used_mb / self.memory_size_mb if self.memory_size_mb else 0.0
+
+
+@dataclass(frozen=True)
+class OomKill:
+    request_id: str
+    at: datetime
+    kind: str
+    line: str
+
+
+@dataclass(frozen=True)
+class FunctionMemory:
+    """The part of a function's configuration the memory diagnosis needs (never its environment)."""
+
+    name: str
+    arn: str
+    memory_size_mb: int
+    timeout_s: int = 3
+    runtime: str = ""
+    architectures: tuple[str, ...] = ()
+    last_modified: str = ""
+    package_type: str = "Zip"
+    log_group: str = ""
+    log_format: str = "Text"
+    ephemeral_storage_mb: int | None = None
+
+
+def function_memory(config: dict) -> FunctionMemory:
+    """From a GetFunctionConfiguration answer; Environment is deliberately not read."""
+    logging = config.get("LoggingConfig") or {}
+    name = str(config.get("FunctionName", ""))
+    return FunctionMemory(
+        name=name,
+        arn=str(config.get("FunctionArn", "")),
+        memory_size_mb=int(config.get("MemorySize") or 128),
+        timeout_s=int(config.get("Timeout") or 3),
+        runtime=str(config.get("Runtime") or ""),
+        architectures=tuple(config.get("Architectures") or ("x86_64",)),
+        last_modified=str(config.get("LastModified") or ""),
+        package_type=str(config.get("PackageType") or "Zip"),
+        log_group=str(logging.get("LogGroup") or f"/aws/lambda/{name}"),
+        log_format=str(logging.get("LogFormat") or "Text"),
+        ephemeral_storage_mb=(config.get("EphemeralStorage") or {}).get("Size"),
+    )
+
+
+def _json_report(line: LogLine) -> Invocation | None:
+    try:
+        data = json.loads(line.message)
+    except ValueError:
+        return None
+    if not isinstance(data, dict) or data.get("type") != "platform.report":
+        return None
+    record = data.get("record") or {}
+    metrics = record.get("metrics") or {}
+    if "memorySizeMB" not in metrics or "maxMemoryUsedMB" not in metrics:
+        return None
+    return Invocation(
+        request_id=str(record.get("requestId", "")),
+        at=line.at,
+        memory_size_mb=int(metrics["memorySizeMB"]),
+        max_memory_used_mb=int(metrics["maxMemoryUsedMB"]),
+        duration_ms=metrics.get("durationMs"),
+        billed_ms=metrics.get("billedDurationMs"),
+        init_ms=metrics.get("initDurationMs"),
+        status=str(record.get("status") or ""),
+        error_type=str(record.get("errorType") or ""),
+    )
+
+
+def parse_report(line: LogLine) -> Invocation | None:
+    """A REPORT line (text or JSON format), or None for any other line."""
+    text = line.message.strip()
+    if text.startswith("{"):
+        return _json_report(line)
+    match = REPORT_ID.search(text)
+    if not match:
+        return None
+    values = {key: m.group(1) for key, rx in REPORT_FIELDS.items() if (m := rx.search(text))}
+    if "memory_size_mb" not in values or "max_memory_used_mb" not in values:
+        return None
+
+    def number(key: str) -> float | None:
+        return float(values[key]) if key in values else None
+
+    return Invocation(
+        request_id=match.group(1),
+        at=line.at,
+        memory_size_mb=int(values["memory_size_mb"]),
+        max_memory_used_mb=int(values["max_memory_used_mb"]),
+        duration_ms=number("duration_ms"),
+        billed_ms=number("billed_ms"),
+        init_ms=number("init_ms"),
+        status=values.get("status", ""),
+        error_type=values.get("error_type", ""),
+    )
+
+
+def find_oom(line: LogLine) -> OomKill | None:
+    text = line.message
+    for marker, kind in OOM_MARKERS:
+        if marker not in text:
+            continue
+        if marker == "MemoryError" and not PYTHON_MEMORY_ERROR.search(text):
+            continue  # part of another word ("OutOfMemoryError" without its package), not Python's
+        found = REQUEST_ID.search(text)
+        return OomKill(found.group(0) if found else "", line.at, kind, " ".join(text.split())[:200])
+    return None
+
+
+def oom_kills(lines: Iterable[LogLine]) -> list[OomKill]:
+    """One kill per invocation (an invocation often logs the error and its REPORT line), oldest first."""
+    preference = {kind: i for i, (_, kind) in enumerate(OOM_MARKERS)}
+    by_request: dict[str, OomKill] = {}
+    anonymous: list[OomKill] = []
+    for line in lines:
+        kill = find_oom(line)
+        if kill is None:
+            continue
+        if not kill.request_id:
+            anonymous.append(kill)
+            continue
+        known = by_request.get(kill.request_id)
+        if known is None or preference[kill.kind] < preference[known.kind]:
+            first = min(kill.at, known.at) if known else kill.at
+            by_request[kill.request_id] = OomKill(kill.request_id, first, kill.kind, kill.line)
+    return sorted([*by_request.values(), *anonymous], key=lambda k: (k.at, k.request_id))
+
+
+def recommend_memory(peak_mb: int, configured_mb: int, killed: bool) -> int:
+    """The next 64 MB step above the peak plus 30 % headroom (above the configured size after a kill,
+    since a killed invocation's true need is unknown), within Lambda's 128-10,240 MB."""
+    need = peak_mb * HEADROOM
+    if killed:
+        need = max(need, configured_mb * HEADROOM)
+    size = math.ceil(need / MEMORY_STEP_MB) * MEMORY_STEP_MB
+    return int(min(MAX_MEMORY_MB, max(MIN_MEMORY_MB, size)))
+
+
+@dataclass(frozen=True)
+class MemoryVerdict:
+    function: FunctionMemory
+    invocations: int
+    peak_mb: int | None
+    peak_ratio: float | None
+    near_limit_count: int
+    kills: tuple[OomKill, ...]
+    recommended_mb: int
+    sampled: bool = False
+    sizes_seen: tuple[int, ...] = field(default_factory=tuple)
+
+    @property
+    def killed(self) -> bool:
+        return bool(self.kills)
+
+    @property
+    def near_limit(self) -> bool:
+        return self.peak_ratio is not None and self.peak_ratio >= NEAR_LIMIT
+
+    @property
+    def heap_only(self) -> bool:
+        """Every kill is a language heap error while the function had memory to spare."""
+        return self.killed and all(k.kind in HEAP_KINDS for k in self.kills) and not self.near_limit
+
+
+def analyse_memory(function: FunctionMemory, invocations: Iterable[Invocation], kills: Iterable[OomKill],
+                   sampled: bool = False) -> MemoryVerdict:
+    invocations = list(invocations)
+    kills = tuple(kills)
+    peak = max(invocations, key=lambda i: (i.ratio, i.max_memory_used_mb), default=None)
+    peak_mb = max((i.max_memory_used_mb for i in invocations), default=None)
+    killed_ids = {k.request_id for k in kills if k.request_id}
+    # A REPORT line at the limit with an error status is a kill even if its error line was not read.
+    extra = tuple(OomKill(i.request_id, i.at, "memory limit reached (Runtime.OutOfMemory)",
+                          f"REPORT RequestId: {i.request_id} Max Memory Used: {i.max_memory_used_mb} MB")
+                  for i in invocations
+                  if i.request_id not in killed_ids and i.error_type == "Runtime.OutOfMemory")
+    kills = tuple(sorted((*kills, *extra), key=lambda k: (k.at, k.request_id)))
+    base = peak_mb if peak_mb is not None else function.memory_size_mb
+    return MemoryVerdict(
+        function=function,
+        invocations=len(invocations),
+        peak_mb=peak_mb,
+        peak_ratio=peak.ratio if peak else None,
+        near_limit_count=sum(1 for i in invocations if i.ratio >= NEAR_LIMIT),
+        kills=kills,
+        recommended_mb=recommend_memory(base, function.memory_size_mb, bool(kills)),
+        sampled=sampled,
+        sizes_seen=tuple(sorted({i.memory_size_mb for i in invocations})),
+    )
+
+
+def _command(function: FunctionMemory, size: int, region: str) -> str:
+    return (f"aws lambda update-function-configuration --function-name {function.name} "
+            f"--memory-size {size} --region {region}")
+
+
+def _evidence(verdict: MemoryVerdict) -> dict[str, object]:
+    fn = verdict.function
+    evidence: dict[str, object] = {
+        "memory_size_mb": fn.memory_size_mb,
+        "peak_memory_used_mb": verdict.peak_mb,
+        "peak_percent_of_memory": None if verdict.peak_ratio is None else round(verdict.peak_ratio * 100, 1),
+        "invocations_read": verdict.invocations,
+        "invocations_at_90_percent_or_more": verdict.near_limit_count,
+        "recommended_memory_mb": verdict.recommended_mb,
+        "runtime": fn.runtime,
+    }
+    if verdict.kills:
+        evidence.update(
+            out_of_memory_kills=len(verdict.kills),
+            last_kill=verdict.kills[-1].at.isoformat(),
+            request_ids=[k.request_id for k in verdict.kills if k.request_id][-10:],
+            kinds=sorted({k.kind for k in verdict.kills}),
+            example_log_line=verdict.kills[-1].line,
+        )
+    if len(verdict.sizes_seen) > 1:
+        evidence["memory_sizes_in_reports_mb"] = list(verdict.sizes_seen)
+    if verdict.sampled:
+        evidence["note"] = "REPORT lines were sampled: the function logged more than one run reads"
+    return evidence
+
+
+def memory_findings(verdict: MemoryVerdict, region: str) -> list[Finding]:
+    fn = verdict.function
+    size = verdict.recommended_mb
+    at_max = fn.memory_size_mb >= MAX_MEMORY_MB
+    if verdict.killed:
+        last = verdict.kills[-1]
+        summary = (f"{fn.name} ran out of memory {len(verdict.kills)} time(s) in the window, last at "
+                   f"{last.at:%Y-%m-%d %H:%M} UTC ({last.kind}). It has {fn.memory_size_mb} MB")
+        summary += (f"; invocations used up to {verdict.peak_mb} MB ({verdict.peak_ratio:.0%})."
+                    if verdict.peak_mb is not None else ".")
+        remediation = []
+        if verdict.heap_only:
+            summary += (" The language runtime's own heap ran out below the function's memory: if a heap "
+                        "limit is set (NODE_OPTIONS=--max-old-space-size, JAVA_TOOL_OPTIONS=-Xmx), raise it "
+                        "too.")
+        if at_max:
+            summary += " It already has the most memory Lambda offers: process the data in smaller pieces."
+            remediation.append("# Stream or chunk the input instead of loading it whole; "
+                               "split the work over several invocations")
+        else:
+            summary += f" Give it at least {size} MB (more memory also brings proportionally more CPU)."
+            remediation.append(_command(fn, size, region))
+        remediation.append("# Then watch the REPORT lines' Max Memory Used for a day; a steady climb across "
+                           "invocations of one instance is a leak (state kept in globals)")
+        return [Finding("LAMBDA_OUT_OF_MEMORY", "error", fn.arn, summary, _evidence(verdict), remediation)]
+    if verdict.near_limit:
+        summary = (f"{fn.name} used up to {verdict.peak_mb} MB of its {fn.memory_size_mb} MB "
+                   f"({verdict.peak_ratio:.0%}) in {verdict.near_limit_count} of {verdict.invocations} "
+                   "invocations read: one larger input away from being killed.")
+        remediation = [_command(fn, size, region)] if not at_max else [
+            "# It already has the most memory Lambda offers: reduce what one invocation holds in memory"]
+        return [Finding("LAMBDA_MEMORY_NEAR_LIMIT", "warning", fn.arn, summary, _evidence(verdict),
+                        remediation)]
+    return []
+
+
+def describe_verdict(verdict: MemoryVerdict) -> str:
+    fn = verdict.function
+    if verdict.peak_mb is None and not verdict.killed:
+        return ("No REPORT lines were found in the window (the function did not run, or it logs elsewhere), "
+                "so its memory use cannot be judged; read a longer window with hours=.")
+    if verdict.peak_mb is None:
+        usage = "No REPORT lines were found in the window, so the memory actually used is unknown."
+    else:
+        usage = (f"Across {verdict.invocations} invocations read, the peak was {verdict.peak_mb} MB of "
+                 f"{fn.memory_size_mb} MB ({verdict.peak_ratio:.0%}).")
+    if verdict.killed:
+        return (f"{usage} {len(verdict.kills)} invocation(s) ran out of memory. "
+                f"Recommended: {verdict.recommended_mb} MB.")
+    if verdict.near_limit:
+        return f"{usage} That is within 10% of the limit. Recommended: {verdict.recommended_mb} MB."
+    return f"{usage} No out-of-memory errors; the memory size has room to spare."
