@@ -136,7 +136,7 @@ class ProgressPrinter:
 
         self.marks = STATUS_MARKS
 
-    def __call__(self, event) -> None:  # noqa: ANN001 - an Event
+    def __call__(self, event) -> None:
         if event.type == "step_finished":
             print(f" {self.marks.get(event.status, '?')} {event.detail}", file=sys.stderr, flush=True)
 

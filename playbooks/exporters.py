@@ -142,7 +142,7 @@ def _rich_text(t: Transcript) -> str:
             console.print("    [green]fix:[/] ", end="")
             console.print(cmd, markup=False)
     console.print()
-    colour = "bold red" if t.verdict == "problem_found" else "bold green" if t.verdict == "no_problem_found" else "yellow"
+    colour = {"problem_found": "bold red", "no_problem_found": "bold green"}.get(t.verdict, "yellow")
     console.print(f"[{colour}]Verdict:[/] ", end="")
     console.print(summary_line(t), markup=False)
     return buf.getvalue()
@@ -166,43 +166,75 @@ text-align:left;border-bottom:1px solid #eee;font-size:.9em}
 """
 
 
+_SVG_STATUS = {  # stroke, fill
+    "blocked": ("#c62828", "#fde8e8"),
+    "warning": ("#b26a00", "#fff4e0"),
+    "ok": ("#2e7d32", "#eef7ee"),
+}
+
+
 def _svg_path_diagram(t: Transcript) -> str:
-    """An inline SVG of the path (forward row, return row): a picture that works offline."""
+    """An inline SVG of the forward and the return path: a picture that works offline.
+
+    Each path is a row of columns, one per stage (parallel security groups stack in one column);
+    the arrow into a box is the edge that admits or drops the packet, red with a cross when it drops.
+    """
     if not t.graph:
         return ""
     from diagnostics.reachability.graph import from_node_link, path_rows
 
-    rows = path_rows(from_node_link(t.graph))
-    box_w, box_h, gap, pad = 150, 54, 36, 20
-    width = pad * 2 + max((len(r) for r in rows.values()), default=1) * (box_w + gap)
+    e = html.escape
+    forward, back = path_rows(from_node_link(t.graph))
+    box_w, box_h, gap, pad, stack_gap = 190, 58, 40, 20, 10
     parts: list[str] = []
+    width = pad * 2
     y = pad
-    for name, row in rows.items():
-        parts.append(f'<text x="{pad}" y="{y + 12}" font-size="13" font-weight="600">{html.escape(name)}</text>')
-        y += 22
-        for i, (node, edge) in enumerate(row):
-            x = pad + i * (box_w + gap)
-            blocked = node.get("status") == "blocked"
-            stroke, fill = ("#c62828", "#fde8e8") if blocked else ("#546e7a", "#eef3f6")
-            parts.append(f'<rect x="{x}" y="{y}" width="{box_w}" height="{box_h}" rx="6" fill="{fill}" '
-                         f'stroke="{stroke}" stroke-width="{3 if blocked else 1.5}"/>')
-            parts.append(f'<text x="{x + 8}" y="{y + 20}" font-size="12" font-weight="600" fill="#1d2329">'
-                         f'{html.escape(str(node.get("kind", "")))}</text>')
-            parts.append(f'<text x="{x + 8}" y="{y + 38}" font-size="11" fill="#1d2329">'
-                         f'{html.escape(str(node.get("label") or node.get("id", ""))[:22])}</text>')
-            if edge is not None and i + 1 < len(row):
-                deny = edge.get("verdict") == "deny"
-                colour = "#c62828" if deny else "#546e7a"
-                x1, x2, ym = x + box_w, x + box_w + gap, y + box_h / 2
-                parts.append(f'<line x1="{x1}" y1="{ym}" x2="{x2 - 6}" y2="{ym}" stroke="{colour}" '
-                             f'stroke-width="2" marker-end="url(#arrow)"/>')
-                if deny:
-                    parts.append(f'<text x="{x1 + 8}" y="{ym - 6}" font-size="16" fill="#c62828">✖</text>')
-        y += box_h + pad
-    marker = ('<defs><marker id="arrow" markerWidth="8" markerHeight="8" refX="6" refY="3" orient="auto">'
-              '<path d="M0,0 L6,3 L0,6 z" fill="#546e7a"/></marker></defs>')
+    for name, rows in (("Forward path (client to instance)", forward), ("Return path (instance to client)", back)):
+        if not rows:
+            continue
+        columns: dict[int, list[tuple[dict, dict | None]]] = {}
+        for node, edge in rows:
+            columns.setdefault(int(node.get("stage", 0)), []).append((node, edge))
+        parts.append(f'<text x="{pad}" y="{y + 12}" font-size="13" font-weight="600">{e(name)}</text>')
+        y += 24
+        tallest = max(len(c) for c in columns.values())
+        row_h = tallest * box_h + (tallest - 1) * stack_gap
+        for col, (_stage, members) in enumerate(sorted(columns.items())):
+            x = pad + col * (box_w + gap)
+            width = max(width, x + box_w + pad)
+            for k, (node, edge) in enumerate(members):
+                top = y + k * (box_h + stack_gap)
+                status = str(node.get("status", "ok"))
+                stroke, fill = _SVG_STATUS.get(status, _SVG_STATUS["ok"])
+                heavy = 3 if status == "blocked" else 1.5
+                parts.append(f'<rect x="{x}" y="{top}" width="{box_w}" height="{box_h}" rx="6" fill="{fill}" '
+                             f'stroke="{stroke}" stroke-width="{heavy}"/>')
+                kind = str(node.get("kind", "")).replace("_", " ")
+                parts.append(f'<text x="{x + 8}" y="{top + 18}" font-size="11" fill="#455a64">{e(kind)}</text>')
+                label = str(node.get("label") or node.get("id", ""))
+                parts.append(f'<text x="{x + 8}" y="{top + 36}" font-size="12" font-weight="600" fill="#1d2329">'
+                             f"<title>{e(label)}</title>{e(label[:21])}</text>")
+                if edge is not None:
+                    deny = edge.get("verdict") == "deny"
+                    colour = "#c62828" if deny else "#546e7a"
+                    x1, x2, ym = x - gap, x, top + box_h / 2
+                    marker = "arrow-deny" if deny else "arrow"
+                    parts.append(f'<line x1="{x1 + 2}" y1="{y + box_h / 2}" x2="{x2 - 4}" y2="{ym}" '
+                                 f'stroke="{colour}" stroke-width="2" marker-end="url(#{marker})"/>')
+                    if deny:
+                        parts.append(f'<text x="{x1 + gap / 2 - 6}" y="{ym - 6}" font-size="15" '
+                                     f'fill="#c62828">✖</text>')
+                        rule = str(edge.get("rule") or "")
+                        parts.append(f'<text x="{x + 8}" y="{top + 52}" font-size="10" fill="#c62828">'
+                                     f"<title>{e(rule)}</title>{e(rule[:32])}</text>")
+        y += row_h + pad
+    markers = "".join(
+        f'<marker id="{mid}" markerWidth="8" markerHeight="8" refX="6" refY="3" orient="auto">'
+        f'<path d="M0,0 L6,3 L0,6 z" fill="{colour}"/></marker>'
+        for mid, colour in (("arrow", "#546e7a"), ("arrow-deny", "#c62828"))
+    )
     return (f'<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-label="Network path" width="{width}" '
-            f'height="{y}" viewBox="0 0 {width} {y}">{marker}{"".join(parts)}</svg>')
+            f'height="{y}" viewBox="0 0 {width} {y}"><defs>{markers}</defs>{"".join(parts)}</svg>')
 
 
 def to_html(t: Transcript) -> str:

@@ -17,7 +17,7 @@ Status = Literal["ok", "problem", "warning", "skipped", "error"]
 STATUSES: tuple[Status, ...] = ("ok", "problem", "warning", "skipped", "error")
 
 
-class StepSkip(Exception):  # noqa: N818 - it is a signal, not an error
+class StepSkip(Exception):  # it is a signal, not an error
     """Raised by a step that has nothing to check (say why in the message)."""
 
 
@@ -98,6 +98,10 @@ class Context:
         if key not in self.cache:
             self.cache[key] = fetch()
         return self.cache[key]
+
+    def peek(self, key: str, default: Any = None) -> Any:
+        """What an earlier step already fetched under ``key``, without fetching it."""
+        return self.cache.get(key, default)
 
     def set_graph(self, graph: nx.DiGraph) -> None:
         self.graph = graph

@@ -46,7 +46,12 @@ def parse_inputs(playbook: Playbook, raw: dict[str, list[str]] | dict[str, str])
                              f"(it takes: {', '.join(sorted(known)) or 'none'})")
     for param in playbook.params:
         given = raw.get(param.name)
-        texts = ([given] if isinstance(given, str) else list(given)) if given is not None else []
+        if given is None:
+            texts = []
+        elif isinstance(given, list | tuple):
+            texts = [str(t) for t in given]
+        else:  # scenario files give numbers as numbers (port = 22)
+            texts = [str(given)]
         if not texts and param.default is not None:
             texts = [param.default]
         if not texts:

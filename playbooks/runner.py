@@ -10,7 +10,6 @@ from typing import Any
 
 import networkx as nx
 
-from playbooks.version import VERSION
 from diagnostics.calllog import ApiCall
 from diagnostics.errors import classify_error, explain_error
 from diagnostics.redact import redact
@@ -28,6 +27,7 @@ from playbooks.events import (
 )
 from playbooks.model import Context, Playbook, StepOutcome, StepSkip
 from playbooks.transcript import Transcript, TranscriptBuilder
+from playbooks.version import VERSION
 
 Observer = Callable[[Event], None]
 
@@ -63,6 +63,8 @@ def run_playbook(
     builder = TranscriptBuilder()
     sinks: list[Observer] = [builder.add, *observers]
     current_step: list[str | None] = [None]
+    # The step's last failed call names the service, so an error sentence can name the IAM action.
+    last_failure: list[ApiCall | None] = [None]
 
     def emit(event: Event) -> None:
         for sink in sinks:
@@ -72,10 +74,14 @@ def run_playbook(
         # The call log is shared by the session; only the calls made while a step of this run
         # is current belong to it.
         if current_step[0] is not None:
+            if call.error:
+                last_failure[0] = call
             emit(ApiCallMade(step_id=current_step[0], call=call.to_dict()))
 
-    ctx = Context(session, inputs)
-    ctx._on_graph = lambda graph: emit(GraphDrawn(step_id=current_step[0] or "", graph=nx.node_link_data(graph, edges="links")))
+    def on_graph(graph: nx.DiGraph) -> None:
+        emit(GraphDrawn(step_id=current_step[0] or "", graph=nx.node_link_data(graph, edges="links")))
+
+    ctx = Context(session, inputs, on_graph=on_graph)
     emit(
         RunStarted(
             playbook=playbook.name,
@@ -102,6 +108,7 @@ def run_playbook(
                 cancelled = True
                 break
             current_step[0] = step.id
+            last_failure[0] = None
             emit(StepStarted(step_id=step.id, title=step.title, index=index, at=utc_now()))
             started = time.perf_counter()
             error_kind = None
@@ -113,7 +120,13 @@ def run_playbook(
             except StepSkip as skip:
                 outcome = StepOutcome("skipped", str(skip))
             except Exception as exc:  # a failed step is recorded and the run goes on
-                outcome = StepOutcome("error", explain_error(exc))
+                failed = last_failure[0]
+                outcome = StepOutcome("error", explain_error(
+                    exc,
+                    service=failed.service if failed else None,
+                    operation=failed.operation if failed else None,
+                    profile=session.profile,
+                ))
                 error_kind = classify_error(exc).name
                 if error_kind in FATAL_KINDS:
                     fatal = outcome.detail

@@ -29,7 +29,10 @@ def _finding_step(ctx):
                 {"rule": None}, ["aws ec2 authorize-security-group-ingress --group-id sg-0abc ..."])])
 
 
-STEPS = [Step("one", "First", "why", lambda ctx: StepOutcome("ok", "fine")), Step("two", "Second", "why", _finding_step)]
+STEPS = [
+    Step("one", "First", "why", lambda ctx: StepOutcome("ok", "fine")),
+    Step("two", "Second", "why", _finding_step),
+]
 
 
 def test_every_event_is_on_disk_as_it_happens(tmp_path) -> None:

@@ -36,6 +36,10 @@ def _offline(ctx: Context) -> StepOutcome:
     raise EndpointConnectionError(endpoint_url="https://ec2.us-east-1.amazonaws.com")
 
 
+def _bug(ctx: Context) -> StepOutcome:
+    raise KeyError("SecurityGroups")
+
+
 def _problem(ctx: Context) -> StepOutcome:
     finding = Finding("ENI_SG_RULES_MISMATCH", "error", "sg-0123", "blocked",
                       evidence={"key": "AKIAIOSFODNN7EXAMPLE"}, remediation=["aws ec2 ..."])
@@ -52,10 +56,10 @@ def _playbook(*steps: Step) -> Playbook:
 
 def test_a_failing_step_is_recorded_and_the_run_goes_on() -> None:
     events = []
-    t = run_playbook(_playbook(_step("a", _denied), _step("b", _offline), _step("c", _ok)), {},
+    t = run_playbook(_playbook(_step("a", _denied), _step("b", _bug), _step("c", _ok)), {},
                      _session(), [events.append])
     assert [s.status for s in t.steps] == ["error", "error", "ok"]
-    assert "ec2:DescribeNetworkAcls" in t.steps[0].detail
+    assert "DescribeNetworkAcls" in t.steps[0].detail
     assert "Traceback" not in t.steps[1].detail and t.steps[1].detail
     assert t.verdict == "incomplete"
     types = [e.type for e in events]
@@ -64,11 +68,20 @@ def test_a_failing_step_is_recorded_and_the_run_goes_on() -> None:
 
 
 def test_problem_beats_incomplete_and_findings_are_redacted() -> None:
-    t = run_playbook(_playbook(_step("a", _offline), _step("b", _problem), _step("c", _skip)), {}, _session())
+    t = run_playbook(_playbook(_step("a", _denied), _step("b", _problem), _step("c", _skip)), {}, _session())
     assert t.verdict == "problem_found"
     assert t.steps[2].status == "skipped" and t.steps[2].detail == "nothing to check"
     assert "AKIAIOSFODNN7EXAMPLE" not in str(t.to_json_dict())
     assert t.findings[0]["resource"] == "sg-0123"
+
+
+def test_an_unreachable_endpoint_skips_the_remaining_steps_with_the_reason() -> None:
+    # Once the endpoint cannot be reached, every later call would fail the same way (after retries):
+    # the run says so once and stops asking.
+    t = run_playbook(_playbook(_step("a", _offline), _step("b", _ok), _step("c", _ok)), {}, _session())
+    assert [s.status for s in t.steps] == ["error", "skipped", "skipped"]
+    assert t.steps[1].detail.startswith("Not run: ")
+    assert t.verdict == "incomplete"
 
 
 def test_cancel_stops_before_the_next_step_and_keeps_the_transcript() -> None:
