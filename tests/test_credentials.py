@@ -9,37 +9,13 @@ import keyring.errors
 import pytest
 from keyring.backend import KeyringBackend
 from keyring.backends import fail, null
-from keyring.compat import properties
+from keyring_backends import MemoryKeyring
 
 from diagnostics import credentials
 from diagnostics.credentials import INDEX_ITEM, SERVICE, KeyringUnavailable, StoredCredentials
 
 SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
 TOKEN = "IQoJb3JpZ2luX2VjEBYaCXVzLWVhc3QtMSJHMEUCIQDexampletoken"
-
-
-class MemoryKeyring(KeyringBackend):
-    """A dict behind the keyring API."""
-
-    @properties.classproperty
-    def priority(cls) -> float:
-        # Never chosen by keyring's own discovery: only the fixture below installs it.
-        raise RuntimeError("test-only keyring")
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.items: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service: str, username: str) -> str | None:
-        return self.items.get((service, username))
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self.items[(service, username)] = password
-
-    def delete_password(self, service: str, username: str) -> None:
-        if (service, username) not in self.items:
-            raise keyring.errors.PasswordDeleteError("not found")
-        del self.items[(service, username)]
 
 
 class LockedKeyring(MemoryKeyring):
