@@ -41,8 +41,13 @@ def main() -> None:
     for name in PLAYBOOKS:
         runs = []
         for _ in range(args.repeat):
-            out = subprocess.run([sys.executable, "-c", CHILD, name], capture_output=True, text=True, check=True)
+            out = subprocess.run([sys.executable, "-c", CHILD, name], capture_output=True, text=True)
+            if out.returncode != 0:
+                break
             runs.append(json.loads(out.stdout.strip().splitlines()[-1]))
+        if not runs:
+            print(f"{name:<18} failed: {(out.stderr.strip().splitlines() or ['?'])[-1]}")
+            continue
         med = {k: statistics.median(r[k] for r in runs) for k in runs[0]}
         print(f"{name:<18} {med['import']:8.2f} {med['server']:8.2f} {med['seed']:8.2f} {med['ready']:8.2f}")
 

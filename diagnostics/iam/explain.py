@@ -1,0 +1,419 @@
+"""Why a request was denied in words a newcomer follows, and the smallest change that fixes it.
+
+``near_misses`` looks at the Allow statements that *almost* matched (right action, but the bucket
+ARN lacks "/*"; right resource but another letter case; a condition key the request lacks...) and
+at the guardrails that lacked an allow (boundary, session policy, SCP). ``fix_for`` turns the
+decision into one change: the statement to add, or the deny narrowed so it spares this principal,
+with ready ``aws`` commands. awstriage never runs them: the user reviews and runs them.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+import shlex
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from diagnostics.iam.conditions import evaluate_clause
+from diagnostics.iam.evaluate import (
+    CompiledStatement,
+    compile_document,
+    evaluate,
+    request_context,
+    statement_resource_matches,
+)
+from diagnostics.iam.model import Evaluation, MatchedStatement, Policy, PolicySet, PolicyType, Request
+from diagnostics.iam.principals import Identity, identify, principal_match
+from diagnostics.iam.resources import parse_arn, s3_object_of_bucket
+from diagnostics.iam.variables import Part, parts_regex
+
+
+@dataclass(frozen=True)
+class NearMiss:
+    kind: str        # "resource-missing-object-suffix" | "case-mismatch" | "condition-key-missing" |
+                     # "condition-value-mismatch" | "boundary-lacks-action" | "not-action-excludes" | ...
+    policy: str
+    sid: str | None
+    index: int       # the statement's index, or -1 when the whole policy lacks an allow
+    summary: str     # one plain sentence a newcomer understands
+
+
+@dataclass(frozen=True)
+class Fix:
+    summary: str
+    policy: str | None          # the policy to change (ARN or inline name), or None for "add a new statement"
+    statement: dict | None      # the smallest statement to add, or the narrowed deny
+    commands: tuple[str, ...]   # ready `aws ...` commands quoting JSON safely
+
+
+_GUARDRAIL_WORDS: dict[PolicyType, str] = {
+    "boundary": "permissions boundary", "session": "session policy", "scp": "service control policy",
+    "rcp": "resource control policy", "resource": "resource-based policy", "identity": "identity-based policy",
+}
+
+
+def _policies(policies: PolicySet) -> list[Policy]:
+    out = list(policies.identity)
+    out += [p for p in (policies.boundary, policies.session, policies.resource) if p is not None]
+    out += list(policies.scps or ()) + list(policies.rcps or ())
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Near misses
+
+
+def near_misses(request: Request, policies: PolicySet, evaluation: Evaluation) -> list[NearMiss]:
+    if evaluation.decision != "implicitDeny":
+        return []
+    who = identify(request.principal)
+    lookup = request_context(request, who).get
+    action_lower = request.action.lower()
+    blocking = set(evaluation.blocking_types)
+    if "identity" in blocking:
+        blocking.add("resource")  # a resource policy could have granted as well
+    found: list[NearMiss] = []
+    for policy in _policies(policies):
+        if policy.type not in blocking:
+            continue
+        for st in compile_document(policy.document, policy.name).statements:
+            if st.effect == "Allow":
+                miss = _statement_near_miss(st, policy, request, action_lower, who, lookup)
+                if miss is not None:
+                    found.append(miss)
+    for kind in ("boundary", "session", "scp", "rcp"):
+        if kind in evaluation.blocking_types:
+            name = _guardrail_name(policies, kind)  # type: ignore[arg-type]
+            found.append(NearMiss(f"{kind}-lacks-action", name, None, -1,
+                                  f"The {_GUARDRAIL_WORDS[kind]} {name} does not allow {request.action} on "  # type: ignore[index]
+                                  f"{request.resource}, so no other policy can grant it."))
+    if "resource" in evaluation.blocking_types and not any(m.policy == _name(policies.resource) for m in found):
+        found.append(NearMiss("resource-policy-lacks-allow", _name(policies.resource) or "(none)", None, -1,
+                              _resource_sentence(request, policies)))
+    return found
+
+
+def _name(policy: Policy | None) -> str | None:
+    return policy.name if policy is not None else None
+
+
+def _guardrail_name(policies: PolicySet, kind: PolicyType) -> str:
+    if kind == "boundary" and policies.boundary:
+        return policies.boundary.arn or policies.boundary.name
+    if kind == "session" and policies.session:
+        return policies.session.name
+    group = policies.scps if kind == "scp" else policies.rcps
+    return ", ".join(p.arn or p.name for p in group or ()) or kind
+
+
+def _resource_sentence(request: Request, policies: PolicySet) -> str:
+    if policies.resource is None:
+        return (f"{request.resource} has no resource-based policy, and this request needs one "
+                "(a KMS key policy, a role trust policy, or any cross-account access).")
+    return f"The resource-based policy {policies.resource.name} has no statement allowing {request.principal}."
+
+
+def _statement_near_miss(st: CompiledStatement, policy: Policy, request: Request, action_lower: str,
+                         who: Identity, lookup: Any) -> NearMiss | None:
+    where = f"statement {st.index}" + (f" ({st.sid})" if st.sid else "") + f" of {policy.name}"
+
+    def miss(kind: str, summary: str) -> NearMiss:
+        return NearMiss(kind, policy.arn or policy.name, st.sid, st.index, summary)
+
+    resource_ok = statement_resource_matches(st, request.resource, lookup, [])
+    if not st.action_matches(action_lower):
+        if st.not_action and resource_ok:
+            return miss("not-action-excludes", f"{where} allows everything except a list of actions "
+                                               f"(NotAction) that includes {request.action}.")
+        return None
+    if not resource_ok:
+        return _resource_near_miss(st, request, where, lookup, miss)
+    if policy.type in ("resource", "rcp") and st.principal is not None and not st.not_principal \
+            and principal_match(st.principal, who) is None:
+        return miss("principal-mismatch", f"{where} allows {request.action} on this resource but its "
+                                          f"Principal does not name {who.principal_arn} or its account.")
+    for clause in st.conditions:
+        result = evaluate_clause(clause, lookup)
+        if result.passed:
+            continue
+        if result.missing_key:
+            return miss("condition-key-missing",
+                        f"{where} would allow this, but its condition {clause.operator} needs the context "
+                        f"key {result.missing_key}, which the request does not carry.")
+        actual = lookup(clause.key_lower)
+        return miss("condition-value-mismatch",
+                    f"{where} would allow this, but its condition {clause.operator} wants {clause.key} to be "
+                    f"{_values(clause.values)} and the request has {_values(actual)}.")
+    return None
+
+
+def _resource_near_miss(st: CompiledStatement, request: Request, where: str, lookup: Any, miss: Any) -> Any:
+    if st.not_resource:
+        return miss("not-resource-excludes", f"{where} allows {request.action} on everything except a list "
+                                             f"of resources (NotResource) that includes {request.resource}.")
+    for template in st.resources or ():
+        if not template.is_constant:
+            continue
+        pattern = template.pieces[0].text  # type: ignore[union-attr]
+        if s3_object_of_bucket(pattern, request.resource):
+            return miss("resource-missing-object-suffix",
+                        f"{where} allows {request.action} on the bucket {pattern} but not on the objects in "
+                        f"it: object actions need the resource {pattern}/*.")
+        if parts_regex((Part(pattern, False),), "resource", ignore_case=True).fullmatch(request.resource):
+            return miss("case-mismatch",
+                        f"{where} names {pattern}, which differs from {request.resource} only in letter case; "
+                        "ARNs are case-sensitive.")
+    return None
+
+
+def _values(value: Any) -> str:
+    if value is None:
+        return "nothing"
+    if isinstance(value, list | tuple):
+        return " or ".join(repr(v) for v in value) if value else "an empty set"
+    return repr(value)
+
+
+# ---------------------------------------------------------------------------------------------
+# Fixes
+
+
+def fix_for(request: Request, policies: PolicySet, evaluation: Evaluation) -> Fix | None:
+    if evaluation.decision == "allowed":
+        return None
+    who = identify(request.principal)
+    if evaluation.decision == "explicitDeny":
+        return _narrow_deny(request, policies, evaluation.deciding[0], who)
+    misses = near_misses(request, policies, evaluation)
+    parts: list[tuple[str, str | None, dict, tuple[str, ...]]] = []
+    for kind in evaluation.blocking_types:
+        parts.append(_grant(kind, request, policies, who, misses))
+    if not parts:
+        return None
+    summary = " ".join(p[0] for p in parts)
+    return Fix(summary, parts[0][1], parts[0][2], tuple(c for p in parts for c in p[3]))
+
+
+def _new_statement(request: Request) -> dict[str, Any]:
+    service, _, name = request.action.partition(":")
+    sid = "Allow" + re.sub(r"[^A-Za-z0-9]", "", service.capitalize() + name[:1].upper() + name[1:])
+    return {"Sid": sid, "Effect": "Allow", "Action": request.action, "Resource": request.resource}
+
+
+def _grant(kind: PolicyType, request: Request, policies: PolicySet, who: Identity,
+           misses: list[NearMiss]) -> tuple[str, str | None, dict, tuple[str, ...]]:
+    statement = _new_statement(request)
+    if kind == "identity":
+        amended = _amend_near_miss(request, policies, misses)
+        if amended is not None:
+            return amended
+        name = "awstriage-" + re.sub(r"[^a-z0-9]+", "-", request.action.lower())
+        document = {"Version": "2012-10-17", "Statement": [statement]}
+        command = _inline_command(who, name, document)
+        return (f"Add an identity-based policy statement allowing {request.action} on {request.resource}.",
+                None, statement, (command,) if command else ())
+    if kind == "boundary" and policies.boundary is not None:
+        document = _with_statement(policies.boundary.document, statement)
+        return (f"Add {request.action} to the permissions boundary {policies.boundary.arn or policies.boundary.name}"
+                " (a boundary only caps: the identity policy must allow it too).",
+                policies.boundary.arn or policies.boundary.name, statement,
+                _policy_commands(policies.boundary, document, who))
+    if kind == "session":
+        return ("The session policy passed when the role was assumed does not allow the action: assume the "
+                "role again with a session policy that includes this statement (or none).",
+                policies.session.name if policies.session else None, statement, ())
+    if kind in ("scp", "rcp"):
+        group = policies.scps if kind == "scp" else policies.rcps
+        target = _lacking_org_policy(group or (), request, who)
+        if kind == "rcp":
+            statement = {**statement, "Principal": "*"}
+        if target is None:
+            return (f"Allow {request.action} in the organization's {_GUARDRAIL_WORDS[kind]}s.", None, statement, ())
+        document = _with_statement(target.document, statement)
+        return (f"Allow {request.action} in the {_GUARDRAIL_WORDS[kind]} {target.arn or target.name} "
+                "(every level of the organization must allow it).", target.arn or target.name, statement,
+                _policy_commands(target, document, who))
+    # The resource policy must allow (KMS key, trust policy, cross-account).
+    statement = {**statement, "Principal": {"AWS": who.principal_arn}}
+    if request.action.lower().startswith("sts:assumerole"):
+        statement.pop("Resource")  # trust policies name no resource: the role is the resource
+    elif (parse_arn(request.resource) or parse_arn("arn:x:x:x:x:x")).service == "kms":
+        statement["Resource"] = "*"  # in a key policy "*" means "this key"
+    summary = f"Add a statement to the resource-based policy of {request.resource} that names {who.principal_arn}."
+    if policies.resource is None:
+        # Writing a whole new policy over one we have not read could lock out its owners (a KMS key
+        # policy without the account root, for one): give the statement, not a command.
+        return (summary + " Its current policy was not read, so merge the statement in by hand.", None,
+                statement, ())
+    command = _resource_command(request.resource, _with_statement(policies.resource.document, statement))
+    return (summary, policies.resource.name, statement, (command,) if command else ())
+
+
+def _lacking_org_policy(group: Iterable[Policy], request: Request, who: Identity) -> Policy | None:
+    """The first organization policy on a level where nothing allows the request."""
+    lookup = request_context(request, who).get
+    by_level: dict[str, list[Policy]] = {}
+    for p in group:
+        by_level.setdefault(p.attached_to, []).append(p)
+    action = request.action.lower()
+    for members in by_level.values():
+        if not any(st.effect == "Allow" and statement_resource_matches(st, request.resource, lookup, [])
+                   for p in members for st in compile_document(p.document, p.name).for_action(action)):
+            return members[0]
+    return None
+
+
+def _amend_near_miss(request: Request, policies: PolicySet,
+                     misses: list[NearMiss]) -> tuple[str, str | None, dict, tuple[str, ...]] | None:
+    """For "bucket ARN without /*" or a case slip, the smallest change is to fix that statement."""
+    for m in misses:
+        if m.kind not in ("resource-missing-object-suffix", "case-mismatch"):
+            continue
+        policy = next((p for p in policies.identity if (p.arn or p.name) == m.policy), None)
+        if policy is None:
+            continue
+        statements = _statement_list(policy.document)
+        amended = copy.deepcopy(dict(statements[m.index]))
+        resources = amended.get("Resource")
+        resources = [resources] if isinstance(resources, str) else list(resources or [])
+        addition = _bucket_objects(resources, request.resource) if m.kind.startswith("resource") else request.resource
+        amended["Resource"] = [*resources, addition]
+        document = _replace_statement(policy.document, m.index, amended)
+        if not _grants(request, policies, policy, document):
+            continue  # the statement has other reasons not to match (a condition): add a new one instead
+        return (f"Add {addition} to the Resource of statement {m.index} in {m.policy}.", m.policy, amended,
+                _policy_commands(policy, document, identify(request.principal)))
+    return None
+
+
+def _grants(request: Request, policies: PolicySet, old: Policy, document: Mapping[str, Any]) -> bool:
+    """Whether replacing ``old`` by ``document`` gives the identity side an allow."""
+    new = Policy(old.name, old.type, document, old.arn, old.attached_to)
+    identity = tuple(new if p is old else p for p in policies.identity)
+    swapped = PolicySet(identity, policies.boundary, policies.session, policies.resource, policies.scps,
+                        policies.rcps)
+    return "identity" not in evaluate(request, swapped).blocking_types
+
+
+def _bucket_objects(resources: list[str], resource: str) -> str:
+    for r in resources:
+        if s3_object_of_bucket(r, resource):
+            return r + "/*"
+    return resource
+
+
+def _narrow_deny(request: Request, policies: PolicySet, deny: MatchedStatement, who: Identity) -> Fix:
+    """Keep the deny for everyone else: add a condition that spares this principal."""
+    narrowed = copy.deepcopy(dict(deny.statement))
+    condition = narrowed.setdefault("Condition", {})
+    existing = condition.setdefault("ArnNotEquals", {})
+    current = existing.get("aws:PrincipalArn")
+    listed = [current] if isinstance(current, str) else list(current or [])
+    existing["aws:PrincipalArn"] = [*listed, who.principal_arn] if listed else who.principal_arn
+    policy = next((p for p in _policies(policies) if p.type == deny.policy_type and p.name == deny.policy), None)
+    label = deny.policy_arn or deny.policy
+    where = f"statement {deny.index}" + (f" ({deny.sid})" if deny.sid else "")
+    commands: tuple[str, ...] = ()
+    if policy is not None:
+        document = _replace_statement(policy.document, deny.index, narrowed)
+        commands = (_resource_command(request.resource, document),) if policy.type == "resource" \
+            else _policy_commands(policy, document, who)
+        commands = tuple(c for c in commands if c)
+    summary = (f"The {_GUARDRAIL_WORDS[deny.policy_type]} {label} denies this in {where}. If the deny is meant to "
+               f"stop others, exempt {who.principal_arn} with an ArnNotEquals condition on aws:PrincipalArn; "
+               "if it is meant to stop this principal, the request must not be made.")
+    return Fix(summary, label, narrowed, commands)
+
+
+# ---------------------------------------------------------------------------------------------
+# Documents and commands
+
+
+def _statement_list(document: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    raw = document.get("Statement", [])
+    return [raw] if isinstance(raw, Mapping) else list(raw)
+
+
+def _replace_statement(document: Mapping[str, Any], index: int, statement: Mapping[str, Any]) -> dict[str, Any]:
+    out = copy.deepcopy(dict(document))
+    statements = _statement_list(out)
+    statements[index] = statement
+    out["Statement"] = statements
+    return out
+
+
+def _with_statement(document: Mapping[str, Any], statement: Mapping[str, Any]) -> dict[str, Any]:
+    out = copy.deepcopy(dict(document))
+    out.setdefault("Version", "2012-10-17")
+    out["Statement"] = [*_statement_list(out), dict(statement)]
+    return out
+
+
+def _json(document: Any) -> str:
+    return shlex.quote(json.dumps(document, separators=(",", ":")))
+
+
+def _inline_command(who: Identity, name: str, document: Mapping[str, Any]) -> str | None:
+    if who.kind == "user" and who.name:
+        return (f"aws iam put-user-policy --user-name {shlex.quote(who.name)} --policy-name {shlex.quote(name)} "
+                f"--policy-document {_json(document)}")
+    if who.kind in ("role", "assumed-role") and who.name:
+        return (f"aws iam put-role-policy --role-name {shlex.quote(who.name)} --policy-name {shlex.quote(name)} "
+                f"--policy-document {_json(document)}")
+    return None
+
+
+def _policy_commands(policy: Policy, document: Mapping[str, Any], who: Identity) -> tuple[str, ...]:
+    """The command that writes ``document`` back where ``policy`` lives."""
+    arn = policy.arn or (policy.name if policy.name.startswith("arn:") else None)
+    if policy.type in ("scp", "rcp"):
+        policy_id = (arn or policy.name).rsplit("/", 1)[-1]
+        return (f"aws organizations update-policy --policy-id {shlex.quote(policy_id)} --content {_json(document)}",)
+    if arn:
+        return (f"aws iam create-policy-version --policy-arn {shlex.quote(arn)} --policy-document "
+                f"{_json(document)} --set-as-default",)
+    holder_kind, _, holder = policy.attached_to.partition(" ")
+    if holder_kind == "group" and holder:
+        return (f"aws iam put-group-policy --group-name {shlex.quote(holder)} --policy-name "
+                f"{shlex.quote(_inline_name(policy.name))} --policy-document {_json(document)}",)
+    if holder_kind in ("user", "role") and holder:
+        flag = "--user-name" if holder_kind == "user" else "--role-name"
+        return (f"aws iam put-{holder_kind}-policy {flag} {shlex.quote(holder)} --policy-name "
+                f"{shlex.quote(_inline_name(policy.name))} --policy-document {_json(document)}",)
+    command = _inline_command(who, _inline_name(policy.name), document)
+    return (command,) if command else ()
+
+
+def _inline_name(name: str) -> str:
+    """An IAM policy name from what we call the policy (a file path in ``iam simulate``)."""
+    base = name.replace("\\", "/").rsplit("/", 1)[-1].removesuffix(".json")
+    return re.sub(r"[^\w+=,.@-]", "-", base) or "policy"
+
+
+def _resource_command(resource: str, document: Mapping[str, Any]) -> str:
+    arn = parse_arn(resource)
+    if arn is None:
+        return ""
+    if arn.service == "s3":
+        bucket = arn.resource.split("/", 1)[0]
+        return f"aws s3api put-bucket-policy --bucket {shlex.quote(bucket)} --policy {_json(document)}"
+    if arn.service == "kms":
+        return (f"aws kms put-key-policy --key-id {shlex.quote(resource)} --policy-name default "
+                f"--policy {_json(document)}")
+    if arn.service == "iam" and arn.resource.startswith("role/"):
+        role = arn.resource.rsplit("/", 1)[-1]
+        return f"aws iam update-assume-role-policy --role-name {shlex.quote(role)} --policy-document {_json(document)}"
+    if arn.service == "sqs":
+        url = f"https://sqs.{arn.region}.amazonaws.com/{arn.account}/{arn.resource}"
+        attributes = json.dumps({"Policy": json.dumps(document, separators=(",", ":"))})
+        return f"aws sqs set-queue-attributes --queue-url {shlex.quote(url)} --attributes {shlex.quote(attributes)}"
+    if arn.service == "sns":
+        return (f"aws sns set-topic-attributes --topic-arn {shlex.quote(resource)} --attribute-name Policy "
+                f"--attribute-value {_json(document)}")
+    if arn.service == "secretsmanager":
+        return (f"aws secretsmanager put-resource-policy --secret-id {shlex.quote(resource)} "
+                f"--resource-policy {_json(document)}")
+    return ""

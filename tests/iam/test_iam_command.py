@@ -1,0 +1,119 @@
+"""`awstriage iam simulate` in-process: text and JSON output, exit codes, bad input."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from awstriage.cli import main
+
+POLICIES = Path(__file__).resolve().parents[2] / "assets" / "policies"
+LOGS_ONLY = str(POLICIES / "s3-read-logs-bucket-only.json")
+HOME = str(POLICIES / "home-folder-per-user.json")
+OFFICE = str(POLICIES / "deny-outside-office.json")
+BOUNDARY = str(POLICIES / "developer-boundary.json")
+SCP = str(POLICIES / "scp-deny-outside-regions.json")
+ALICE = "arn:aws:iam::123456789012:user/alice"
+
+
+def _run(capsys, *args: str) -> tuple[int, str, str]:
+    try:
+        code = main(["iam", "simulate", *args])
+    except SystemExit as exc:  # argparse's own errors
+        code = exc.code
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def test_implicit_deny_text_names_the_near_miss_and_fix(capsys) -> None:
+    code, out, err = _run(capsys, "--policy", LOGS_ONLY, "--action", "s3:GetObject",
+                          "--resource", "arn:aws:s3:::logs/app.log")
+    assert code == 1 and err == ""
+    assert out.startswith("Decision: implicitDeny")
+    assert "identity  implicitDeny" in out
+    assert "arn:aws:s3:::logs/*" in out
+    assert "$ aws iam put-user-policy --user-name simulated-user --policy-name s3-read-logs-bucket-only" in out
+
+
+def test_allowed_json(capsys) -> None:
+    code, out, _ = _run(capsys, "--policy", HOME, "--principal", ALICE, "--action", "s3:PutObject",
+                        "--resource", "arn:aws:s3:::home/home/alice/notes.txt", "--format", "json")
+    report = json.loads(out)
+    assert code == 0 and report["decision"] == "allowed"
+    assert report["deciding"] == [{"policy": HOME, "policy_type": "identity", "index": 1,
+                                   "sid": "ReadWriteOwnHome", "effect": "Allow"}]
+    assert report["fix"] is None and report["near_misses"] == []
+
+
+def test_explicit_deny_from_context(capsys) -> None:
+    args = ["--policy", OFFICE, "--action", "ec2:RunInstances", "--resource", "*",
+            "--context", "aws:ViaAWSService=false"]
+    code, out, _ = _run(capsys, *args, "--context", "aws:SourceIp=198.51.100.7", "--format", "json")
+    report = json.loads(out)
+    assert code == 1 and report["decision"] == "explicitDeny"
+    assert report["deciding"][0]["sid"] == "DenyOutsideOffice"
+    assert "ArnNotEquals" in report["fix"]["statement"]["Condition"]
+    code, out, _ = _run(capsys, *args, "--context", "aws:SourceIp=2001:db8::1")
+    assert code == 0 and out.startswith("Decision: allowed")
+
+
+def test_boundary_and_scp(capsys) -> None:
+    code, out, _ = _run(capsys, "--policy", OFFICE, "--boundary", BOUNDARY, "--scp", SCP,
+                        "--action", "s3:GetObject", "--resource", "arn:aws:s3:::logs/x",
+                        "--context", "aws:SourceIp=203.0.113.5", "--context", "aws:RequestedRegion=eu-west-1",
+                        "--context", "aws:ViaAWSService=false", "--format", "json")
+    report = json.loads(out)
+    assert code == 1 and report["decision"] == "implicitDeny"
+    assert report["blocking_types"] == ["boundary"]
+    assert report["per_type"]["scp"] == "allow"
+    assert report["near_misses"][0]["kind"] == "boundary-lacks-action"
+
+
+def test_missing_context_keys_are_listed(capsys) -> None:
+    code, out, _ = _run(capsys, "--policy", HOME, "--principal", ALICE, "--action", "s3:ListBucket",
+                        "--resource", "arn:aws:s3:::home")
+    assert code == 1
+    assert "Context keys the request lacked: s3:prefix" in out
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--policy", "/nonexistent/p.json", "--action", "s3:GetObject", "--resource", "*"], "no policy file at"),
+        (["--policy", __file__, "--action", "s3:GetObject", "--resource", "*"], "is not valid JSON"),
+        (["--action", "s3:GetObject", "--resource", "bucket"], "is not an ARN"),
+        (["--action", "GetObject", "--resource", "*"], "service:Action"),
+        (["--action", "s3:GetObject", "--resource", "*", "--context", "novalue"], "KEY=VALUE"),
+        (["--resource", "*"], "--action"),
+    ],
+)
+def test_bad_input_is_one_line_and_exit_2(capsys, args, message) -> None:
+    code, out, err = _run(capsys, *args)
+    assert code == 2 and out == ""
+    assert message in err
+    assert "Traceback" not in err and len(err.strip().splitlines()) == 1
+
+
+def test_invalid_policy_is_refused(capsys, tmp_path) -> None:
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps({"Statement": [{"Effect": "Maybe", "Action": "*", "Resource": "*"}]}))
+    code, _, err = _run(capsys, "--policy", str(bad), "--action", "s3:GetObject", "--resource", "*")
+    assert code == 2 and "Effect must be Allow or Deny" in err
+    bad.write_text(json.dumps({"Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*",
+                                              "Condition": {"StringEqualz": {"a": "b"}}}]}))
+    code, _, err = _run(capsys, "--policy", str(bad), "--action", "s3:GetObject", "--resource", "*")
+    assert code == 2 and "not an IAM condition operator" in err
+
+
+def test_aws_cli_output_shapes_are_accepted(capsys, tmp_path) -> None:
+    document = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]}
+    shapes = [{"PolicyVersion": {"Document": document, "VersionId": "v1"}},
+              {"Policy": json.dumps(document)},
+              {"UserName": "alice", "PolicyName": "p", "PolicyDocument": document}]
+    for n, shape in enumerate(shapes):
+        path = tmp_path / f"p{n}.json"
+        path.write_text(json.dumps(shape))
+        code, _, err = _run(capsys, "--policy", str(path), "--action", "s3:GetObject", "--resource", "*")
+        assert (code, err) == (0, ""), (shape, err)
