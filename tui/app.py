@@ -1,0 +1,121 @@
+"""The awstriage application: one Workspace, a stack of screens, bindings with ids."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from textual import work
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.reactive import reactive
+from textual.screen import Screen
+
+from playbooks.registry import all_playbooks
+from playbooks.workspace import Identity, Workspace
+from tui.keymap import load_keymap
+from tui.messages import IdentityLoaded
+
+
+class AwstriageApp(App[int]):
+    TITLE = "awstriage"
+    CSS_PATH = "styles.tcss"
+    ENABLE_COMMAND_PALETTE = True
+
+    BINDINGS = [
+        Binding("question_mark", "keys", "Keys", id="app.keys"),
+        Binding("f1", "widget_help", "Help", id="app.help"),
+        Binding("g", "toggle_guided", "Guided", id="app.guided"),
+        Binding("ctrl+t", "toggle_theme", "Theme", show=False, id="app.theme"),
+        Binding("q", "quit", "Quit", id="app.quit"),
+    ]
+
+    guided: reactive[bool] = reactive(False)
+    identity: reactive[Identity | None] = reactive(None)
+
+    def __init__(self, workspace: Workspace, *, open_playbook: str | None = None) -> None:
+        super().__init__()
+        self.workspace = workspace
+        self.open_playbook = open_playbook
+        # Newcomers on the sandbox get every step's "why" open; on-call engineers get it quiet.
+        self.guided = workspace.demo
+        self.theme = "textual-dark"
+        keymap, problem = load_keymap()
+        self._keymap_problem = problem
+        if keymap:
+            self.set_keymap(keymap)
+
+    def on_mount(self) -> None:
+        from tui.screens.home import HomeScreen
+
+        self.push_screen(HomeScreen())
+        if self._keymap_problem:
+            self.notify(self._keymap_problem, severity="warning", timeout=8)
+        self.load_identity()
+        if self.open_playbook:
+            from playbooks.registry import get_playbook
+            from tui.screens.inputs import InputsScreen
+
+            self.push_screen(InputsScreen(get_playbook(self.open_playbook)))
+
+    @work(thread=True, exclusive=True, group="identity")
+    def load_identity(self) -> None:
+        """Start the sandbox or open the session, then ask STS who we are: never on the UI thread."""
+        self.post_message(IdentityLoaded(self.workspace.identity()))
+
+    def on_identity_loaded(self, message: IdentityLoaded) -> None:
+        self.identity = message.identity
+        from tui.widgets.identity_bar import IdentityBar
+
+        for screen in self.screen_stack:
+            for bar in screen.query(IdentityBar):
+                bar.identity = message.identity
+
+    # -- actions shared by every screen ----------------------------------------------------------
+    def action_toggle_guided(self) -> None:
+        self.guided = not self.guided
+        self.notify("Guided mode on: each step explains why it exists." if self.guided
+                    else "Guided mode off.", timeout=3)
+
+    def action_toggle_theme(self) -> None:
+        self.theme = "textual-light" if self.theme == "textual-dark" else "textual-dark"
+
+    def action_keys(self) -> None:
+        from tui.screens.help import KeysScreen
+
+        if not isinstance(self.screen, KeysScreen):
+            self.push_screen(KeysScreen(self.screen))
+
+    def action_widget_help(self) -> None:
+        from tui.screens.help import WidgetHelpScreen
+
+        if not isinstance(self.screen, WidgetHelpScreen):
+            self.push_screen(WidgetHelpScreen(self.focused))
+
+    def action_credentials(self) -> None:
+        from tui.screens.credentials import CredentialsScreen
+
+        self.push_screen(CredentialsScreen())
+
+    def action_open_playbook(self, name: str) -> None:
+        from playbooks.registry import get_playbook
+        from tui.screens.inputs import InputsScreen
+
+        self.push_screen(InputsScreen(get_playbook(name)))
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        """Every action is in the command palette (ctrl+p), not only the ones with a key."""
+        yield from super().get_system_commands(screen)
+        for playbook in all_playbooks():
+            yield SystemCommand(f"Playbook: {playbook.title}", playbook.purpose,
+                                lambda name=playbook.name: self.action_open_playbook(name))
+        yield SystemCommand("Toggle guided mode", "Show or hide why each step exists (g)", self.action_toggle_guided)
+        yield SystemCommand("Toggle light/dark", "Switch between the light and dark theme (ctrl+t)",
+                            self.action_toggle_theme)
+        yield SystemCommand("Credentials and region", "Switch profile or region; save or remove keyring "
+                            "credentials", self.action_credentials)
+        yield SystemCommand("Show keys", "The keys of the current view (?)", self.action_keys)
+        for binding in screen.BINDINGS:
+            if isinstance(binding, Binding) and binding.description:
+                action = binding.action
+                yield SystemCommand(binding.description, f"{binding.key} on this screen",
+                                    lambda a=action: self.run_action(a, screen))

@@ -1,0 +1,1 @@
+"""Screens: home, inputs, run, export, credentials."""
