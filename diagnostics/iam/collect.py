@@ -1,0 +1,433 @@
+"""Read, for one principal and one resource, every policy that takes part in an IAM decision.
+
+Only reads, and only what the question needs: the principal's own user or role (never a listing of
+the account), its inline, attached and group policies, its permissions boundary, the one resource's
+resource-based policy, and the SCPs on the path from the principal's account up to the root of its
+organization. Lists are read with paginators. Policy documents come back from boto3 as dicts (or as
+URL-encoded JSON from some services): both are accepted.
+
+What cannot be read is said in a sentence (``status``/``detail``), never hidden: the playbook shows
+it, and the evaluation records the policy type as not checked.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+from urllib.parse import unquote
+
+from botocore.exceptions import ClientError
+
+from diagnostics.errors import ErrorKind, describe_error, error_code
+from diagnostics.iam.model import ContextValue, Policy
+from diagnostics.iam.principals import identify
+from diagnostics.iam.resources import parse_arn
+
+ClientFactory = Callable[[str], Any]
+
+NOT_FOUND = {"NoSuchEntity", "NoSuchEntityException", "NotFoundException", "ResourceNotFoundException",
+             "NoSuchBucket", "AWS.SimpleQueueService.NonExistentQueue", "QueueDoesNotExist", "NotFound"}
+
+
+class PrincipalError(ValueError):
+    """The principal cannot be read: one sentence saying why and what to do."""
+
+
+def document(raw: Any) -> dict[str, Any]:
+    """A policy document from what an API returned: a dict, JSON text, or URL-encoded JSON text."""
+    if isinstance(raw, Mapping):
+        return dict(raw)
+    text = str(raw or "")
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError:
+        value = json.loads(unquote(text))
+    if not isinstance(value, dict):
+        raise ValueError("the policy document is not a JSON object")
+    return value
+
+
+def _pages(client: Any, operation: str, key: str, **kwargs: Any) -> Iterator[Any]:
+    for page in client.get_paginator(operation).paginate(**kwargs):
+        yield from page.get(key) or []
+
+
+def _sentence(exc: BaseException, service: str, operation: str) -> str:
+    return describe_error(exc, service=service, operation=operation).sentence
+
+
+# ---------------------------------------------------------------------------------------------
+# The principal
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who asks, as IAM knows them.
+
+    ``arn`` is what the request is evaluated as: the user's or role's ARN (with its path, as
+    GetUser/GetRole give it) or the role session's ARN. ``kind``/``name`` name the IAM user or role
+    that holds the policies (an assumed-role session's policies are its role's).
+    """
+
+    arn: str
+    kind: Literal["user", "role", "assumed-role"]
+    name: str
+    account: str
+    entity_arn: str
+    tags: Mapping[str, str] = field(default_factory=dict)
+    boundary_arn: str | None = None
+    trust_policy: Mapping[str, Any] | None = None
+
+    @property
+    def holder(self) -> str:
+        """How ``Policy.attached_to`` names the principal: "user alice" or "role app"."""
+        return f"{'user' if self.kind == 'user' else 'role'} {self.name}"
+
+
+def resolve_principal(iam: Any, arn: str, caller_account: str | None = None) -> Principal:
+    """Read the user or role behind ``arn`` (GetUser or GetRole: its ARN, boundary and tags)."""
+    who = identify(arn)
+    if who.kind == "root":
+        raise PrincipalError(f"{arn} is the account's root user: IAM policies do not limit it (only SCPs "
+                             "and resource policies can), so there are no identity policies to read.")
+    if who.kind not in ("user", "role", "assumed-role") or not who.name:
+        raise PrincipalError(f"{arn} is not an IAM user, role or assumed-role session ARN; awstriage reads the "
+                             "policies of those.")
+    if caller_account and who.account and who.account != caller_account:
+        raise PrincipalError(f"{arn} is in account {who.account}, but the credentials belong to account "
+                             f"{caller_account}: IAM policies can only be read in the principal's own account. "
+                             f"Run awstriage with credentials for {who.account}.")
+    try:
+        if who.kind == "user":
+            entity = iam.get_user(UserName=who.name)["User"]
+            kind: Literal["user", "role", "assumed-role"] = "user"
+            evaluated = entity["Arn"]
+            trust = None
+        else:
+            entity = iam.get_role(RoleName=who.name)["Role"]
+            kind = "role" if who.kind == "role" else "assumed-role"
+            evaluated = entity["Arn"] if who.kind == "role" else arn
+            trust = document(entity["AssumeRolePolicyDocument"]) if entity.get("AssumeRolePolicyDocument") else None
+    except ClientError as exc:
+        if error_code(exc) in NOT_FOUND:
+            what = "user" if who.kind == "user" else "role"
+            raise PrincipalError(f"There is no IAM {what} named {who.name} in account {who.account}: check the "
+                                 "ARN (a deleted and recreated principal also has a new identity).") from None
+        raise
+    boundary = (entity.get("PermissionsBoundary") or {}).get("PermissionsBoundaryArn")
+    tags = {t["Key"]: t["Value"] for t in entity.get("Tags") or []}
+    return Principal(evaluated, kind, who.name, who.account or "", entity["Arn"], tags, boundary, trust)
+
+
+# ---------------------------------------------------------------------------------------------
+# Identity policies and the boundary
+
+
+class ManagedPolicyReader:
+    """Reads customer or AWS managed policies, each once per run (a user and its group may share one)."""
+
+    def __init__(self, iam: Any) -> None:
+        self.iam = iam
+        self._documents: dict[str, dict[str, Any]] = {}
+
+    def document(self, arn: str) -> dict[str, Any]:
+        if arn not in self._documents:
+            meta = self.iam.get_policy(PolicyArn=arn)["Policy"]
+            version = self.iam.get_policy_version(PolicyArn=arn, VersionId=meta["DefaultVersionId"])
+            self._documents[arn] = document(version["PolicyVersion"]["Document"])
+        return self._documents[arn]
+
+    def policy(self, arn: str, type_: Literal["identity", "boundary"], attached_to: str) -> Policy:
+        return Policy(arn, type_, self.document(arn), arn=arn, attached_to=attached_to)
+
+
+def _holder_policies(iam: Any, managed: ManagedPolicyReader, kind: str, name: str) -> list[Policy]:
+    """The inline and attached policies of one user, group or role."""
+    title = kind.capitalize()
+    arg = {f"{title}Name": name}
+    holder = f"{kind} {name}"
+    policies = []
+    for policy_name in _pages(iam, f"list_{kind}_policies", "PolicyNames", **arg):
+        answer = getattr(iam, f"get_{kind}_policy")(PolicyName=policy_name, **arg)
+        policies.append(Policy(policy_name, "identity", document(answer["PolicyDocument"]), attached_to=holder))
+    for attached in _pages(iam, f"list_attached_{kind}_policies", "AttachedPolicies", **arg):
+        policies.append(managed.policy(attached["PolicyArn"], "identity", holder))
+    return policies
+
+
+def identity_policies(iam: Any, principal: Principal, managed: ManagedPolicyReader | None = None) -> list[Policy]:
+    """A user's inline, attached and group policies; a role's inline and attached policies."""
+    managed = managed or ManagedPolicyReader(iam)
+    if principal.kind == "user":
+        policies = _holder_policies(iam, managed, "user", principal.name)
+        for group in _pages(iam, "list_groups_for_user", "Groups", UserName=principal.name):
+            policies += _holder_policies(iam, managed, "group", group["GroupName"])
+        return policies
+    return _holder_policies(iam, managed, "role", principal.name)
+
+
+def boundary_policy(iam: Any, principal: Principal, managed: ManagedPolicyReader | None = None) -> Policy | None:
+    if not principal.boundary_arn:
+        return None
+    return (managed or ManagedPolicyReader(iam)).policy(principal.boundary_arn, "boundary", principal.holder)
+
+
+# ---------------------------------------------------------------------------------------------
+# The resource-based policy
+
+ResourceStatus = Literal["read", "none", "unsupported", "missing", "unreadable"]
+
+
+@dataclass(frozen=True)
+class ResourcePolicyRead:
+    """The resource's own policy, or why there is none.
+
+    ``status``: read (``policy`` holds it), none (the resource has no policy), unsupported (the
+    service has no resource-based policies, or the request names no resource), missing (the
+    resource does not exist), unreadable (the credentials or the region kept us from reading it).
+    """
+
+    status: ResourceStatus
+    kind: str              # "bucket policy", "key policy", "trust policy", ... or ""
+    holder: str            # "bucket acme-reports", ...
+    detail: str
+    policy: Policy | None = None
+    holder_arn: str = ""   # the ARN of the bucket, key, queue, topic, function, secret or role
+
+
+SERVICE_KINDS = {"s3": "bucket policy", "kms": "key policy", "sqs": "queue policy", "sns": "topic policy",
+                 "lambda": "function policy", "secretsmanager": "secret policy"}
+
+
+def resource_policy(client: ClientFactory, resource: str, action: str, region: str | None = None) -> ResourcePolicyRead:
+    """Read the resource-based policy of ``resource`` where its service has one."""
+    if resource == "*":
+        return ResourcePolicyRead("unsupported", "", "", "The request names no single resource (*), so no "
+                                  "resource-based policy takes part.")
+    arn = parse_arn(resource)
+    if arn is None:
+        return ResourcePolicyRead("unsupported", "", "", f"{resource} is not an ARN, so no resource-based "
+                                  "policy can be looked up.")
+    service = arn.service
+    trust = service == "iam" and arn.resource.startswith("role/") and action.lower().startswith("sts:")
+    if service not in SERVICE_KINDS and not trust:
+        return ResourcePolicyRead("unsupported", "", "", f"{service} resources have no resource-based policy "
+                                  "here: only identity-based policies and the guardrails decide.")
+    kind = "trust policy" if trust else SERVICE_KINDS[service]
+    if arn.region and region and arn.region != region and service != "s3":
+        return ResourcePolicyRead("unreadable", kind, resource, f"The resource is in {arn.region} but the session "
+                                  f"is in {region}: its {kind} was not read. Run again with --region {arn.region}.")
+    reader = _READERS["iam-trust" if trust else service]
+    try:
+        holder, holder_arn, raw = reader(client, arn, resource)
+    except ClientError as exc:
+        info = describe_error(exc)
+        code = error_code(exc) or ""
+        if code in NOT_FOUND or info.kind is ErrorKind.NOT_FOUND:
+            return ResourcePolicyRead("missing", kind, resource, f"{resource} does not exist (AWS answered {code}). "
+                                      "AWS often answers AccessDenied for a resource that does not exist: check "
+                                      "the name, the account and the region.")
+        return ResourcePolicyRead("unreadable", kind, resource, f"Could not read the {kind} of {resource}: "
+                                  f"{info.sentence}. The decision leaves it out.")
+    if raw is None:
+        return ResourcePolicyRead("none", kind, holder, f"The {holder} has no {kind}.", holder_arn=holder_arn)
+    # Named by the ARN of what holds it (the bucket, not the object), so a finding points at it.
+    policy = Policy(holder_arn, "resource", document(raw), attached_to=holder)
+    return ResourcePolicyRead("read", kind, holder, f"Read the {kind} of the {holder}.", policy, holder_arn)
+
+
+Reader = Callable[[ClientFactory, Any, str], tuple[str, str, Any]]  # -> (holder, holder ARN, raw policy)
+
+
+def _s3(client: ClientFactory, arn: Any, resource: str) -> tuple[str, str, Any]:
+    bucket = arn.resource.split("/", 1)[0]
+    try:
+        raw = client("s3").get_bucket_policy(Bucket=bucket)["Policy"]
+    except ClientError as exc:
+        if error_code(exc) == "NoSuchBucketPolicy":
+            return f"bucket {bucket}", f"arn:{arn.partition}:s3:::{bucket}", None
+        raise
+    return f"bucket {bucket}", f"arn:{arn.partition}:s3:::{bucket}", raw
+
+
+def _kms(client: ClientFactory, arn: Any, resource: str) -> tuple[str, str, Any]:
+    kms = client("kms")
+    key = resource
+    if arn.resource.startswith("alias/"):
+        key = kms.describe_key(KeyId=resource)["KeyMetadata"]["Arn"]
+    return f"key {key.rsplit('/', 1)[-1]}", key, kms.get_key_policy(KeyId=key, PolicyName="default")["Policy"]
+
+
+def _sqs(client: ClientFactory, arn: Any, resource: str) -> tuple[str, str, Any]:
+    sqs = client("sqs")
+    url = sqs.get_queue_url(QueueName=arn.resource, QueueOwnerAWSAccountId=arn.account)["QueueUrl"]
+    attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["Policy"]).get("Attributes") or {}
+    return f"queue {arn.resource}", resource, attributes.get("Policy")
+
+
+def _sns(client: ClientFactory, arn: Any, resource: str) -> tuple[str, str, Any]:
+    topic = ":".join(resource.split(":")[:6])
+    attributes = client("sns").get_topic_attributes(TopicArn=topic).get("Attributes") or {}
+    return f"topic {topic.rsplit(':', 1)[-1]}", topic, attributes.get("Policy")
+
+
+def _lambda(client: ClientFactory, arn: Any, resource: str) -> tuple[str, str, Any]:
+    parts = arn.resource.split(":")  # function:NAME[:QUALIFIER]
+    name = parts[1] if len(parts) > 1 else arn.resource
+    kwargs: dict[str, Any] = {"FunctionName": name}
+    if len(parts) > 2:
+        kwargs["Qualifier"] = parts[2]
+    try:
+        raw = client("lambda").get_policy(**kwargs)["Policy"]
+    except ClientError as exc:
+        # Lambda answers ResourceNotFoundException both for a missing function and for one without
+        # a policy; the function's existence is checked so the two are told apart.
+        if error_code(exc) != "ResourceNotFoundException":
+            raise
+        function = client("lambda").get_function_configuration(FunctionName=name)
+        return f"function {name}", function.get("FunctionArn", resource), None
+    return f"function {name}", resource, raw
+
+
+def _secret(client: ClientFactory, arn: Any, resource: str) -> tuple[str, str, Any]:
+    answer = client("secretsmanager").get_resource_policy(SecretId=resource)
+    return f"secret {answer.get('Name') or arn.resource}", answer.get("ARN") or resource, answer.get("ResourcePolicy")
+
+
+def _trust(client: ClientFactory, arn: Any, resource: str) -> tuple[str, str, Any]:
+    name = arn.resource.rsplit("/", 1)[-1]
+    role = client("iam").get_role(RoleName=name)["Role"]
+    return f"role {name}", role["Arn"], role.get("AssumeRolePolicyDocument")
+
+
+_READERS: dict[str, Reader] = {
+    "s3": _s3, "kms": _kms, "sqs": _sqs, "sns": _sns, "lambda": _lambda, "secretsmanager": _secret,
+    "iam-trust": _trust,
+}
+
+
+# ---------------------------------------------------------------------------------------------
+# Service control policies
+
+ScpStatus = Literal["none", "management", "read", "unreadable"]
+
+
+@dataclass(frozen=True)
+class ScpRead:
+    """The SCPs that apply to an account, level by level (``Policy.attached_to`` names the level).
+
+    ``policies`` is None when they could not be read (not checked), an empty tuple when none apply.
+    """
+
+    status: ScpStatus
+    detail: str
+    policies: tuple[Policy, ...] | None
+    levels: tuple[str, ...] = ()
+
+
+def organization_scps(org: Any, account: str) -> ScpRead:
+    """The SCPs on the path from ``account`` up to its organization's root."""
+    try:
+        organization = org.describe_organization()["Organization"]
+    except ClientError as exc:
+        if error_code(exc) == "AWSOrganizationsNotInUseException":
+            return ScpRead("none", f"Account {account} is not in an AWS Organization, so no SCPs apply.", ())
+        return ScpRead("unreadable", "SCPs were not checked: " + _sentence(exc, "organizations", "DescribeOrganization")
+                       + ". An SCP deny would not show in this diagnosis.", None)
+    if organization.get("MasterAccountId") == account:
+        return ScpRead("management", f"Account {account} is the organization's management account: SCPs never "
+                       "restrict it.", ())
+    try:
+        targets = [("account", account)]
+        child = account
+        for _ in range(7):  # an organization has at most five levels of OUs under the root
+            parents = list(_pages(org, "list_parents", "Parents", ChildId=child))
+            if not parents:
+                break
+            parent = parents[0]
+            level = "root" if parent["Type"] == "ROOT" else "ou"
+            targets.append((level, parent["Id"]))
+            if level == "root":
+                break
+            child = parent["Id"]
+        policies: list[Policy] = []
+        contents: dict[str, dict[str, Any]] = {}
+        for level, target in targets:
+            for summary in _pages(org, "list_policies_for_target", "Policies", TargetId=target,
+                                  Filter="SERVICE_CONTROL_POLICY"):
+                if summary["Id"] not in contents:
+                    content = org.describe_policy(PolicyId=summary["Id"])["Policy"]["Content"]
+                    contents[summary["Id"]] = document(content)
+                policies.append(Policy(summary.get("Name") or summary["Id"], "scp", contents[summary["Id"]],
+                                       arn=summary.get("Arn"), attached_to=f"{level} {target}"))
+    except ClientError as exc:
+        if error_code(exc) == "PolicyTypeNotEnabledException":
+            return ScpRead("none", "SCPs are not enabled in the organization, so none apply.", ())
+        why = _sentence(exc, "organizations", "ListPoliciesForTarget")
+        return ScpRead("unreadable", f"SCPs were not checked: {why} (reading SCPs takes the management account "
+                       "or a delegated administrator). An SCP deny would not show in this diagnosis.", None)
+    levels = tuple(f"{level} {target}" for level, target in targets)
+    names = ", ".join(f"{p.name} on {p.attached_to}" for p in policies) or "none"
+    return ScpRead("read", f"Read {len(policies)} SCP(s) on {len(levels)} level(s) ({names}).", tuple(policies), levels)
+
+
+# ---------------------------------------------------------------------------------------------
+# AWS's own simulator
+
+
+@dataclass(frozen=True)
+class Simulation:
+    decision: str
+    matched: tuple[str, ...]
+    missing_context_keys: tuple[str, ...]
+    allowed_by_boundary: bool | None = None
+    allowed_by_organizations: bool | None = None
+
+
+def _context_type(value: ContextValue) -> tuple[str, list[str]]:
+    values = [value] if isinstance(value, str) else list(value)
+    many = not isinstance(value, str)
+    sample = values[0] if values else ""
+    if sample.lower() in ("true", "false"):
+        kind = "boolean"
+    elif sample.replace(".", "", 1).lstrip("-").isdigit():
+        kind = "numeric"
+    else:
+        import ipaddress
+
+        try:
+            ipaddress.ip_network(sample, strict=False)
+            kind = "ip"
+        except ValueError:
+            kind = "string"
+    return (kind + "List" if many else kind), values
+
+
+def simulate_principal(iam: Any, source_arn: str, action: str, resource: str,
+                       context: Mapping[str, ContextValue]) -> Simulation:
+    """Ask iam:SimulatePrincipalPolicy about one action on one resource."""
+    entries = []
+    for key, value in context.items():
+        kind, values = _context_type(value)
+        entries.append({"ContextKeyName": key, "ContextKeyValues": values, "ContextKeyType": kind})
+    results = list(_pages(iam, "simulate_principal_policy", "EvaluationResults", PolicySourceArn=source_arn,
+                          ActionNames=[action], ResourceArns=[resource], ContextEntries=entries))
+    if not results:
+        raise ValueError("the policy simulator returned no result")
+    first = results[0]
+    boundary = (first.get("PermissionsBoundaryDecisionDetail") or {}).get("AllowedByPermissionsBoundary")
+    org = (first.get("OrganizationsDecisionDetail") or {}).get("AllowedByOrganizations")
+    return Simulation(str(first.get("EvalDecision")),
+                      tuple(str(m.get("SourcePolicyId")) for m in first.get("MatchedStatements") or []),
+                      tuple(first.get("MissingContextValues") or []), boundary, org)
+
+
+# ---------------------------------------------------------------------------------------------
+# Encoded authorization messages
+
+
+def decode_authorization_message(sts: Any, encoded: str) -> str:
+    """sts:DecodeAuthorizationMessage: the JSON behind EC2's "Encoded authorization failure message"."""
+    return str(sts.decode_authorization_message(EncodedMessage=encoded)["DecodedMessage"])
