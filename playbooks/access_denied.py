@@ -1,19 +1,640 @@
-"""AccessDenied: which policy and statement decide, and the smallest fix. (Evaluator being wired in.)"""
+"""AccessDenied: which policy and statement decide, and the smallest fix.
+
+The steps read, for one principal and one resource, every policy IAM weighs (identity policies,
+the permissions boundary, the resource's own policy, the organization's SCPs), then the evaluator
+(``diagnostics.iam``) decides as AWS does and names the deciding statement. Where AWS's own policy
+simulator may be asked, its answer is compared and a disagreement is shown, never hidden.
+
+Exactly one finding carries ``evidence.decision`` (allowed, explicitDeny, implicitDeny). Its code:
+
+* IAM_EXPLICIT_DENY: a Deny statement matched (in an identity, boundary or resource policy);
+* IAM_SCP_BLOCKS: an SCP denies explicitly, or a level of the organization lacks an allow;
+* IAM_BOUNDARY_BLOCKS, IAM_SESSION_POLICY_BLOCKS, IAM_RESOURCE_POLICY_BLOCKS: that guardrail or the
+  resource policy (which must allow by itself for KMS keys, role trust and other accounts) lacks an allow;
+* IAM_NO_ALLOW: no identity-based policy allows the request;
+* IAM_ALLOWED (info): the request is allowed.
+"""
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from diagnostics.errors import ErrorKind, describe_error, explain_error
+from diagnostics.findings import Finding
+from diagnostics.iam import Evaluation, MatchedStatement, Policy, PolicySet, Request, evaluate
+from diagnostics.iam.collect import (
+    ManagedPolicyReader,
+    Principal,
+    PrincipalError,
+    ResourcePolicyRead,
+    ScpRead,
+    Simulation,
+    boundary_policy,
+    decode_authorization_message,
+    identity_policies,
+    organization_scps,
+    resolve_principal,
+    resource_policy,
+    simulate_principal,
+)
+from diagnostics.iam.denial_message import (
+    ParsedDenial,
+    encoded_message,
+    parse_decoded_authorization,
+    parse_denial,
+)
+from diagnostics.iam.evaluate import compile_document
+from diagnostics.iam.explain import Fix, NearMiss, fix_for, near_misses
+from diagnostics.iam.model import ContextValue
+from diagnostics.iam.principals import identify
 from playbooks import params as v
 from playbooks.common import IDENTITY_STEP
-from playbooks.model import Param, Playbook
+from playbooks.model import Context, Param, Playbook, Step, StepOutcome, StepSkip
+
+
+def resource_arn(text: str) -> str:
+    """An ARN, or * for actions that take no resource (ec2:DescribeInstances, s3:ListAllMyBuckets)."""
+    return "*" if text.strip() == "*" else v.arn(text)
+
 
 PARAMS = (
     Param("principal", "the user, role or assumed-role ARN that was denied (default: you)", v.principal_arn,
-          picker="iam-principal"),
+          picker="iam-principal", example="arn:aws:iam::123456789012:user/alice"),
     Param("action", "the API action that was denied, as service:Action", v.iam_action,
           example="s3:GetObject"),
-    Param("resource", "the ARN of the resource the action was on", v.arn),
-    Param("context", "a request context key, KEY=VALUE (repeatable)", v.key_value, repeatable=True),
-    Param("error", "the AccessDenied message as AWS printed it; fills in the rest", v.text),
+    Param("resource", "the ARN of the resource the action was on (* for actions on no resource)", resource_arn,
+          example="arn:aws:s3:::acme-reports/2026/q1.csv"),
+    Param("context", "a request context key, KEY=VALUE (repeatable)", v.key_value, repeatable=True,
+          example="aws:SourceIp=203.0.113.10"),
+    Param("error", "the AccessDenied message as AWS printed it; fills in the rest", v.text,
+          example="User: arn:aws:iam::123456789012:user/alice is not authorized to perform: s3:GetObject on "
+                  "resource: arn:aws:s3:::acme-reports/q1.csv because no identity-based policy allows the "
+                  "s3:GetObject action"),
+)
+
+TYPE_WORDS = {"identity": "identity-based policy", "boundary": "permissions boundary", "session": "session policy",
+              "resource": "resource-based policy", "scp": "service control policy",
+              "rcp": "resource control policy"}
+CODES = {"scp": "IAM_SCP_BLOCKS", "rcp": "IAM_SCP_BLOCKS", "boundary": "IAM_BOUNDARY_BLOCKS",
+         "session": "IAM_SESSION_POLICY_BLOCKS", "resource": "IAM_RESOURCE_POLICY_BLOCKS", "identity": "IAM_NO_ALLOW"}
+
+
+# --- understanding the request ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Ask:
+    """The request to judge, after the parameters and the pasted error message are merged."""
+
+    principal: str
+    action: str | None
+    resource: str | None
+    context: dict[str, ContextValue] = field(default_factory=dict)
+    denial: ParsedDenial | None = None
+    notes: tuple[str, ...] = ()
+
+    def missing(self) -> list[str]:
+        return [name for name in ("action", "resource") if not getattr(self, name)]
+
+
+def context_of(pairs: Any) -> dict[str, ContextValue]:
+    """KEY=VALUE pairs; a key given twice becomes a list of values."""
+    out: dict[str, ContextValue] = {}
+    for key, value in pairs or ():
+        if key in out:
+            current = out[key]
+            out[key] = [*current, value] if isinstance(current, list) else [current, value]
+        else:
+            out[key] = value
+    return out
+
+
+def understand(inputs: dict[str, Any], caller_arn: str | None,
+               decode: Callable[[str], str] | None = None) -> Ask:
+    """Merge the parameters with what the pasted error says; explicit parameters win.
+
+    Raises ValueError with one sentence when the error message cannot be read.
+    """
+    notes: list[str] = []
+    denial: ParsedDenial | None = None
+    text = inputs.get("error")
+    if text:
+        blob = encoded_message(str(text))
+        if blob is not None:
+            if decode is None:
+                raise ValueError("the error holds an encoded authorization message and it could not be decoded")
+            denial = parse_decoded_authorization(decode(blob))
+            notes.append("Decoded EC2's encoded authorization message with sts:DecodeAuthorizationMessage.")
+        elif str(text).lstrip().startswith("{"):
+            denial = parse_decoded_authorization(str(text))
+        else:
+            denial = parse_denial(str(text))
+    given = {name: inputs.get(name) for name in ("principal", "action", "resource")}
+    from_error = {"principal": denial.principal if denial else None, "action": denial.action if denial else None,
+                  "resource": denial.resource if denial else None}
+    chosen: dict[str, str | None] = {}
+    for name in ("principal", "action", "resource"):
+        mine, theirs = given[name], from_error[name]
+        if mine and theirs and str(mine) != theirs:
+            notes.append(f"The error names the {name} {theirs}, but --param {name} gives {mine}: the parameter "
+                         "wins.")
+        chosen[name] = str(mine) if mine else theirs
+    principal = chosen["principal"]
+    if not principal:
+        if not caller_arn:
+            raise ValueError("no principal was given and the caller's identity is unknown")
+        principal = caller_arn
+        notes.append("No principal was given: judging the caller's own access.")
+    context = dict(denial.context) if denial else {}
+    context.update(context_of(inputs.get("context")))
+    return Ask(principal, chosen["action"], chosen["resource"], context, denial, tuple(notes))
+
+
+def _ask(ctx: Context) -> Ask:
+    ask = ctx.peek("iam:ask")
+    if ask is None:
+        raise StepSkip("Not checked: the request is not known (see 'What was asked, and by whom?').")
+    if ask.missing():
+        raise StepSkip(f"Not checked: the request lacks its {' and '.join(ask.missing())}.")
+    return ask
+
+
+def _request_step(ctx: Context) -> StepOutcome:
+    caller = ctx.identity.get("arn") or ctx.peek("sts:identity", {}).get("Arn")
+    try:
+        ask = understand(ctx.inputs, caller, lambda blob: ctx.memo(
+            f"sts:decoded:{blob}", lambda: decode_authorization_message(ctx.client("sts"), blob)))
+    except ClientError as exc:
+        return StepOutcome("error", "Could not decode the encoded authorization message: "
+                           + explain_error(exc, service="sts", operation="DecodeAuthorizationMessage") + ".")
+    except ValueError as exc:
+        return StepOutcome("error", f"Could not read the error message: {exc}.")
+    ctx.cache["iam:ask"] = ask
+    parts = list(ask.notes)
+    if ask.missing():
+        lacking = " and ".join(ask.missing())
+        parts.append(f"The request lacks its {lacking}: pass --param {ask.missing()[0]}=... (or paste the whole "
+                     "AccessDenied message with --param error=...), since nothing can be decided without it.")
+        return StepOutcome("error", " ".join(parts))
+    who = identify(ask.principal)
+    what = {"user": "IAM user", "role": "role", "assumed-role": "role session", "root": "root user",
+            "federated-user": "federated user"}.get(who.kind, "principal")
+    head = f"The {what} {ask.principal} asks for {ask.action} on {ask.resource}"
+    if ask.context:
+        head += " with " + ", ".join(f"{k}={v}" for k, v in ask.context.items())
+    parts.insert(0, head + ".")
+    if ask.denial is not None:
+        parts.append(_denial_words(ask.denial))
+    return StepOutcome("ok", " ".join(parts))
+
+
+def _denial_words(denial: ParsedDenial) -> str:
+    if denial.explicit:
+        where = TYPE_WORDS.get(denial.policy_type or "", "policy")
+        arn = f" ({denial.policy_arn})" if denial.policy_arn else ""
+        return f"AWS's message says an explicit deny in a {where}{arn} refused it."
+    if denial.policy_type:
+        return f"AWS's message says no {TYPE_WORDS[denial.policy_type]} allows it."
+    return "AWS's message does not say which kind of policy refused it."
+
+
+# --- collecting -------------------------------------------------------------------------------
+
+
+def _managed(ctx: Context) -> ManagedPolicyReader:
+    return ctx.memo("iam:managed-reader", lambda: ManagedPolicyReader(ctx.client("iam")))
+
+
+def _principal(ctx: Context) -> Principal:
+    if ctx.peek("iam:principal:failed"):
+        raise StepSkip("Not checked: the principal could not be read (see 'Which policies does the principal "
+                       "carry?').")
+    ask = _ask(ctx)
+    try:
+        return ctx.memo("iam:principal", lambda: resolve_principal(
+            ctx.client("iam"), ask.principal, ctx.identity.get("account") or None))
+    except Exception as exc:
+        ctx.cache["iam:principal:failed"] = str(exc)
+        raise
+
+
+def _identity_policies(ctx: Context) -> list[Policy]:
+    principal = _principal(ctx)
+    return ctx.memo("iam:identity-policies", lambda: identity_policies(ctx.client("iam"), principal, _managed(ctx)))
+
+
+def _boundary(ctx: Context) -> Policy | None:
+    principal = _principal(ctx)
+    return ctx.memo("iam:boundary", lambda: boundary_policy(ctx.client("iam"), principal, _managed(ctx)))
+
+
+def _resource_policy(ctx: Context) -> ResourcePolicyRead:
+    ask = _ask(ctx)
+    return ctx.memo("iam:resource-policy", lambda: resource_policy(
+        ctx.client, str(ask.resource), str(ask.action), ctx.session.region))
+
+
+def _scps(ctx: Context) -> ScpRead:
+    account = _principal(ctx).account or ctx.identity.get("account", "")
+    return ctx.memo("iam:scps", lambda: organization_scps(ctx.client("organizations"), account))
+
+
+def _count(n: int, one: str, many: str) -> str:
+    return f"{n} {one if n == 1 else many}"
+
+
+def _mentions(policy: Policy, action: str) -> list[int]:
+    """Indexes of the statements of ``policy`` whose Action (or NotAction) takes ``action``."""
+    return [st.index for st in compile_document(policy.document, policy.name).for_action(action.lower())]
+
+
+def _alone(ask: Ask, principal: Principal, policies: PolicySet) -> str:
+    return evaluate(_request(ask, principal), policies).decision
+
+
+def _principal_step(ctx: Context) -> StepOutcome:
+    ask = _ask(ctx)
+    try:
+        principal = _principal(ctx)
+    except PrincipalError as exc:
+        return StepOutcome("error", str(exc))
+    policies = _identity_policies(ctx)
+    kind = {"user": "IAM user", "role": "role", "assumed-role": "role"}[principal.kind]
+    parts = []
+    if principal.kind == "assumed-role":
+        parts.append(f"{ask.principal} is a session of the role {principal.entity_arn}: its permissions are the "
+                     "role's (and, if one was passed when the role was assumed, a session policy's, which no API "
+                     "can read).")
+    if not policies:
+        parts.append(f"The {kind} {principal.name} carries no identity-based policy at all, so nothing grants it "
+                     "anything on its own.")
+        return StepOutcome("ok", " ".join(parts))
+    listed = "; ".join(f"{p.name} ({'managed' if p.arn else 'inline'}, on {p.attached_to})" for p in policies)
+    carried = _count(len(policies), "identity-based policy", "identity-based policies")
+    parts.append(f"The {kind} {principal.name} carries {carried}: {listed}.")
+    mentioning = [p.name for p in policies if _mentions(p, str(ask.action))]
+    if mentioning:
+        verb = "mentions" if len(mentioning) == 1 else "mention"
+        parts.append(f"{len(mentioning)} of them {verb} {ask.action}: {', '.join(mentioning)}.")
+    else:
+        parts.append(f"None of them mentions {ask.action} (not even by a wildcard).")
+    if principal.tags:
+        parts.append("Tags (for ${aws:PrincipalTag/...} conditions): "
+                     + ", ".join(f"{k}={val}" for k, val in principal.tags.items()) + ".")
+    return StepOutcome("ok", " ".join(parts))
+
+
+def _boundary_step(ctx: Context) -> StepOutcome:
+    ask = _ask(ctx)
+    principal = _principal(ctx)
+    boundary = _boundary(ctx)
+    if boundary is None:
+        return StepOutcome("ok", f"The {principal.holder} has no permissions boundary: its identity policies are "
+                                 "not capped.")
+    as_identity = Policy(boundary.name, "identity", boundary.document, boundary.arn, boundary.attached_to)
+    alone = _alone(ask, principal, PolicySet(identity=(as_identity,)))
+    verdict = ("On its own it allows the request." if alone == "allowed" else
+               f"On its own it does not allow {ask.action} on {ask.resource}, so no identity policy can grant it."
+               if alone == "implicitDeny" else "It explicitly denies the request.")
+    return StepOutcome("ok", f"The {principal.holder} has the permissions boundary {boundary.arn}. {verdict}")
+
+
+def _resource_step(ctx: Context) -> StepOutcome:
+    ask = _ask(ctx)
+    read = _resource_policy(ctx)
+    status = {"read": "ok", "none": "ok", "unsupported": "skipped", "missing": "warning",
+              "unreadable": "warning"}[read.status]
+    detail = read.detail
+    if read.policy is not None:
+        statements = len(compile_document(read.policy.document, read.policy.name).statements)
+        mentions = _mentions(read.policy, str(ask.action))
+        mention = {0: "none mentions", 1: "1 mentions"}.get(len(mentions), f"{len(mentions)} mention")
+        detail += f" It has {_count(statements, 'statement', 'statements')}; {mention} {ask.action}."
+    if read.status == "none" and read.kind in ("key policy", "trust policy"):
+        detail += f" Without a {read.kind} allowing it, no identity policy can grant access."
+    return StepOutcome(status, detail)
+
+
+def _scp_step(ctx: Context) -> StepOutcome:
+    _ask(ctx)
+    read = _scps(ctx)
+    return StepOutcome("warning" if read.status == "unreadable" else "ok", read.detail)
+
+
+# --- deciding ---------------------------------------------------------------------------------
+
+
+def _request(ask: Ask, principal: Principal) -> Request:
+    return Request(principal.arn, str(ask.action), str(ask.resource), ask.context,
+                   principal_account=principal.account or None, principal_tags=principal.tags)
+
+
+def _policy_set(ctx: Context) -> PolicySet:
+    read = _resource_policy(ctx)
+    scps = _scps(ctx)
+    # Resource control policies are not read; outside an organization, or in its management account,
+    # there are none that apply, which is known without reading.
+    rcps = () if scps.status in ("none", "management") else None
+    return ctx.memo("iam:policy-set", lambda: PolicySet(
+        identity=tuple(_identity_policies(ctx)), boundary=_boundary(ctx), resource=read.policy,
+        scps=scps.policies, rcps=rcps))
+
+
+@dataclass(frozen=True)
+class Decision:
+    request: Request
+    policies: PolicySet
+    evaluation: Evaluation
+    misses: tuple[NearMiss, ...]
+    fix: Fix | None
+
+
+def _decision(ctx: Context) -> Decision:
+    def decide() -> Decision:
+        request = _request(_ask(ctx), _principal(ctx))
+        policies = _policy_set(ctx)
+        evaluation = evaluate(request, policies)
+        return Decision(request, policies, evaluation, tuple(near_misses(request, policies, evaluation)),
+                        fix_for(request, policies, evaluation))
+
+    return ctx.memo("iam:decision", decide)
+
+
+def _where(m: MatchedStatement) -> str:
+    return f"statement {m.index}" + (f" ({m.sid})" if m.sid else "")
+
+
+def _statement(m: MatchedStatement) -> dict[str, Any]:
+    return {"policy": m.policy_arn or m.policy, "policy_type": m.policy_type, "index": m.index, "sid": m.sid,
+            "effect": m.effect, "statement": dict(m.statement)}
+
+
+def _not_checked(ctx: Context, principal: Principal) -> list[str]:
+    out = []
+    if _scps(ctx).policies is None:
+        out.append("scp")
+    if _policy_set(ctx).rcps is None:
+        out.append("rcp")
+    if _resource_policy(ctx).status == "unreadable":
+        out.append("resource")
+    if principal.kind == "assumed-role":
+        out.append("session")
+    return out
+
+
+def _blocking_policy(decision: Decision, principal: Principal, kind: str) -> str:
+    """The ID or ARN of the component at fault for an implicit deny."""
+    policies, fix = decision.policies, decision.fix
+    if kind == "boundary" and policies.boundary is not None:
+        return policies.boundary.arn or policies.boundary.name
+    if kind in ("scp", "rcp"):
+        group = policies.scps if kind == "scp" else policies.rcps
+        return (fix.policy if fix and fix.policy else None) or next(
+            (p.arn or p.name for p in group or ()), kind)
+    if kind == "resource":
+        return policies.resource.name if policies.resource else decision.request.resource
+    if kind == "session":
+        return f"{principal.arn} (session policy)"
+    return (fix.policy if fix and fix.policy else None) or principal.entity_arn
+
+
+def _summary(decision: Decision, principal: Principal, kind: str) -> str:
+    request, evaluation = decision.request, decision.evaluation
+    who = f"{request.principal} cannot {request.action} on {request.resource}"
+    if evaluation.decision == "explicitDeny":
+        m = evaluation.deciding[0]
+        return (f"{who}: {_where(m)} of the {TYPE_WORDS[m.policy_type]} {m.policy_arn or m.policy} explicitly "
+                "denies it, and an explicit deny beats every allow.")
+    allowing = [m for m in evaluation.matched if m.effect == "Allow" and m.policy_type == "identity"]
+    granted = (f" The allow in {_where(allowing[0])} of {allowing[0].policy_arn or allowing[0].policy} has no "
+               "effect.") if allowing else ""
+    target = _blocking_policy(decision, principal, kind)
+    if kind == "boundary":
+        return (f"{who}: the permissions boundary {target} does not allow it, and a boundary caps what identity "
+                f"policies can grant.{granted}")
+    if kind in ("scp", "rcp"):
+        return (f"{who}: the {TYPE_WORDS[kind]} {target} does not allow it (every level of the organization must "
+                f"allow a request).{granted}")
+    if kind == "session":
+        return f"{who}: the session policy passed when the role was assumed does not allow it.{granted}"
+    if kind == "resource":
+        return (f"{who}: the resource-based policy of {target} does not allow it, and here it must (a KMS key "
+                "policy, a role trust policy, or access from another account).")
+    near = next((m for m in decision.misses if m.index >= 0), None)
+    if near is not None:
+        return f"{who}: no identity-based policy allows it. Near miss: {near.summary}"
+    return f"{who}: no identity-based policy allows it (nothing mentions the action on this resource)."
+
+
+def _finding(ctx: Context, decision: Decision, principal: Principal) -> Finding:
+    ask = _ask(ctx)
+    evaluation, fix, request = decision.evaluation, decision.fix, decision.request
+    evidence: dict[str, Any] = {
+        "decision": evaluation.decision,
+        "principal": request.principal,
+        "action": request.action,
+        "resource": request.resource,
+        "context": dict(request.context),
+        "deciding": [_statement(m) for m in evaluation.deciding],
+        "per_type": dict(evaluation.per_type),
+        "blocking_types": list(evaluation.blocking_types),
+        "missing_context_keys": list(evaluation.missing_context_keys),
+        "near_misses": [{"kind": m.kind, "policy": m.policy, "sid": m.sid, "index": m.index, "summary": m.summary}
+                        for m in decision.misses],
+        "policies": [{"name": p.name, "type": p.type, "arn": p.arn, "attached_to": p.attached_to}
+                     for p in _all_policies(decision.policies)],
+        "not_checked": _not_checked(ctx, principal),
+    }
+    if ask.denial is not None:
+        evidence["aws_message"] = {"policy_type": ask.denial.policy_type, "explicit": ask.denial.explicit,
+                                   "policy_arn": ask.denial.policy_arn}
+    if evaluation.decision == "allowed":
+        # The principal's own grant first: it is what the principal carries wherever the resource goes.
+        allows = sorted((m for m in evaluation.matched if m.effect == "Allow" and m.policy_type in
+                         ("identity", "resource")), key=lambda m: m.policy_type != "identity")
+        deciding = tuple(allows) or evaluation.deciding
+        by = "; ".join(f"{_where(m)} of the {TYPE_WORDS[m.policy_type]} {m.policy_arn or m.policy}"
+                       for m in deciding[:3]) or "the policies read"
+        summary = f"{request.principal} may {request.action} on {request.resource}: allowed by {by}."
+        if ask.denial is not None:
+            unseen = ", ".join(TYPE_WORDS[t] for t in evidence["not_checked"]) or "none"
+            summary += (" Yet AWS denied it: what decided is something awstriage did not see (policy types not "
+                        f"checked: {unseen}; also VPC endpoint policies, or a policy changed since).")
+        evidence["statement"] = _statement(deciding[0]) if deciding else None
+        return Finding("IAM_ALLOWED", "info", deciding[0].policy_arn or deciding[0].policy if deciding
+                       else principal.entity_arn, summary, evidence)
+    if evaluation.decision == "explicitDeny":
+        deny = evaluation.deciding[0]
+        code = "IAM_SCP_BLOCKS" if deny.policy_type in ("scp", "rcp") else "IAM_EXPLICIT_DENY"
+        resource = deny.policy_arn or deny.policy
+        kind = deny.policy_type
+        evidence["statement"] = _statement(deny)
+    else:
+        kind = evaluation.blocking_types[0] if evaluation.blocking_types else "identity"
+        code = CODES.get(kind, "IAM_NO_ALLOW")
+        resource = _blocking_policy(decision, principal, kind)
+        near = next((m for m in decision.misses if m.index >= 0), None)
+        evidence["statement"] = ({"policy": near.policy, "sid": near.sid, "index": near.index, "near_miss": near.kind}
+                                 if near else None)
+    evidence["policy_type"] = kind
+    remediation: list[str] = []
+    if fix is not None:
+        evidence["fix"] = {"summary": fix.summary, "policy": fix.policy, "statement": fix.statement}
+        remediation.append(f"# {fix.summary}")
+        if fix.statement:
+            remediation.append("# Statement: " + json.dumps(fix.statement, separators=(",", ":")))
+        remediation += list(fix.commands)
+    return Finding(code, "error", resource, _summary(decision, principal, kind), evidence, remediation)
+
+
+def _all_policies(policies: PolicySet) -> list[Policy]:
+    singles = [p for p in (policies.boundary, policies.session, policies.resource) if p is not None]
+    return [*policies.identity, *singles, *(policies.scps or ()), *(policies.rcps or ())]
+
+
+def _evaluate_step(ctx: Context) -> StepOutcome:
+    _ask(ctx)
+    principal = _principal(ctx)
+    decision = _decision(ctx)
+    evaluation = decision.evaluation
+    finding = _finding(ctx, decision, principal)
+    per_type = ", ".join(f"{TYPE_WORDS[k]}: {r}" for k, r in evaluation.per_type.items() if r != "absent")
+    detail = f"Decision: {evaluation.decision}. {finding.summary} Per policy type: {per_type}."
+    if evaluation.missing_context_keys:
+        detail += (" The request lacked the context keys " + ", ".join(evaluation.missing_context_keys)
+                   + " (pass them with --param context=KEY=VALUE if the real request carried them).")
+    if evaluation.decision == "allowed":
+        status = "warning" if _ask(ctx).denial is not None else "ok"
+        return StepOutcome(status, detail, [finding])
+    return StepOutcome("problem", detail, [finding])
+
+
+def _simulator_step(ctx: Context) -> StepOutcome:
+    ask = _ask(ctx)
+    principal = _principal(ctx)
+    decision = _decision(ctx)
+    try:
+        answer: Simulation = ctx.memo("iam:simulation", lambda: simulate_principal(
+            ctx.client("iam"), principal.entity_arn, str(ask.action), str(ask.resource), ask.context))
+    except ClientError as exc:
+        info = describe_error(exc, service="iam", operation="SimulatePrincipalPolicy")
+        if info.kind is ErrorKind.ACCESS_DENIED:
+            raise StepSkip(f"Not compared: {info.sentence}. AWS's simulator needs iam:SimulatePrincipalPolicy; "
+                           "the decision above does not depend on it.") from None
+        return StepOutcome("warning", f"Could not ask AWS's policy simulator: {info.sentence}.")
+    # The simulator weighs the identity policies, the boundary and the SCPs; not resource or session
+    # policies unless given. awstriage's answer on the same policies is what it must match.
+    same = PolicySet(identity=decision.policies.identity, boundary=decision.policies.boundary,
+                     scps=decision.policies.scps)
+    ours = evaluate(decision.request, same).decision
+    if answer.decision == ours:
+        return StepOutcome("ok", f"AWS's policy simulator agrees: on the identity policies, the boundary and the "
+                                 f"SCPs it also says {ours} (it leaves resource and session policies out).")
+    summary = (f"AWS's policy simulator says {answer.decision} where awstriage says {ours} for {ask.action} on "
+               f"{ask.resource}, on the same identity policies, boundary and SCPs. Trust AWS's answer and check "
+               "the statements it matched; please report the difference.")
+    finding = Finding("IAM_SIMULATOR_DISAGREES", "warning", principal.entity_arn, summary, {
+        "simulator_decision": answer.decision, "awstriage_decision": ours,
+        "simulator_matched": list(answer.matched), "simulator_missing_context_keys": list(answer.missing_context_keys),
+        "allowed_by_boundary": answer.allowed_by_boundary,
+    })
+    return StepOutcome("warning", summary, [finding])
+
+
+# --- the steps -------------------------------------------------------------------------------
+
+REQUEST_STEP = Step(
+    id="request",
+    title="What was asked, and by whom?",
+    why=(
+        "IAM decides about one request: a principal (a user, a role, or a session of a role) asking for one "
+        "action on one resource, with context such as the source IP or MFA. The AccessDenied message names all "
+        "three, and often which kind of policy said no; an EC2 error hides them in an encoded message that "
+        "sts:DecodeAuthorizationMessage opens. Parameters you pass win over the message."
+    ),
+    good="The principal, action and resource are the ones that failed.",
+    run=_request_step,
+)
+
+PRINCIPAL_STEP = Step(
+    id="identity-policies",
+    title="Which policies does the principal carry?",
+    why=(
+        "Identity-based policies grant a user or role its permissions: inline policies written into it, managed "
+        "policies attached to it, and for a user the policies of its groups. Within one account, a request needs "
+        "an allow in one of them (or in the resource's own policy). A role session carries its role's policies."
+    ),
+    good="At least one policy allows the action on the resource.",
+    run=_principal_step,
+)
+
+BOUNDARY_STEP = Step(
+    id="boundary",
+    title="Is there a permissions boundary?",
+    why=(
+        "A permissions boundary is a managed policy set as the ceiling of a user or role: the principal may only "
+        "do what both its identity policies and its boundary allow. A boundary grants nothing by itself, and it "
+        "is easy to forget: the allow is there, but the boundary silently hides it."
+    ),
+    good="No boundary, or one that allows the action.",
+    run=_boundary_step,
+)
+
+RESOURCE_STEP = Step(
+    id="resource-policy",
+    title="Does the resource have its own policy?",
+    why=(
+        "Some resources carry a policy of their own: S3 bucket policies, KMS key policies, SQS queue, SNS topic, "
+        "Lambda function and Secrets Manager secret policies, and a role's trust policy. Within one account their "
+        "allow adds to the identity policies, and their deny overrides everything. A KMS key policy and a role "
+        "trust policy must allow by themselves, and so must any resource policy for a caller from another account."
+    ),
+    good="No policy, or one that does not deny this principal (and allows it where it must).",
+    run=_resource_step,
+)
+
+SCP_STEP = Step(
+    id="scps",
+    title="Do the organization's guardrails allow it?",
+    why=(
+        "In an AWS Organization, service control policies (SCPs) cap every principal of a member account, the root "
+        "user included. Each level (the root, every OU down to the account) must allow the action, and one deny "
+        "anywhere wins. They are read from the organization, which takes the management account or a delegated "
+        "administrator; when they cannot be read, this diagnosis says so instead of guessing."
+    ),
+    good="Not in an organization, or every level allows the action.",
+    run=_scp_step,
+)
+
+EVALUATE_STEP = Step(
+    id="decision",
+    title="The decision, and the statement that made it",
+    why=(
+        "AWS weighs every policy in a fixed order: an explicit deny anywhere wins; SCPs must allow; then the "
+        "resource policy and the identity policies, capped by the boundary and any session policy. awstriage "
+        "follows the same order locally and names the statement that decided, the near misses (a bucket ARN "
+        "without /*, a case slip, a condition key the request lacked) and the smallest change that fixes it."
+    ),
+    good="allowed, with the statement that grants it.",
+    run=_evaluate_step,
+)
+
+SIMULATOR_STEP = Step(
+    id="simulator",
+    title="Does AWS's policy simulator agree?",
+    why=(
+        "AWS's policy simulator (iam:SimulatePrincipalPolicy) evaluates the principal's identity policies and "
+        "boundary on AWS's side. Comparing its answer with awstriage's on the same policies catches anything the "
+        "local evaluator got wrong; a disagreement is shown, never hidden. The simulator needs its own "
+        "permission, so without it this step is skipped."
+    ),
+    good="Both say the same.",
+    run=_simulator_step,
 )
 
 PLAYBOOK = Playbook(
@@ -22,6 +643,7 @@ PLAYBOOK = Playbook(
     purpose="Evaluates every policy that applies to a request, names the policy and statement that "
             "decide, and gives the smallest change that fixes it.",
     params=PARAMS,
-    steps=(IDENTITY_STEP,),
+    steps=(IDENTITY_STEP, REQUEST_STEP, PRINCIPAL_STEP, BOUNDARY_STEP, RESOURCE_STEP, SCP_STEP, EVALUATE_STEP,
+           SIMULATOR_STEP),
     default_scenario="iam-boundary-hides-allow",
 )
