@@ -403,7 +403,9 @@ Scroll with the arrow keys, Page Up/Down, Home and End.
             return Strip.blank(width, base)
         strip = self._strips.get(index)
         if strip is None:
-            text = self._lines[index]
+            # Text.render drops a Text's own style when it has no spans: carry it over as a span.
+            text = Text()
+            text.append_text(self._lines[index])
             segments = [seg for seg in text.render(self._console()) if seg.text != "\n"]
             strip = self._strips[index] = Strip(segments, text.cell_len)
         return strip.crop_extend(scroll_x, scroll_x + width, base).apply_style(base or Style())
