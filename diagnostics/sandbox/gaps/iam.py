@@ -26,10 +26,10 @@
 from __future__ import annotations
 
 import json
-import warnings
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import unquote
+from xml.sax.saxutils import escape
 
 from diagnostics.sandbox import gaps
 
@@ -118,6 +118,13 @@ def _context(entries: list[Mapping[str, Any]]) -> dict[str, Any]:
     return out
 
 
+def access_denied(message: str) -> tuple[str, dict[str, Any]]:
+    body = ('<ErrorResponse xmlns="https://iam.amazonaws.com/doc/2010-05-08/"><Error><Type>Sender</Type>'
+            f"<Code>AccessDenied</Code><Message>{escape(message)}</Message></Error>"
+            "<RequestId>00000000-0000-4000-8000-000000000000</RequestId></ErrorResponse>")
+    return body, {"status": 403, "Content-Type": "text/xml"}
+
+
 def simulate(backend: Any, params: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
     """SimulatePrincipalPolicy's answer, computed by awstriage's evaluator over moto's stored policies."""
     from diagnostics.iam import Request, evaluate
@@ -156,8 +163,6 @@ def install() -> None:
     class SandboxError(ServiceException):
         """An AWS error answered by a filler (defined here, so moto serialises it with the caller's model)."""
 
-    # AccessDenied is not in IAM's list of modelled errors; AWS answers it all the same.
-    warnings.filterwarnings("ignore", message=r"Exception\(SandboxError\)", category=UserWarning)
 
     original_create_user = IamResponse.create_user
 
@@ -183,8 +188,10 @@ def install() -> None:
     def simulate_principal_policy(self: Any) -> Any:
         override = dict(gaps.get("iam_simulator", {}) or {})
         if override.get("access_denied"):
-            raise SandboxError("AccessDenied", f"User: arn:aws:iam::{self.current_account}:user/moto is not "
-                                   "authorized to perform: iam:SimulatePrincipalPolicy")
+            # AccessDenied is not among IAM's modelled errors, so moto would warn on serialising it:
+            # the answer is written as AWS writes it.
+            return access_denied(f"User: arn:aws:iam::{self.current_account}:user/moto is not authorized to "
+                                 "perform: iam:SimulatePrincipalPolicy")
         try:
             return ActionResult(simulate(self.backend, self._get_params(), override))
         except LookupError as exc:
