@@ -50,10 +50,12 @@ def raw_inputs(inputs: dict[str, Any]) -> dict[str, list[str]]:
 
 
 class Workspace:
-    def __init__(self, demo: bool, options: SessionOptions | None = None) -> None:
-        self.demo = demo
+    def __init__(self, demo: bool, options: SessionOptions | None = None, sandbox: Sandbox | None = None) -> None:
+        """``sandbox``: a running one to share (tests); otherwise demo mode starts its own."""
+        self.demo = demo or sandbox is not None
         self.options = options or SessionOptions()
-        self.sandbox: Sandbox | None = None
+        self.sandbox: Sandbox | None = sandbox
+        self._owns_sandbox = sandbox is None
         self.session: AwsSession | None = None
         self.scenario: Scenario | None = None
         self._lock = threading.Lock()
@@ -65,9 +67,10 @@ class Workspace:
             if self.session is not None:
                 return self.session
             if self.demo:
-                from diagnostics.sandbox import Sandbox
+                if self.sandbox is None:
+                    from diagnostics.sandbox import Sandbox
 
-                self.sandbox = Sandbox()
+                    self.sandbox = Sandbox()
                 self.session = self.sandbox.session()
             else:
                 self.session = open_session(self.options)
@@ -138,9 +141,9 @@ class Workspace:
                 journal.close()
 
     def close(self) -> None:
-        if self.sandbox is not None:
+        if self.sandbox is not None and self._owns_sandbox:
             self.sandbox.stop()
-            self.sandbox = None
+        self.sandbox = None
 
 
 def load_transcript(path: Path) -> Transcript:

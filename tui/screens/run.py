@@ -18,7 +18,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Label, OptionList, Static
+from textual.widgets import Footer, Input, Label, OptionList, Static
 
 from diagnostics.errors import explain_error
 from playbooks.exporters import STATUS_MARKS, VERDICT_WORDS, summary_line
@@ -105,6 +105,7 @@ cancels a run in progress (the transcript so far is kept) or goes back.
         Binding("c", "copy_fix", "Copy fix", id="run.copy_fix"),
         Binding("e", "export", "Export", id="run.export"),
         Binding("l", "toggle_log", "Call log", id="run.call_log"),
+        Binding("slash", "filter_calls", "Filter calls", show=False, id="run.filter_calls"),
         Binding("tab", "focus_next", "Next pane", show=False, id="run.next_pane"),
     ]
 
@@ -151,6 +152,7 @@ cancels a run in progress (the transcript so far is kept) or goes back.
                 yield Static("", id="finding-detail")
                 yield Static("", id="step-detail")
         yield PathGraph(id="graph")
+        yield Input(placeholder="filter the calls: service, operation or error", id="calls-filter", compact=True)
         yield CallLog(id="calls")
         yield Footer()
 
@@ -158,6 +160,7 @@ cancels a run in progress (the transcript so far is kept) or goes back.
         self.query_one(IdentityBar).identity = self.app.identity
         self.query_one("#graph").display = False
         self.query_one("#calls").display = False
+        self.query_one("#calls-filter").display = False
         self.watch(self.app, "guided", lambda _: self._show_step(), init=False)
         if self.replayed:
             for event in self._events:
@@ -308,6 +311,12 @@ cancels a run in progress (the transcript so far is kept) or goes back.
 
     # -- actions ---------------------------------------------------------------------------------------------------
     def action_back(self) -> None:
+        box = self.query_one("#calls-filter", Input)
+        if box.display:
+            box.value = ""
+            box.display = False
+            self.query_one(CallLog).focus()
+            return
         for filter_list in self.query(FilterList):
             if filter_list.clear_filter():
                 return
@@ -337,6 +346,28 @@ cancels a run in progress (the transcript so far is kept) or goes back.
     def action_toggle_log(self) -> None:
         log = self.query_one(CallLog)
         log.display = not log.display
+        if log.display:
+            log.focus()
+        else:
+            self.query_one("#calls-filter").display = False
+            self.query_one("#steps", FilterList).focus_list()
+
+    def action_filter_calls(self) -> None:
+        """`/` on the call log (the lists have their own `/`)."""
+        log = self.query_one(CallLog)
+        if not log.display:
+            log.display = True
+        box = self.query_one("#calls-filter", Input)
+        box.display = True
+        box.focus()
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if event.input.id == "calls-filter":
+            self.query_one(CallLog).set_filter(event.value)
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.input.id == "calls-filter":
+            self.query_one(CallLog).focus()
 
     def action_export(self) -> None:
         from tui.screens.export import ExportScreen
