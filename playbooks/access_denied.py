@@ -41,6 +41,7 @@ from diagnostics.iam.collect import (
     resolve_principal,
     resource_policy,
     simulate_principal,
+    simulator_view,
 )
 from diagnostics.iam.denial_message import (
     ParsedDenial,
@@ -531,10 +532,11 @@ def _simulator_step(ctx: Context) -> StepOutcome:
     # policies unless given. awstriage's answer on the same policies is what it must match.
     same = PolicySet(identity=decision.policies.identity, boundary=decision.policies.boundary,
                      scps=decision.policies.scps)
-    ours = evaluate(decision.request, same).decision
+    ours = simulator_view(evaluate(decision.request, same))
     if answer.decision == ours:
         return StepOutcome("ok", f"AWS's policy simulator agrees: on the identity policies, the boundary and the "
-                                 f"SCPs it also says {ours} (it leaves resource and session policies out).")
+                                 f"SCPs both say {ours} (the simulator leaves resource and session policies out, "
+                                 "so its answer can differ from the decision above without either being wrong).")
     summary = (f"AWS's policy simulator says {answer.decision} where awstriage says {ours} for {ask.action} on "
                f"{ask.resource}, on the same identity policies, boundary and SCPs. Trust AWS's answer and check "
                "the statements it matched; please report the difference.")

@@ -434,3 +434,16 @@ def test_cli_allowed_exits_0(sandbox) -> None:
     assert finding["evidence"]["decision"] == "allowed" and finding["code"] == "IAM_ALLOWED"
     assert finding["resource"] == seeded.refs["policy.read"]["arn"] and data["verdict"] == "no_problem_found"
 
+
+
+@pytest.mark.sandbox
+def test_the_simulator_comparison_ignores_the_key_policy_it_cannot_see(sandbox) -> None:
+    seeded = sandbox.seed(scenario_by_name("iam-kms-key-policy-without-role"))
+    transcript = run(sandbox, **{k: v for k, v in seeded.inputs.items()})
+    [finding] = decision_findings(transcript)
+    assert finding["code"] == "IAM_RESOURCE_POLICY_BLOCKS" and finding["resource"] == seeded.refs["key.invoices"]["arn"]
+    assert any(c.startswith("aws kms put-key-policy") for c in finding["remediation"])
+    # AWS's simulator weighs identity policies alone and says allowed: that is agreement, not a dispute.
+    simulator = transcript.step("simulator")
+    assert simulator.status == "ok" and "both say allowed" in simulator.detail
+    assert not [f for f in transcript.findings if f["code"] == "IAM_SIMULATOR_DISAGREES"]

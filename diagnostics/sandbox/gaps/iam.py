@@ -128,6 +128,7 @@ def access_denied(message: str) -> tuple[str, dict[str, Any]]:
 def simulate(backend: Any, params: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
     """SimulatePrincipalPolicy's answer, computed by awstriage's evaluator over moto's stored policies."""
     from diagnostics.iam import Request, evaluate
+    from diagnostics.iam.collect import simulator_view
 
     source = str(params.get("PolicySourceArn") or "")
     policies, tags = stored_policies(backend, source)
@@ -136,7 +137,7 @@ def simulate(backend: Any, params: Mapping[str, Any], override: Mapping[str, Any
     for action in params.get("ActionNames") or []:
         for resource in params.get("ResourceArns") or ["*"]:
             evaluation = evaluate(Request(source, str(action), str(resource), context, principal_tags=tags), policies)
-            decision = str(override.get("decision") or evaluation.decision)
+            decision = str(override.get("decision") or simulator_view(evaluation))
             result: dict[str, Any] = {
                 "EvalActionName": action,
                 "EvalResourceName": resource,
