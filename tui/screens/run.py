@@ -248,6 +248,8 @@ cancels a run in progress (the transcript so far is kept) or goes back.
         t = self.transcript
         title = t.title or (self.playbook.title if self.playbook else "")
         text = Text.assemble((f"{title}  ", "bold"))
+        if self.replayed:
+            text.append("replay  ", style="reverse")
         if self.running:
             done = sum(1 for s in t.steps if s.status not in ("pending", "running"))
             text.append(f"running… {done}/{len(t.steps)} steps   Escape cancels", style="cyan")
@@ -256,8 +258,6 @@ cancels a run in progress (the transcript so far is kept) or goes back.
                         style=VERDICT_STYLE.get(t.verdict, ""))
             if t.cancelled:
                 text.append("  (cancelled)", style="yellow")
-        if self.replayed and self._source:
-            text.append(f"   replay of {self._source.name}", style="dim")
         self.query_one("#verdict", Static).update(text)
 
     def _render_steps(self) -> None:

@@ -1,0 +1,48 @@
+"""SVG snapshots of the screens people see first: home, a run with its graph, the export dialog.
+
+The run is a replay of a recorded sandbox journal: moto invents new IDs on every run, a recording
+keeps the picture stable. Update with `pytest tests/tui --snapshot-update` and look at the SVGs.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from textual.widgets import Input
+
+from tui.screens.export import ExportScreen
+from tui.screens.run import RunScreen
+from tui_pilot import SIZE, ready, wait_for
+
+pytestmark = [pytest.mark.tui, pytest.mark.sandbox]
+
+RECORDED_RUN = Path(__file__).parent / "snapshot_apps" / "ssh-nacl-return-traffic.jsonl"
+
+
+def test_home(snap_compare, make_app) -> None:
+    async def before(pilot) -> None:
+        await ready(pilot)
+
+    assert snap_compare(make_app(), terminal_size=SIZE, run_before=before)
+
+
+def test_run_with_graph(snap_compare, make_app) -> None:
+    async def before(pilot) -> None:
+        await ready(pilot)
+        await pilot.app.push_screen(RunScreen.replay(RECORDED_RUN))
+        await pilot.pause()
+
+    assert snap_compare(make_app(), terminal_size=SIZE, run_before=before)
+
+
+def test_export_dialog(snap_compare, make_app) -> None:
+    async def before(pilot) -> None:
+        await ready(pilot)
+        await pilot.app.push_screen(RunScreen.replay(RECORDED_RUN))
+        await pilot.press("e")
+        await wait_for(pilot, lambda: isinstance(pilot.app.screen, ExportScreen), what="the export dialog")
+        pilot.app.screen.query_one("#path", Input).value = "/tmp/incident-4711.md"
+        await pilot.pause()
+
+    assert snap_compare(make_app(), terminal_size=SIZE, run_before=before)
