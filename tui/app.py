@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from pathlib import Path
 
 from textual import work
 from textual.app import App, SystemCommand
@@ -18,7 +19,7 @@ from tui.messages import IdentityLoaded
 
 class AwstriageApp(App[int]):
     TITLE = "awstriage"
-    CSS_PATH = "styles.tcss"
+    CSS_PATH = Path(__file__).parent / "styles.tcss"  # absolute: subclasses elsewhere keep it
     ENABLE_COMMAND_PALETTE = True
 
     BINDINGS = [
