@@ -70,6 +70,9 @@ class AwstriageApp(App[int]):
         for screen in self.screen_stack:
             for bar in screen.query(IdentityBar):
                 bar.identity = message.identity
+        if message.identity.problem and not self.workspace.demo:
+            self.notify(f"{message.identity.problem} Without an AWS account, `awstriage demo` opens the sandbox.",
+                        title="No usable AWS credentials", severity="warning", timeout=12)
 
     # -- actions shared by every screen ----------------------------------------------------------
     def action_toggle_guided(self) -> None:
