@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 from textual.widgets import Input
+from tui_pilot import SIZE, ready, wait_for
 
 from tui.screens.export import ExportScreen
 from tui.screens.run import RunScreen
-from tui_pilot import SIZE, ready, wait_for
 
 pytestmark = [pytest.mark.tui, pytest.mark.sandbox]
 
