@@ -447,3 +447,23 @@ def test_the_simulator_comparison_ignores_the_key_policy_it_cannot_see(sandbox) 
     simulator = transcript.step("simulator")
     assert simulator.status == "ok" and "both say allowed" in simulator.detail
     assert not [f for f in transcript.findings if f["code"] == "IAM_SIMULATOR_DISAGREES"]
+
+
+@pytest.mark.parametrize(("code", "status", "words"), [
+    ("AccessDeniedException", "unreadable", "SCPs were not checked"),
+    ("AWSOrganizationsNotInUseException", "none", "no SCPs apply"),
+])
+def test_unreadable_organizations_means_scps_not_checked(code, status, words) -> None:
+    import boto3
+    from botocore.stub import Stubber
+
+    org = boto3.client("organizations", region_name="us-east-1")
+    with Stubber(org) as stub:
+        stub.add_client_error("describe_organization", service_error_code=code, service_message="nope",
+                              http_status_code=400)
+        read = organization_scps(org, ACCOUNT)
+    assert read.status == status and words in read.detail
+    if status == "unreadable":
+        assert read.policies is None and "would not show" in read.detail
+    else:
+        assert read.policies == ()
