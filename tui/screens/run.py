@@ -51,10 +51,15 @@ def step_label(step: StepRecord, running_for: float | None = None) -> Text:
                          (f"{elapsed:>7}", "dim"))
 
 
+def keep_tail(text: str, width: int) -> str:
+    """ARNs and IDs say the most at their end (the policy's name, the rule): cut from the front."""
+    return text if len(text) <= width else "…" + text[-(width - 1):]
+
+
 def finding_label(finding: dict[str, Any]) -> Text:
     severity = finding.get("severity", "info")
     return Text.assemble((f"{severity:<8}", SEVERITY_STYLE.get(severity, "")), (finding.get("code", ""), "bold"),
-                         "\n        ", (finding.get("resource", ""), "dim"))
+                         "\n        ", (keep_tail(finding.get("resource", ""), 40), "dim"))
 
 
 def step_detail(step: StepRecord, guided: bool) -> Group:
