@@ -144,9 +144,8 @@ class ProgressPrinter:
 def cmd_run(args: argparse.Namespace) -> int:
     from diagnostics.errors import explain_error
     from playbooks.exporters import export, to_text
-    from playbooks.journal import Journal, JournalError, new_journal_path
     from playbooks.registry import UnknownPlaybook, get_playbook, parse_inputs
-    from playbooks.runner import run_playbook
+    from playbooks.workspace import RunHandle, Workspace
 
     try:
         playbook = get_playbook(args.playbook)
@@ -155,11 +154,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     raw = _parse_params(args.param)
     if args.scenario and not args.demo:
         raise UsageError("--scenario goes with --demo")
-    sandbox = None
-    scenario_name = None
+    workspace = Workspace(demo=args.demo, options=None if args.demo else _session_options(args))
     try:
         if args.demo:
-            from diagnostics.sandbox import Sandbox, default_scenario, scenario_by_name
+            from diagnostics.sandbox import default_scenario, scenario_by_name
             from diagnostics.sandbox.scenario import ScenarioError
 
             try:
@@ -168,20 +166,11 @@ def cmd_run(args: argparse.Namespace) -> int:
                 raise UsageError(str(exc)) from None
             if scenario.playbook != playbook.name:
                 raise UsageError(f"scenario '{scenario.name}' is for the {scenario.playbook} playbook")
-            sandbox = Sandbox()
-            seeded = sandbox.seed(scenario)
-            scenario_name = scenario.name
-            merged = {k: [str(v)] if not isinstance(v, list) else [str(x) for x in v]
-                      for k, v in seeded.inputs.items()}
-            merged.update(raw)
-            raw = merged
-            session = sandbox.session()
+            raw = {**workspace.prepare(scenario), **raw}  # what the user typed wins over the scenario
             print(f"Sandbox: scenario '{scenario.name}' — {scenario.title}", file=sys.stderr)
         else:
-            from diagnostics.session import open_session
-
             try:
-                session = open_session(_session_options(args))
+                session = workspace.connect()
             except Exception as exc:  # ProfileNotFound and friends: the user's setup, not a bug
                 raise UsageError(explain_error(exc)) from None
             for notice in session.notices:
@@ -190,29 +179,19 @@ def cmd_run(args: argparse.Namespace) -> int:
             inputs = parse_inputs(playbook, raw)
         except ValueError as exc:
             raise UsageError(str(exc)) from None
-        observers = []
-        journal = None
-        try:
-            journal = Journal(new_journal_path(playbook.name))
-            observers.append(journal)
-        except JournalError as exc:
-            print(f"awstriage: {exc}; the run goes on without a journal", file=sys.stderr)
-        if sys.stderr.isatty():
-            observers.append(ProgressPrinter())
-        try:
-            transcript = run_playbook(playbook, inputs, session, observers, scenario=scenario_name)
-        finally:
-            if journal is not None:
-                journal.close()
+        handle = RunHandle()
+        observers = [ProgressPrinter()] if sys.stderr.isatty() else []
+        transcript = workspace.run(playbook, inputs, observers, handle)
+        if handle.journal_problem:
+            print(f"awstriage: {handle.journal_problem}", file=sys.stderr)
         color = args.format == "text" and args.output is None and sys.stdout.isatty()
         text = to_text(transcript, color=True) if color else export(transcript, args.format)
         _write(text, args.output)
-        if journal is not None:
-            print(f"Journal: {journal.path}", file=sys.stderr)
+        if handle.journal_path is not None:
+            print(f"Journal: {handle.journal_path}", file=sys.stderr)
         return VERDICT_EXIT.get(transcript.verdict, EXIT_INCOMPLETE)
     finally:
-        if sandbox is not None:
-            sandbox.stop()
+        workspace.close()
 
 
 def cmd_list(_: argparse.Namespace) -> int:

@@ -13,12 +13,9 @@ import pytest
 from diagnostics.sandbox import load_scenarios
 from playbooks.registry import MODULES, get_playbook, parse_inputs
 from playbooks.runner import run_playbook
+from playbooks.workspace import raw_inputs
 
 SCENARIOS = load_scenarios()
-
-
-def _raw_inputs(inputs: dict) -> dict[str, list[str]]:
-    return {k: [str(x) for x in v] if isinstance(v, list) else [str(v)] for k, v in inputs.items()}
 
 
 @pytest.mark.sandbox
@@ -26,7 +23,7 @@ def _raw_inputs(inputs: dict) -> dict[str, list[str]]:
 def test_scenario_diagnosis(sandbox, scenario) -> None:
     seeded = sandbox.seed(scenario)
     playbook = get_playbook(scenario.playbook)
-    transcript = run_playbook(playbook, parse_inputs(playbook, _raw_inputs(seeded.inputs)), sandbox.session(),
+    transcript = run_playbook(playbook, parse_inputs(playbook, raw_inputs(seeded.inputs)), sandbox.session(),
                               scenario=scenario.name)
     got = [(f["code"], f["resource"], f["severity"]) for f in transcript.findings]
     for expected in seeded.expect:
