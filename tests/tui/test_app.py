@@ -15,10 +15,11 @@ from playbooks.journal import read_journal
 from playbooks.model import Playbook, Step, StepOutcome
 from playbooks.registry import MODULES, get_playbook
 from tui.messages import RunDone, RunEvent
+from tui.screens.credentials import CredentialsScreen
 from tui.screens.export import ExportScreen
 from tui.screens.help import KeysScreen, WidgetHelpScreen
 from tui.screens.home import HomeScreen
-from tui.screens.inputs import InputsScreen
+from tui.screens.inputs import InputsScreen, PickerScreen
 from tui.screens.run import RunScreen
 from tui.widgets.call_log import CallLog
 from tui.widgets.filter_list import FilterList
@@ -266,3 +267,59 @@ def test_journal_label_reads_the_journal_name() -> None:
 
     label = journal_label(Path("20261127T120401123456Z-ssh-timeout.jsonl")).plain
     assert label.startswith("ssh-timeout") and "2026-11-27 12:04:01" in label
+
+
+async def test_f4_picks_an_instance_from_the_account(make_app) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        screen = await open_playbook(pilot, "ssh-timeout")
+        field = screen.query_one("#param-instance", Input)
+        seeded = field.value
+        field.value = ""
+        field.focus()
+        await pilot.press("f4")
+        await wait_for(pilot, lambda: isinstance(app.screen, PickerScreen), what="the picker")
+        picker = app.screen.query_one(FilterList)
+        await wait_for(pilot, lambda: picker.visible_ids(), what="the instances")
+        assert seeded in picker.visible_ids()
+        await pilot.press("slash", *seeded[-6:], "enter", "enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, InputsScreen), what="back on the form")
+        assert field.value == seeded
+
+
+async def test_credentials_screen_saves_to_the_keyring_and_forgets_the_secret(make_app) -> None:
+    import keyring
+    from keyring_backends import MemoryKeyring
+
+    from diagnostics import credentials
+
+    previous = keyring.get_keyring()
+    keyring.set_keyring(MemoryKeyring())
+    try:
+        app = make_app()
+        async with app.run_test(size=SIZE) as pilot:
+            await ready(pilot)
+            app.action_credentials()
+            await wait_for(pilot, lambda: isinstance(app.screen, CredentialsScreen) and app.screen.query("#profile"),
+                           what="the credentials screen")
+            screen = app.screen
+            values = {"#profile": "ops", "#key-id": "AKIAIOSFODNN7EXAMPLE",
+                      "#secret": "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"}
+            for selector, value in values.items():
+                screen.query_one(selector, Input).value = value
+            screen.query_one("#save").press()
+            await pilot.pause()
+            assert credentials.list_profiles() == ["ops"]
+            assert credentials.load("ops").aws_access_key_id == "AKIAIOSFODNN7EXAMPLE"
+            assert screen.query_one("#secret", Input).value == "", "the secret leaves the screen once saved"
+            assert "wJalr" not in plain(screen.query_one("#credentials-status", Static))
+            # The sandbox is one account: switching profile there is refused with a sentence.
+            screen.query_one("#use").press()
+            await wait_for(pilot, lambda: "sandbox" in plain(screen.query_one("#credentials-status", Static)),
+                           what="the refusal")
+            screen.query_one("#remove").press()
+            await pilot.pause()
+            assert credentials.list_profiles() == []
+    finally:
+        keyring.set_keyring(previous)

@@ -12,7 +12,7 @@ async def wait_for(pilot, predicate: Callable[[], object], timeout: float = 20.0
     """Let the app work (its workers run in threads) until ``predicate`` holds."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
-    while not predicate():
+    while not _holds(predicate):
         if loop.time() > deadline:
             raise AssertionError(f"timed out waiting for {what or predicate}")
         await pilot.pause(0.05)
@@ -36,3 +36,12 @@ def plain(widget) -> str:
     with console.capture() as capture:
         console.print(content)
     return capture.get()
+
+
+def _holds(predicate: Callable[[], object]) -> bool:
+    from textual.css.query import NoMatches
+
+    try:
+        return bool(predicate())
+    except NoMatches:  # a screen just pushed composes its widgets on the next turn
+        return False
