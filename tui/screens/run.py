@@ -16,7 +16,7 @@ from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Label, OptionList, Static
 
@@ -148,7 +148,7 @@ cancels a run in progress (the transcript so far is kept) or goes back.
         yield IdentityBar()
         yield Static("", id="verdict")
         with Horizontal(id="run-top"):
-            with Vertical(id="run-left"):
+            with VerticalScroll(id="run-left"):
                 yield Label("Steps", classes="heading")
                 yield FilterList([], id="steps")
                 yield Label("Findings", classes="heading")
@@ -351,6 +351,7 @@ cancels a run in progress (the transcript so far is kept) or goes back.
     def action_toggle_log(self) -> None:
         log = self.query_one(CallLog)
         log.display = not log.display
+        self.set_class(log.display, "-log")  # the graph gives the log room
         if log.display:
             log.focus()
         else:
@@ -362,6 +363,7 @@ cancels a run in progress (the transcript so far is kept) or goes back.
         log = self.query_one(CallLog)
         if not log.display:
             log.display = True
+            self.add_class("-log")
         box = self.query_one("#calls-filter", Input)
         box.display = True
         box.focus()
