@@ -18,5 +18,6 @@ def launch(demo: bool, options: SessionOptions | None = None) -> int:
     try:
         app.run()
     finally:
+        app.workspace.close()  # the app may have moved to the sandbox
         workspace.close()
     return app.return_code or 0

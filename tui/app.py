@@ -71,8 +71,25 @@ class AwstriageApp(App[int]):
             for bar in screen.query(IdentityBar):
                 bar.identity = message.identity
         if message.identity.problem and not self.workspace.demo:
-            self.notify(f"{message.identity.problem} Without an AWS account, `awstriage demo` opens the sandbox.",
+            self.notify(f"{message.identity.problem} Without an AWS account, ctrl+p → \"Open the sandbox\" "
+                        "runs every playbook on a built-in one.",
                         title="No usable AWS credentials", severity="warning", timeout=12)
+
+    def action_open_sandbox(self) -> None:
+        """Leave the account for the built-in sandbox (what `awstriage demo` opens on)."""
+        if self.workspace.demo:
+            self.notify("This is the sandbox already.", timeout=3)
+            return
+        from tui.screens.home import HomeScreen
+
+        self.workspace.close()
+        self.workspace = Workspace(demo=True)
+        self.identity = None
+        self.guided = True
+        while len(self.screen_stack) > 2:
+            self.pop_screen()
+        self.switch_screen(HomeScreen())
+        self.load_identity()
 
     # -- actions shared by every screen ----------------------------------------------------------
     def action_toggle_guided(self) -> None:
@@ -118,6 +135,9 @@ class AwstriageApp(App[int]):
         yield SystemCommand("Credentials and region", "Switch profile or region; save or remove keyring "
                             "credentials", self.action_credentials)
         yield SystemCommand("Show keys", "The keys of the current view (?)", self.action_keys)
+        if not self.workspace.demo:
+            yield SystemCommand("Open the sandbox", "Leave this account for the built-in sandbox: every playbook "
+                                "on broken worlds, no AWS account needed", self.action_open_sandbox)
         for binding in screen.BINDINGS:
             if isinstance(binding, Binding) and binding.description:
                 action = binding.action

@@ -323,3 +323,26 @@ async def test_credentials_screen_saves_to_the_keyring_and_forgets_the_secret(ma
             assert credentials.list_profiles() == []
     finally:
         keyring.set_keyring(previous)
+
+
+async def test_without_credentials_the_app_says_so_and_offers_the_sandbox(sandbox, monkeypatch) -> None:
+    import tui.app
+    from diagnostics.session import SessionOptions
+    from playbooks.workspace import Workspace
+
+    # An account nobody can reach: the identity bar must say why in a sentence, never hang or crash.
+    account = Workspace(demo=False, options=SessionOptions(endpoint_url="http://127.0.0.1:9", max_attempts=1,
+                                                           connect_timeout=1))
+    monkeypatch.setattr(tui.app, "Workspace", lambda demo: Workspace(demo=demo, sandbox=sandbox))
+    app = tui.app.AwstriageApp(account)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        assert app.identity.problem and not app.identity.sandbox
+        assert "SANDBOX" not in app.screen.query_one(IdentityBar).render().plain
+        titles = [c.title for c in app.get_system_commands(app.screen)]
+        assert "Open the sandbox" in titles
+        app.action_open_sandbox()
+        await wait_for(pilot, lambda: app.identity is not None and app.identity.sandbox, what="the sandbox")
+        assert app.workspace.demo and app.guided
+        await wait_for(pilot, lambda: isinstance(app.screen, HomeScreen) and app.screen.query("#start-here"),
+                       what="home with the walkthrough")
