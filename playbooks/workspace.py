@@ -15,7 +15,6 @@ from diagnostics.errors import explain_error
 from diagnostics.session import AwsSession, SessionOptions, open_session
 from playbooks.journal import Journal, JournalError, new_journal_path, read_journal, recent_journals
 from playbooks.model import Playbook
-from playbooks.registry import parse_inputs
 from playbooks.runner import Observer, run_playbook
 from playbooks.transcript import Transcript, transcript_from_events
 
@@ -118,9 +117,6 @@ class Workspace:
         return raw_inputs(seeded.inputs)
 
     # -- running --------------------------------------------------------------------------------------
-    def validate(self, playbook: Playbook, raw: dict[str, list[str]]) -> dict[str, Any]:
-        return parse_inputs(playbook, raw)
-
     def run(self, playbook: Playbook, inputs: dict[str, Any], observers: list[Observer],
             handle: RunHandle | None = None) -> Transcript:
         """Run with a journal written as events happen. Blocking; cancel through the handle."""

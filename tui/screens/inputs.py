@@ -12,7 +12,9 @@ from textual.widgets import Button, Footer, Input, Label, Markdown, Select, Stat
 
 from diagnostics.errors import explain_error
 from diagnostics.pickers import describe, list_choices
+from diagnostics.sandbox.scenario import Scenario
 from playbooks.model import Param, Playbook
+from playbooks.registry import parse_inputs
 from tui.messages import PickerLoaded, ScenarioSeeded
 from tui.widgets.filter_list import FilterList, Item
 from tui.widgets.identity_bar import IdentityBar
@@ -125,18 +127,16 @@ its broken world and fills the fields for you.
         self.query_one("#story", Markdown).update(story)
         self.seeding = True
         self.query_one("#inputs-status", Static).update("Building the scenario's world in the sandbox…")
-        self._seed_worker(name)
+        self._seed_worker(scenario)
 
     @work(thread=True, exclusive=True, group="seed")
-    def _seed_worker(self, name: str) -> None:
-        from diagnostics.sandbox import scenario_by_name
-
+    def _seed_worker(self, scenario: Scenario) -> None:
         try:
-            inputs = self.app.workspace.prepare(scenario_by_name(name))
+            inputs = self.app.workspace.prepare(scenario)
         except Exception as exc:  # a broken scenario file must not take the app down
             self.app.call_from_thread(self.notify, f"Could not build the scenario: {exc}", severity="error")
             return
-        self.post_message(ScenarioSeeded(name, inputs))
+        self.post_message(ScenarioSeeded(scenario.name, inputs))
 
     def on_scenario_seeded(self, message: ScenarioSeeded) -> None:
         self.seeding = False
@@ -182,7 +182,7 @@ its broken world and fills the fields for you.
             self.notify("The sandbox is still building the scenario; run again in a moment.", severity="warning")
             return
         try:
-            inputs = self.app.workspace.validate(self.playbook, self.raw_inputs())
+            inputs = parse_inputs(self.playbook, self.raw_inputs())
         except ValueError as exc:
             self.notify(str(exc), title="Cannot run yet", severity="error")
             return
