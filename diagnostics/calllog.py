@@ -6,6 +6,7 @@ step. Parameters are redacted before they are stored, so nothing downstream can 
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from collections.abc import Callable
@@ -120,7 +121,8 @@ class CallLog:
             ApiCall(
                 service=model.service_model.service_name if model is not None else "?",
                 operation=model.name if model is not None else "?",
-                params=redact(params),
+                # As the journal will write them (datetimes as text): a call reads the same live and replayed.
+                params=json.loads(json.dumps(redact(params), default=str)),
                 duration_ms=(time.perf_counter() - t0) * 1000.0,
                 retries=retries,
                 error=error,

@@ -88,7 +88,11 @@ class Workspace:
 
     def identity(self) -> Identity:
         """Who the session is, by STS. Never raises: a failure is the ``problem`` sentence."""
-        session = self.connect()
+        try:
+            session = self.connect()
+        except Exception as exc:  # an unknown profile, a sandbox that cannot start: a sentence, not a crash
+            return Identity(region=self.options.region or "", profile=self.options.profile, sandbox=self.demo,
+                            problem=explain_error(exc, profile=self.options.profile))
         found = Identity(region=session.region, profile=session.profile, source=session.credential_source,
                          sandbox=self.demo)
         try:
