@@ -71,8 +71,9 @@ class AwstriageApp(App[int]):
             for bar in screen.query(IdentityBar):
                 bar.identity = message.identity
         if message.identity.problem and not self.workspace.demo:
-            self.notify(f"{message.identity.problem} Without an AWS account, ctrl+p → \"Open the sandbox\" "
-                        "runs every playbook on a built-in one.",
+            problem = message.identity.problem.rstrip(".")
+            self.notify(f"{problem[:1].upper()}{problem[1:]}.\nWithout an AWS account, ctrl+p → \"Open the "
+                        "sandbox\" runs every playbook on a built-in one.",
                         title="No usable AWS credentials", severity="warning", timeout=12)
 
     def action_open_sandbox(self) -> None:
