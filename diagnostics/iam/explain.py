@@ -322,10 +322,52 @@ def _narrow_deny(request: Request, policies: PolicySet, deny: MatchedStatement, 
         commands = (_resource_command(request.resource, document),) if policy.type == "resource" \
             else _policy_commands(policy, document, who)
         commands = tuple(c for c in commands if c)
-    summary = (f"The {_GUARDRAIL_WORDS[deny.policy_type]} {label} denies this in {where}. If the deny is meant to "
-               f"stop others, exempt {who.principal_arn} with an ArnNotEquals condition on aws:PrincipalArn; "
-               "if it is meant to stop this principal, the request must not be made.")
+    summary = f"The {_GUARDRAIL_WORDS[deny.policy_type]} {label} denies this in {where}. "
+    guard = _condition_advice(deny.statement.get("Condition"), request_context(request, who))
+    exempt = f"exempt {who.principal_arn} with an ArnNotEquals condition on aws:PrincipalArn"
+    if guard:
+        # A conditional deny is usually a guard (MFA, HTTPS, network, region): meet it before weakening it.
+        summary += f"{guard} Only if this principal should not be held to that guard, {exempt}."
+    else:
+        summary += (f"If the deny is meant to stop others, {exempt}; if it is meant to stop this principal, the "
+                    "request must not be made.")
     return Fix(summary, label, narrowed, commands)
+
+
+# What a person does so that a deny guarded by this key no longer matches (lower-case keys).
+CONDITION_HINTS = {
+    "aws:multifactorauthpresent": "sign in with MFA (from the CLI: aws sts get-session-token --serial-number "
+                                  "<your MFA device ARN> --token-code <code>, then use those credentials)",
+    "aws:multifactorauthage": "sign in with MFA again, recently enough",
+    "aws:securetransport": "make the request over HTTPS",
+    "aws:sourceip": "make the request from an address the policy allows",
+    "aws:requestedregion": "make the request in a region the policy allows",
+    "aws:sourcevpc": "make the request from the VPC the policy names",
+    "aws:sourcevpce": "make the request through the VPC endpoint the policy names",
+}
+
+
+def _condition_advice(condition: Any, context: Mapping[str, Any]) -> str:
+    """'The deny applies only when <clause>; this request had <value>: <what to do>.' or ''."""
+    if not isinstance(condition, Mapping) or not condition:
+        return ""
+    clauses, hints = [], []
+    for operator, block in condition.items():
+        if not isinstance(block, Mapping):
+            continue
+        for key, expected in block.items():
+            actual = context.get(str(key).lower())
+            seen = "absent" if actual is None else _values(actual)
+            clauses.append(f"{operator} {key} {_values(expected)} (this request: {seen})")
+            hint = CONDITION_HINTS.get(str(key).lower())
+            if hint and hint not in hints:
+                hints.append(hint)
+    if not clauses:
+        return ""
+    text = "The deny applies only when its condition holds: " + "; ".join(clauses) + "."
+    if hints:
+        text += " To meet it instead: " + "; or ".join(hints) + "."
+    return text
 
 
 # ---------------------------------------------------------------------------------------------

@@ -113,6 +113,24 @@ def test_explicit_deny_is_narrowed_to_spare_the_principal() -> None:
     assert evaluate(other, fixed).decision == "explicitDeny"  # still denies everyone else
 
 
+def test_a_conditional_deny_says_how_to_meet_its_guard_before_exempting_anyone() -> None:
+    # An MFA guard: the first advice is to sign in with MFA, not to punch a hole in the guard.
+    mfa_guard = deny("*", **cond({"BoolIfExists": {"aws:MultiFactorAuthPresent": "false"}}))
+    policies = ps([allow(), mfa_guard])
+    evaluation, _, fix = _explain(policies, req())
+    assert evaluation.decision == "explicitDeny"
+    assert "aws:MultiFactorAuthPresent" in fix.summary and "(this request: absent)" in fix.summary
+    assert fix.summary.index("get-session-token") < fix.summary.index("ArnNotEquals")
+    # With the key in the request, its value is quoted; the exemption stays available as the commands.
+    _, _, fix = _explain(policies, req(ctx={"aws:MultiFactorAuthPresent": "false"}))
+    assert "(this request: 'false')" in fix.summary and fix.commands
+
+
+def test_an_unconditional_deny_has_no_guard_to_meet() -> None:
+    _, _, fix = _explain(ps([allow(), deny("s3:*")]), req())
+    assert "condition holds" not in fix.summary and "the request must not be made" in fix.summary
+
+
 def test_kms_without_a_key_policy_gives_a_statement_but_no_overwrite() -> None:
     _, misses, fix = _explain(ps([allow("kms:*")]), req("kms:Decrypt", KEY))
     assert [m.kind for m in misses] == ["resource-policy-lacks-allow"]
