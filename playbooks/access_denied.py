@@ -28,6 +28,7 @@ from diagnostics.errors import ErrorKind, describe_error, explain_error
 from diagnostics.findings import Finding
 from diagnostics.iam import Evaluation, MatchedStatement, Policy, PolicySet, Request, evaluate
 from diagnostics.iam.collect import (
+    RCP_SERVICES,
     ManagedPolicyReader,
     Principal,
     PrincipalError,
@@ -37,6 +38,7 @@ from diagnostics.iam.collect import (
     boundary_policy,
     decode_authorization_message,
     identity_policies,
+    organization_rcps,
     organization_scps,
     resolve_principal,
     resource_policy,
@@ -53,6 +55,7 @@ from diagnostics.iam.evaluate import compile_document
 from diagnostics.iam.explain import Fix, NearMiss, fix_for, near_misses
 from diagnostics.iam.model import ContextValue
 from diagnostics.iam.principals import identify
+from diagnostics.iam.resources import account_of
 from playbooks import params as v
 from playbooks.common import IDENTITY_STEP
 from playbooks.model import Context, Param, Playbook, Step, StepOutcome, StepSkip
@@ -81,7 +84,7 @@ PARAMS = (
 TYPE_WORDS = {"identity": "identity-based policy", "boundary": "permissions boundary", "session": "session policy",
               "resource": "resource-based policy", "scp": "service control policy",
               "rcp": "resource control policy"}
-CODES = {"scp": "IAM_SCP_BLOCKS", "rcp": "IAM_SCP_BLOCKS", "boundary": "IAM_BOUNDARY_BLOCKS",
+CODES = {"scp": "IAM_SCP_BLOCKS", "rcp": "IAM_RCP_BLOCKS", "boundary": "IAM_BOUNDARY_BLOCKS",
          "session": "IAM_SESSION_POLICY_BLOCKS", "resource": "IAM_RESOURCE_POLICY_BLOCKS", "identity": "IAM_NO_ALLOW"}
 
 
@@ -245,6 +248,17 @@ def _scps(ctx: Context) -> ScpRead:
     return ctx.memo("iam:scps", lambda: organization_scps(ctx.client("organizations"), account))
 
 
+def _rcps(ctx: Context) -> ScpRead:
+    """RCPs cap the resource, so they are read for the resource's account (an S3 ARN names none: the
+    principal's account is assumed, as for the rest of a same-account evaluation)."""
+    ask = _ask(ctx)
+    service = str(ask.action).split(":", 1)[0].lower()
+    if service not in RCP_SERVICES:
+        return ScpRead("none", f"Resource control policies do not apply to {service}.", ())
+    account = account_of(str(ask.resource)) or _principal(ctx).account or ctx.identity.get("account", "")
+    return ctx.memo("iam:rcps", lambda: organization_rcps(ctx.client("organizations"), account))
+
+
 def _count(n: int, one: str, many: str) -> str:
     return f"{n} {one if n == 1 else many}"
 
@@ -323,8 +337,13 @@ def _resource_step(ctx: Context) -> StepOutcome:
 
 def _scp_step(ctx: Context) -> StepOutcome:
     _ask(ctx)
-    read = _scps(ctx)
-    return StepOutcome("warning" if read.status == "unreadable" else "ok", read.detail)
+    scps, rcps = _scps(ctx), _rcps(ctx)
+    unreadable = "unreadable" in (scps.status, rcps.status)
+    if scps.detail.replace("SCP", "RCP") == rcps.detail:  # the same answer for both: say it once
+        detail = scps.detail.replace("SCPs", "SCPs or RCPs")
+    else:
+        detail = f"{scps.detail} {rcps.detail}"
+    return StepOutcome("warning" if unreadable else "ok", detail)
 
 
 # --- deciding ---------------------------------------------------------------------------------
@@ -337,13 +356,9 @@ def _request(ask: Ask, principal: Principal) -> Request:
 
 def _policy_set(ctx: Context) -> PolicySet:
     read = _resource_policy(ctx)
-    scps = _scps(ctx)
-    # Resource control policies are not read; outside an organization, or in its management account,
-    # there are none that apply, which is known without reading.
-    rcps = () if scps.status in ("none", "management") else None
     return ctx.memo("iam:policy-set", lambda: PolicySet(
         identity=tuple(_identity_policies(ctx)), boundary=_boundary(ctx), resource=read.policy,
-        scps=scps.policies, rcps=rcps))
+        scps=_scps(ctx).policies, rcps=_rcps(ctx).policies))
 
 
 @dataclass(frozen=True)
@@ -605,9 +620,10 @@ SCP_STEP = Step(
     title="Do the organization's guardrails allow it?",
     why=(
         "In an AWS Organization, service control policies (SCPs) cap every principal of a member account, the root "
-        "user included. Each level (the root, every OU down to the account) must allow the action, and one deny "
-        "anywhere wins. They are read from the organization, which takes the management account or a delegated "
-        "administrator; when they cannot be read, this diagnosis says so instead of guessing."
+        "user included, and resource control policies (RCPs) cap who may touch the resources of a member account "
+        "(S3, STS, KMS, SQS, Secrets Manager). Each level (the root, every OU down to the account) must allow the "
+        "action, and one deny anywhere wins. They are read from the organization, which takes the management "
+        "account or a delegated administrator; when they cannot be read, this diagnosis says so instead of guessing."
     ),
     good="Not in an organization, or every level allows the action.",
     run=_scp_step,

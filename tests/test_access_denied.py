@@ -16,6 +16,7 @@ from diagnostics.iam.collect import (
     PrincipalError,
     boundary_policy,
     identity_policies,
+    organization_rcps,
     organization_scps,
     resolve_principal,
     resource_policy,
@@ -268,6 +269,49 @@ def test_scps_are_read_level_by_level_for_a_member_account(sandbox) -> None:
     assert {p.attached_to.split()[0] for p in read.policies} == {"account", "ou", "root"}  # FullAWSAccess too
     management = organization_scps(sandbox.session().client("organizations"), ACCOUNT)
     assert management.status == "management" and management.policies == ()
+
+
+@pytest.mark.sandbox
+def test_rcps_of_a_member_account_are_read_and_their_deny_decides(sandbox) -> None:
+    from diagnostics.iam import Policy, PolicySet, Request, evaluate
+
+    sandbox.seed(world())
+    org = sandbox.admin_client("organizations")
+    org.create_organization(FeatureSet="ALL")
+    root = org.list_roots()["Roots"][0]["Id"]
+    org.enable_policy_type(RootId=root, PolicyType="RESOURCE_CONTROL_POLICY")
+    member = org.create_account(AccountName="data", Email="data@example.com")["CreateAccountStatus"]["AccountId"]
+    perimeter = {"Version": "2012-10-17", "Statement": [
+        {"Sid": "OrgOnly", "Effect": "Deny", "Principal": "*", "Action": "kms:*", "Resource": "*",
+         "Condition": {"StringNotEqualsIfExists": {"aws:PrincipalOrgID": "o-mine"}}}]}
+    policy = org.create_policy(Name="data-perimeter", Description="", Type="RESOURCE_CONTROL_POLICY",
+                               Content=json.dumps(perimeter))["Policy"]["PolicySummary"]
+    org.attach_policy(PolicyId=policy["Id"], TargetId=member)
+    read = organization_rcps(sandbox.session().client("organizations"), member)
+    assert read.status == "read", read.detail
+    assert {p.name for p in read.policies} >= {"data-perimeter", "RCPFullAWSAccess"}
+    assert all(p.type == "rcp" for p in read.policies)
+    key = f"arn:aws:kms:us-east-1:{member}:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+    outsider = "arn:aws:iam::999988887777:role/vendor"
+    allow_all = Policy("vendor", "identity", {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "kms:*", "Resource": "*"}]})
+    key_policy = Policy("key", "resource", {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": {"AWS": outsider}, "Action": "kms:Decrypt", "Resource": "*"}]})
+    request = Request(outsider, "kms:Decrypt", key, {"aws:PrincipalOrgID": "o-vendor"})
+    evaluation = evaluate(request, PolicySet(identity=(allow_all,), resource=key_policy, rcps=read.policies))
+    assert evaluation.decision == "explicitDeny" and evaluation.deciding[0].policy == "data-perimeter"
+    assert organization_rcps(sandbox.session().client("organizations"), ACCOUNT).status == "management"
+
+
+@pytest.mark.sandbox
+def test_the_guardrail_step_reads_rcps_only_for_services_they_cover(sandbox) -> None:
+    scenario = scenario_by_name("iam-boundary-hides-allow")
+    seeded = sandbox.seed(scenario)
+    transcript = run(sandbox, **{k: v for k, v in seeded.inputs.items()})
+    detail = transcript.step("scps").detail
+    assert detail == f"Account {ACCOUNT} is not in an AWS Organization, so no SCPs or RCPs apply."
+    ec2 = run(sandbox, principal=ALICE, action="ec2:DescribeInstances", resource="*")
+    assert "Resource control policies do not apply to ec2" in ec2.step("scps").detail
 
 
 @pytest.mark.sandbox

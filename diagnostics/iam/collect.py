@@ -309,14 +309,24 @@ _READERS: dict[str, Reader] = {
 
 
 # ---------------------------------------------------------------------------------------------
-# Service control policies
+# Organization policies: service control policies (SCPs) and resource control policies (RCPs)
 
 ScpStatus = Literal["none", "management", "read", "unreadable"]
+OrgPolicyKind = Literal["scp", "rcp"]
+
+# Per kind: the Organizations policy type, its short name, and who it restricts in the management account.
+_ORG_KINDS: dict[str, tuple[str, str, str]] = {
+    "scp": ("SERVICE_CONTROL_POLICY", "SCP", "its principals"),
+    "rcp": ("RESOURCE_CONTROL_POLICY", "RCP", "its resources"),
+}
+
+# The services whose resources RCPs restrict (AWS Organizations, "List of AWS services that support RCPs").
+RCP_SERVICES = frozenset({"s3", "sts", "kms", "sqs", "secretsmanager"})
 
 
 @dataclass(frozen=True)
 class ScpRead:
-    """The SCPs that apply to an account, level by level (``Policy.attached_to`` names the level).
+    """The SCPs (or RCPs) that apply to an account, level by level (``Policy.attached_to`` names the level).
 
     ``policies`` is None when they could not be read (not checked), an empty tuple when none apply.
     """
@@ -328,17 +338,28 @@ class ScpRead:
 
 
 def organization_scps(org: Any, account: str) -> ScpRead:
-    """The SCPs on the path from ``account`` up to its organization's root."""
+    """The SCPs on the path from ``account`` (the principal's) up to its organization's root."""
+    return organization_policies(org, account, "scp")
+
+
+def organization_rcps(org: Any, account: str) -> ScpRead:
+    """The RCPs on the path from ``account`` (the resource's) up to its organization's root."""
+    return organization_policies(org, account, "rcp")
+
+
+def organization_policies(org: Any, account: str, kind: OrgPolicyKind) -> ScpRead:
+    policy_type, short, restricted = _ORG_KINDS[kind]
     try:
         organization = org.describe_organization()["Organization"]
     except ClientError as exc:
         if error_code(exc) == "AWSOrganizationsNotInUseException":
-            return ScpRead("none", f"Account {account} is not in an AWS Organization, so no SCPs apply.", ())
-        return ScpRead("unreadable", "SCPs were not checked: " + _sentence(exc, "organizations", "DescribeOrganization")
-                       + ". An SCP deny would not show in this diagnosis.", None)
+            return ScpRead("none", f"Account {account} is not in an AWS Organization, so no {short}s apply.", ())
+        return ScpRead("unreadable", f"{short}s were not checked: "
+                       + _sentence(exc, "organizations", "DescribeOrganization")
+                       + f". An {short} deny would not show in this diagnosis.", None)
     if organization.get("MasterAccountId") == account:
-        return ScpRead("management", f"Account {account} is the organization's management account: SCPs never "
-                       "restrict it.", ())
+        return ScpRead("management", f"Account {account} is the organization's management account: {short}s never "
+                       f"restrict {restricted}.", ())
     try:
         targets = [("account", account)]
         child = account
@@ -356,21 +377,23 @@ def organization_scps(org: Any, account: str) -> ScpRead:
         contents: dict[str, dict[str, Any]] = {}
         for level, target in targets:
             for summary in _pages(org, "list_policies_for_target", "Policies", TargetId=target,
-                                  Filter="SERVICE_CONTROL_POLICY"):
+                                  Filter=policy_type):
                 if summary["Id"] not in contents:
                     content = org.describe_policy(PolicyId=summary["Id"])["Policy"]["Content"]
                     contents[summary["Id"]] = document(content)
-                policies.append(Policy(summary.get("Name") or summary["Id"], "scp", contents[summary["Id"]],
+                policies.append(Policy(summary.get("Name") or summary["Id"], kind, contents[summary["Id"]],
                                        arn=summary.get("Arn"), attached_to=f"{level} {target}"))
     except ClientError as exc:
         if error_code(exc) == "PolicyTypeNotEnabledException":
-            return ScpRead("none", "SCPs are not enabled in the organization, so none apply.", ())
+            return ScpRead("none", f"{short}s are not enabled in the organization, so none apply.", ())
         why = _sentence(exc, "organizations", "ListPoliciesForTarget")
-        return ScpRead("unreadable", f"SCPs were not checked: {why} (reading SCPs takes the management account "
-                       "or a delegated administrator). An SCP deny would not show in this diagnosis.", None)
+        return ScpRead("unreadable", f"{short}s were not checked: {why} (reading {short}s takes the management "
+                       f"account or a delegated administrator). An {short} deny would not show in this diagnosis.",
+                       None)
     levels = tuple(f"{level} {target}" for level, target in targets)
     names = ", ".join(f"{p.name} on {p.attached_to}" for p in policies) or "none"
-    return ScpRead("read", f"Read {len(policies)} SCP(s) on {len(levels)} level(s) ({names}).", tuple(policies), levels)
+    return ScpRead("read", f"Read {len(policies)} {short}(s) on {len(levels)} level(s) ({names}).",
+                   tuple(policies), levels)
 
 
 # ---------------------------------------------------------------------------------------------
