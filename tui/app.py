@@ -15,6 +15,7 @@ from playbooks.registry import all_playbooks
 from playbooks.workspace import Identity, Workspace
 from tui.keymap import load_keymap
 from tui.messages import IdentityLoaded
+from tui.widgets.identity_bar import IdentityBar
 
 
 class AwstriageApp(App[int]):
@@ -33,10 +34,9 @@ class AwstriageApp(App[int]):
     guided: reactive[bool] = reactive(False)
     identity: reactive[Identity | None] = reactive(None)
 
-    def __init__(self, workspace: Workspace, *, open_playbook: str | None = None) -> None:
+    def __init__(self, workspace: Workspace) -> None:
         super().__init__()
         self.workspace = workspace
-        self.open_playbook = open_playbook
         # Newcomers on the sandbox get every step's "why" open; on-call engineers get it quiet.
         self.guided = workspace.demo
         self.theme = "textual-dark"
@@ -52,11 +52,6 @@ class AwstriageApp(App[int]):
         if self._keymap_problem:
             self.notify(self._keymap_problem, severity="warning", timeout=8)
         self.load_identity()
-        if self.open_playbook:
-            from playbooks.registry import get_playbook
-            from tui.screens.inputs import InputsScreen
-
-            self.push_screen(InputsScreen(get_playbook(self.open_playbook)))
 
     @work(thread=True, exclusive=True, group="identity")
     def load_identity(self) -> None:
@@ -65,8 +60,6 @@ class AwstriageApp(App[int]):
 
     def on_identity_loaded(self, message: IdentityLoaded) -> None:
         self.identity = message.identity
-        from tui.widgets.identity_bar import IdentityBar
-
         for screen in self.screen_stack:
             for bar in screen.query(IdentityBar):
                 bar.identity = message.identity
