@@ -25,10 +25,23 @@ def journal_dir() -> Path:
     return base / "journals"
 
 
+STAMP_FORMAT = "%Y%m%dT%H%M%S%fZ"  # journal names sort by start time: <stamp>-<playbook>.jsonl
+
+
 def new_journal_path(playbook: str, directory: Path | None = None) -> Path:
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+    stamp = datetime.now(UTC).strftime(STAMP_FORMAT)
     safe = re.sub(r"[^a-z0-9-]", "", playbook.lower()) or "run"
     return (directory or journal_dir()) / f"{stamp}-{safe}.jsonl"
+
+
+def journal_name_parts(path: Path) -> tuple[str, datetime | None]:
+    """The playbook and the start time a journal's name records (None for a name we did not give)."""
+    stamp, _, playbook = path.stem.partition("-")
+    try:
+        started = datetime.strptime(stamp, STAMP_FORMAT).replace(tzinfo=UTC)
+    except ValueError:
+        return path.stem, None
+    return playbook or path.stem, started
 
 
 class Journal:

@@ -13,10 +13,10 @@ from typing import TYPE_CHECKING, Any
 
 from diagnostics.errors import explain_error
 from diagnostics.session import AwsSession, SessionOptions, open_session
-from playbooks.journal import Journal, JournalError, new_journal_path, read_journal, recent_journals
+from playbooks.journal import Journal, JournalError, new_journal_path
 from playbooks.model import Playbook
 from playbooks.runner import Observer, run_playbook
-from playbooks.transcript import Transcript, transcript_from_events
+from playbooks.transcript import Transcript
 
 if TYPE_CHECKING:
     from diagnostics.sandbox import Sandbox
@@ -144,11 +144,3 @@ class Workspace:
         if self.sandbox is not None and self._owns_sandbox:
             self.sandbox.stop()
         self.sandbox = None
-
-
-def load_transcript(path: Path) -> Transcript:
-    """A transcript folded from a journal (raises JournalError with a sentence)."""
-    return transcript_from_events(read_journal(path))
-
-
-__all__ = ["Identity", "RunHandle", "Workspace", "load_transcript", "raw_inputs", "recent_journals"]

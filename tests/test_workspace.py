@@ -8,7 +8,8 @@ from diagnostics.sandbox import default_scenario
 from diagnostics.session import SessionOptions
 from playbooks.journal import read_journal
 from playbooks.registry import get_playbook, parse_inputs
-from playbooks.workspace import RunHandle, Workspace, load_transcript, raw_inputs
+from playbooks.transcript import transcript_from_events
+from playbooks.workspace import RunHandle, Workspace, raw_inputs
 
 
 def test_an_unknown_profile_is_a_sentence_not_a_crash() -> None:
@@ -43,7 +44,7 @@ def test_a_run_is_journaled_and_reads_back_the_same(sandbox) -> None:
     assert handle.journal_path is not None and handle.journal_problem is None
     assert seen[0] == "run_started" and seen[-1] == "run_finished"
     assert transcript.scenario == "lambda-oom-killed" or transcript.sandbox
-    again = load_transcript(handle.journal_path)
+    again = transcript_from_events(read_journal(handle.journal_path))
     assert again.to_json_dict() == transcript.to_json_dict()
     assert read_journal(handle.journal_path)[-1]["type"] == "run_finished"
     workspace.close()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from importlib.resources import files
 from pathlib import Path
 
@@ -13,8 +12,8 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Label, Markdown
 
+from playbooks.journal import journal_name_parts, recent_journals
 from playbooks.registry import all_playbooks
-from playbooks.workspace import recent_journals
 from tui.widgets.filter_list import FilterList, Item
 from tui.widgets.identity_bar import IdentityBar
 
@@ -24,13 +23,10 @@ def start_here_text() -> str:
 
 
 def journal_label(path: Path) -> Text:
-    """'ssh-timeout  2026-11-27 12:04' from a journal named '20261127T120401123456Z-ssh-timeout.jsonl'."""
-    stamp, _, name = path.stem.partition("-")
-    try:
-        when = datetime.strptime(stamp, "%Y%m%dT%H%M%S%fZ").strftime("%Y-%m-%d %H:%M:%S UTC")
-    except ValueError:
-        when = stamp
-    return Text.assemble((f"{name or path.stem:<18}", "bold"), (when, "dim"))
+    """'ssh-timeout  2026-11-27 12:04:01 UTC' for a journal of that run."""
+    playbook, started = journal_name_parts(path)
+    when = started.strftime("%Y-%m-%d %H:%M:%S UTC") if started else ""
+    return Text.assemble((f"{playbook:<18}", "bold"), (when, "dim"))
 
 
 class HomeScreen(Screen[None]):
