@@ -8,14 +8,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from diagnostics.reachability.snapshot import tags_of
 from diagnostics.session import AwsSession
 
 Choice = tuple[str, str]  # (value to fill in, label to show)
 LIMIT = 500
-
-
-def _tag(tags: list[dict[str, str]] | None, key: str = "Name") -> str:
-    return next((t.get("Value", "") for t in tags or [] if t.get("Key") == key), "")
 
 
 def _instances(session: AwsSession) -> list[Choice]:
@@ -23,7 +20,7 @@ def _instances(session: AwsSession) -> list[Choice]:
     for page in session.client("ec2").get_paginator("describe_instances").paginate():
         for reservation in page.get("Reservations", []):
             for inst in reservation.get("Instances", []):
-                name = _tag(inst.get("Tags"))
+                name = tags_of(inst).get("Name", "")
                 address = inst.get("PublicIpAddress") or inst.get("PrivateIpAddress") or ""
                 state = inst.get("State", {}).get("Name", "")
                 out.append((inst["InstanceId"], f"{inst['InstanceId']}  {name or '(no Name tag)'}  {state}  {address}"))

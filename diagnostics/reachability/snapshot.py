@@ -39,7 +39,8 @@ def protocol_name(number: int) -> str:
     return PROTOCOL_NAMES.get(number, f"protocol {number}")
 
 
-def _tags(raw: Raw) -> dict[str, str]:
+def tags_of(raw: Raw) -> dict[str, str]:
+    """An AWS resource's ``Tags`` list as a dict."""
     return {t.get("Key", ""): t.get("Value", "") for t in raw.get("Tags") or []}
 
 
@@ -525,7 +526,7 @@ class Instance:
             vpc_id=raw.get("VpcId", ""),
             subnet_id=raw.get("SubnetId", ""),
             enis=tuple(enis),
-            name=_tags(raw).get("Name", ""),
+            name=tags_of(raw).get("Name", ""),
             key_name=raw.get("KeyName", ""),
             platform=raw.get("PlatformDetails") or raw.get("Platform", ""),
             image_id=raw.get("ImageId", ""),
