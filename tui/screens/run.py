@@ -200,7 +200,8 @@ cancels a run in progress (the transcript so far is kept) or goes back.
         if kind == "step_started":
             self._step_started[event["step_id"]] = time.monotonic()
             if self._selected_step is None or self.app.guided:
-                self._selected_step = event["step_id"]  # follow the run, unless the user chose a step
+                # Guided mode follows the running step; otherwise the first step stays selected until the user moves.
+                self._selected_step = event["step_id"]
         elif kind == "api_call":
             self.query_one(CallLog).add_call(event.get("step_id"), event.get("call") or {})
         elif kind == "graph":
