@@ -9,14 +9,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from diagnostics.lambda_logs import (
+from diagnostics.awslambda.collect import (
     LogRead,
     read_function,
     read_lambda_metrics,
     read_oom_lines,
     read_report_lines,
 )
-from diagnostics.lambda_memory import (
+from diagnostics.awslambda.memory import (
     FunctionMemory,
     Invocation,
     MemoryVerdict,
@@ -27,7 +27,7 @@ from diagnostics.lambda_memory import (
     oom_kills,
     parse_report,
 )
-from diagnostics.metric_series import MetricSeries, window
+from diagnostics.cloudwatch.metrics import MetricSeries, window
 from playbooks import params as v
 from playbooks.common import IDENTITY_STEP
 from playbooks.model import Context, Param, Playbook, Step, StepOutcome

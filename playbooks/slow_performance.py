@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from diagnostics.metric_series import MetricSeries, window
-from diagnostics.performance import Assessment, Ec2Profile, LambdaProfile, Profile, RdsProfile, assess
-from diagnostics.performance_collect import classify_resource, read_metrics, read_profile
+from diagnostics.cloudwatch.metrics import MetricSeries, window
+from diagnostics.performance.collect import classify_resource, read_metrics, read_profile
+from diagnostics.performance.saturation import Assessment, Ec2Profile, LambdaProfile, Profile, RdsProfile, assess
 from playbooks import params as v
 from playbooks.common import IDENTITY_STEP
 from playbooks.model import Context, Param, Playbook, Step, StepOutcome, StepSkip

@@ -12,9 +12,10 @@ import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from diagnostics.cloudtrail_events import EventQuery, EventWindow, event_source, lookup_events
-from diagnostics.lambda_logs import function_name_of
-from diagnostics.throttle_collect import (
+from diagnostics.awslambda.collect import function_name_of
+from diagnostics.cloudtrail.events import EventQuery, EventWindow, event_source, lookup_events
+from diagnostics.throttling.api_rates import ThrottleReport, analyse_throttling, describe_report, throttling_findings
+from diagnostics.throttling.collect import (
     candidates,
     function_throttles,
     listed_dimension_values,
@@ -22,8 +23,7 @@ from diagnostics.throttle_collect import (
     read_function_concurrency,
     read_table_throttles,
 )
-from diagnostics.throttle_limits import dynamodb_findings, lambda_concurrency_findings
-from diagnostics.throttling import ThrottleReport, analyse_throttling, describe_report, throttling_findings
+from diagnostics.throttling.limits import dynamodb_findings, lambda_concurrency_findings
 from playbooks import params as v
 from playbooks.common import IDENTITY_STEP
 from playbooks.model import Context, Param, Playbook, Step, StepOutcome, StepSkip

@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from diagnostics.lambda_logs import filter_lines, function_name_of
-from diagnostics.lambda_memory import (
+from diagnostics.awslambda.collect import filter_lines, function_name_of
+from diagnostics.awslambda.memory import (
     OOM_FILTER,
     FunctionMemory,
     Invocation,

@@ -6,8 +6,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from diagnostics.metric_series import Datapoint, MetricSeries, parse_datapoints, period_for
-from diagnostics.performance import (
+from diagnostics.cloudwatch.metrics import Datapoint, MetricSeries, parse_datapoints, period_for
+from diagnostics.performance.collect import ResourceRef, classify_resource, metric_plan
+from diagnostics.performance.saturation import (
     Ec2Profile,
     LambdaProfile,
     RdsProfile,
@@ -16,7 +17,6 @@ from diagnostics.performance import (
     next_size,
     rds_memory_gib,
 )
-from diagnostics.performance_collect import ResourceRef, classify_resource, metric_plan
 from playbooks.slow_performance import performance_resource
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)

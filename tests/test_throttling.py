@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from diagnostics.cloudtrail_events import (
+from diagnostics.cloudtrail.events import (
     ApiEvent,
     EventQuery,
     caller_of,
@@ -20,14 +20,14 @@ from diagnostics.cloudtrail_events import (
 )
 from diagnostics.sandbox.gaps import cloudtrail as ct_gap
 from diagnostics.sandbox.gaps import lambda_ as lambda_gap
-from diagnostics.throttle_limits import (
+from diagnostics.throttling.api_rates import analyse_throttling, retry_mode, sdk_of, throttling_findings
+from diagnostics.throttling.limits import (
     AccountConcurrency,
     FunctionConcurrency,
     TableThrottles,
     dynamodb_findings,
     lambda_concurrency_findings,
 )
-from diagnostics.throttling import analyse_throttling, retry_mode, sdk_of, throttling_findings
 from playbooks.throttling import lookback_hours, operation_name, service_name
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)

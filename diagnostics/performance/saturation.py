@@ -13,8 +13,8 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from diagnostics.cloudwatch.metrics import MetricSeries
 from diagnostics.findings import Finding
-from diagnostics.metric_series import MetricSeries
 
 CPU_SATURATED = 90.0
 SUSTAINED_MINUTES = 15.0

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from diagnostics.lambda_memory import OOM_FILTER, FunctionMemory, LogLine, function_memory
-from diagnostics.metric_series import MetricSeries, fetch_series
+from diagnostics.awslambda.memory import OOM_FILTER, FunctionMemory, LogLine, function_memory
+from diagnostics.cloudwatch.metrics import MetricSeries, fetch_series
 
 MAX_REPORT_LINES = 20000
 MAX_OOM_LINES = 2000

@@ -10,8 +10,8 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from diagnostics.metric_series import fetch_series
-from diagnostics.throttle_limits import AccountConcurrency, FunctionConcurrency, TableThrottles
+from diagnostics.cloudwatch.metrics import fetch_series
+from diagnostics.throttling.limits import AccountConcurrency, FunctionConcurrency, TableThrottles
 
 MAX_CANDIDATES = 20
 MAX_LISTED_METRICS = 60

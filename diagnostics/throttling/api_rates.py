@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from diagnostics.cloudtrail_events import ApiEvent, count
+from diagnostics.cloudtrail.events import ApiEvent, count
 from diagnostics.findings import Finding, Severity
 
 # A few throttles in a window are what retries are for; this many, or throttles in this many distinct

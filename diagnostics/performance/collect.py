@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
-from diagnostics.metric_series import MetricSeries, fetch_series
-from diagnostics.performance import Ec2Profile, LambdaProfile, Profile, RdsProfile, is_burstable
+from diagnostics.cloudwatch.metrics import MetricSeries, fetch_series
+from diagnostics.performance.saturation import Ec2Profile, LambdaProfile, Profile, RdsProfile, is_burstable
 
 Kind = Literal["ec2", "lambda", "rds", "lambda-or-rds"]
 
