@@ -78,6 +78,8 @@ class StepFinished(Event):
     detail: str
     elapsed_ms: float
     error_kind: str | None = None
+    decides: bool = True
+    missing: list[dict[str, str]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -86,3 +88,4 @@ class RunFinished(Event):
     verdict: str
     finished_at: str
     cancelled: bool = False
+    cancelled_after: str | None = None

@@ -18,8 +18,8 @@ VERDICT_WORDS = {
     "no_problem_found": "No problem found",
     "incomplete": "Incomplete: not every check could run",
 }
-STATUS_MARKS = {"ok": "✔", "problem": "✖", "warning": "!", "skipped": "–", "error": "⚠", "pending": "·",
-                "running": "…"}
+STATUS_MARKS = {"ok": "✔", "problem": "✖", "warning": "!", "no_data": "∅", "skipped": "–", "error": "⚠",
+                "pending": "·", "running": "…"}
 SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
 
 
@@ -28,14 +28,25 @@ def sorted_findings(t: Transcript) -> list[dict[str, Any]]:
 
 
 def summary_line(t: Transcript) -> str:
-    errors = [f for f in t.findings if f.get("severity") == "error"]
-    words = VERDICT_WORDS.get(t.verdict, t.verdict)
-    if errors:
-        at_fault = ", ".join(dict.fromkeys(f.get("resource", "?") for f in errors))
-        words += f": {len(errors)} blocking finding{'s' if len(errors) != 1 else ''} ({at_fault})"
-    if t.truncated:
-        words += " — the journal ends before the run did"
-    return words
+    """The verdict line every format shows (:attr:`Transcript.headline`)."""
+    return t.headline
+
+
+def certainty_words(f: dict[str, Any]) -> str:
+    """"" for a certain finding; "Conditional: <condition>" for a conditional one."""
+    if f.get("certainty") != "conditional":
+        return ""
+    return f"Conditional: {f.get('condition') or 'holds only under conditions not observed'}"
+
+
+def missing_lines(step: Any) -> list[str]:
+    """One sentence per fact a step could not read while it judged with the rest."""
+    return [f"Not read: {m.get('fact')} ({m.get('action')}): {m.get('reason')}" for m in step.missing]
+
+
+def corroboration_lines(t: Transcript) -> list[str]:
+    return [f"Could not corroborate with '{s.title}': {s.detail} The verdict rests on the deciding steps."
+            for s in t.uncorroborated]
 
 
 def to_json(t: Transcript) -> str:
@@ -84,16 +95,28 @@ def to_markdown(t: Transcript) -> str:
     for f in sorted_findings(t):
         out += [f"### {f.get('severity', 'info').upper()} {f.get('code')}: `{f.get('resource')}`", "",
                 f.get("summary", ""), ""]
+        if certainty_words(f):
+            out += [f"_{certainty_words(f)}_", ""]
         if f.get("evidence"):
             out += ["<details><summary>Evidence</summary>", "", "```json",
                     json.dumps(f["evidence"], indent=2, default=str), "```", "", "</details>", ""]
         if f.get("remediation"):
             out += ["Fix:", "", "```sh", *f["remediation"], "```", ""]
+        for n, alt in enumerate(f.get("alternatives") or [], 1):
+            disrupts = f" Disrupts: {alt['disrupts']}." if alt.get("disrupts") else ""
+            out += [f"Alternative {n}: {alt.get('summary', '')}{disrupts}", "", "```sh", *alt.get("commands", []),
+                    "```", ""]
+    corroboration = corroboration_lines(t)
+    if corroboration:
+        out += ["## Not corroborated", "", *[f"- {line}" for line in corroboration], ""]
     out += ["## Steps", ""]
     for s in t.steps:
         mark = STATUS_MARKS.get(s.status, "?")
         elapsed = f" ({s.elapsed_ms:.0f} ms)" if s.elapsed_ms is not None else ""
-        out += [f"### {mark} {s.title} — {s.status}{elapsed}", "", s.detail or "", ""]
+        role = "" if s.decides else ", corroborates"
+        out += [f"### {mark} {s.title} — {s.status}{role}{elapsed}", "", s.detail or "", ""]
+        if s.missing:
+            out += [*[f"- {line}" for line in missing_lines(s)], ""]
         if s.api_calls:
             out += ["API calls:", ""] + [f"- `{_call_line(c)}`" for c in s.api_calls] + [""]
     out.append(f"_awstriage {t.version}_")
@@ -106,12 +129,20 @@ def to_text(t: Transcript, color: bool = False) -> str:
     for s in t.steps:
         mark = STATUS_MARKS.get(s.status, "?")
         lines.append(f" {mark} {s.title}: {s.detail}")
+        lines += [f"     {line}" for line in missing_lines(s)]
     lines.append("")
     for f in sorted_findings(t):
         lines.append(f"[{f.get('severity', 'info').upper()}] {f.get('code')} {f.get('resource')}")
         lines.append(f"    {f.get('summary', '')}")
+        if certainty_words(f):
+            lines.append(f"    {certainty_words(f)}")
         for cmd in f.get("remediation") or []:
             lines.append(f"    fix: {cmd}")
+        for n, alt in enumerate(f.get("alternatives") or [], 1):
+            disrupts = f" (disrupts: {alt['disrupts']})" if alt.get("disrupts") else ""
+            lines.append(f"    alternative {n}: {alt.get('summary', '')}{disrupts}")
+            lines += [f"        {cmd}" for cmd in alt.get("commands", [])]
+    lines += corroboration_lines(t)
     lines += ["", f"Verdict: {summary_line(t)}"]
     text = "\n".join(lines) + "\n"
     if not color:
@@ -124,7 +155,8 @@ def _rich_text(t: Transcript) -> str:
 
     from rich.console import Console
 
-    style = {"ok": "green", "problem": "bold red", "warning": "yellow", "skipped": "dim", "error": "red"}
+    style = {"ok": "green", "problem": "bold red", "warning": "yellow", "no_data": "yellow", "skipped": "dim",
+             "error": "red"}
     sev = {"error": "bold red", "warning": "yellow", "info": "cyan"}
     buf = StringIO()
     console = Console(file=buf, force_terminal=True, highlight=False, soft_wrap=True)
@@ -133,14 +165,25 @@ def _rich_text(t: Transcript) -> str:
     for s in t.steps:
         console.print(f" [{style.get(s.status, '')}]{STATUS_MARKS.get(s.status, '?')}[/] ", end="")
         console.print(f"{s.title}: {s.detail}", markup=False)
+        for line in missing_lines(s):
+            console.print(f"     {line}", markup=False, style="yellow")
     console.print()
     for f in sorted_findings(t):
         console.print(f"[{sev.get(f.get('severity'), '')}]{f.get('severity', '').upper()}[/] ", end="")
         console.print(f"{f.get('code')} {f.get('resource')}", markup=False)
         console.print(f"    {f.get('summary', '')}", markup=False)
+        if certainty_words(f):
+            console.print(f"    {certainty_words(f)}", markup=False, style="yellow")
         for cmd in f.get("remediation") or []:
             console.print("    [green]fix:[/] ", end="")
             console.print(cmd, markup=False)
+        for n, alt in enumerate(f.get("alternatives") or [], 1):
+            disrupts = f" (disrupts: {alt['disrupts']})" if alt.get("disrupts") else ""
+            console.print(f"    alternative {n}: {alt.get('summary', '')}{disrupts}", markup=False, style="dim")
+            for cmd in alt.get("commands", []):
+                console.print(f"        {cmd}", markup=False, style="dim")
+    for line in corroboration_lines(t):
+        console.print(line, markup=False, style="yellow")
     console.print()
     colour = {"problem_found": "bold red", "no_problem_found": "bold green"}.get(t.verdict, "yellow")
     console.print(f"[{colour}]Verdict:[/] ", end="")
@@ -158,7 +201,7 @@ color:#1d2329;background:#fff}h1{font-size:1.5rem}h2{border-bottom:1px solid #dd
 code,pre{font-family:ui-monospace,SFMono-Regular,Menlo,monospace;font-size:.9em}
 pre{background:#f3f4f6;padding:.6rem;overflow-x:auto;border-radius:4px}
 .step{margin:.6rem 0}.status{font-weight:600}.s-ok{color:#1b5e2b}.s-problem,.s-error{color:#c62828}
-.s-warning{color:#a67c00}.s-skipped{color:#777}table{border-collapse:collapse}td,th{padding:.1rem .6rem;
+.s-warning,.s-no_data{color:#a67c00}.s-skipped{color:#777}table{border-collapse:collapse}td,th{padding:.1rem .6rem;
 text-align:left;border-bottom:1px solid #eee;font-size:.9em}
 @media (prefers-color-scheme: dark){body{background:#15191d;color:#e3e6e8}pre,.finding{background:#1f252b}
 .problem_found{background:#4a1c1c;color:#ffd6d6}.no_problem_found{background:#16361f;color:#d3f5dc}
@@ -259,17 +302,28 @@ def to_html(t: Transcript) -> str:
         sev = f.get("severity", "info")
         body.append(f'<div class="finding {e(sev)}"><h3>{e(sev.upper())} {e(str(f.get("code")))}: '
                     f'<code>{e(str(f.get("resource")))}</code></h3><p>{e(f.get("summary", ""))}</p>')
+        if certainty_words(f):
+            body.append(f'<p class="conditional"><em>{e(certainty_words(f))}</em></p>')
         if f.get("remediation"):
             body.append("<p>Fix:</p><pre>" + e("\n".join(f["remediation"])) + "</pre>")
+        for n, alt in enumerate(f.get("alternatives") or [], 1):
+            disrupts = f" Disrupts: {alt['disrupts']}." if alt.get("disrupts") else ""
+            body.append(f"<p>Alternative {n}: {e(alt.get('summary', ''))}{e(disrupts)}</p><pre>"
+                        + e("\n".join(alt.get("commands", []))) + "</pre>")
         if f.get("evidence"):
             body.append("<details><summary>Evidence</summary><pre>"
                         + e(json.dumps(f["evidence"], indent=2, default=str)) + "</pre></details>")
         body.append("</div>")
+    corroboration = corroboration_lines(t)
+    if corroboration:
+        body.append("<h2>Not corroborated</h2><ul>" + "".join(f"<li>{e(c)}</li>" for c in corroboration) + "</ul>")
     body.append("<h2>Steps</h2>")
     for s in t.steps:
         elapsed = f" ({s.elapsed_ms:.0f} ms)" if s.elapsed_ms is not None else ""
         body.append(f'<div class="step"><span class="status s-{e(s.status)}">{e(STATUS_MARKS.get(s.status, "?"))}'
                     f" {e(s.status)}</span> <strong>{e(s.title)}</strong>{e(elapsed)}<br>{e(s.detail or '')}")
+        if s.missing:
+            body.append("<ul>" + "".join(f"<li>{e(line)}</li>" for line in missing_lines(s)) + "</ul>")
         if s.api_calls:
             body.append("<ul>" + "".join(f"<li><code>{e(_call_line(c))}</code></li>" for c in s.api_calls) + "</ul>")
         body.append("</div>")

@@ -13,8 +13,11 @@ if TYPE_CHECKING:
 
     from diagnostics.session import AwsSession
 
-Status = Literal["ok", "problem", "warning", "skipped", "error"]
-STATUSES: tuple[Status, ...] = ("ok", "problem", "warning", "skipped", "error")
+Status = Literal["ok", "problem", "warning", "no_data", "skipped", "error"]
+STATUSES: tuple[Status, ...] = ("ok", "problem", "warning", "no_data", "skipped", "error")
+"""ok: read data, found it healthy. problem: found what breaks things. warning: something to know,
+not a cause. no_data: ran, but the source it reads was empty (say which, and how to get data).
+skipped: not applicable or not reached (say why). error: could not read (say what was refused)."""
 
 
 class StepSkip(Exception):  # it is a signal, not an error
@@ -40,22 +43,46 @@ class Param:
     example: str = ""
 
 
+@dataclass(frozen=True)
+class MissingFact:
+    """A fact a step needed and could not read, while it kept the rest of what it read.
+
+    ``fact`` in plain words ("the account's concurrency limit"); ``action`` the IAM action of the
+    failed call ("lambda:GetAccountSettings"); ``reason`` one sentence on why it failed.
+    """
+
+    fact: str
+    action: str
+    reason: str
+
+    def sentence(self) -> str:
+        return f"Not read: {self.fact} ({self.action}): {self.reason}"
+
+
 @dataclass
 class StepOutcome:
     status: Status
     detail: str
     findings: list[Finding] = field(default_factory=list)
+    missing: list[MissingFact] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
 class Step:
-    """One check. ``why`` tells a newcomer why the step exists; ``good`` what a healthy answer is."""
+    """One check. ``why`` tells a newcomer why the step exists; ``good`` what a healthy answer is.
+
+    ``decides`` is True for a step whose answer the verdict rests on, False for one that only
+    corroborates it (a second source for the same fact, such as IAM's policy simulator next to the
+    evaluator). A corroborating step that fails or has no data never changes the verdict; see
+    :mod:`playbooks.verdict`.
+    """
 
     id: str
     title: str
     why: str
     run: Callable[[Context], StepOutcome]
     good: str = ""
+    decides: bool = True
 
 
 @dataclass(frozen=True)
@@ -86,6 +113,10 @@ class Context:
         self.identity: dict[str, str] = {}
         self._on_graph = on_graph
         self.graph: nx.DiGraph | None = None
+        # Facts the current step could not read; the runner moves them onto the step's outcome.
+        self.missing: list[MissingFact] = []
+        # Set by the runner: turns an exception from a read into (IAM action, sentence, fatal?).
+        self.explain: Callable[[BaseException], tuple[str, str, bool]] | None = None
 
     def client(self, service: str) -> Any:
         return self.session.client(service)
@@ -98,6 +129,25 @@ class Context:
         if key not in self.cache:
             self.cache[key] = fetch()
         return self.cache[key]
+
+    def read(self, fact: str, fetch: Callable[[], Any], default: Any = None, key: str | None = None) -> Any:
+        """``fetch()``, or ``default`` when it fails: the failure is recorded as a missing ``fact``.
+
+        For a step that makes several calls: one refused call must not throw away the others'
+        answers. Failures that would sink every later call too (no credentials, no network) are
+        re-raised, so the runner stops the run with one sentence. With ``key``, the answer is
+        memoised like :meth:`memo` (a failure is not).
+        """
+        try:
+            return self.memo(key, fetch) if key is not None else fetch()
+        except Exception as exc:
+            if self.explain is None:
+                raise
+            action, reason, fatal = self.explain(exc)
+            if fatal:
+                raise
+            self.missing.append(MissingFact(fact, action, reason))
+            return default
 
     def peek(self, key: str, default: Any = None) -> Any:
         """What an earlier step already fetched under ``key``, without fetching it."""

@@ -11,7 +11,7 @@ from typing import Any
 import networkx as nx
 
 from diagnostics.calllog import ApiCall
-from diagnostics.errors import classify_error, explain_error
+from diagnostics.errors import classify_error, describe_error, explain_error, iam_action
 from diagnostics.redact import redact
 from diagnostics.session import AwsSession
 from playbooks.events import (
@@ -27,6 +27,7 @@ from playbooks.events import (
 )
 from playbooks.model import Context, Playbook, StepOutcome, StepSkip
 from playbooks.transcript import Transcript, TranscriptBuilder
+from playbooks.verdict import StepResult, verdict_of
 from playbooks.version import VERSION
 
 Observer = Callable[[Event], None]
@@ -38,17 +39,6 @@ FATAL_KINDS = frozenset({"CREDENTIALS", "UNREACHABLE", "UNKNOWN_REGION"})
 
 def utc_now() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
-def verdict_of(statuses: Iterable[str], severities: Iterable[str], cancelled: bool = False) -> str:
-    """problem_found beats everything (it is what the engineer needs); otherwise an error or a
-    cancelled run means we cannot vouch for the path, so the run is incomplete."""
-    statuses = list(statuses)
-    if "problem" in statuses or "error" in severities:
-        return "problem_found"
-    if cancelled or "error" in statuses:
-        return "incomplete"
-    return "no_problem_found"
 
 
 def run_playbook(
@@ -82,6 +72,16 @@ def run_playbook(
         emit(GraphDrawn(step_id=current_step[0] or "", graph=nx.node_link_data(graph, edges="links")))
 
     ctx = Context(session, inputs, on_graph=on_graph)
+
+    def explain_read(exc: BaseException) -> tuple[str, str, bool]:
+        failed = last_failure[0]
+        service = failed.service if failed else None
+        operation = failed.operation if failed else getattr(exc, "operation_name", None)
+        info = describe_error(exc, service=service, operation=operation, profile=session.profile)
+        action = info.action or iam_action(service, operation) or operation or "the AWS call"
+        return action, info.sentence, info.kind.name in FATAL_KINDS
+
+    ctx.explain = explain_read
     emit(
         RunStarted(
             playbook=playbook.name,
@@ -98,14 +98,16 @@ def run_playbook(
         )
     )
     unsubscribe = session.call_log.subscribe(on_call)
-    statuses: list[str] = []
-    severities: list[str] = []
+    results: list[StepResult] = []
+    findings: list[dict[str, Any]] = []
     cancelled = False
+    cancelled_after: str | None = None
     fatal: str | None = None
     try:
         for index, step in enumerate(playbook.steps):
             if cancel is not None and cancel.is_set():
                 cancelled = True
+                cancelled_after = results[-1].title if results else None
                 break
             current_step[0] = step.id
             last_failure[0] = None
@@ -113,6 +115,7 @@ def run_playbook(
             started = time.perf_counter()
             error_kind = None
             had_identity = dict(ctx.identity)
+            ctx.missing = []
             try:
                 if fatal is not None:
                     raise StepSkip(f"Not run: {fatal}")
@@ -130,13 +133,15 @@ def run_playbook(
                 error_kind = classify_error(exc).name
                 if error_kind in FATAL_KINDS:
                     fatal = outcome.detail
+            missing = [*ctx.missing, *(m for m in outcome.missing if m not in ctx.missing)]
             elapsed = (time.perf_counter() - started) * 1000.0
             if ctx.identity and ctx.identity != had_identity:
                 emit(IdentityResolved(**ctx.identity))
             for finding in outcome.findings:
-                severities.append(finding.severity)
-                emit(FindingAdded(step_id=step.id, finding=redact(finding.to_dict())))
-            statuses.append(outcome.status)
+                data = redact(finding.to_dict())
+                findings.append(data)
+                emit(FindingAdded(step_id=step.id, finding=data))
+            results.append(StepResult(step.id, step.title, outcome.status, step.decides))
             emit(
                 StepFinished(
                     step_id=step.id,
@@ -144,13 +149,16 @@ def run_playbook(
                     detail=redact(outcome.detail),
                     elapsed_ms=round(elapsed, 1),
                     error_kind=error_kind,
+                    decides=step.decides,
+                    missing=[redact({"fact": m.fact, "action": m.action, "reason": m.reason}) for m in missing],
                 )
             )
             current_step[0] = None
     finally:
         unsubscribe()
-        verdict = verdict_of(statuses, severities, cancelled)
-        emit(RunFinished(verdict=verdict, finished_at=utc_now(), cancelled=cancelled))
+        verdict = verdict_of(results, findings, cancelled)
+        emit(RunFinished(verdict=verdict, finished_at=utc_now(), cancelled=cancelled,
+                         cancelled_after=cancelled_after))
     return builder.transcript
 
 

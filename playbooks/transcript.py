@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from playbooks.events import Event
+from playbooks.verdict import StepResult, headline, uncorroborated
 
 
 @dataclass
@@ -22,18 +23,27 @@ class StepRecord:
     detail: str = ""
     elapsed_ms: float | None = None
     error_kind: str | None = None
+    decides: bool = True
+    missing: list[dict[str, str]] = field(default_factory=list)
     api_calls: list[dict[str, Any]] = field(default_factory=list)
     findings: list[dict[str, Any]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        data = {
             "id": self.id,
             "title": self.title,
             "status": self.status,
+            "role": "decides" if self.decides else "corroborates",
             "detail": self.detail,
             "elapsed_ms": self.elapsed_ms,
             "api_calls": [_call_summary(c) for c in self.api_calls],
         }
+        if self.missing:
+            data["missing"] = self.missing
+        return data
+
+    def result(self) -> StepResult:
+        return StepResult(self.id, self.title, self.status, self.decides, self.detail)
 
 
 def _call_summary(call: dict[str, Any]) -> dict[str, Any]:
@@ -53,6 +63,7 @@ class Transcript:
     finished_at: str | None = None
     verdict: str = "incomplete"
     cancelled: bool = False
+    cancelled_after: str | None = None
     truncated: bool = True
     sandbox: bool = False
     scenario: str | None = None
@@ -67,6 +78,21 @@ class Transcript:
     def api_calls(self) -> list[dict[str, Any]]:
         return [c for s in self.steps for c in s.api_calls]
 
+    @property
+    def headline(self) -> str:
+        """The verdict line (see :func:`playbooks.verdict.headline`)."""
+        words = headline(self.verdict, [s.result() for s in self.steps], self.findings,
+                         cancelled_after=self.cancelled_after, cancelled=self.cancelled)
+        if self.truncated:
+            words += " — the journal ends before the run did"
+        return words
+
+    @property
+    def uncorroborated(self) -> list[StepRecord]:
+        """Corroborating steps that could not run: what the verdict stands without."""
+        ids = {r.id for r in uncorroborated([s.result() for s in self.steps])}
+        return [s for s in self.steps if s.id in ids]
+
     def to_json_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {
             "tool": self.tool,
@@ -77,6 +103,7 @@ class Transcript:
             "started_at": self.started_at,
             "finished_at": self.finished_at,
             "verdict": self.verdict,
+            "headline": self.headline,
             "steps": [s.to_dict() for s in self.steps],
             "findings": self.findings,
             "graph": self.graph,
@@ -87,6 +114,11 @@ class Transcript:
             data["truncated"] = True
         if self.cancelled:
             data["cancelled"] = True
+            data["cancelled_after"] = self.cancelled_after
+        not_corroborated = self.uncorroborated
+        if not_corroborated:
+            data["not_corroborated"] = [{"step": s.id, "title": s.title, "reason": s.detail}
+                                        for s in not_corroborated]
         return data
 
 
@@ -155,12 +187,15 @@ class TranscriptBuilder:
             record.detail = e.get("detail", "")
             record.elapsed_ms = e.get("elapsed_ms")
             record.error_kind = e.get("error_kind")
+            record.decides = bool(e.get("decides", True))
+            record.missing = list(e.get("missing") or [])
 
     def _on_run_finished(self, e: dict[str, Any]) -> None:
         t = self.transcript
         t.verdict = e.get("verdict", "incomplete")
         t.finished_at = e.get("finished_at")
         t.cancelled = bool(e.get("cancelled"))
+        t.cancelled_after = e.get("cancelled_after")
         t.truncated = False
         for record in t.steps:
             if record.status == "pending":

@@ -29,3 +29,60 @@ def sandbox():
 
     with Sandbox() as sb:
         yield sb
+
+
+class PlainMoto:
+    """A moto server that no sandbox code touched: no seeders, no gap fillers, like a real account
+    in that it lacks the sandbox's conveniences. Tests seed it with plain boto3 calls, then run the
+    CLI through ``AWS_ENDPOINT_URL`` (:meth:`cli`) or a playbook through :meth:`session`."""
+
+    def __init__(self, endpoint_url: str) -> None:
+        self.endpoint_url = endpoint_url
+
+    def reset(self) -> None:
+        import urllib.request
+
+        urllib.request.urlopen(urllib.request.Request(f"{self.endpoint_url}/moto-api/reset", method="POST"),
+                               timeout=10).read()
+
+    def client(self, service: str):
+        import boto3
+        from botocore.config import Config
+
+        return boto3.client(service, region_name="us-east-1", endpoint_url=self.endpoint_url,
+                            config=Config(retries={"max_attempts": 1, "mode": "standard"}))
+
+    def session(self):
+        """A session as a real account would get one (environment credentials), few retries."""
+        from diagnostics.session import SessionOptions, open_session
+
+        return open_session(SessionOptions(region="us-east-1", endpoint_url=self.endpoint_url, use_keyring=False,
+                                           max_attempts=2, retry_mode="standard"))
+
+    def cli(self, *args: str, timeout: float = 90):
+        import subprocess
+        import sys
+
+        env = {**os.environ, "AWS_ENDPOINT_URL": self.endpoint_url}
+        return subprocess.run([sys.executable, "-m", "awstriage", *args], capture_output=True, text=True,
+                              timeout=timeout, stdin=subprocess.DEVNULL, env=env)
+
+
+@pytest.fixture(scope="session")
+def _plain_moto_server():
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    try:
+        yield PlainMoto(f"http://{host}:{port}")
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def plain_moto(_plain_moto_server: PlainMoto) -> PlainMoto:
+    """A fresh, empty plain moto server (reset before each test)."""
+    _plain_moto_server.reset()
+    return _plain_moto_server

@@ -9,7 +9,7 @@ from diagnostics.findings import Finding
 from diagnostics.session import sandbox_session
 from playbooks.model import Context, Param, Playbook, Step, StepOutcome, StepSkip
 from playbooks.registry import parse_inputs
-from playbooks.runner import run_playbook, verdict_of
+from playbooks.runner import run_playbook
 
 
 def _session():
@@ -96,20 +96,6 @@ def test_cancel_stops_before_the_next_step_and_keeps_the_transcript() -> None:
     t = run_playbook(_playbook(_step("a", cancel_now), _step("b", _ok)), {}, _session(), cancel=cancel)
     assert t.cancelled and t.verdict == "incomplete"
     assert [s.status for s in t.steps] == ["ok", "skipped"]
-
-
-@pytest.mark.parametrize(
-    ("statuses", "severities", "expected"),
-    [
-        (["ok", "ok"], [], "no_problem_found"),
-        (["ok", "warning"], ["warning"], "no_problem_found"),
-        (["ok", "error"], [], "incomplete"),
-        (["problem", "error"], ["error"], "problem_found"),
-        (["ok"], ["error"], "problem_found"),
-    ],
-)
-def test_verdicts(statuses, severities, expected) -> None:
-    assert verdict_of(statuses, severities) == expected
 
 
 def test_parse_inputs_validates_defaults_and_unknowns() -> None:

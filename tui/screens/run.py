@@ -32,8 +32,8 @@ from tui.widgets.filter_list import FilterList, Item
 from tui.widgets.identity_bar import IdentityBar
 from tui.widgets.path_graph import PathGraph
 
-STATUS_STYLE = {"ok": "green", "problem": "bold red", "warning": "yellow", "skipped": "dim", "error": "red",
-                "pending": "dim", "running": "bold cyan"}
+STATUS_STYLE = {"ok": "green", "problem": "bold red", "warning": "yellow", "no_data": "yellow", "skipped": "dim",
+                "error": "red", "pending": "dim", "running": "bold cyan"}
 SEVERITY_STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
 VERDICT_STYLE = {"problem_found": "bold red", "no_problem_found": "bold green", "incomplete": "bold yellow"}
 
