@@ -1,37 +1,53 @@
-"""API throttling: which caller and which operation run into a rate limit, and what lifts it.
+"""API throttling: which caller and which operation run into a rate limit, and which limit bites.
 
 CloudTrail's event history shows every management API call with its error code, so throttled calls
 can be counted by caller, operation, client and minute. Lambda and DynamoDB throttle data-plane
 traffic (invocations, item reads and writes) that the event history does not show; their own metrics
-and limits are checked in the last step.
+and limits are judged in the last two steps, each read on its own so one refused call never hides the
+others' answers.
 """
 
 from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 from diagnostics.awslambda.collect import function_name_of
 from diagnostics.cloudtrail.events import EventQuery, EventWindow, event_source, lookup_events
+from diagnostics.cloudwatch.metrics import MetricSeries
 from diagnostics.throttling.api_rates import ThrottleReport, analyse_throttling, describe_report, throttling_findings
 from diagnostics.throttling.collect import (
     candidates,
-    function_throttles,
+    lambda_series,
     listed_dimension_values,
-    read_account_concurrency,
-    read_function_concurrency,
+    read_account_settings,
+    read_concurrency_quota,
+    read_provisioned,
+    read_reserved,
+    read_sqs_maximum_concurrency,
     read_table_throttles,
+    top_consumers,
 )
-from diagnostics.throttling.limits import dynamodb_findings, lambda_concurrency_findings
+from diagnostics.throttling.error_message import DATA_OPERATIONS, ThrottleMessage, parse_throttle_message
+from diagnostics.throttling.lambda_limits import (
+    LAMBDA_CONCURRENCY_QUOTA,
+    AccountPool,
+    Consumer,
+    FunctionLoad,
+    LimitDecision,
+    decide_lambda_limit,
+)
+from diagnostics.throttling.limits import dynamodb_findings
 from playbooks import params as v
 from playbooks.common import IDENTITY_STEP
 from playbooks.model import Context, Param, Playbook, Step, StepOutcome, StepSkip
 
 SERVICE = re.compile(r"^[a-z][a-z0-9-]*(\.amazonaws\.com)?$")
 OPERATION = re.compile(r"^(?:([a-z][a-z0-9-]*):)?([A-Z][A-Za-z0-9]+)$")
+TABLE = re.compile(r"^[A-Za-z0-9_.-]{3,255}$")
 MAX_LOOKBACK_HOURS = 90 * 24  # CloudTrail's event history keeps 90 days
 LIMIT_SERVICES = ("lambda", "dynamodb")
+MAX_JUDGED_FUNCTIONS = 5
 
 
 def service_name(text: str) -> str:
@@ -57,7 +73,25 @@ def lookback_hours(text: str) -> int:
     return hours
 
 
+def table_name(text: str) -> str:
+    """A DynamoDB table name, or its ARN (``arn:aws:dynamodb:REGION:ACCOUNT:table/NAME``)."""
+    value = text.strip()
+    if value.startswith("arn:"):
+        if ":table/" not in value:
+            raise ValueError(f"'{text}' is not a DynamoDB table ARN")
+        value = value.split(":table/", 1)[1].split("/")[0]
+    if not TABLE.match(value):
+        raise ValueError(f"'{text}' is not a DynamoDB table name (3-255 letters, digits, '_', '-', '.')")
+    return value
+
+
 PARAMS = (
+    Param("function", "the throttled Lambda function (name or ARN)", v.function_name, picker="lambda-function",
+          example="thumbnail-resizer"),
+    Param("table", "the throttled DynamoDB table (name or ARN)", table_name, example="orders"),
+    Param("error", "the error message as the caller logged it; fills service, operation, and Lambda's or "
+          "DynamoDB's throttle reason", parse_throttle_message,
+          example="An error occurred (TooManyRequestsException) when calling the Invoke operation: Rate Exceeded."),
     Param("service", "the service whose calls are throttled (ec2, dynamodb, lambda, s3, ...); "
           "without it every service is searched", service_name, example="ec2"),
     Param("operation", "the API operation, as in the error message (DescribeInstances)", operation_name,
@@ -68,15 +102,52 @@ PARAMS = (
 )
 
 
-# --- what the steps read ---------------------------------------------------------------------
+# --- what the inputs say ---------------------------------------------------------------------
+
+
+def _message(ctx: Context) -> ThrottleMessage | None:
+    message = ctx.inputs.get("error")
+    return message if isinstance(message, ThrottleMessage) else None
+
+
+def _function(ctx: Context) -> str:
+    given = ctx.inputs.get("function")
+    if given:
+        return function_name_of(str(given))
+    message = _message(ctx)
+    return message.function if message else ""
+
+
+def _table(ctx: Context) -> str:
+    message = _message(ctx)
+    return str(ctx.inputs.get("table") or (message.table if message else ""))
+
+
+def _operation(ctx: Context) -> tuple[str | None, str | None]:
+    """(service prefix, operation) from ``operation``, else from the pasted message."""
+    match = OPERATION.match(str(ctx.inputs.get("operation") or ""))
+    if match:
+        return match.group(1), match.group(2)
+    message = _message(ctx)
+    return None, (message.operation or None) if message else None
 
 
 def _service(ctx: Context) -> str | None:
     service = ctx.inputs.get("service")
     if service:
         return str(service)
-    operation = OPERATION.match(str(ctx.inputs.get("operation") or ""))
-    return operation.group(1) if operation and operation.group(1) else None
+    prefix, _ = _operation(ctx)
+    message = _message(ctx)
+    return (prefix or (message.service if message else "") or ("lambda" if _function(ctx) else "")
+            or ("dynamodb" if _table(ctx) else "") or None)
+
+
+def _data_plane(ctx: Context) -> bool:
+    """True when the question is about invocations or item calls, which the event history never holds."""
+    _, operation = _operation(ctx)
+    if operation:
+        return operation in DATA_OPERATIONS
+    return bool(_function(ctx) or _table(ctx))
 
 
 def _window(ctx: Context) -> tuple[datetime, datetime]:
@@ -87,13 +158,17 @@ def _window(ctx: Context) -> tuple[datetime, datetime]:
     return ctx.memo("window", make)
 
 
+def _recent(ctx: Context) -> bool:
+    start, end = _window(ctx)
+    return (end - start).total_seconds() <= 3 * 3600
+
+
 def _query(ctx: Context) -> EventQuery:
     start, end = _window(ctx)
     service = _service(ctx)
-    operation = OPERATION.match(str(ctx.inputs.get("operation") or ""))
+    _, operation = _operation(ctx)
     return EventQuery(start=start, end=end, source=event_source(service) if service else None,
-                      operation=operation.group(2) if operation else None,
-                      principal=ctx.inputs.get("principal"))
+                      operation=operation, principal=ctx.inputs.get("principal"))
 
 
 def _events(ctx: Context) -> EventWindow:
@@ -117,10 +192,20 @@ def _scope(query: EventQuery) -> str:
     return ", ".join(parts)
 
 
-# --- the steps -------------------------------------------------------------------------------
+# --- CloudTrail: throttled API calls and who sent them ----------------------------------------
+
+
+def _skip_data_plane(ctx: Context) -> None:
+    if _data_plane(ctx):
+        what = _function(ctx) or _table(ctx) or _operation(ctx)[1]
+        raise StepSkip(f"The question is about {what}: Lambda invocations and DynamoDB item calls are data "
+                       "events, which CloudTrail's event history never holds; the steps below read the "
+                       "service's own metrics. (Name service= and operation= to look for throttled "
+                       "management calls too.)")
 
 
 def _throttled_calls(ctx: Context) -> StepOutcome:
+    _skip_data_plane(ctx)
     window = _events(ctx)
     report = _report(ctx)
     query = window.query
@@ -135,13 +220,17 @@ def _throttled_calls(ctx: Context) -> StepOutcome:
     if not report.throttled:
         if _service(ctx) in LIMIT_SERVICES:
             detail += (" Lambda invocations and DynamoDB item calls are not in the event history: see the "
-                       "last step.")
+                       "last steps.")
         return StepOutcome("ok", detail)
     sustained = any(o.sustained for o in report.offenders)
     return StepOutcome("problem" if sustained else "warning", detail)
 
 
 def _offenders(ctx: Context) -> StepOutcome:
+    _skip_data_plane(ctx)
+    if _read_events(ctx) is None:
+        raise StepSkip("CloudTrail's event history could not be read (the step before says why), so no "
+                       "caller can be named from it.")
     report = _report(ctx)
     top = report.top
     if top is None:
@@ -159,7 +248,7 @@ def _offenders(ctx: Context) -> StepOutcome:
 
 def _read_events(ctx: Context) -> EventWindow | None:
     """The events the first step read; None if it could not read them (it said why already), so the
-    limits step still checks the service that was named."""
+    limits steps still check the service that was named."""
     return ctx.peek("cloudtrail:events")
 
 
@@ -168,17 +257,15 @@ def _throttled_sources(ctx: Context) -> set[str]:
     return {e.service for e in window.throttled()} if window else set()
 
 
-def _resource_name(value: str) -> str:
-    """A function or table name from a name or an ARN (``...:function:NAME``, ``...:table/NAME``)."""
-    if value.startswith("arn:") and ":table/" in value:
-        return value.split(":table/", 1)[1].split("/")[0]
-    return function_name_of(value)
-
-
 def _named(ctx: Context, source: str, key: str) -> list[str]:
     window = _read_events(ctx)
-    return [_resource_name(e.param(key)) for e in (window.events if window else ())
-            if e.throttled and e.service == source and e.param(key)]
+    names = [str(e.param(key)) for e in (window.events if window else ())
+             if e.throttled and e.service == source and e.param(key)]
+    return [function_name_of(n) if source == "lambda" else table_name(n) for n in names]
+
+
+def _wanted(ctx: Context, service: str) -> bool:
+    return _service(ctx) == service or service in _throttled_sources(ctx)
 
 
 def _partition_and_account(ctx: Context) -> tuple[str, str]:
@@ -187,63 +274,163 @@ def _partition_and_account(ctx: Context) -> tuple[str, str]:
     return (parts[1] if len(parts) > 1 and parts[1] else "aws"), ctx.identity.get("account", "")
 
 
-def _lambda_limits(ctx: Context, start: datetime, end: datetime) -> tuple[list[Any], list[str]]:
-    lam, cw = ctx.client("lambda"), ctx.client("cloudwatch")
-    region = ctx.session.region
+# --- Lambda: which concurrency limit ---------------------------------------------------------
+
+_NOT_READ = object()
+
+
+def _function_arn(ctx: Context, name: str) -> str:
+    given = str(ctx.inputs.get("function") or "")
+    if given.startswith("arn:"):
+        return ":".join(given.split(":")[:7])
     partition, account = _partition_and_account(ctx)
+    return f"arn:{partition}:lambda:{ctx.session.region}:{account}:function:{name}"
+
+
+def _account_pool(ctx: Context) -> AccountPool:
+    """The account's limit and the account-wide series, each read on its own; memoised per run."""
+    def make() -> AccountPool:
+        lam, cw = ctx.client("lambda"), ctx.client("cloudwatch")
+        start, end = _window(ctx)
+        settings = ctx.read("the account's Lambda concurrency limit", lambda: read_account_settings(lam))
+        limit, unreserved, source = (settings[0], settings[1], "GetAccountSettings") if settings else (None, None, "")
+        if limit is None:
+            limit = ctx.read("Lambda's concurrency quota (L-B99A9384) in Service Quotas",
+                             lambda: read_concurrency_quota(ctx.client("service-quotas"), LAMBDA_CONCURRENCY_QUOTA))
+            source = "Service Quotas" if limit is not None else ""
+        account = ctx.read("the account-wide ConcurrentExecutions metric",
+                           lambda: lambda_series(cw, "ConcurrentExecutions", None, start, end, "Maximum"))
+        unreserved_series = ctx.read("the account-wide UnreservedConcurrentExecutions metric",
+                                     lambda: lambda_series(cw, "UnreservedConcurrentExecutions", None, start, end,
+                                                           "Maximum"))
+        consumers = ctx.read("the functions using the most concurrency",
+                             lambda: top_consumers(cw, start, end, _recent(ctx)), default=[])
+        return AccountPool(limit=limit, unreserved=unreserved, concurrency=account,
+                           unreserved_concurrency=unreserved_series,
+                           consumers=tuple(Consumer(n, p) for n, p in consumers), limit_source=source)
+
+    return ctx.memo("lambda:pool", make)
+
+
+def _function_load(ctx: Context, name: str, throttles: MetricSeries | None) -> FunctionLoad:
+    lam, cw = ctx.client("lambda"), ctx.client("cloudwatch")
+    start, end = _window(ctx)
+    reserved = ctx.read(f"the reserved concurrency of {name}", lambda: read_reserved(lam, name), default=_NOT_READ)
+    concurrency = ctx.read(f"the ConcurrentExecutions metric of {name}",
+                           lambda: lambda_series(cw, "ConcurrentExecutions", name, start, end, "Maximum"))
+    invocations = ctx.read(f"the Invocations metric of {name}",
+                           lambda: lambda_series(cw, "Invocations", name, start, end))
+    spillover = ctx.read(f"the ProvisionedConcurrencySpilloverInvocations metric of {name}",
+                         lambda: lambda_series(cw, "ProvisionedConcurrencySpilloverInvocations", name, start, end))
+    # Provisioned concurrency is read only where the metric shows it spilled over: most functions have none.
+    provisioned = None
+    if spillover is not None and spillover.total() > 0:
+        provisioned = ctx.read(f"the provisioned concurrency of {name}", lambda: read_provisioned(lam, name))
+    sqs = ctx.read(f"the SQS event sources of {name}", lambda: read_sqs_maximum_concurrency(lam, name), default=())
+    known = reserved is not _NOT_READ
+    return FunctionLoad(name=name, arn=_function_arn(ctx, name), throttles=throttles, concurrency=concurrency,
+                        invocations=invocations, reserved=reserved if known else None, reserved_known=known,
+                        provisioned=provisioned, spillover=spillover, sqs_max_concurrency=sqs)
+
+
+def _pool_sentence(pool: AccountPool) -> str:
+    if pool.limit is None:
+        return "The account's concurrency limit could not be read."
+    text = f"The account's concurrency limit is {pool.limit:,} ({pool.limit_source}"
+    if pool.unreserved is not None:
+        text += f", {pool.unreserved:,} unreserved"
+    return text + ")."
+
+
+def _lambda_step(ctx: Context) -> StepOutcome:
+    if not (_function(ctx) or _wanted(ctx, "lambda")):
+        raise StepSkip("This step checks Lambda concurrency: name function=NAME or service=lambda "
+                       "(no throttled Lambda call was seen).")
+    cw = ctx.client("cloudwatch")
+    start, end = _window(ctx)
+    hours = int(ctx.inputs.get("hours", 1))
+    given = _function(ctx)
     named = _named(ctx, "lambda", "functionName")
-    recent = (end - start).total_seconds() <= 3 * 3600
-    names = candidates(named, listed_dimension_values(cw, "AWS/Lambda", "Throttles", "FunctionName",
-                                                      last_3_hours=recent))
-    counts = {n: function_throttles(cw, n, start, end) for n in names}
-    arn = f"arn:{partition}:lambda:{region}:{account}:function:"
-    throttled = [read_function_concurrency(lam, cw, n, arn + n, start, end, counts[n])
-                 for n in names if counts[n] > 0 or n in named]
-    account_limits = read_account_concurrency(lam) if throttled else None
-    notes = [f"{f.name}: {f.throttles:g} throttles, reserved concurrency "
-             f"{'none' if f.reserved is None else f.reserved}, peak {f.peak_concurrency or 0:g}"
-             for f in throttled]
-    if account_limits is not None:
-        notes.append(f"account concurrency {account_limits.limit} ({account_limits.unreserved} unreserved)")
-    if not names:
-        notes.append("no Lambda function has throttle metrics in the window")
-    elif not throttled:
-        notes.append(f"none of the {len(names)} function(s) checked was throttled")
-    return lambda_concurrency_findings(account_limits, throttled, region, account), notes
+    if given:
+        names = [given]
+    else:
+        listed = ctx.read("the functions CloudWatch lists with a Throttles metric",
+                          lambda: listed_dimension_values(cw, "AWS/Lambda", "Throttles", "FunctionName",
+                                                          last_3_hours=_recent(ctx)), default=None)
+        if listed is None and not named:
+            return StepOutcome("error", "Could not list which functions have Lambda Throttles metrics; name the "
+                                        "function with function=NAME.")
+        names = candidates(named, listed or [])
+        if not names:
+            return StepOutcome("no_data", (
+                f"CloudWatch lists no AWS/Lambda Throttles metric for any function in the last {hours} h in "
+                f"{ctx.session.region}: no function was invoked in the window according to CloudWatch. Name "
+                "the function (function=NAME), widen `hours`, or check the region."))
+    throttles = {n: ctx.read(f"the Throttles metric of {n}", lambda n=n: lambda_series(cw, "Throttles", n, start, end))
+                 for n in names}
+    judged = [n for n in names if n == given or n in named
+              or (throttles[n] is not None and throttles[n].total() > 0)][:MAX_JUDGED_FUNCTIONS]
+    if not judged:
+        return StepOutcome("ok", f"None of the {len(names)} function(s) with Throttles metrics in the last "
+                                 f"{hours} h was throttled ({', '.join(names[:5])}).")
+    message = _message(ctx)
+    reason = message.lambda_reason if message else ""
+    decisions: list[LimitDecision] = []
+    pool: AccountPool | None = None
+    for name in judged:
+        load = _function_load(ctx, name, throttles[name])
+        if (load.throttles is not None and load.throttles.total() > 0) or reason:
+            pool = _account_pool(ctx)
+        decisions.append(decide_lambda_limit(load, pool, ctx.session.region, reason))
+    detail = " ".join(d.detail for d in decisions)
+    if pool is not None:
+        detail += " " + _pool_sentence(pool)
+    findings = [f for d in decisions for f in d.findings]
+    if any(f.severity == "error" for f in findings):
+        return StepOutcome("problem", detail, findings)
+    if findings:
+        return StepOutcome("warning", detail, findings)
+    causes = {d.cause for d in decisions}
+    if "none" in causes:
+        return StepOutcome("ok", detail)
+    return StepOutcome("no_data" if "no_data" in causes else "error", detail)
 
 
-def _dynamodb_limits(ctx: Context, start: datetime, end: datetime) -> tuple[list[Any], list[str]]:
+# --- DynamoDB: which capacity ------------------------------------------------------------------
+
+
+def _dynamodb_step(ctx: Context) -> StepOutcome:
+    if not (_table(ctx) or _wanted(ctx, "dynamodb")):
+        raise StepSkip("This step checks DynamoDB capacity: name table=NAME or service=dynamodb "
+                       "(no throttled DynamoDB call was seen).")
     ddb, cw = ctx.client("dynamodb"), ctx.client("cloudwatch")
-    recent = (end - start).total_seconds() <= 3 * 3600
-    names = candidates(_named(ctx, "dynamodb", "tableName"),
-                       listed_dimension_values(cw, "AWS/DynamoDB", "ThrottledRequests", "TableName",
-                                               last_3_hours=recent))
-    tables = [read_table_throttles(ddb, cw, n, start, end) for n in names]
+    start, end = _window(ctx)
+    hours = int(ctx.inputs.get("hours", 1))
+    given = _table(ctx)
+    named = _named(ctx, "dynamodb", "tableName")
+    if given:
+        names = [given]
+    else:
+        listed = ctx.read("the tables CloudWatch lists with a ThrottledRequests metric",
+                          lambda: listed_dimension_values(cw, "AWS/DynamoDB", "ThrottledRequests", "TableName",
+                                                          last_3_hours=_recent(ctx)), default=[])
+        names = candidates(named, listed)
+        if not names:
+            return StepOutcome("no_data", (
+                f"CloudWatch lists no AWS/DynamoDB ThrottledRequests metric for any table in the last {hours} h "
+                f"in {ctx.session.region}, and DynamoDB publishes it only when a request is throttled: name the "
+                "table (table=NAME) to read its capacity, widen `hours`, or check the region."))
+    tables = [t for n in names
+              if (t := ctx.read(f"the throttle metrics and capacity of table {n}",
+                                lambda n=n: read_table_throttles(ddb, cw, n, start, end))) is not None]
+    if not tables:
+        return StepOutcome("error", "None of the tables' metrics could be read.")
     throttled = [t for t in tables if t.throttled_requests > 0 or t.read_throttles + t.write_throttles > 0]
-    notes = [f"{t.name} ({t.billing_mode}): "
-             f"{max(t.throttled_requests, t.read_throttles + t.write_throttles):g} "
+    findings = dynamodb_findings(throttled, ctx.session.region)
+    notes = [f"{t.name} ({t.billing_mode}): {max(t.throttled_requests, t.read_throttles + t.write_throttles):g} "
              "throttled requests" for t in throttled]
     if not throttled:
-        notes.append(f"none of the {len(names)} table(s) with throttle metrics was throttled" if names
-                     else "no DynamoDB table has throttle metrics in the window")
-    return dynamodb_findings(throttled, ctx.session.region), notes
-
-
-def _limits(ctx: Context) -> StepOutcome:
-    wanted = ({_service(ctx)} | _throttled_sources(ctx)) & set(LIMIT_SERVICES)
-    if not wanted:
-        services = ", ".join(sorted(_throttled_sources(ctx)))
-        raise StepSkip("This step checks Lambda concurrency and DynamoDB capacity (name service=lambda or "
-                       "service=dynamodb to check them); "
-                       + (f"the throttled calls went to: {services}." if services else "no call was "
-                                                                                       "throttled."))
-    start, end = _window(ctx)
-    findings: list[Any] = []
-    notes: list[str] = []
-    for service in sorted(wanted):
-        found, said = (_lambda_limits if service == "lambda" else _dynamodb_limits)(ctx, start, end)
-        findings += found
-        notes += [f"{service}: {n}" for n in said]
+        notes.append(f"none of the {len(tables)} table(s) read was throttled in the last {hours} h")
     detail = "; ".join(notes) + "."
     if any(f.severity == "error" for f in findings):
         return StepOutcome("problem", detail, findings)
@@ -279,18 +466,32 @@ OFFENDER_STEP = Step(
     run=_offenders,
 )
 
-LIMITS_STEP = Step(
-    id="service-limits",
-    title="Is a Lambda or DynamoDB limit behind it?",
+LAMBDA_STEP = Step(
+    id="lambda-limits",
+    title="Which Lambda concurrency limit throttles the function?",
     why=(
-        "Lambda and DynamoDB throttle the work itself, not just API calls, and those throttles never appear "
-        "in the event history. Lambda runs at most as many copies of a function as its concurrency allows: "
-        "the account's regional pool, or the function's reserved concurrency, which is also a cap (0 "
-        "switches it off). A DynamoDB table throttles requests beyond its provisioned capacity, or beyond "
-        "what one partition can serve. This step reads their throttle metrics and limits."
+        "Lambda runs at most as many copies of a function as its concurrency allows, and throttles the rest "
+        "(HTTP 429, \"Rate Exceeded.\"); invocations never appear in the event history. The limit is either the "
+        "function's reserved concurrency (a guarantee that is also a cap; 0 switches it off), the room left "
+        "above its provisioned concurrency, the account's regional pool shared by every unreserved function "
+        "(one busy function can drain it for all), or the scaling rate of 1,000 new execution environments "
+        "every 10 seconds per function. This step reads the function's Throttles, ConcurrentExecutions and "
+        "settings, the account's limit and the account-wide concurrency, and names the limit with its numbers."
     ),
-    good="No Lambda or DynamoDB throttles, or throttled functions well below their concurrency limits.",
-    run=_limits,
+    good="The function's Throttles are 0, or it is throttled on purpose by a reservation someone chose.",
+    run=_lambda_step,
+)
+
+DYNAMODB_STEP = Step(
+    id="dynamodb-limits",
+    title="Is DynamoDB capacity behind it?",
+    why=(
+        "A DynamoDB table throttles requests beyond its provisioned capacity, beyond what one partition can "
+        "serve (a hot key), or, on demand, beyond twice its previous peak. Item calls never appear in the "
+        "event history, so this step reads the table's throttle metrics and its capacity settings."
+    ),
+    good="No ThrottledRequests on the table, or a handful the SDK's retries absorbed.",
+    run=_dynamodb_step,
 )
 
 PLAYBOOK = Playbook(
@@ -299,6 +500,6 @@ PLAYBOOK = Playbook(
     purpose="Finds the throttled API calls in CloudTrail, names the caller and operation behind them, checks "
             "Lambda concurrency and DynamoDB capacity, and gives the backoff, quota and concurrency fixes.",
     params=PARAMS,
-    steps=(IDENTITY_STEP, THROTTLED_STEP, OFFENDER_STEP, LIMITS_STEP),
+    steps=(IDENTITY_STEP, THROTTLED_STEP, OFFENDER_STEP, LAMBDA_STEP, DYNAMODB_STEP),
     default_scenario="throttling-ec2-poller",
 )

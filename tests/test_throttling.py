@@ -21,13 +21,7 @@ from diagnostics.cloudtrail.events import (
 from diagnostics.sandbox.gaps import cloudtrail as ct_gap
 from diagnostics.sandbox.gaps import lambda_ as lambda_gap
 from diagnostics.throttling.api_rates import analyse_throttling, retry_mode, sdk_of, throttling_findings
-from diagnostics.throttling.limits import (
-    AccountConcurrency,
-    FunctionConcurrency,
-    TableThrottles,
-    dynamodb_findings,
-    lambda_concurrency_findings,
-)
+from diagnostics.throttling.limits import TableThrottles, dynamodb_findings
 from playbooks.throttling import lookback_hours, operation_name, service_name
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
@@ -176,46 +170,7 @@ def test_user_agent_helpers() -> None:
     assert sdk_of("") == "unknown"
 
 
-# --- Lambda concurrency and DynamoDB ---------------------------------------------------------
-
-ARN = "arn:aws:lambda:us-east-1:123456789012:function:f"
-
-
-def fn(reserved: int | None, throttles: float, peak: float | None) -> FunctionConcurrency:
-    return FunctionConcurrency("f", ARN, reserved, throttles, 1000.0, peak)
-
-
-def test_reserved_concurrency_zero_throttles_everything() -> None:
-    [finding] = lambda_concurrency_findings(None, [fn(0, 0, None)], "us-east-1", "123456789012")
-    assert (finding.code, finding.severity, finding.resource) == ("LAMBDA_CONCURRENCY_LIMIT", "error", ARN)
-    assert any("delete-function-concurrency" in line for line in finding.remediation)
-
-
-def test_function_at_its_reservation_is_capped_by_it() -> None:
-    account = AccountConcurrency(1000, 990)
-    [finding] = lambda_concurrency_findings(account, [fn(10, 42, 10)], "us-east-1", "123456789012")
-    assert finding.code == "LAMBDA_CONCURRENCY_LIMIT"
-    assert "--reserved-concurrent-executions 20" in finding.remediation[0]
-
-
-def test_exhausted_account_pool_names_the_quota() -> None:
-    account = AccountConcurrency(50, 50)
-    findings = lambda_concurrency_findings(account, [fn(None, 12, 50)], "us-east-1", "123456789012")
-    assert [(f.code, f.severity) for f in findings] == [("LAMBDA_THROTTLED", "error"),
-                                                        ("ACCOUNT_CONCURRENCY_LIMIT", "error")]
-    assert findings[1].resource == "arn:aws:servicequotas:us-east-1:123456789012:lambda/L-B99A9384"
-    assert "--desired-value 1000" in findings[1].remediation[0]
-
-
-def test_burst_below_every_limit_is_a_warning() -> None:
-    account = AccountConcurrency(1000, 1000)
-    findings = lambda_concurrency_findings(account, [fn(None, 3, 120)], "us-east-1", "1")
-    assert [(f.code, f.severity) for f in findings] == [("LAMBDA_THROTTLED", "warning")]
-
-
-def test_unthrottled_functions_are_fine() -> None:
-    account = AccountConcurrency(1000, 900)
-    assert lambda_concurrency_findings(account, [fn(100, 0, 40)], "us-east-1", "1") == []
+# --- DynamoDB ----------------------------------------------------------------------------------
 
 
 def test_dynamodb_provisioned_and_on_demand_tables() -> None:

@@ -16,6 +16,7 @@ from datetime import datetime
 
 from diagnostics.cloudtrail.events import ApiEvent, count
 from diagnostics.findings import Finding, Severity
+from diagnostics.throttling.lambda_limits import LAMBDA_CONCURRENCY_QUOTA
 
 # A few throttles in a window are what retries are for; this many, or throttles in this many distinct
 # minutes, is a caller that keeps hitting the limit.
@@ -25,7 +26,6 @@ SUSTAINED_MINUTES = 3
 NOTABLE_SHARE = 0.25
 MAX_FINDINGS = 3
 
-LAMBDA_CONCURRENCY_QUOTA = "L-B99A9384"
 RETRY_MODE = re.compile(r"cfg/retry-mode#(\w+)")
 SDK_TOKEN = re.compile(r"^([A-Za-z][\w.-]*/[\w.-]+)")
 

@@ -10,8 +10,8 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from diagnostics.cloudwatch.metrics import fetch_series
-from diagnostics.throttling.limits import AccountConcurrency, FunctionConcurrency, TableThrottles
+from diagnostics.cloudwatch.metrics import MetricSeries, fetch_series
+from diagnostics.throttling.limits import TableThrottles
 
 MAX_CANDIDATES = 20
 MAX_LISTED_METRICS = 60
@@ -34,28 +34,59 @@ def listed_dimension_values(cloudwatch: Any, namespace: str, metric: str, dimens
     return values
 
 
-def read_account_concurrency(lambda_client: Any) -> AccountConcurrency:
-    limit = lambda_client.get_account_settings().get("AccountLimit", {})
-    return AccountConcurrency(limit=int(limit.get("ConcurrentExecutions", 1000)),
-                              unreserved=int(limit.get("UnreservedConcurrentExecutions", 1000)))
+def read_account_settings(lambda_client: Any) -> tuple[int, int]:
+    """The account's regional concurrency limit and its unreserved part (GetAccountSettings)."""
+    limit = lambda_client.get_account_settings()["AccountLimit"]
+    return int(limit["ConcurrentExecutions"]), int(limit["UnreservedConcurrentExecutions"])
 
 
-def function_throttles(cloudwatch: Any, name: str, start: datetime, end: datetime) -> float:
-    return fetch_series(cloudwatch, "AWS/Lambda", "Throttles", {"FunctionName": name}, start, end,
-                        ("Sum",)).total()
+def read_concurrency_quota(service_quotas: Any, quota_code: str) -> int:
+    """The applied value of Lambda's concurrency quota, a second source for the account's limit."""
+    return int(service_quotas.get_service_quota(ServiceCode="lambda", QuotaCode=quota_code)["Quota"]["Value"])
 
 
-def read_function_concurrency(lambda_client: Any, cloudwatch: Any, name: str, arn: str, start: datetime,
-                              end: datetime, throttles: float) -> FunctionConcurrency:
-    """The rest of what judges a throttled function: its reservation, invocations and peak concurrency."""
-    dims = {"FunctionName": name}
-    invocations = fetch_series(cloudwatch, "AWS/Lambda", "Invocations", dims, start, end, ("Sum",))
-    concurrency = fetch_series(cloudwatch, "AWS/Lambda", "ConcurrentExecutions", dims, start, end,
-                               ("Maximum",))
+def read_reserved(lambda_client: Any, name: str) -> int | None:
+    """The function's reserved concurrency; None when it has none (it shares the account's pool)."""
     reserved = lambda_client.get_function_concurrency(FunctionName=name).get("ReservedConcurrentExecutions")
-    return FunctionConcurrency(name=name, arn=arn, reserved=None if reserved is None else int(reserved),
-                               throttles=throttles, invocations=invocations.total(),
-                               peak_concurrency=concurrency.peak())
+    return None if reserved is None else int(reserved)
+
+
+def read_provisioned(lambda_client: Any, name: str) -> int:
+    """Provisioned concurrency allocated over all the function's aliases and versions."""
+    total = 0
+    for page in lambda_client.get_paginator("list_provisioned_concurrency_configs").paginate(FunctionName=name):
+        for config in page.get("ProvisionedConcurrencyConfigs", []):
+            total += int(config.get("AllocatedProvisionedConcurrentExecutions")
+                         or config.get("RequestedProvisionedConcurrentExecutions") or 0)
+    return total
+
+
+def read_sqs_maximum_concurrency(lambda_client: Any, name: str) -> tuple[tuple[str, int], ...]:
+    """(queue ARN, maximum concurrency) of the function's enabled SQS event sources that set one."""
+    out: list[tuple[str, int]] = []
+    for page in lambda_client.get_paginator("list_event_source_mappings").paginate(FunctionName=name):
+        for mapping in page.get("EventSourceMappings", []):
+            source = str(mapping.get("EventSourceArn", ""))
+            maximum = (mapping.get("ScalingConfig") or {}).get("MaximumConcurrency")
+            if ":sqs:" in source and maximum and mapping.get("State", "Enabled") in ("Enabled", "Enabling"):
+                out.append((source, int(maximum)))
+    return tuple(out)
+
+
+def lambda_series(cloudwatch: Any, metric: str, name: str | None, start: datetime, end: datetime,
+                  statistic: str = "Sum") -> MetricSeries:
+    """An AWS/Lambda series per function, or account-wide (no dimensions) when ``name`` is None."""
+    dims = {"FunctionName": name} if name else {}
+    return fetch_series(cloudwatch, "AWS/Lambda", metric, dims, start, end, (statistic,))
+
+
+def top_consumers(cloudwatch: Any, start: datetime, end: datetime, last_3_hours: bool,
+                  limit: int = MAX_CANDIDATES) -> list[tuple[str, float]]:
+    """Functions by their peak ConcurrentExecutions in the window, highest first (at most ``limit`` read)."""
+    names = listed_dimension_values(cloudwatch, "AWS/Lambda", "ConcurrentExecutions", "FunctionName",
+                                    last_3_hours=last_3_hours)[:limit]
+    peaks = [(n, lambda_series(cloudwatch, "ConcurrentExecutions", n, start, end, "Maximum").peak()) for n in names]
+    return sorted(((n, p) for n, p in peaks if p is not None), key=lambda kv: -kv[1])
 
 
 def read_table_throttles(dynamodb: Any, cloudwatch: Any, name: str, start: datetime,

@@ -1,0 +1,149 @@
+"""The throttling playbook end to end against a plain moto server no sandbox code touched.
+
+moto lacks Lambda GetAccountSettings (and CloudTrail LookupEvents), as a real account whose
+credentials lack lambda:GetAccountSettings would: the Lambda step must keep what it can read.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from playbooks.registry import parse_inputs
+from playbooks.runner import run_playbook
+from playbooks.throttling import PLAYBOOK
+
+pytestmark = pytest.mark.sandbox
+
+
+def _code() -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("handler.py", "def handler(event, context):\n    return 1\n")
+    return buffer.getvalue()
+
+
+def make_function(moto, name: str, reserved: int | None = None) -> str:
+    iam = moto.client("iam")
+    try:
+        role = iam.get_role(RoleName="fn-role")["Role"]["Arn"]
+    except iam.exceptions.NoSuchEntityException:
+        role = iam.create_role(RoleName="fn-role", AssumeRolePolicyDocument=json.dumps({
+            "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
+                                                    "Principal": {"Service": "lambda.amazonaws.com"}}]}))["Role"]["Arn"]
+    lam = moto.client("lambda")
+    arn = lam.create_function(FunctionName=name, Runtime="python3.12", Role=role, Handler="handler.handler",
+                              Code={"ZipFile": _code()})["FunctionArn"]
+    if reserved is not None:
+        lam.put_function_concurrency(FunctionName=name, ReservedConcurrentExecutions=reserved)
+    return arn
+
+
+def put_series(moto, metric: str, values: list[float], function: str | None = None) -> None:
+    """One value a minute, oldest first, the newest a minute ago (without ``function``: account-wide)."""
+    now = datetime.now(UTC).replace(second=0, microsecond=0)
+    dims = [{"Name": "FunctionName", "Value": function}] if function else []
+    data = [{"MetricName": metric, "Dimensions": dims, "Timestamp": now - timedelta(minutes=len(values) - i),
+             "Value": v, "Unit": "Count"} for i, v in enumerate(values)]
+    cw = moto.client("cloudwatch")
+    for start in range(0, len(data), 500):
+        cw.put_metric_data(Namespace="AWS/Lambda", MetricData=data[start:start + 500])
+
+
+def run(moto, **inputs: str):
+    return run_playbook(PLAYBOOK, parse_inputs(PLAYBOOK, inputs), moto.session())
+
+
+def reserved_five_world(moto) -> str:
+    arn = make_function(moto, "thumbnail-resizer", reserved=5)
+    # 40-60 throttles per five minutes, at the reservation all along
+    put_series(moto, "Throttles", [8, 12, 10, 9, 11] * 11, "thumbnail-resizer")
+    put_series(moto, "ConcurrentExecutions", [5] * 55, "thumbnail-resizer")
+    put_series(moto, "Invocations", [30] * 55, "thumbnail-resizer")
+    return arn
+
+
+def test_service_lambda_keeps_reserved_concurrency_when_get_account_settings_fails(plain_moto) -> None:
+    arn = reserved_five_world(plain_moto)
+    t = run(plain_moto, service="lambda")
+    step = t.step("lambda-limits")
+    assert step.status == "problem", step.detail
+    assert t.verdict == "problem_found"
+    [finding] = [f for f in t.findings if f["code"] == "LAMBDA_RESERVED_CONCURRENCY"]
+    assert finding["resource"] == arn and "reserved concurrency of 5" in finding["summary"]
+    missing = {m["fact"]: m["action"] for m in step.missing}
+    assert missing["the account's Lambda concurrency limit"] == "lambda:GetAccountSettings"
+    assert "The account's concurrency limit could not be read." in step.detail
+
+
+def test_function_parameter_through_the_cli_names_the_reservation(plain_moto) -> None:
+    reserved_five_world(plain_moto)
+    done = plain_moto.cli("run", "throttling", "--param", "function=thumbnail-resizer", "--format", "json")
+    assert done.returncode == 1, done.stderr
+    data = json.loads(done.stdout)
+    assert data["verdict"] == "problem_found"
+    [finding] = data["findings"]
+    assert "thumbnail-resizer" in finding["summary"] and "reserved" in finding["summary"]
+    # Invocations are data events: the event history is not asked (moto lacks it; so may a real trail).
+    assert {s["id"]: s["status"] for s in data["steps"]}["throttled-calls"] == "skipped"
+
+
+def test_the_drained_pool_names_the_function_holding_it(plain_moto) -> None:
+    make_function(plain_moto, "checkout")
+    make_function(plain_moto, "batch-etl")
+    quiet, busy = 40, 20
+    put_series(plain_moto, "Throttles", [0] * quiet + [120] * busy, "checkout")
+    put_series(plain_moto, "ConcurrentExecutions", [150] * quiet + [300] * busy, "checkout")
+    put_series(plain_moto, "Invocations", [600] * (quiet + busy), "checkout")
+    put_series(plain_moto, "ConcurrentExecutions", [8000] * quiet + [19700] * busy, "batch-etl")
+    put_series(plain_moto, "ConcurrentExecutions", [8150] * quiet + [20000] * busy)
+    put_series(plain_moto, "UnreservedConcurrentExecutions", [8150] * quiet + [20000] * busy)
+    done = plain_moto.cli("run", "throttling", "--param", "function=checkout", "--format", "json")
+    assert done.returncode == 1, done.stderr
+    data = json.loads(done.stdout)
+    assert data["verdict"] == "problem_found"
+    [finding] = data["findings"]
+    assert finding["code"] == "LAMBDA_ACCOUNT_CONCURRENCY"
+    assert "batch-etl held 19,700" in finding["summary"] and "20,000" in finding["summary"]
+    assert "scaling" not in finding["summary"].lower()
+    # GetAccountSettings is missing here: the plateau stands in for the limit, and says so
+    assert finding["certainty"] == "conditional"
+    assert finding["remediation"][0].startswith("aws lambda put-function-concurrency --function-name checkout")
+
+
+def test_a_world_without_throttles_is_no_problem(plain_moto) -> None:
+    make_function(plain_moto, "checkout")
+    put_series(plain_moto, "Throttles", [0] * 60, "checkout")
+    put_series(plain_moto, "ConcurrentExecutions", [40] * 60, "checkout")
+    put_series(plain_moto, "Invocations", [300] * 60, "checkout")
+    t = run(plain_moto, function="checkout")
+    assert t.step("lambda-limits").status == "ok", t.step("lambda-limits").detail
+    assert t.verdict == "no_problem_found" and not t.findings
+
+
+def test_a_function_without_metrics_is_no_data_not_health(plain_moto) -> None:
+    make_function(plain_moto, "checkout")
+    t = run(plain_moto, function="checkout")
+    step = t.step("lambda-limits")
+    assert step.status == "no_data" and "no AWS/Lambda Throttles datapoints for checkout" in step.detail
+    assert t.verdict == "incomplete"
+
+
+def test_reserved_zero_without_any_metric(plain_moto) -> None:
+    arn = make_function(plain_moto, "checkout", reserved=0)
+    t = run(plain_moto, function=arn)
+    assert t.verdict == "problem_found"
+    assert [(f["code"], f["resource"]) for f in t.findings] == [("LAMBDA_RESERVED_CONCURRENCY", arn)]
+
+
+def test_a_pasted_error_fills_the_service_and_the_reason(plain_moto) -> None:
+    reserved_five_world(plain_moto)
+    error = ("TooManyRequestsException: Rate Exceeded.\n  Reason: 'ReservedFunctionConcurrentInvocationLimitExceeded'")
+    t = run(plain_moto, error=error, function="thumbnail-resizer")
+    [finding] = t.findings
+    assert "ReservedFunctionConcurrentInvocationLimitExceeded" in finding["summary"]
+    assert t.inputs["error"] == error
