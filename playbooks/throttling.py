@@ -227,7 +227,8 @@ def _throttled_calls(ctx: Context) -> StepOutcome:
 
 
 def _offenders(ctx: Context) -> StepOutcome:
-    _skip_data_plane(ctx)
+    if _data_plane(ctx):
+        raise StepSkip("No management calls were read (see the step before), so no caller to name.")
     if _read_events(ctx) is None:
         raise StepSkip("CloudTrail's event history could not be read (the step before says why), so no "
                        "caller can be named from it.")
@@ -383,7 +384,7 @@ def _lambda_step(ctx: Context) -> StepOutcome:
             pool = _account_pool(ctx)
         decisions.append(decide_lambda_limit(load, pool, ctx.session.region, reason))
     detail = " ".join(d.detail for d in decisions)
-    if pool is not None:
+    if pool is not None and not any(d.cause == "account_pool" for d in decisions):
         detail += " " + _pool_sentence(pool)
     findings = [f for d in decisions for f in d.findings]
     if any(f.severity == "error" for f in findings):

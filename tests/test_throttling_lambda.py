@@ -57,7 +57,7 @@ def test_the_drained_pool_names_the_function_holding_it_and_never_the_scaling_ra
     assert decision.cause == "account_pool"
     [finding] = decision.findings
     assert (finding.code, finding.severity, finding.certainty) == ("LAMBDA_ACCOUNT_CONCURRENCY", "error", "certain")
-    assert "batch-etl held 19,700" in finding.summary and "20,000 of 20,000" in finding.summary
+    assert "batch-etl held 19,700" in finding.summary and "20,000 of its limit of 20,000" in finding.summary
     assert "scaling" not in finding.summary.lower()
     # primary: a reservation for the throttled function; alternatives: cap the noisy one, ask for more
     assert finding.remediation[0].startswith("aws lambda put-function-concurrency --function-name checkout ")

@@ -118,10 +118,18 @@ def _largest_rise(series: MetricSeries | None) -> float:
     return max((b - a for a, b in itertools.pairwise(values)), default=0.0)
 
 
+def _sum_in(series: MetricSeries | None, buckets: set[int]) -> float:
+    if series is None:
+        return 0.0
+    return sum(p.total or 0.0 for p in series.points if _bucket(p.at, series.period) in buckets)
+
+
 def _demand(fn: FunctionLoad, served: float) -> int:
-    """Concurrency the function wanted: what it ran, scaled by how many requests were turned away."""
-    invocations = fn.invocations.total() if fn.invocations is not None else 0.0
-    throttles = fn.throttles.total() if fn.throttles is not None else 0.0
+    """Concurrency the function wanted: what it ran, scaled by how many requests were turned away in the
+    minutes it was throttled, plus a fifth for headroom."""
+    buckets = _throttled_buckets(fn.throttles) if fn.throttles is not None else set()
+    invocations = _sum_in(fn.invocations, buckets)
+    throttles = _sum_in(fn.throttles, buckets)
     if invocations > 0:
         return max(int(served) + 1, math.ceil(served * (invocations + throttles) / invocations * 1.2))
     return max(int(served) * 2, int(served) + 10)
@@ -319,9 +327,13 @@ def _account_pool(fn: FunctionLoad, pool: AccountPool | None, region: str, reaso
     top = others[0] if others else None
     own = peak or 0.0
     used = account_peak if account_peak is not None else unreserved_peak
-    numbers = (f"the account-wide concurrency peaked at {_fmt(used)} of "
-               f"{f'{ceiling:,}' if ceiling else 'a limit that could not be read'}"
-               + (f" ({pool.unreserved:,} unreserved)" if pool.unreserved is not None else ""))
+    if limit is not None:
+        numbers = f"the account-wide concurrency peaked at {_fmt(used)} of its limit of {limit:,}"
+    else:
+        numbers = (f"the account-wide concurrency stayed flat at {_fmt(used)}, the ceiling of a pool whose limit "
+                   "could not be read")
+    if pool.unreserved is not None:
+        numbers += f" ({pool.unreserved:,} unreserved)"
     if top is not None and top.peak > own:
         holder = f"{top.name} held {top.peak:,.0f} of it"
         more = [f"{c.name} ({c.peak:,.0f})" for c in others[1:MAX_CONSUMERS_NAMED]]
@@ -346,7 +358,7 @@ def _account_pool(fn: FunctionLoad, pool: AccountPool | None, region: str, reaso
             f"{top.name} is throttled above {cap:,} concurrent executions: its callers get 429s or its event "
             "source backs up"))
     desired = int(math.ceil(((ceiling or used or 1000) + wanted) * 1.5 / 1000.0) * 1000)
-    quota = _quota_fix(region, desired, f"{_fmt(ceiling)} today")
+    quota = _quota_fix(region, desired, f"{limit:,} today" if limit is not None else f"about {_fmt(ceiling)} today")
     if alternatives:
         # Others hold the pool: a reservation guarantees this function its share at once, without AWS.
         primary = [f"aws lambda put-function-concurrency --function-name {fn.name} --reserved-concurrent-executions "
