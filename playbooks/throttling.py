@@ -20,14 +20,19 @@ from diagnostics.throttling.collect import (
     candidates,
     lambda_series,
     listed_dimension_values,
+    listed_table_metrics,
     read_account_settings,
     read_concurrency_quota,
+    read_contributor_insights,
     read_provisioned,
     read_reserved,
     read_sqs_maximum_concurrency,
-    read_table_throttles,
+    read_table_config,
+    table_series,
+    throttled_keys,
     top_consumers,
 )
+from diagnostics.throttling.dynamodb_limits import CONSUMED, THROTTLE_METRICS, TableLoad, decide_dynamodb
 from diagnostics.throttling.error_message import DATA_OPERATIONS, ThrottleMessage, parse_throttle_message
 from diagnostics.throttling.lambda_limits import (
     LAMBDA_CONCURRENCY_QUOTA,
@@ -37,7 +42,6 @@ from diagnostics.throttling.lambda_limits import (
     LimitDecision,
     decide_lambda_limit,
 )
-from diagnostics.throttling.limits import dynamodb_findings
 from playbooks import params as v
 from playbooks.common import IDENTITY_STEP
 from playbooks.model import Context, Param, Playbook, Step, StepOutcome, StepSkip
@@ -48,6 +52,8 @@ TABLE = re.compile(r"^[A-Za-z0-9_.-]{3,255}$")
 MAX_LOOKBACK_HOURS = 90 * 24  # CloudTrail's event history keeps 90 days
 LIMIT_SERVICES = ("lambda", "dynamodb")
 MAX_JUDGED_FUNCTIONS = 5
+MAX_JUDGED_TABLES = 5
+MAX_TABLE_SERIES = 40
 
 
 def service_name(text: str) -> str:
@@ -400,12 +406,50 @@ def _lambda_step(ctx: Context) -> StepOutcome:
 # --- DynamoDB: which capacity ------------------------------------------------------------------
 
 
+def _table_load(ctx: Context, name: str) -> TableLoad:
+    """Everything about one table, each read on its own so a refused call keeps the rest."""
+    ddb, cw = ctx.client("dynamodb"), ctx.client("cloudwatch")
+    start, end = _window(ctx)
+    config = ctx.read(f"the configuration of table {name}", lambda: read_table_config(ddb, name))
+    listed = ctx.read(f"the metrics CloudWatch lists for table {name}", lambda: listed_table_metrics(cw, name),
+                      default=[])
+    wanted = {(m, (("TableName", name),)) for m in (*THROTTLE_METRICS[:2], *CONSUMED.values())}
+    wanted |= {(m, dims) for m, dims in listed
+               if m in THROTTLE_METRICS or m in CONSUMED.values() or m == "ThrottledRequests"}
+    series: dict[tuple[str, str | None], MetricSeries] = {}
+    by_operation: dict[str, float] = {}
+    for metric, dims in sorted(wanted)[:MAX_TABLE_SERIES]:
+        found = ctx.read(f"the {metric} metric of table {name}" + "".join(f", {k} {v}" for k, v in dims[1:]),
+                         lambda metric=metric, dims=dims: table_series(cw, metric, dict(dims), start, end))
+        if found is None:
+            continue
+        extra = dict(dims)
+        if metric == "ThrottledRequests":
+            if "Operation" in extra and found.total() > 0:
+                by_operation[extra["Operation"]] = found.total()
+            continue
+        series[(metric, extra.get("GlobalSecondaryIndexName"))] = found
+    throttled = any(s.total() > 0 for (m, _), s in series.items() if m in THROTTLE_METRICS) or by_operation
+    status, keys = None, ()
+    if throttled:
+        insights = ctx.read(f"whether Contributor Insights is enabled on table {name}",
+                            lambda: read_contributor_insights(ddb, name))
+        if insights is not None:
+            status, rules = insights
+            rule = next((r for r in rules if "-PKT-" in r), None)  # the rule counting throttled partition keys
+            if status == "ENABLED" and rule:
+                keys = ctx.read(f"the throttled keys of table {name} (Contributor Insights)",
+                                lambda: throttled_keys(cw, rule, start, end), default=())
+    return TableLoad(name=name, config=config, series=series,
+                     by_operation=tuple(sorted(by_operation.items(), key=lambda kv: -kv[1])),
+                     insights_status=status, hot_keys=keys)
+
+
 def _dynamodb_step(ctx: Context) -> StepOutcome:
     if not (_table(ctx) or _wanted(ctx, "dynamodb")):
         raise StepSkip("This step checks DynamoDB capacity: name table=NAME or service=dynamodb "
                        "(no throttled DynamoDB call was seen).")
-    ddb, cw = ctx.client("dynamodb"), ctx.client("cloudwatch")
-    start, end = _window(ctx)
+    cw = ctx.client("cloudwatch")
     hours = int(ctx.inputs.get("hours", 1))
     given = _table(ctx)
     named = _named(ctx, "dynamodb", "tableName")
@@ -414,28 +458,27 @@ def _dynamodb_step(ctx: Context) -> StepOutcome:
     else:
         listed = ctx.read("the tables CloudWatch lists with a ThrottledRequests metric",
                           lambda: listed_dimension_values(cw, "AWS/DynamoDB", "ThrottledRequests", "TableName",
-                                                          last_3_hours=_recent(ctx)), default=[])
-        names = candidates(named, listed)
+                                                          last_3_hours=_recent(ctx)), default=None)
+        if listed is None and not named:
+            return StepOutcome("error", "Could not list which tables have DynamoDB throttle metrics; name the "
+                                        "table with table=NAME.")
+        names = candidates(named, listed or [], limit=MAX_JUDGED_TABLES)
         if not names:
             return StepOutcome("no_data", (
                 f"CloudWatch lists no AWS/DynamoDB ThrottledRequests metric for any table in the last {hours} h "
                 f"in {ctx.session.region}, and DynamoDB publishes it only when a request is throttled: name the "
                 "table (table=NAME) to read its capacity, widen `hours`, or check the region."))
-    tables = [t for n in names
-              if (t := ctx.read(f"the throttle metrics and capacity of table {n}",
-                                lambda n=n: read_table_throttles(ddb, cw, n, start, end))) is not None]
-    if not tables:
-        return StepOutcome("error", "None of the tables' metrics could be read.")
-    throttled = [t for t in tables if t.throttled_requests > 0 or t.read_throttles + t.write_throttles > 0]
-    findings = dynamodb_findings(throttled, ctx.session.region)
-    notes = [f"{t.name} ({t.billing_mode}): {max(t.throttled_requests, t.read_throttles + t.write_throttles):g} "
-             "throttled requests" for t in throttled]
-    if not throttled:
-        notes.append(f"none of the {len(tables)} table(s) read was throttled in the last {hours} h")
-    detail = "; ".join(notes) + "."
+    message = _message(ctx)
+    reason = message.reason if message and message.reason and not message.lambda_reason else ""
+    decisions = [d for n in names for d in decide_dynamodb(_table_load(ctx, n), ctx.session.region, reason)]
+    detail = " ".join(d.detail for d in decisions)
+    findings = [f for d in decisions for f in d.findings]
     if any(f.severity == "error" for f in findings):
         return StepOutcome("problem", detail, findings)
-    return StepOutcome("warning" if findings else "ok", detail, findings)
+    if findings:
+        return StepOutcome("warning", detail, findings)
+    causes = {d.cause for d in decisions}
+    return StepOutcome("ok" if "none" in causes else "no_data", detail)
 
 
 THROTTLED_STEP = Step(

@@ -21,7 +21,6 @@ from diagnostics.cloudtrail.events import (
 from diagnostics.sandbox.gaps import cloudtrail as ct_gap
 from diagnostics.sandbox.gaps import lambda_ as lambda_gap
 from diagnostics.throttling.api_rates import analyse_throttling, retry_mode, sdk_of, throttling_findings
-from diagnostics.throttling.limits import TableThrottles, dynamodb_findings
 from playbooks.throttling import lookback_hours, operation_name, service_name
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
@@ -168,19 +167,6 @@ def test_user_agent_helpers() -> None:
     assert retry_mode("aws-cli/1.18.0 Python/3.8") is None
     assert sdk_of(LEGACY_UA) == "Boto3/1.26.10"
     assert sdk_of("") == "unknown"
-
-
-# --- DynamoDB ----------------------------------------------------------------------------------
-
-
-def test_dynamodb_provisioned_and_on_demand_tables() -> None:
-    provisioned = TableThrottles("orders", "arn:t/orders", "PROVISIONED", 120, 0, 120, 5, 5)
-    on_demand = TableThrottles("events", "arn:t/events", "PAY_PER_REQUEST", 30, 30, 0)
-    quiet = TableThrottles("users", "arn:t/users", "PROVISIONED", 0, 0, 0)
-    findings = dynamodb_findings([provisioned, on_demand, quiet], "us-east-1")
-    assert [f.resource for f in findings] == ["arn:t/orders", "arn:t/events"]
-    assert "--billing-mode PAY_PER_REQUEST" in findings[0].remediation[0]
-    assert "hot" in findings[1].summary
 
 
 # --- the sandbox's LookupEvents ----------------------------------------------------------------

@@ -202,6 +202,9 @@ def test_no_throttles_no_data_and_unread() -> None:
     ("ThrottlingException: Throughput exceeds the current capacity of your table or index. ThrottlingReasons: "
      "[{reason: TableWriteKeyRangeThroughputExceeded, resource: arn:aws:dynamodb:us-east-1:123456789012:table/orders}]",
      dict(service="dynamodb", reason="TableWriteKeyRangeThroughputExceeded", table="orders")),
+    ("ThrottlingException: Throughput exceeds the current capacity of your table or index. DynamoDB is "
+     "automatically scaling your table or index so please try again shortly.",
+     dict(code="ThrottlingException", service="dynamodb")),
     ("An error occurred (RequestLimitExceeded) when calling the DescribeInstances operation (reached max retries: 4): "
      "Request limit exceeded.", dict(code="RequestLimitExceeded", service="ec2", operation="DescribeInstances")),
 ])

@@ -10,8 +10,8 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from diagnostics.cloudwatch.metrics import MetricSeries, fetch_series
-from diagnostics.throttling.limits import TableThrottles
+from diagnostics.cloudwatch.metrics import MetricSeries, fetch_series, period_for
+from diagnostics.throttling.dynamodb_limits import Capacity, TableConfig
 
 MAX_CANDIDATES = 20
 MAX_LISTED_METRICS = 60
@@ -89,32 +89,56 @@ def top_consumers(cloudwatch: Any, start: datetime, end: datetime, last_3_hours:
     return sorted(((n, p) for n, p in peaks if p is not None), key=lambda kv: -kv[1])
 
 
-def read_table_throttles(dynamodb: Any, cloudwatch: Any, name: str, start: datetime,
-                         end: datetime) -> TableThrottles:
-    """The table's throttle counts; its configuration is read only when it was throttled."""
-    dims = {"TableName": name}
-
-    def total(metric: str, metric_dims: dict[str, str]) -> float:
-        return fetch_series(cloudwatch, "AWS/DynamoDB", metric, metric_dims, start, end, ("Sum",)).total()
-
-    # ThrottledRequests is published per table and operation: list the operations, then add them up.
-    pages = cloudwatch.get_paginator("list_metrics").paginate(
-        Namespace="AWS/DynamoDB", MetricName="ThrottledRequests",
-        Dimensions=[{"Name": "TableName", "Value": name}])
-    # One entry per metric (moto lists one per datapoint, hence the set).
-    listed = {tuple(sorted((d["Name"], d["Value"]) for d in item.get("Dimensions", [])))
-              for page in pages for item in page.get("Metrics", [])}
-    throttled = sum(total("ThrottledRequests", dict(dims)) for dims in sorted(listed))
-    reads, writes = total("ReadThrottleEvents", dims), total("WriteThrottleEvents", dims)
-    if throttled <= 0 and reads <= 0 and writes <= 0:
-        return TableThrottles(name, name, "unknown", 0.0, 0.0, 0.0)
+def read_table_config(dynamodb: Any, name: str) -> TableConfig:
+    """The table's billing mode and the capacity of the table and each global secondary index."""
     table = dynamodb.describe_table(TableName=name)["Table"]
-    throughput = table.get("ProvisionedThroughput") or {}
     mode = (table.get("BillingModeSummary") or {}).get("BillingMode") or "PROVISIONED"
-    return TableThrottles(name=name, arn=table.get("TableArn", name), billing_mode=mode,
-                          throttled_requests=throttled, read_throttles=reads, write_throttles=writes,
-                          read_capacity=throughput.get("ReadCapacityUnits"),
-                          write_capacity=throughput.get("WriteCapacityUnits"))
+
+    def capacity(item: dict[str, Any], index: str | None) -> Capacity:
+        throughput = item.get("ProvisionedThroughput") or {}
+        on_demand = item.get("OnDemandThroughput") or {}
+        positive = lambda v: int(v) if v and int(v) > 0 else None  # noqa: E731 - AWS answers 0 or -1 for unset
+        return Capacity(index=index, read_capacity=positive(throughput.get("ReadCapacityUnits")),
+                        write_capacity=positive(throughput.get("WriteCapacityUnits")),
+                        max_read=positive(on_demand.get("MaxReadRequestUnits")),
+                        max_write=positive(on_demand.get("MaxWriteRequestUnits")))
+
+    indexes = tuple(capacity(i, i["IndexName"]) for i in table.get("GlobalSecondaryIndexes") or [])
+    return TableConfig(name=name, arn=table.get("TableArn", name), billing_mode=mode, table=capacity(table, None),
+                       indexes=indexes)
+
+
+def listed_table_metrics(cloudwatch: Any, name: str) -> list[tuple[str, tuple[tuple[str, str], ...]]]:
+    """(metric, dimensions) of every AWS/DynamoDB metric CloudWatch lists for the table: per index and per
+    operation too."""
+    pages = cloudwatch.get_paginator("list_metrics").paginate(
+        Namespace="AWS/DynamoDB", Dimensions=[{"Name": "TableName", "Value": name}],
+        PaginationConfig={"MaxItems": MAX_LISTED_METRICS * 4})
+    # A set: moto lists a metric once per datapoint.
+    return sorted({(item["MetricName"], tuple(sorted((d["Name"], d["Value"]) for d in item.get("Dimensions", []))))
+                   for page in pages for item in page.get("Metrics", [])})
+
+
+def table_series(cloudwatch: Any, metric: str, dimensions: dict[str, str], start: datetime,
+                 end: datetime) -> MetricSeries:
+    return fetch_series(cloudwatch, "AWS/DynamoDB", metric, dimensions, start, end, ("Sum",))
+
+
+def read_contributor_insights(dynamodb: Any, name: str) -> tuple[str, tuple[str, ...]]:
+    """Contributor Insights status of the table and the names of its CloudWatch rules."""
+    answer = dynamodb.describe_contributor_insights(TableName=name)
+    return str(answer.get("ContributorInsightsStatus", "DISABLED")), tuple(answer.get("ContributorInsightsRuleList")
+                                                                          or ())
+
+
+def throttled_keys(cloudwatch: Any, rule: str, start: datetime, end: datetime,
+                   top: int = 10) -> tuple[tuple[str, float], ...]:
+    """The partition keys a Contributor Insights rule counts most, highest first."""
+    report = cloudwatch.get_insight_rule_report(RuleName=rule, StartTime=start, EndTime=end,
+                                                Period=period_for(start, end), MaxContributorCount=top,
+                                                OrderBy="Sum")
+    return tuple((" | ".join(c.get("Keys", [])), float(c.get("ApproximateAggregateValue", 0.0)))
+                 for c in report.get("Contributors", []))
 
 
 def candidates(named: Iterable[str], listed: Iterable[str], limit: int = MAX_CANDIDATES) -> list[str]:

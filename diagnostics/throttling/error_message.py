@@ -74,6 +74,9 @@ _ERROR_CODE_FIELD = re.compile(r"Error Code: (?P<code>\w+)")
 _CODE_COLON = re.compile(r"\b(?P<code>\w+(?:Exception|Exceeded|Throttled|Throttling))\b\s*:")
 _LAMBDA_REASON = re.compile(r"\b(" + "|".join(LAMBDA_REASONS) + r")\b")
 _FUNCTION_ARN = re.compile(r"arn:aws[\w-]*:lambda:[\w-]+:\d{12}:function:([\w-]+)")
+# DynamoDB's own wording: "The level of configured provisioned throughput for the table was exceeded",
+# "Throughput exceeds the current capacity of your table or index".
+_DYNAMODB_TEXT = re.compile(r"capacity of your table or index|provisioned throughput for the table", re.I)
 _TABLE_ARN = re.compile(r"arn:aws[\w-]*:dynamodb:[\w-]+:\d{12}:table/([\w.-]+)(?:/index/([\w.-]+))?")
 
 
@@ -140,7 +143,8 @@ def parse_throttle_message(text: str) -> ThrottleMessage:
     if not service:
         service = (OPERATION_SERVICES.get(operation) or CODE_SERVICES.get(code)
                    or ("lambda" if reason in LAMBDA_REASONS or function else "")
-                   or ("dynamodb" if table or DYNAMODB_REASON.search(reason) else ""))
+                   or ("dynamodb" if table or DYNAMODB_REASON.search(reason) or _DYNAMODB_TEXT.search(text)
+                       else ""))
     message = ThrottleMessage(code=code, service=service, operation=operation, reason=reason,
                               function=function, table=table, index=index, text=text[:2000])
     if not (code or service or operation or reason):
