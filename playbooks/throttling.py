@@ -10,21 +10,37 @@ others' answers.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
 from diagnostics.awslambda.collect import function_name_of
 from diagnostics.cloudtrail.events import EventQuery, EventWindow, event_source, lookup_events
 from diagnostics.cloudwatch.metrics import MetricSeries
-from diagnostics.throttling.api_rates import ThrottleReport, analyse_throttling, describe_report, throttling_findings
+from diagnostics.throttling.api_rates import (
+    MAX_FINDINGS,
+    Offender,
+    QuotaUse,
+    RateQuota,
+    ThrottleReport,
+    analyse_throttling,
+    describe_report,
+    peak_calls_per_second,
+    quota_for,
+    quota_sentence,
+    throttling_findings,
+)
 from diagnostics.throttling.collect import (
+    call_count,
     candidates,
     lambda_series,
     listed_dimension_values,
     listed_table_metrics,
     read_account_settings,
+    read_applied_quota,
     read_concurrency_quota,
     read_contributor_insights,
     read_provisioned,
+    read_rate_quotas,
     read_reserved,
     read_sqs_maximum_concurrency,
     read_table_config,
@@ -242,15 +258,45 @@ def _offenders(ctx: Context) -> StepOutcome:
     top = report.top
     if top is None:
         raise StepSkip("No throttled calls in the window, so nobody to name.")
-    findings = throttling_findings(report, ctx.session.region)
+    uses = _quota_uses(ctx, report.offenders[:MAX_FINDINGS])
+    findings = throttling_findings(report, ctx.session.region, uses)
     detail = (f"Most throttles come from {top.caller} calling {top.action}: {top.throttled} throttled of "
               f"{top.calls} calls, up to {top.peak_calls_per_minute} calls a minute.")
+    detail += quota_sentence(top, uses.get(top.action))
     if top.retry_modes:
         detail += f" Its client declares retry mode {', '.join(top.retry_modes)}."
     if len(findings) > 1:
         detail += f" {len(findings) - 1} other caller(s) take a large share too."
     status = "problem" if any(f.severity == "error" for f in findings) else "warning"
     return StepOutcome(status, detail, findings)
+
+
+def _quota_uses(ctx: Context, offenders: Sequence[Offender]) -> dict[str, QuotaUse]:
+    """Service Quotas' rate quota and AWS/Usage CallCount for each offender's operation, each read on its own
+    (a refused call leaves the finding without that sentence, never without the finding)."""
+    quotas_client, cw = ctx.client("service-quotas"), ctx.client("cloudwatch")
+    start, end = _window(ctx)
+    by_service: dict[str, list[RateQuota] | None] = {}
+    uses: dict[str, QuotaUse] = {}
+    for offender in offenders:
+        service = offender.service
+        if service not in by_service:
+            by_service[service] = ctx.read(f"the API rate quotas of {service} (Service Quotas)",
+                                           lambda service=service: read_rate_quotas(quotas_client, service))
+        quotas = by_service[service]
+        quota = quota_for(offender.operation, quotas or [])
+        peak = None
+        if quota is not None:
+            quota = ctx.read(f"the applied value of quota {quota.code}",
+                             lambda quota=quota, service=service: read_applied_quota(quotas_client, service, quota),
+                             default=quota)
+            if quota.usage:
+                series = ctx.read(f"the AWS/Usage CallCount of {offender.action}",
+                                  lambda usage=quota.usage: call_count(cw, usage, start, end))
+                if series is not None:
+                    peak = peak_calls_per_second(series.values("Sum"), series.period)
+        uses[offender.action] = QuotaUse(quotas_read=quotas is not None, quota=quota, peak_per_second=peak)
+    return uses
 
 
 def _read_events(ctx: Context) -> EventWindow | None:

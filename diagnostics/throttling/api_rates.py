@@ -9,14 +9,16 @@ agent and minute, and names the caller and operation behind most of them.
 
 from __future__ import annotations
 
+import math
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from diagnostics.cloudtrail.events import ApiEvent, count
 from diagnostics.findings import Finding, Severity
 from diagnostics.throttling.lambda_limits import LAMBDA_CONCURRENCY_QUOTA
+from diagnostics.throttling.retry_advice import retry_advice
 
 # A few throttles in a window are what retries are for; this many, or throttles in this many distinct
 # minutes, is a caller that keeps hitting the limit.
@@ -94,6 +96,51 @@ class ThrottleReport:
     @property
     def peak_minute(self) -> tuple[str, int] | None:
         return max(self.per_minute, key=lambda kv: (kv[1], kv[0])) if self.per_minute else None
+
+
+@dataclass(frozen=True)
+class RateQuota:
+    """An API rate quota as Service Quotas lists it, with the AWS/Usage metric that counts its calls."""
+
+    code: str
+    name: str
+    value: float
+    adjustable: bool
+    period_seconds: int = 1
+    usage: tuple[tuple[str, str], ...] = ()  # the CallCount dimensions: Service, Type=API, Resource, Class
+    applied: bool = False  # the account's applied value, not AWS's default
+
+    @property
+    def resource(self) -> str:
+        return dict(self.usage).get("Resource", "")
+
+
+@dataclass(frozen=True)
+class QuotaUse:
+    """What Service Quotas and AWS/Usage said about one offender's operation.
+
+    ``quotas_read`` is False when the service's quotas could not be read; ``quota`` None when none matches
+    the operation; ``peak_per_second`` None when CallCount was not read or had no datapoints."""
+
+    quotas_read: bool
+    quota: RateQuota | None = None
+    peak_per_second: float | None = None
+
+
+def quota_for(operation: str, quotas: Iterable[RateQuota]) -> RateQuota | None:
+    """The rate quota of ``operation``: by its usage metric's Resource, else by its name."""
+    quotas = list(quotas)
+    exact = [q for q in quotas if q.resource == operation]
+    if exact:
+        return exact[0]
+    word = re.compile(rf"\b{re.escape(operation)}\b")
+    return next((q for q in quotas if word.search(q.name)), None)
+
+
+def peak_calls_per_second(call_count: Iterable[float], period: int) -> float | None:
+    """The busiest period's calls a second from AWS/Usage CallCount sums (one per period)."""
+    sums = list(call_count)
+    return max(sums) / period if sums else None
 
 
 def retry_mode(user_agent: str) -> str | None:
@@ -183,8 +230,15 @@ def _rate_hint(offender: Offender) -> str:
             "there is one")
 
 
-def _quota_lines(offender: Offender, region: str) -> list[str]:
+def _quota_lines(offender: Offender, region: str, use: QuotaUse | None = None) -> list[str]:
     service = offender.service
+    quota = use.quota if use else None
+    if quota is not None:
+        if not quota.adjustable:
+            return [f"# The quota '{quota.name}' ({quota.code}) cannot be raised: the calls must slow down"]
+        return [f"# If the rate is legitimate after the changes above, ask for a higher '{quota.name}':",
+                f"aws service-quotas request-service-quota-increase --service-code {service} "
+                f"--quota-code {quota.code} --desired-value {math.ceil(quota.value * 2):g} --region {region}"]
     if service == "lambda" and offender.main_code == "TooManyRequestsException":
         return ["# If the account's Lambda concurrency is the limit, ask for more:",
                 f"aws service-quotas request-service-quota-increase --service-code lambda "
@@ -199,15 +253,30 @@ def _quota_lines(offender: Offender, region: str) -> list[str]:
             f"--quota-code <QUOTA_CODE> --desired-value <VALUE> --region {region}"]
 
 
-def remediation(offender: Offender, region: str) -> list[str]:
-    return [
-        f"# On the caller ({sdk_of(offender.user_agents[0][0]) if offender.user_agents else 'its SDK'}): "
-        "retry with exponential backoff and jitter; the adaptive mode also slows the client down when "
-        "throttled",
-        "export AWS_RETRY_MODE=adaptive AWS_MAX_ATTEMPTS=10",
-        _rate_hint(offender),
-        *_quota_lines(offender, region),
-    ]
+def remediation(offender: Offender, region: str, use: QuotaUse | None = None) -> list[str]:
+    advice = retry_advice(offender.user_agents[0][0] if offender.user_agents else "")
+    return [*advice.lines, _rate_hint(offender), *_quota_lines(offender, region, use)]
+
+
+def quota_sentence(offender: Offender, use: QuotaUse | None) -> str:
+    """What Service Quotas and AWS/Usage say about the operation's rate, in one sentence (or nothing)."""
+    if use is None:
+        return ""
+    if not use.quotas_read:
+        return f" The rate quotas of {offender.service} could not be read from Service Quotas."
+    quota = use.quota
+    if quota is None:
+        return (f" Service Quotas lists no rate quota for {offender.operation}: its limit is not published, so "
+                "only AWS Support can raise it.")
+    per = "a second" if quota.period_seconds == 1 else f"per {quota.period_seconds} s"
+    text = (f" Service Quotas: '{quota.name}' is {quota.value:g} {per} ({quota.code}, "
+            f"{'adjustable' if quota.adjustable else 'not adjustable'}"
+            f"{'' if quota.applied else ', AWS default: the applied value was not read'})")
+    if use.peak_per_second is None:
+        return text + "; AWS/Usage CallCount has no datapoints for it."
+    share = use.peak_per_second / (quota.value / quota.period_seconds) if quota.value else 0.0
+    return text + (f"; AWS/Usage CallCount peaked at {use.peak_per_second:,.1f} calls a second, {share:.0%} of it "
+                   "(averaged over a minute: bursts inside the minute go higher).")
 
 
 def _summary(offender: Offender, report: ThrottleReport) -> str:
@@ -258,20 +327,29 @@ def _evidence(offender: Offender, report: ThrottleReport) -> dict[str, object]:
     return evidence
 
 
-def throttling_findings(report: ThrottleReport, region: str) -> list[Finding]:
-    """The top offender always; others too when they take a large share of the throttles."""
+def throttling_findings(report: ThrottleReport, region: str,
+                        quota_uses: Mapping[str, QuotaUse] | None = None) -> list[Finding]:
+    """The top offender always; others too when they take a large share of the throttles. ``quota_uses``
+    holds what Service Quotas and AWS/Usage said, by ``service:Operation``."""
+    uses = quota_uses or {}
     findings: list[Finding] = []
     for index, offender in enumerate(report.offenders[:MAX_FINDINGS]):
         if index and offender.throttled < NOTABLE_SHARE * report.throttled:
             break
         severity: Severity = "error" if offender.sustained else "warning"
+        use = uses.get(offender.action)
+        evidence = _evidence(offender, report)
+        if use is not None and use.quota is not None:
+            evidence["rate_quota"] = {"code": use.quota.code, "name": use.quota.name, "value": use.quota.value,
+                                      "adjustable": use.quota.adjustable, "applied": use.quota.applied,
+                                      "peak_calls_per_second": use.peak_per_second}
         findings.append(Finding(
             code="API_THROTTLING",
             severity=severity,
             resource=offender.caller,
-            summary=_summary(offender, report),
-            evidence=_evidence(offender, report),
-            remediation=remediation(offender, region),
+            summary=_summary(offender, report) + quota_sentence(offender, use),
+            evidence=evidence,
+            remediation=remediation(offender, region, use),
         ))
     return findings
 

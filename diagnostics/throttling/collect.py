@@ -7,10 +7,12 @@ CloudTrail events and from the metrics CloudWatch lists, and each list is bounde
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
 from diagnostics.cloudwatch.metrics import MetricSeries, fetch_series, period_for
+from diagnostics.throttling.api_rates import RateQuota
 from diagnostics.throttling.dynamodb_limits import Capacity, TableConfig
 
 MAX_CANDIDATES = 20
@@ -148,3 +150,34 @@ def candidates(named: Iterable[str], listed: Iterable[str], limit: int = MAX_CAN
         if name and name not in out:
             out.append(name)
     return out[:limit]
+
+
+def read_rate_quotas(service_quotas: Any, service_code: str) -> list[RateQuota]:
+    """The service's API rate quotas (those Service Quotas counts with an AWS/Usage ``Type=API`` metric), at
+    AWS's default values; :func:`read_applied_quota` reads the account's own value of one."""
+    out: list[RateQuota] = []
+    pages = service_quotas.get_paginator("list_aws_default_service_quotas").paginate(ServiceCode=service_code)
+    for page in pages:
+        for quota in page.get("Quotas", []):
+            usage = (quota.get("UsageMetric") or {}).get("MetricDimensions") or {}
+            if usage.get("Type") != "API":
+                continue
+            period = quota.get("Period") or {}
+            seconds = int(period.get("PeriodValue") or 1) * {"SECOND": 1, "MINUTE": 60}.get(
+                str(period.get("PeriodUnit") or "SECOND"), 1)
+            out.append(RateQuota(code=str(quota["QuotaCode"]), name=str(quota.get("QuotaName", "")),
+                                 value=float(quota.get("Value") or 0.0), adjustable=bool(quota.get("Adjustable")),
+                                 period_seconds=seconds, usage=tuple(sorted((str(k), str(v))
+                                                                            for k, v in usage.items()))))
+    return out
+
+
+def read_applied_quota(service_quotas: Any, service_code: str, quota: RateQuota) -> RateQuota:
+    """The quota with the account's applied value (GetServiceQuota)."""
+    value = service_quotas.get_service_quota(ServiceCode=service_code, QuotaCode=quota.code)["Quota"]["Value"]
+    return replace(quota, value=float(value), applied=True)
+
+
+def call_count(cloudwatch: Any, usage: tuple[tuple[str, str], ...], start: datetime, end: datetime) -> MetricSeries:
+    """AWS/Usage CallCount for one API (Sum per period: a minute for windows up to a day)."""
+    return fetch_series(cloudwatch, "AWS/Usage", "CallCount", dict(usage), start, end, ("Sum",))
