@@ -147,3 +147,35 @@ def test_a_pasted_error_fills_the_service_and_the_reason(plain_moto) -> None:
     [finding] = t.findings
     assert "ReservedFunctionConcurrentInvocationLimitExceeded" in finding["summary"]
     assert t.inputs["error"] == error
+
+
+class _Raw:
+    def __init__(self, body: bytes) -> None:
+        self.body = body
+
+    def stream(self, **_: object):
+        yield self.body
+
+
+def test_a_refused_get_account_settings_still_names_the_reservation(plain_moto) -> None:
+    """Refused (403 AccessDeniedException), not missing: the missing fact names the action and the denial."""
+    from botocore.awsrequest import AWSResponse
+
+    arn = reserved_five_world(plain_moto)
+    session = plain_moto.session()
+    message = ("User: arn:aws:iam::123456789012:user/oncall is not authorized to perform: lambda:GetAccountSettings "
+               "on resource: * because no identity-based policy allows the lambda:GetAccountSettings action")
+
+    def refuse(request, **_: object) -> AWSResponse:
+        body = json.dumps({"Type": "User", "message": message}).encode()
+        return AWSResponse(request.url, 403, {"x-amzn-ErrorType": "AccessDeniedException",
+                                              "Content-Type": "application/json"}, _Raw(body))
+
+    session.boto._session.register("before-send.lambda.GetAccountSettings", refuse)
+    t = run_playbook(PLAYBOOK, parse_inputs(PLAYBOOK, {"function": "thumbnail-resizer"}), session)
+    step = t.step("lambda-limits")
+    assert step.status == "problem" and t.verdict == "problem_found"
+    assert [(f["code"], f["resource"]) for f in t.findings] == [("LAMBDA_RESERVED_CONCURRENCY", arn)]
+    [refused] = [m for m in step.missing if m["fact"] == "the account's Lambda concurrency limit"]
+    assert refused["action"] == "lambda:GetAccountSettings"
+    assert refused["reason"].startswith("the credentials lack lambda:GetAccountSettings")
