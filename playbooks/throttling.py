@@ -356,11 +356,12 @@ def _account_pool(ctx: Context) -> AccountPool:
         unreserved_series = ctx.read("the account-wide UnreservedConcurrentExecutions metric",
                                      lambda: lambda_series(cw, "UnreservedConcurrentExecutions", None, start, end,
                                                            "Maximum"))
-        consumers = ctx.read("the functions using the most concurrency",
-                             lambda: top_consumers(cw, start, end, _recent(ctx)), default=[])
+        consumers, listed = ctx.read("the functions using the most concurrency",
+                                     lambda: top_consumers(cw, start, end, _recent(ctx)), default=([], 0))
         return AccountPool(limit=limit, unreserved=unreserved, concurrency=account,
                            unreserved_concurrency=unreserved_series,
-                           consumers=tuple(Consumer(n, p) for n, p in consumers), limit_source=source)
+                           consumers=tuple(Consumer(n, p) for n, p in consumers), limit_source=source,
+                           functions_listed=listed)
 
     return ctx.memo("lambda:pool", make)
 

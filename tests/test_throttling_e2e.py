@@ -129,7 +129,7 @@ def test_a_function_without_metrics_is_no_data_not_health(plain_moto) -> None:
     make_function(plain_moto, "checkout")
     t = run(plain_moto, function="checkout")
     step = t.step("lambda-limits")
-    assert step.status == "no_data" and "no AWS/Lambda Throttles datapoints for checkout" in step.detail
+    assert step.status == "no_data" and "no AWS/Lambda Throttles or Invocations datapoints for checkout" in step.detail
     assert t.verdict == "incomplete"
 
 

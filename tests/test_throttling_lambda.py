@@ -76,6 +76,13 @@ def test_the_drained_pool_without_the_account_limit_is_conditional_on_the_platea
     assert "batch-etl" in finding.summary
 
 
+def test_a_bounded_read_of_the_consumers_says_so() -> None:
+    pool = AccountPool(limit=20000, unreserved=20000, concurrency=DRAINED_ACCOUNT, consumers=CONSUMERS,
+                       functions_listed=120)
+    [finding] = decide_lambda_limit(checkout(**DRAINED_FN), pool, REGION).findings
+    assert "(of the 3 functions read out of 120 listed)" in finding.summary
+
+
 def test_the_error_reason_confirms_the_pool_when_the_limit_cannot_be_read() -> None:
     pool = AccountPool(limit=None, concurrency=DRAINED_ACCOUNT, consumers=CONSUMERS)
     decision = decide_lambda_limit(checkout(**DRAINED_FN), pool, REGION, reason="ConcurrentInvocationLimitExceeded")
@@ -168,8 +175,11 @@ def test_no_throttles_no_data_and_unread() -> None:
     assert decide_lambda_limit(checkout([0] * 60, [40] * 60), None, REGION).cause == "none"
     empty = FunctionLoad("checkout", ARN, throttles=MetricSeries("AWS/Lambda", "Throttles"))
     no_data = decide_lambda_limit(empty, None, REGION)
-    assert no_data.cause == "no_data" and "no AWS/Lambda Throttles datapoints" in no_data.detail
+    assert no_data.cause == "no_data" and "no AWS/Lambda Throttles or Invocations datapoints" in no_data.detail
     assert not no_data.findings
+    invoked = FunctionLoad("checkout", ARN, throttles=MetricSeries("AWS/Lambda", "Throttles"),
+                           invocations=series("Invocations", [30] * 10))
+    assert decide_lambda_limit(invoked, None, REGION).cause == "none"
     assert decide_lambda_limit(FunctionLoad("checkout", ARN, throttles=None), None, REGION).cause == "unknown"
 
 

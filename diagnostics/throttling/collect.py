@@ -17,6 +17,7 @@ from diagnostics.throttling.dynamodb_limits import Capacity, TableConfig
 
 MAX_CANDIDATES = 20
 MAX_LISTED_METRICS = 60
+MAX_CONSUMERS_READ = 50
 
 
 def listed_dimension_values(cloudwatch: Any, namespace: str, metric: str, dimension: str,
@@ -83,12 +84,14 @@ def lambda_series(cloudwatch: Any, metric: str, name: str | None, start: datetim
 
 
 def top_consumers(cloudwatch: Any, start: datetime, end: datetime, last_3_hours: bool,
-                  limit: int = MAX_CANDIDATES) -> list[tuple[str, float]]:
-    """Functions by their peak ConcurrentExecutions in the window, highest first (at most ``limit`` read)."""
+                  limit: int = MAX_CONSUMERS_READ) -> tuple[list[tuple[str, float]], int]:
+    """Functions by their peak ConcurrentExecutions in the window, highest first, and how many functions
+    CloudWatch lists (at most ``limit`` are read: one call each)."""
     names = listed_dimension_values(cloudwatch, "AWS/Lambda", "ConcurrentExecutions", "FunctionName",
-                                    last_3_hours=last_3_hours)[:limit]
-    peaks = [(n, lambda_series(cloudwatch, "ConcurrentExecutions", n, start, end, "Maximum").peak()) for n in names]
-    return sorted(((n, p) for n, p in peaks if p is not None), key=lambda kv: -kv[1])
+                                    last_3_hours=last_3_hours, limit=MAX_LISTED_METRICS * 4)
+    peaks = [(n, lambda_series(cloudwatch, "ConcurrentExecutions", n, start, end, "Maximum").peak())
+             for n in names[:limit]]
+    return sorted(((n, p) for n, p in peaks if p is not None), key=lambda kv: -kv[1]), len(names)
 
 
 def read_table_config(dynamodb: Any, name: str) -> TableConfig:

@@ -83,6 +83,7 @@ class AccountPool:
     unreserved_concurrency: MetricSeries | None = None
     consumers: tuple[Consumer, ...] = ()
     limit_source: str = "GetAccountSettings"
+    functions_listed: int = 0  # functions with a ConcurrentExecutions metric; more than consumers when bounded
 
 
 @dataclass(frozen=True)
@@ -186,10 +187,15 @@ def decide_lambda_limit(fn: FunctionLoad, pool: AccountPool | None, region: str,
         return LimitDecision("unknown", f"The Throttles metric of {name} could not be read, so nothing says "
                                         "whether it was throttled.")
     if fn.throttles.empty:
+        invoked = fn.invocations.total() if fn.invocations is not None else 0.0
+        if invoked > 0:
+            return LimitDecision("none", (
+                f"CloudWatch counted {invoked:,.0f} invocations of {name} in the window and no throttle (no "
+                "Throttles datapoints)."))
         return LimitDecision("no_data", (
-            f"CloudWatch has no AWS/Lambda Throttles datapoints for {name} in the window: Lambda publishes them "
-            "only for minutes with invocations, so it was not invoked in the window according to CloudWatch, "
-            "or the window or region is not the one of the errors (widen `hours`, check `--region`)."))
+            f"CloudWatch has no AWS/Lambda Throttles or Invocations datapoints for {name} in the window: it was not "
+            "invoked in the window according to CloudWatch, or the window or region is not the one of the errors "
+            "(widen `hours`, check `--region`)."))
     throttled = fn.throttles.total()
     period = fn.throttles.period
     buckets = _throttled_buckets(fn.throttles)
@@ -341,6 +347,8 @@ def _account_pool(fn: FunctionLoad, pool: AccountPool | None, region: str, reaso
             holder += f"; then {', '.join(more)}"
     else:
         holder = f"{fn.name} itself held {own:,.0f} of it"
+    if pool.functions_listed > len(pool.consumers):
+        holder += f" (of the {len(pool.consumers)} functions read out of {pool.functions_listed} listed)"
     summary = (f"{said}: the account's shared concurrency pool ran out. In the throttled minutes {numbers}; "
                f"{holder}. {fn.name} has no reservation, so it gets only what the other functions leave.")
     if reason:
