@@ -30,6 +30,7 @@ from diagnostics.throttling.api_rates import (
     throttling_findings,
 )
 from diagnostics.throttling.collect import (
+    MAX_CANDIDATES,
     call_count,
     candidates,
     lambda_series,
@@ -396,6 +397,29 @@ def _pool_sentence(pool: AccountPool) -> str:
     return text + ")."
 
 
+def _to_judge(ctx: Context, given: str, named: list[str], metric: tuple[str, str, str], noun: str, limit: int,
+              empty_means: str) -> list[str] | StepOutcome:
+    """The resources a limits step judges: the one named, else those the throttled events name and those
+    CloudWatch lists with the throttle ``metric`` (namespace, name, dimension); an outcome when none."""
+    if given:
+        return [given]
+    namespace, name, dimension = metric
+    listed = ctx.read(f"the {noun}s CloudWatch lists with a {name} metric",
+                      lambda: listed_dimension_values(ctx.client("cloudwatch"), namespace, name, dimension,
+                                                      last_3_hours=_recent(ctx)), default=None)
+    if listed is None and not named:
+        return StepOutcome("error", f"Could not list which {noun}s have {namespace} {name} metrics; name the "
+                                    f"{noun} with {noun}=NAME.")
+    names = candidates(named, listed or [], limit=limit)
+    if names:
+        return names
+    hours = int(ctx.inputs.get("hours", 1))
+    return StepOutcome("no_data", (
+        f"CloudWatch lists no {namespace} {name} metric for any {noun} in the last {hours} h in "
+        f"{ctx.session.region} ({empty_means}): name the {noun} ({noun}=NAME) to read it directly, widen `hours`, "
+        "or check the region."))
+
+
 def _lambda_step(ctx: Context) -> StepOutcome:
     if not (_function(ctx) or _wanted(ctx, "lambda")):
         raise StepSkip("This step checks Lambda concurrency: name function=NAME or service=lambda "
@@ -405,21 +429,10 @@ def _lambda_step(ctx: Context) -> StepOutcome:
     hours = int(ctx.inputs.get("hours", 1))
     given = _function(ctx)
     named = _named(ctx, "lambda", "functionName")
-    if given:
-        names = [given]
-    else:
-        listed = ctx.read("the functions CloudWatch lists with a Throttles metric",
-                          lambda: listed_dimension_values(cw, "AWS/Lambda", "Throttles", "FunctionName",
-                                                          last_3_hours=_recent(ctx)), default=None)
-        if listed is None and not named:
-            return StepOutcome("error", "Could not list which functions have Lambda Throttles metrics; name the "
-                                        "function with function=NAME.")
-        names = candidates(named, listed or [])
-        if not names:
-            return StepOutcome("no_data", (
-                f"CloudWatch lists no AWS/Lambda Throttles metric for any function in the last {hours} h in "
-                f"{ctx.session.region}: no function was invoked in the window according to CloudWatch. Name "
-                "the function (function=NAME), widen `hours`, or check the region."))
+    names = _to_judge(ctx, given, named, ("AWS/Lambda", "Throttles", "FunctionName"), "function", MAX_CANDIDATES,
+                      "no function was invoked in the window according to CloudWatch")
+    if isinstance(names, StepOutcome):
+        return names
     throttles = {n: ctx.read(f"the Throttles metric of {n}", lambda n=n: lambda_series(cw, "Throttles", n, start, end))
                  for n in names}
     judged = [n for n in names if n == given or n in named
@@ -496,25 +509,12 @@ def _dynamodb_step(ctx: Context) -> StepOutcome:
     if not (_table(ctx) or _wanted(ctx, "dynamodb")):
         raise StepSkip("This step checks DynamoDB capacity: name table=NAME or service=dynamodb "
                        "(no throttled DynamoDB call was seen).")
-    cw = ctx.client("cloudwatch")
-    hours = int(ctx.inputs.get("hours", 1))
     given = _table(ctx)
     named = _named(ctx, "dynamodb", "tableName")
-    if given:
-        names = [given]
-    else:
-        listed = ctx.read("the tables CloudWatch lists with a ThrottledRequests metric",
-                          lambda: listed_dimension_values(cw, "AWS/DynamoDB", "ThrottledRequests", "TableName",
-                                                          last_3_hours=_recent(ctx)), default=None)
-        if listed is None and not named:
-            return StepOutcome("error", "Could not list which tables have DynamoDB throttle metrics; name the "
-                                        "table with table=NAME.")
-        names = candidates(named, listed or [], limit=MAX_JUDGED_TABLES)
-        if not names:
-            return StepOutcome("no_data", (
-                f"CloudWatch lists no AWS/DynamoDB ThrottledRequests metric for any table in the last {hours} h "
-                f"in {ctx.session.region}, and DynamoDB publishes it only when a request is throttled: name the "
-                "table (table=NAME) to read its capacity, widen `hours`, or check the region."))
+    names = _to_judge(ctx, given, named, ("AWS/DynamoDB", "ThrottledRequests", "TableName"), "table",
+                      MAX_JUDGED_TABLES, "DynamoDB publishes it only when a request is throttled")
+    if isinstance(names, StepOutcome):
+        return names
     message = _message(ctx)
     reason = message.reason if message and message.reason and not message.lambda_reason else ""
     decisions = [d for n in names for d in decide_dynamodb(_table_load(ctx, n), ctx.session.region, reason)]

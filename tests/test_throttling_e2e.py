@@ -179,3 +179,13 @@ def test_a_refused_get_account_settings_still_names_the_reservation(plain_moto) 
     [refused] = [m for m in step.missing if m["fact"] == "the account's Lambda concurrency limit"]
     assert refused["action"] == "lambda:GetAccountSettings"
     assert refused["reason"].startswith("the credentials lack lambda:GetAccountSettings")
+
+
+def test_an_account_without_any_throttle_metric_is_no_data(plain_moto) -> None:
+    make_function(plain_moto, "checkout")
+    t = run(plain_moto, service="lambda")
+    step = t.step("lambda-limits")
+    assert step.status == "no_data", step.detail
+    assert "CloudWatch lists no AWS/Lambda Throttles metric for any function" in step.detail
+    assert "function=NAME" in step.detail
+    assert t.verdict == "incomplete"
