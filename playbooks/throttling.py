@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from diagnostics.awslambda.collect import function_name_of
@@ -357,14 +358,22 @@ def _account_pool(ctx: Context) -> AccountPool:
         unreserved_series = ctx.read("the account-wide UnreservedConcurrentExecutions metric",
                                      lambda: lambda_series(cw, "UnreservedConcurrentExecutions", None, start, end,
                                                            "Maximum"))
-        consumers, listed = ctx.read("the functions using the most concurrency",
-                                     lambda: top_consumers(cw, start, end, _recent(ctx)), default=([], 0))
         return AccountPool(limit=limit, unreserved=unreserved, concurrency=account,
-                           unreserved_concurrency=unreserved_series,
-                           consumers=tuple(Consumer(n, p) for n, p in consumers), limit_source=source,
-                           functions_listed=listed)
+                           unreserved_concurrency=unreserved_series, limit_source=source)
 
     return ctx.memo("lambda:pool", make)
+
+
+def _with_consumers(ctx: Context, pool: AccountPool) -> AccountPool:
+    """The pool with its top consumers: one call per function, so read only for a function that shares it."""
+    def make() -> AccountPool:
+        cw = ctx.client("cloudwatch")
+        start, end = _window(ctx)
+        consumers, listed = ctx.read("the functions using the most concurrency",
+                                     lambda: top_consumers(cw, start, end, _recent(ctx)), default=([], 0))
+        return replace(pool, consumers=tuple(Consumer(n, p) for n, p in consumers), functions_listed=listed)
+
+    return ctx.memo("lambda:pool+consumers", make)
 
 
 def _function_load(ctx: Context, name: str, throttles: MetricSeries | None) -> FunctionLoad:
@@ -448,6 +457,8 @@ def _lambda_step(ctx: Context) -> StepOutcome:
         load = _function_load(ctx, name, throttles[name])
         if (load.throttles is not None and load.throttles.total() > 0) or reason:
             pool = _account_pool(ctx)
+            if load.reserved is None:  # it shares the pool (or its reservation could not be read)
+                pool = _with_consumers(ctx, pool)
         decisions.append(decide_lambda_limit(load, pool, ctx.session.region, reason))
     detail = " ".join(d.detail for d in decisions)
     if pool is not None and not any(d.cause == "account_pool" for d in decisions):
