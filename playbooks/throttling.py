@@ -44,7 +44,7 @@ from diagnostics.throttling.collect import (
     read_provisioned,
     read_rate_quotas,
     read_reserved,
-    read_sqs_maximum_concurrency,
+    read_sqs_sources,
     read_table_config,
     table_series,
     throttled_keys,
@@ -390,11 +390,11 @@ def _function_load(ctx: Context, name: str, throttles: MetricSeries | None) -> F
     provisioned = None
     if spillover is not None and spillover.total() > 0:
         provisioned = ctx.read(f"the provisioned concurrency of {name}", lambda: read_provisioned(lam, name))
-    sqs = ctx.read(f"the SQS event sources of {name}", lambda: read_sqs_maximum_concurrency(lam, name), default=())
+    sqs = ctx.read(f"the SQS event sources of {name}", lambda: read_sqs_sources(lam, name), default=())
     known = reserved is not _NOT_READ
     return FunctionLoad(name=name, arn=_function_arn(ctx, name), throttles=throttles, concurrency=concurrency,
                         invocations=invocations, reserved=reserved if known else None, reserved_known=known,
-                        provisioned=provisioned, spillover=spillover, sqs_max_concurrency=sqs)
+                        provisioned=provisioned, spillover=spillover, sqs_sources=sqs)
 
 
 def _pool_sentence(pool: AccountPool) -> str:

@@ -189,3 +189,19 @@ def test_an_account_without_any_throttle_metric_is_no_data(plain_moto) -> None:
     assert "CloudWatch lists no AWS/Lambda Throttles metric for any function" in step.detail
     assert "function=NAME" in step.detail
     assert t.verdict == "incomplete"
+
+
+def test_an_sqs_source_allowed_more_than_the_reservation(plain_moto) -> None:
+    make_function(plain_moto, "order-worker", reserved=10)
+    queue = plain_moto.client("sqs").create_queue(QueueName="orders")["QueueUrl"]
+    queue_arn = plain_moto.client("sqs").get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])[
+        "Attributes"]["QueueArn"]
+    mapping = plain_moto.client("lambda").create_event_source_mapping(
+        EventSourceArn=queue_arn, FunctionName="order-worker", BatchSize=10, ScalingConfig={"MaximumConcurrency": 50})
+    put_series(plain_moto, "Throttles", [25] * 30, "order-worker")
+    put_series(plain_moto, "ConcurrentExecutions", [10] * 30, "order-worker")
+    put_series(plain_moto, "Invocations", [200] * 30, "order-worker")
+    t = run(plain_moto, function="order-worker")
+    [finding] = t.findings
+    assert finding["code"] == "LAMBDA_EVENT_SOURCE_CONCURRENCY" and queue_arn in finding["summary"]
+    assert finding["remediation"][0].startswith(f"aws lambda update-event-source-mapping --uuid {mapping['UUID']} ")

@@ -12,6 +12,7 @@ from diagnostics.throttling.lambda_limits import (
     AccountPool,
     Consumer,
     FunctionLoad,
+    SqsSource,
     decide_lambda_limit,
 )
 from playbooks.throttling import table_name
@@ -152,11 +153,15 @@ def test_provisioned_spillover_without_room_above_it() -> None:
 
 def test_sqs_maximum_concurrency_above_the_reservation() -> None:
     queue = "arn:aws:sqs:us-east-1:123456789012:orders"
-    load = checkout([25] * 30, [10] * 30, reserved=10, sqs_max_concurrency=((queue, 50),))
+    load = checkout([25] * 30, [10] * 30, reserved=10,
+                    sqs_sources=(SqsSource(queue, 50, "6d9f2a1c-0b1e-4c7a-9f3e-2a5b8c7d1e00"),))
     decision = decide_lambda_limit(load, AccountPool(limit=1000, unreserved=990), REGION)
     assert decision.cause == "event_source"
     finding = decision.findings[0]
-    assert "MaximumConcurrency=10" in finding.remediation[0] and queue in finding.summary
+    assert finding.remediation[0] == ("aws lambda update-event-source-mapping --uuid "
+                                      "6d9f2a1c-0b1e-4c7a-9f3e-2a5b8c7d1e00 --scaling-config MaximumConcurrency=10 "
+                                      "--region us-east-1")
+    assert queue in finding.summary
     assert "--reserved-concurrent-executions" in finding.alternatives[0].commands[0]
 
 

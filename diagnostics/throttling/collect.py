@@ -14,6 +14,7 @@ from typing import Any
 from diagnostics.cloudwatch.metrics import MetricSeries, fetch_series, period_for
 from diagnostics.throttling.api_rates import RateQuota
 from diagnostics.throttling.dynamodb_limits import Capacity, TableConfig
+from diagnostics.throttling.lambda_limits import SqsSource
 
 MAX_CANDIDATES = 20
 MAX_LISTED_METRICS = 60
@@ -64,15 +65,15 @@ def read_provisioned(lambda_client: Any, name: str) -> int:
     return total
 
 
-def read_sqs_maximum_concurrency(lambda_client: Any, name: str) -> tuple[tuple[str, int], ...]:
-    """(queue ARN, maximum concurrency) of the function's enabled SQS event sources that set one."""
-    out: list[tuple[str, int]] = []
+def read_sqs_sources(lambda_client: Any, name: str) -> tuple[SqsSource, ...]:
+    """The function's enabled SQS event sources that set a maximum concurrency."""
+    out: list[SqsSource] = []
     for page in lambda_client.get_paginator("list_event_source_mappings").paginate(FunctionName=name):
         for mapping in page.get("EventSourceMappings", []):
             source = str(mapping.get("EventSourceArn", ""))
             maximum = (mapping.get("ScalingConfig") or {}).get("MaximumConcurrency")
             if ":sqs:" in source and maximum and mapping.get("State", "Enabled") in ("Enabled", "Enabling"):
-                out.append((source, int(maximum)))
+                out.append(SqsSource(source, int(maximum), str(mapping.get("UUID", ""))))
     return tuple(out)
 
 

@@ -49,6 +49,15 @@ Cause = str  # none | no_data | unknown | reserved_zero | reserved | event_sourc
 
 
 @dataclass(frozen=True)
+class SqsSource:
+    """An enabled SQS event source mapping that sets a maximum concurrency."""
+
+    queue_arn: str
+    maximum: int
+    uuid: str
+
+
+@dataclass(frozen=True)
 class FunctionLoad:
     """One function: its settings (``None`` when it has none) and series (``None`` when not read)."""
 
@@ -61,7 +70,7 @@ class FunctionLoad:
     reserved_known: bool = True
     provisioned: int | None = None
     spillover: MetricSeries | None = None
-    sqs_max_concurrency: tuple[tuple[str, int], ...] = ()
+    sqs_sources: tuple[SqsSource, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -239,7 +248,7 @@ def decide_lambda_limit(fn: FunctionLoad, pool: AccountPool | None, region: str,
             wanted = min(wanted, fn.reserved + max(0, pool.unreserved - UNRESERVED_FLOOR))
         wanted = max(wanted, fn.reserved + 1)
         certain = peak is not None or bool(reason)
-        sqs_over = [(arn, n) for arn, n in fn.sqs_max_concurrency if n > fn.reserved]
+        sqs_over = [source for source in fn.sqs_sources if source.maximum > fn.reserved]
         evidence = _evidence(fn, pool, reason)
         summary = (f"{said}: it reached its reserved concurrency of {fn.reserved}, which is also its cap.")
         fixes = [f"aws lambda put-function-concurrency --function-name {name} --reserved-concurrent-executions "
@@ -250,15 +259,16 @@ def decide_lambda_limit(fn: FunctionLoad, pool: AccountPool | None, region: str,
                             "calls; it then competes with every unreserved function")]
         cause = "reserved"
         if sqs_over:
-            source, maximum = sqs_over[0]
+            source = sqs_over[0]
             cause = "event_source"
-            evidence["sqs_maximum_concurrency"] = dict(sqs_over)
-            summary += (f" Its SQS event source ({source}) may run {maximum} copies at once, more than the "
+            evidence["sqs_maximum_concurrency"] = {s.queue_arn: s.maximum for s in sqs_over}
+            summary += (f" Its SQS event source ({source.queue_arn}) may run {source.maximum} copies at once, more "
+                        "than the "
                         f"reservation admits, so the poller's invocations are throttled and the messages "
                         "return to the queue.")
             alternatives.insert(0, Fix(tuple(fixes), f"Raise the reservation to {wanted} instead",
                                        f"takes {wanted - fn.reserved} more from the pool the other functions share"))
-            fixes = [f"aws lambda update-event-source-mapping --uuid <UUID of {source}> --scaling-config "
+            fixes = [f"aws lambda update-event-source-mapping --uuid {source.uuid} --scaling-config "
                      f"MaximumConcurrency={max(2, fn.reserved)} --region {region}"]
         summary += reason_note
         return LimitDecision(cause, summary, [Finding(
