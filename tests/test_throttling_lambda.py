@@ -99,6 +99,13 @@ def test_a_pool_with_room_is_not_blamed() -> None:
     assert "scaling rate cannot explain it" in decision.detail
 
 
+def test_an_unread_reservation_is_never_called_none() -> None:
+    pool = AccountPool(limit=20000, unreserved=20000, concurrency=account([4000] * 60))
+    decision = decide_lambda_limit(checkout(**DRAINED_FN, reserved_known=False), pool, REGION)
+    assert decision.cause == "unexplained"
+    assert "reserved not read" in decision.detail and "could not be read either" in decision.detail
+
+
 def test_the_function_draining_the_pool_itself_needs_a_larger_pool() -> None:
     pool = AccountPool(limit=1000, unreserved=1000, concurrency=account([1000] * 60),
                        consumers=(Consumer("checkout", 990),))

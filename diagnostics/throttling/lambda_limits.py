@@ -302,8 +302,10 @@ def decide_lambda_limit(fn: FunctionLoad, pool: AccountPool | None, region: str,
 
     missing = "" if pool is not None and pool.limit is not None else (
         " The account's concurrency limit could not be read, so whether the pool ran out is not known.")
-    summary = (f"{said}, below every concurrency limit read (reserved "
-               f"{'none' if fn.reserved is None else fn.reserved}; account pool "
+    reserved = "not read" if not fn.reserved_known else "none" if fn.reserved is None else str(fn.reserved)
+    if not fn.reserved_known:
+        missing += " Its reserved concurrency could not be read either, and a reservation would cap it."
+    summary = (f"{said}, below every concurrency limit read (reserved {reserved}; account pool "
                f"{_fmt(pool.limit if pool else None)}), and its concurrency never rose by 1,000 at once, so "
                f"Lambda's scaling rate cannot explain it either.{missing}{reason_note}")
     return LimitDecision("unexplained", summary, [Finding(
