@@ -349,10 +349,6 @@ def _account_pool(ctx: Context) -> AccountPool:
         start, end = _window(ctx)
         settings = ctx.read("the account's Lambda concurrency limit", lambda: read_account_settings(lam))
         limit, unreserved, source = (settings[0], settings[1], "GetAccountSettings") if settings else (None, None, "")
-        if limit is None:
-            limit = ctx.read("Lambda's concurrency quota (L-B99A9384) in Service Quotas",
-                             lambda: read_concurrency_quota(ctx.client("service-quotas"), LAMBDA_CONCURRENCY_QUOTA))
-            source = "Service Quotas" if limit is not None else ""
         account = ctx.read("the account-wide ConcurrentExecutions metric",
                            lambda: lambda_series(cw, "ConcurrentExecutions", None, start, end, "Maximum"))
         unreserved_series = ctx.read("the account-wide UnreservedConcurrentExecutions metric",
@@ -365,13 +361,20 @@ def _account_pool(ctx: Context) -> AccountPool:
 
 
 def _with_consumers(ctx: Context, pool: AccountPool) -> AccountPool:
-    """The pool with its top consumers: one call per function, so read only for a function that shares it."""
+    """The pool as a function sharing it needs it: its top consumers (one call per function), and the limit
+    from Service Quotas when GetAccountSettings could not give it."""
     def make() -> AccountPool:
         cw = ctx.client("cloudwatch")
         start, end = _window(ctx)
+        limit, source = pool.limit, pool.limit_source
+        if limit is None:
+            limit = ctx.read("Lambda's concurrency quota (L-B99A9384) in Service Quotas",
+                             lambda: read_concurrency_quota(ctx.client("service-quotas"), LAMBDA_CONCURRENCY_QUOTA))
+            source = "Service Quotas" if limit is not None else ""
         consumers, listed = ctx.read("the functions using the most concurrency",
                                      lambda: top_consumers(cw, start, end, _recent(ctx)), default=([], 0))
-        return replace(pool, consumers=tuple(Consumer(n, p) for n, p in consumers), functions_listed=listed)
+        return replace(pool, limit=limit, limit_source=source, consumers=tuple(Consumer(n, p) for n, p in consumers),
+                       functions_listed=listed)
 
     return ctx.memo("lambda:pool+consumers", make)
 

@@ -205,3 +205,29 @@ def test_an_sqs_source_allowed_more_than_the_reservation(plain_moto) -> None:
     [finding] = t.findings
     assert finding["code"] == "LAMBDA_EVENT_SOURCE_CONCURRENCY" and queue_arn in finding["summary"]
     assert finding["remediation"][0].startswith(f"aws lambda update-event-source-mapping --uuid {mapping['UUID']} ")
+
+
+def test_service_quotas_stands_in_for_a_refused_get_account_settings(sandbox) -> None:
+    """In the sandbox Service Quotas knows the pool's limit: with GetAccountSettings refused, the drained
+    pool is still certain, from the second source."""
+    from botocore.awsrequest import AWSResponse
+
+    from diagnostics.sandbox import load_scenarios
+    from playbooks.workspace import raw_inputs
+
+    [scenario] = [s for s in load_scenarios() if s.name == "throttling-lambda-pool-drained"]
+    seeded = sandbox.seed(scenario)
+    session = sandbox.session()
+
+    def refuse(request, **_: object) -> AWSResponse:
+        body = json.dumps({"Type": "User", "message": "User: arn:aws:iam::123456789012:user/oncall is not "
+                           "authorized to perform: lambda:GetAccountSettings"}).encode()
+        return AWSResponse(request.url, 403, {"x-amzn-ErrorType": "AccessDeniedException",
+                                              "Content-Type": "application/json"}, _Raw(body))
+
+    session.boto._session.register("before-send.lambda.GetAccountSettings", refuse)
+    t = run_playbook(PLAYBOOK, parse_inputs(PLAYBOOK, raw_inputs(seeded.inputs)), session)
+    [finding] = t.findings
+    assert finding["code"] == "LAMBDA_ACCOUNT_CONCURRENCY" and finding["certainty"] == "certain"
+    assert "of its limit of 20,000" in finding["summary"] and "batch-etl held 19,700" in finding["summary"]
+    assert [m["action"] for m in t.step("lambda-limits").missing] == ["lambda:GetAccountSettings"]
