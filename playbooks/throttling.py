@@ -17,6 +17,7 @@ from datetime import UTC, datetime, timedelta
 from diagnostics.awslambda.collect import function_name_of
 from diagnostics.cloudtrail.events import EventQuery, EventWindow, event_source, lookup_events
 from diagnostics.cloudwatch.metrics import MetricSeries
+from diagnostics.findings import Finding
 from diagnostics.throttling.api_rates import (
     MAX_FINDINGS,
     Offender,
@@ -466,12 +467,16 @@ def _lambda_step(ctx: Context) -> StepOutcome:
     detail = " ".join(d.detail for d in decisions)
     if pool is not None and not any(d.cause == "account_pool" for d in decisions):
         detail += " " + _pool_sentence(pool)
-    findings = [f for d in decisions for f in d.findings]
+    return _outcome(detail, [f for d in decisions for f in d.findings], {d.cause for d in decisions})
+
+
+def _outcome(detail: str, findings: list[Finding], causes: set[str]) -> StepOutcome:
+    """A limits step's status: a blocking finding is a problem; otherwise a judged "not throttled" is ok,
+    and a step that judged nothing says it had no data (or could not read)."""
     if any(f.severity == "error" for f in findings):
         return StepOutcome("problem", detail, findings)
     if findings:
         return StepOutcome("warning", detail, findings)
-    causes = {d.cause for d in decisions}
     if "none" in causes:
         return StepOutcome("ok", detail)
     return StepOutcome("no_data" if "no_data" in causes else "error", detail)
@@ -532,14 +537,8 @@ def _dynamodb_step(ctx: Context) -> StepOutcome:
     message = _message(ctx)
     reason = message.reason if message and message.reason and not message.lambda_reason else ""
     decisions = [d for n in names for d in decide_dynamodb(_table_load(ctx, n), ctx.session.region, reason)]
-    detail = " ".join(d.detail for d in decisions)
-    findings = [f for d in decisions for f in d.findings]
-    if any(f.severity == "error" for f in findings):
-        return StepOutcome("problem", detail, findings)
-    if findings:
-        return StepOutcome("warning", detail, findings)
-    causes = {d.cause for d in decisions}
-    return StepOutcome("ok" if "none" in causes else "no_data", detail)
+    return _outcome(" ".join(d.detail for d in decisions), [f for d in decisions for f in d.findings],
+                    {d.cause for d in decisions})
 
 
 THROTTLED_STEP = Step(
