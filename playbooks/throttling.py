@@ -450,9 +450,13 @@ def _lambda_step(ctx: Context) -> StepOutcome:
                  for n in names}
     judged = [n for n in names if n == given or n in named
               or (throttles[n] is not None and throttles[n].total() > 0)][:MAX_JUDGED_FUNCTIONS]
+    read = [n for n in names if throttles[n] is not None]
+    if not judged and not read:
+        return StepOutcome("error", "No function's Throttles metric could be read, so nothing says whether "
+                                    "any was throttled.")
     if not judged:
-        return StepOutcome("ok", f"None of the {len(names)} function(s) with Throttles metrics in the last "
-                                 f"{hours} h was throttled ({', '.join(names[:5])}).")
+        return StepOutcome("ok", f"None of the {len(read)} function(s) with Throttles metrics in the last "
+                                 f"{hours} h was throttled ({', '.join(read[:5])}).")
     message = _message(ctx)
     reason = message.lambda_reason if message else ""
     decisions: list[LimitDecision] = []
