@@ -501,10 +501,12 @@ def _table_load(ctx: Context, name: str) -> TableLoad:
                if m in THROTTLE_METRICS or m in CONSUMED.values() or m == "ThrottledRequests"}
     series: dict[tuple[str, str | None], MetricSeries] = {}
     by_operation: dict[str, float] = {}
+    unread = 0
     for metric, dims in sorted(wanted)[:MAX_TABLE_SERIES]:
         found = ctx.read(f"the {metric} metric of table {name}" + "".join(f", {k} {v}" for k, v in dims[1:]),
                          lambda metric=metric, dims=dims: table_series(cw, metric, dict(dims), start, end))
         if found is None:
+            unread += 1
             continue
         extra = dict(dims)
         if metric == "ThrottledRequests":
@@ -525,7 +527,7 @@ def _table_load(ctx: Context, name: str) -> TableLoad:
                                 lambda: throttled_keys(cw, rule, start, end), default=())
     return TableLoad(name=name, config=config, series=series,
                      by_operation=tuple(sorted(by_operation.items(), key=lambda kv: -kv[1])),
-                     insights_status=status, hot_keys=keys)
+                     insights_status=status, hot_keys=keys, unread=unread)
 
 
 def _dynamodb_step(ctx: Context) -> StepOutcome:

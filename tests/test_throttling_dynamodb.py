@@ -113,6 +113,8 @@ def test_no_throttles_and_no_data() -> None:
     empty = TableLoad("orders", config(), {("ConsumedReadCapacityUnits", None): sums("x", [])})
     [decision] = decide_dynamodb(empty, REGION)
     assert decision.cause == "no_data" and "no consumed-capacity or throttle datapoints" in decision.detail
+    [unread] = decide_dynamodb(TableLoad("orders", None, {}, unread=4), REGION)
+    assert unread.cause == "unknown" and "could be read" in unread.detail
 
 
 # --- end to end ------------------------------------------------------------------------------------

@@ -70,12 +70,13 @@ class TableLoad:
     by_operation: tuple[tuple[str, float], ...] = ()
     insights_status: str | None = None
     hot_keys: tuple[tuple[str, float], ...] = ()
+    unread: int = 0  # series that could not be read
 
 
 @dataclass(frozen=True)
 class TableDecision:
     target: str  # "orders" or "orders/index/by-day"
-    cause: str  # none | no_data | provisioned | key_range | previous_peak | max_on_demand | account_limit
+    cause: str  # none | no_data | unknown | provisioned | key_range | previous_peak | max_on_demand | account_limit
     detail: str
     findings: list[Finding] = field(default_factory=list)
 
@@ -141,7 +142,10 @@ def decide_dynamodb(load: TableLoad, region: str, reason: str = "") -> list[Tabl
         decisions = [d for d in [_decide_target(load, None, region, reason, True)] if d]
     if not decisions:
         traffic = any(not s.empty for (m, _), s in load.series.items() if m in CONSUMED.values())
-        if traffic:
+        if not load.series and load.unread:
+            decisions.append(TableDecision(load.name, "unknown", f"None of the metrics of {load.name} could be "
+                                                                 "read, so nothing says whether it was throttled."))
+        elif traffic:
             decisions.append(TableDecision(load.name, "none", f"{load.name} served traffic and was not throttled "
                                                               "in the window (no throttle events)."))
         else:
