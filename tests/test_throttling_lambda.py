@@ -183,6 +183,16 @@ def test_the_scaling_rate_only_where_the_jump_could_outrun_it() -> None:
     assert "scaling-behavior.html" in finding.summary
 
 
+def test_the_request_rate_limit_is_named_only_by_the_error_reason() -> None:
+    load = checkout([40] * 30, [60] * 30)
+    pool = AccountPool(limit=1000, unreserved=1000, concurrency=account([300] * 30))
+    assert decide_lambda_limit(load, pool, REGION).cause == "unexplained"
+    decision = decide_lambda_limit(load, pool, REGION, reason="FunctionInvocationRateLimitExceeded")
+    assert decision.cause == "invocation_rate"
+    assert "10 requests a second per unit of concurrency" in decision.findings[0].summary
+    assert "--quota-code L-B99A9384" in decision.findings[0].alternatives[0].commands[0]
+
+
 def test_no_throttles_no_data_and_unread() -> None:
     assert decide_lambda_limit(checkout([0] * 60, [40] * 60), None, REGION).cause == "none"
     empty = FunctionLoad("checkout", ARN, throttles=MetricSeries("AWS/Lambda", "Throttles"))

@@ -45,7 +45,7 @@ SCALING_DOC = "https://docs.aws.amazon.com/lambda/latest/dg/scaling-behavior.htm
 MAX_CONSUMERS_NAMED = 5
 
 Cause = str  # none | no_data | unknown | reserved_zero | reserved | event_source | provisioned_spillover |
-#              account_pool | scaling_rate | unexplained
+#              account_pool | invocation_rate | scaling_rate | unexplained
 
 
 @dataclass(frozen=True)
@@ -284,9 +284,22 @@ def decide_lambda_limit(fn: FunctionLoad, pool: AccountPool | None, region: str,
     if pool_decision is not None:
         return pool_decision
 
+    # The request-rate limit: 10 requests a second per unit of concurrency; only the error's Reason shows it.
+    if reason == "FunctionInvocationRateLimitExceeded":
+        limit_text = f"{pool.limit:,}" if pool is not None and pool.limit else "the account's"
+        summary = (f"{said}.{reason_note} Lambda accepts at most 10 requests a second per unit of concurrency "
+                   f"({limit_text} concurrency): many very short invocations reach this before they reach the "
+                   "concurrency itself.")
+        return LimitDecision("invocation_rate", summary, [Finding(
+            "LAMBDA_INVOCATION_RATE", "error", fn.arn, summary, _evidence(fn, pool, reason),
+            ["# Send fewer, larger requests: batch the work per invocation (an SQS or Kinesis source with a "
+             "larger batch size, or several items per synchronous call)"],
+            alternatives=[_quota_fix(region, (pool.limit if pool and pool.limit else 1000) * 2,
+                                     "the request-rate limit grows with it")])])
+
     # 4. the scaling rate, only where the jump could outrun it
     rise = _largest_rise(fn.concurrency)
-    if rise >= SCALING_STEP or reason == "FunctionInvocationRateLimitExceeded":
+    if rise >= SCALING_STEP:
         summary = (f"{said}. Its concurrency jumped by {rise:,.0f} between two minutes while no concurrency "
                    "limit was reached: a burst outran Lambda's scaling rate of 1,000 new execution environments "
                    f"every 10 seconds per function ({SCALING_DOC}).{reason_note}")
