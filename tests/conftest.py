@@ -70,15 +70,35 @@ class PlainMoto:
 
 @pytest.fixture(scope="session")
 def _plain_moto_server():
-    from moto.server import ThreadedMotoServer
+    """In a process of its own: the sandbox's gap fillers patch moto's classes in this process, and a server
+    started here would answer the APIs they fill (GetAccountSettings, LookupEvents, ...) once any sandbox test
+    ran before."""
+    import socket
+    import subprocess
+    import sys
+    import time
 
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    process = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL)
+    server = PlainMoto(f"http://127.0.0.1:{port}")
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            server.reset()
+            break
+        except OSError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                process.kill()
+                raise RuntimeError("the plain moto server did not start") from None
+            time.sleep(0.2)
     try:
-        yield PlainMoto(f"http://{host}:{port}")
+        yield server
     finally:
-        server.stop()
+        process.terminate()
+        process.wait(timeout=10)
 
 
 @pytest.fixture
