@@ -317,7 +317,9 @@ def _named(ctx: Context, source: str, key: str) -> list[str]:
     window = _read_events(ctx)
     names = [str(e.param(key)) for e in (window.events if window else ())
              if e.throttled and e.service == source and e.param(key)]
-    return [function_name_of(n) if source == "lambda" else table_name(n) for n in names]
+    if source == "lambda":
+        return [function_name_of(n) for n in names]
+    return [n.split(":table/", 1)[1].split("/")[0] if ":table/" in n else n for n in names]
 
 
 def _wanted(ctx: Context, service: str) -> bool:
