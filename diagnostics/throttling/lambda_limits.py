@@ -220,7 +220,7 @@ def decide_lambda_limit(fn: FunctionLoad, pool: AccountPool | None, region: str,
     means = LAMBDA_REASON_MEANS.get(reason, "")
     reason_note = f" The pasted error's Reason, {reason}, says {means}." if means else ""
 
-    # 2. provisioned concurrency whose spill-over has no room under the reservation
+    # Provisioned spill-over first: its reservation is reached too, but raising provisioned is the other fix.
     spilled = fn.spillover.total() if fn.spillover is not None else 0.0
     if fn.provisioned and spilled > 0 and fn.reserved is not None and fn.reserved <= fn.provisioned * 1.05:
         wanted = max(fn.reserved + 10, _demand(fn, fn.reserved))
@@ -240,7 +240,7 @@ def decide_lambda_limit(fn: FunctionLoad, pool: AccountPool | None, region: str,
                               "Provision more pre-warmed environments instead",
                               "costs for every provisioned environment, used or not")])])
 
-    # 1. the reservation is the cap
+    # The reservation is the cap.
     if fn.reserved is not None and (peak is None or peak >= NEAR * fn.reserved
                                     or reason.startswith("ReservedFunction")):
         wanted = _demand(fn, fn.reserved)
@@ -279,7 +279,7 @@ def decide_lambda_limit(fn: FunctionLoad, pool: AccountPool | None, region: str,
                                           f"ConcurrentExecutions datapoints for {name} to show it"),
             alternatives=alternatives)])
 
-    # 3. the account's pool, drained by others or by this function
+    # The account's pool, drained by others or by this function.
     pool_decision = _account_pool(fn, pool, region, reason, said, peak, buckets, period)
     if pool_decision is not None:
         return pool_decision
@@ -297,7 +297,7 @@ def decide_lambda_limit(fn: FunctionLoad, pool: AccountPool | None, region: str,
             alternatives=[_quota_fix(region, (pool.limit if pool and pool.limit else 1000) * 2,
                                      "the request-rate limit grows with it")])])
 
-    # 4. the scaling rate, only where the jump could outrun it
+    # The scaling rate, only where the jump could outrun it.
     rise = _largest_rise(fn.concurrency)
     if rise >= SCALING_STEP:
         summary = (f"{said}. Its concurrency jumped by {rise:,.0f} between two minutes while no concurrency "
