@@ -598,7 +598,7 @@ _CLASS_SENTENCES = {
 
 
 def _unsupported(call: str) -> str:
-    return f"the endpoint does not implement {call} (the sandbox lacks some AWS APIs)"
+    return f"the endpoint does not implement {call} (emulators lack some AWS APIs)"
 
 
 # -- helpers ------------------------------------------------------------------------------------

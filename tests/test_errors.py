@@ -194,7 +194,7 @@ def test_moto_server_html_pages_mean_unsupported() -> None:
     assert info.kind is K.UNSUPPORTED
     assert (
         info.sentence
-        == "the endpoint does not implement cloudtrail:LookupEvents (the sandbox lacks some AWS APIs)"
+        == "the endpoint does not implement cloudtrail:LookupEvents (emulators lack some AWS APIs)"
     )
     not_found = client_error(
         "404", "<!doctype html>\n<title>404 Not Found</title>", 404, operation="GetAccountSettings"
@@ -372,7 +372,7 @@ def test_api_moto_lacks_is_unsupported(aws) -> None:
     with pytest.raises(NotImplementedError) as caught:
         boto3.client("ec2", region_name="us-east-1").describe_network_insights_analyses()
     assert explain_error(caught.value, service="ec2", operation="DescribeNetworkInsightsAnalyses") == (
-        "the endpoint does not implement ec2:DescribeNetworkInsightsAnalyses (the sandbox lacks some AWS APIs)"
+        "the endpoint does not implement ec2:DescribeNetworkInsightsAnalyses (emulators lack some AWS APIs)"
     )
 
 
@@ -429,9 +429,9 @@ def test_moto_server_unimplemented_apis_are_unsupported() -> None:
     finally:
         server.stop()
     assert explain_error(trail.value, service="health") == (
-        "the endpoint does not implement health:DescribeEvents (the sandbox lacks some AWS APIs)"
+        "the endpoint does not implement health:DescribeEvents (emulators lack some AWS APIs)"
     )
     assert classify_error(query.value) is K.UNSUPPORTED
     assert explain_error(query.value, service="ec2", operation="DescribeNetworkInsightsAnalyses") == (
-        "the endpoint does not implement ec2:DescribeNetworkInsightsAnalyses (the sandbox lacks some AWS APIs)"
+        "the endpoint does not implement ec2:DescribeNetworkInsightsAnalyses (emulators lack some AWS APIs)"
     )
