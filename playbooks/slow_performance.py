@@ -1,16 +1,33 @@
-"""Slow performance: find the limit an EC2 instance, a Lambda function or an RDS database is running into.
+"""Slow performance: how fast a resource is now against its baseline, and what is at its limit.
 
 The resource's configuration says what it is allowed (instance type and CPU credits, memory and
-timeout, database class and storage); CloudWatch says what it used over the window. Saturation is
-where the two meet.
+timeout, database class and storage); CloudWatch and, for a Lambda function, its REPORT lines say how
+long it took and what it used over the window. Saturation is where the two meet; the baseline (the
+same hours a week earlier by default) says whether "slow" is new.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import datetime
 
+from diagnostics.awslambda.collect import LogRead
+from diagnostics.awslambda.memory import Invocation
 from diagnostics.cloudwatch.metrics import MetricSeries, window
-from diagnostics.performance.collect import classify_resource, read_metrics, read_profile
+from diagnostics.findings import Finding
+from diagnostics.performance.baseline import BASELINES, baseline_name, baseline_window
+from diagnostics.performance.collect import (
+    classify_resource,
+    component_of,
+    read_latency,
+    read_metrics,
+    read_profile,
+    read_reports,
+)
+from diagnostics.performance.components import LATENCY, Component
+from diagnostics.performance.lambda_logs import LambdaLogStats, describe, log_findings, log_stats
+from diagnostics.performance.percentiles import LOG_SAMPLES, Latency, best, from_samples
+from diagnostics.performance.regression import Timing, judge, regression_finding, with_children
 from diagnostics.performance.saturation import Assessment, Ec2Profile, LambdaProfile, Profile, RdsProfile, assess
 from playbooks import params as v
 from playbooks.common import IDENTITY_STEP
@@ -35,14 +52,25 @@ PARAMS = (
     Param("resource", "an EC2 instance ID, a Lambda function name or ARN, or an RDS DB instance identifier "
           "(prefix lambda: or rds: if a name could be either)", performance_resource, required=True,
           example="i-0123456789abcdef0"),
-    Param("hours", "how many hours of metrics to read", lookback_hours, default="3"),
+    Param("hours", "how many hours to look at, ending now", lookback_hours, default="1"),
+    Param("baseline", "what to compare the window with: week (the same hours a week earlier), day, or "
+          "previous (the window just before)", baseline_name, default="week"),
 )
 
 KIND_NAMES = {Ec2Profile: "EC2 instance", LambdaProfile: "Lambda function", RdsProfile: "RDS DB instance"}
 
 
+def _hours(ctx: Context) -> int:
+    return int(ctx.inputs.get("hours", 1))
+
+
 def _window(ctx: Context) -> tuple[datetime, datetime]:
-    return ctx.memo("window", lambda: window(int(ctx.inputs.get("hours", 3))))
+    return ctx.memo("window", lambda: window(_hours(ctx)))
+
+
+def _baseline(ctx: Context) -> tuple[str, tuple[datetime, datetime]]:
+    mode = str(ctx.inputs.get("baseline", "week"))
+    return BASELINES[mode], baseline_window(*_window(ctx), mode)
 
 
 def _profile(ctx: Context) -> Profile | None:
@@ -59,8 +87,14 @@ def _found(ctx: Context) -> Profile:
 
 def _metrics(ctx: Context) -> dict[str, MetricSeries]:
     start, end = _window(ctx)
-    return ctx.memo("cloudwatch:metrics",
-                    lambda: read_metrics(ctx.client("cloudwatch"), _found(ctx), start, end))
+    profile = _found(ctx)
+    return ctx.read(f"the CloudWatch metrics of {component_of(profile).label}",
+                    lambda: read_metrics(ctx.client("cloudwatch"), profile, start, end), default={},
+                    key="cloudwatch:metrics")
+
+
+def _path(ctx: Context) -> list[Component]:
+    return ctx.memo("path", lambda: [component_of(_found(ctx))])
 
 
 def _assessment(ctx: Context) -> Assessment:
@@ -89,6 +123,91 @@ def _describe(profile: Profile) -> str:
     return text + f"; {profile.status}{', Multi-AZ' if profile.multi_az else ''}."
 
 
+# --- what was observed, per component ----------------------------------------------------------
+
+
+@dataclass
+class Observed:
+    """One component's latency from every source that had it, now and at baseline."""
+
+    component: Component
+    cloudwatch_now: Latency | None = None
+    cloudwatch_then: Latency | None = None
+    below_now: Latency | None = None
+    below_then: Latency | None = None
+    runs_now: list[Invocation] = field(default_factory=list)
+    runs_then: list[Invocation] = field(default_factory=list)
+    logs_now: LogRead | None = None  # None: not a function, or the read failed
+
+    @property
+    def now(self) -> Latency | None:
+        return best(self.cloudwatch_now, from_samples((r.duration_ms for r in self.runs_now), LOG_SAMPLES))
+
+    @property
+    def then(self) -> Latency | None:
+        return best(self.cloudwatch_then, from_samples((r.duration_ms for r in self.runs_then), LOG_SAMPLES))
+
+    def timing(self) -> Timing:
+        return Timing(self.component, self.now, self.then, self.below_now, self.below_then)
+
+
+def _observe(ctx: Context, comp: Component) -> Observed:
+    def fetch() -> Observed:
+        start, end = _window(ctx)
+        _, (b_start, b_end) = _baseline(ctx)
+        cloudwatch = ctx.client("cloudwatch")
+        seen = Observed(comp)
+        metric = LATENCY.get(comp.kind)
+        if metric is not None:
+            for when, (a, b) in (("now", (start, end)), ("then", (b_start, b_end))):
+                label = "in the window" if when == "now" else "at baseline"
+                latency, _ = ctx.read(f"{comp.label}'s {metric.name} {label}",
+                                      lambda a=a, b=b: read_latency(cloudwatch, comp, a, b), default=(None, None))
+                setattr(seen, f"cloudwatch_{when}", latency)
+                if metric.below:
+                    below, _ = ctx.read(f"{comp.label}'s {metric.below} {label}",
+                                        lambda a=a, b=b: read_latency(cloudwatch, comp, a, b, below=True),
+                                        default=(None, None))
+                    setattr(seen, f"below_{when}", below)
+        profile = _profile(ctx)
+        if comp.kind == "lambda" and isinstance(profile, LambdaProfile):
+            logs = ctx.client("logs")
+            runs, read = ctx.read(f"the REPORT lines of {profile.name} in the window",
+                                  lambda: read_reports(logs, profile, start, end), default=([], None))
+            seen.runs_now, seen.logs_now = runs, read
+            seen.runs_then, _ = ctx.read(f"the REPORT lines of {profile.name} at baseline",
+                                         lambda: read_reports(logs, profile, b_start, b_end), default=([], None))
+        return seen
+
+    return ctx.memo(f"observed:{comp.key}", fetch)
+
+
+def _log_stats(ctx: Context, seen: Observed) -> LambdaLogStats | None:
+    profile = _profile(ctx)
+    if not isinstance(profile, LambdaProfile) or not seen.runs_now:
+        return None
+    return log_stats(seen.runs_now, profile.timeout_s)
+
+
+def _empty_sources(ctx: Context, seen: Observed) -> str:
+    """Which sources were empty for a component, and what would give data."""
+    comp = seen.component
+    metric = LATENCY.get(comp.kind)
+    hours = _hours(ctx)
+    parts = []
+    if metric is not None and seen.cloudwatch_now is None:
+        parts.append(f"CloudWatch has no {metric.namespace} {metric.name} datapoints for it in the last {hours} h")
+    if comp.kind == "lambda":
+        group = getattr(_profile(ctx), "log_group", "") or f"/aws/lambda/{comp.name}"
+        if seen.logs_now is not None and not seen.logs_now.log_group_exists:
+            parts.append(f"its log group {group} does not exist")
+        elif seen.logs_now is not None:
+            parts.append(f"its log group {group} has no REPORT lines in the window")
+        if seen.logs_now is not None and seen.cloudwatch_now is None:
+            parts.append("so, according to both its metrics and its logs, it was not invoked in the window")
+    return ", ".join(parts)
+
+
 # --- the steps -------------------------------------------------------------------------------
 
 
@@ -104,37 +223,97 @@ def _resource(ctx: Context) -> StepOutcome:
     return StepOutcome("ok", detail)
 
 
-def _metric_step(ctx: Context) -> StepOutcome:
-    metrics = _metrics(ctx)
-    assessment = _assessment(ctx)
-    hours = int(ctx.inputs.get("hours", 3))
-    read = [name for name, series in metrics.items() if not series.empty]
-    missing = [name for name, series in metrics.items() if series.empty]
-    if not read:
-        return StepOutcome("warning", f"CloudWatch has no datapoints for this resource in the last {hours} h "
-                                      f"({', '.join(metrics)}): it was idle, stopped, or not in this region.")
-    detail = f"Read {len(read)} metrics over the last {hours} h. " + " ".join(assessment.observations)
-    if missing:
-        detail += f" No data for {', '.join(missing)}."
-    return StepOutcome("ok", detail)
+def _latency_step(ctx: Context) -> StepOutcome:
+    path = [c for c in _path(ctx) if c.kind in LATENCY]
+    if not path:
+        raise StepSkip("An EC2 instance has no latency metric of its own (its load balancer or its "
+                       "application has); the next step judges it by what it is using.")
+    label, (b_start, _) = _baseline(ctx)
+    lines: list[str] = []
+    empty: list[str] = []
+    for comp in path:
+        seen = _observe(ctx, comp)
+        now, then = seen.now, seen.then
+        if now is None:
+            empty.append(f"{comp.label}: {_empty_sources(ctx, seen)}.")
+            continue
+        stats = _log_stats(ctx, seen)
+        text = f"{comp.label}: now {now.describe()}"
+        if stats is not None and seen.cloudwatch_now is None:
+            text = f"{comp.label}: now {describe(stats, getattr(_profile(ctx), 'timeout_s', 0)).rstrip('.')}"
+        text += (f"; at baseline ({label}, from {b_start:%Y-%m-%d %H:%M} UTC) {then.describe()}." if then
+                 else f"; no data at baseline ({label}).")
+        if stats is not None:
+            if seen.cloudwatch_now is not None:
+                text += " " + describe(stats, getattr(_profile(ctx), "timeout_s", 0))
+            else:
+                text += (f" CloudWatch has no AWS/Lambda Duration for it in the window although its logs show "
+                         f"{stats.count} invocations: the two sources disagree (metrics arrive late, or are "
+                         "kept in another region or account), so the logs are used.")
+        if seen.logs_now is not None and seen.logs_now.truncated:
+            text += " (Only the first REPORT lines of the window were read.)"
+        lines.append(text)
+    if not lines:
+        return StepOutcome("no_data", "No latency data now. " + " ".join(empty) + f" Widen hours (now {_hours(ctx)}), "
+                           "check the region, or turn on the metrics and logs the component keeps.")
+    return StepOutcome("ok", " ".join(lines + empty))
 
 
 def _saturation(ctx: Context) -> StepOutcome:
+    profile = _found(ctx)
     assessment = _assessment(ctx)
-    findings = list(assessment.findings)
-    if not assessment.has_data:
-        return StepOutcome("warning", "Without metrics nothing can be judged; if the resource is busy now, "
-                                      "detailed monitoring or the CloudWatch agent would show why.", findings)
+    findings: list[Finding] = []
+    stats = None
+    if isinstance(profile, LambdaProfile):
+        stats = _log_stats(ctx, _observe(ctx, component_of(profile)))
+        if stats is not None:
+            findings = log_findings(stats, profile, ctx.session.region, _hours(ctx))
+    codes = {f.code for f in findings}
+    findings += [f for f in assessment.findings if f.code not in codes]  # the logs' count says more
+    if not assessment.has_data and stats is None:
+        comp = component_of(profile)
+        where = (_empty_sources(ctx, _observe(ctx, comp)) if comp.kind in LATENCY
+                 else f"CloudWatch has no datapoints for it in the last {_hours(ctx)} h")
+        more = (" For an EC2 instance, detailed monitoring or the CloudWatch agent gives more."
+                if isinstance(profile, Ec2Profile) else "")
+        return StepOutcome("no_data", f"Nothing to judge: {where}. Widen hours or check the region.{more}",
+                           findings)
     if not findings:
-        kind = KIND_NAMES[type(_found(ctx))]
-        return StepOutcome("ok", f"No limit of the {kind} was reached in the window: CPU, credits, storage "
-                                 "and duration all had headroom. Look at what it calls (a database, an API) "
-                                 "next.")
+        kind = KIND_NAMES[type(profile)]
+        source = "its REPORT lines" if not assessment.has_data else "its metrics"
+        return StepOutcome("ok", f"No limit of the {kind} was reached in the window according to {source}: "
+                                 "CPU, credits, storage, duration and start-up all had headroom.")
     errors = [f for f in findings if f.severity == "error"]
     detail = " ".join(f.summary for f in (errors or findings)[:2])
     if len(findings) > 2:
         detail += f" ({len(findings)} limits in all, listed below.)"
     return StepOutcome("problem" if errors else "warning", detail, findings)
+
+
+def _regression(ctx: Context) -> StepOutcome:
+    path = [c for c in _path(ctx) if c.kind in LATENCY]
+    if not path:
+        raise StepSkip("Nothing on the path has a latency metric to compare with its baseline.")
+    label, (b_start, _) = _baseline(ctx)
+    timings = with_children({c.key: _observe(ctx, c).timing() for c in path}, path)
+    verdicts = judge(timings.values())
+    compared = [v for v in verdicts if v.own is not None and v.own.now is not None and v.own.then is not None]
+    if not compared:
+        missing = [c.label for c in path if timings[c.key].then is None]
+        return StepOutcome("no_data", f"No baseline to compare with: {', '.join(missing)} had no latency data "
+                                      f"{label} (from {b_start:%Y-%m-%d %H:%M} UTC). Try baseline=previous or "
+                                      "baseline=day.")
+    finding = regression_finding(verdicts, label, ctx.session.region)
+    sentences = [f"{v.component.label}: {v.own.sentence()}" for v in compared if v.own is not None]
+    below = [f"{v.component.label} got slower only because what is below it did" for v in verdicts if v.below_grew]
+    detail = "; ".join(sentences + below) + "."
+    if finding is None:
+        return StepOutcome("ok", f"Nothing got markedly slower than {label}: {detail}")
+    return StepOutcome("problem" if finding.severity == "error" else "warning", finding.summary, [finding])
+
+
+def _assessment(ctx: Context) -> Assessment:
+    return ctx.memo("assessment", lambda: assess(_found(ctx), _metrics(ctx), ctx.session.region))
 
 
 RESOURCE_STEP = Step(
@@ -150,39 +329,54 @@ RESOURCE_STEP = Step(
     run=_resource,
 )
 
-METRICS_STEP = Step(
-    id="metrics",
-    title="How busy has it been?",
+LATENCY_STEP = Step(
+    id="latency",
+    title="How fast is it now, and how fast was it before?",
     why=(
-        "CloudWatch keeps a minute-by-minute (or five-minute) record of what the resource used: CPU, CPU "
-        "credits, I/O burst balance, memory, latency, duration. Averages hide spikes and maxima hide trends, "
-        "so both are read. A flat line matters too: a burstable instance out of credits shows a low, flat "
-        "CPU."
+        "\"Slow\" means slower than something. This step reads each component's latency over the window "
+        "and over a baseline (by default the same hours a week earlier, when the traffic was alike): the "
+        "percentiles p50, p90 and p99 where CloudWatch keeps them, otherwise from the function's own REPORT "
+        "lines, never made up from too few samples. A function with logs but no metrics is judged from its "
+        "logs."
     ),
-    good="Metrics exist for the window and show headroom.",
-    run=_metric_step,
+    good="Latency data exists for the window.",
+    run=_latency_step,
 )
 
 SATURATION_STEP = Step(
     id="saturation",
     title="What is at its limit?",
     why=(
-        "Slowness is a queue in front of something that is full. This step compares the metrics with the "
+        "Slowness is a queue in front of something that is full. This step compares what was used with the "
         "limits: CPU at 90% or more for 15 minutes, CPU credits or the storage's I/O burst balance at zero, "
-        "memory nearly gone, a function's duration near its timeout. Each finding comes with the command "
-        "that lifts the limit, and what that command costs (a restart, a bigger bill)."
+        "memory nearly gone, a function's invocations close to its timeout, or many cold starts with a slow "
+        "Init Duration. Each finding comes with the command that lifts the limit, and what it costs."
     ),
     good="Nothing sustained at its limit.",
     run=_saturation,
 )
 
+REGRESSION_STEP = Step(
+    id="regression",
+    title="What got slower than its baseline?",
+    why=(
+        "A number is alarming only against normal: a p99 of 2.6 s is fine for a batch job and a disaster for "
+        "a checkout API. This step compares each component's latency with its baseline and names the one "
+        "whose own time grew most, telling \"it got slower\" from \"what it calls got slower\". Without a "
+        "baseline it says so and leaves the verdict to the other steps."
+    ),
+    good="Latency close to its baseline.",
+    run=_regression,
+    decides=False,
+)
+
 PLAYBOOK = Playbook(
     name="slow-performance",
     title="Something is slow",
-    purpose="Reads an EC2 instance's, Lambda function's or RDS database's configuration and CloudWatch "
-            "metrics and names what is saturated (CPU, CPU credits, I/O burst balance, memory, timeout) with "
-            "the fix.",
+    purpose="Reads a Lambda function's, EC2 instance's or RDS database's latency (CloudWatch percentiles, or "
+            "the function's REPORT lines) against a baseline week, and names what is saturated (CPU, credits, "
+            "I/O burst balance, memory, timeout, cold starts) with the fix.",
     params=PARAMS,
-    steps=(IDENTITY_STEP, RESOURCE_STEP, METRICS_STEP, SATURATION_STEP),
+    steps=(IDENTITY_STEP, RESOURCE_STEP, LATENCY_STEP, SATURATION_STEP, REGRESSION_STEP),
     default_scenario="slow-t3-credits-exhausted",
 )

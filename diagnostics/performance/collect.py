@@ -9,7 +9,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
-from diagnostics.cloudwatch.metrics import MetricSeries, fetch_series
+from diagnostics.awslambda.collect import LogRead, read_report_lines
+from diagnostics.awslambda.memory import FunctionMemory, Invocation, function_memory, parse_report
+from diagnostics.cloudwatch.metrics import MetricSeries, WindowStats, fetch_series, fetch_window
+from diagnostics.performance.components import LATENCY, Component
+from diagnostics.performance.percentiles import QUANTILES, Latency, from_cloudwatch
 from diagnostics.performance.saturation import Ec2Profile, LambdaProfile, Profile, RdsProfile, is_burstable
 
 Kind = Literal["ec2", "lambda", "rds", "lambda-or-rds"]
@@ -105,11 +109,13 @@ def read_ec2(ec2: Any, instance_id: str) -> Ec2Profile:
 
 def read_lambda(lambda_client: Any, function: str) -> LambdaProfile:
     config = lambda_client.get_function_configuration(FunctionName=function)
+    memory = function_memory(config)  # where its logs go, as the Lambda diagnosis reads it
     return LambdaProfile(name=config["FunctionName"], arn=config["FunctionArn"],
                          memory_mb=int(config.get("MemorySize") or 128),
                          timeout_s=int(config.get("Timeout") or 3),
                          runtime=str(config.get("Runtime") or ""),
-                         architectures=tuple(config.get("Architectures") or ("x86_64",)))
+                         architectures=tuple(config.get("Architectures") or ("x86_64",)),
+                         log_group=memory.log_group, log_format=memory.log_format)
 
 
 def read_rds(rds: Any, identifier: str) -> RdsProfile:
@@ -169,3 +175,36 @@ def read_metrics(cloudwatch: Any, profile: Profile, start: datetime,
     dims = {DIMENSION[kind_of(profile)]: dimension_value(profile)}
     return {name: fetch_series(cloudwatch, namespace, name, dims, start, end, stats)
             for name, stats in plan.items()}
+
+
+def component_of(profile: Profile) -> Component:
+    """The named resource as a component of the path (the first and, for these kinds, only one)."""
+    kind = kind_of(profile)
+    value = dimension_value(profile)
+    arn = getattr(profile, "arn", "")
+    return Component(kind, value, value, arn, ((DIMENSION[kind], value),))
+
+
+MAX_REPORTS = 5000  # per window: enough for percentiles, bounded for a busy function
+
+
+def read_reports(logs: Any, profile: LambdaProfile, start: datetime, end: datetime,
+                 limit: int = MAX_REPORTS) -> tuple[list[Invocation], LogRead]:
+    """The window's REPORT lines, parsed (with the Lambda diagnosis's reader and parser)."""
+    function = FunctionMemory(name=profile.name, arn=profile.arn, memory_size_mb=profile.memory_mb,
+                              timeout_s=profile.timeout_s, log_group=profile.log_group or
+                              f"/aws/lambda/{profile.name}", log_format=profile.log_format)
+    read = read_report_lines(logs, function, start, end, limit)
+    return [inv for line in read.lines if (inv := parse_report(line)) is not None], read
+
+
+def read_latency(cloudwatch: Any, comp: Component, start: datetime, end: datetime,
+                 below: bool = False) -> tuple[Latency | None, WindowStats]:
+    """A component's latency over a window from CloudWatch: percentiles where the endpoint has extended
+    statistics, else averages and maxima. ``below`` reads the metric of the time spent below it."""
+    metric = LATENCY[comp.kind]
+    name = metric.below if below else metric.name
+    if name is None:
+        return None, WindowStats()
+    stats = fetch_window(cloudwatch, metric.namespace, name, dict(comp.dimensions), start, end, QUANTILES)
+    return from_cloudwatch(stats.extended, stats.average, stats.maximum, stats.samples, metric.scale), stats

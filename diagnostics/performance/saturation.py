@@ -59,6 +59,8 @@ class LambdaProfile:
     timeout_s: int
     runtime: str = ""
     architectures: tuple[str, ...] = ()
+    log_group: str = ""
+    log_format: str = "Text"
 
 
 @dataclass(frozen=True)
