@@ -11,16 +11,20 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+import networkx as nx
+
 from diagnostics.awslambda.collect import LogRead
 from diagnostics.awslambda.memory import Invocation
 from diagnostics.cloudwatch.metrics import MetricSeries, window
 from diagnostics.findings import Finding
 from diagnostics.performance.baseline import BASELINES, baseline_name, baseline_window
 from diagnostics.performance.collect import (
+    ResourceRef,
     classify_resource,
     component_of,
     read_latency,
     read_metrics,
+    read_path,
     read_profile,
     read_reports,
 )
@@ -28,7 +32,7 @@ from diagnostics.performance.components import LATENCY, Component
 from diagnostics.performance.lambda_logs import LambdaLogStats, describe, log_findings, log_stats
 from diagnostics.performance.percentiles import LOG_SAMPLES, Latency, best, from_samples
 from diagnostics.performance.regression import Timing, judge, regression_finding, with_children
-from diagnostics.performance.saturation import Assessment, Ec2Profile, LambdaProfile, Profile, RdsProfile, assess
+from diagnostics.performance.saturation import Ec2Profile, LambdaProfile, Profile, RdsProfile, assess
 from playbooks import params as v
 from playbooks.common import IDENTITY_STEP
 from playbooks.model import Context, Param, Playbook, Step, StepOutcome, StepSkip
@@ -73,32 +77,48 @@ def _baseline(ctx: Context) -> tuple[str, tuple[datetime, datetime]]:
     return BASELINES[mode], baseline_window(*_window(ctx), mode)
 
 
-def _profile(ctx: Context) -> Profile | None:
-    ref = classify_resource(str(ctx.inputs["resource"]))
-    return ctx.memo("resource:profile", lambda: read_profile(ctx.client, ref))
-
-
-def _found(ctx: Context) -> Profile:
-    profile = _profile(ctx)
-    if profile is None:
-        raise StepSkip("Not run: the resource was not found.")
-    return profile
-
-
-def _metrics(ctx: Context) -> dict[str, MetricSeries]:
-    start, end = _window(ctx)
-    profile = _found(ctx)
-    return ctx.read(f"the CloudWatch metrics of {component_of(profile).label}",
-                    lambda: read_metrics(ctx.client("cloudwatch"), profile, start, end), default={},
-                    key="cloudwatch:metrics")
+SINGLE = ("ec2", "lambda", "rds", "lambda-or-rds")
 
 
 def _path(ctx: Context) -> list[Component]:
-    return ctx.memo("path", lambda: [component_of(_found(ctx))])
+    """The components behind what the user named, front first (one for a function, instance or
+    database; a load balancer, API, distribution or stack is walked downstream)."""
+    def fetch() -> list[Component]:
+        ref = classify_resource(str(ctx.inputs["resource"]))
+        if ref.kind in SINGLE:
+            profile = read_profile(ctx.client, ref)
+            if profile is None:
+                return []
+            comp = component_of(profile)
+            ctx.cache["profiles"] = {comp.key: profile}
+            return [comp]
+        return read_path(ctx.client, ref, ctx.session.region, ctx.read)
+
+    return ctx.memo("path", fetch)
 
 
-def _assessment(ctx: Context) -> Assessment:
-    return ctx.memo("assessment", lambda: assess(_found(ctx), _metrics(ctx), ctx.session.region))
+def _profiles(ctx: Context) -> dict[str, Profile]:
+    """The configuration of every function, instance and database on the path."""
+    def fetch() -> dict[str, Profile]:
+        found: dict[str, Profile] = {}
+        for comp in _path(ctx):
+            if comp.kind not in ("lambda", "rds", "ec2"):
+                continue
+            profile = ctx.read(f"the configuration of {comp.label}",
+                               lambda c=comp: read_profile(ctx.client, ResourceRef(c.kind, c.id)), None)
+            if profile is not None:
+                found[comp.key] = profile
+        return found
+
+    return ctx.memo("profiles", fetch)
+
+
+def _metrics(ctx: Context, profile: Profile) -> dict[str, MetricSeries]:
+    start, end = _window(ctx)
+    comp = component_of(profile)
+    return ctx.read(f"the CloudWatch metrics of {comp.label}",
+                    lambda: read_metrics(ctx.client("cloudwatch"), profile, start, end), default={},
+                    key=f"metrics:{comp.key}")
 
 
 def _describe(profile: Profile) -> str:
@@ -169,8 +189,8 @@ def _observe(ctx: Context, comp: Component) -> Observed:
                                         lambda a=a, b=b: read_latency(cloudwatch, comp, a, b, below=True),
                                         default=(None, None))
                     setattr(seen, f"below_{when}", below)
-        profile = _profile(ctx)
-        if comp.kind == "lambda" and isinstance(profile, LambdaProfile):
+        profile = _profiles(ctx).get(comp.key)
+        if isinstance(profile, LambdaProfile):
             logs = ctx.client("logs")
             runs, read = ctx.read(f"the REPORT lines of {profile.name} in the window",
                                   lambda: read_reports(logs, profile, start, end), default=([], None))
@@ -183,7 +203,7 @@ def _observe(ctx: Context, comp: Component) -> Observed:
 
 
 def _log_stats(ctx: Context, seen: Observed) -> LambdaLogStats | None:
-    profile = _profile(ctx)
+    profile = _profiles(ctx).get(seen.component.key)
     if not isinstance(profile, LambdaProfile) or not seen.runs_now:
         return None
     return log_stats(seen.runs_now, profile.timeout_s)
@@ -198,7 +218,7 @@ def _empty_sources(ctx: Context, seen: Observed) -> str:
     if metric is not None and seen.cloudwatch_now is None:
         parts.append(f"CloudWatch has no {metric.namespace} {metric.name} datapoints for it in the last {hours} h")
     if comp.kind == "lambda":
-        group = getattr(_profile(ctx), "log_group", "") or f"/aws/lambda/{comp.name}"
+        group = getattr(_profiles(ctx).get(comp.key), "log_group", "") or f"/aws/lambda/{comp.name}"
         if seen.logs_now is not None and not seen.logs_now.log_group_exists:
             parts.append(f"its log group {group} does not exist")
         elif seen.logs_now is not None:
@@ -212,15 +232,43 @@ def _empty_sources(ctx: Context, seen: Observed) -> str:
 
 
 def _resource(ctx: Context) -> StepOutcome:
-    profile = _profile(ctx)
-    if profile is None:
+    try:
+        path = _path(ctx)
+    except ValueError as exc:  # an API with several stages and none named, and the like
+        return StepOutcome("error", str(exc))
+    if not path:
         name = str(ctx.inputs["resource"])
         return StepOutcome("error", f"There is no Lambda function or RDS DB instance named {name} in "
                                     f"{ctx.session.region}; check the name and the region.")
-    detail = _describe(profile)
-    if isinstance(profile, Ec2Profile) and profile.state != "running":
-        return StepOutcome("warning", detail + " It is not running, so it has no recent metrics to judge.")
-    return StepOutcome("ok", detail)
+    ctx.set_graph(path_graph(path))
+    profiles = _profiles(ctx)
+    parts = []
+    if len(path) > 1:
+        parts.append(f"The path has {len(path)} components: " + "; ".join(_hop(c, path) for c in path) + ".")
+    parts += [_describe(p) for p in profiles.values()]
+    stopped = [p for p in profiles.values() if isinstance(p, Ec2Profile) and p.state != "running"]
+    unhealthy = [c for c in path if c.facts.get("unhealthy")]
+    if stopped or unhealthy:
+        notes = [f"{p.instance_id} is {p.state}, so it has no recent metrics to judge." for p in stopped]
+        notes += [f"{c.label} has {c.facts['unhealthy']} unhealthy of {c.facts['targets']} targets: the load "
+                  "balancer sends their share of the traffic to the others." for c in unhealthy]
+        return StepOutcome("warning", " ".join(parts + notes))
+    return StepOutcome("ok", " ".join(parts))
+
+
+def _hop(comp: Component, path: list[Component]) -> str:
+    parent = next((c for c in path if c.key == comp.parent), None)
+    what = f" ({comp.facts['what']})" if comp.facts.get("what") else ""
+    return f"{comp.label}{what}" + (f", called by {parent.label}" if parent else ", the entry point")
+
+
+def path_graph(path: list[Component]) -> nx.DiGraph:
+    graph = nx.DiGraph()
+    for comp in path:
+        graph.add_node(comp.key, label=comp.label, kind=comp.kind, resource=comp.resource)
+        if comp.parent:
+            graph.add_edge(comp.parent, comp.key)
+    return graph
 
 
 def _latency_step(ctx: Context) -> StepOutcome:
@@ -238,14 +286,15 @@ def _latency_step(ctx: Context) -> StepOutcome:
             empty.append(f"{comp.label}: {_empty_sources(ctx, seen)}.")
             continue
         stats = _log_stats(ctx, seen)
+        timeout = getattr(_profiles(ctx).get(comp.key), "timeout_s", 0)
         text = f"{comp.label}: now {now.describe()}"
         if stats is not None and seen.cloudwatch_now is None:
-            text = f"{comp.label}: now {describe(stats, getattr(_profile(ctx), 'timeout_s', 0)).rstrip('.')}"
+            text = f"{comp.label}: now {describe(stats, timeout).rstrip('.')}"
         text += (f"; at baseline ({label}, from {b_start:%Y-%m-%d %H:%M} UTC) {then.describe()}." if then
                  else f"; no data at baseline ({label}).")
         if stats is not None:
             if seen.cloudwatch_now is not None:
-                text += " " + describe(stats, getattr(_profile(ctx), "timeout_s", 0))
+                text += " " + describe(stats, timeout)
             else:
                 text += (f" CloudWatch has no AWS/Lambda Duration for it in the window although its logs show "
                          f"{stats.count} invocations: the two sources disagree (metrics arrive late, or are "
@@ -260,34 +309,44 @@ def _latency_step(ctx: Context) -> StepOutcome:
 
 
 def _saturation(ctx: Context) -> StepOutcome:
-    profile = _found(ctx)
-    assessment = _assessment(ctx)
+    profiles = _profiles(ctx)
+    if not profiles:
+        raise StepSkip("Nothing on the path has a configuration to compare its use with (no function, instance "
+                       "or database was found behind it).")
     findings: list[Finding] = []
-    stats = None
-    if isinstance(profile, LambdaProfile):
-        stats = _log_stats(ctx, _observe(ctx, component_of(profile)))
-        if stats is not None:
-            findings = log_findings(stats, profile, ctx.session.region, _hours(ctx))
-    codes = {f.code for f in findings}
-    findings += [f for f in assessment.findings if f.code not in codes]  # the logs' count says more
-    if not assessment.has_data and stats is None:
+    judged: list[str] = []
+    empty: list[str] = []
+    for key, profile in profiles.items():
         comp = component_of(profile)
-        where = (_empty_sources(ctx, _observe(ctx, comp)) if comp.kind in LATENCY
-                 else f"CloudWatch has no datapoints for it in the last {_hours(ctx)} h")
-        more = (" For an EC2 instance, detailed monitoring or the CloudWatch agent gives more."
-                if isinstance(profile, Ec2Profile) else "")
-        return StepOutcome("no_data", f"Nothing to judge: {where}. Widen hours or check the region.{more}",
-                           findings)
-    if not findings:
-        kind = KIND_NAMES[type(profile)]
-        source = "its REPORT lines" if not assessment.has_data else "its metrics"
-        return StepOutcome("ok", f"No limit of the {kind} was reached in the window according to {source}: "
-                                 "CPU, credits, storage, duration and start-up all had headroom.")
+        assessment = assess(profile, _metrics(ctx, profile), ctx.session.region)
+        found: list[Finding] = []
+        stats = None
+        if isinstance(profile, LambdaProfile):
+            stats = _log_stats(ctx, _observe(ctx, next(c for c in _path(ctx) if c.key == key)))
+            if stats is not None:
+                found = log_findings(stats, profile, ctx.session.region, _hours(ctx))
+        codes = {f.code for f in found}
+        found += [f for f in assessment.findings if f.code not in codes]  # the logs' count says more
+        findings += found
+        if not assessment.has_data and stats is None:
+            where = (_empty_sources(ctx, _observe(ctx, next(c for c in _path(ctx) if c.key == key)))
+                     if comp.kind in LATENCY else f"CloudWatch has no datapoints for it in the last {_hours(ctx)} h")
+            more = (" (detailed monitoring or the CloudWatch agent gives more)"
+                    if isinstance(profile, Ec2Profile) else "")
+            empty.append(f"{comp.label}: {where}{more}.")
+        elif not found:
+            source = "its REPORT lines" if not assessment.has_data else "its metrics"
+            judged.append(f"{comp.label} reached no limit according to {source}: CPU, credits, storage, duration "
+                          "and start-up had headroom.")
+    if not findings and not judged:
+        return StepOutcome("no_data", "Nothing to judge. " + " ".join(empty) + " Widen hours or check the region.")
     errors = [f for f in findings if f.severity == "error"]
+    if not findings:
+        return StepOutcome("ok", " ".join(judged + empty))
     detail = " ".join(f.summary for f in (errors or findings)[:2])
     if len(findings) > 2:
         detail += f" ({len(findings)} limits in all, listed below.)"
-    return StepOutcome("problem" if errors else "warning", detail, findings)
+    return StepOutcome("problem" if errors else "warning", " ".join([detail, *empty]), findings)
 
 
 def _regression(ctx: Context) -> StepOutcome:
@@ -310,10 +369,6 @@ def _regression(ctx: Context) -> StepOutcome:
     if finding is None:
         return StepOutcome("ok", f"Nothing got markedly slower than {label}: {detail}")
     return StepOutcome("problem" if finding.severity == "error" else "warning", finding.summary, [finding])
-
-
-def _assessment(ctx: Context) -> Assessment:
-    return ctx.memo("assessment", lambda: assess(_found(ctx), _metrics(ctx), ctx.session.region))
 
 
 RESOURCE_STEP = Step(

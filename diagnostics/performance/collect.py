@@ -13,16 +13,33 @@ from diagnostics.awslambda.collect import LogRead, read_report_lines
 from diagnostics.awslambda.memory import FunctionMemory, Invocation, function_memory, parse_report
 from diagnostics.cloudwatch.metrics import MetricSeries, WindowStats, fetch_series, fetch_window
 from diagnostics.performance.components import LATENCY, Component
+from diagnostics.performance.path import (
+    alb_path,
+    distribution_path,
+    http_api_path,
+    merge,
+    reparent,
+    rest_api_path,
+    stack_entries,
+)
 from diagnostics.performance.percentiles import QUANTILES, Latency, from_cloudwatch
 from diagnostics.performance.saturation import Ec2Profile, LambdaProfile, Profile, RdsProfile, is_burstable
 
-Kind = Literal["ec2", "lambda", "rds", "lambda-or-rds"]
+Kind = Literal["ec2", "lambda", "rds", "lambda-or-rds", "alb", "apigw", "cloudfront", "dynamodb", "stack"]
 
 INSTANCE_ID = re.compile(r"^i-(?:[0-9a-f]{8}|[0-9a-f]{17})$")
 EC2_ARN = re.compile(r"^arn:[^:]+:ec2:[^:]*:\d{12}:instance/(i-[0-9a-f]+)$")
 LAMBDA_ARN = re.compile(r"^arn:[^:]+:lambda:[^:]+:\d{12}:function:[A-Za-z0-9_-]{1,64}(:[\w$-]+)?$")
 RDS_ARN = re.compile(r"^arn:[^:]+:rds:[^:]+:\d{12}:db:([a-zA-Z][a-zA-Z0-9-]{0,62})$")
 FUNCTION_NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+ALB_ARN = re.compile(r"^arn:[^:]+:elasticloadbalancing:[^:]+:\d{12}:loadbalancer/app/[^/]+/[0-9a-f]+$")
+API_ARN = re.compile(r"^arn:[^:]+:apigateway:[^:]+::/(restapis|apis)/([a-z0-9]+)(?:/stages/([^/]+))?$")
+CLOUDFRONT_ARN = re.compile(r"^arn:[^:]+:cloudfront::\d{12}:distribution/([A-Z0-9]+)$")
+DYNAMODB_ARN = re.compile(r"^arn:[^:]+:dynamodb:[^:]+:\d{12}:table/([A-Za-z0-9_.-]{3,255})$")
+STACK_ARN = re.compile(r"^arn:[^:]+:cloudformation:[^:]+:\d{12}:stack/([^/]+)/.+$")
+# kind:value prefixes for what a bare name cannot say (a load balancer, an API, a distribution, ...).
+PREFIXES = {"alb": "alb", "elb": "alb", "api": "apigw", "apigw": "apigw", "cloudfront": "cloudfront",
+            "dynamodb": "dynamodb", "table": "dynamodb", "stack": "stack"}
 RDS_IDENTIFIER = re.compile(r"^[a-zA-Z](?:[a-zA-Z0-9]|-(?!-)){0,62}(?<!-)$")
 
 # What each kind's diagnosis reads from CloudWatch: metric name -> statistics.
@@ -58,6 +75,7 @@ DIMENSION = {"ec2": "InstanceId", "lambda": "FunctionName", "rds": "DBInstanceId
 class ResourceRef:
     kind: Kind
     id: str
+    qualifier: str = ""  # an API's stage
 
 
 def classify_resource(text: str) -> ResourceRef:
@@ -68,6 +86,19 @@ def classify_resource(text: str) -> ResourceRef:
     """
     value = text.strip()
     kind, sep, rest = value.partition(":")
+    if sep and kind.lower() in PREFIXES and rest.strip():
+        return _prefixed(PREFIXES[kind.lower()], rest.strip(), text)
+    if match := ALB_ARN.match(value):
+        return ResourceRef("alb", value)
+    if match := API_ARN.match(value):
+        return ResourceRef("apigw", f"{'rest' if match.group(1) == 'restapis' else 'http'}:{match.group(2)}",
+                           match.group(3) or "")
+    if match := CLOUDFRONT_ARN.match(value):
+        return ResourceRef("cloudfront", match.group(1))
+    if match := DYNAMODB_ARN.match(value):
+        return ResourceRef("dynamodb", match.group(1))
+    if match := STACK_ARN.match(value):
+        return ResourceRef("stack", match.group(1))
     if sep and kind in ("lambda", "rds", "ec2") and not value.startswith("arn:"):
         inner = classify_resource(rest)
         if kind == "ec2" and inner.kind != "ec2":
@@ -89,8 +120,26 @@ def classify_resource(text: str) -> ResourceRef:
         return ResourceRef("lambda-or-rds", value)
     if FUNCTION_NAME.match(value):
         return ResourceRef("lambda", value)
-    raise ValueError(f"'{text}' is not an EC2 instance ID, a Lambda function name or ARN, or an RDS DB "
-                     "instance identifier")
+    raise ValueError(f"'{text}' is not an EC2 instance ID, a Lambda function name or ARN, an RDS DB "
+                     "instance identifier, or the ARN (or alb:, api:, cloudfront:, dynamodb:, stack: name) of a "
+                     "load balancer, API, distribution, table or stack")
+
+
+def _prefixed(kind: str, rest: str, text: str) -> ResourceRef:
+    if kind == "apigw":
+        api, _, stage = rest.partition("/")
+        if not re.fullmatch(r"[a-z0-9]{1,32}", api):
+            raise ValueError(f"'{text}' does not name an API: use api:API_ID/STAGE (the ID, e.g. a1b2c3d4e5)")
+        return ResourceRef("apigw", f"any:{api}", stage)
+    if kind == "cloudfront" and not re.fullmatch(r"[A-Z0-9]{6,20}", rest):
+        raise ValueError(f"'{text}' is not a CloudFront distribution ID (like E2QWRUHAPOMQZL)")
+    if kind == "dynamodb" and not re.fullmatch(r"[A-Za-z0-9_.-]{3,255}", rest):
+        raise ValueError(f"'{text}' is not a DynamoDB table name")
+    if kind == "stack" and not re.fullmatch(r"[A-Za-z][A-Za-z0-9-]{0,127}", rest):
+        raise ValueError(f"'{text}' is not a CloudFormation stack name")
+    if kind == "alb" and not (re.fullmatch(r"[A-Za-z0-9-]{1,32}", rest) or ALB_ARN.match(rest)):
+        raise ValueError(f"'{text}' is not a load balancer name")
+    return ResourceRef(kind, rest)  # type: ignore[arg-type]
 
 
 def read_ec2(ec2: Any, instance_id: str) -> Ec2Profile:
@@ -208,3 +257,172 @@ def read_latency(cloudwatch: Any, comp: Component, start: datetime, end: datetim
         return None, WindowStats()
     stats = fetch_window(cloudwatch, metric.namespace, name, dict(comp.dimensions), start, end, QUANTILES)
     return from_cloudwatch(stats.extended, stats.average, stats.maximum, stats.samples, metric.scale), stats
+
+
+# --- the request path ------------------------------------------------------------------------
+
+# ctx.read's shape: (fact in words, fetch, default) -> answer or default, the failure kept as missing.
+Reader = Callable[[str, Callable[[], Any], Any], Any]
+MAX_INTEGRATIONS = 50  # methods read per REST API: enough to find its back ends
+
+
+def _plain(_fact: str, fetch: Callable[[], Any], _default: Any) -> Any:
+    return fetch()
+
+
+def read_alb_path(elbv2: Any, name_or_arn: str, read: Reader = _plain) -> list[Component]:
+    """Load balancer, listeners, rules, target groups and target health (rules and health kept
+    partial when one call fails)."""
+    key = {"LoadBalancerArns": [name_or_arn]} if name_or_arn.startswith("arn:") else {"Names": [name_or_arn]}
+    lb = elbv2.describe_load_balancers(**key)["LoadBalancers"][0]
+    arn = lb["LoadBalancerArn"]
+    listeners = [x for page in elbv2.get_paginator("describe_listeners").paginate(LoadBalancerArn=arn)
+                 for x in page.get("Listeners", [])]
+    rules = {}
+    for listener in listeners:
+        la = listener["ListenerArn"]
+        rules[la] = read(f"the rules of listener {la}", lambda la=la: elbv2.describe_rules(ListenerArn=la)["Rules"],
+                         [])
+    groups = read(f"the target groups of {lb['LoadBalancerName']}",
+                  lambda: elbv2.describe_target_groups(LoadBalancerArn=arn)["TargetGroups"], [])
+    targets = {}
+    for group in groups:
+        ga = group["TargetGroupArn"]
+        targets[ga] = read(f"the targets of {group.get('TargetGroupName', ga)}",
+                           lambda ga=ga: elbv2.describe_target_health(TargetGroupArn=ga)["TargetHealthDescriptions"],
+                           [])
+    return alb_path(lb, listeners, rules, groups, targets)
+
+
+def read_api_path(client: Callable[[str], Any], api_ref: str, stage: str, region: str,
+                  read: Reader = _plain) -> list[Component]:
+    """A REST or HTTP API stage and its integrations. ``api_ref`` is ``rest:ID``, ``http:ID`` or
+    ``any:ID`` (tried as a REST API, then as an HTTP API)."""
+    style, _, api_id = api_ref.partition(":")
+    if style in ("rest", "any"):
+        rest = client("apigateway")
+        try:
+            api = dict(rest.get_rest_api(restApiId=api_id), region=region)
+        except rest.exceptions.NotFoundException:
+            if style == "rest":
+                raise
+        else:
+            stages = [s["stageName"] for s in rest.get_stages(restApiId=api_id).get("item", [])]
+            stage = _stage(stage, stages, api_id)
+            integrations = []
+            resources = [r for page in rest.get_paginator("get_resources").paginate(restApiId=api_id)
+                         for r in page.get("items", [])]
+            for resource in resources:
+                for method in (resource.get("resourceMethods") or {}):
+                    if len(integrations) >= MAX_INTEGRATIONS:
+                        break
+                    found = read(f"the integration of {method} {resource.get('path')}",
+                                 lambda r=resource["id"], m=method: rest.get_integration(
+                                     restApiId=api_id, resourceId=r, httpMethod=m), None)
+                    if found:
+                        integrations.append(found)
+            return rest_api_path(api, stage, integrations)
+    http = client("apigatewayv2")
+    api = dict(http.get_api(ApiId=api_id), region=region)
+    stages = [s["StageName"] for s in http.get_stages(ApiId=api_id).get("Items", [])]
+    stage = _stage(stage, stages, api_id)
+    integrations = read(f"the integrations of API {api_id}",
+                        lambda: http.get_integrations(ApiId=api_id).get("Items", []), [])
+    return http_api_path(api, stage, integrations)
+
+
+def _stage(asked: str, stages: list[str], api_id: str) -> str:
+    if asked:
+        if stages and asked not in stages:
+            raise ValueError(f"API {api_id} has no stage {asked}; its stages are {', '.join(stages)}")
+        return asked
+    if len(stages) == 1:
+        return stages[0]
+    raise ValueError(f"API {api_id} has {len(stages) or 'no'} stages ({', '.join(stages) or 'none'}): name one "
+                     f"as api:{api_id}/STAGE")
+
+
+def read_distribution_path(client: Callable[[str], Any], dist_id: str, read: Reader = _plain) -> list[Component]:
+    """A distribution and its origins; an origin that is one of this account's load balancers is walked on."""
+    dist = client("cloudfront").get_distribution(Id=dist_id)["Distribution"]
+    path = distribution_path(dist)
+    walks = [path]
+    behind = [o for o in path[1:] if o.facts.get("what") == "load balancer"]
+    elbv2 = client("elbv2") if behind else None
+    lbs = read("the load balancers (to find the origin's)",
+               lambda: [lb for page in elbv2.get_paginator("describe_load_balancers").paginate()
+                        for lb in page.get("LoadBalancers", [])], []) if behind else []
+    for origin in behind:
+        mine = next((lb for lb in lbs if lb.get("DNSName", "").lower() == origin.id.lower().rstrip(".")), None)
+        if mine is not None:
+            walks.append(reparent(read_alb_path(elbv2, mine["LoadBalancerArn"], read), origin.key))
+    return merge(walks)
+
+
+def read_table_path(cloudwatch: Any, dynamodb: Any, table: str, read: Reader = _plain) -> list[Component]:
+    """A table as one component per operation CloudWatch has latency for (the metric needs both
+    TableName and Operation)."""
+    described = dynamodb.describe_table(TableName=table)["Table"]
+    name, arn = described["TableName"], described.get("TableArn", "")
+    listed = read(f"the operations CloudWatch has latency for on {name}",
+                  lambda: [m for page in cloudwatch.get_paginator("list_metrics").paginate(
+                      Namespace="AWS/DynamoDB", MetricName="SuccessfulRequestLatency",
+                      Dimensions=[{"Name": "TableName", "Value": name}]) for m in page.get("Metrics", [])], [])
+    operations = sorted({d["Value"] for m in listed for d in m.get("Dimensions", []) if d["Name"] == "Operation"})
+    facts = {"billing": (described.get("BillingModeSummary") or {}).get("BillingMode", "PROVISIONED"),
+             "read_capacity": (described.get("ProvisionedThroughput") or {}).get("ReadCapacityUnits"),
+             "write_capacity": (described.get("ProvisionedThroughput") or {}).get("WriteCapacityUnits")}
+    if not operations:
+        return [Component("dynamodb", name, name, arn, (("TableName", name),), facts=facts)]
+    return [Component("dynamodb", f"{name}/{op}", f"{name} {op}", arn, (("TableName", name), ("Operation", op)),
+                      facts=facts) for op in operations]
+
+
+def read_stack_path(client: Callable[[str], Any], stack: str, region: str, read: Reader = _plain) -> list[Component]:
+    """Every component of a stack that a request can meet, walked from the front-most."""
+    cfn = client("cloudformation")
+    resources = [r for page in cfn.get_paginator("list_stack_resources").paginate(StackName=stack)
+                 for r in page.get("StackResourceSummaries", [])]
+    walks: list[list[Component]] = []
+    for rtype, physical in stack_entries(resources):
+        walk = read(f"the {rtype} {physical} of stack {stack}",
+                    lambda t=rtype, p=physical: _walk_entry(client, t, p, region, read), [])
+        walks.append(walk)
+    return merge(walks)
+
+
+def _walk_entry(client: Callable[[str], Any], rtype: str, physical: str, region: str,
+                read: Reader) -> list[Component]:
+    if rtype == "AWS::CloudFront::Distribution":
+        return read_distribution_path(client, physical, read)
+    if rtype == "AWS::ElasticLoadBalancingV2::LoadBalancer":
+        return read_alb_path(client("elbv2"), physical, read)
+    if rtype in ("AWS::ApiGateway::RestApi", "AWS::ApiGatewayV2::Api"):
+        style = "rest" if rtype == "AWS::ApiGateway::RestApi" else "http"
+        try:
+            return read_api_path(client, f"{style}:{physical}", "", region, read)
+        except ValueError:
+            return []  # several stages and none named: the API's functions are still walked below
+    if rtype == "AWS::DynamoDB::Table":
+        return read_table_path(client("cloudwatch"), client("dynamodb"), physical, read)
+    kind = {"AWS::Lambda::Function": "lambda", "AWS::RDS::DBInstance": "rds", "AWS::EC2::Instance": "ec2"}.get(rtype)
+    if kind is None:
+        return []
+    profile = read_profile(client, ResourceRef(kind, physical))  # type: ignore[arg-type]
+    return [component_of(profile)] if profile else []
+
+
+def read_path(client: Callable[[str], Any], ref: ResourceRef, region: str, read: Reader = _plain) -> list[Component]:
+    """The components behind what the user named, front first."""
+    if ref.kind == "alb":
+        return read_alb_path(client("elbv2"), ref.id, read)
+    if ref.kind == "apigw":
+        return read_api_path(client, ref.id, ref.qualifier, region, read)
+    if ref.kind == "cloudfront":
+        return read_distribution_path(client, ref.id, read)
+    if ref.kind == "dynamodb":
+        return read_table_path(client("cloudwatch"), client("dynamodb"), ref.id, read)
+    if ref.kind == "stack":
+        return read_stack_path(client, ref.id, region, read)
+    profile = read_profile(client, ref)
+    return [component_of(profile)] if profile else []
