@@ -22,6 +22,7 @@ from diagnostics.performance.collect import (
     ResourceRef,
     classify_resource,
     component_of,
+    read_front,
     read_latency,
     read_metrics,
     read_path,
@@ -29,6 +30,8 @@ from diagnostics.performance.collect import (
     read_reports,
 )
 from diagnostics.performance.components import LATENCY, Component
+from diagnostics.performance.frontends import METRICS as FRONT_METRICS
+from diagnostics.performance.frontends import FrontReading, judge_front
 from diagnostics.performance.lambda_logs import LambdaLogStats, describe, log_findings, log_stats
 from diagnostics.performance.percentiles import LOG_SAMPLES, Latency, best, from_samples
 from diagnostics.performance.regression import Timing, judge, regression_finding, with_children
@@ -349,6 +352,40 @@ def _saturation(ctx: Context) -> StepOutcome:
     return StepOutcome("problem" if errors else "warning", " ".join([detail, *empty]), findings)
 
 
+def _front(ctx: Context) -> StepOutcome:
+    fronts = [c for c in _path(ctx) if c.kind in FRONT_METRICS]
+    if not fronts:
+        raise StepSkip("No load balancer, API, distribution or table on the path.")
+    start, end = _window(ctx)
+    _, (b_start, b_end) = _baseline(ctx)
+    cloudwatch = ctx.client("cloudwatch")
+    findings: list[Finding] = []
+    notes: list[str] = []
+    empty: list[str] = []
+    for comp in fronts:
+        now = ctx.read(f"the error and health metrics of {comp.label}",
+                       lambda c=comp: read_front(cloudwatch, c, start, end), default={})
+        then = {}
+        if comp.kind == "cloudfront":  # a cache hit rate is judged against its own normal
+            then = ctx.read(f"the cache hit rate of {comp.label} at baseline",
+                            lambda c=comp: read_front(cloudwatch, c, b_start, b_end, ("CacheHitRate",)), default={})
+        if not any(not stats.empty for stats in now.values()):
+            namespace = FRONT_METRICS[comp.kind][0]
+            empty.append(f"{comp.label}: CloudWatch has no {namespace} error or health datapoints in the last "
+                         f"{_hours(ctx)} h.")
+            continue
+        found, said = judge_front(FrontReading(comp, now, then), ctx.session.region)
+        findings += found
+        notes += said
+    if not findings and not notes:
+        return StepOutcome("no_data", " ".join(empty) + " Widen hours or check the region.")
+    detail = " ".join([*(f.summary for f in findings[:2]), *notes, *empty]) or "No errors, unhealthy targets or " \
+        "cache misses stand out."
+    if any(f.severity == "error" for f in findings):
+        return StepOutcome("problem", detail, findings)
+    return StepOutcome("warning" if findings else "ok", detail, findings)
+
+
 def _regression(ctx: Context) -> StepOutcome:
     path = [c for c in _path(ctx) if c.kind in LATENCY]
     if not path:
@@ -411,6 +448,20 @@ SATURATION_STEP = Step(
     run=_saturation,
 )
 
+FRONT_STEP = Step(
+    id="front",
+    title="Are the front doors failing or missing their cache?",
+    why=(
+        "Latency is half the story at the front: a load balancer that answers 5XX itself (no healthy target, "
+        "a target that timed out) is a different fault from targets that answer 5XX; an API's 5XX and its "
+        "cache hits; a distribution whose cache hit rate collapsed sends every request to its origin; a "
+        "table that throttles makes the SDK retry. This step reads those counts for each front component."
+    ),
+    good="Few errors, healthy targets, a cache hit rate like last week's.",
+    run=_front,
+    decides=False,
+)
+
 REGRESSION_STEP = Step(
     id="regression",
     title="What got slower than its baseline?",
@@ -432,6 +483,6 @@ PLAYBOOK = Playbook(
             "the function's REPORT lines) against a baseline week, and names what is saturated (CPU, credits, "
             "I/O burst balance, memory, timeout, cold starts) with the fix.",
     params=PARAMS,
-    steps=(IDENTITY_STEP, RESOURCE_STEP, LATENCY_STEP, SATURATION_STEP, REGRESSION_STEP),
+    steps=(IDENTITY_STEP, RESOURCE_STEP, LATENCY_STEP, SATURATION_STEP, FRONT_STEP, REGRESSION_STEP),
     default_scenario="slow-t3-credits-exhausted",
 )

@@ -117,3 +117,58 @@ def test_function_through_the_cli_exit_status(plain_moto) -> None:
     data = json.loads(result.stdout)
     assert data["verdict"] == "problem_found"
     assert any(f["code"] == "LAMBDA_DURATION_NEAR_TIMEOUT" for f in data["findings"])
+
+
+def put_metric(moto, namespace: str, name: str, dims: dict[str, str], values: list[float],
+               days_ago: float = 0, unit: str = "Seconds") -> None:
+    """One datapoint a minute, the last one a minute before now (minus ``days_ago``)."""
+    end = datetime.now(UTC) - timedelta(days=days_ago, minutes=1)
+    moto.client("cloudwatch").put_metric_data(Namespace=namespace, MetricData=[
+        {"MetricName": name, "Dimensions": [{"Name": k, "Value": v} for k, v in dims.items()], "Unit": unit,
+         "Timestamp": end - timedelta(minutes=len(values) - 1 - i), "Value": value}
+        for i, value in enumerate(values)])
+
+
+def make_alb_to_function(moto, function_arn: str) -> tuple[dict, dict]:
+    ec2 = moto.client("ec2")
+    vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+    subnets = [ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.0.{i}.0/24", AvailabilityZone=f"us-east-1{z}")
+               ["Subnet"]["SubnetId"] for i, z in ((1, "a"), (2, "b"))]
+    elbv2 = moto.client("elbv2")
+    lb = elbv2.create_load_balancer(Name="shop-web", Subnets=subnets)["LoadBalancers"][0]
+    group = elbv2.create_target_group(Name="shop-search", TargetType="lambda")["TargetGroups"][0]
+    elbv2.register_targets(TargetGroupArn=group["TargetGroupArn"], Targets=[{"Id": function_arn}])
+    elbv2.create_listener(LoadBalancerArn=lb["LoadBalancerArn"], Protocol="HTTP", Port=80,
+                          DefaultActions=[{"Type": "forward", "TargetGroupArn": group["TargetGroupArn"]}])
+    return lb, group
+
+
+@pytest.mark.sandbox
+def test_load_balancer_path_names_the_function_whose_own_time_grew_against_last_week(plain_moto) -> None:
+    arn = make_function(plain_moto, "search", timeout=10, memory=1024)
+    lb, group = make_alb_to_function(plain_moto, arn)
+    lb_dim = lb["LoadBalancerArn"].split(":loadbalancer/")[1]
+    tg_dim = "targetgroup/" + group["TargetGroupArn"].split(":targetgroup/")[1]
+    for dims in ({"LoadBalancer": lb_dim}, {"LoadBalancer": lb_dim, "TargetGroup": tg_dim}):
+        put_metric(plain_moto, "AWS/ApplicationELB", "TargetResponseTime", dims, [1.40 + 0.01 * (i % 5)
+                                                                                  for i in range(30)])
+        put_metric(plain_moto, "AWS/ApplicationELB", "TargetResponseTime", dims, [0.30 + 0.01 * (i % 5)
+                                                                                  for i in range(30)], days_ago=7)
+    logs = plain_moto.client("logs")
+    logs.create_log_group(logGroupName="/aws/lambda/search")
+    logs.create_log_stream(logGroupName="/aws/lambda/search", logStreamName="s")
+    now = datetime.now(UTC)
+    events = [(now - timedelta(days=7, minutes=40 - i), report(250 + i, 1024, 200)) for i in range(30)]
+    events += [(now - timedelta(minutes=40 - i), report(1350 + i, 1024, 200)) for i in range(30)]
+    logs.put_log_events(logGroupName="/aws/lambda/search", logStreamName="s",
+                        logEvents=[{"timestamp": int(at.timestamp() * 1000), "message": m} for at, m in events])
+    transcript = run(plain_moto, "alb:shop-web")
+    by_id = steps(transcript)
+    assert "The path has 3 components" in by_id["resource"][1], by_id
+    assert transcript.graph and len(transcript.graph["nodes"]) == 3
+    [regression] = [f for f in transcript.findings if f["code"] == "LATENCY_REGRESSION"]
+    assert regression["resource"] == arn and regression["severity"] == "error", by_id
+    assert regression["evidence"]["now_ms"] >= 1350 and regression["evidence"]["baseline_ms"] <= 280
+    assert "only because of what is below them" in regression["summary"]
+    assert "Application Load Balancer shop-web" in regression["summary"]
+    assert transcript.verdict == "problem_found"

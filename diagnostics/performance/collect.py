@@ -13,6 +13,8 @@ from diagnostics.awslambda.collect import LogRead, read_report_lines
 from diagnostics.awslambda.memory import FunctionMemory, Invocation, function_memory, parse_report
 from diagnostics.cloudwatch.metrics import MetricSeries, WindowStats, fetch_series, fetch_window
 from diagnostics.performance.components import LATENCY, Component
+from diagnostics.performance.frontends import METRICS as FRONT_METRICS
+from diagnostics.performance.frontends import dimensions_for
 from diagnostics.performance.path import (
     alb_path,
     distribution_path,
@@ -426,3 +428,11 @@ def read_path(client: Callable[[str], Any], ref: ResourceRef, region: str, read:
         return read_stack_path(client, ref.id, region, read)
     profile = read_profile(client, ref)
     return [component_of(profile)] if profile else []
+
+
+def read_front(cloudwatch: Any, comp: Component, start: datetime, end: datetime,
+               names: tuple[str, ...] | None = None) -> dict[str, WindowStats]:
+    """Window sums of a front component's error, health and cache metrics (see frontends.METRICS)."""
+    namespace, metrics = FRONT_METRICS[comp.kind]
+    return {name: fetch_window(cloudwatch, namespace, name, dimensions_for(comp, name), start, end)
+            for name in (names or metrics)}

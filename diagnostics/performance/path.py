@@ -39,9 +39,12 @@ def lambda_component(arn: str, parent: str | None) -> Component:
 
 
 def elb_dimension(arn: str, marker: str) -> str:
-    """The CloudWatch dimension value of an ELB ARN: what follows ``loadbalancer/`` or ``targetgroup``."""
+    """The CloudWatch dimension value of a load balancer or target group ARN (AWS/ApplicationELB)."""
     _, _, tail = arn.partition(":" + marker)
-    return (marker.split("/")[-1] + tail) if tail else arn
+    if not tail:
+        return arn
+    # LoadBalancer is "app/NAME/ID"; TargetGroup keeps its prefix: "targetgroup/NAME/ID".
+    return marker + tail if marker == "targetgroup/" else tail
 
 
 def _forwarded(actions: Iterable[Mapping[str, Any]]) -> list[str]:
