@@ -34,7 +34,7 @@ from diagnostics.performance.frontends import METRICS as FRONT_METRICS
 from diagnostics.performance.frontends import FrontReading, judge_front
 from diagnostics.performance.lambda_logs import LambdaLogStats, describe, log_findings, log_stats
 from diagnostics.performance.percentiles import LOG_SAMPLES, Latency, best, from_samples
-from diagnostics.performance.regression import Timing, judge, regression_finding, with_children
+from diagnostics.performance.regression import Timing, judge, regression_finding, sentence, with_children
 from diagnostics.performance.saturation import Ec2Profile, LambdaProfile, Profile, RdsProfile, assess
 from playbooks import params as v
 from playbooks.common import IDENTITY_STEP
@@ -400,7 +400,7 @@ def _regression(ctx: Context) -> StepOutcome:
                                       f"{label} (from {b_start:%Y-%m-%d %H:%M} UTC). Try baseline=previous or "
                                       "baseline=day.")
     finding = regression_finding(verdicts, label, ctx.session.region)
-    sentences = [f"{v.component.label}: {v.own.sentence()}" for v in compared if v.own is not None]
+    sentences = [sentence(v) for v in compared]
     below = [f"{v.component.label} got slower only because what is below it did" for v in verdicts if v.below_grew]
     detail = "; ".join(sentences + below) + "."
     if finding is None:

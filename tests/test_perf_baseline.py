@@ -182,7 +182,7 @@ def test_the_component_whose_own_time_grew_is_named_not_its_caller() -> None:
     assert api.below_grew
     finding = regression_finding(verdicts, "the same hours one week earlier", "us-east-1")
     assert finding is not None and finding.resource == FN.arn and finding.severity == "error"
-    assert "1,340 ms now against 290 ms" in finding.summary and "API Gateway REST API stage" in finding.summary
+    assert "1,340 ms now against 290 ms" in finding.summary and "API Gateway REST API orders-api" in finding.summary
     assert finding.evidence["baseline_ms"] == 290
 
 

@@ -25,8 +25,8 @@ class LatencyMetric:
 KINDS = {
     "alb": "Application Load Balancer",
     "target-group": "target group",
-    "apigw-rest": "API Gateway REST API stage",
-    "apigw-http": "API Gateway HTTP API stage",
+    "apigw-rest": "API Gateway REST API",
+    "apigw-http": "API Gateway HTTP API",
     "cloudfront": "CloudFront distribution",
     "lambda": "Lambda function",
     "dynamodb": "DynamoDB table",

@@ -157,7 +157,7 @@ def distribution_path(dist: Mapping[str, Any]) -> list[Component]:
         what = ("load balancer" if ELB_DNS.search(domain) else
                 "API Gateway" if EXECUTE_API.match(domain) else
                 "S3 bucket" if ".s3." in domain or domain.endswith(".s3.amazonaws.com") else "custom origin")
-        path.append(Component("origin", domain, f"{origin.get('Id', domain)} ({domain})", "", (), comp.key,
+        path.append(Component("origin", domain, str(origin.get("Id") or domain), "", (), comp.key,
                               facts={"what": what}))
     return path
 

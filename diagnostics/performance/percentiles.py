@@ -60,14 +60,14 @@ class Latency:
         return self.percentiles.get(stat)
 
     def describe(self) -> str:
-        """"p50 120 ms, p90 480 ms (from 30 log lines; p99 needs 100 samples)"."""
+        """"p50 120 ms, p90 480 ms (from log lines, 30 samples; p99 needs at least 100 samples ...)"."""
         parts = [f"{name} {value:,.0f} ms" for name, value in self.percentiles.items()]
         if not parts and self.average is not None:
             parts.append(f"average {self.average:,.0f} ms")
         if self.maximum is not None:
             parts.append(f"max {self.maximum:,.0f} ms")
-        count = f"{self.samples:,} " if self.samples is not None else ""
-        text = ", ".join(parts) + f" (from {count}{self.source}"
+        count = f", {self.samples:,} samples" if self.samples is not None else ""
+        text = ", ".join(parts) + f" (from {self.source}{count}"
         if self.withheld:
             text += "; " + "; ".join(self.withheld.values())
         return text + ")"

@@ -80,6 +80,18 @@ def judge(timings: Iterable[Timing]) -> list[Verdict]:
     return sorted(verdicts, key=lambda v: -v.own_growth)
 
 
+def sentence(verdict: Verdict) -> str:
+    """"label: p90 900 ms now against 300 ms at baseline (3.0x)", with its own share where part of
+    its time is spent below it."""
+    comp, total, own = verdict.component, verdict.total, verdict.own
+    if total is None:
+        return f"{comp.label}: no data"
+    text = f"{comp.label}: {total.sentence()}"
+    if own is not None and own is not total and own.now is not None and own.then is not None:
+        text += f", of which its own time {own.now:,.0f} ms (was {own.then:,.0f} ms)"
+    return text
+
+
 def regression_finding(verdicts: list[Verdict], baseline: str, region: str) -> Finding | None:
     """The component whose own time grew most, if it grew enough to matter."""
     top = next((v for v in verdicts if v.own is not None and v.own.slower), None)
@@ -113,5 +125,5 @@ def alarm_command(comp: Component, threshold_ms: float, region: str) -> list[str
     return ["# Alarm on it before the next page:",
             f"aws cloudwatch put-metric-alarm --alarm-name {comp.name}-latency-p90 --namespace "
             f"{metric.namespace} --metric-name {metric.name} --dimensions {dims} --extended-statistic p90 "
-            f"--threshold {threshold_ms / metric.scale:g} --comparison-operator GreaterThanThreshold "
+            f"--threshold {threshold_ms / metric.scale:.4g} --comparison-operator GreaterThanThreshold "
             f"--period 300 --evaluation-periods 3 --region {metric.region or region}"]
