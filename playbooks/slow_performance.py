@@ -28,6 +28,7 @@ from diagnostics.performance.collect import (
     read_path,
     read_profile,
     read_reports,
+    read_trace_summaries,
 )
 from diagnostics.performance.components import LATENCY, Component
 from diagnostics.performance.frontends import METRICS as FRONT_METRICS
@@ -36,6 +37,7 @@ from diagnostics.performance.lambda_logs import LambdaLogStats, describe, log_fi
 from diagnostics.performance.percentiles import LOG_SAMPLES, Latency, best, from_samples
 from diagnostics.performance.regression import Timing, judge, regression_finding, sentence, with_children
 from diagnostics.performance.saturation import Ec2Profile, LambdaProfile, Profile, RdsProfile, assess
+from diagnostics.performance.traces import describe_traces, read_summaries
 from playbooks import params as v
 from playbooks.common import IDENTITY_STEP
 from playbooks.model import Context, Param, Playbook, Step, StepOutcome, StepSkip
@@ -386,6 +388,49 @@ def _front(ctx: Context) -> StepOutcome:
     return StepOutcome("warning" if findings else "ok", detail, findings)
 
 
+def _traced(ctx: Context) -> list[tuple[Component, str, bool | None]]:
+    """(component, X-Ray service name, tracing on?) for the path's APIs and functions, front first.
+    None: the configuration read does not say (an API stage's setting is not read)."""
+    out: list[tuple[Component, str, bool | None]] = []
+    profiles = _profiles(ctx)
+    for comp in _path(ctx):
+        if comp.kind == "lambda" and isinstance(profiles.get(comp.key), LambdaProfile):
+            out.append((comp, comp.name, profiles[comp.key].tracing == "Active"))  # type: ignore[union-attr]
+        elif comp.kind in ("apigw-rest", "apigw-http"):
+            out.append((comp, f"{dict(comp.dimensions).get('ApiName', comp.id.split('/')[0])}/"
+                              f"{dict(comp.dimensions)['Stage']}", None))
+    return out
+
+
+def _traces(ctx: Context) -> StepOutcome:
+    traced = _traced(ctx)
+    if not traced:
+        raise StepSkip("Nothing on the path records X-Ray traces (API Gateway stages and Lambda functions do).")
+    start, end = _window(ctx)
+    xray = ctx.client("xray")
+    said: list[str] = []
+    off: list[str] = []
+    for comp, service, on in traced:
+        summaries = ctx.read(f"the X-Ray traces through {service}",
+                             lambda s=service: read_trace_summaries(xray, s, start, end), default=None)
+        if summaries is None:
+            continue
+        reading = read_summaries(summaries)
+        if reading.count:
+            said.append(f"{comp.label}: {describe_traces(reading)}")
+            break  # the front-most traced component's traces already cover the hops behind it
+        if on is False:
+            off.append(f"tracing is off on {comp.label} (aws lambda update-function-configuration --function-name "
+                       f"{comp.name} --tracing-config Mode=Active --region {ctx.session.region})")
+        else:
+            off.append(f"X-Ray has no traces through {service} in the window")
+    if not said:
+        return StepOutcome("no_data", "No traces to read: " + "; ".join(off or ["X-Ray could not be read"])
+                           + ". With tracing on, X-Ray names the segment that takes the time (a database call, "
+                           "an HTTP dependency).")
+    return StepOutcome("ok", " ".join(said))
+
+
 def _regression(ctx: Context) -> StepOutcome:
     path = [c for c in _path(ctx) if c.kind in LATENCY]
     if not path:
@@ -462,6 +507,20 @@ FRONT_STEP = Step(
     decides=False,
 )
 
+TRACES_STEP = Step(
+    id="traces",
+    title="Which segment of a request takes the time?",
+    why=(
+        "Metrics say a component got slower; traces say which part of a request did: the function's own "
+        "code, or the database or HTTP call it waits for. X-Ray's trace summaries name, for each slow "
+        "request, the segment responsible for its response time. This step counts those over the slowest "
+        "requests of the window and gives example trace IDs to open in the console."
+    ),
+    good="Traces exist, and the slowest ones spend their time where it is expected.",
+    run=_traces,
+    decides=False,
+)
+
 REGRESSION_STEP = Step(
     id="regression",
     title="What got slower than its baseline?",
@@ -483,6 +542,7 @@ PLAYBOOK = Playbook(
             "the function's REPORT lines) against a baseline week, and names what is saturated (CPU, credits, "
             "I/O burst balance, memory, timeout, cold starts) with the fix.",
     params=PARAMS,
-    steps=(IDENTITY_STEP, RESOURCE_STEP, LATENCY_STEP, SATURATION_STEP, FRONT_STEP, REGRESSION_STEP),
+    steps=(IDENTITY_STEP, RESOURCE_STEP, LATENCY_STEP, SATURATION_STEP, FRONT_STEP, TRACES_STEP,
+           REGRESSION_STEP),
     default_scenario="slow-t3-credits-exhausted",
 )

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from diagnostics.awslambda.collect import LogRead, read_report_lines
@@ -166,7 +166,8 @@ def read_lambda(lambda_client: Any, function: str) -> LambdaProfile:
                          timeout_s=int(config.get("Timeout") or 3),
                          runtime=str(config.get("Runtime") or ""),
                          architectures=tuple(config.get("Architectures") or ("x86_64",)),
-                         log_group=memory.log_group, log_format=memory.log_format)
+                         log_group=memory.log_group, log_format=memory.log_format,
+                         tracing=str((config.get("TracingConfig") or {}).get("Mode") or "PassThrough"))
 
 
 def read_rds(rds: Any, identifier: str) -> RdsProfile:
@@ -436,3 +437,23 @@ def read_front(cloudwatch: Any, comp: Component, start: datetime, end: datetime,
     namespace, metrics = FRONT_METRICS[comp.kind]
     return {name: fetch_window(cloudwatch, namespace, name, dimensions_for(comp, name), start, end)
             for name in (names or metrics)}
+
+
+MAX_TRACES = 1000
+XRAY_MAX_HOURS = 6  # GetTraceSummaries answers for at most six hours at a time
+
+
+def read_trace_summaries(xray: Any, service: str, start: datetime, end: datetime,
+                         limit: int = MAX_TRACES) -> list[dict[str, Any]]:
+    """Trace summaries of requests that went through ``service`` (an X-Ray service name), newest
+    window of at most six hours, at most ``limit`` of them."""
+    start = max(start, end - timedelta(hours=XRAY_MAX_HOURS))
+    found: list[dict[str, Any]] = []
+    pages = xray.get_paginator("get_trace_summaries").paginate(
+        StartTime=start, EndTime=end, TimeRangeType="Event", Sampling=False,
+        FilterExpression=f'service("{service}")')
+    for page in pages:
+        found += page.get("TraceSummaries", [])
+        if len(found) >= limit:
+            break
+    return found[:limit]

@@ -61,6 +61,7 @@ class LambdaProfile:
     architectures: tuple[str, ...] = ()
     log_group: str = ""
     log_format: str = "Text"
+    tracing: str = "PassThrough"  # X-Ray: Active records a trace for sampled invocations
 
 
 @dataclass(frozen=True)
