@@ -23,6 +23,7 @@ from diagnostics.performance.collect import (
     classify_resource,
     component_of,
     read_front,
+    read_insights_answers,
     read_latency,
     read_metrics,
     read_path,
@@ -33,6 +34,7 @@ from diagnostics.performance.collect import (
 from diagnostics.performance.components import LATENCY, Component
 from diagnostics.performance.frontends import METRICS as FRONT_METRICS
 from diagnostics.performance.frontends import FrontReading, judge_front
+from diagnostics.performance.insights import describe_insights, insights_findings, read_insights
 from diagnostics.performance.lambda_logs import LambdaLogStats, describe, log_findings, log_stats
 from diagnostics.performance.percentiles import LOG_SAMPLES, Latency, best, from_samples
 from diagnostics.performance.regression import Timing, judge, regression_finding, sentence, with_children
@@ -431,6 +433,39 @@ def _traces(ctx: Context) -> StepOutcome:
     return StepOutcome("ok", " ".join(said))
 
 
+def _insights(ctx: Context) -> StepOutcome:
+    databases = [p for p in _profiles(ctx).values() if isinstance(p, RdsProfile)]
+    if not databases:
+        raise StepSkip("No RDS database on the path.")
+    start, end = _window(ctx)
+    region = ctx.session.region
+    said: list[str] = []
+    off: list[str] = []
+    findings: list[Finding] = []
+    for db in databases:
+        # DescribeDBInstances always says on AWS; where it does not, Performance Insights' own answer does.
+        if db.insights is False or not db.resource_id:
+            off.append(f"Performance Insights is off on {db.identifier} (aws rds modify-db-instance "
+                       f"--db-instance-identifier {db.identifier} --enable-performance-insights "
+                       f"--performance-insights-retention-period 7 --apply-immediately --region {region}; "
+                       "7 days are free)")
+            continue
+        answers = read_insights_answers(ctx.client("pi"), db.resource_id, start, end, ctx.read)
+        reading = read_insights(*answers, db.instance_class)
+        if reading.empty:
+            off.append(f"Performance Insights had no load for {db.identifier} in the window")
+            continue
+        said.append(f"{db.identifier}: {describe_insights(reading)}.")
+        findings += insights_findings(reading, db, db.resource_id, region, _hours(ctx))
+    if not said:
+        return StepOutcome("no_data", "; ".join(off) + ". With it, the load by SQL statement and wait event names "
+                                                       "the query that holds the database.")
+    detail = " ".join(said + [f"{o}." for o in off])
+    if findings:
+        return StepOutcome("problem", detail, findings)
+    return StepOutcome("ok", detail)
+
+
 def _regression(ctx: Context) -> StepOutcome:
     path = [c for c in _path(ctx) if c.kind in LATENCY]
     if not path:
@@ -521,6 +556,19 @@ TRACES_STEP = Step(
     decides=False,
 )
 
+INSIGHTS_STEP = Step(
+    id="insights",
+    title="Which SQL holds the database?",
+    why=(
+        "A busy database is busy running something. Performance Insights counts active sessions (DB load) "
+        "and splits them by SQL statement and by what they wait for (CPU, I/O, locks). A load above the "
+        "number of vCPUs means sessions queue; one statement making most of it is the query to fix first."
+    ),
+    good="DB load below the vCPUs, or no single statement dominating it.",
+    run=_insights,
+    decides=False,
+)
+
 REGRESSION_STEP = Step(
     id="regression",
     title="What got slower than its baseline?",
@@ -542,7 +590,7 @@ PLAYBOOK = Playbook(
             "the function's REPORT lines) against a baseline week, and names what is saturated (CPU, credits, "
             "I/O burst balance, memory, timeout, cold starts) with the fix.",
     params=PARAMS,
-    steps=(IDENTITY_STEP, RESOURCE_STEP, LATENCY_STEP, SATURATION_STEP, FRONT_STEP, TRACES_STEP,
-           REGRESSION_STEP),
+    steps=(IDENTITY_STEP, RESOURCE_STEP, LATENCY_STEP, SATURATION_STEP, INSIGHTS_STEP, FRONT_STEP,
+           TRACES_STEP, REGRESSION_STEP),
     default_scenario="slow-t3-credits-exhausted",
 )

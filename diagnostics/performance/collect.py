@@ -177,7 +177,8 @@ def read_rds(rds: Any, identifier: str) -> RdsProfile:
                       storage_type=db.get("StorageType", ""),
                       allocated_gb=int(db.get("AllocatedStorage") or 0),
                       status=db.get("DBInstanceStatus", ""), iops=db.get("Iops"),
-                      multi_az=bool(db.get("MultiAZ")))
+                      multi_az=bool(db.get("MultiAZ")), resource_id=str(db.get("DbiResourceId") or ""),
+                      insights=db.get("PerformanceInsightsEnabled"))
 
 
 def read_profile(client: Callable[[str], Any], ref: ResourceRef) -> Profile | None:
@@ -457,3 +458,17 @@ def read_trace_summaries(xray: Any, service: str, start: datetime, end: datetime
         if len(found) >= limit:
             break
     return found[:limit]
+
+
+def read_insights_answers(pi: Any, resource_id: str, start: datetime, end: datetime,
+                          read: Reader = _plain) -> tuple[Any, Any, Any]:
+    """DB load over the window, and its top statements and wait events (each kept when another fails)."""
+    base = {"ServiceType": "RDS", "Identifier": resource_id, "StartTime": start, "EndTime": end}
+    metrics = read("the DB load (Performance Insights)", lambda: pi.get_resource_metrics(
+        **base, PeriodInSeconds=60 if (end - start).total_seconds() <= 86400 else 3600,
+        MetricQueries=[{"Metric": "db.load.avg"}]), None)
+    sql = read("the top SQL (Performance Insights)", lambda: pi.describe_dimension_keys(
+        **base, Metric="db.load.avg", GroupBy={"Group": "db.sql_tokenized", "Limit": 10}), None)
+    waits = read("the wait events (Performance Insights)", lambda: pi.describe_dimension_keys(
+        **base, Metric="db.load.avg", GroupBy={"Group": "db.wait_event", "Limit": 10}), None)
+    return metrics, sql, waits

@@ -75,6 +75,8 @@ class RdsProfile:
     status: str = "available"
     iops: int | None = None
     multi_az: bool = False
+    resource_id: str = ""  # DbiResourceId: what Performance Insights calls the instance
+    insights: bool | None = None  # PerformanceInsightsEnabled; None when the answer did not say
 
     @property
     def burstable(self) -> bool:
