@@ -1,9 +1,11 @@
-"""Slow performance: how fast a resource is now against its baseline, and what is at its limit.
+"""Slow performance: where the time goes along the request path, now against a baseline.
 
-The resource's configuration says what it is allowed (instance type and CPU credits, memory and
-timeout, database class and storage); CloudWatch and, for a Lambda function, its REPORT lines say how
-long it took and what it used over the window. Saturation is where the two meet; the baseline (the
-same hours a week earlier by default) says whether "slow" is new.
+The user names what they have (a load balancer, API stage, distribution, stack, function, table,
+database or instance); the configuration says what is behind it. For each component, CloudWatch (and
+a function's REPORT lines) say how long it took over the window and over the baseline (the same hours
+a week earlier by default); its configuration says what it is allowed. Saturation is where use meets
+the limit; the regression is the component whose own time grew most; Performance Insights and X-Ray
+say which query or segment takes the time.
 """
 
 from __future__ import annotations
@@ -60,9 +62,11 @@ def lookback_hours(text: str) -> int:
 
 
 PARAMS = (
-    Param("resource", "an EC2 instance ID, a Lambda function name or ARN, or an RDS DB instance identifier "
-          "(prefix lambda: or rds: if a name could be either)", performance_resource, required=True,
-          example="i-0123456789abcdef0"),
+    Param("resource", "what is slow: a Lambda function, EC2 instance ID or RDS DB instance (name or ARN; prefix "
+          "lambda: or rds: if a name could be either), or, to follow the request path, a load balancer "
+          "(alb:NAME or ARN), an API stage (api:ID/STAGE or stage ARN), a CloudFront distribution "
+          "(cloudfront:ID or ARN), a DynamoDB table (dynamodb:NAME or ARN) or a CloudFormation stack "
+          "(stack:NAME or ARN)", performance_resource, required=True, example="alb:shop-web"),
     Param("hours", "how many hours to look at, ending now", lookback_hours, default="1"),
     Param("baseline", "what to compare the window with: week (the same hours a week earlier), day, or "
           "previous (the window just before)", baseline_name, default="week"),
@@ -490,12 +494,14 @@ def _regression(ctx: Context) -> StepOutcome:
 
 RESOURCE_STEP = Step(
     id="resource",
-    title="What is it, and what is it allowed?",
+    title="What is it, what is behind it, and what is each part allowed?",
     why=(
         "A resource can only be as fast as its size: an instance type has a number of vCPUs (and, for the "
         "burstable T types, a CPU budget of credits), a Lambda function gets CPU in proportion to its "
         "memory, and a database class and its storage type set the CPU, memory and disk operations it can "
-        "do. This step finds out which kind of resource was named and reads that configuration."
+        "do. This step finds out which kind of resource was named and reads that configuration; for a load "
+        "balancer, API, distribution or stack it follows the configuration downstream (listener rules to "
+        "target groups to targets, integrations to functions, origins) so each hop can be read."
     ),
     good="The resource exists and is running.",
     run=_resource,
@@ -586,9 +592,10 @@ REGRESSION_STEP = Step(
 PLAYBOOK = Playbook(
     name="slow-performance",
     title="Something is slow",
-    purpose="Reads a Lambda function's, EC2 instance's or RDS database's latency (CloudWatch percentiles, or "
-            "the function's REPORT lines) against a baseline week, and names what is saturated (CPU, credits, "
-            "I/O burst balance, memory, timeout, cold starts) with the fix.",
+    purpose="Follows the request path behind a load balancer, API, distribution or stack to its functions, "
+            "instances and databases, reads each one's latency (CloudWatch percentiles, or a function's REPORT "
+            "lines) against a baseline week, and names the component whose own time grew, what is saturated "
+            "(CPU, credits, I/O, memory, timeout, cold starts, one SQL statement) and where traces spend the time.",
     params=PARAMS,
     steps=(IDENTITY_STEP, RESOURCE_STEP, LATENCY_STEP, SATURATION_STEP, INSIGHTS_STEP, FRONT_STEP,
            TRACES_STEP, REGRESSION_STEP),
