@@ -108,11 +108,19 @@ def _path(ctx: Context) -> list[Component]:
     return ctx.memo("path", fetch)
 
 
+def _found_path(ctx: Context) -> list[Component]:
+    """The path the first step read; later steps do not run without it (and do not ask again)."""
+    path = ctx.peek("path")
+    if not path:
+        raise StepSkip("Not run: the first step could not find what was named.")
+    return path
+
+
 def _profiles(ctx: Context) -> dict[str, Profile]:
     """The configuration of every function, instance and database on the path."""
     def fetch() -> dict[str, Profile]:
         found: dict[str, Profile] = {}
-        for comp in _path(ctx):
+        for comp in _found_path(ctx):
             if comp.kind not in ("lambda", "rds", "ec2"):
                 continue
             profile = ctx.read(f"the configuration of {comp.label}",
@@ -257,6 +265,9 @@ def _resource(ctx: Context) -> StepOutcome:
     if len(path) > 1:
         parts.append(f"The path has {len(path)} components: " + "; ".join(_hop(c, path) for c in path) + ".")
     parts += [_describe(p) for p in profiles.values()]
+    if len(path) == 1 and not profiles:
+        facts = ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in path[0].facts.items() if v is not None)
+        parts.append(f"{path[0].label}" + (f": {facts}." if facts else "."))
     stopped = [p for p in profiles.values() if isinstance(p, Ec2Profile) and p.state != "running"]
     unhealthy = [c for c in path if c.facts.get("unhealthy")]
     if stopped or unhealthy:
@@ -283,7 +294,7 @@ def path_graph(path: list[Component]) -> nx.DiGraph:
 
 
 def _latency_step(ctx: Context) -> StepOutcome:
-    path = [c for c in _path(ctx) if c.kind in LATENCY]
+    path = [c for c in _found_path(ctx) if c.kind in LATENCY]
     if not path:
         raise StepSkip("An EC2 instance has no latency metric of its own (its load balancer or its "
                        "application has); the next step judges it by what it is using.")
@@ -333,14 +344,14 @@ def _saturation(ctx: Context) -> StepOutcome:
         found: list[Finding] = []
         stats = None
         if isinstance(profile, LambdaProfile):
-            stats = _log_stats(ctx, _observe(ctx, next(c for c in _path(ctx) if c.key == key)))
+            stats = _log_stats(ctx, _observe(ctx, next(c for c in _found_path(ctx) if c.key == key)))
             if stats is not None:
                 found = log_findings(stats, profile, ctx.session.region, _hours(ctx))
         codes = {f.code for f in found}
         found += [f for f in assessment.findings if f.code not in codes]  # the logs' count says more
         findings += found
         if not assessment.has_data and stats is None:
-            where = (_empty_sources(ctx, _observe(ctx, next(c for c in _path(ctx) if c.key == key)))
+            where = (_empty_sources(ctx, _observe(ctx, next(c for c in _found_path(ctx) if c.key == key)))
                      if comp.kind in LATENCY else f"CloudWatch has no datapoints for it in the last {_hours(ctx)} h")
             more = (" (detailed monitoring or the CloudWatch agent gives more)"
                     if isinstance(profile, Ec2Profile) else "")
@@ -361,7 +372,7 @@ def _saturation(ctx: Context) -> StepOutcome:
 
 
 def _front(ctx: Context) -> StepOutcome:
-    fronts = [c for c in _path(ctx) if c.kind in FRONT_METRICS]
+    fronts = [c for c in _found_path(ctx) if c.kind in FRONT_METRICS]
     if not fronts:
         raise StepSkip("No load balancer, API, distribution or table on the path.")
     start, end = _window(ctx)
@@ -399,7 +410,7 @@ def _traced(ctx: Context) -> list[tuple[Component, str, bool | None]]:
     None: the configuration read does not say (an API stage's setting is not read)."""
     out: list[tuple[Component, str, bool | None]] = []
     profiles = _profiles(ctx)
-    for comp in _path(ctx):
+    for comp in _found_path(ctx):
         if comp.kind == "lambda" and isinstance(profiles.get(comp.key), LambdaProfile):
             out.append((comp, comp.name, profiles[comp.key].tracing == "Active"))  # type: ignore[union-attr]
         elif comp.kind in ("apigw-rest", "apigw-http"):
@@ -471,7 +482,7 @@ def _insights(ctx: Context) -> StepOutcome:
 
 
 def _regression(ctx: Context) -> StepOutcome:
-    path = [c for c in _path(ctx) if c.kind in LATENCY]
+    path = [c for c in _found_path(ctx) if c.kind in LATENCY]
     if not path:
         raise StepSkip("Nothing on the path has a latency metric to compare with its baseline.")
     label, (b_start, _) = _baseline(ctx)
