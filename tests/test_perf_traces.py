@@ -51,3 +51,12 @@ def test_sandbox_answers_service_filters_within_the_window() -> None:
     assert len(answer({**params, "FilterExpression": ""}, specs, NOW)["TraceSummaries"]) == 14
     early = {**params, "EndTime": (NOW - timedelta(minutes=55)).timestamp()}
     assert answer(early, specs, NOW)["TraceSummaries"] == []
+
+
+def test_sandbox_extended_statistics_are_nearest_rank_percentiles_of_the_raw_values() -> None:
+    from diagnostics.sandbox.gaps.cloudwatch import extended
+
+    values = [float(v) for v in range(1, 101)]
+    assert extended(values, ["p50", "p90", "p99", "p99.9", "tm99", "Average"]) == {
+        "p50": 50.0, "p90": 90.0, "p99": 99.0, "p99.9": 100.0}
+    assert extended([], ["p50"]) == {}
