@@ -603,10 +603,9 @@ REGRESSION_STEP = Step(
 PLAYBOOK = Playbook(
     name="slow-performance",
     title="Something is slow",
-    purpose="Follows the request path behind a load balancer, API, distribution or stack to its functions, "
-            "instances and databases, reads each one's latency (CloudWatch percentiles, or a function's REPORT "
-            "lines) against a baseline week, and names the component whose own time grew, what is saturated "
-            "(CPU, credits, I/O, memory, timeout, cold starts, one SQL statement) and where traces spend the time.",
+    purpose="Follows the path behind a load balancer, API, CDN or stack to its functions, instances and "
+            "databases, compares each one's latency with last week's, and names what got slower or is at its "
+            "limit, with the fix.",
     params=PARAMS,
     steps=(IDENTITY_STEP, RESOURCE_STEP, LATENCY_STEP, SATURATION_STEP, INSIGHTS_STEP, FRONT_STEP,
            TRACES_STEP, REGRESSION_STEP),
