@@ -172,3 +172,24 @@ def test_load_balancer_path_names_the_function_whose_own_time_grew_against_last_
     assert "only because of what is below them" in regression["summary"]
     assert "Application Load Balancer shop-web" in regression["summary"]
     assert transcript.verdict == "problem_found"
+
+
+@pytest.mark.sandbox
+def test_stack_takes_its_functions_and_tables(plain_moto) -> None:
+    role = plain_moto.client("iam").create_role(RoleName="shop-role", AssumeRolePolicyDocument=json.dumps(TRUST))
+    template = {"Resources": {
+        "Search": {"Type": "AWS::Lambda::Function", "Properties": {
+            "FunctionName": "shop-search", "Runtime": "python3.12", "Handler": "index.handler", "Timeout": 3,
+            "Role": role["Role"]["Arn"], "Code": {"ZipFile": "def handler(event, context):\n    return {}\n"}}},
+        "Orders": {"Type": "AWS::DynamoDB::Table", "Properties": {
+            "TableName": "shop-orders", "BillingMode": "PAY_PER_REQUEST",
+            "AttributeDefinitions": [{"AttributeName": "id", "AttributeType": "S"}],
+            "KeySchema": [{"AttributeName": "id", "KeyType": "HASH"}]}}}}
+    plain_moto.client("cloudformation").create_stack(StackName="shop-prod", TemplateBody=json.dumps(template))
+    put_reports(plain_moto, "shop-search", [report(2700 + i, 128, 60) for i in range(30)])
+    transcript = run(plain_moto, "stack:shop-prod")
+    detail = steps(transcript)["resource"][1]
+    assert "Lambda function shop-search" in detail and "DynamoDB table shop-orders" in detail, detail
+    assert transcript.verdict == "problem_found"
+    assert any(f["code"] == "LAMBDA_DURATION_NEAR_TIMEOUT" and f["resource"].endswith(":function:shop-search")
+               for f in transcript.findings)
