@@ -135,9 +135,8 @@ def _profiles(ctx: Context) -> dict[str, Profile]:
 def _metrics(ctx: Context, profile: Profile) -> dict[str, MetricSeries]:
     start, end = _window(ctx)
     comp = component_of(profile)
-    return ctx.read(f"the CloudWatch metrics of {comp.label}",
-                    lambda: read_metrics(ctx.client("cloudwatch"), profile, start, end), default={},
-                    key=f"metrics:{comp.key}")
+    return ctx.memo(f"metrics:{comp.key}",
+                    lambda: read_metrics(ctx.client("cloudwatch"), profile, start, end, ctx.read))
 
 
 def _describe(profile: Profile) -> str:

@@ -222,12 +222,19 @@ def metric_plan(profile: Profile) -> tuple[str, dict[str, tuple[str, ...]]]:
     return namespace, plan
 
 
-def read_metrics(cloudwatch: Any, profile: Profile, start: datetime,
-                 end: datetime) -> dict[str, MetricSeries]:
+def read_metrics(cloudwatch: Any, profile: Profile, start: datetime, end: datetime,
+                 read: Callable[[str, Callable[[], Any], Any], Any] | None = None) -> dict[str, MetricSeries]:
+    """The resource's metrics; with ``read``, one metric that cannot be read is left out and named."""
     namespace, plan = metric_plan(profile)
     dims = {DIMENSION[kind_of(profile)]: dimension_value(profile)}
-    return {name: fetch_series(cloudwatch, namespace, name, dims, start, end, stats)
-            for name, stats in plan.items()}
+    out: dict[str, MetricSeries] = {}
+    for name, stats in plan.items():
+        def fetch(name: str = name, stats: tuple[str, ...] = stats) -> MetricSeries:
+            return fetch_series(cloudwatch, namespace, name, dims, start, end, stats)
+        series = read(f"{namespace} {name} of {dimension_value(profile)}", fetch, None) if read else fetch()
+        if series is not None:
+            out[name] = series
+    return out
 
 
 def component_of(profile: Profile) -> Component:
