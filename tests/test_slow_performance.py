@@ -238,3 +238,26 @@ def test_healthy_database() -> None:
                "BurstBalance": series("BurstBalance", [100] * 24, stat="Minimum"),
                "ReadLatency": series("ReadLatency", [0.001] * 24)}
     assert codes(DB, metrics) == []
+
+
+def test_one_unreadable_metric_leaves_the_others_and_is_named() -> None:
+    from diagnostics.performance.collect import read_metrics
+
+    class Cloudwatch:
+        def get_metric_statistics(self, **kw):
+            if kw["MetricName"] == "FreeableMemory":
+                raise RuntimeError("AccessDenied")
+            return {"Datapoints": [{"Timestamp": NOW, "Average": 40.0, "Maximum": 60.0, "Minimum": 1.0}]}
+
+    missing: list[str] = []
+
+    def read(fact, fetch, default):
+        try:
+            return fetch()
+        except RuntimeError:
+            missing.append(fact)
+            return default
+
+    metrics = read_metrics(Cloudwatch(), DB, NOW - timedelta(hours=1), NOW, read)
+    assert "FreeableMemory" not in metrics and metrics["CPUUtilization"].peak() == 60.0
+    assert missing == ["AWS/RDS FreeableMemory of orders-db"]

@@ -144,3 +144,56 @@ def fetch_series(cloudwatch: Any, namespace: str, name: str, dimensions: Mapping
     )
     points, unit = parse_datapoints(answer.get("Datapoints", []))
     return MetricSeries(namespace, name, tuple(dimensions.items()), period, points, unit)
+
+
+@dataclass(frozen=True)
+class WindowStats:
+    """One metric summed up over a whole window: what a percentile comparison needs.
+
+    ``extended`` holds the percentiles CloudWatch answered (p50, p90, p99); an endpoint without
+    extended statistics answers none, and none are made up.
+    """
+
+    average: float | None = None
+    maximum: float | None = None
+    samples: float | None = None
+    total: float | None = None
+    extended: Mapping[str, float] = field(default_factory=dict)
+
+    @property
+    def empty(self) -> bool:
+        return self.average is None and self.maximum is None and not self.total and not self.extended
+
+
+def combine_window(raw: Iterable[Mapping[str, Any]], extended: Iterable[Mapping[str, Any]] = ()) -> WindowStats:
+    """Datapoints of a one-period-per-window answer into one WindowStats (an endpoint may still split
+    the window: averages are weighted by their sample counts; a split percentile answer is not
+    combinable and is dropped rather than guessed)."""
+    points = list(raw)
+    counted = [(p.get("Average"), p.get("SampleCount") or 0) for p in points if p.get("Average") is not None]
+    weight = sum(n for _, n in counted)
+    if weight:
+        average = sum(a * n for a, n in counted) / weight
+    else:
+        average = sum(a for a, _ in counted) / len(counted) if counted else None
+    maxima = [p["Maximum"] for p in points if p.get("Maximum") is not None]
+    sums = [p["Sum"] for p in points if p.get("Sum") is not None]
+    ext_points = [p.get("ExtendedStatistics") or {} for p in extended]
+    ext_points = [p for p in ext_points if p]
+    found = {k: float(v) for k, v in ext_points[0].items()} if len(ext_points) == 1 else {}
+    return WindowStats(average, max(maxima) if maxima else None, weight or None,
+                       sum(sums) if sums else None, found)
+
+
+def fetch_window(cloudwatch: Any, namespace: str, name: str, dimensions: Mapping[str, str], start: datetime,
+                 end: datetime, percentiles: Iterable[str] = ()) -> WindowStats:
+    """The metric over the whole window in one period; with ``percentiles``, a second call asks for them
+    (GetMetricStatistics takes plain or extended statistics, not both in one call)."""
+    period = max(60, math.ceil((end - start).total_seconds() / 60.0) * 60)
+    base = {"Namespace": namespace, "MetricName": name, "StartTime": start, "EndTime": end, "Period": period,
+            "Dimensions": [{"Name": k, "Value": v} for k, v in dimensions.items()]}
+    plain = cloudwatch.get_metric_statistics(**base, Statistics=["Average", "Maximum", "SampleCount", "Sum"])
+    wanted = list(percentiles)
+    extended = (cloudwatch.get_metric_statistics(**base, ExtendedStatistics=wanted)
+                if wanted and plain.get("Datapoints") else {})
+    return combine_window(plain.get("Datapoints", []), extended.get("Datapoints", []))

@@ -59,6 +59,9 @@ class LambdaProfile:
     timeout_s: int
     runtime: str = ""
     architectures: tuple[str, ...] = ()
+    log_group: str = ""
+    log_format: str = "Text"
+    tracing: str = "PassThrough"  # X-Ray: Active records a trace for sampled invocations
 
 
 @dataclass(frozen=True)
@@ -72,6 +75,8 @@ class RdsProfile:
     status: str = "available"
     iops: int | None = None
     multi_az: bool = False
+    resource_id: str = ""  # DbiResourceId: what Performance Insights calls the instance
+    insights: bool | None = None  # PerformanceInsightsEnabled; None when the answer did not say
 
     @property
     def burstable(self) -> bool:
