@@ -7,9 +7,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from diagnostics.awslambda.collect import filter_lines, function_name_of
+from diagnostics.awslambda.collect import function_name_of
+from diagnostics.awslambda.failures import FAILURE_FILTER
 from diagnostics.awslambda.memory import (
-    OOM_FILTER,
     FunctionMemory,
     Invocation,
     LogLine,
@@ -21,6 +21,7 @@ from diagnostics.awslambda.memory import (
     parse_report,
     recommend_memory,
 )
+from diagnostics.cloudwatch.logs import filter_lines
 from playbooks.lambda_oom import lookback_hours
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
@@ -115,9 +116,10 @@ def test_one_kill_per_invocation() -> None:
 
 
 def test_filter_pattern_ors_every_marker() -> None:
-    terms = OOM_FILTER.split('" ?"')
-    assert OOM_FILTER.startswith('?"') and len(terms) >= 6
-    assert '"Runtime.OutOfMemory"' in OOM_FILTER and '"signal: killed"' in OOM_FILTER
+    terms = FAILURE_FILTER.split('" ?"')
+    assert FAILURE_FILTER.startswith('?"') and len(terms) >= 10
+    for marker in ("Runtime.", "signal: killed", "Task timed out", "INIT_REPORT", "MemoryError", "Invoke Error"):
+        assert f'"{marker}"' in FAILURE_FILTER
 
 
 # --- sizing ----------------------------------------------------------------------------------
