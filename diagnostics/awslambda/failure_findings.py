@@ -102,7 +102,11 @@ def timeout_finding(fn: FunctionMemory, report: FailureReport, invocations: Sequ
     ok = [i.duration_ms for i in invocations if i.duration_ms is not None and i.request_id not in failed_ids]
     summary = (f"{fn.name} timed out in {len(timed_out)} of {report.requests} requests read: each was stopped at "
                f"its {fn.timeout_s} s timeout")
-    summary += f" (durations {min(durations):.0f}-{max(durations):.0f} ms)." if durations else "."
+    if durations:
+        low, high = min(durations), max(durations)
+        summary += f" (after {low:.0f} ms)." if round(low) == round(high) else f" (after {low:.0f}-{high:.0f} ms)."
+    else:
+        summary += "."
     evidence = base_evidence(report, timed_out)
     evidence.update(timeout_s=fn.timeout_s, memory_size_mb=fn.memory_size_mb)
     if durations:
@@ -256,7 +260,8 @@ def describe_failures(report: FailureReport, throttles: float | None = None) -> 
         parts.append(f"{total} of {report.requests} requests read failed: {listed}.")
         dominant = report.dominant
         requests = report.by_class()[dominant or ""]
-        parts.append(f"Mostly, it {VERBS[dominant or '']}: requests {_ids(requests) or '(no request ID)'}.")
+        lead = "All of them" if len(counts) == 1 else f"Mostly ({len(requests)}), they"
+        parts.append(f"{lead} {VERBS[dominant or '']}: requests {_ids(requests) or '(no request ID)'}.")
         last = requests[-1]
         if last.before:
             parts.append("Before the last one it logged: " + " | ".join(last.before[-3:]) + ".")
