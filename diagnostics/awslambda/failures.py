@@ -70,8 +70,17 @@ JAVA_UNHANDLED = re.compile(r"^[^\n]*?:? ?((?:[a-z_$][\w$]*\.)+[A-Z][\w$]*(?:Exc
 DOTNET_FAIL = re.compile(r"\tfail\t(?:Unhandled exception\. )?((?:\w+\.)*\w*Exception)\b[^\n]*\n\s+at ")
 EXIT_ERROR = re.compile(r"Runtime exited with error: ([^\n]+)")
 TIMED_OUT = re.compile(r"Task timed out after ([\d.]+) seconds")
+PLATFORM_TYPE = re.compile(r'"type"\s*:\s*"platform\.(\w+)"')
+SUCCESS = re.compile(r'"status"\s*:\s*"success"')
 # The cheap gate: a line with none of these is an ordinary application line (most lines are).
-SUSPECTS = ("rror", "RROR", "xception", "timed out", "signal:", "heap", "emory", "panic", "Invoke", "\tfail\t")
+# Lines starting with these may be Lambda's own (START, REPORT, END, INIT_*, JSON records).
+HEADS = frozenset("SREI{")
+
+
+def _suspect(text: str) -> bool:
+    """Every failure marker contains one of these ("Invoke Error", "heap out of memory" included)."""
+    return ("rror" in text or "RROR" in text or "xception" in text or "timed out" in text or "signal:" in text
+            or "emory" in text or "panic:" in text)
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,12 +133,22 @@ def _platform_json(data: dict) -> Signal | None:
 
 
 def _json_line(text: str) -> Signal | None:
-    if '"platform.' in text:
-        try:
-            data = json.loads(text)
-        except ValueError:
-            return None
-        return _platform_json(data) if isinstance(data, dict) else None
+    platform = PLATFORM_TYPE.search(text, 0, 200) if '"platform.' in text else None
+    if platform is not None:
+        kind = platform.group(1)
+        # The records of every invocation are recognised without parsing them: START's request ID is
+        # the one ID in it, REPORT is parsed once by its reader, a successful runtimeDone says nothing.
+        if kind == "start":
+            return Signal(START, _rid(text))
+        if kind == "report":
+            return Signal(REPORT)
+        if kind in ("runtimeDone", "initReport") and not SUCCESS.search(text):
+            try:
+                data = json.loads(text)
+            except ValueError:
+                return None
+            return _platform_json(data) if isinstance(data, dict) else None
+        return None
     if '"errorType"' in text:  # the error document every runtime logs for an unhandled error
         try:
             data = json.loads(text)
@@ -141,7 +160,7 @@ def _json_line(text: str) -> Signal | None:
             rid = str(data.get("requestId") or data.get("AWSRequestId") or inner.get("requestId") or "")
             if error_type:
                 return Signal(_class_of_type(error_type), rid or _rid(text), error_type)
-    return _markers(text)
+    return _markers(text) if _suspect(text) else None
 
 
 def _markers(text: str) -> Signal | None:
@@ -186,10 +205,7 @@ def classify_line(text: str) -> Signal | None:
         return None
     if first == "{":
         return _json_line(text)
-    for suspect in SUSPECTS:
-        if suspect in text:
-            return _markers(text)
-    return None
+    return _markers(text) if _suspect(text) else None
 
 
 # --- per request -----------------------------------------------------------------------------
@@ -224,6 +240,7 @@ class _Attempt:
 class _Request:
     request_id: str
     stream: str
+    skipped: int = 0  # successful attempts counted before the request got a record
     outcomes: list[tuple[str | None, str, LogLine | None, tuple[str, ...], Invocation | None]] = field(
         default_factory=list)
     open: _Attempt = field(default_factory=_Attempt)
@@ -299,27 +316,36 @@ def classify_invocations(lines: Iterable[LogLine]) -> FailureReport:
     A line without a request ID belongs to the request running on its log stream (one execution
     environment runs one request at a time); before a request starts (the init phase, or a read that
     left out the START lines) it waits for the next request on that stream.
+
+    Most lines are ordinary and most invocations succeed: an ordinary line costs a look at its first
+    character and a few substring tests, and a successful REPORT line is counted without parsing it.
+    A request gets a record only once something says it failed.
     """
     requests: dict[str, _Request] = {}
+    reported: dict[str, int] = {}  # REPORT lines per request ID (an async retry repeats the ID)
     current: dict[str, str] = {}
     pending: dict[str, list[tuple[Signal, LogLine, tuple[str, ...]]]] = {}
     tails: dict[str, deque[str]] = {}
     attempts = 0
+    heads = HEADS
+    suspect = _suspect
 
     def request_of(rid: str, stream: str) -> _Request:
         request = requests.get(rid)
         if request is None:
-            request = requests[rid] = _Request(rid, stream)
-        for signal, line, before in pending.pop(stream, ()):
-            if not request.open.signals:
-                request.open.before = before
-            request.open.signals.append((signal, line))
+            request = requests[rid] = _Request(rid, stream, skipped=reported.get(rid, 0))
+        waiting = pending.pop(stream, None)
+        if waiting:
+            for signal, line, before in waiting:
+                if not request.open.signals:
+                    request.open.before = before
+                request.open.signals.append((signal, line))
         return request
 
     for line in lines:
         text = line.message
         stream = line.stream
-        signal = classify_line(text)
+        signal = classify_line(text) if text[:1] in heads or suspect(text) else None
         if signal is None:
             tail = tails.get(stream)
             if tail is None:
@@ -330,18 +356,23 @@ def classify_invocations(lines: Iterable[LogLine]) -> FailureReport:
         if kind == START:
             if signal.request_id:
                 current[stream] = signal.request_id
-                request_of(signal.request_id, stream)
+                if stream in pending:
+                    request_of(signal.request_id, stream)
             continue
         if kind == REPORT:
-            report = parse_report(line)
-            rid = signal.request_id or (report.request_id if report else "")
+            attempts += 1
+            rid = signal.request_id or _rid(text)
             if not rid:
                 continue
-            request = request_of(rid, stream)
-            cls, detail, shown = _decide(request.open.signals, report)
-            request.outcomes.append((cls, detail, shown or line, request.open.before, report))
-            request.open = _Attempt()
-            attempts += 1
+            request = requests.get(rid)
+            if request is None and stream not in pending and not _reports_failure(text):
+                reported[rid] = reported.get(rid, 0) + 1  # a success: counted, not parsed
+            else:
+                request = request_of(rid, stream)
+                report = parse_report(line)
+                cls, detail, shown = _decide(request.open.signals, report)
+                request.outcomes.append((cls, detail, shown or line, request.open.before, report))
+                request.open = _Attempt()
             if current.get(stream) == rid:
                 del current[stream]
             tails.pop(stream, None)
@@ -369,8 +400,15 @@ def classify_invocations(lines: Iterable[LogLine]) -> FailureReport:
                    for stream, waiting in pending.items() for signal, line, before in waiting
                    if signal.kind == "init"]
     failed.sort(key=lambda f: (f.at, f.request_id))
-    counted = sum(1 for r in requests.values() if r.outcomes)
+    counted = len(reported.keys() | {rid for rid, r in requests.items() if r.outcomes})
     return FailureReport(tuple(failed), counted, attempts, tuple(environment))
+
+
+def _reports_failure(text: str) -> bool:
+    """A REPORT line (text or JSON) that records a failure by itself: its status or error type."""
+    if text[:1] == "{":
+        return SUCCESS.search(text) is None
+    return "Status: " in text or "Error Type: " in text
 
 
 def _failed(request: _Request) -> FailedRequest | None:
@@ -385,7 +423,7 @@ def _failed(request: _Request) -> FailedRequest | None:
     return FailedRequest(
         request_id=request.request_id, cls=str(cls), detail=detail, at=at, stream=request.stream,
         line=_cut(shown.message) if shown else "", before=tuple(_cut(b) for b in before),
-        attempts=len(request.outcomes), failed_attempts=len(failures),
+        attempts=request.skipped + len(request.outcomes), failed_attempts=len(failures),
         recovered=request.outcomes[-1][0] is None,
         duration_ms=report.duration_ms if report else None,
         max_memory_used_mb=report.max_memory_used_mb if report else None,
