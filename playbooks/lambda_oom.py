@@ -17,6 +17,7 @@ from diagnostics.awslambda.collect import (
     read_lambda_metric,
     read_report_lines,
 )
+from diagnostics.awslambda.cost import compute_optimizer_note
 from diagnostics.awslambda.failure_findings import describe_failures, failure_findings, kills_of
 from diagnostics.awslambda.failures import FailureReport, classify_invocations, merge_lines
 from diagnostics.awslambda.memory import (
@@ -270,7 +271,10 @@ def _verdict(ctx: Context) -> StepOutcome:
     # An out-of-memory finding is the failure step's; this step sizes the memory and warns near the limit.
     findings = [f for f in memory_findings(verdict, ctx.session.region) if f.code != "LAMBDA_OUT_OF_MEMORY"]
     status = "problem" if verdict.killed else "warning" if verdict.near_limit else "ok"
-    return StepOutcome(status, describe_verdict(verdict), findings)
+    detail = describe_verdict(verdict)
+    if verdict.killed or verdict.near_limit:
+        detail += " " + compute_optimizer_note(fn.memory_size_mb, verdict.invocations, _hours(ctx))
+    return StepOutcome(status, detail, findings)
 
 
 CONFIG_STEP = Step(

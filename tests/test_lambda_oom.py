@@ -257,3 +257,37 @@ def test_log_reading_is_bounded_and_a_missing_group_is_said() -> None:
     assert not whole.truncated and [ln.message for ln in whole.lines] == ["REPORT RequestId: x"]
     missing = filter_lines(FakeLogs(None), "/aws/lambda/x", "REPORT", start, end, limit=100)
     assert not missing.log_group_exists and missing.lines == ()
+
+
+# --- cost and Compute Optimizer ----------------------------------------------------------------
+
+
+def test_cost_per_million_by_architecture() -> None:
+    from diagnostics.awslambda.cost import cost_per_million
+
+    x86 = cost_per_million(512, 200, "x86_64")
+    arm = cost_per_million(512, 200, "arm64")
+    # 1e6 x 0.5 GB x 0.2 s x $0.0000166667 + $0.20 of requests
+    assert x86.dollars == pytest.approx(0.2 + 1.66667, abs=1e-3)
+    assert arm.dollars == pytest.approx(0.2 + 1.33334, abs=1e-3)
+    assert "per million invocations at 512 MB" in x86.words()
+
+
+def test_the_recommendation_carries_its_cost_before_and_after() -> None:
+    verdict = analyse_memory(FN, invocations(100, 120, 240), kills=[])
+    [finding] = memory_findings(verdict, "us-east-1")
+    cost = finding.evidence["cost"]
+    assert cost["cost_per_million_after_usd"] > cost["cost_per_million_before_usd"]
+    assert "us-east-1" in cost["prices"] and cost["architecture"] == "x86_64"
+    assert cost["mean_billed_duration_ms"] == 1521.0
+
+
+@pytest.mark.parametrize("memory, invocations_read, hours, words", [
+    (512, 200, 24, "can also recommend"),
+    (4096, 200, 24, "does not analyse functions above"),
+    (512, 1, 24 * 14, "too few"),
+])
+def test_compute_optimizer_note(memory: int, invocations_read: int, hours: int, words: str) -> None:
+    from diagnostics.awslambda.cost import compute_optimizer_note
+
+    assert words in compute_optimizer_note(memory, invocations_read, hours)

@@ -18,6 +18,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from diagnostics.awslambda.cost import cost_change, cost_sentence
 from diagnostics.cloudwatch.logs import LogLine
 from diagnostics.findings import Finding
 
@@ -236,6 +237,11 @@ class MemoryVerdict:
     recommended_mb: int
     sampled: bool = False
     sizes_seen: tuple[int, ...] = field(default_factory=tuple)
+    mean_billed_ms: float | None = None
+
+    @property
+    def architecture(self) -> str:
+        return self.function.architectures[0] if self.function.architectures else "x86_64"
 
     @property
     def killed(self) -> bool:
@@ -265,6 +271,8 @@ def analyse_memory(function: FunctionMemory, invocations: Iterable[Invocation], 
                   if i.request_id not in killed_ids and i.error_type == "Runtime.OutOfMemory")
     kills = tuple(sorted((*kills, *extra), key=lambda k: (k.at, k.request_id)))
     base = peak_mb if peak_mb is not None else function.memory_size_mb
+    billed = [i.billed_ms if i.billed_ms is not None else i.duration_ms for i in invocations]
+    billed = [b for b in billed if b is not None]
     return MemoryVerdict(
         function=function,
         invocations=len(invocations),
@@ -275,6 +283,7 @@ def analyse_memory(function: FunctionMemory, invocations: Iterable[Invocation], 
         recommended_mb=recommend_memory(base, function.memory_size_mb, bool(kills)),
         sampled=sampled,
         sizes_seen=tuple(sorted({i.memory_size_mb for i in invocations})),
+        mean_billed_ms=sum(billed) / len(billed) if billed else None,
     )
 
 
@@ -306,6 +315,9 @@ def _evidence(verdict: MemoryVerdict) -> dict[str, object]:
         evidence["memory_sizes_in_reports_mb"] = list(verdict.sizes_seen)
     if verdict.sampled:
         evidence["note"] = "REPORT lines were sampled: the function logged more than one run reads"
+    if verdict.mean_billed_ms is not None and verdict.recommended_mb != fn.memory_size_mb:
+        evidence["cost"] = cost_change(fn.memory_size_mb, verdict.recommended_mb, verdict.mean_billed_ms,
+                                       verdict.architecture)
     return evidence
 
 
@@ -355,9 +367,13 @@ def describe_verdict(verdict: MemoryVerdict) -> str:
     else:
         usage = (f"Across {verdict.invocations} invocations read, the peak was {verdict.peak_mb} MB of "
                  f"{fn.memory_size_mb} MB ({verdict.peak_ratio:.0%}).")
+    cost = ""
+    if verdict.mean_billed_ms is not None and verdict.recommended_mb != fn.memory_size_mb:
+        cost = " " + cost_sentence(fn.memory_size_mb, verdict.recommended_mb, verdict.mean_billed_ms,
+                                   verdict.architecture)
     if verdict.killed:
         return (f"{usage} {len(verdict.kills)} invocation(s) ran out of memory. "
-                f"Recommended: {verdict.recommended_mb} MB.")
+                f"Recommended: {verdict.recommended_mb} MB.{cost}")
     if verdict.near_limit:
-        return f"{usage} That is within 10% of the limit. Recommended: {verdict.recommended_mb} MB."
+        return f"{usage} That is within 10% of the limit. Recommended: {verdict.recommended_mb} MB.{cost}"
     return f"{usage} No out-of-memory errors; the memory size has room to spare."
