@@ -298,3 +298,22 @@ def test_the_dominant_class_comes_first_with_counts_and_examples() -> None:
     detail = describe_failures(report, throttles=7)
     assert detail.startswith("5 of 5 requests read failed: 3 timed out, 2 crashed.")
     assert "7 throttled" in detail
+
+
+@pytest.mark.parametrize(("ok_ms", "before", "primary"), [
+    (2900.0, "", "--timeout"),                         # the work needs about the whole timeout: more time
+    (600.0, "calling https://api.partner.example.com/v2", "api.partner.example.com"),  # fast runs, one hangs
+    (600.0, "", "--timeout"),                          # hangs, but on nothing the logs name
+])
+def test_the_primary_timeout_fix_follows_the_data(ok_ms: float, before: str, primary: str) -> None:
+    messages = [m.replace(RID, OTHER) for m in
+                [TEXT_START, TEXT_END, text_report(duration=ok_ms)]]
+    middle = ([f"[INFO]\t2026-11-29T21:00:00.000Z\t{RID}\t{before}"] if before else [])
+    middle.append(f"2026-11-29T21:00:03.021Z {RID} Task timed out after 3.00 seconds")
+    messages += text(*middle, tail="Status: timeout")
+    lines = lines_of(messages)
+    report = classify_invocations(lines)
+    invocations = [i for line in lines if (i := parse_report(line)) is not None]
+    [finding] = failure_findings(FN, report, invocations, "us-east-1")
+    assert primary in finding.remediation[0]
+    assert finding.alternatives and all(f.disrupts for f in finding.alternatives)

@@ -56,6 +56,8 @@ TIMEOUT_TYPES = frozenset({"Sandbox.Timedout"})
 FAILED_STATUSES = frozenset({"error", "failure", "timeout"})
 
 TAIL = 5           # lines kept before each failure, per log stream
+# Lines that never explain a failure: the platform's init notice and the runtime's generic warning.
+NOISE = ("INIT_START", "LAMBDA_WARNING", "EXTENSION")
 LINE_CHARS = 240   # a kept line is cut to this many characters
 
 REQUEST_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.IGNORECASE)
@@ -422,7 +424,7 @@ def _failed(request: _Request) -> FailedRequest | None:
     at = shown.at if shown else (report.at if report else datetime.min)
     return FailedRequest(
         request_id=request.request_id, cls=str(cls), detail=detail, at=at, stream=request.stream,
-        line=_cut(shown.message) if shown else "", before=tuple(_cut(b) for b in before),
+        line=_cut(shown.message) if shown else "", before=tuple(_cut(b) for b in before if not b.startswith(NOISE)),
         attempts=request.skipped + len(request.outcomes), failed_attempts=len(failures),
         recovered=request.outcomes[-1][0] is None,
         duration_ms=report.duration_ms if report else None,
