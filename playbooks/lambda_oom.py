@@ -11,6 +11,7 @@ from datetime import datetime
 
 from diagnostics.awslambda.collect import (
     LAMBDA_METRICS,
+    query_failure_lines,
     read_context_lines,
     read_failure_lines,
     read_function,
@@ -29,7 +30,7 @@ from diagnostics.awslambda.memory import (
     memory_findings,
     parse_report,
 )
-from diagnostics.cloudwatch.logs import LogLine, LogRead
+from diagnostics.cloudwatch.logs import InsightsRead, LogLine, LogRead
 from diagnostics.cloudwatch.metrics import MetricSeries, window
 from playbooks import params as v
 from playbooks.common import IDENTITY_STEP
@@ -77,7 +78,30 @@ def _reports(ctx: Context) -> LogRead | None:
                     lambda: read_report_lines(ctx.client("logs"), fn, start, end), key="logs:report")
 
 
+def _insights(ctx: Context) -> LogRead | None:
+    """The failure lines by Logs Insights, or None (and why, under ``logs:insights:failed``) when the
+    query is refused, missing or fails: then FilterLogEvents reads them. Fatal errors still propagate."""
+    start, end = _window(ctx)
+    fn = _function(ctx)
+
+    def query() -> LogRead | None:
+        try:
+            return query_failure_lines(ctx.client("logs"), fn, start, end)
+        except Exception as exc:  # any failure of the faster path leaves the fallback
+            if ctx.explain is None:
+                raise
+            action, reason, fatal = ctx.explain(exc)
+            if fatal:
+                raise
+            ctx.cache["logs:insights:failed"] = f"{action}: {reason}"
+            return None
+    return ctx.memo("logs:insights", query)
+
+
 def _failure_lines(ctx: Context) -> LogRead | None:
+    found = _insights(ctx)
+    if found is not None:
+        return found
     start, end = _window(ctx)
     fn = _function(ctx)
     return ctx.read(f"the error lines of {fn.log_group}",
@@ -194,6 +218,14 @@ def _logs(ctx: Context) -> StepOutcome:
         parts.append(f"The hungriest invocation used {peak.max_memory_used_mb} MB of {peak.memory_size_mb} "
                      f"MB ({peak.ratio:.0%}), request {peak.request_id}.")
     failures = _failure_lines(ctx)
+    if isinstance(failures, InsightsRead):
+        scanned = failures.bytes_scanned
+        size = f"{scanned / 1024**2:,.1f} MB" if scanned >= 1024**2 else f"{scanned / 1024:,.0f} KB"
+        parts.append(f"Error lines read with one Logs Insights query ({size} scanned)"
+                     + (f", stopped early because {failures.stopped}." if failures.stopped else "."))
+    elif ctx.peek("logs:insights:failed"):
+        parts.append(f"Logs Insights was not available ({ctx.peek('logs:insights:failed')}); error lines read "
+                     "with FilterLogEvents instead.")
     if failures is not None and failures.truncated:
         parts.append("There were more error lines than awstriage reads in one run; counts are a floor.")
     return StepOutcome("ok", " ".join(parts))

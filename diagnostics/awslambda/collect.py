@@ -12,9 +12,9 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from diagnostics.awslambda.failures import FAILURE_FILTER
+from diagnostics.awslambda.failures import FAILURE_FILTER, FAILURE_QUERY
 from diagnostics.awslambda.memory import FunctionMemory, function_memory
-from diagnostics.cloudwatch.logs import LogRead, filter_lines
+from diagnostics.cloudwatch.logs import InsightsRead, LogRead, filter_lines, insights_lines
 from diagnostics.cloudwatch.metrics import MetricSeries, fetch_series
 
 MAX_REPORT_LINES = 20000
@@ -58,6 +58,12 @@ def read_failure_lines(logs: Any, function: FunctionMemory, start: datetime, end
                        limit: int = MAX_FAILURE_LINES) -> LogRead:
     """Every line with a failure marker (timeouts, init failures, crashes, out of memory) in the window."""
     return filter_lines(logs, function.log_group, FAILURE_FILTER, start, end, limit)
+
+
+def query_failure_lines(logs: Any, function: FunctionMemory, start: datetime, end: datetime) -> InsightsRead:
+    """The failure lines by one Logs Insights query: one call scans the window, where FilterLogEvents
+    pages through it (the fallback when Insights is refused or missing)."""
+    return insights_lines(logs, function.log_group, FAILURE_QUERY, start, end)
 
 
 def read_context_lines(logs: Any, function: FunctionMemory, stream: str, at: datetime,

@@ -464,3 +464,17 @@ FAILURE_TERMS = (
     *(marker for marker, _ in OOM_MARKERS if marker not in ("Runtime.OutOfMemory", "Reached heap limit")),
 )
 FAILURE_FILTER = " ".join(f'?"{term}"' for term in FAILURE_TERMS if "\t" not in term)
+
+
+def _insights_escape(term: str) -> str:
+    return re.sub(r"([.\[\](){}|*+?^$\\/])", r"\\\1", term)
+
+
+# The Logs Insights query for the same markers, with the JSON records' failed statuses, oldest first.
+FAILURE_QUERY = (
+    "fields @timestamp, @message, @logStream\n"
+    "| filter @message like /" + "|".join(_insights_escape(t) for t in FAILURE_TERMS if "\t" not in t)
+    + '|"status": ?"(error|failure|timeout)"/\n'
+    "| sort @timestamp asc\n"
+    "| limit 10000"
+)
