@@ -7,10 +7,12 @@ read into the transcript: the configuration step keeps only the fields the diagn
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 
 from diagnostics.awslambda.collect import (
     LAMBDA_METRICS,
+    function_name_of,
     query_failure_lines,
     read_context_lines,
     read_failure_lines,
@@ -20,7 +22,7 @@ from diagnostics.awslambda.collect import (
 )
 from diagnostics.awslambda.cost import compute_optimizer_note
 from diagnostics.awslambda.failure_findings import describe_failures, failure_findings, kills_of
-from diagnostics.awslambda.failures import FailureReport, classify_invocations, merge_lines
+from diagnostics.awslambda.failures import TIMED_OUT, FailureReport, classify_invocations, merge_lines
 from diagnostics.awslambda.memory import (
     FunctionMemory,
     Invocation,
@@ -62,9 +64,50 @@ def _hours(ctx: Context) -> int:
     return int(ctx.inputs.get("hours", 24))
 
 
+CONFIG_FACT = "the function's configuration (memory, timeout, log group)"
+
+
 def _function(ctx: Context) -> FunctionMemory:
-    return ctx.memo("lambda:function",
-                    lambda: read_function(ctx.client("lambda"), str(ctx.inputs["function"])))
+    """The configuration, read once. When it cannot be read, the diagnosis goes on with what the name
+    says (the default log group ``/aws/lambda/NAME``) and takes memory and timeout from the logs; each
+    step that leans on that guess names the missing configuration."""
+    if "lambda:function" in ctx.cache:
+        return ctx.cache["lambda:function"]
+    failed = ctx.peek("lambda:function:missing")
+    if failed is None:
+        before = len(ctx.missing)
+        fn = ctx.read(CONFIG_FACT, lambda: read_function(ctx.client("lambda"), str(ctx.inputs["function"])),
+                      key="lambda:function")
+        if fn is not None:
+            return fn
+        failed = ctx.cache["lambda:function:missing"] = ctx.missing[before:]
+    else:
+        ctx.missing.extend(m for m in failed if m not in ctx.missing)
+    return ctx.memo("lambda:function:guess", lambda: _guess(ctx))
+
+
+def _guess(ctx: Context) -> FunctionMemory:
+    given = str(ctx.inputs["function"])
+    name = function_name_of(given)
+    account = ctx.identity.get("account", "")
+    arn = given if given.startswith("arn:") else (
+        f"arn:aws:lambda:{ctx.session.region}:{account}:function:{name}" if account else name)
+    return FunctionMemory(name=name, arn=arn, memory_size_mb=0, timeout_s=0, architectures=(),
+                          log_group=f"/aws/lambda/{name}", log_format="")
+
+
+def _known(ctx: Context) -> FunctionMemory:
+    """The function as the analyses need it: from its configuration, or with the memory size its
+    REPORT lines state and the timeout its timeout lines state when the configuration is unreadable."""
+    fn = _function(ctx)
+    if fn.memory_size_mb and fn.timeout_s:
+        return fn
+    invocations = _invocations(ctx)
+    memory = invocations[-1].memory_size_mb if invocations else 0
+    stated = [float(m.group(1)) for line in _lines(ctx) if (m := TIMED_OUT.search(line.message))]
+    timeout = round(max(stated)) if stated else 0
+    return replace(fn, memory_size_mb=fn.memory_size_mb or memory, timeout_s=fn.timeout_s or timeout,
+                   architectures=fn.architectures or ("x86_64",))
 
 
 # Every read below goes through ctx.read: a refused call is named as a missing fact and the step
@@ -146,7 +189,7 @@ def _classified(ctx: Context) -> FailureReport:
         dominant = report.by_class().get(report.dominant or "", [])
         wanting = [r for r in dominant[-CONTEXT_EXAMPLES:] if r.stream and len(r.before) < 2]
         extra: list[LogLine] = []
-        fn = _function(ctx)
+        fn = _known(ctx)
         for request in wanting:
             read = ctx.read(f"the lines before the failure of request {request.request_id}",
                             lambda r=request: read_context_lines(ctx.client("logs"), fn, r.stream, r.at))
@@ -158,7 +201,7 @@ def _classified(ctx: Context) -> FailureReport:
 
 def _verdict_of(ctx: Context) -> MemoryVerdict:
     reports = _reports(ctx)
-    return analyse_memory(_function(ctx), _invocations(ctx), kills_of(_classified(ctx)),
+    return analyse_memory(_known(ctx), _invocations(ctx), kills_of(_classified(ctx)),
                           sampled=bool(reports and reports.truncated))
 
 
@@ -182,6 +225,10 @@ def _metrics_sentence(ctx: Context, logged: int) -> str:
 
 def _configuration(ctx: Context) -> StepOutcome:
     fn = _function(ctx)
+    if "lambda:function" not in ctx.cache:
+        return StepOutcome("error", f"Could not read the configuration of {fn.name}. The next steps read its "
+                                    f"default log group {fn.log_group} and take the memory size and timeout from "
+                                    "its log lines.")
     arch = ", ".join(fn.architectures)
     detail = (f"{fn.name} has {fn.memory_size_mb} MB of memory and a {fn.timeout_s} s timeout; runtime "
               f"{fn.runtime or fn.package_type + ' image'} on {arch}; last changed "
@@ -244,7 +291,7 @@ def _failures(ctx: Context) -> StepOutcome:
     verdict = _verdict_of(ctx)
     oom = next((f for f in memory_findings(verdict, ctx.session.region) if f.code == "LAMBDA_OUT_OF_MEMORY"),
                None)
-    findings = failure_findings(fn, report, _invocations(ctx), ctx.session.region, memory=oom)
+    findings = failure_findings(_known(ctx), report, _invocations(ctx), ctx.session.region, memory=oom)
     detail = describe_failures(report, throttles.total() if throttles is not None else None)
     failed = bool(report.failed or report.environment_failures)
     return StepOutcome("problem" if failed else "ok", detail, findings)

@@ -181,3 +181,30 @@ def test_one_refused_metric_keeps_the_others(plain_moto, monkeypatch) -> None:
     failures = next(s for s in transcript.steps if s.id == "failures")
     assert failures.status == "ok" and failures.missing  # judged from the logs, the refusal named
     assert transcript.verdict == "no_problem_found"
+
+
+def test_an_unreadable_configuration_keeps_the_logs_diagnosis(plain_moto) -> None:
+    arn = make_function(plain_moto, "locked", memory=512, timeout=3)
+    lines = []
+    for n in range(3):
+        lines += invocation(n, 30 - n * 5, used=140, duration=3000.0, report_tail="Status: timeout",
+                            middle=("2026-11-29T21:00:03.000Z {rid} Task timed out after 3.00 seconds",))
+    put_lines(plain_moto, "locked", lines)
+    session = plain_moto.session()
+
+    def refuse(params, **_):
+        raise ClientError({"Error": {"Code": "AccessDeniedException", "Message": "User: arn:aws:iam::123456789012:"
+                                     "user/oncall is not authorized to perform: lambda:GetFunctionConfiguration"}},
+                          "GetFunctionConfiguration")
+
+    session.client("lambda").meta.events.register("provide-client-params.lambda.GetFunctionConfiguration", refuse)
+    transcript = run_playbook(PLAYBOOK, parse_inputs(PLAYBOOK, {"function": "locked", "hours": "1"}), session)
+    config = next(s for s in transcript.steps if s.id == "configuration")
+    assert config.status == "error" and "/aws/lambda/locked" in config.detail
+    assert [m["fact"] for m in config.missing] == ["the function's configuration (memory, timeout, log group)"]
+    failures = next(s for s in transcript.steps if s.id == "failures")
+    assert failures.status == "problem" and failures.missing  # judged from the logs, the gap named
+    [timeout] = [f for f in transcript.findings if f["code"] == "LAMBDA_TIMEOUT"]
+    assert timeout["resource"] == arn  # built from the account and region, as the configuration would say
+    assert "its 3 s timeout" in timeout["summary"]  # the timeout stated by the log lines
+    assert transcript.verdict == "problem_found"

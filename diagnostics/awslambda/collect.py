@@ -22,6 +22,7 @@ MAX_FAILURE_LINES = 5000
 MAX_CONTEXT_LINES = 200
 REPORT_FILTER_TEXT = "REPORT"
 REPORT_FILTER_JSON = '{ $.type = "platform.report" }'
+REPORT_FILTER_EITHER = '?"REPORT RequestId" ?"platform.report"'  # the log format is unknown
 
 # The AWS/Lambda metrics the diagnosis reads, with the statistics that answer its questions.
 LAMBDA_METRICS: dict[str, tuple[str, ...]] = {
@@ -50,7 +51,8 @@ def read_function(lambda_client: Any, function: str) -> FunctionMemory:
 
 def read_report_lines(logs: Any, function: FunctionMemory, start: datetime, end: datetime,
                       limit: int = MAX_REPORT_LINES) -> LogRead:
-    pattern = REPORT_FILTER_JSON if function.log_format.upper() == "JSON" else REPORT_FILTER_TEXT
+    fmt = function.log_format.upper()
+    pattern = REPORT_FILTER_JSON if fmt == "JSON" else REPORT_FILTER_TEXT if fmt else REPORT_FILTER_EITHER
     return filter_lines(logs, function.log_group, pattern, start, end, limit)
 
 
