@@ -317,3 +317,15 @@ def test_the_primary_timeout_fix_follows_the_data(ok_ms: float, before: str, pri
     [finding] = failure_findings(FN, report, invocations, "us-east-1")
     assert primary in finding.remediation[0]
     assert finding.alternatives and all(f.disrupts for f in finding.alternatives)
+
+
+def test_a_log_format_switch_inside_the_window_is_read_both_ways() -> None:
+    """LoggingConfig changed from Text to JSON mid-window: one stream holds both formats."""
+    old = [m.replace(RID, OTHER) for m in text(f"2026-11-29T21:00:03.021Z {RID} Task timed out after 3.00 seconds",
+                                               tail="Status: timeout")]
+    new = as_json(json_record("platform.runtimeDone", {"requestId": RID, "status": "timeout"}), status="timeout")
+    lines = lines_of([*old, *new])
+    report = classify_invocations(lines)
+    assert sorted(f.request_id for f in report.failed) == sorted([RID, OTHER])
+    assert {f.cls for f in report.failed} == {TIMEOUT}
+    assert len([line for line in lines if parse_report(line)]) == 2

@@ -20,9 +20,9 @@ from diagnostics.cloudwatch.metrics import MetricSeries, fetch_series
 MAX_REPORT_LINES = 20000
 MAX_FAILURE_LINES = 5000
 MAX_CONTEXT_LINES = 200
-REPORT_FILTER_TEXT = "REPORT"
-REPORT_FILTER_JSON = '{ $.type = "platform.report" }'
-REPORT_FILTER_EITHER = '?"REPORT RequestId" ?"platform.report"'  # the log format is unknown
+# Text REPORT lines or JSON platform.report records: a function's log format can change inside the
+# window (LoggingConfig is a setting), so both are read whatever the configuration says today.
+REPORT_FILTER = '?"REPORT RequestId" ?"platform.report"'
 
 # The AWS/Lambda metrics the diagnosis reads, with the statistics that answer its questions.
 LAMBDA_METRICS: dict[str, tuple[str, ...]] = {
@@ -51,9 +51,7 @@ def read_function(lambda_client: Any, function: str) -> FunctionMemory:
 
 def read_report_lines(logs: Any, function: FunctionMemory, start: datetime, end: datetime,
                       limit: int = MAX_REPORT_LINES) -> LogRead:
-    fmt = function.log_format.upper()
-    pattern = REPORT_FILTER_JSON if fmt == "JSON" else REPORT_FILTER_TEXT if fmt else REPORT_FILTER_EITHER
-    return filter_lines(logs, function.log_group, pattern, start, end, limit)
+    return filter_lines(logs, function.log_group, REPORT_FILTER, start, end, limit)
 
 
 def read_failure_lines(logs: Any, function: FunctionMemory, start: datetime, end: datetime,
