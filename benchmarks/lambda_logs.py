@@ -24,8 +24,10 @@ import statistics
 import sys
 import time
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -147,7 +149,7 @@ def naive(lines: list[LogLine]) -> int:
     return hits
 
 
-def rate(fn, lines: list[LogLine], repeat: int) -> tuple[float, float, object]:
+def rate(fn: Callable[[list[LogLine]], Any], lines: list[LogLine], repeat: int) -> tuple[float, float, Any]:
     """Lines per second of CPU time (the process's own, so other work on a shared machine does not
     count against it) and of wall-clock time, medians over the repeats."""
     cpu, wall = [], []
@@ -168,9 +170,8 @@ def main() -> int:
     lines = workload(args.lines)
     fast, fast_wall, report = rate(classify_invocations, lines, args.repeat)
     slow, slow_wall, _ = rate(naive, lines, args.repeat)
-    counts = report.counts()  # type: ignore[attr-defined]
-    print(f"workload: {len(lines):,} lines, {report.requests:,} requests, {report.attempts:,} attempts, "  # type: ignore[attr-defined]
-          f"failures {counts}")
+    print(f"workload: {len(lines):,} lines, {report.requests:,} requests, {report.attempts:,} attempts, "
+          f"failures {report.counts()}")
     print(f"classify_invocations: {fast:,.0f} lines/s of CPU time, {fast_wall:,.0f} wall-clock "
           f"(median of {args.repeat}; target {TARGET:,})")
     print(f"baseline, every regex on every line: {slow:,.0f} lines/s of CPU time, {slow_wall:,.0f} wall-clock")
