@@ -129,7 +129,7 @@ def _insights(ctx: Context) -> LogRead | None:
 
     def query() -> LogRead | None:
         try:
-            return query_failure_lines(ctx.client("logs"), fn, start, end)
+            return query_failure_lines(ctx.client("logs"), fn, start, end, cancelled=ctx.cancelled)
         except Exception as exc:  # any failure of the faster path leaves the fallback
             if ctx.explain is None:
                 raise
@@ -375,8 +375,9 @@ LOGS_STEP = Step(
     why=(
         "After every invocation Lambda writes a REPORT line with its duration, 'Memory Size' (configured) and "
         "'Max Memory Used' (the invocation's peak), and a failed invocation leaves its own error lines. This "
-        "step reads both from the function's log group, in the text or the JSON log format. An empty or "
-        "missing log group is said as such: no data is not health."
+        "step reads both from the function's log group, in the text or the JSON log format: the error lines "
+        "with one Logs Insights query when it is allowed, with FilterLogEvents otherwise. An empty or missing "
+        "log group is said as such: no data is not health."
     ),
     good="REPORT lines for the window, in a log group that exists.",
     run=_logs,

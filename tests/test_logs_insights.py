@@ -116,3 +116,10 @@ def test_refused_insights_falls_back_to_filter_log_events(plain_moto) -> None:
     assert not logs_step.missing  # the fallback read the same lines: nothing is missing
     assert transcript.verdict == "problem_found"
     assert [f["code"] for f in transcript.findings] == ["LAMBDA_TIMEOUT"]
+
+
+def test_a_cancelled_run_stops_its_query() -> None:
+    logs = FakeInsights(["Running"])
+    read = insights_lines(logs, "/aws/lambda/x", "fields @message", NOW - timedelta(hours=1), NOW,
+                          sleep=lambda _: None, cancelled=lambda: True)
+    assert logs.stopped and read.stopped == "the run was cancelled" and read.truncated

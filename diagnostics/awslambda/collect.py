@@ -60,10 +60,11 @@ def read_failure_lines(logs: Any, function: FunctionMemory, start: datetime, end
     return filter_lines(logs, function.log_group, FAILURE_FILTER, start, end, limit)
 
 
-def query_failure_lines(logs: Any, function: FunctionMemory, start: datetime, end: datetime) -> InsightsRead:
+def query_failure_lines(logs: Any, function: FunctionMemory, start: datetime, end: datetime,
+                        cancelled: Any = None) -> InsightsRead:
     """The failure lines by one Logs Insights query: one call scans the window, where FilterLogEvents
     pages through it (the fallback when Insights is refused or missing)."""
-    return insights_lines(logs, function.log_group, FAILURE_QUERY, start, end)
+    return insights_lines(logs, function.log_group, FAILURE_QUERY, start, end, cancelled=cancelled)
 
 
 def read_context_lines(logs: Any, function: FunctionMemory, stream: str, at: datetime,

@@ -96,11 +96,13 @@ def _insights_time(value: str) -> datetime:
 
 def insights_lines(logs: Any, group: str, query: str, start: datetime, end: datetime,
                    limit: int = INSIGHTS_MAX_ROWS, max_wait_s: float = INSIGHTS_MAX_WAIT_S,
-                   max_bytes: float = INSIGHTS_MAX_BYTES, sleep: Any = None, clock: Any = None) -> InsightsRead:
+                   max_bytes: float = INSIGHTS_MAX_BYTES, sleep: Any = None, clock: Any = None,
+                   cancelled: Any = None) -> InsightsRead:
     """The lines a Logs Insights query returns (its ``@timestamp``, ``@message``, ``@logStream``).
 
-    Bounded in time and in bytes scanned: past either bound the query is stopped and what it found
-    so far is returned with ``stopped`` saying why. A missing log group answers like
+    Bounded in time and in bytes scanned: past either bound, or when ``cancelled()`` turns true (the
+    person cancelled the run), the query is stopped and what it found so far is returned with
+    ``stopped`` saying why. A missing log group answers like
     :func:`filter_lines`; a query that fails raises :class:`InsightsFailed`.
     """
     import time
@@ -121,7 +123,9 @@ def insights_lines(logs: Any, group: str, query: str, start: datetime, end: date
         scanned = float((answer.get("statistics") or {}).get("bytesScanned") or 0.0)
         if status in DONE:
             break
-        if clock() - began > max_wait_s:
+        if cancelled is not None and cancelled():
+            stopped = "the run was cancelled"
+        elif clock() - began > max_wait_s:
             stopped = f"it ran longer than {max_wait_s:g} s"
         elif scanned > max_bytes:
             stopped = f"it had scanned {scanned / 1024**3:.1f} GB"
