@@ -182,6 +182,8 @@ CASES = [
      OUT_OF_MEMORY, "Go runtime"),
     ("custom text: init timeout", [
         "INIT_REPORT Init Duration: 10000.12 ms\tPhase: init\tStatus: timeout", *text()], INIT_FAILURE, "init timeout"),
+    ("custom text: init over 10 s", text(tail="Init Duration: 10012.40 ms\tStatus: timeout"),
+     INIT_FAILURE, "init over 10 s"),
     ("custom text: exit at the memory limit", text(
         f"RequestId: {RID} Error: Runtime exited with error: exit status 137\nRuntime.ExitError",
         tail="Status: error\tError Type: Runtime.ExitError", used=512), OUT_OF_MEMORY, "memory limit"),

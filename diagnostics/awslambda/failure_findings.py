@@ -18,6 +18,7 @@ from diagnostics.awslambda.failures import (
     CLASSES,
     CRASH,
     INIT_FAILURE,
+    INIT_LIMIT_MS,
     OUT_OF_MEMORY,
     TIMEOUT,
     VERBS,
@@ -28,7 +29,6 @@ from diagnostics.awslambda.memory import FunctionMemory, Invocation, OomKill
 from diagnostics.findings import Finding, Fix
 
 MAX_TIMEOUT_S = 900
-INIT_LIMIT_S = 10
 EXAMPLES = 3
 # Hosts a function waits on, as logs name them: URLs, AWS endpoints, database hosts with a port.
 HOST = re.compile(r"https?://([A-Za-z0-9.-]+)|\b((?:[a-z0-9-]+\.)+(?:amazonaws\.com|com|net|org|io|internal|local))"
@@ -188,7 +188,7 @@ def init_finding(fn: FunctionMemory, report: FailureReport, region: str) -> Find
     summary = (f"{fn.name} failed to initialise: {len(failed)} of {report.requests} requests read failed before "
                f"the handler ran ({', '.join(f'{n}x {c}' for c, n in causes.most_common(3))}).")
     if "timeout" in cause:
-        summary += (f" Initialisation has {INIT_LIMIT_S} s: module-level work (connections, downloads, large "
+        summary += (f" Initialisation has {INIT_LIMIT_MS // 1000} s: module-level work (connections, downloads, large "
                     "imports) took longer.")
     summary += _retries(failed)
     evidence = base_evidence(report, failed)

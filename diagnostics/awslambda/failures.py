@@ -54,6 +54,7 @@ OOM_TYPES = frozenset({"Runtime.OutOfMemory", "java.lang.OutOfMemoryError", "Sys
                        "OutOfMemoryException", "MemoryError"})
 TIMEOUT_TYPES = frozenset({"Sandbox.Timedout"})
 FAILED_STATUSES = frozenset({"error", "failure", "timeout"})
+INIT_LIMIT_MS = 10_000  # the init phase's own limit
 
 TAIL = 5           # lines kept before each failure, per log stream
 # Lines that never explain a failure: the platform's init notice and the runtime's generic warning.
@@ -269,6 +270,8 @@ def _decide(signals: list[tuple[Signal, LogLine]], report: Invocation | None) ->
         return INIT_FAILURE, by_kind["init"][0].detail, by_kind["init"][1]
     if error_type in INIT_TYPES:
         return INIT_FAILURE, error_type, None
+    if report is not None and (report.init_ms or 0) >= INIT_LIMIT_MS and status in FAILED_STATUSES:
+        return INIT_FAILURE, f"init over {INIT_LIMIT_MS // 1000} s ({report.init_ms:.0f} ms)", None
     if "timeout" in by_kind:
         return TIMEOUT, by_kind["timeout"][0].detail, by_kind["timeout"][1]
     if status == "timeout" or error_type in TIMEOUT_TYPES:
