@@ -187,7 +187,7 @@ def init_finding(fn: FunctionMemory, report: FailureReport, region: str) -> Find
     cause, _ = causes.most_common(1)[0]
     summary = (f"{fn.name} failed to initialise: {len(failed)} of {report.requests} requests read failed before "
                f"the handler ran ({', '.join(f'{n}x {c}' for c, n in causes.most_common(3))}).")
-    if "timeout" in cause:
+    if "timeout" in cause or cause.startswith("init over"):
         summary += (f" Initialisation has {INIT_LIMIT_MS // 1000} s: module-level work (connections, downloads, large "
                     "imports) took longer.")
     summary += _retries(failed)
@@ -196,7 +196,7 @@ def init_finding(fn: FunctionMemory, report: FailureReport, region: str) -> Find
     error_type = next((t for t in INIT_ADVICE if t in cause), "")
     if error_type:
         remediation = [INIT_ADVICE[error_type]]
-    elif "timeout" in cause:
+    elif "timeout" in cause or cause.startswith("init over"):
         remediation = ["# Move slow work out of module scope (open connections lazily, load large files on "
                        "first use) so init finishes within 10 s"]
     else:
