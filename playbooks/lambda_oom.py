@@ -7,32 +7,39 @@ read into the transcript: the configuration step keeps only the fields the diagn
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 
 from diagnostics.awslambda.collect import (
-    LogRead,
+    LAMBDA_METRICS,
+    function_name_of,
+    query_failure_lines,
+    read_context_lines,
+    read_failure_lines,
     read_function,
-    read_lambda_metrics,
-    read_oom_lines,
+    read_lambda_metric,
     read_report_lines,
 )
+from diagnostics.awslambda.cost import compute_optimizer_note
+from diagnostics.awslambda.failure_findings import describe_failures, failure_findings, kills_of
+from diagnostics.awslambda.failures import TIMED_OUT, FailureReport, classify_invocations, merge_lines
 from diagnostics.awslambda.memory import (
     FunctionMemory,
     Invocation,
     MemoryVerdict,
-    OomKill,
     analyse_memory,
     describe_verdict,
     memory_findings,
-    oom_kills,
     parse_report,
 )
+from diagnostics.cloudwatch.logs import InsightsRead, LogLine, LogRead
 from diagnostics.cloudwatch.metrics import MetricSeries, window
 from playbooks import params as v
 from playbooks.common import IDENTITY_STEP
 from playbooks.model import Context, Param, Playbook, Step, StepOutcome
 
 MAX_HOURS = 30 * 24
+CONTEXT_EXAMPLES = 3
 
 
 def lookback_hours(text: str) -> int:
@@ -53,37 +60,164 @@ def _window(ctx: Context) -> tuple[datetime, datetime]:
     return ctx.memo("window", lambda: window(int(ctx.inputs.get("hours", 24))))
 
 
+def _hours(ctx: Context) -> int:
+    return int(ctx.inputs.get("hours", 24))
+
+
+CONFIG_FACT = "the function's configuration (memory, timeout, log group)"
+
+
 def _function(ctx: Context) -> FunctionMemory:
-    return ctx.memo("lambda:function",
-                    lambda: read_function(ctx.client("lambda"), str(ctx.inputs["function"])))
+    """The configuration, read once. When it cannot be read, the diagnosis goes on with what the name
+    says (the default log group ``/aws/lambda/NAME``) and takes memory and timeout from the logs; each
+    step that leans on that guess names the missing configuration."""
+    if "lambda:function" in ctx.cache:
+        return ctx.cache["lambda:function"]
+    failed = ctx.peek("lambda:function:missing")
+    if failed is None:
+        before = len(ctx.missing)
+        fn = ctx.read(CONFIG_FACT, lambda: read_function(ctx.client("lambda"), str(ctx.inputs["function"])),
+                      key="lambda:function")
+        if fn is not None:
+            return fn
+        failed = ctx.cache["lambda:function:missing"] = ctx.missing[before:]
+    else:
+        ctx.missing.extend(m for m in failed if m not in ctx.missing)
+    return ctx.memo("lambda:function:guess", lambda: _guess(ctx))
 
 
-def _reports(ctx: Context) -> LogRead:
+def _guess(ctx: Context) -> FunctionMemory:
+    given = str(ctx.inputs["function"])
+    name = function_name_of(given)
+    account = ctx.identity.get("account", "")
+    arn = given if given.startswith("arn:") else (
+        f"arn:aws:lambda:{ctx.session.region}:{account}:function:{name}" if account else name)
+    return FunctionMemory(name=name, arn=arn, memory_size_mb=0, timeout_s=0, architectures=(),
+                          log_group=f"/aws/lambda/{name}", log_format="")
+
+
+def _known(ctx: Context) -> FunctionMemory:
+    """The function as the analyses need it: from its configuration, or with the memory size its
+    REPORT lines state and the timeout its timeout lines state when the configuration is unreadable."""
+    fn = _function(ctx)
+    if fn.memory_size_mb and fn.timeout_s:
+        return fn
+    invocations = _invocations(ctx)
+    memory = invocations[-1].memory_size_mb if invocations else 0
+    stated = [float(m.group(1)) for line in _lines(ctx) if (m := TIMED_OUT.search(line.message))]
+    timeout = round(max(stated)) if stated else 0
+    return replace(fn, memory_size_mb=fn.memory_size_mb or memory, timeout_s=fn.timeout_s or timeout,
+                   architectures=fn.architectures or ("x86_64",))
+
+
+# Every read below goes through ctx.read: a refused call is named as a missing fact and the step
+# judges with what the other calls returned.
+
+
+def _reports(ctx: Context) -> LogRead | None:
     start, end = _window(ctx)
-    return ctx.memo("logs:report", lambda: read_report_lines(ctx.client("logs"), _function(ctx), start, end))
+    fn = _function(ctx)
+    return ctx.read(f"the REPORT lines of {fn.log_group}",
+                    lambda: read_report_lines(ctx.client("logs"), fn, start, end), key="logs:report")
 
 
-def _oom_lines(ctx: Context) -> LogRead:
+def _insights(ctx: Context) -> LogRead | None:
+    """The failure lines by Logs Insights, or None (and why, under ``logs:insights:failed``) when the
+    query is refused, missing or fails: then FilterLogEvents reads them. Fatal errors still propagate."""
     start, end = _window(ctx)
-    return ctx.memo("logs:oom", lambda: read_oom_lines(ctx.client("logs"), _function(ctx), start, end))
+    fn = _function(ctx)
+
+    def query() -> LogRead | None:
+        try:
+            return query_failure_lines(ctx.client("logs"), fn, start, end, cancelled=ctx.cancelled)
+        except Exception as exc:  # any failure of the faster path leaves the fallback
+            if ctx.explain is None:
+                raise
+            action, reason, fatal = ctx.explain(exc)
+            if fatal:
+                raise
+            ctx.cache["logs:insights:failed"] = f"{action}: {reason}"
+            return None
+    return ctx.memo("logs:insights", query)
+
+
+def _failure_lines(ctx: Context) -> LogRead | None:
+    found = _insights(ctx)
+    if found is not None:
+        return found
+    start, end = _window(ctx)
+    fn = _function(ctx)
+    return ctx.read(f"the error lines of {fn.log_group}",
+                    lambda: read_failure_lines(ctx.client("logs"), fn, start, end), key="logs:failures")
+
+
+def _metric(ctx: Context, name: str) -> MetricSeries | None:
+    start, end = _window(ctx)
+    fn = _function(ctx)
+    return ctx.read(f"the AWS/Lambda {name} metric of {fn.name}",
+                    lambda: read_lambda_metric(ctx.client("cloudwatch"), fn.name, name, start, end),
+                    key=f"cloudwatch:{name}")
+
+
+def _reads(ctx: Context) -> list[LogRead]:
+    return [r for r in (_reports(ctx), _failure_lines(ctx)) if r is not None]
+
+
+def _no_log_group(ctx: Context) -> bool:
+    return any(not r.log_group_exists for r in _reads(ctx))
 
 
 def _invocations(ctx: Context) -> list[Invocation]:
-    return [i for line in _reports(ctx).lines if (i := parse_report(line)) is not None]
+    reports = _reports(ctx)
+    return [i for line in (reports.lines if reports else ()) if (i := parse_report(line)) is not None]
 
 
-def _kills(ctx: Context) -> list[OomKill]:
-    return oom_kills(_oom_lines(ctx).lines)
+def _lines(ctx: Context) -> list[LogLine]:
+    return merge_lines(*(r.lines for r in _reads(ctx)))
 
 
-def _metrics(ctx: Context) -> dict[str, MetricSeries]:
-    start, end = _window(ctx)
-    return ctx.memo("cloudwatch:lambda",
-                    lambda: read_lambda_metrics(ctx.client("cloudwatch"), _function(ctx).name, start, end))
+def _classified(ctx: Context) -> FailureReport:
+    """Every failed request, with the lines its log stream wrote just before it failed.
+
+    The failure read holds only the marker lines; for a few examples without context, the lines of
+    their own stream before the failure are read too (one small call each), and everything is
+    classified again with them.
+    """
+    def classify() -> FailureReport:
+        lines = _lines(ctx)
+        report = classify_invocations(lines)
+        dominant = report.by_class().get(report.dominant or "", [])
+        wanting = [r for r in dominant[-CONTEXT_EXAMPLES:] if r.stream and len(r.before) < 2]
+        extra: list[LogLine] = []
+        fn = _known(ctx)
+        for request in wanting:
+            read = ctx.read(f"the lines before the failure of request {request.request_id}",
+                            lambda r=request: read_context_lines(ctx.client("logs"), fn, r.stream, r.at))
+            if read is not None:
+                extra.extend(read.lines)
+        return classify_invocations(merge_lines(lines, extra)) if extra else report
+    return ctx.memo("lambda:failures", classify)
 
 
 def _verdict_of(ctx: Context) -> MemoryVerdict:
-    return analyse_memory(_function(ctx), _invocations(ctx), _kills(ctx), sampled=_reports(ctx).truncated)
+    reports = _reports(ctx)
+    return analyse_memory(_known(ctx), _invocations(ctx), kills_of(_classified(ctx)),
+                          sampled=bool(reports and reports.truncated))
+
+
+def _metrics_sentence(ctx: Context, logged: int) -> str:
+    """What the Invocations metric says next to what the logs say, without claiming more than either."""
+    series = _metric(ctx, "Invocations")
+    if series is None:
+        return "The Invocations metric could not be read to compare."
+    if series.empty:
+        if logged:
+            return ""
+        return (f"CloudWatch has no AWS/Lambda Invocations datapoint for {_function(ctx).name} either: by both "
+                f"sources, the function was not invoked in the last {_hours(ctx)} h (widen hours=, or check the "
+                "region).")
+    return (f"Yet CloudWatch counts {series.total():g} invocations in the window: the sources disagree (the logs "
+            "may go to another log group, or the execution role may not be allowed to write them).")
 
 
 # --- the steps -------------------------------------------------------------------------------
@@ -91,6 +225,10 @@ def _verdict_of(ctx: Context) -> MemoryVerdict:
 
 def _configuration(ctx: Context) -> StepOutcome:
     fn = _function(ctx)
+    if "lambda:function" not in ctx.cache:
+        return StepOutcome("error", f"Could not read the configuration of {fn.name}. The next steps read its "
+                                    f"default log group {fn.log_group} and take the memory size and timeout from "
+                                    "its log lines.")
     arch = ", ".join(fn.architectures)
     detail = (f"{fn.name} has {fn.memory_size_mb} MB of memory and a {fn.timeout_s} s timeout; runtime "
               f"{fn.runtime or fn.package_type + ' image'} on {arch}; last changed "
@@ -100,66 +238,122 @@ def _configuration(ctx: Context) -> StepOutcome:
 
 def _logs(ctx: Context) -> StepOutcome:
     fn = _function(ctx)
-    reports, oom = _reports(ctx), _oom_lines(ctx)
-    hours = int(ctx.inputs.get("hours", 24))
-    if not reports.log_group_exists:
-        return StepOutcome("warning", f"There is no log group {fn.log_group}: the function has not run since "
-                                      "it was created, or its role lacks logs:CreateLogGroup and "
-                                      "logs:PutLogEvents (AWSLambdaBasicExecutionRole), so nothing it did "
-                                      "can be read.")
+    reads = _reads(ctx)
+    if not reads:
+        return StepOutcome("error", f"Could not read the log group {fn.log_group}.")
+    hours = _hours(ctx)
+    if _no_log_group(ctx):
+        return StepOutcome("no_data", (
+            f"There is no log group {fn.log_group}: the function has not run since it was created, or its role "
+            "lacks logs:CreateLogGroup and logs:PutLogEvents (AWSLambdaBasicExecutionRole), so nothing it did "
+            "can be read. " + _metrics_sentence(ctx, 0)).strip())
     invocations = _invocations(ctx)
-    sampled = " (the most awstriage reads in one run; the rest were not read)" if reports.truncated else ""
-    parts = [f"Read {len(invocations)} REPORT lines from the last {hours} h{sampled}."]
+    report = _classified(ctx)
+    if not invocations and not report.failed and not report.environment_failures:
+        return StepOutcome("no_data", (
+            f"The log group {fn.log_group} has no REPORT line and no error line in the last {hours} h. "
+            + _metrics_sentence(ctx, 0)).strip())
+    reports = _reports(ctx)
+    sampled = (" (the most awstriage reads in one run; the rest were not read)"
+               if reports is not None and reports.truncated else "")
+    parts = [f"Read {len(invocations)} REPORT lines from the last {hours} h{sampled}, for {report.requests} "
+             "requests."]
+    if report.attempts > report.requests:
+        parts.append(f"{report.attempts - report.requests} were retries of a request already seen.")
     if invocations:
         peak = max(invocations, key=lambda i: (i.ratio, i.max_memory_used_mb))
         parts.append(f"The hungriest invocation used {peak.max_memory_used_mb} MB of {peak.memory_size_mb} "
                      f"MB ({peak.ratio:.0%}), request {peak.request_id}.")
+    failures = _failure_lines(ctx)
+    if isinstance(failures, InsightsRead):
+        scanned = failures.bytes_scanned
+        size = f"{scanned / 1024**2:,.1f} MB" if scanned >= 1024**2 else f"{scanned / 1024:,.0f} KB"
+        parts.append(f"Error lines read with one Logs Insights query ({size} scanned)"
+                     + (f", stopped early because {failures.stopped}." if failures.stopped else "."))
+    elif ctx.peek("logs:insights:failed"):
+        parts.append(f"Logs Insights was not available ({ctx.peek('logs:insights:failed')}); error lines read "
+                     "with FilterLogEvents instead.")
+    if failures is not None and failures.truncated:
+        parts.append("There were more error lines than awstriage reads in one run; counts are a floor.")
+    return StepOutcome("ok", " ".join(parts))
+
+
+def _failures(ctx: Context) -> StepOutcome:
+    fn = _function(ctx)
+    if not _reads(ctx):
+        return StepOutcome("error", f"Could not read the log group {fn.log_group}, so no failure can be "
+                                    "classified.")
+    report = _classified(ctx)
+    if _no_log_group(ctx) or (not report.requests and not report.failed and not report.environment_failures):
+        return StepOutcome("no_data", f"Nothing to classify: {fn.log_group} shows no invocation in the last "
+                                      f"{_hours(ctx)} h.")
+    throttles = _metric(ctx, "Throttles")
     verdict = _verdict_of(ctx)
-    if verdict.kills:
-        last = verdict.kills[-1]
-        ids = ", ".join(k.request_id for k in verdict.kills[-3:] if k.request_id)
-        parts.append(f"{len(verdict.kills)} invocation(s) ran out of memory, the last at "
-                     f"{last.at:%Y-%m-%d %H:%M} UTC "
-                     f"({last.kind})" + (f"; requests {ids}" if ids else "") + ".")
-        if oom.truncated:
-            parts.append("There were more out-of-memory lines than awstriage reads in one run.")
-        return StepOutcome("problem", " ".join(parts))
-    parts.append("No out-of-memory errors in the logs.")
-    return StepOutcome("warning" if verdict.near_limit else "ok", " ".join(parts))
+    oom = next((f for f in memory_findings(verdict, ctx.session.region) if f.code == "LAMBDA_OUT_OF_MEMORY"),
+               None)
+    findings = failure_findings(_known(ctx), report, _invocations(ctx), ctx.session.region, memory=oom)
+    detail = describe_failures(report, throttles.total() if throttles is not None else None)
+    failed = bool(report.failed or report.environment_failures)
+    return StepOutcome("problem" if failed else "ok", detail, findings)
 
 
 def _metric_step(ctx: Context) -> StepOutcome:
     fn = _function(ctx)
-    metrics = _metrics(ctx)
-    invocations = metrics["Invocations"].total()
-    errors = metrics["Errors"].total()
-    throttles = metrics["Throttles"].total()
-    duration = metrics["Duration"]
-    if all(m.empty for m in metrics.values()):
-        return StepOutcome("ok", f"CloudWatch has no AWS/Lambda metrics for {fn.name} in the window: it was "
-                                 "not invoked.")
-    kills = len(_verdict_of(ctx).kills)
-    parts = [f"{invocations:g} invocations, {errors:g} errors, {throttles:g} throttles."]
-    if duration.peak() is not None:
+    series = {name: _metric(ctx, name) for name in LAMBDA_METRICS}
+    read = {name: s for name, s in series.items() if s is not None}
+    if not read:
+        return StepOutcome("error", f"None of the AWS/Lambda metrics of {fn.name} could be read.")
+    logs_read = bool(_reads(ctx))
+    report = _classified(ctx) if logs_read else None
+    logged = report.requests if report else 0
+    if all(s.empty for s in read.values()):
+        if logged:
+            detail = (f"CloudWatch has no AWS/Lambda metrics for {fn.name} in the window, while its logs show "
+                      f"{logged} invocations: the two sources disagree (metrics can lag a few minutes, or this "
+                      "endpoint does not publish them). The diagnosis rests on the logs.")
+        elif logs_read:
+            detail = (f"CloudWatch has no AWS/Lambda metrics for {fn.name} in the window, and its logs show no "
+                      f"invocation either: by both sources, it was not invoked in the last {_hours(ctx)} h.")
+        else:
+            detail = (f"CloudWatch has no AWS/Lambda metrics for {fn.name} in the window; the logs could not be "
+                      "read to compare.")
+        return StepOutcome("no_data", detail)
+    parts = []
+    totals = {name: read[name].total() for name in ("Invocations", "Errors", "Throttles") if name in read}
+    parts.append(", ".join(f"{value:g} {name.lower()}" for name, value in totals.items()) + ".")
+    duration = read.get("Duration")
+    if duration is not None and duration.peak() is not None:
         parts.append(f"Duration averaged {duration.mean():.0f} ms, longest {duration.peak():.0f} ms "
                      f"(timeout {fn.timeout_s * 1000} ms).")
-    if errors and kills:
-        parts.append(f"{min(kills, int(errors))} of the errors are the out-of-memory kills found in the "
-                     "logs.")
+    errors = totals.get("Errors", 0.0)
+    failed = len(report.failed) if report else 0
     status = "ok"
-    if errors > kills:
-        parts.append(f"{errors - kills:g} error(s) are not explained by memory: read the function's error "
-                     "lines.")
+    if errors and failed:
+        parts.append(f"{min(failed, int(errors))} of the errors are failures classified from the logs.")
+    if report is not None and errors > failed:
+        parts.append(f"{errors - failed:g} error(s) are not in the logs read: widen the window or read the "
+                     "function's error lines.")
         status = "warning"
+    if logged and totals.get("Invocations") == 0 and "Invocations" in read and read["Invocations"].empty:
+        parts.append(f"The Invocations metric is empty while the logs show {logged}: the sources disagree.")
     return StepOutcome(status, " ".join(parts))
 
 
 def _verdict(ctx: Context) -> StepOutcome:
+    fn = _function(ctx)
+    if not _reads(ctx):
+        return StepOutcome("error", f"Could not read the log group {fn.log_group}, so memory use is unknown.")
     verdict = _verdict_of(ctx)
-    findings = memory_findings(verdict, ctx.session.region)
-    unknown = verdict.peak_mb is None and not verdict.killed
-    status = "problem" if verdict.killed else "warning" if verdict.near_limit or unknown else "ok"
-    return StepOutcome(status, describe_verdict(verdict), findings)
+    if verdict.peak_mb is None and not verdict.killed:
+        return StepOutcome("no_data", f"No REPORT line in {fn.log_group} in the last {_hours(ctx)} h, so memory "
+                                      "use cannot be judged; read a longer window with hours=.")
+    # An out-of-memory finding is the failure step's; this step sizes the memory and warns near the limit.
+    findings = [f for f in memory_findings(verdict, ctx.session.region) if f.code != "LAMBDA_OUT_OF_MEMORY"]
+    status = "problem" if verdict.killed else "warning" if verdict.near_limit else "ok"
+    detail = describe_verdict(verdict)
+    if verdict.killed or verdict.near_limit:
+        detail += " " + compute_optimizer_note(fn.memory_size_mb, verdict.invocations, _hours(ctx))
+    return StepOutcome(status, detail, findings)
 
 
 CONFIG_STEP = Step(
@@ -177,28 +371,45 @@ CONFIG_STEP = Step(
 
 LOGS_STEP = Step(
     id="logs",
-    title="What do the logs say about memory?",
+    title="What do the logs show?",
     why=(
-        "After every invocation Lambda writes a REPORT line with 'Memory Size' (configured) and 'Max Memory "
-        "Used' (the invocation's peak). A killed invocation leaves 'Runtime.OutOfMemory' or 'Runtime exited "
-        "with error: signal: killed'; language runtimes add their own ('JavaScript heap out of memory', "
-        "'MemoryError', 'java.lang.OutOfMemoryError'). This step searches the function's log group for both."
+        "After every invocation Lambda writes a REPORT line with its duration, 'Memory Size' (configured) and "
+        "'Max Memory Used' (the invocation's peak), and a failed invocation leaves its own error lines. This "
+        "step reads both from the function's log group, in the text or the JSON log format: the error lines "
+        "with one Logs Insights query when it is allowed, with FilterLogEvents otherwise. An empty or missing "
+        "log group is said as such: no data is not health."
     ),
-    good="No out-of-memory lines, and Max Memory Used stays well below Memory Size.",
+    good="REPORT lines for the window, in a log group that exists.",
     run=_logs,
+)
+
+FAILURES_STEP = Step(
+    id="failures",
+    title="Why do invocations fail?",
+    why=(
+        "A function that 'fails with no clear error' fails in one of a few ways, each with its own signature "
+        "in the logs: out of memory ('Runtime.OutOfMemory', 'signal: killed', a language heap error), a "
+        "timeout ('Task timed out after 3.00 seconds'), an init failure ('INIT_REPORT ... Status: error', "
+        "'Runtime.ImportModuleError') or a crash (an unhandled exception, 'Runtime.ExitError'). This step "
+        "classifies every failed request by its request ID, counts a retried request once, and shows the "
+        "lines each logged just before it failed, where the cause usually is."
+    ),
+    good="No request failed in the window.",
+    run=_failures,
 )
 
 METRICS_STEP = Step(
     id="metrics",
-    title="How do errors, throttles and duration look?",
+    title="Do the metrics agree?",
     why=(
         "CloudWatch counts every invocation, error and throttle, whether or not it was logged. Comparing the "
-        "error count with the kills found in the logs tells whether memory explains the failures, or whether "
-        "something else fails too. A duration close to the timeout is a different problem with a similar "
-        "look."
+        "error count with the failures found in the logs tells whether the logs explain every failure; "
+        "throttled requests never run, so only this count shows them. It corroborates the logs: when the "
+        "two disagree, the step says so."
     ),
-    good="Errors are zero or all explained; duration stays well under the timeout.",
+    good="Errors are zero or all explained by the logs; duration stays well under the timeout.",
     run=_metric_step,
+    decides=False,
 )
 
 VERDICT_STEP = Step(
@@ -217,9 +428,11 @@ VERDICT_STEP = Step(
 PLAYBOOK = Playbook(
     name="lambda-oom",
     title="Lambda function runs out of memory",
+    # The purpose is shown on the home screen (a TUI snapshot): kept as it was until the snapshot is
+    # regenerated with the wider wording (timeouts, init failures, crashes).
     purpose="Reads a function's memory size, its REPORT and error log lines and its metrics, counts the "
             "out-of-memory kills and recommends a memory size with the command to set it.",
     params=PARAMS,
-    steps=(IDENTITY_STEP, CONFIG_STEP, LOGS_STEP, METRICS_STEP, VERDICT_STEP),
+    steps=(IDENTITY_STEP, CONFIG_STEP, LOGS_STEP, FAILURES_STEP, METRICS_STEP, VERDICT_STEP),
     default_scenario="lambda-oom-killed",
 )

@@ -117,6 +117,8 @@ class Context:
         self.missing: list[MissingFact] = []
         # Set by the runner: turns an exception from a read into (IAM action, sentence, fatal?).
         self.explain: Callable[[BaseException], tuple[str, str, bool]] | None = None
+        # Set by the runner: true once the person cancelled the run, so a long read can stop early.
+        self.cancelled: Callable[[], bool] = lambda: False
 
     def client(self, service: str) -> Any:
         return self.session.client(service)

@@ -82,6 +82,8 @@ def run_playbook(
         return action, info.sentence, info.kind.name in FATAL_KINDS
 
     ctx.explain = explain_read
+    if cancel is not None:
+        ctx.cancelled = cancel.is_set
     emit(
         RunStarted(
             playbook=playbook.name,

@@ -7,9 +7,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from diagnostics.awslambda.collect import filter_lines, function_name_of
+from diagnostics.awslambda.collect import function_name_of
+from diagnostics.awslambda.failures import FAILURE_FILTER
 from diagnostics.awslambda.memory import (
-    OOM_FILTER,
     FunctionMemory,
     Invocation,
     LogLine,
@@ -21,6 +21,7 @@ from diagnostics.awslambda.memory import (
     parse_report,
     recommend_memory,
 )
+from diagnostics.cloudwatch.logs import filter_lines
 from playbooks.lambda_oom import lookback_hours
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
@@ -115,9 +116,10 @@ def test_one_kill_per_invocation() -> None:
 
 
 def test_filter_pattern_ors_every_marker() -> None:
-    terms = OOM_FILTER.split('" ?"')
-    assert OOM_FILTER.startswith('?"') and len(terms) >= 6
-    assert '"Runtime.OutOfMemory"' in OOM_FILTER and '"signal: killed"' in OOM_FILTER
+    terms = FAILURE_FILTER.split('" ?"')
+    assert FAILURE_FILTER.startswith('?"') and len(terms) >= 10
+    for marker in ("Runtime.", "signal: killed", "Task timed out", "INIT_REPORT", "MemoryError", "Invoke Error"):
+        assert f'"{marker}"' in FAILURE_FILTER
 
 
 # --- sizing ----------------------------------------------------------------------------------
@@ -255,3 +257,37 @@ def test_log_reading_is_bounded_and_a_missing_group_is_said() -> None:
     assert not whole.truncated and [ln.message for ln in whole.lines] == ["REPORT RequestId: x"]
     missing = filter_lines(FakeLogs(None), "/aws/lambda/x", "REPORT", start, end, limit=100)
     assert not missing.log_group_exists and missing.lines == ()
+
+
+# --- cost and Compute Optimizer ----------------------------------------------------------------
+
+
+def test_cost_per_million_by_architecture() -> None:
+    from diagnostics.awslambda.cost import cost_per_million
+
+    x86 = cost_per_million(512, 200, "x86_64")
+    arm = cost_per_million(512, 200, "arm64")
+    # 1e6 x 0.5 GB x 0.2 s x $0.0000166667 + $0.20 of requests
+    assert x86.dollars == pytest.approx(0.2 + 1.66667, abs=1e-3)
+    assert arm.dollars == pytest.approx(0.2 + 1.33334, abs=1e-3)
+    assert "per million invocations at 512 MB" in x86.words()
+
+
+def test_the_recommendation_carries_its_cost_before_and_after() -> None:
+    verdict = analyse_memory(FN, invocations(100, 120, 240), kills=[])
+    [finding] = memory_findings(verdict, "us-east-1")
+    cost = finding.evidence["cost"]
+    assert cost["cost_per_million_after_usd"] > cost["cost_per_million_before_usd"]
+    assert "us-east-1" in cost["prices"] and cost["architecture"] == "x86_64"
+    assert cost["mean_billed_duration_ms"] == 1521.0
+
+
+@pytest.mark.parametrize("memory, invocations_read, hours, words", [
+    (512, 200, 24, "can also recommend"),
+    (4096, 200, 24, "does not analyse functions above"),
+    (512, 1, 24 * 14, "too few"),
+])
+def test_compute_optimizer_note(memory: int, invocations_read: int, hours: int, words: str) -> None:
+    from diagnostics.awslambda.cost import compute_optimizer_note
+
+    assert words in compute_optimizer_note(memory, invocations_read, hours)

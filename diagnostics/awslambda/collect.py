@@ -1,24 +1,28 @@
-"""Reading a Lambda function's configuration, log lines and metrics for the memory diagnosis.
+"""Reading a Lambda function's configuration, log lines and metrics for the failure and memory diagnosis.
 
-Log lines come from ``FilterLogEvents`` with plain terms and quoted phrases, which every CloudWatch
-Logs endpoint understands. REPORT lines are read up to a bound (a busy function logs millions a day)
-and the answer says when it was reached; out-of-memory lines are rare, so all of them are read.
+Log lines come from ``FilterLogEvents`` (:mod:`diagnostics.cloudwatch.logs`) with plain terms and
+quoted phrases, which every CloudWatch Logs endpoint understands. REPORT lines are read up to a bound
+(a busy function logs millions a day) and the answer says when it was reached; failure lines are
+rarer and read up to a larger share; the lines just before a few example failures are read from
+their own log streams, so a finding can show what the function was doing when it failed.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from diagnostics.awslambda.memory import OOM_FILTER, FunctionMemory, LogLine, function_memory
+from diagnostics.awslambda.failures import FAILURE_FILTER, FAILURE_QUERY
+from diagnostics.awslambda.memory import FunctionMemory, function_memory
+from diagnostics.cloudwatch.logs import InsightsRead, LogRead, filter_lines, insights_lines
 from diagnostics.cloudwatch.metrics import MetricSeries, fetch_series
 
 MAX_REPORT_LINES = 20000
-MAX_OOM_LINES = 2000
-MAX_PAGES = 50
-REPORT_FILTER_TEXT = "REPORT"
-REPORT_FILTER_JSON = '{ $.type = "platform.report" }'
+MAX_FAILURE_LINES = 5000
+MAX_CONTEXT_LINES = 200
+# Text REPORT lines or JSON platform.report records: a function's log format can change inside the
+# window (LoggingConfig is a setting), so both are read whatever the configuration says today.
+REPORT_FILTER = '?"REPORT RequestId" ?"platform.report"'
 
 # The AWS/Lambda metrics the diagnosis reads, with the statistics that answer its questions.
 LAMBDA_METRICS: dict[str, tuple[str, ...]] = {
@@ -27,13 +31,6 @@ LAMBDA_METRICS: dict[str, tuple[str, ...]] = {
     "Throttles": ("Sum",),
     "Duration": ("Average", "Maximum"),
 }
-
-
-@dataclass(frozen=True)
-class LogRead:
-    lines: tuple[LogLine, ...]
-    truncated: bool
-    log_group_exists: bool = True
 
 
 def function_name_of(value: str) -> str:
@@ -52,49 +49,33 @@ def read_function(lambda_client: Any, function: str) -> FunctionMemory:
     return function_memory(fetch_function(lambda_client, function))
 
 
-def _ms(at: datetime) -> int:
-    return int(at.timestamp() * 1000)
-
-
-def filter_lines(logs: Any, group: str, pattern: str, start: datetime, end: datetime, limit: int,
-                 max_pages: int = MAX_PAGES) -> LogRead:
-    """Matching lines of a log group in the window, oldest first, at most ``limit`` of them.
-
-    FilterLogEvents searches a large group a slice at a time and may answer many empty pages before the
-    next match, so the number of pages is bounded too.
-    """
-    paginator = logs.get_paginator("filter_log_events")
-    pages = paginator.paginate(logGroupName=group, filterPattern=pattern, startTime=_ms(start),
-                               endTime=_ms(end), PaginationConfig={"MaxItems": limit})
-    lines: list[LogLine] = []
-    read_pages = 0
-    try:
-        for page in pages:
-            read_pages += 1
-            for event in page.get("events", []):
-                at = datetime.fromtimestamp(event.get("timestamp", 0) / 1000.0, UTC)
-                lines.append(LogLine(at, str(event.get("message", "")), str(event.get("logStreamName", ""))))
-            if read_pages >= max_pages and page.get("nextToken"):
-                return LogRead(tuple(lines), truncated=True)
-    except logs.exceptions.ResourceNotFoundException:
-        # No log group: the function never ran, or its role may not write logs. Worth saying, not failing.
-        return LogRead((), False, log_group_exists=False)
-    return LogRead(tuple(lines), truncated=bool(pages.resume_token))
-
-
 def read_report_lines(logs: Any, function: FunctionMemory, start: datetime, end: datetime,
                       limit: int = MAX_REPORT_LINES) -> LogRead:
-    pattern = REPORT_FILTER_JSON if function.log_format.upper() == "JSON" else REPORT_FILTER_TEXT
-    return filter_lines(logs, function.log_group, pattern, start, end, limit)
+    return filter_lines(logs, function.log_group, REPORT_FILTER, start, end, limit)
 
 
-def read_oom_lines(logs: Any, function: FunctionMemory, start: datetime, end: datetime,
-                   limit: int = MAX_OOM_LINES) -> LogRead:
-    return filter_lines(logs, function.log_group, OOM_FILTER, start, end, limit)
+def read_failure_lines(logs: Any, function: FunctionMemory, start: datetime, end: datetime,
+                       limit: int = MAX_FAILURE_LINES) -> LogRead:
+    """Every line with a failure marker (timeouts, init failures, crashes, out of memory) in the window."""
+    return filter_lines(logs, function.log_group, FAILURE_FILTER, start, end, limit)
 
 
-def read_lambda_metrics(cloudwatch: Any, function_name: str, start: datetime, end: datetime,
-                        metrics: dict[str, tuple[str, ...]] | None = None) -> dict[str, MetricSeries]:
-    dims = {"FunctionName": function_name}
-    return {name: fetch_series(cloudwatch, "AWS/Lambda", name, dims, start, end, stats)
-            for name, stats in (metrics or LAMBDA_METRICS).items()}
+def query_failure_lines(logs: Any, function: FunctionMemory, start: datetime, end: datetime,
+                        cancelled: Any = None) -> InsightsRead:
+    """The failure lines by one Logs Insights query: one call scans the window, where FilterLogEvents
+    pages through it (the fallback when Insights is refused or missing)."""
+    return insights_lines(logs, function.log_group, FAILURE_QUERY, start, end, cancelled=cancelled)
+
+
+def read_context_lines(logs: Any, function: FunctionMemory, stream: str, at: datetime,
+                       limit: int = MAX_CONTEXT_LINES) -> LogRead:
+    """All lines of one log stream in the timeout's span before ``at``: what the invocation did last."""
+    span = timedelta(seconds=function.timeout_s + 1)
+    return filter_lines(logs, function.log_group, "", at - span, at + timedelta(milliseconds=1), limit,
+                        max_pages=5, streams=[stream])
+
+
+def read_lambda_metric(cloudwatch: Any, function_name: str, metric: str, start: datetime,
+                       end: datetime) -> MetricSeries:
+    return fetch_series(cloudwatch, "AWS/Lambda", metric, {"FunctionName": function_name}, start, end,
+                        LAMBDA_METRICS[metric])

@@ -18,7 +18,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from diagnostics.awslambda.cost import cost_change, cost_sentence
+from diagnostics.cloudwatch.logs import LogLine
 from diagnostics.findings import Finding
+
+# LogLine lives with the generic log reader; it stays importable from here for the REPORT parsers' users.
 
 MIN_MEMORY_MB = 128
 MAX_MEMORY_MB = 10240
@@ -37,6 +41,12 @@ REPORT_FIELDS = {
     "error_type": re.compile(r"Error Type: ([\w.]+)"),
 }
 REPORT_ID = re.compile(r"REPORT RequestId: (\S+)")
+# Lambda writes the text REPORT fields in this order; one match reads them all, which matters when a
+# million lines are classified. Anything else falls back to one search per field (REPORT_FIELDS).
+REPORT_FAST = re.compile(
+    r"REPORT RequestId: (\S+)\s+Duration: ([\d.]+) ms\s+Billed Duration: ([\d.]+) ms\s+"
+    r"Memory Size: (\d+) MB\s+Max Memory Used: (\d+) MB(?:\s+Init Duration: ([\d.]+) ms)?"
+    r"(?:\s+Status: (\w+))?(?:\s+Error Type: ([\w.]+))?")
 
 # (marker, kind) in the order of preference when one invocation logs several.
 OOM_MARKERS: tuple[tuple[str, str], ...] = (
@@ -53,15 +63,6 @@ OOM_MARKERS: tuple[tuple[str, str], ...] = (
 HEAP_KINDS = frozenset({"Node.js heap exhausted", "Java heap exhausted", "Python MemoryError",
                         ".NET out of memory", "Go runtime out of memory"})
 PYTHON_MEMORY_ERROR = re.compile(r"(?<!\w)MemoryError(?!\w)")
-# The filter pattern that finds every marker above (terms with ? are ORed by CloudWatch Logs).
-OOM_FILTER = " ".join(f'?"{marker}"' for marker, _ in OOM_MARKERS if marker != "Reached heap limit")
-
-
-@dataclass(frozen=True)
-class LogLine:
-    at: datetime
-    message: str
-    stream: str = ""
 
 
 @dataclass(frozen=True)
@@ -156,6 +157,11 @@ def parse_report(line: LogLine) -> Invocation | None:
     text = line.message.strip()
     if text.startswith("{"):
         return _json_report(line)
+    fast = REPORT_FAST.match(text)
+    if fast:
+        rid, duration, billed, size, used, init, status, error = fast.groups()
+        return Invocation(rid, line.at, int(size), int(used), float(duration), float(billed),
+                          float(init) if init else None, status or "", error or "")
     match = REPORT_ID.search(text)
     if not match:
         return None
@@ -231,6 +237,11 @@ class MemoryVerdict:
     recommended_mb: int
     sampled: bool = False
     sizes_seen: tuple[int, ...] = field(default_factory=tuple)
+    mean_billed_ms: float | None = None
+
+    @property
+    def architecture(self) -> str:
+        return self.function.architectures[0] if self.function.architectures else "x86_64"
 
     @property
     def killed(self) -> bool:
@@ -260,6 +271,8 @@ def analyse_memory(function: FunctionMemory, invocations: Iterable[Invocation], 
                   if i.request_id not in killed_ids and i.error_type == "Runtime.OutOfMemory")
     kills = tuple(sorted((*kills, *extra), key=lambda k: (k.at, k.request_id)))
     base = peak_mb if peak_mb is not None else function.memory_size_mb
+    billed = [i.billed_ms if i.billed_ms is not None else i.duration_ms for i in invocations]
+    billed = [b for b in billed if b is not None]
     return MemoryVerdict(
         function=function,
         invocations=len(invocations),
@@ -270,6 +283,7 @@ def analyse_memory(function: FunctionMemory, invocations: Iterable[Invocation], 
         recommended_mb=recommend_memory(base, function.memory_size_mb, bool(kills)),
         sampled=sampled,
         sizes_seen=tuple(sorted({i.memory_size_mb for i in invocations})),
+        mean_billed_ms=sum(billed) / len(billed) if billed else None,
     )
 
 
@@ -301,6 +315,9 @@ def _evidence(verdict: MemoryVerdict) -> dict[str, object]:
         evidence["memory_sizes_in_reports_mb"] = list(verdict.sizes_seen)
     if verdict.sampled:
         evidence["note"] = "REPORT lines were sampled: the function logged more than one run reads"
+    if verdict.mean_billed_ms is not None and verdict.recommended_mb != fn.memory_size_mb:
+        evidence["cost"] = cost_change(fn.memory_size_mb, verdict.recommended_mb, verdict.mean_billed_ms,
+                                       verdict.architecture)
     return evidence
 
 
@@ -350,9 +367,13 @@ def describe_verdict(verdict: MemoryVerdict) -> str:
     else:
         usage = (f"Across {verdict.invocations} invocations read, the peak was {verdict.peak_mb} MB of "
                  f"{fn.memory_size_mb} MB ({verdict.peak_ratio:.0%}).")
+    cost = ""
+    if verdict.mean_billed_ms is not None and verdict.recommended_mb != fn.memory_size_mb:
+        cost = " " + cost_sentence(fn.memory_size_mb, verdict.recommended_mb, verdict.mean_billed_ms,
+                                   verdict.architecture)
     if verdict.killed:
         return (f"{usage} {len(verdict.kills)} invocation(s) ran out of memory. "
-                f"Recommended: {verdict.recommended_mb} MB.")
+                f"Recommended: {verdict.recommended_mb} MB.{cost}")
     if verdict.near_limit:
-        return f"{usage} That is within 10% of the limit. Recommended: {verdict.recommended_mb} MB."
+        return f"{usage} That is within 10% of the limit. Recommended: {verdict.recommended_mb} MB.{cost}"
     return f"{usage} No out-of-memory errors; the memory size has room to spare."

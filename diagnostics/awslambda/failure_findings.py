@@ -1,0 +1,283 @@
+"""Findings for the ways a Lambda function fails besides memory: timeouts, init failures, crashes.
+
+A pure analysis over a :class:`~diagnostics.awslambda.failures.FailureReport` and the REPORT lines.
+Each finding names the function, counts the failed requests (a retried request once), shows example
+request IDs with the last lines each logged before it failed (a failure often leaves its cause just
+before it), and gives one primary fix with the others as alternatives.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import statistics
+from collections import Counter
+from collections.abc import Sequence
+
+from diagnostics.awslambda.failures import (
+    CLASSES,
+    CRASH,
+    INIT_FAILURE,
+    INIT_LIMIT_MS,
+    OUT_OF_MEMORY,
+    TIMEOUT,
+    VERBS,
+    FailedRequest,
+    FailureReport,
+)
+from diagnostics.awslambda.memory import FunctionMemory, Invocation, OomKill
+from diagnostics.findings import Finding, Fix
+
+MAX_TIMEOUT_S = 900
+EXAMPLES = 3
+# Hosts a function waits on, as logs name them: URLs, AWS endpoints, database hosts with a port.
+HOST = re.compile(r"https?://([A-Za-z0-9.-]+)|\b((?:[a-z0-9-]+\.)+(?:amazonaws\.com|com|net|org|io|internal|local))"
+                  r"(?::\d+)?\b")
+
+
+def examples(requests: Sequence[FailedRequest], n: int = EXAMPLES) -> list[dict[str, object]]:
+    """The last ``n`` failures, each with its request ID, what showed it and the lines before it."""
+    out = []
+    for r in list(requests)[-n:]:
+        item: dict[str, object] = {"request_id": r.request_id or "(init, no request)", "at": r.at.isoformat(),
+                                   "cause": r.detail, "line": r.line, "lines_before": list(r.before)}
+        if r.attempts > 1:
+            item["attempts"] = r.attempts
+        out.append(item)
+    return out
+
+
+def _ids(requests: Sequence[FailedRequest]) -> str:
+    ids = [r.request_id for r in requests if r.request_id][-EXAMPLES:]
+    return ", ".join(ids)
+
+
+def _retries(requests: Sequence[FailedRequest]) -> str:
+    retried = [r for r in requests if r.attempts > 1]
+    if not retried:
+        return ""
+    recovered = sum(1 for r in retried if r.recovered)
+    words = (f" {len(retried)} of them were retried (the same request ID logged again, counted once)")
+    if recovered:
+        words += f"; {recovered} succeeded on a retry"
+    return words + "."
+
+
+def base_evidence(report: FailureReport, requests: Sequence[FailedRequest]) -> dict[str, object]:
+    return {
+        "failed_requests": len(requests),
+        "requests_read": report.requests,
+        "failures_by_class": report.counts(),
+        "retried_requests": sum(1 for r in requests if r.attempts > 1),
+        "examples": examples(requests),
+    }
+
+
+def _percentile(values: Sequence[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, math.ceil(q * len(ordered)) - 1))]
+
+
+def downstream_host(requests: Sequence[FailedRequest]) -> str | None:
+    """The host most often named in the lines just before the failures, if any is."""
+    hosts: Counter[str] = Counter()
+    for r in requests:
+        for text in (*r.before[-2:], r.line):
+            for match in HOST.finditer(text):
+                hosts[match.group(1) or match.group(2)] += 1
+    return hosts.most_common(1)[0][0] if hosts else None
+
+
+def _update(fn: FunctionMemory, region: str, **settings: object) -> str:
+    flags = " ".join(f"--{k.replace('_', '-')} {v}" for k, v in settings.items())
+    return f"aws lambda update-function-configuration --function-name {fn.name} {flags} --region {region}"
+
+
+def timeout_finding(fn: FunctionMemory, report: FailureReport, invocations: Sequence[Invocation],
+                    region: str) -> Finding:
+    timed_out = report.by_class().get(TIMEOUT, [])
+    limit_ms = fn.timeout_s * 1000
+    failed_ids = {r.request_id for r in report.failed}
+    durations = [r.duration_ms for r in timed_out if r.duration_ms is not None]
+    ok = [i.duration_ms for i in invocations if i.duration_ms is not None and i.request_id not in failed_ids]
+    summary = (f"{fn.name} timed out in {len(timed_out)} of {report.requests} requests read: each was stopped at "
+               f"its {fn.timeout_s} s timeout")
+    if durations:
+        low, high = min(durations), max(durations)
+        summary += f" (after {low:.0f} ms)." if round(low) == round(high) else f" (after {low:.0f}-{high:.0f} ms)."
+    else:
+        summary += "."
+    evidence = base_evidence(report, timed_out)
+    evidence.update(timeout_s=fn.timeout_s, memory_size_mb=fn.memory_size_mb)
+    if durations:
+        evidence["timed_out_duration_ms"] = {"min": round(min(durations), 1), "max": round(max(durations), 1)}
+    if ok:
+        p50, p90, top = statistics.median(ok), _percentile(ok, 0.9), max(ok)
+        evidence["successful_duration_ms"] = {"count": len(ok), "median": round(p50, 1), "p90": round(p90, 1),
+                                              "max": round(top, 1)}
+        summary += (f" The {len(ok)} that finished took a median {p50:.0f} ms, p90 {p90:.0f} ms, longest "
+                    f"{top:.0f} ms ({top / limit_ms:.0%} of the timeout).")
+    else:
+        summary += " No invocation finished in the window, so the logs do not show how long the work needs."
+    # Memory and CPU: more memory brings more CPU, which shortens only CPU-bound work. Say what the
+    # data shows: several sizes in the window allow a comparison, one size does not.
+    used = [r.max_memory_used_mb for r in timed_out if r.max_memory_used_mb is not None]
+    sizes = sorted({i.memory_size_mb for i in invocations})
+    if len(sizes) > 1:
+        by_size = {s: [i.duration_ms for i in invocations if i.memory_size_mb == s and i.duration_ms] for s in sizes}
+        medians = {s: statistics.median(d) for s, d in by_size.items() if d}
+        summary += " Median duration by memory size: " + ", ".join(
+            f"{s} MB {m:.0f} ms" for s, m in medians.items()) + "."
+        evidence["median_duration_ms_by_memory_mb"] = {str(s): round(m, 1) for s, m in medians.items()}
+    else:
+        summary += (" All invocations read ran at one memory size, so the logs cannot show whether more memory "
+                    "(and with it CPU) would make it faster.")
+    if used and fn.memory_size_mb:
+        peak = max(used)
+        evidence["timed_out_peak_memory_mb"] = peak
+        if peak >= 0.9 * fn.memory_size_mb:
+            summary += (f" The timed-out invocations used up to {peak} MB of {fn.memory_size_mb} MB: memory "
+                        "pressure (garbage collection, swapping work) may be slowing them.")
+    host = downstream_host(timed_out)
+    if host:
+        evidence["downstream"] = host
+        summary += (f" The last lines before the timeouts name {host}: the invocation is most likely waiting on "
+                    "that call.")
+    retries = _retries(timed_out)
+    summary += retries
+    need_s = math.ceil(max(ok) * 1.5 / 1000) if ok else fn.timeout_s * 3
+    new_timeout = min(MAX_TIMEOUT_S, max(need_s, fn.timeout_s * 2))
+    downstream_fix = Fix(
+        (f"# Give the client that calls {host or 'the downstream service'} a timeout shorter than the "
+         f"function's {fn.timeout_s} s, and retry or fail fast when it expires",),
+        "Fail fast on the call it waits on, so an invocation ends with a clear error instead of a timeout",
+        "a code change and a deployment")
+    memory_fix = Fix((_update(fn, region, memory_size=min(10240, fn.memory_size_mb * 2)),),
+                     "Double the memory: more memory brings proportionally more CPU, which helps only CPU-bound "
+                     "work", "costs more per millisecond; no help when it waits on the network")
+    raise_fix = Fix((_update(fn, region, timeout=new_timeout),), f"Raise the timeout to {new_timeout} s",
+                    "callers wait longer for a failure")
+    # Which fix comes first follows the data: successful runs close to the timeout need more time;
+    # fast successful runs beside timeouts mean some runs hang, on the host the logs name if they do.
+    needs_time = bool(ok) and max(ok) >= 0.8 * limit_ms
+    if fn.timeout_s >= MAX_TIMEOUT_S or (host and not needs_time):
+        remediation = list(downstream_fix.commands)
+        alternatives = [memory_fix] if fn.timeout_s >= MAX_TIMEOUT_S else [raise_fix, memory_fix]
+    else:
+        remediation = list(raise_fix.commands)
+        alternatives = [downstream_fix, memory_fix]
+    if ok and not needs_time:
+        summary += (f" The runs that finish need at most {max(ok) / limit_ms:.0%} of the timeout, so the timed-out "
+                    "ones are stuck rather than slow.")
+    return Finding("LAMBDA_TIMEOUT", "error", fn.arn, summary, evidence, remediation, alternatives=alternatives)
+
+
+INIT_ADVICE = {
+    "Runtime.ImportModuleError": ("# Package the missing module with the function (or in a layer) for its "
+                                  "runtime and architecture, then deploy again"),
+    "Runtime.HandlerNotFound": "# Point the handler setting at a function that exists in the package",
+    "Runtime.UserCodeSyntaxError": "# Fix the syntax error the log names and deploy again",
+}
+
+
+def init_finding(fn: FunctionMemory, report: FailureReport, region: str) -> Finding:
+    failed = report.by_class().get(INIT_FAILURE, [])
+    every = [*failed, *report.environment_failures]
+    causes = Counter(r.detail for r in every)
+    cause, _ = causes.most_common(1)[0]
+    summary = (f"{fn.name} failed to initialise: {len(failed)} of {report.requests} requests read failed before "
+               f"the handler ran ({', '.join(f'{n}x {c}' for c, n in causes.most_common(3))}).")
+    if "timeout" in cause or cause.startswith("init over"):
+        summary += (f" Initialisation has {INIT_LIMIT_MS // 1000} s: module-level work (connections, downloads, large "
+                    "imports) took longer.")
+    summary += _retries(failed)
+    evidence = base_evidence(report, failed)
+    evidence.update(causes=dict(causes), environment_init_failures=len(report.environment_failures))
+    error_type = next((t for t in INIT_ADVICE if t in cause), "")
+    if error_type:
+        remediation = [INIT_ADVICE[error_type]]
+    elif "timeout" in cause or cause.startswith("init over"):
+        remediation = ["# Move slow work out of module scope (open connections lazily, load large files on "
+                       "first use) so init finishes within 10 s"]
+    else:
+        remediation = ["# Fix the error in the lines before the failure (module-level code) and deploy again"]
+    alternatives = [Fix((f"aws lambda get-function-configuration --function-name {fn.name} --query "
+                         f"'[Handler,Runtime,Layers]' --region {region}",),
+                        "Check the handler, runtime and layers the package was built for", "")]
+    return Finding("LAMBDA_INIT_FAILURE", "error", fn.arn, summary, evidence, remediation,
+                   alternatives=alternatives)
+
+
+def crash_finding(fn: FunctionMemory, report: FailureReport) -> Finding:
+    crashed = report.by_class().get(CRASH, [])
+    causes = Counter(r.detail for r in crashed)
+    summary = (f"{fn.name} crashed in {len(crashed)} of {report.requests} requests read, not for lack of memory: "
+               + ", ".join(f"{n}x {c}" for c, n in causes.most_common(3)) + ".")
+    last = crashed[-1]
+    if last.line:
+        summary += f" Last: {last.line[:160]}"
+        summary += "" if summary.endswith(".") else "."
+    summary += _retries(crashed)
+    evidence = base_evidence(report, crashed)
+    evidence["causes"] = dict(causes)
+    remediation = ["# Fix the code path in the error and the lines before it (see the examples), then deploy"]
+    alternatives = []
+    if any("ExitError" in c for c in causes):
+        alternatives.append(Fix(("# Find what ends the process (os.exit, an uncaught signal, a native crash) in "
+                                 "the lines before 'Runtime exited'",), "The runtime process itself exited", ""))
+    return Finding("LAMBDA_CRASH", "error", fn.arn, summary, evidence, remediation, alternatives=alternatives)
+
+
+def kills_of(report: FailureReport) -> list[OomKill]:
+    """The out-of-memory failures as the memory analysis counts them."""
+    return [OomKill(r.request_id, r.at, r.detail, r.line) for r in report.by_class().get(OUT_OF_MEMORY, [])]
+
+
+def failure_findings(fn: FunctionMemory, report: FailureReport, invocations: Sequence[Invocation], region: str,
+                     memory: Finding | None = None) -> list[Finding]:
+    """One finding per failure class seen, the dominant class first (``memory``: the out-of-memory
+    finding of the memory analysis, given the examples of this report)."""
+    by_class = report.by_class()
+    findings: dict[str, Finding] = {}
+    if TIMEOUT in by_class:
+        findings[TIMEOUT] = timeout_finding(fn, report, invocations, region)
+    if INIT_FAILURE in by_class or report.environment_failures:
+        findings[INIT_FAILURE] = init_finding(fn, report, region)
+    if CRASH in by_class:
+        findings[CRASH] = crash_finding(fn, report)
+    if memory is not None and OUT_OF_MEMORY in by_class:
+        memory.evidence.update(examples=examples(by_class[OUT_OF_MEMORY]),
+                               retried_requests=sum(1 for r in by_class[OUT_OF_MEMORY] if r.attempts > 1))
+        findings[OUT_OF_MEMORY] = memory
+    order = [report.dominant] + [c for c in CLASSES if c != report.dominant]
+    return [findings[c] for c in order if c in findings]
+
+
+def describe_failures(report: FailureReport, throttles: float | None = None) -> str:
+    """The step's answer to "why does it fail?": counts, the dominant class, examples and last lines."""
+    counts = report.counts()
+    parts: list[str] = []
+    if not counts:
+        parts.append(f"None of the {report.requests} requests read failed.")
+    else:
+        total = sum(counts.values())
+        listed = ", ".join(f"{n} {VERBS[c]}" for c, n in sorted(counts.items(), key=lambda kv: -kv[1]))
+        parts.append(f"{total} of {report.requests} requests read failed: {listed}.")
+        dominant = report.dominant
+        requests = report.by_class()[dominant or ""]
+        lead = "All of them" if len(counts) == 1 else f"Mostly ({len(requests)}), they"
+        parts.append(f"{lead} {VERBS[dominant or '']}: requests {_ids(requests) or '(no request ID)'}.")
+        last = requests[-1]
+        if last.before:
+            parts.append("Before the last one it logged: " + " | ".join(last.before[-3:]) + ".")
+        if last.line:
+            parts.append(f"Then: {last.line.rstrip('.')}.")
+        retried = report.retried
+        if retried:
+            parts.append(f"{len(retried)} failed request(s) were retried (same request ID again; counted once).")
+    if report.environment_failures:
+        parts.append(f"{len(report.environment_failures)} initialisation failure(s) belong to no request read.")
+    if throttles:
+        parts.append(f"CloudWatch also counts {throttles:g} throttled request(s): they never ran, so they left no "
+                     "log line.")
+    return " ".join(parts)

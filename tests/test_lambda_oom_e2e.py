@@ -1,0 +1,210 @@
+"""lambda-oom end to end against a plain moto server no sandbox code touched: a function created with
+plain boto3, its log group ``/aws/lambda/NAME`` and lines put with put_log_events, and (as on an
+endpoint that publishes none) no AWS/Lambda metrics unless a test puts them.
+
+What a verdict may claim: REPORT lines without metrics are never "not invoked"; no logs and no
+metrics end ``incomplete`` naming the empty sources; one refused call keeps the rest.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import uuid
+import zipfile
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from botocore.exceptions import ClientError
+
+from playbooks.lambda_oom import PLAYBOOK
+from playbooks.registry import parse_inputs
+from playbooks.runner import run_playbook
+
+pytestmark = pytest.mark.sandbox
+
+TRUST = {"Version": "2012-10-17", "Statement": [
+    {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]}
+
+
+def make_function(moto, name: str, memory: int = 512, timeout: int = 3, runtime: str = "python3.12") -> str:
+    role = moto.client("iam").create_role(RoleName=f"{name}-role", AssumeRolePolicyDocument=json.dumps(TRUST))
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("handler.py", "def handler(event, context):\n    return 1\n")
+    return moto.client("lambda").create_function(
+        FunctionName=name, Runtime=runtime, Role=role["Role"]["Arn"], Handler="handler.handler",
+        Code={"ZipFile": buffer.getvalue()}, MemorySize=memory, Timeout=timeout)["FunctionArn"]
+
+
+def put_lines(moto, name: str, lines: list[tuple[float, str]], stream: str = "2026/11/29/[$LATEST]abc") -> None:
+    """``lines``: (minutes ago, message), in the order Lambda writes them."""
+    logs = moto.client("logs")
+    group = f"/aws/lambda/{name}"
+    logs.create_log_group(logGroupName=group)
+    logs.create_log_stream(logGroupName=group, logStreamName=stream)
+    now = datetime.now(UTC)
+    events = [{"timestamp": int((now - timedelta(minutes=ago)).timestamp() * 1000), "message": text}
+              for ago, text in lines]
+    events.sort(key=lambda e: e["timestamp"])
+    logs.put_log_events(logGroupName=group, logStreamName=stream, logEvents=events)
+
+
+def rid(n: int) -> str:
+    return str(uuid.UUID(int=n + 0x1F2E3D4C5B6A79880000000000000000))
+
+
+def invocation(n: int, ago: float, used: int, memory: int = 512, duration: float = 120.5,
+               middle: tuple[str, ...] = (), report_tail: str = "") -> list[tuple[float, str]]:
+    r = rid(n)
+    lines = [(ago, f"START RequestId: {r} Version: $LATEST")]
+    lines += [(ago - 0.001 * (i + 1), text.replace("{rid}", r)) for i, text in enumerate(middle)]
+    end = ago - 0.001 * (len(middle) + 1)
+    lines += [(end, f"END RequestId: {r}"),
+              (end, f"REPORT RequestId: {r}\tDuration: {duration:.2f} ms\tBilled Duration: {int(duration) + 1} ms\t"
+                    f"Memory Size: {memory} MB\tMax Memory Used: {used} MB\t{report_tail}")]
+    return lines
+
+
+def run(moto, name: str, hours: int = 2):
+    return run_playbook(PLAYBOOK, parse_inputs(PLAYBOOK, {"function": name, "hours": str(hours)}), moto.session())
+
+
+def steps(transcript) -> dict[str, tuple[str, str]]:
+    return {s.id: (s.status, s.detail) for s in transcript.steps}
+
+
+def test_report_lines_without_metrics_are_never_not_invoked(plain_moto) -> None:
+    make_function(plain_moto, "quiet")
+    put_lines(plain_moto, "quiet", [line for n in range(4) for line in invocation(n, 50 - n * 10, used=90)])
+    transcript = run(plain_moto, "quiet")
+    by_id = steps(transcript)
+    everything = json.dumps([s.detail for s in transcript.steps])
+    assert "not invoked" not in everything
+    assert by_id["logs"][0] == "ok" and "Read 4 REPORT lines" in by_id["logs"][1]
+    status, detail = by_id["metrics"]
+    assert status == "no_data" and "disagree" in detail and "4 invocations" in detail
+    assert by_id["failures"][0] == "ok"
+    assert transcript.verdict == "no_problem_found"  # the metrics only corroborate the logs
+
+
+def test_no_logs_and_no_metrics_is_incomplete_and_names_the_empty_sources(plain_moto) -> None:
+    make_function(plain_moto, "idle")
+    transcript = run(plain_moto, "idle")
+    by_id = steps(transcript)
+    assert transcript.verdict == "incomplete"
+    assert by_id["logs"][0] == "no_data" and "/aws/lambda/idle" in by_id["logs"][1]
+    assert by_id["verdict"][0] == "no_data"
+    status, detail = by_id["metrics"]
+    assert status == "no_data" and "AWS/Lambda" in detail
+    # Only both sources together may say it: the log group is missing and the metric is empty.
+    assert "by both sources" in by_id["logs"][1]
+
+
+def test_an_empty_log_group_is_no_data_not_health(plain_moto) -> None:
+    make_function(plain_moto, "empty")
+    put_lines(plain_moto, "empty", [(60 * 30, "START RequestId: x Version: $LATEST")])  # outside the window
+    transcript = run(plain_moto, "empty")
+    by_id = steps(transcript)
+    assert transcript.verdict == "incomplete"
+    assert by_id["logs"][0] == "no_data" and "no REPORT line" in by_id["logs"][1]
+
+
+def test_every_invocation_timing_out_is_a_timeout_finding(plain_moto) -> None:
+    arn = make_function(plain_moto, "slow-sync", memory=512, timeout=3)
+    lines = []
+    for n in range(4):
+        lines += invocation(n, 40 - n * 5, used=140, duration=3000.0, report_tail="Status: timeout",
+                            middle=("[INFO]\t2026-11-29T21:00:00.000Z\t{rid}\tcalling https://api.partner.example.com/v2",
+                                    "2026-11-29T21:00:03.000Z {rid} Task timed out after 3.00 seconds"))
+    put_lines(plain_moto, "slow-sync", lines)
+    result = plain_moto.cli("run", "lambda-oom", "--param", "function=slow-sync", "--param", "hours=2",
+                            "--format", "json")
+    assert result.returncode == 1, result.stderr
+    transcript = json.loads(result.stdout)
+    assert transcript["verdict"] == "problem_found"
+    [timeout] = [f for f in transcript["findings"] if f["code"] == "LAMBDA_TIMEOUT"]
+    assert timeout["resource"] == arn and timeout["severity"] == "error"
+    assert "slow-sync" in timeout["summary"] and "timed out" in timeout["summary"]
+    assert "api.partner.example.com" in timeout["summary"]
+    assert timeout["evidence"]["failed_requests"] == 4
+    assert timeout["evidence"]["examples"][-1]["lines_before"]
+    assert "--timeout" in timeout["remediation"][0] or timeout["alternatives"]
+    assert not [f for f in transcript["findings"] if f["code"] == "LAMBDA_OUT_OF_MEMORY"]
+
+
+def test_out_of_memory_kills_are_found(plain_moto) -> None:
+    arn = make_function(plain_moto, "renderer", memory=256)
+    lines = [line for n in range(5) for line in invocation(n, 60 - n, used=120, memory=256)]
+    lines += invocation(9, 20, used=256, memory=256, report_tail="Status: error\tError Type: Runtime.OutOfMemory",
+                        middle=("RequestId: {rid} Error: Runtime exited with error: signal: killed\n"
+                                "Runtime.ExitError",))
+    put_lines(plain_moto, "renderer", lines)
+    transcript = run(plain_moto, "renderer")
+    assert transcript.verdict == "problem_found"
+    [oom] = [f for f in transcript.findings if f["code"] == "LAMBDA_OUT_OF_MEMORY"]
+    assert oom["resource"] == arn and "--memory-size 384" in oom["remediation"][0]
+    assert oom["evidence"]["examples"][0]["request_id"] == rid(9)
+
+
+def test_a_healthy_function_is_no_problem_found(plain_moto) -> None:
+    make_function(plain_moto, "fine", memory=1024)
+    put_lines(plain_moto, "fine", [line for n in range(6) for line in invocation(n, 90 - n * 10, used=200,
+                                                                                 memory=1024)])
+    cloudwatch = plain_moto.client("cloudwatch")
+    cloudwatch.put_metric_data(Namespace="AWS/Lambda", MetricData=[
+        {"MetricName": "Invocations", "Dimensions": [{"Name": "FunctionName", "Value": "fine"}],
+         "Timestamp": datetime.now(UTC) - timedelta(minutes=30), "Value": 6, "Unit": "Count"}])
+    transcript = run(plain_moto, "fine")
+    assert transcript.verdict == "no_problem_found", steps(transcript)
+    assert steps(transcript)["metrics"][0] == "ok"
+
+
+def test_one_refused_metric_keeps_the_others(plain_moto, monkeypatch) -> None:
+    make_function(plain_moto, "guarded")
+    put_lines(plain_moto, "guarded", invocation(1, 10, used=90))
+    session = plain_moto.session()
+    cloudwatch = session.client("cloudwatch")
+
+    def refuse_throttles(params, **_):
+        if params.get("MetricName") == "Throttles":
+            raise ClientError({"Error": {"Code": "AccessDenied", "Message": "User: arn:aws:iam::123456789012:user/"
+                                         "oncall is not authorized to perform: cloudwatch:GetMetricStatistics"}},
+                              "GetMetricStatistics")
+
+    cloudwatch.meta.events.register("provide-client-params.cloudwatch.GetMetricStatistics", refuse_throttles)
+    transcript = run_playbook(PLAYBOOK, parse_inputs(PLAYBOOK, {"function": "guarded", "hours": "1"}), session)
+    metrics = next(s for s in transcript.steps if s.id == "metrics")
+    assert metrics.status == "no_data"  # the three metrics it could read were empty, and it says so
+    assert [m["fact"] for m in metrics.missing] == ["the AWS/Lambda Throttles metric of guarded"]
+    assert "GetMetricStatistics" in metrics.missing[0]["action"]
+    failures = next(s for s in transcript.steps if s.id == "failures")
+    assert failures.status == "ok" and failures.missing  # judged from the logs, the refusal named
+    assert transcript.verdict == "no_problem_found"
+
+
+def test_an_unreadable_configuration_keeps_the_logs_diagnosis(plain_moto) -> None:
+    arn = make_function(plain_moto, "locked", memory=512, timeout=3)
+    lines = []
+    for n in range(3):
+        lines += invocation(n, 30 - n * 5, used=140, duration=3000.0, report_tail="Status: timeout",
+                            middle=("2026-11-29T21:00:03.000Z {rid} Task timed out after 3.00 seconds",))
+    put_lines(plain_moto, "locked", lines)
+    session = plain_moto.session()
+
+    def refuse(params, **_):
+        raise ClientError({"Error": {"Code": "AccessDeniedException", "Message": "User: arn:aws:iam::123456789012:"
+                                     "user/oncall is not authorized to perform: lambda:GetFunctionConfiguration"}},
+                          "GetFunctionConfiguration")
+
+    session.client("lambda").meta.events.register("provide-client-params.lambda.GetFunctionConfiguration", refuse)
+    transcript = run_playbook(PLAYBOOK, parse_inputs(PLAYBOOK, {"function": "locked", "hours": "1"}), session)
+    config = next(s for s in transcript.steps if s.id == "configuration")
+    assert config.status == "error" and "/aws/lambda/locked" in config.detail
+    assert [m["fact"] for m in config.missing] == ["the function's configuration (memory, timeout, log group)"]
+    failures = next(s for s in transcript.steps if s.id == "failures")
+    assert failures.status == "problem" and failures.missing  # judged from the logs, the gap named
+    [timeout] = [f for f in transcript.findings if f["code"] == "LAMBDA_TIMEOUT"]
+    assert timeout["resource"] == arn  # built from the account and region, as the configuration would say
+    assert "its 3 s timeout" in timeout["summary"]  # the timeout stated by the log lines
+    assert transcript.verdict == "problem_found"
