@@ -59,19 +59,21 @@ def pacer_for(cloudtrail: Any) -> Pacer:
 def _lookup(cloudtrail: Any, attribute: dict[str, str], start: datetime, end: datetime, budget: int,
             pacer: Pacer) -> tuple[list[dict[str, Any]], bool]:
     """Entries for one lookup attribute, newest first, at most ``budget``; and whether more were left."""
-    iterator = cloudtrail.get_paginator("lookup_events").paginate(
+    pages = iter(cloudtrail.get_paginator("lookup_events").paginate(
         LookupAttributes=[attribute], StartTime=start, EndTime=end,
-        PaginationConfig={"MaxItems": budget, "PageSize": PAGE_SIZE})
-    pages = iter(iterator)
+        PaginationConfig={"PageSize": min(PAGE_SIZE, max(1, budget))}))
     entries: list[dict[str, Any]] = []
+    more = False
     while True:
-        pacer.wait()
+        pacer.wait()  # each next() below sends one request
         page = next(pages, None)
         if page is None:
             break
         entries.extend(page.get("Events", []))
-    # The paginator stops at MaxItems and keeps a resume token when CloudTrail had more.
-    return entries[:budget], bool(iterator.resume_token)
+        more = bool(page.get("NextToken")) or len(entries) > budget
+        if not page.get("NextToken") or len(entries) >= budget:
+            break  # the last page, or the cap: no further request, so no wait for one
+    return entries[:budget], more
 
 
 def ordered_resources(at_fault: Sequence[str], others: Iterable[str], limit: int = MAX_RESOURCES

@@ -74,7 +74,8 @@ class Change:
         how = ", ".join(p for p in (f"session {self.session_name}" if self.session_name else "", self.agent) if p)
         how = f" ({how})" if how else ""
         params = f": {self.params_text()}" if self.params else ""
-        return f"{self.when} {self.event} on {self.resource} by {self.principal}{how}{params}"
+        on = f" on {self.resource}" if self.resource else ""
+        return f"{self.when} {self.event}{on} by {self.principal}{how}{params}"
 
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -157,7 +158,8 @@ def parse_change(entry: Mapping[str, Any], resource: str = "") -> Change:
     params, more = request_summary(record.get("requestParameters"))
     return Change(
         at=api.at, event=api.operation, source=api.source, principal=api.caller,
-        resource=resource or (listed[0] if listed else ""), session_arn=api.session_arn,
+        resource=resource or (listed[0] if listed else "") or (api.request[0][1] if api.request else ""),
+        session_arn=api.session_arn,
         user_agent=api.user_agent, source_ip=api.source_ip, region=api.region,
         event_id=str(record.get("eventID") or ""), params=params, more_params=more,
     )
