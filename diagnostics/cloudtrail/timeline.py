@@ -85,6 +85,11 @@ class Change:
         }
         if self.session_arn and self.session_arn != self.principal:
             data["session"] = self.session_arn
+        if self.session_name:
+            data["session_name"] = self.session_name
+        if self.agent:
+            data["agent"] = self.agent
+        data["line"] = self.line()
         if self.more_params:
             data["more_params"] = self.more_params
         if self.event_id:

@@ -12,7 +12,7 @@
     period = 300               # default 300
     evaluation_periods = 1     # default 1
     state = "ALARM"            # OK | ALARM | INSUFFICIENT_DATA (default ALARM)
-    reason = "Threshold Crossed: 1 out of the last 1 datapoints [7.0 (29/11/26 21:05:00)] was greater than or equal to the threshold (1.0)."
+    reason = "Threshold Crossed: 1 out of the last 1 datapoints [7.0 (29/11/26 21:05:00)] was greater ..."
 """
 
 from __future__ import annotations
