@@ -109,4 +109,5 @@ def install() -> None:
             return _app
         return original(self, environ)
 
+    get_application.__wrapped__ = original  # type: ignore[attr-defined]
     DomainDispatcherApplication.get_application = get_application  # type: ignore[method-assign]
