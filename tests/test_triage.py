@@ -122,7 +122,8 @@ def test_triage_on_the_sandbox_lists_alarms_health_and_changes_with_a_playbook_f
     assert names == {"invoice-renderer-errors", "thumbnail-resizer-throttles", "reports-1-cpu-credits"}  # not OK
     by_alarm = {s["alarm"]: s for s in overview["suggestions"]}
     assert set(by_alarm) == names and not any(s.get("note") for s in by_alarm.values())
-    assert by_alarm["invoice-renderer-errors"]["command"] == "awstriage run lambda-oom --param function=invoice-renderer"
+    renderer = by_alarm["invoice-renderer-errors"]["command"]
+    assert renderer == "awstriage run lambda-oom --param function=invoice-renderer"
     assert [h["type"] for h in overview["health"]] == ["AWS_EC2_OPERATIONAL_ISSUE"]
     events = [c["event"] for c in transcript.changes]
     assert "UpdateStack" in events and "CreateLogStream" not in events
