@@ -281,3 +281,34 @@ def test_plain_moto_without_lookup_events_says_so_in_one_line_and_keeps_the_verd
     assert transcript.verdict == baseline.verdict
     assert transcript.headline == baseline.headline
     assert transcript.changes == []
+
+
+# Scenarios whose change is to a neighbour of the component at fault: the timeline shows it, and marks
+# no suspect (the cause was no change to the component itself).
+NO_SUSPECT = {"ssh-no-public-address": "RunInstances", "iam-explicit-deny-without-mfa": "CreateAccessKey"}
+
+
+def _with_changes():
+    from diagnostics.sandbox import load_scenarios
+
+    return [s for s in load_scenarios() if s.gaps.get("changes")]
+
+
+@pytest.mark.sandbox
+@pytest.mark.parametrize("scenario", _with_changes(), ids=lambda s: s.name)
+def test_each_broken_scenario_shows_its_change(sandbox, scenario) -> None:
+    from playbooks.workspace import raw_inputs
+
+    seeded = sandbox.seed(scenario)
+    playbook = get_playbook(scenario.playbook)
+    transcript = run_playbook(playbook, parse_inputs(playbook, raw_inputs(seeded.inputs)), sandbox.session())
+    assert transcript.changes, transcript.step("changes").detail
+    suspects = {c["event"] for c in transcript.changes if c["suspect"]}
+    if scenario.name in NO_SUSPECT:
+        assert not suspects and NO_SUSPECT[scenario.name] in {c["event"] for c in transcript.changes}
+    else:
+        wanted = {spec["eventName"] for spec in scenario.gaps["changes"]}
+        assert suspects == wanted
+        at_fault = {f["resource"] for f in transcript.findings if f["severity"] == "error"}
+        assert {c["resource"] for c in transcript.changes if c["suspect"]} <= {
+            n for r in at_fault for n in lookup_names(r)}
