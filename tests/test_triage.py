@@ -188,3 +188,41 @@ def test_triage_on_plain_moto_reads_alarms_and_says_what_it_could_not_read(plain
     assert status["alarms"] == "problem" and status["health"] == "error" and status["recent-changes"] == "error"
     assert transcript.overview["suggestions"][0]["params"] == {"function": "orders-worker"}
     assert transcript.verdict == "problem_found"
+
+
+# --- the TUI -------------------------------------------------------------------------------------
+
+
+@pytest.mark.tui
+@pytest.mark.sandbox
+async def test_t_opens_triage_and_enter_on_an_alarm_opens_its_playbook(sandbox) -> None:
+    import asyncio
+
+    from playbooks.workspace import Workspace
+    from tui.app import AwstriageApp
+    from tui.screens.inputs import InputsScreen
+    from tui.screens.triage import TriageScreen
+    from tui.widgets.filter_list import FilterList
+
+    async def wait_for(pilot, predicate, what: str, timeout: float = 40.0) -> None:
+        deadline = asyncio.get_running_loop().time() + timeout
+        while not predicate():
+            assert asyncio.get_running_loop().time() < deadline, f"timed out waiting for {what}"
+            await pilot.pause(0.05)
+
+    app = AwstriageApp(Workspace(demo=True, sandbox=sandbox))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: app.identity is not None, "the identity")
+        await pilot.press("t")
+        await wait_for(pilot, lambda: isinstance(app.screen, TriageScreen), "the triage screen")
+        screen = app.screen
+        await wait_for(pilot, lambda: screen.transcript is not None, "the overview")
+        suggestions = screen.query_one("#suggestions", FilterList)
+        assert len(suggestions.visible_ids()) == 3
+        overview = screen.transcript.overview
+        assert {s["playbook"] for s in overview["suggestions"]} == {"lambda-oom", "throttling", "slow-performance"}
+        first = overview["suggestions"][int(suggestions.visible_ids()[0])]
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, InputsScreen), "the suggested playbook's inputs")
+        assert app.screen.playbook.name == first["playbook"]
+        await wait_for(pilot, lambda: not app.screen.seeding, "the playbook's scenario")
