@@ -69,16 +69,14 @@ def _run(ctx: Context) -> StepOutcome:
     hours = int(ctx.inputs.get("changes_hours") or DEFAULT_CHANGES_HOURS)
     end = datetime.now(UTC)
     start = end - timedelta(hours=hours)
-    try:
-        timeline = read_changes(ctx.client("cloudtrail"), names, start, end, at_fault=at_fault, skipped=skipped)
-    except Exception as exc:
-        if ctx.explain is None:
-            raise
-        action, reason, fatal = ctx.explain(exc)
-        if fatal:
-            raise
-        return StepOutcome("error", f"Could not read the change history ({action}): {reason}; the diagnosis "
-                                    "stands without it.")
+    timeline = ctx.read("the change history (CloudTrail event history)",
+                        lambda: read_changes(ctx.client("cloudtrail"), names, start, end, at_fault=at_fault,
+                                             skipped=skipped))
+    if timeline is None:
+        # One line says it all: the fact is not also listed as missing.
+        missing = ctx.missing.pop()
+        return StepOutcome("error", f"Could not read the change history ({missing.action}): {missing.reason}; the "
+                                    "diagnosis stands without it.")
     ctx.attach("changes", timeline.to_list())
     detail = summary(timeline)
     if not timeline.changes:
