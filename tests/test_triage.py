@@ -21,6 +21,16 @@ from playbooks.triage import TRIAGE, checked
 NOW = datetime(2026, 11, 29, 3, 0, tzinfo=UTC)
 
 
+@pytest.fixture(autouse=True)
+def _no_overview_left_behind():
+    """The sandbox's gap data is process-wide: the overview's Health events must not outlive these tests
+    (another moto server in this process would answer Health with them)."""
+    yield
+    from diagnostics.sandbox import gaps
+
+    gaps.set_data({})
+
+
 def metric_alarm(name: str, namespace: str, metric: str, **dims: str) -> dict:
     """A MetricAlarms entry of DescribeAlarms, as boto3 returns it."""
     return {

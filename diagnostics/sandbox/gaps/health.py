@@ -13,7 +13,8 @@ to the request::
     statusCode = "open"
     minutes_ago = 35
 
-and can make the API refuse, as it does for accounts without a Business, Enterprise On-Ramp or
+(a scenario without any Health table leaves Health unimplemented, as moto has it), and can make the API
+refuse, as it does for accounts without a Business, Enterprise On-Ramp or
 Enterprise Support plan::
 
     [gaps.health]
@@ -105,7 +106,10 @@ def install() -> None:
     original = DomainDispatcherApplication.get_application
 
     def get_application(self: Any, environ: dict[str, Any]) -> Any:
-        if str(environ.get("HTTP_X_AMZ_TARGET", "")).startswith(TARGET_PREFIX):
+        # Only a scenario that declares Health data gets answers; otherwise moto's own behaviour stays (an
+        # API it lacks), also for any other moto server in this process.
+        declared = gaps.get("health_events") is not None or gaps.get("health") is not None
+        if declared and str(environ.get("HTTP_X_AMZ_TARGET", "")).startswith(TARGET_PREFIX):
             return _app
         return original(self, environ)
 
