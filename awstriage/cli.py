@@ -75,6 +75,13 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--demo", action="store_true", help="run on the built-in sandbox account")
     run.add_argument("--scenario", help="with --demo: the sandbox scenario to seed (default: the playbook's)")
 
+    triage = sub.add_parser("triage", parents=[common], help="the first five minutes: alarms firing, AWS Health "
+                            "events, recent changes, and the playbook to run for each alarm")
+    triage.add_argument("--hours", default="24", metavar="N", help="hours of change history to read (default 24)")
+    triage.add_argument("--format", choices=("text", "markdown", "json", "html"), default="text")
+    triage.add_argument("--output", "-o", type=Path, help="write the overview to this file instead of stdout")
+    triage.add_argument("--demo", action="store_true", help="look at the built-in sandbox account")
+
     sub.add_parser("list", parents=[common], help="the playbooks, their parameters and what each is for")
 
     export = sub.add_parser("export", help="turn a journal into Markdown, JSON or HTML")
@@ -194,6 +201,44 @@ def cmd_run(args: argparse.Namespace) -> int:
         workspace.close()
 
 
+def cmd_triage(args: argparse.Namespace) -> int:
+    """Like ``run``, with the triage overview in place of a playbook; exit 1 when an alarm is firing."""
+    from diagnostics.errors import explain_error
+    from playbooks.exporters import export, to_text
+    from playbooks.registry import parse_inputs
+    from playbooks.triage import TRIAGE
+    from playbooks.workspace import RunHandle, Workspace
+
+    try:
+        inputs = parse_inputs(TRIAGE, {"changes_hours": [args.hours]})
+    except ValueError as exc:
+        raise UsageError(str(exc).replace("changes_hours", "--hours")) from None
+    workspace = Workspace(demo=args.demo, options=None if args.demo else _session_options(args))
+    try:
+        if args.demo:
+            from diagnostics.sandbox.overview import overview_scenario
+
+            scenario = overview_scenario()
+            workspace.prepare(scenario)
+            print(f"Sandbox: '{scenario.name}' — {scenario.title}", file=sys.stderr)
+        else:
+            try:
+                session = workspace.connect()
+            except Exception as exc:  # ProfileNotFound and friends: the user's setup, not a bug
+                raise UsageError(explain_error(exc)) from None
+            for notice in session.notices:
+                print(f"awstriage: {notice}", file=sys.stderr)
+        handle = RunHandle()
+        transcript = workspace.run(TRIAGE, inputs, [ProgressPrinter()] if sys.stderr.isatty() else [], handle)
+        color = args.format == "text" and args.output is None and sys.stdout.isatty()
+        _write(to_text(transcript, color=True) if color else export(transcript, args.format), args.output)
+        if handle.journal_path is not None:
+            print(f"Journal: {handle.journal_path}", file=sys.stderr)
+        return VERDICT_EXIT.get(transcript.verdict, EXIT_INCOMPLETE)
+    finally:
+        workspace.close()
+
+
 def cmd_list(_: argparse.Namespace) -> int:
     from playbooks.registry import all_playbooks
 
@@ -285,6 +330,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_tui(args, demo=True)
         if args.command == "run":
             return cmd_run(args)
+        if args.command == "triage":
+            return cmd_triage(args)
         if args.command == "list":
             return cmd_list(args)
         if args.command == "export":

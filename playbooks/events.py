@@ -71,6 +71,16 @@ class GraphDrawn(Event):
 
 
 @dataclass(frozen=True)
+class Attached(Event):
+    """A section a step hands the transcript: ``changes`` (a list of changes) or ``overview`` (a dict)."""
+
+    type = "attached"
+    step_id: str
+    kind: str
+    data: Any
+
+
+@dataclass(frozen=True)
 class StepFinished(Event):
     type = "step_finished"
     step_id: str

@@ -9,6 +9,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+from playbooks.timeline import timeline_html, timeline_markdown, timeline_text
 from playbooks.transcript import Transcript
 
 FORMATS = ("text", "markdown", "json", "html")
@@ -109,6 +110,7 @@ def to_markdown(t: Transcript) -> str:
     corroboration = corroboration_lines(t)
     if corroboration:
         out += ["## Not corroborated", "", *[f"- {line}" for line in corroboration], ""]
+    out += timeline_markdown(t)
     out += ["## Steps", ""]
     for s in t.steps:
         mark = STATUS_MARKS.get(s.status, "?")
@@ -143,6 +145,7 @@ def to_text(t: Transcript, color: bool = False) -> str:
             lines.append(f"    alternative {n}: {alt.get('summary', '')}{disrupts}")
             lines += [f"        {cmd}" for cmd in alt.get("commands", [])]
     lines += corroboration_lines(t)
+    lines += timeline_text(t)
     lines += ["", f"Verdict: {summary_line(t)}"]
     text = "\n".join(lines) + "\n"
     if not color:
@@ -184,6 +187,8 @@ def _rich_text(t: Transcript) -> str:
                 console.print(f"        {cmd}", markup=False, style="dim")
     for line in corroboration_lines(t):
         console.print(line, markup=False, style="yellow")
+    for line in timeline_text(t):
+        console.print(line, markup=False, style="bold red" if line.lstrip().startswith("▶") else "")
     console.print()
     colour = {"problem_found": "bold red", "no_problem_found": "bold green"}.get(t.verdict, "yellow")
     console.print(f"[{colour}]Verdict:[/] ", end="")
@@ -317,6 +322,7 @@ def to_html(t: Transcript) -> str:
     corroboration = corroboration_lines(t)
     if corroboration:
         body.append("<h2>Not corroborated</h2><ul>" + "".join(f"<li>{e(c)}</li>" for c in corroboration) + "</ul>")
+    body.append(timeline_html(t))
     body.append("<h2>Steps</h2>")
     for s in t.steps:
         elapsed = f" ({s.elapsed_ms:.0f} ms)" if s.elapsed_ms is not None else ""

@@ -106,6 +106,7 @@ class Context:
         session: AwsSession,
         inputs: dict[str, Any],
         on_graph: Callable[[nx.DiGraph], None] | None = None,
+        on_attach: Callable[[str, Any], None] | None = None,
     ) -> None:
         self.session = session
         self.inputs = inputs
@@ -119,6 +120,10 @@ class Context:
         self.explain: Callable[[BaseException], tuple[str, str, bool]] | None = None
         # Set by the runner: true once the person cancelled the run, so a long read can stop early.
         self.cancelled: Callable[[], bool] = lambda: False
+        # The findings of the steps run so far (kept by the runner): later steps can look at what the
+        # diagnosis named, as the shared "What changed recently?" step does.
+        self.findings: list[Finding] = []
+        self._on_attach = on_attach
 
     def client(self, service: str) -> Any:
         return self.session.client(service)
@@ -154,6 +159,11 @@ class Context:
     def peek(self, key: str, default: Any = None) -> Any:
         """What an earlier step already fetched under ``key``, without fetching it."""
         return self.cache.get(key, default)
+
+    def attach(self, kind: str, data: Any) -> None:
+        """Hand the transcript a section of its own (``changes``: the change timeline, ``overview``)."""
+        if self._on_attach is not None:
+            self._on_attach(kind, data)
 
     def set_graph(self, graph: nx.DiGraph) -> None:
         self.graph = graph

@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib
 from functools import cache
 
+from playbooks.changes import with_change_step
 from playbooks.model import Playbook
 
 MODULES = {
@@ -26,7 +27,8 @@ def get_playbook(name: str) -> Playbook:
     module = MODULES.get(name)
     if module is None:
         raise UnknownPlaybook(name)
-    return importlib.import_module(module).PLAYBOOK
+    # Every playbook ends with "What changed recently?" (corroborating, after the diagnosis).
+    return with_change_step(importlib.import_module(module).PLAYBOOK)
 
 
 def all_playbooks() -> list[Playbook]:

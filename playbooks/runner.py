@@ -16,6 +16,7 @@ from diagnostics.redact import redact
 from diagnostics.session import AwsSession
 from playbooks.events import (
     ApiCallMade,
+    Attached,
     Event,
     FindingAdded,
     GraphDrawn,
@@ -71,7 +72,10 @@ def run_playbook(
     def on_graph(graph: nx.DiGraph) -> None:
         emit(GraphDrawn(step_id=current_step[0] or "", graph=nx.node_link_data(graph, edges="links")))
 
-    ctx = Context(session, inputs, on_graph=on_graph)
+    def on_attach(kind: str, data: Any) -> None:
+        emit(Attached(step_id=current_step[0] or "", kind=kind, data=redact(data)))
+
+    ctx = Context(session, inputs, on_graph=on_graph, on_attach=on_attach)
 
     def explain_read(exc: BaseException) -> tuple[str, str, bool]:
         failed = last_failure[0]
@@ -139,6 +143,7 @@ def run_playbook(
             elapsed = (time.perf_counter() - started) * 1000.0
             if ctx.identity and ctx.identity != had_identity:
                 emit(IdentityResolved(**ctx.identity))
+            ctx.findings.extend(outcome.findings)
             for finding in outcome.findings:
                 data = redact(finding.to_dict())
                 findings.append(data)

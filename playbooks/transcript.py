@@ -70,6 +70,8 @@ class Transcript:
     steps: list[StepRecord] = field(default_factory=list)
     findings: list[dict[str, Any]] = field(default_factory=list)
     graph: dict[str, Any] | None = None
+    changes: list[dict[str, Any]] = field(default_factory=list)  # the change timeline, oldest first
+    overview: dict[str, Any] = field(default_factory=dict)  # triage: alarms, health events, suggestions
 
     def step(self, step_id: str) -> StepRecord | None:
         return next((s for s in self.steps if s.id == step_id), None)
@@ -107,7 +109,10 @@ class Transcript:
             "steps": [s.to_dict() for s in self.steps],
             "findings": self.findings,
             "graph": self.graph,
+            "changes": self.changes,
         }
+        if self.overview:
+            data["overview"] = self.overview
         if self.sandbox:
             data["sandbox"] = {"scenario": self.scenario}
         if self.truncated:
@@ -179,6 +184,12 @@ class TranscriptBuilder:
 
     def _on_graph(self, e: dict[str, Any]) -> None:
         self.transcript.graph = e.get("graph")
+
+    def _on_attached(self, e: dict[str, Any]) -> None:
+        if e.get("kind") == "changes":
+            self.transcript.changes.extend(e.get("data") or [])
+        elif e.get("kind") == "overview":
+            self.transcript.overview.update(e.get("data") or {})
 
     def _on_step_finished(self, e: dict[str, Any]) -> None:
         record = self._record(e.get("step_id"))

@@ -27,6 +27,7 @@ class AwstriageApp(App[int]):
         Binding("question_mark", "keys", "Keys", id="app.keys"),
         Binding("f1", "widget_help", "Help", id="app.help"),
         Binding("g", "toggle_guided", "Guided", id="app.guided"),
+        Binding("t", "triage", "Triage", show=False, id="app.triage"),
         Binding("ctrl+t", "toggle_theme", "Theme", show=False, id="app.theme"),
         Binding("q", "quit", "Quit", id="app.quit"),
     ]
@@ -111,6 +112,12 @@ class AwstriageApp(App[int]):
 
         self.push_screen(CredentialsScreen())
 
+    def action_triage(self) -> None:
+        from tui.screens.triage import TriageScreen
+
+        if not isinstance(self.screen, TriageScreen):
+            self.push_screen(TriageScreen())
+
     def action_open_playbook(self, name: str) -> None:
         from playbooks.registry import get_playbook
         from tui.screens.inputs import InputsScreen
@@ -123,6 +130,8 @@ class AwstriageApp(App[int]):
         for playbook in all_playbooks():
             yield SystemCommand(f"Playbook: {playbook.title}", playbook.purpose,
                                 lambda name=playbook.name: self.action_open_playbook(name))
+        yield SystemCommand("Triage: the first five minutes", "Alarms firing, AWS Health events, recent changes, "
+                            "and the playbook to run for each alarm (t)", self.action_triage)
         yield SystemCommand("Toggle guided mode", "Show or hide why each step exists (g)", self.action_toggle_guided)
         yield SystemCommand("Toggle light/dark", "Switch between the light and dark theme (ctrl+t)",
                             self.action_toggle_theme)

@@ -25,7 +25,7 @@ def run(sandbox, scenario: str, **override: str):
 def test_steps_read_each_thing_once_and_in_order(sandbox) -> None:
     _, transcript = run(sandbox, "ssh-healthy")
     assert [s.id for s in transcript.steps] == ["identity", "instance", "security-groups", "network-acl",
-                                                "route-table", "internet-gateway", "verdict"]
+                                                "route-table", "internet-gateway", "verdict", "changes"]
     calls = Counter(c["operation"] for c in transcript.api_calls)
     assert calls and max(calls.values()) == 1, calls
     assert not transcript.step("verdict").api_calls  # the verdict reuses everything
@@ -72,7 +72,7 @@ def test_unknown_instance_fails_in_sentences(sandbox) -> None:
     assert "i-0123456789abcdef0" in transcript.step("instance").detail
     assert "Traceback" not in transcript.step("instance").detail
     # Everything else hangs on the instance: skipped with the reason, not six copies of the error.
-    later = [s for s in transcript.steps if s.id not in ("identity", "instance")]
+    later = [s for s in transcript.steps if s.id not in ("identity", "instance", "changes")]
     assert all(s.status == "skipped" and "could not be read" in s.detail for s in later)
     assert sum(c["operation"] == "DescribeInstances" for c in transcript.api_calls) == 1
     assert transcript.verdict == "incomplete"

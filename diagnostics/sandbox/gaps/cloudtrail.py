@@ -16,6 +16,18 @@ evenly spread over the minutes before), so a burst of 200 throttled calls is one
     count = 120
     spread_minutes = 40
 
+Changes (write calls) for the "What changed recently?" step go in ``[[gaps.changes]]``, the same
+fields with ``readOnly = false`` implied, plus ``resources``: the resources CloudTrail lists for the
+event, which ``LookupEvents`` by ``ResourceName`` matches::
+
+    [[gaps.changes]]
+    eventName = "DeleteNetworkAclEntry"
+    eventSource = "ec2.amazonaws.com"
+    arn = "arn:aws:sts::123456789012:assumed-role/platform-admin/dana"
+    requestParameters = { networkAclId = "${nacl.web}", ruleNumber = 120, egress = true }
+    resources = [{ type = "AWS::EC2::NetworkAcl", name = "${nacl.web}" }]
+    minutes_ago = 540
+
 The answer has the real API's shape: newest event first, the record as a JSON string in
 ``CloudTrailEvent``, one lookup attribute at most, ``StartTime``/``EndTime``, and ``MaxResults``
 (at most 50) with ``NextToken`` paging. Times are relative to the moment of the request.
@@ -76,6 +88,17 @@ def _resources(params: dict[str, Any]) -> list[dict[str, str]]:
             if isinstance(params.get(key), str)]
 
 
+def _listed(spec: dict[str, Any]) -> list[dict[str, str]]:
+    return [{"ResourceType": str(r.get("type", "")), "ResourceName": str(r["name"])}
+            for r in spec.get("resources") or [] if r.get("name")]
+
+
+def all_specs() -> list[dict[str, Any]]:
+    """The scenario's recorded calls and its changes (write calls, so ``readOnly`` false by default)."""
+    changes = [{"readOnly": False, **spec} for spec in gaps.get("changes", []) or []]
+    return [*(gaps.get("cloudtrail_events", []) or []), *changes]
+
+
 def expand(specs: list[dict[str, Any]], now: datetime) -> list[dict[str, Any]]:
     """Every copy of every listed event as a LookupEvents entry, newest first."""
     entries = []
@@ -119,7 +142,7 @@ def expand(specs: list[dict[str, Any]], now: datetime) -> list[dict[str, Any]]:
                 "EventTime": at.timestamp(),
                 "EventSource": record["eventSource"],
                 "Username": username,
-                "Resources": _resources(params),
+                "Resources": _resources(params) + _listed(spec),
                 "CloudTrailEvent": json.dumps(record),
             })
     entries.sort(key=lambda e: (-e["EventTime"], e["EventId"]))
@@ -183,7 +206,7 @@ def install() -> None:
     def lookup_events(self: Any) -> str:
         params = json.loads(self.body or "{}")
         try:
-            result = answer(params, list(gaps.get("cloudtrail_events", [])), datetime.now(UTC))
+            result = answer(params, all_specs(), datetime.now(UTC))
         except ValueError as exc:
             code, message = exc.args
             raise JsonRESTError(code, message) from None

@@ -1,0 +1,108 @@
+"""The step every playbook ends with: "What changed recently?".
+
+Once the diagnosis has named the components at fault, CloudTrail's event history says who changed them
+and when. The step looks up the findings' resources (and the resource the run was about), keeps the
+successful write calls, orders them by time and marks the last write to each component at fault as the
+most plausible cause: a correlation in time, never a proof. It only corroborates (``decides=False``):
+whatever it reads or fails to read, the verdict is the diagnosis's.
+
+The registry appends it to every playbook (:func:`with_change_step`), so playbook modules stay as
+they are.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from diagnostics.cloudtrail.changes import ordered_resources, read_changes
+from diagnostics.cloudtrail.timeline import summary
+from playbooks import params as v
+from playbooks.model import Context, Param, Playbook, Step, StepOutcome, StepSkip
+
+MAX_CHANGES_HOURS = 90 * 24  # CloudTrail's event history keeps 90 days
+DEFAULT_CHANGES_HOURS = "24"
+# Inputs that name the resource a run is about.
+RESOURCE_INPUTS = ("instance", "function", "resource", "principal")
+# "rds:orders-db" / "lambda:fn" (slow-performance's way to say which kind a bare name is).
+KIND_PREFIX = re.compile(r"^(rds|lambda|ec2):")
+
+
+def changes_hours(text: str) -> int:
+    hours = v.positive_int(text)
+    if hours > MAX_CHANGES_HOURS:
+        raise ValueError(f"CloudTrail's event history keeps 90 days; {hours} hours is more than {MAX_CHANGES_HOURS}")
+    return hours
+
+
+CHANGES_PARAM = Param("changes_hours", "how many hours of change history (CloudTrail) to read after the diagnosis",
+                      changes_hours, default=DEFAULT_CHANGES_HOURS)
+
+
+def lookup_names(resource: str) -> list[str]:
+    """The names CloudTrail may list a resource under: the ID or ARN as given, and for an ARN its last part
+    (a role's or function's name), which is what some services record."""
+    resource = KIND_PREFIX.sub("", resource.strip())
+    if not resource or resource == "*":
+        return []
+    names = [resource]
+    if resource.startswith("arn:"):
+        short = re.split(r"[/:]", resource)[-1]
+        if short and short != resource:
+            names.append(short)
+    return names
+
+
+def _at_fault(ctx: Context) -> list[str]:
+    return list(dict.fromkeys(f.resource for f in ctx.findings if f.severity == "error" and f.resource))
+
+
+def _run(ctx: Context) -> StepOutcome:
+    at_fault = _at_fault(ctx)
+    others = [str(ctx.inputs[k]) for k in RESOURCE_INPUTS if isinstance(ctx.inputs.get(k), str)]
+    names, skipped = ordered_resources([n for r in at_fault for n in lookup_names(r)],
+                                       [n for r in others for n in lookup_names(r)])
+    if not names:
+        raise StepSkip("Not run: the diagnosis named no resource whose changes could be looked up.")
+    hours = int(ctx.inputs.get("changes_hours") or DEFAULT_CHANGES_HOURS)
+    end = datetime.now(UTC)
+    start = end - timedelta(hours=hours)
+    timeline = ctx.read("the change history (CloudTrail event history)",
+                        lambda: read_changes(ctx.client("cloudtrail"), names, start, end, at_fault=at_fault,
+                                             skipped=skipped))
+    if timeline is None:
+        # One line says it all: the fact is not also listed as missing.
+        missing = ctx.missing.pop()
+        return StepOutcome("error", f"Could not read the change history ({missing.action}): {missing.reason}; the "
+                                    "diagnosis stands without it.")
+    ctx.attach("changes", timeline.to_list())
+    detail = summary(timeline)
+    if not timeline.changes:
+        return StepOutcome("no_data", detail)
+    return StepOutcome("warning" if timeline.suspects else "ok", detail)
+
+
+CHANGE_STEP = Step(
+    id="changes",
+    title="What changed recently?",
+    why=(
+        "Most outages follow a change. Once the component at fault is known, CloudTrail's event history says "
+        "who changed it, when, and what they set: the change to undo, and the person to talk to. A change "
+        "just before the trouble is a strong lead, but a correlation, not a proof."
+    ),
+    good="No write to the component at fault in the window, or one you already know about.",
+    run=_run,
+    decides=False,
+)
+
+
+def with_change_step(playbook: Playbook) -> Playbook:
+    """``playbook`` with the change step at the end and its ``changes_hours`` parameter."""
+    if any(s.id == CHANGE_STEP.id for s in playbook.steps):
+        return playbook
+    params: tuple[Any, ...] = playbook.params
+    if playbook.param(CHANGES_PARAM.name) is None:
+        params = (*params, CHANGES_PARAM)
+    return replace(playbook, params=params, steps=(*playbook.steps, CHANGE_STEP))
