@@ -162,10 +162,12 @@ def _verdict(ctx: Context) -> StepOutcome:
     result = evaluate(snapshot, _probe(ctx))
     ctx.set_graph(result.graph())
     # The blocking findings were reported by the steps that found them; this step adds the verdict.
-    status = {"open": "ok", "partial": "warning", "blocked": "problem"}[result.verdict]
+    status = {"open": "ok", "partial": "warning", "conditional": "problem", "blocked": "problem"}[result.verdict]
     detail = result.summary
     if result.verdict == "blocked":
         detail += " Fix every component listed: each one alone is enough to make the connection time out."
+    elif result.verdict == "conditional":
+        detail = "Conditional: " + detail + " Fixing the listed components lets every kind of client through."
     return StepOutcome(status, detail, list(result.verdict_findings))
 
 

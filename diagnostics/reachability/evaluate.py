@@ -18,7 +18,7 @@ the Reachability Analyzer explanation code where one fits.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -37,6 +37,7 @@ from diagnostics.reachability.addresses import (
     set_text,
     subtract,
 )
+from diagnostics.reachability.ephemeral import ReplyCoverage, reply_coverage
 from diagnostics.reachability.rules import (
     ECHO_REPLY,
     ECHO_REQUEST,
@@ -133,6 +134,7 @@ class Hop:
     direction: str  # forward | return
     verdict: str  # allow | deny | warn (allowed for part of the sources)
     rule: str  # the rule or route that admits or drops the packets, in words
+    condition: str = ""  # set when the hop drops the packets only for some kinds of client
 
 
 @dataclass
@@ -148,7 +150,7 @@ class StageResult:
 class PathResult:
     probe: Probe
     stages: list[StageResult]
-    verdict: str  # open | partial | blocked
+    verdict: str  # open | partial | conditional (blocked for some kinds of client) | blocked
     summary: str
     path_kind: str  # internet | private | vpc
     verdict_findings: list[Finding] = field(default_factory=list)
@@ -525,14 +527,24 @@ def check_network_acl(snap: Snapshot, probe: Probe) -> StageResult:
                           proto, ECHO_REPLY.get(proto))
     label = f"{acl.id} ({path.subnet_id})"
 
+    # Replies cut off only for clients whose ephemeral ports the outbound rules miss: whether the
+    # connection works depends on the client's operating system, which the API cannot see.
+    coverage = _reply_coverage(outbound) if probe.uses_ports and outbound.blocked and not inbound.blocked \
+        else None
+    conditional = coverage is not None and coverage.conditional
+
     def hop(direction: str, verdict: NaclVerdict) -> Hop:
+        condition = ""
         if not verdict.blocked:
             state = "allow"
             rule = "; ".join(d.rule.describe() for d in verdict.allows) or "allowed"
         else:
             state = "warn" if verdict.admitted else "deny"
             rule = "; ".join(_drop_words(path, d, direction == "return") for d in verdict.drops)
-        return Hop(acl.id, "network_acl", label, direction, state, rule)
+            if direction == "return" and conditional and coverage is not None:
+                state, condition = "warn", coverage.condition()
+                rule += " (only some kinds of client: see the condition)"
+        return Hop(acl.id, "network_acl", label, direction, state, rule, condition)
 
     hops = [hop("forward", inbound), hop("return", outbound)]
     if not inbound.blocked and not outbound.blocked:
@@ -556,6 +568,13 @@ def check_network_acl(snap: Snapshot, probe: Probe) -> StageResult:
         ephemeral = (f" The client picks its source port anywhere in {EPHEMERAL[0]}-{EPHEMERAL[1]}, so the "
                      "outbound rules must allow that whole range back to it: network ACLs are stateless and "
                      "do not remember the connection." if probe.uses_ports else "")
+        if conditional and coverage is not None:
+            served = _and(k.kind.name for k in coverage.with_state("served"))
+            cut = _and(k.kind.name for k in coverage.with_state("cut") + coverage.with_state("partly"))
+            ephemeral += (f" Replies are allowed only to ports {_reply_ports(coverage)}: {served} pick their "
+                          f"source port in that range and connect; {cut} may pick one outside it and time out.")
+        elif coverage is not None and not coverage.allowed:
+            ephemeral += " No reply port is allowed at all, so every client times out."
         parts.append(f"Outbound, {words}.{ephemeral}")
         command, note = _nacl_fix(path, acl, True, outbound, cidr)
         commands.append(command)
@@ -569,11 +588,14 @@ def check_network_acl(snap: Snapshot, probe: Probe) -> StageResult:
     else:
         what = "lets the request in but drops the replies"
     summary = f"Network ACL {label} {what}. " + " ".join(parts)
+    evidence_extra: dict[str, Any] = {"reply_clients": coverage.to_evidence()} if coverage is not None else {}
     finding = Finding(
         code="SUBNET_ACL_RESTRICTION",
         severity=severity,  # type: ignore[arg-type]
         resource=acl.id,
         summary=summary,
+        certainty="conditional" if conditional else "certain",
+        condition=coverage.condition() if conditional and coverage is not None else "",
         evidence={
             "subnet": path.subnet_id,
             "packet": path.packet("inbound"),
@@ -583,10 +605,28 @@ def check_network_acl(snap: Snapshot, probe: Probe) -> StageResult:
                          "blocking_rules": _drops_evidence(path, outbound)},
             "fix_notes": notes,
             "assumed_source": probe.assumed,
+            **evidence_extra,
         },
         remediation=commands,
     )
-    return StageResult("network_acl", _status([finding]), summary, [finding], hops)
+    detail = f"Conditional: {finding.condition} {summary}" if conditional else summary
+    return StageResult("network_acl", _status([finding]), detail, [finding], hops)
+
+
+def _and(words: Iterable[str]) -> str:
+    items = list(words)
+    return ", ".join(items[:-1]) + " and " + items[-1] if len(items) > 1 else "".join(items)
+
+
+def _reply_ports(coverage: ReplyCoverage) -> str:
+    return ports_text(coverage.allowed) or "none"
+
+
+def _reply_coverage(outbound: NaclVerdict) -> ReplyCoverage:
+    """The reply ports allowed to every dropped client address: the ephemeral range less every port
+    a rule drops for any of them (exact for one address, the safe side for a range)."""
+    dropped = normalize([p for d in outbound.drops for p in d.ports])
+    return reply_coverage(subtract((EPHEMERAL,), dropped))
 
 
 # --- 4. route table --------------------------------------------------------------------------
@@ -941,7 +981,8 @@ def evaluate(snap: Snapshot, probe: Probe) -> PathResult:
     path = _context(snap, probe)
     stages = [fn(snap, probe) for _, fn in STAGES]
     findings = [f for s in stages for f in s.findings]
-    errors = [f for f in findings if f.severity == "error"]
+    errors = [f for f in findings if f.severity == "error" and f.certainty == "certain"]
+    conditional = [f for f in findings if f.severity == "error" and f.certainty == "conditional"]
     warnings = [f for f in findings if f.severity == "warning"]
     verdict_findings: list[Finding] = []
     if errors:
@@ -949,6 +990,16 @@ def evaluate(snap: Snapshot, probe: Probe) -> PathResult:
         verdict = "blocked"
         summary = (f"{probe.what} from {probe.source_text} cannot reach {path.instance.label}: "
                    f"{len(errors)} blocking component{'s' if len(errors) != 1 else ''} ({at_fault}).")
+        if conditional:
+            summary += (" Besides, " + ", ".join(dict.fromkeys(f.resource for f in conditional))
+                        + " blocks it for some kinds of client only.")
+    elif conditional:
+        at_fault = ", ".join(dict.fromkeys(f.resource for f in conditional))
+        verdict = "conditional"
+        summary = (f"Whether {probe.what} from {probe.source_text} reaches {path.instance.label} depends on "
+                   f"the client: {len(conditional)} component{'s' if len(conditional) != 1 else ''} "
+                   f"({at_fault}) block{'s' if len(conditional) == 1 else ''} it for some kinds of client only. "
+                   + " ".join(f.condition for f in conditional))
     else:
         verdict = "partial" if warnings else "open"
         verdict_findings.append(_path_open(path, bool(warnings)))

@@ -1,0 +1,96 @@
+"""Worlds seeded into a plain moto server with ordinary boto3 calls, as a person would build them.
+
+No sandbox code is involved: the ssh-timeout playbook then runs against the server as against a
+real account (``plain_moto`` fixture in tests/conftest.py).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+CLIENT = "203.0.113.10/32"
+
+
+@dataclass
+class Seeded:
+    vpc: str
+    subnet: str
+    igw: str
+    acl: str
+    route_table: str
+    sg: str
+    instance: str
+    extra: dict[str, str] = field(default_factory=dict)
+
+
+def vpc_with_subnet(ec2: Any, cidr: str, subnet_cidr: str, name: str) -> tuple[str, str, str]:
+    """A VPC, one subnet with its own route table; returns (vpc, subnet, route table)."""
+    vpc = ec2.create_vpc(CidrBlock=cidr)["Vpc"]["VpcId"]
+    ec2.create_tags(Resources=[vpc], Tags=[{"Key": "Name", "Value": name}])
+    subnet = ec2.create_subnet(VpcId=vpc, CidrBlock=subnet_cidr, AvailabilityZone="us-east-1a")["Subnet"]["SubnetId"]
+    rtb = ec2.create_route_table(VpcId=vpc)["RouteTable"]["RouteTableId"]
+    ec2.associate_route_table(RouteTableId=rtb, SubnetId=subnet)
+    return vpc, subnet, rtb
+
+
+def own_acl(ec2: Any, vpc: str, subnet: str, entries: list[dict[str, Any]]) -> str:
+    """A new network ACL with ``entries`` (create_network_acl_entry keyword sets), associated with the
+    subnet in place of the VPC's default ACL."""
+    acl = ec2.create_network_acl(VpcId=vpc)["NetworkAcl"]["NetworkAclId"]
+    for entry in entries:
+        ec2.create_network_acl_entry(NetworkAclId=acl, **entry)
+    current = ec2.describe_network_acls(Filters=[{"Name": "association.subnet-id", "Values": [subnet]}])
+    assoc = next(a["NetworkAclAssociationId"] for a in current["NetworkAcls"][0]["Associations"]
+                 if a["SubnetId"] == subnet)
+    ec2.replace_network_acl_association(AssociationId=assoc, NetworkAclId=acl)
+    return acl
+
+
+def acl_rule(number: int, egress: bool, ports: tuple[int, int] | None, cidr: str = "0.0.0.0/0",
+             protocol: str = "6", action: str = "allow") -> dict[str, Any]:
+    entry: dict[str, Any] = {"RuleNumber": number, "Egress": egress, "Protocol": protocol,
+                             "RuleAction": action, "CidrBlock": cidr}
+    if ports is not None:
+        entry["PortRange"] = {"From": ports[0], "To": ports[1]}
+    return entry
+
+
+def ssh_group(ec2: Any, vpc: str, name: str, cidrs: tuple[str, ...] = (), groups: tuple[str, ...] = ()) -> str:
+    sg = ec2.create_security_group(GroupName=name, Description=name, VpcId=vpc)["GroupId"]
+    if cidrs or groups:
+        ec2.authorize_security_group_ingress(GroupId=sg, IpPermissions=[{
+            "IpProtocol": "tcp", "FromPort": 22, "ToPort": 22,
+            "IpRanges": [{"CidrIp": c} for c in cidrs],
+            "UserIdGroupPairs": [{"GroupId": g} for g in groups]}])
+    return sg
+
+
+def launch(ec2: Any, subnet: str, sg: str, name: str, public: bool = True,
+           private_ip: str | None = None) -> str:
+    image = ec2.describe_images(Owners=["amazon"])["Images"][0]["ImageId"]
+    nic: dict[str, Any] = {"DeviceIndex": 0, "SubnetId": subnet, "Groups": [sg],
+                           "AssociatePublicIpAddress": public}
+    if private_ip:
+        nic["PrivateIpAddress"] = private_ip
+    reservation = ec2.run_instances(ImageId=image, InstanceType="t3.micro", MinCount=1, MaxCount=1,
+                                    NetworkInterfaces=[nic],
+                                    TagSpecifications=[{"ResourceType": "instance",
+                                                        "Tags": [{"Key": "Name", "Value": name}]}])
+    return reservation["Instances"][0]["InstanceId"]
+
+
+def public_web(ec2: Any, acl_entries: list[dict[str, Any]] | None = None,
+               ssh_from: tuple[str, ...] = (CLIENT,), ssh_groups: tuple[str, ...] = ()) -> Seeded:
+    """A public instance in 10.0.1.0/24: internet gateway, default route, its own ACL (allow all unless
+    ``acl_entries``), a group that admits SSH from ``ssh_from``/``ssh_groups``."""
+    vpc, subnet, rtb = vpc_with_subnet(ec2, "10.0.0.0/16", "10.0.1.0/24", "web")
+    igw = ec2.create_internet_gateway()["InternetGateway"]["InternetGatewayId"]
+    ec2.attach_internet_gateway(InternetGatewayId=igw, VpcId=vpc)
+    ec2.create_route(RouteTableId=rtb, DestinationCidrBlock="0.0.0.0/0", GatewayId=igw)
+    if acl_entries is None:
+        acl_entries = [acl_rule(100, False, None, protocol="-1"), acl_rule(100, True, None, protocol="-1")]
+    acl = own_acl(ec2, vpc, subnet, acl_entries)
+    sg = ssh_group(ec2, vpc, "web", ssh_from, ssh_groups)
+    instance = launch(ec2, subnet, sg, "web-1")
+    return Seeded(vpc, subnet, igw, acl, rtb, sg, instance)
