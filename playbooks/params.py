@@ -99,3 +99,18 @@ def text(value: str) -> str:
     if not value:
         raise ValueError("this value cannot be empty")
     return value
+
+
+NETWORK_SOURCE_ID = re.compile(r"^(i|eni)-(?:[0-9a-f]{8}|[0-9a-f]{17})$")
+
+
+def network_source(text: str) -> str:
+    """Where a connection comes from: an IP address or CIDR, an instance ID or a network interface ID."""
+    value = text.strip()
+    if NETWORK_SOURCE_ID.match(value):
+        return value
+    try:
+        return cidr(value)
+    except ValueError:
+        raise ValueError(f"'{text}' is not an IP address, CIDR block, instance ID (i-...), or network "
+                         "interface ID (eni-...)") from None

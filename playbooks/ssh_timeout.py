@@ -7,9 +7,11 @@ with the reachability engine, which reports every blocking component, not just t
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from diagnostics.errors import explain_error
+from diagnostics.reachability.addresses import internet_part, parse_block
 from diagnostics.reachability.collect import (
     eni_group_ids,
     fetch_addresses,
@@ -21,6 +23,7 @@ from diagnostics.reachability.collect import (
     fetch_route_tables,
     fetch_route_targets,
     fetch_security_groups,
+    fetch_source_enis,
     fetch_subnets,
     prefix_list_ids,
     subnet_ids,
@@ -33,6 +36,7 @@ from diagnostics.reachability.evaluate import (
     check_network_acl,
     check_route_table,
     check_security_groups,
+    check_source,
     evaluate,
 )
 from diagnostics.reachability.snapshot import Snapshot
@@ -43,8 +47,9 @@ from playbooks.model import Context, Param, Playbook, Step, StepOutcome, StepSki
 PARAMS = (
     Param("instance", "the EC2 instance you cannot reach (i-...)", v.instance_id, required=True,
           picker="ec2-instance", example="i-0123456789abcdef0"),
-    Param("source", "your client's public IP or CIDR; without it any internet address is assumed",
-          v.cidr, example="203.0.113.10/32"),
+    Param("source", "where you connect from: your public IP or a CIDR, or the instance or network interface "
+                    "you connect from (a bastion: i-..., eni-..., or its private IP); without it any internet "
+                    "address is assumed", v.network_source, example="203.0.113.10/32"),
     Param("port", "the port you connect to", v.port, default="22"),
     Param("protocol", "tcp, udp or icmp", v.protocol, default="tcp"),
 )
@@ -78,18 +83,98 @@ def _status(ctx: Context) -> dict[str, Any] | None:
     return ctx.memo("ec2:instance-status", lambda: fetch_instance_status(_ec2(ctx), _instance_id(ctx)))
 
 
+@dataclass(frozen=True)
+class _Source:
+    """The client as far as this account can see it: its network interfaces (empty when it is not
+    one of ours), the address the probe uses, and why it could not be resolved, if it could not."""
+
+    enis: tuple[dict[str, Any], ...] = ()
+    address: str | None = None
+    note: str = ""
+
+    @property
+    def eni(self) -> dict[str, Any] | None:
+        return min(self.enis, key=lambda n: (n.get("Attachment") or {}).get("DeviceIndex", 0), default=None)
+
+    @property
+    def group_ids(self) -> list[str]:
+        return sorted({g["GroupId"] for n in self.enis for g in n.get("Groups") or []})
+
+    @property
+    def subnet_ids(self) -> list[str]:
+        return sorted({n["SubnetId"] for n in self.enis if n.get("SubnetId")})
+
+
+def _looked_up(spec: str) -> bool:
+    """IDs, and single addresses that are not on the internet, may be network interfaces of ours."""
+    if spec.startswith(("i-", "eni-")):
+        return True
+    block = parse_block(spec)
+    single = block.prefixlen == (32 if block.version == 4 else 128)
+    return single and not internet_part(block.version, (block.interval,))
+
+
+def _resolve_source(ctx: Context) -> _Source:
+    spec = ctx.inputs.get("source")
+    if not spec:
+        return _Source()
+    spec = str(spec)
+    if not _looked_up(spec):
+        block = parse_block(spec)
+        if internet_part(block.version, (block.interval,)):
+            return _Source(address=spec)
+        return _Source(address=spec, note=f"{spec} is a range of addresses, not one client, so it was not "
+                                          "looked up as a network interface")
+    if spec.startswith(("i-", "eni-")):
+        try:
+            enis = fetch_source_enis(_ec2(ctx), spec)
+        except Exception as exc:
+            ctx.cache["ssh:source:failed"] = explain_error(exc)
+            raise
+        if not enis:
+            raise LookupError(f"{spec} has no network interface, so there is no address to connect from")
+        found = _Source(tuple(enis))
+        address = (found.eni or {}).get("PrivateIpAddress")
+        return _Source(tuple(enis), f"{address}/32" if address else None)
+    enis = ctx.read(f"the network interface that holds {spec}", lambda: fetch_source_enis(_ec2(ctx), spec))
+    if enis is None:
+        return _Source(address=spec, note=f"the network interface that holds {spec} could not be looked up")
+    if not enis:
+        return _Source(address=spec, note=(f"no network interface in this account and region holds "
+                                           f"{spec.split('/')[0]}: the client is in another account or region, "
+                                           "on premises or behind a VPN"))
+    return _Source(tuple(enis), spec)
+
+
+def _source(ctx: Context) -> _Source:
+    """Resolved once per run; a source ID that could not be read skips the steps that need it."""
+    if ctx.peek("ssh:source:failed"):
+        raise StepSkip("Not checked: it needs the source, which could not be read (see the source step).")
+    return ctx.memo("ssh:source", lambda: _resolve_source(ctx))
+
+
+def _source_groups(ctx: Context) -> list[dict[str, Any]]:
+    ids = _source(ctx).group_ids
+    return ctx.memo("ec2:source-security-groups", lambda: fetch_security_groups(_ec2(ctx), ids)) if ids else []
+
+
 def _groups(ctx: Context) -> list[dict[str, Any]]:
-    return ctx.memo("ec2:security-groups",
-                    lambda: fetch_security_groups(_ec2(ctx), eni_group_ids(_instance(ctx))))
+    mine = ctx.memo("ec2:security-groups", lambda: fetch_security_groups(_ec2(ctx), eni_group_ids(_instance(ctx))))
+    return _unique(mine + _source_groups(ctx), "GroupId")
+
+
+def _unique(items: list[dict[str, Any]], key: str) -> list[dict[str, Any]]:
+    return list({item[key]: item for item in items}.values())
 
 
 def _subnets(ctx: Context) -> list[dict[str, Any]]:
-    return ctx.memo("ec2:subnets", lambda: fetch_subnets(_ec2(ctx), subnet_ids(_instance(ctx))))
+    return ctx.memo("ec2:subnets", lambda: fetch_subnets(
+        _ec2(ctx), sorted({*subnet_ids(_instance(ctx)), *_source(ctx).subnet_ids})))
 
 
 def _acls(ctx: Context) -> list[dict[str, Any]]:
-    return ctx.memo("ec2:network-acls",
-                    lambda: fetch_network_acls(_ec2(ctx), subnet_ids(_instance(ctx))))
+    return ctx.memo("ec2:network-acls", lambda: fetch_network_acls(
+        _ec2(ctx), sorted({*subnet_ids(_instance(ctx)), *_source(ctx).subnet_ids})))
 
 
 def _tables(ctx: Context) -> list[dict[str, Any]]:
@@ -120,7 +205,7 @@ def _prefix_lists(ctx: Context, groups: bool = False, tables: bool = False) -> l
 
 
 def _snapshot(ctx: Context, *, groups: bool = False, acls: bool = False, tables: bool = False,
-              gateways: bool = False, addresses: bool = False) -> Snapshot:
+              gateways: bool = False, addresses: bool = False, source: bool = True) -> Snapshot:
     """A snapshot of the parts read so far: each step judges only what it has read."""
     instance = _instance(ctx)
     status = _status(ctx)
@@ -128,6 +213,7 @@ def _snapshot(ctx: Context, *, groups: bool = False, acls: bool = False, tables:
     return Snapshot.from_describe(
         instances=[instance],
         instance_statuses=[status] if status else [],
+        source_network_interfaces=_source(ctx).enis if source else (),
         security_groups=_groups(ctx) if groups else (),
         subnets=_subnets(ctx) if acls or addresses else (),
         network_acls=_acls(ctx) if acls else (),
@@ -140,18 +226,25 @@ def _snapshot(ctx: Context, *, groups: bool = False, acls: bool = False, tables:
     )
 
 
-def _probe(ctx: Context) -> Probe:
-    return Probe.make(_instance_id(ctx), ctx.inputs.get("source"), int(ctx.inputs.get("port", 22)),
-                      str(ctx.inputs.get("protocol", "tcp")))
+def _probe(ctx: Context, source_needed: bool = True) -> Probe:
+    if not source_needed:  # the instance's own health: no need to look the client up yet
+        return Probe.make(_instance_id(ctx), port=int(ctx.inputs.get("port", 22)))
+    source = _source(ctx)
+    eni = source.eni
+    return Probe.make(_instance_id(ctx), source.address, int(ctx.inputs.get("port", 22)),
+                      str(ctx.inputs.get("protocol", "tcp")), source_eni=eni["NetworkInterfaceId"] if eni else None,
+                      source_note=source.note)
 
 
 def _outcome(stage: StageResult) -> StepOutcome:
     return StepOutcome(STAGE_STATUS.get(stage.status, "warning"), stage.detail, list(stage.findings))
 
 
-def _stage_step(check: Callable[[Snapshot, Probe], StageResult],
+def _stage_step(check: Callable[[Snapshot, Probe], StageResult], source: bool = True,
                 **parts: bool) -> Callable[[Context], StepOutcome]:
     def run(ctx: Context) -> StepOutcome:
+        if not source:
+            return _outcome(check(_snapshot(ctx, source=False, **parts), _probe(ctx, source_needed=False)))
         return _outcome(check(_snapshot(ctx, **parts), _probe(ctx)))
 
     return run
@@ -183,7 +276,22 @@ INSTANCE_STEP = Step(
         "AWS hardware under the instance, the instance check watches the operating system."
     ),
     good="The instance is running and both status checks passed.",
-    run=_stage_step(check_instance),
+    run=_stage_step(check_instance, source=False),
+)
+
+SOURCE_STEP = Step(
+    id="source",
+    title="Who connects, and does their own side let the connection out?",
+    why=(
+        "Most SSH in production comes from a bastion or another instance, not straight from a laptop. When "
+        "the source is an instance, a network interface or a private address this account can see, "
+        "awstriage finds its network interface: its security groups decide whether rules that name a "
+        "group admit it, its outbound rules must let the connection out, and its own subnet's network ACL "
+        "must let the request out and the replies back in. A client on the internet or in another account "
+        "is not visible from here; the rules that can only be judged with it are named."
+    ),
+    good="The client's groups let the connection out and its subnet's network ACL passes it both ways.",
+    run=_stage_step(check_source, groups=True, acls=True),
 )
 
 SECURITY_GROUP_STEP = Step(
@@ -261,7 +369,7 @@ PLAYBOOK = Playbook(
     purpose="Walks the network path to an EC2 instance and names the security group, network ACL, "
             "route or address that drops the packets.",
     params=PARAMS,
-    steps=(IDENTITY_STEP, INSTANCE_STEP, SECURITY_GROUP_STEP, NACL_STEP, ROUTE_STEP, GATEWAY_STEP,
+    steps=(IDENTITY_STEP, INSTANCE_STEP, SOURCE_STEP, SECURITY_GROUP_STEP, NACL_STEP, ROUTE_STEP, GATEWAY_STEP,
            VERDICT_STEP),
     default_scenario="ssh-nacl-return-traffic",
 )

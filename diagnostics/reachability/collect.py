@@ -208,3 +208,24 @@ def collect(client_factory: ClientFactory, instance_id: str) -> Snapshot:
         region=getattr(getattr(ec2, "meta", None), "region_name", "") or "",
         **targets,
     )
+
+
+def fetch_source_enis(ec2: Any, source: str) -> list[dict[str, Any]]:
+    """The network interfaces the client connects from: an instance's (``i-...``), one ENI
+    (``eni-...``), or the one that holds a private address (``10.0.1.15/32``). Empty when no
+    interface in this account and region holds the address (another account, on premises)."""
+    if source.startswith("i-"):
+        instance = fetch_instance(ec2, source)
+        ids = [n["NetworkInterfaceId"] for n in instance.get("NetworkInterfaces") or []]
+        return _pages(ec2, "describe_network_interfaces", "NetworkInterfaces", NetworkInterfaceIds=ids) if ids else []
+    if source.startswith("eni-"):
+        try:
+            return _pages(ec2, "describe_network_interfaces", "NetworkInterfaces", NetworkInterfaceIds=[source])
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") == "InvalidNetworkInterfaceID.NotFound":
+                raise LookupError(f"network interface {source} was not found in this account and region") from None
+            raise
+    address = source.split("/", 1)[0]
+    key = "addresses.private-ip-address" if ":" not in address else "ipv6-addresses.ipv6-address"
+    return _pages(ec2, "describe_network_interfaces", "NetworkInterfaces",
+                  Filters=[{"Name": key, "Values": [address]}])

@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from diagnostics.findings import Finding
+from diagnostics.findings import Finding, Fix
 from diagnostics.reachability import remediation as fix
 from diagnostics.reachability.addresses import (
     EPHEMERAL,
@@ -46,6 +46,7 @@ from diagnostics.reachability.rules import (
     RouteDecision,
     nacl_check,
     route_lookup,
+    sg_egress,
     sg_ingress,
 )
 from diagnostics.reachability.snapshot import (
@@ -88,15 +89,19 @@ class Probe:
     source: Block | None = None
     port: int = 22
     protocol: int = TCP
+    # The client's network interface, when the source resolved to one (Snapshot.source_enis), and
+    # otherwise why it could not be (another account, on premises, a range rather than one client).
+    source_eni: str | None = None
+    source_note: str = ""
 
     @classmethod
     def make(cls, instance_id: str, source: str | Block | None = None, port: int = 22,
-             protocol: str | int = "tcp") -> Probe:
+             protocol: str | int = "tcp", source_eni: str | None = None, source_note: str = "") -> Probe:
         block = parse_block(source) if isinstance(source, str) else source
         proto = protocol_number(protocol)
         if block is not None and block.version == 6 and proto == ICMP:
             proto = ICMPV6
-        return cls(instance_id, block, int(port), proto)
+        return cls(instance_id, block, int(port), proto, source_eni, source_note)
 
     @property
     def version(self) -> int:
@@ -188,6 +193,21 @@ class _Path:
     @property
     def region(self) -> str:
         return self.snap.region
+
+    @property
+    def source(self) -> Eni | None:
+        """The client's own network interface, when the source resolved to one."""
+        return self.snap.source_enis.get(self.probe.source_eni or "")
+
+    @property
+    def same_subnet(self) -> bool:
+        """Traffic between two addresses of one subnet never crosses its network ACL."""
+        subnet = self.snap.subnets.get(self.subnet_id)
+        if self.source is not None:
+            return self.source.subnet_id == self.subnet_id
+        if subnet is None or subnet.cidr is None or self.probe.source is None:
+            return False
+        return subnet.cidr.contains(self.probe.source)
 
     @property
     def vpc_id(self) -> str:
@@ -390,10 +410,19 @@ def check_security_groups(snap: Snapshot, probe: Probe) -> StageResult:
     groups = [snap.security_groups[g] for g in eni.group_ids if g in snap.security_groups]
     missing = [g for g in eni.group_ids if g not in snap.security_groups]
     verdict = sg_ingress(groups, snap.prefix_lists, v, probe.sources, probe.protocol, probe.port)
+    src = path.source
+    refs = sorted({r.referenced_group_id or "" for r in verdict.group_references})
+    if src is not None and path.kind != "internet":
+        # The client's own interface is known: a rule naming one of its groups admits it (over its
+        # private address, the only one group references see).
+        members = [r for r in verdict.group_references if r.referenced_group_id in src.group_ids]
+        verdict.by_rule += [(r, probe.sources) for r in members]
+        if members:
+            verdict.admitted = normalize([*verdict.admitted, *probe.sources])
     blocked = subtract(probe.sources, verdict.admitted)
     # A rule naming another group admits only ENIs in that group: never an internet client, maybe
-    # a client inside the VPC or a peered one, which awstriage cannot tell from an address.
-    uncertain = subtract(blocked, internet_part(v, blocked)) if verdict.group_references else ()
+    # a client inside the VPC or a peered one, which cannot be told from an address alone.
+    uncertain = subtract(blocked, internet_part(v, blocked)) if verdict.group_references and src is None else ()
     names = ", ".join(g.label for g in groups) or "none"
     hops: list[Hop] = []
     admitting = {r.group_id for r, _ in verdict.by_rule}
@@ -431,8 +460,17 @@ def check_security_groups(snap: Snapshot, probe: Probe) -> StageResult:
     target = _sg_fix_target(groups, verdict.same_port_rules)
     cidr, pre = fix.client_cidr(probe.source, v)
     commands = list(pre)
+    alternatives: list[Fix] = []
     if target is not None:
-        commands.append(fix.sg_ingress(path.region, target.id, probe.protocol, probe.port, cidr, v))
+        by_address = fix.sg_ingress(path.region, target.id, probe.protocol, probe.port, cidr, v)
+        if src is not None and src.group_ids and path.kind != "internet":
+            # Naming the client's group keeps working when its address changes.
+            commands.append(fix.sg_ingress_from_group(path.region, target.id, probe.protocol, probe.port,
+                                                      src.group_ids[0]))
+            alternatives.append(Fix((by_address,), f"allow {cidr} by address instead of by group",
+                                    "breaks again when the client's address changes"))
+        else:
+            commands.append(by_address)
     same_port = sorted({r.describe() for r in verdict.same_port_rules})
     full_block = not verdict.admitted and not uncertain
     if full_block:
@@ -440,6 +478,10 @@ def check_security_groups(snap: Snapshot, probe: Probe) -> StageResult:
                    f"{probe.source_text}, so the packets are dropped at the instance's door.")
         if same_port:
             summary += f" The rules for this port allow only: {'; '.join(same_port)}."
+        if src is not None and refs:
+            summary += (f" The rules that name {', '.join(refs)} admit only network interfaces in "
+                        f"{'that group' if len(refs) == 1 else 'those groups'}; the client {src.label} is in "
+                        f"{', '.join(src.group_ids) or 'no group'}, which none of them names.")
         if probe.assumed:
             summary += " No source was given, so awstriage checked for any internet address."
     else:
@@ -447,9 +489,13 @@ def check_security_groups(snap: Snapshot, probe: Probe) -> StageResult:
         summary = (f"The security groups on {eni.id} ({names}) allow {probe.what} only from "
                    f"{admitted_words}, not from {path.part(blocked)}.")
         if uncertain:
-            refs = ", ".join(sorted({r.referenced_group_id or "" for r in verdict.group_references}))
-            summary += (f" Rules that name {refs} admit only instances in that group; awstriage cannot tell "
-                        "from an address whether your client is one.")
+            why = probe.source_note or "an address alone does not say which groups its interface is in"
+            summary += (f" Rules that name {', '.join(refs)} admit only network interfaces in "
+                        f"{'that group' if len(refs) == 1 else 'those groups'}, so they can be judged only with "
+                        f"the client's own interface: {why.rstrip('.')}. Run again with source set to the "
+                        "client's instance or network interface ID, or check that its security group is "
+                        f"{' or '.join(refs)}; for a client in another account, the rule must name that "
+                        "account's group (123456789012/sg-...).")
         if probe.assumed:
             summary += (" No source was given: run again with source set to your public IP to know which "
                         "side you are on.")
@@ -470,10 +516,130 @@ def check_security_groups(snap: Snapshot, probe: Probe) -> StageResult:
             "admitted_sources": set_text(v, verdict.admitted) if verdict.admitted else "",
             "dropped_sources": path.part(blocked),
             "assumed_source": probe.assumed,
+            "client_interface": ({"id": src.id, "instance": src.instance_id, "groups": list(src.group_ids)}
+                                 if src is not None else None),
+            "group_rules_unjudged": refs if uncertain else [],
         },
         remediation=commands,
+        alternatives=alternatives,
     )
     return StageResult("security_groups", _status([finding]), summary, [finding], hops)
+
+
+# --- 2b. the client's own side ---------------------------------------------------------------
+
+
+def _source_node(path: _Path, component: str) -> str:
+    """A graph node for a component on the client's side: its ID, unless the instance's side uses the
+    same component (one ACL for both subnets, one group on both ENIs), which then gets its own node."""
+    eni = path.eni
+    target_side = {*(eni.group_ids if eni else ()), getattr(path.snap.network_acl_for(path.subnet_id), "id", "")}
+    return f"{component} (client side)" if component in target_side else component
+
+
+def check_source(snap: Snapshot, probe: Probe) -> StageResult:
+    """The client's own security groups (outbound, to the instance) and its subnet's network ACL
+    (the request out, the replies in), when the source resolved to a network interface."""
+    path = _context(snap, probe)
+    src = path.source
+    if src is None:
+        return StageResult("source", "skipped", probe.source_note or (
+            "The client is not a network interface in this account, so its own firewall is not visible "
+            "from here." if probe.source else "No source was given, so any internet address is assumed."))
+    if path.eni is None:
+        return _no_eni("source")
+    v, region = probe.version, path.region
+    target = parse_block(path.eni.private_ip) if path.eni.private_ip else None
+    if target is None or target.version != v:
+        return StageResult("source", "skipped", f"{path.eni.id} has no private address of the client's family.")
+    dest: Intervals = (target.interval,)
+    findings: list[Finding] = []
+    hops = [Hop(src.id, "source_eni", src.label, "forward", "allow", "the client's network interface"),
+            Hop(src.id, "source_eni", src.label, "return", "allow", "delivered back to the client")]
+    details: list[str] = []
+
+    # Security groups: stateful, so only the outbound rules matter (the replies come back in).
+    groups = [snap.security_groups[g] for g in src.group_ids if g in snap.security_groups]
+    unread = [g for g in src.group_ids if g not in snap.security_groups]
+    out = sg_egress(groups, snap.prefix_lists, v, dest, probe.protocol, probe.port)
+    members = [r for r in out.group_references if r.referenced_group_id in path.eni.group_ids]
+    allowed = bool(out.admitted) or bool(members)
+    rule_words = "; ".join(sorted({r.describe() for r, _ in out.by_rule} | {r.describe() for r in members}))
+    names = ", ".join(g.label for g in groups) or "none"
+    for g in groups:
+        hops.append(Hop(_source_node(path, g.id), "source_security_group", g.label, "forward",
+                        "allow" if allowed else "deny",
+                        rule_words or f"no outbound rule allows {probe.what} to {target.text}"))
+    if allowed:
+        details.append(f"The client's security groups ({names}) let {probe.what} out to {target.text} "
+                       f"({rule_words}).")
+    elif unread and not groups:
+        details.append(f"The client's security groups ({', '.join(unread)}) could not be read.")
+    else:
+        summary = (f"No outbound rule of the client's security groups on {src.id} ({names}) allows {probe.what} "
+                   f"to {target.text} ({path.eni.id} of {path.instance.label}), so the connection never leaves "
+                   "the client.")
+        findings.append(Finding(
+            code="ENI_SG_RULES_MISMATCH", severity="error", resource=groups[0].id if groups else src.id,
+            summary=summary,
+            evidence={"packet": path.packet("inbound"), "client_interface": src.id,
+                      "outbound_rules": [r.describe() for g in groups for r in g.egress]},
+            remediation=[fix.sg_egress(region, groups[0].id if groups else src.id, probe.protocol, probe.port,
+                                       target.text, v)]))
+        details.append(summary)
+
+    # The client's subnet ACL, unless both ends share the subnet.
+    acl = snap.network_acl_for(src.subnet_id)
+    if src.subnet_id == path.subnet_id:
+        details.append("The client is in the instance's own subnet, so no network ACL is crossed.")
+    elif acl is None:
+        details.append(f"The network ACL of the client's subnet {src.subnet_id} was not read.")
+    else:
+        proto = probe.protocol
+        port = (probe.port, probe.port) if probe.uses_ports else (0, 0)
+        request = nacl_check(acl, True, v, dest, port, proto, ECHO_REQUEST.get(proto))
+        replies = nacl_check(acl, False, v, dest, EPHEMERAL if probe.uses_ports else (0, 0), proto,
+                             ECHO_REPLY.get(proto))
+        node = _source_node(path, acl.id)
+        label = f"{acl.id} ({src.subnet_id}, the client's subnet)"
+        coverage = _reply_coverage(replies) if probe.uses_ports and replies.blocked and not request.blocked \
+            else None
+        conditional = coverage is not None and coverage.conditional
+        condition = coverage.condition() if conditional and coverage is not None else ""
+        for direction, verdict in (("forward", request), ("return", replies)):
+            state = "allow" if not verdict.blocked else ("warn" if conditional and direction == "return" else "deny")
+            rule = ("; ".join(d.rule.describe() for d in verdict.allows) if not verdict.blocked
+                    else "; ".join(d.rule.describe() for d in verdict.drops))
+            hops.append(Hop(node, "source_network_acl", label, direction, state, rule,
+                            condition if direction == "return" else ""))
+        if not request.blocked and not replies.blocked:
+            details.append(f"Network ACL {label} lets the request out and the replies in.")
+        else:
+            parts: list[str] = []
+            commands: list[str] = []
+            if request.blocked:
+                parts.append("outbound, " + "; ".join(d.rule.describe() for d in request.drops)
+                             + f" drops {probe.what} to {target.text}")
+                commands.append(_nacl_fix(path, acl, True, request, target.text, client_side=True)[0])
+            if replies.blocked:
+                parts.append("inbound, " + "; ".join(d.rule.describe() for d in replies.drops)
+                             + f" drops the replies from {target.text}"
+                             + (f" to ports {ports_text(normalize([p for d in replies.drops for p in d.ports]))}"
+                                if probe.uses_ports else ""))
+                commands.append(_nacl_fix(path, acl, False, replies, target.text, client_side=True)[0])
+            summary = (f"Network ACL {label} blocks the connection on the client's side: " + "; ".join(parts)
+                       + ". Network ACLs are stateless: the client's subnet must let the request out and the "
+                       "replies (to the client's ephemeral port) back in.")
+            findings.append(Finding(
+                code="SUBNET_ACL_RESTRICTION", severity="error", resource=acl.id, summary=summary,
+                evidence={"subnet": src.subnet_id, "client_side": True, "packet": path.packet("inbound"),
+                          **({"reply_clients": coverage.to_evidence()} if coverage is not None else {})},
+                remediation=commands,
+                certainty="conditional" if conditional else "certain", condition=condition))
+            details.append(summary)
+    who = f"{src.label} in {src.subnet_id}, groups {', '.join(src.group_ids) or 'none'}"
+    detail = f"The client is {who}. " + " ".join(details)
+    return StageResult("source", _status(findings), detail, findings, hops)
 
 
 # --- 3. network ACL --------------------------------------------------------------------------
@@ -493,12 +659,14 @@ def _drop_words(path: _Path, d: NaclDecision, egress: bool) -> str:
     return f"rule {d.rule.rule_number} ({d.rule.describe().split(': ', 1)[1]}) drops {what} {way} {who}"
 
 
-def _nacl_fix(path: _Path, acl: NetworkAcl, egress: bool, verdict: NaclVerdict, cidr: str) -> tuple[str, str]:
-    """The command that opens the dropped traffic, and a sentence about it."""
+def _nacl_fix(path: _Path, acl: NetworkAcl, egress: bool, verdict: NaclVerdict, cidr: str,
+              client_side: bool = False) -> tuple[str, str]:
+    """The command that opens the dropped traffic, and a sentence about it. On the client's own
+    subnet the request goes out and the replies come in, so the ports swap directions."""
     probe = path.probe
     below = min(d.rule.rule_number for d in verdict.drops)
     number = fix.free_rule_number(acl, egress, below)
-    ports = EPHEMERAL if egress else (probe.port, probe.port)
+    ports = EPHEMERAL if egress != client_side else (probe.port, probe.port)
     if number is None:
         return (fix.nacl_allow(path.region, acl, egress, below, probe.protocol, ports, cidr, probe.version,
                                replace=True),
@@ -516,6 +684,10 @@ def check_network_acl(snap: Snapshot, probe: Probe) -> StageResult:
     path = _context(snap, probe)
     if path.eni is None:
         return _no_eni("network_acl")
+    if path.same_subnet:
+        return StageResult("network_acl", "ok",
+                           f"{probe.source_text} is in {path.subnet_id}, the instance's own subnet: traffic "
+                           "between two addresses of one subnet never crosses its network ACL.")
     acl = snap.network_acl_for(path.subnet_id)
     if acl is None:
         return StageResult("network_acl", "warning",
@@ -921,6 +1093,7 @@ def check_gateway(snap: Snapshot, probe: Probe) -> StageResult:
 
 STAGES: tuple[tuple[str, Callable[[Snapshot, Probe], StageResult]], ...] = (
     ("instance", check_instance),
+    ("source", check_source),
     ("security_groups", check_security_groups),
     ("network_acl", check_network_acl),
     ("route_table", check_route_table),

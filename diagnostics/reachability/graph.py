@@ -1,17 +1,21 @@
 """The path as a graph: the forward path and the return path through every component.
 
 Nodes are keyed by the component's ID (so the ``id`` that ``node_link_data`` writes is the ID) and
-carry ``id``, ``kind``, ``label``, ``status`` (ok | blocked | warning) and ``stage`` (the position
-on each path, ``{"forward": i, "return": j}``; parallel security groups share one). ``kind`` is one
-of client, internet_gateway, gateway (a peering connection or transit gateway on a private path),
-route_table, network_acl, security_group, eni, instance. Edges carry ``direction`` (forward | return),
-``verdict`` (allow | deny), ``partial`` (allowed for part of the sources only), ``rule`` (the
-rule or route that admits or drops the packets), and ``certainty``/``condition`` (``conditional`` when
-the hop drops the packets only for some kinds of client, which ``condition`` names; nodes carry the
-same two attributes). The forward path runs client -> internet gateway
--> route table -> network ACL -> security groups -> ENI -> instance, the return path instance ->
-ENI -> network ACL -> route table -> internet gateway -> client; both share the component nodes,
-and ``graph.graph["paths"]`` keeps each path's order.
+carry ``id``, ``kind``, ``label``, ``status`` (ok | blocked | warning), ``certainty`` and
+``condition`` (see edges), and ``stage`` (the position on each path, ``{"forward": i, "return": j}``;
+parallel security groups share one). ``kind`` is one of client, source_eni, source_security_group,
+source_network_acl (the client's own side, when it is a network interface this account can see),
+internet_gateway, gateway (a peering connection or transit gateway on a private path), route_table,
+network_acl, security_group, eni, instance.
+
+Edges carry ``direction`` (forward | return), ``verdict`` (allow | deny), ``partial`` (allowed for
+part of the sources only), ``rule`` (the rule or route that admits or drops the packets), and
+``certainty`` (``conditional`` when the hop drops the packets only for some kinds of client, which
+``condition`` names in words).
+
+The forward path runs client -> (the client's ENI, groups and subnet ACL) -> gateway -> route table
+-> network ACL -> security groups -> ENI -> instance, the return path the other way round; both
+share the component nodes, and ``graph.graph["paths"]`` keeps each path's order.
 """
 
 from __future__ import annotations
@@ -23,8 +27,12 @@ import networkx as nx
 if TYPE_CHECKING:
     from diagnostics.reachability.evaluate import Hop, PathResult
 
-FORWARD_ORDER = ("client", "gateway", "route_table", "network_acl", "security_group", "eni", "instance")
-RETURN_ORDER = ("instance", "eni", "network_acl", "route_table", "gateway", "client")
+# The client's own side (its ENI, its groups, its subnet's ACL) appears when the source resolved to a
+# network interface this account can see.
+FORWARD_ORDER = ("client", "source_eni", "source_security_group", "source_network_acl", "gateway", "route_table",
+                 "network_acl", "security_group", "eni", "instance")
+RETURN_ORDER = ("instance", "eni", "network_acl", "route_table", "gateway", "source_network_acl", "source_eni",
+                "client")
 KIND_SLOT = {"internet_gateway": "gateway"}
 DIRECTIONS = ("forward", "return")
 STATUS_RANK = {"blocked": 0, "warning": 1, "ok": 2}

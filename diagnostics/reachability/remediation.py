@@ -34,15 +34,32 @@ def _proto_word(protocol: int) -> str:
 
 
 def sg_ingress(region: str, group_id: str, protocol: int, port: int, cidr: str, version: int) -> str:
-    if protocol in (TCP, UDP):
-        ports = f"FromPort={port},ToPort={port}"
-    elif protocol in (ICMP, ICMPV6):
-        ports = f"FromPort={8 if protocol == ICMP else 128},ToPort=-1"
-    else:
-        ports = "FromPort=-1,ToPort=-1"
+    ports = _ports_spec(protocol, port)
     ranges = f"IpRanges=[{{CidrIp={cidr}}}]" if version == 4 else f"Ipv6Ranges=[{{CidrIpv6={cidr}}}]"
     return aws(region, "ec2 authorize-security-group-ingress", f"--group-id {group_id}",
                f'--ip-permissions "IpProtocol={_proto_word(protocol)},{ports},{ranges}"')
+
+
+def _ports_spec(protocol: int, port: int) -> str:
+    if protocol in (TCP, UDP):
+        return f"FromPort={port},ToPort={port}"
+    if protocol in (ICMP, ICMPV6):
+        return f"FromPort={8 if protocol == ICMP else 128},ToPort=-1"
+    return "FromPort=-1,ToPort=-1"
+
+
+def sg_ingress_from_group(region: str, group_id: str, protocol: int, port: int, source_group: str) -> str:
+    """Admit every network interface in ``source_group`` (the client's group) on this port."""
+    return aws(region, "ec2 authorize-security-group-ingress", f"--group-id {group_id}",
+               f'--ip-permissions "IpProtocol={_proto_word(protocol)},{_ports_spec(protocol, port)},'
+               f'UserIdGroupPairs=[{{GroupId={source_group}}}]"')
+
+
+def sg_egress(region: str, group_id: str, protocol: int, port: int, cidr: str, version: int) -> str:
+    """Let the client's group open connections to ``cidr`` on this port."""
+    ranges = f"IpRanges=[{{CidrIp={cidr}}}]" if version == 4 else f"Ipv6Ranges=[{{CidrIpv6={cidr}}}]"
+    return aws(region, "ec2 authorize-security-group-egress", f"--group-id {group_id}",
+               f'--ip-permissions "IpProtocol={_proto_word(protocol)},{_ports_spec(protocol, port)},{ranges}"')
 
 
 def free_rule_number(acl: NetworkAcl, egress: bool, below: int) -> int | None:

@@ -481,9 +481,13 @@ class Eni:
     ipv6_addresses: tuple[str, ...] = ()
     group_ids: tuple[str, ...] = ()
     status: str = "in-use"
+    instance_id: str = ""  # the instance it is attached to (DescribeNetworkInterfaces answers carry it)
+    interface_type: str = ""  # "interface", "ec2_instance_connect_endpoint", "nat_gateway", ...
+    description: str = ""
 
     @classmethod
     def from_describe(cls, raw: Raw) -> Eni:
+        """From an instance's ``NetworkInterfaces`` item or a DescribeNetworkInterfaces answer."""
         assoc = raw.get("Association") or {}
         return cls(
             id=raw["NetworkInterfaceId"],
@@ -497,7 +501,15 @@ class Eni:
                                  if a.get("Ipv6Address")),
             group_ids=tuple(g["GroupId"] for g in raw.get("Groups") or []),
             status=raw.get("Status", "in-use"),
+            instance_id=str((raw.get("Attachment") or {}).get("InstanceId") or ""),
+            interface_type=str(raw.get("InterfaceType") or ""),
+            description=str(raw.get("Description") or ""),
         )
+
+    @property
+    def label(self) -> str:
+        owner = f" of {self.instance_id}" if self.instance_id else ""
+        return f"{self.id}{owner} {self.private_ip}".strip()
 
 
 @dataclass(frozen=True)
@@ -570,6 +582,9 @@ class Snapshot:
     nat_gateways: dict[str, NatGateway] = field(default_factory=dict)
     peering_connections: dict[str, PeeringConnection] = field(default_factory=dict)
     tgw_attachments: tuple[TransitGatewayAttachment, ...] = ()
+    # The client's own network interfaces, when the source is an instance, an ENI or an address in a
+    # VPC this account can see: its groups, subnet ACL and route table are in the maps above.
+    source_enis: dict[str, Eni] = field(default_factory=dict)
     region: str = ""
 
     @classmethod
@@ -588,6 +603,7 @@ class Snapshot:
         nat_gateways: Iterable[Raw] = (),
         vpc_peering_connections: Iterable[Raw] = (),
         transit_gateway_attachments: Iterable[Raw] = (),
+        source_network_interfaces: Iterable[Raw] = (),
         region: str = "",
     ) -> Snapshot:
         """Build from Describe* answers. ``instances`` may be reservations or instances."""
@@ -608,6 +624,7 @@ class Snapshot:
             peering_connections=_by_id(PeeringConnection.from_describe(p) for p in vpc_peering_connections),
             tgw_attachments=tuple(TransitGatewayAttachment.from_describe(a)
                                   for a in transit_gateway_attachments),
+            source_enis=_by_id(Eni.from_describe(n) for n in source_network_interfaces),
             region=region,
         )
 

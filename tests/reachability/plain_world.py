@@ -94,3 +94,20 @@ def public_web(ec2: Any, acl_entries: list[dict[str, Any]] | None = None,
     sg = ssh_group(ec2, vpc, "web", ssh_from, ssh_groups)
     instance = launch(ec2, subnet, sg, "web-1")
     return Seeded(vpc, subnet, igw, acl, rtb, sg, instance)
+
+
+def bastion_world(ec2: Any, referenced: bool) -> Seeded:
+    """A bastion at 10.0.0.15 in its own public subnet and group, and a private web instance in
+    10.0.1.0/24 whose SSH rule names a group: the bastion's when ``referenced``, else an "admins" group
+    the bastion is not in."""
+    world = public_web(ec2, ssh_from=())
+    bastion_subnet = ec2.create_subnet(VpcId=world.vpc, CidrBlock="10.0.0.0/24",
+                                       AvailabilityZone="us-east-1a")["Subnet"]["SubnetId"]
+    bastion_sg = ssh_group(ec2, world.vpc, "bastion", (CLIENT,))
+    admins = ssh_group(ec2, world.vpc, "admins")
+    ec2.authorize_security_group_ingress(GroupId=world.sg, IpPermissions=[{
+        "IpProtocol": "tcp", "FromPort": 22, "ToPort": 22,
+        "UserIdGroupPairs": [{"GroupId": bastion_sg if referenced else admins}]}])
+    bastion = launch(ec2, bastion_subnet, bastion_sg, "bastion", private_ip="10.0.0.15")
+    world.extra.update(bastion=bastion, bastion_sg=bastion_sg, admins=admins, bastion_subnet=bastion_subnet)
+    return world

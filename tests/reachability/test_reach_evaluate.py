@@ -37,7 +37,8 @@ def test_healthy_world_is_open_with_one_info_finding() -> None:
     result = World().evaluate()
     assert result.verdict == "open"
     assert [(f.code, f.severity, f.resource) for f in result.findings] == [("PATH_OPEN", "info", INSTANCE)]
-    assert all(s.status == "ok" for s in result.stages)
+    assert all(s.status == "ok" for s in result.stages if s.stage != "source")
+    assert result.stage("source").status == "skipped"  # an internet client: its own side is not visible
 
 
 def test_path_open_lists_what_the_api_cannot_see_and_next_steps() -> None:
@@ -475,7 +476,7 @@ def test_no_eni_skips_the_network_stages() -> None:
     world.instance["NetworkInterfaces"] = []
     result = world.evaluate()
     assert finding(result, "BAD_STATE").severity == "error"
-    assert [s.status for s in result.stages[1:]] == ["skipped"] * 4
+    assert [s.status for s in result.stages[1:]] == ["skipped"] * 5  # source, groups, ACL, routes, gateway
 
 
 def test_subnet_id_is_taken_from_the_eni() -> None:

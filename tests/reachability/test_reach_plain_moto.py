@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from plain_world import CLIENT, acl_rule, public_web
+from plain_world import CLIENT, acl_rule, bastion_world, public_web
 
 from diagnostics.reachability import from_node_link
 from playbooks.registry import get_playbook, parse_inputs
@@ -63,3 +63,66 @@ def test_open_path_on_plain_moto_has_no_problem(plain_moto) -> None:
     world = public_web(plain_moto.client("ec2"))
     transcript = _run(plain_moto, world.instance)
     assert transcript.verdict == "no_problem_found", [(s.id, s.status, s.detail) for s in transcript.steps]
+
+
+# --- know the source: a bastion, by address, instance ID or network interface ID -----------------
+
+
+def test_bastion_whose_group_is_not_referenced_is_blocked_at_the_targets_group(plain_moto) -> None:
+    world = bastion_world(plain_moto.client("ec2"), referenced=False)
+    transcript = _run(plain_moto, world.instance, source="10.0.0.15")
+    assert transcript.verdict == "problem_found"
+    blocking = [f for f in transcript.findings if f["severity"] == "error"]
+    assert [(f["code"], f["resource"]) for f in blocking] == [("ENI_SG_RULES_MISMATCH", world.sg)]
+    found = blocking[0]
+    assert world.extra["admins"] in found["summary"] and world.extra["bastion_sg"] in found["summary"]
+    assert f"UserIdGroupPairs=[{{GroupId={world.extra['bastion_sg']}}}]" in found["remediation"][0]
+    assert "10.0.0.15/32" in found["alternatives"][0]["commands"][0]
+    source = transcript.step("source")
+    assert source.status == "ok" and world.extra["bastion"] in source.detail
+    ops = [c["operation"] for c in transcript.step("source").api_calls]
+    assert "DescribeNetworkInterfaces" in ops
+
+
+def test_bastion_whose_group_is_referenced_is_let_in_without_membership_warnings(plain_moto) -> None:
+    world = bastion_world(plain_moto.client("ec2"), referenced=True)
+    for source in ("10.0.0.15", world.extra["bastion"]):
+        transcript = _run(plain_moto, world.instance, source=source)
+        assert transcript.verdict == "no_problem_found", [(s.id, s.status, s.detail) for s in transcript.steps]
+        warnings = [f for f in transcript.findings if f["severity"] == "warning"]
+        assert not warnings, warnings
+        assert "admit only" not in " ".join(s.detail for s in transcript.steps)
+        graph = from_node_link(transcript.graph)
+        kinds = {d["kind"] for _, d in graph.nodes(data=True)}
+        assert {"source_eni", "source_security_group", "source_network_acl"} <= kinds
+
+
+def test_source_by_network_interface_id(plain_moto) -> None:
+    ec2 = plain_moto.client("ec2")
+    world = bastion_world(ec2, referenced=True)
+    eni = ec2.describe_instances(InstanceIds=[world.extra["bastion"]])["Reservations"][0]["Instances"][0][
+        "NetworkInterfaces"][0]["NetworkInterfaceId"]
+    transcript = _run(plain_moto, world.instance, source=eni)
+    assert transcript.verdict == "no_problem_found"
+
+
+def test_unresolved_private_source_names_the_rules_that_need_it(plain_moto) -> None:
+    world = bastion_world(plain_moto.client("ec2"), referenced=True)
+    transcript = _run(plain_moto, world.instance, source="10.0.5.99")
+    sg = next(f for f in transcript.findings if f["code"] == "ENI_SG_RULES_MISMATCH")
+    assert sg["severity"] == "warning"
+    assert world.extra["bastion_sg"] in sg["summary"] and "no network interface in this account" in sg["summary"]
+    assert sg["evidence"]["group_rules_unjudged"] == [world.extra["bastion_sg"]]
+    assert transcript.step("source").status == "skipped"
+
+
+def test_bastion_whose_own_group_lets_nothing_out_is_blocked_on_its_side(plain_moto) -> None:
+    ec2 = plain_moto.client("ec2")
+    world = bastion_world(ec2, referenced=True)
+    ec2.revoke_security_group_egress(GroupId=world.extra["bastion_sg"], IpPermissions=[{
+        "IpProtocol": "-1", "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}])
+    transcript = _run(plain_moto, world.instance, source="10.0.0.15")
+    assert transcript.verdict == "problem_found"
+    found = next(f for f in transcript.findings if f["severity"] == "error")
+    assert (found["code"], found["resource"]) == ("ENI_SG_RULES_MISMATCH", world.extra["bastion_sg"])
+    assert "authorize-security-group-egress" in found["remediation"][0]

@@ -26,6 +26,9 @@ from diagnostics.reachability.graph import Row, from_node_link, path_rows
 EMPTY_SENTENCE = "No path drawn yet: ssh-timeout draws one"
 KIND_LABELS = {
     "client": "client",
+    "source_eni": "client ENI",
+    "source_security_group": "client SG",
+    "source_network_acl": "client ACL",
     "internet_gateway": "internet gw",
     "gateway": "gateway",
     "route_table": "route table",
