@@ -19,6 +19,7 @@ from diagnostics.reachability.collect import (
     fetch_instance_status,
     fetch_internet_gateways,
     fetch_network_acls,
+    fetch_peering_connections,
     fetch_prefix_lists,
     fetch_route_tables,
     fetch_route_targets,
@@ -177,15 +178,37 @@ def _acls(ctx: Context) -> list[dict[str, Any]]:
         _ec2(ctx), sorted({*subnet_ids(_instance(ctx)), *_source(ctx).subnet_ids})))
 
 
+def _source_vpc(ctx: Context) -> str:
+    eni = _source(ctx).eni
+    return str(eni.get("VpcId") or "") if eni else ""
+
+
 def _tables(ctx: Context) -> list[dict[str, Any]]:
     instance = _instance(ctx)
-    return ctx.memo("ec2:route-tables", lambda: fetch_route_tables(
+    mine = ctx.memo("ec2:route-tables", lambda: fetch_route_tables(
         _ec2(ctx), instance.get("VpcId", ""), subnet_ids(instance)))
+    source, vpc = _source(ctx), _source_vpc(ctx)
+    if not vpc or vpc == instance.get("VpcId"):
+        return mine
+    # A client in another VPC: its own route table carries the request towards the instance.
+    theirs = ctx.memo("ec2:source-route-tables", lambda: fetch_route_tables(_ec2(ctx), vpc, source.subnet_ids))
+    return _unique(mine + theirs, "RouteTableId")
 
 
 def _targets(ctx: Context) -> dict[str, list[dict[str, Any]]]:
-    return ctx.memo("ec2:route-targets", lambda: fetch_route_targets(
+    targets = ctx.memo("ec2:route-targets", lambda: fetch_route_targets(
         _ec2(ctx), _instance(ctx).get("VpcId", ""), _tables(ctx)))
+    # Every peering connection of the VPCs on the path, routed or not: a missing route over an existing
+    # peering is what the route check names, with the peering in its fix.
+    vpcs = sorted({_instance(ctx).get("VpcId", ""), _source_vpc(ctx)} - {""})
+    address = _source(ctx).address
+    if not address or internet_part(parse_block(address).version, (parse_block(address).interval,)):
+        return targets  # a client on the internet never comes over a peering connection
+    peerings = ctx.read(f"the peering connections of {', '.join(vpcs)}",
+                        lambda: fetch_peering_connections(_ec2(ctx), vpcs), default=[],
+                        key=f"ec2:peerings:{','.join(vpcs)}")
+    return {**targets, "vpc_peering_connections": _unique(
+        [*targets.get("vpc_peering_connections", []), *peerings], "VpcPeeringConnectionId")}
 
 
 def _gateways(ctx: Context) -> list[dict[str, Any]]:
@@ -291,7 +314,7 @@ SOURCE_STEP = Step(
         "is not visible from here; the rules that can only be judged with it are named."
     ),
     good="The client's groups let the connection out and its subnet's network ACL passes it both ways.",
-    run=_stage_step(check_source, groups=True, acls=True),
+    run=_stage_step(check_source, groups=True, acls=True, tables=True),
 )
 
 SECURITY_GROUP_STEP = Step(

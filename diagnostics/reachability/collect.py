@@ -229,3 +229,19 @@ def fetch_source_enis(ec2: Any, source: str) -> list[dict[str, Any]]:
     key = "addresses.private-ip-address" if ":" not in address else "ipv6-addresses.ipv6-address"
     return _pages(ec2, "describe_network_interfaces", "NetworkInterfaces",
                   Filters=[{"Name": key, "Values": [address]}])
+
+
+def fetch_peering_connections(ec2: Any, vpc_ids: Iterable[str]) -> list[dict[str, Any]]:
+    """Every peering connection with one end in ``vpc_ids``, whatever the routes say: a missing route
+    over an existing peering is exactly what the route check must be able to name."""
+    ids = sorted(set(v for v in vpc_ids if v))
+    if not ids:
+        return []
+    found: dict[str, dict[str, Any]] = {}
+    for side in ("requester-vpc-info.vpc-id", "accepter-vpc-info.vpc-id"):
+        for pcx in _pages(ec2, "describe_vpc_peering_connections", "VpcPeeringConnections",
+                          Filters=[{"Name": side, "Values": ids}]):
+            ends = {(pcx.get("RequesterVpcInfo") or {}).get("VpcId"), (pcx.get("AccepterVpcInfo") or {}).get("VpcId")}
+            if ends & set(ids):  # the filter, checked here too: some endpoints (moto) ignore it
+                found[pcx["VpcPeeringConnectionId"]] = pcx
+    return list(found.values())

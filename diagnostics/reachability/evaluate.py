@@ -414,8 +414,10 @@ def check_security_groups(snap: Snapshot, probe: Probe) -> StageResult:
     refs = sorted({r.referenced_group_id or "" for r in verdict.group_references})
     if src is not None and path.kind != "internet":
         # The client's own interface is known: a rule naming one of its groups admits it (over its
-        # private address, the only one group references see).
-        members = [r for r in verdict.group_references if r.referenced_group_id in src.group_ids]
+        # private address, the only one group references see), within the VPC or across an active
+        # peering connection; never across a transit gateway or VPN.
+        reach = not src.vpc_id or src.vpc_id == path.vpc_id or _peered(snap, src.vpc_id, path.vpc_id)
+        members = [r for r in verdict.group_references if reach and r.referenced_group_id in src.group_ids]
         verdict.by_rule += [(r, probe.sources) for r in members]
         if members:
             verdict.admitted = normalize([*verdict.admitted, *probe.sources])
@@ -537,6 +539,58 @@ def _source_node(path: _Path, component: str) -> str:
     return f"{component} (client side)" if component in target_side else component
 
 
+def _client_route(path: _Path, src: Eni, dest: Intervals, target: Block) -> tuple[Finding | None, list[Hop], str]:
+    """The request's first routing decision: the client's subnet must send the instance's address over a
+    peering connection (or transit gateway, VPN) that leads to the instance's VPC."""
+    snap, region = path.snap, path.region
+    table, is_main = snap.route_table_for(src.subnet_id, src.vpc_id)
+    if table is None:
+        return None, [], f"The route table of the client's subnet {src.subnet_id} was not read."
+    label = f"{table.id} (the client's{' main' if is_main else ''} route table)"
+    decision = next(iter(route_lookup(table, snap.prefix_lists, target.version, dest)), None)
+    route = decision.route if decision else None
+    problem = ""
+    bad_state = False  # the route exists but its target cannot carry traffic (BAD_STATE_ROUTE)
+    if route is None:
+        problem = f"has no route to {target.text}"
+    elif route.blackhole:
+        problem, bad_state = f"sends {target.text} to a blackhole route ({route.describe()})", True
+    elif (down := _target_down(snap, src.vpc_id, route.target_kind, route.target_id)):
+        problem, bad_state = f"sends {target.text} over {route.describe()}, but {down}", True
+    elif route.target_kind in ("igw", "nat", "eigw"):
+        kind = TARGET_WORDS.get(route.target_kind, route.target_kind)
+        problem = (f"sends {target.text} to {kind} {route.target_id} ({route.describe()}), which cannot carry "
+                   "packets to another VPC's private address")
+    elif route.target_kind == "pcx" and (beyond := _beyond_peering(snap, src.vpc_id, route.target_id, dest)):
+        problem = f"sends {target.text} over {route.describe()}, but {beyond}"
+    node = f"{table.id} (client side)" if table.id == getattr(path.table, "id", "") else table.id
+    if not problem:
+        assert route is not None
+        hop = Hop(node, "source_route_table", label, "forward", "allow", route.describe())
+        return None, [hop], f"The client's subnet uses {label}, which reaches {target.text} through {route.describe()}."
+    towards = peering_towards(snap, src.vpc_id, dest)
+    commands: list[str] = []
+    summary = (f"The client's subnet {src.subnet_id} uses {label}, which {problem}, so the request never reaches "
+               f"{path.vpc_id}.")
+    if towards is not None:
+        pcx, cidr = towards
+        exists = any(r.destination is not None and r.destination.text == cidr.text for r in table.routes)
+        commands.append(fix.route_to_peering(region, table.id, cidr.text, pcx, cidr.version, replace=exists))
+        summary += f" Peering connection {pcx} leads to {path.vpc_id} ({cidr.text}): route it there."
+    else:
+        summary += (f" No active peering connection of {src.vpc_id} leads to {path.vpc_id}: the route must name the "
+                    "peering connection or transit gateway between them.")
+    code = "BAD_STATE_ROUTE" if bad_state else "NO_ROUTE_TO_DESTINATION"
+    finding = Finding(code, "error", table.id, summary,
+                      {"packet": path.packet("inbound"), "client_subnet": src.subnet_id,
+                       "routes": [r.to_evidence() for r in table.routes]}, commands)
+    return finding, [Hop(node, "source_route_table", label, "forward", "deny", problem)], summary
+
+
+def _peered(snap: Snapshot, a: str, b: str) -> bool:
+    return any(p.status == "active" and p.connects(a) and p.connects(b) for p in snap.peering_connections.values())
+
+
 def check_source(snap: Snapshot, probe: Probe) -> StageResult:
     """The client's own security groups (outbound, to the instance) and its subnet's network ACL
     (the request out, the replies in), when the source resolved to a network interface."""
@@ -587,6 +641,13 @@ def check_source(snap: Snapshot, probe: Probe) -> StageResult:
             remediation=[fix.sg_egress(region, groups[0].id if groups else src.id, probe.protocol, probe.port,
                                        target.text, v)]))
         details.append(summary)
+
+    if src.vpc_id and src.vpc_id != path.vpc_id:
+        route_finding, route_hops, words = _client_route(path, src, dest, target)
+        hops += route_hops
+        details.append(words)
+        if route_finding is not None:
+            findings.append(route_finding)
 
     # The client's subnet ACL, unless both ends share the subnet.
     acl = snap.network_acl_for(src.subnet_id)
@@ -854,7 +915,21 @@ def _classify_routes(path: _Path) -> tuple[list[tuple[RouteDecision, str, str]],
             elif (down := _target_down(snap, path.vpc_id, route.target_kind, route.target_id)):
                 out.append((part, "blackhole", f"sends replies for {who} through {route.describe()}, "
                                                f"but {down}"))
-            elif route.target_kind in PRIVATE_TARGETS or route.target_kind == "igw":
+            elif route.target_kind == "igw":
+                # An internet gateway drops packets to private addresses: never the way back to them.
+                out.append((part, "wrong", f"sends replies for {who} to internet gateway {route.target_id} "
+                                           f"({route.describe()}), which drops packets to private addresses, so "
+                                           "no reply reaches the client. The way back to a private client is a "
+                                           "peering connection, transit gateway or virtual private gateway"))
+            elif route.target_kind in ("nat", "eigw"):
+                kind = TARGET_WORDS.get(route.target_kind, route.target_kind)
+                out.append((part, "wrong", f"sends replies for {who} to {kind} {route.target_id} "
+                                           f"({route.describe()}), which cannot carry replies to a connection "
+                                           f"that came in from a private client.{WRONG_TARGET_WHY[route.target_kind]}"))
+            elif route.target_kind == "pcx" and (beyond := _beyond_peering(snap, path.vpc_id, route.target_id,
+                                                                            addresses)):
+                out.append((part, "wrong", f"sends replies for {who} over {route.describe()}, but {beyond}"))
+            elif route.target_kind in PRIVATE_TARGETS:
                 out.append((part, "", f"reaches {who} through {route.describe()}"))
             else:
                 kind = TARGET_WORDS.get(route.target_kind, route.target_kind)
@@ -877,6 +952,33 @@ def _target_down(snap: Snapshot, vpc_id: str, kind: str, target: str) -> str:
     return ""
 
 
+def _beyond_peering(snap: Snapshot, vpc_id: str, pcx_id: str, addresses: Intervals) -> str:
+    """Why a peering connection cannot carry packets to ``addresses``: they are not in the VPC at its
+    far end, and peering is not transitive (AWS: "VPC peering limitations"). Empty when it can, or
+    when the connection was not read."""
+    pcx = snap.peering_connections.get(pcx_id)
+    if pcx is None or not pcx.connects(vpc_id):
+        return ""
+    far_vpc, cidrs = pcx.other_side(vpc_id)
+    if not cidrs or not subtract(addresses, normalize(c.interval for c in cidrs)):
+        return ""
+    return (f"peering connection {pcx_id} leads to {far_vpc} ({', '.join(c.text for c in cidrs)}), which does not "
+            "hold those addresses: peering is not transitive, so packets cannot go on beyond the peered VPC "
+            "(through its internet gateway, VPN, transit gateway or another peering)")
+
+
+def peering_towards(snap: Snapshot, vpc_id: str, addresses: Intervals) -> tuple[str, Block] | None:
+    """An active peering connection of ``vpc_id`` whose far VPC holds every one of ``addresses``,
+    and the far CIDR block that does: where a route back to a peered client belongs."""
+    for pcx in snap.peering_connections.values():
+        if pcx.status != "active" or not pcx.connects(vpc_id):
+            continue
+        for cidr in pcx.other_side(vpc_id)[1]:
+            if not subtract(addresses, (cidr.interval,)):
+                return pcx.id, cidr
+    return None
+
+
 def _default_destination(v: int) -> str:
     return "0.0.0.0/0" if v == 4 else "::/0"
 
@@ -889,6 +991,24 @@ def _igw_for_fix(path: _Path) -> tuple[str, list[str]]:
         "IGW_ID=$(" + fix.aws(path.region, "ec2 describe-internet-gateways",
                               f"--filters Name=attachment.vpc-id,Values={path.vpc_id}",
                               "--query 'InternetGateways[0].InternetGatewayId'", "--output text") + ")"]
+
+
+def _private_route_fix(path: _Path, addresses: Intervals) -> tuple[list[str], str]:
+    """The route back to a private client: over the peering connection whose far VPC holds it, when
+    this account sees one; otherwise a sentence on where the route must lead."""
+    table = path.table
+    assert table is not None
+    who = path.part(addresses)
+    towards = peering_towards(path.snap, path.vpc_id, addresses)
+    if towards is None:
+        return [], (f" No active peering connection of {path.vpc_id} leads to {who}: the route back must name the "
+                    "transit gateway, virtual private gateway or peering connection the client's traffic comes "
+                    "through. If you connect over the internet, your packets arrive from your router's public "
+                    "address: run again with that address as source.")
+    pcx, cidr = towards
+    exists = any(r.destination is not None and r.destination.text == cidr.text for r in table.routes)
+    command = fix.route_to_peering(path.region, table.id, cidr.text, pcx, cidr.version, replace=exists)
+    return [command], f" Peering connection {pcx} leads to the VPC that holds {cidr.text}: route it there."
 
 
 def check_route_table(snap: Snapshot, probe: Probe) -> StageResult:
@@ -935,6 +1055,11 @@ def check_route_table(snap: Snapshot, probe: Probe) -> StageResult:
         default = _default_destination(v)
         has_default = any(r.destination and r.destination.text == default for r in table.routes)
         for d, kind, _ in bad:
+            private_part = intersect(d.addresses, path.private)
+            if private_part:
+                command, words = _private_route_fix(path, private_part)
+                commands += command
+                summary += words
             internet_part_of = intersect(d.addresses, path.internet)
             if not internet_part_of:
                 continue
@@ -997,15 +1122,6 @@ def check_gateway(snap: Snapshot, probe: Probe) -> StageResult:
     if path.kind == "private":
         targets = sorted({d.route.target_id for d, k, _ in decisions if d.route is not None and not k})
         via = ", ".join(targets) or "no gateway"
-        for d, k, _ in decisions:
-            if d.route is not None and d.route.target_kind == "igw" and not k:
-                findings.append(Finding(
-                    "IGW_SOURCE_ADDRESS_NOT_IN_RFC1918_INGRESS", "warning", d.route.target_id,
-                    f"{probe.source_text} is a private address, and the only way back to it is internet "
-                    f"gateway {d.route.target_id}, which rejects private addresses. If you connect over the "
-                    "internet, your packets arrive from your router's public address: run again with that "
-                    "address as source.",
-                    {"packet": path.packet("inbound")}, [fix.MY_IP_V4, "echo \"$MY_IP\""]))
         node = targets[0] if targets else "private-network"
         hops += [Hop(node, "gateway", via, "forward", "allow", "from the private network"),
                  Hop(node, "gateway", via, "return", "allow", "back to the private network"),

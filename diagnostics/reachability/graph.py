@@ -4,7 +4,7 @@ Nodes are keyed by the component's ID (so the ``id`` that ``node_link_data`` wri
 carry ``id``, ``kind``, ``label``, ``status`` (ok | blocked | warning), ``certainty`` and
 ``condition`` (see edges), and ``stage`` (the position on each path, ``{"forward": i, "return": j}``;
 parallel security groups share one). ``kind`` is one of client, source_eni, source_security_group,
-source_network_acl (the client's own side, when it is a network interface this account can see),
+source_network_acl, source_route_table (the client's own side, when it is a network interface this account can see),
 internet_gateway, gateway (a peering connection or transit gateway on a private path), route_table,
 network_acl, security_group, eni, instance.
 
@@ -29,8 +29,8 @@ if TYPE_CHECKING:
 
 # The client's own side (its ENI, its groups, its subnet's ACL) appears when the source resolved to a
 # network interface this account can see.
-FORWARD_ORDER = ("client", "source_eni", "source_security_group", "source_network_acl", "gateway", "route_table",
-                 "network_acl", "security_group", "eni", "instance")
+FORWARD_ORDER = ("client", "source_eni", "source_security_group", "source_network_acl", "source_route_table",
+                 "gateway", "route_table", "network_acl", "security_group", "eni", "instance")
 RETURN_ORDER = ("instance", "eni", "network_acl", "route_table", "gateway", "source_network_acl", "source_eni",
                 "client")
 KIND_SLOT = {"internet_gateway": "gateway"}

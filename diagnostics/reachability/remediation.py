@@ -106,6 +106,14 @@ def route_to_igw(region: str, table_id: str, destination: str, igw: str, version
                f"--gateway-id {igw}")
 
 
+def route_to_peering(region: str, table_id: str, destination: str, pcx: str, version: int,
+                     replace: bool = False) -> str:
+    flag = "--destination-cidr-block" if version == 4 else "--destination-ipv6-cidr-block"
+    verb = "replace-route" if replace else "create-route"
+    return aws(region, f"ec2 {verb}", f"--route-table-id {table_id}", f"{flag} {destination}",
+               f"--vpc-peering-connection-id {pcx}")
+
+
 def create_and_attach_igw(region: str, vpc_id: str) -> list[str]:
     return [
         "IGW_ID=$(" + aws(region, "ec2 create-internet-gateway", "--query InternetGateway.InternetGatewayId",

@@ -426,18 +426,37 @@ class NatGateway:
         return cls(raw["NatGatewayId"], raw.get("State", ""), raw.get("VpcId", ""), raw.get("SubnetId", ""))
 
 
+def _vpc_info_cidrs(info: Raw) -> tuple[Block, ...]:
+    texts = [info.get("CidrBlock")] + [c.get("CidrBlock") for c in info.get("CidrBlockSet") or []]
+    texts += [c.get("Ipv6CidrBlock") for c in info.get("Ipv6CidrBlockSet") or []]
+    return tuple(dict.fromkeys(parse_block(t) for t in texts if t))
+
+
 @dataclass(frozen=True)
 class PeeringConnection:
     id: str
     status: str = "active"
     requester_vpc_id: str = ""
     accepter_vpc_id: str = ""
+    requester_cidrs: tuple[Block, ...] = ()
+    accepter_cidrs: tuple[Block, ...] = ()
 
     @classmethod
     def from_describe(cls, raw: Raw) -> PeeringConnection:
+        requester = raw.get("RequesterVpcInfo") or {}
+        accepter = raw.get("AccepterVpcInfo") or {}
         return cls(raw["VpcPeeringConnectionId"], (raw.get("Status") or {}).get("Code", ""),
-                   (raw.get("RequesterVpcInfo") or {}).get("VpcId", ""),
-                   (raw.get("AccepterVpcInfo") or {}).get("VpcId", ""))
+                   requester.get("VpcId", ""), accepter.get("VpcId", ""),
+                   _vpc_info_cidrs(requester), _vpc_info_cidrs(accepter))
+
+    def connects(self, vpc_id: str) -> bool:
+        return vpc_id in (self.requester_vpc_id, self.accepter_vpc_id)
+
+    def other_side(self, vpc_id: str) -> tuple[str, tuple[Block, ...]]:
+        """The VPC on the far side of the connection from ``vpc_id``, and its CIDR blocks."""
+        if vpc_id == self.requester_vpc_id:
+            return self.accepter_vpc_id, self.accepter_cidrs
+        return self.requester_vpc_id, self.requester_cidrs
 
 
 @dataclass(frozen=True)

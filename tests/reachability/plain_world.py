@@ -111,3 +111,22 @@ def bastion_world(ec2: Any, referenced: bool) -> Seeded:
     bastion = launch(ec2, bastion_subnet, bastion_sg, "bastion", private_ip="10.0.0.15")
     world.extra.update(bastion=bastion, bastion_sg=bastion_sg, admins=admins, bastion_subnet=bastion_subnet)
     return world
+
+
+def peered_world(ec2: Any, return_route: bool) -> Seeded:
+    """The public web instance, and a client at 10.1.0.25 in a peered VPC 10.1.0.0/16 whose route table
+    sends 10.0.0.0/16 over the (active) peering; the web subnet routes 10.1.0.0/16 back over it only
+    when ``return_route``, else only its 0.0.0.0/0 -> igw route."""
+    world = public_web(ec2, ssh_from=("10.1.0.0/16",))
+    peer_vpc, peer_subnet, peer_rtb = vpc_with_subnet(ec2, "10.1.0.0/16", "10.1.0.0/24", "tools")
+    pcx = ec2.create_vpc_peering_connection(VpcId=peer_vpc, PeerVpcId=world.vpc)["VpcPeeringConnection"][
+        "VpcPeeringConnectionId"]
+    ec2.accept_vpc_peering_connection(VpcPeeringConnectionId=pcx)
+    ec2.create_route(RouteTableId=peer_rtb, DestinationCidrBlock="10.0.0.0/16", VpcPeeringConnectionId=pcx)
+    if return_route:
+        ec2.create_route(RouteTableId=world.route_table, DestinationCidrBlock="10.1.0.0/16",
+                         VpcPeeringConnectionId=pcx)
+    client_sg = ssh_group(ec2, peer_vpc, "tools")
+    client = launch(ec2, peer_subnet, client_sg, "tools-1", public=False, private_ip="10.1.0.25")
+    world.extra.update(pcx=pcx, peer_vpc=peer_vpc, peer_rtb=peer_rtb, client=client)
+    return world

@@ -438,11 +438,13 @@ def test_vpc_without_internet_gateway_needs_one_and_a_route() -> None:
     assert '--gateway-id "$IGW_ID"' in route_fix[1]
 
 
-def test_private_source_through_the_internet_gateway_is_a_hint() -> None:
+def test_internet_gateway_is_never_the_way_back_to_a_private_address() -> None:
     result = World().evaluate(source="192.168.1.20")
-    found = finding(result, "IGW_SOURCE_ADDRESS_NOT_IN_RFC1918_INGRESS")
-    assert found.severity == "warning" and found.resource == IGW
-    assert not codes(result)
+    found = finding(result, "NO_ROUTE_TO_DESTINATION")
+    assert (found.severity, found.resource) == ("error", RTB_MAIN)
+    assert f"internet gateway {IGW}" in found.summary and "drops packets to private addresses" in found.summary
+    assert "router's public address" in found.summary  # the usual cause: a laptop's private address
+    assert result.verdict == "blocked"
 
 
 # --- several at once --------------------------------------------------------------------------

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from plain_world import CLIENT, acl_rule, bastion_world, public_web
+from plain_world import CLIENT, acl_rule, bastion_world, peered_world, public_web
 
 from diagnostics.reachability import from_node_link
 from playbooks.registry import get_playbook, parse_inputs
@@ -126,3 +126,26 @@ def test_bastion_whose_own_group_lets_nothing_out_is_blocked_on_its_side(plain_m
     found = next(f for f in transcript.findings if f["severity"] == "error")
     assert (found["code"], found["resource"]) == ("ENI_SG_RULES_MISMATCH", world.extra["bastion_sg"])
     assert "authorize-security-group-egress" in found["remediation"][0]
+
+
+# --- between VPCs ------------------------------------------------------------------------------
+
+
+def test_peered_client_without_a_return_route_names_the_route_table(plain_moto) -> None:
+    world = peered_world(plain_moto.client("ec2"), return_route=False)
+    transcript = _run(plain_moto, world.instance, source="10.1.0.25")
+    assert transcript.verdict == "problem_found"
+    blocking = [(f["code"], f["resource"]) for f in transcript.findings if f["severity"] == "error"]
+    assert blocking == [("NO_ROUTE_TO_DESTINATION", world.route_table)]
+    found = next(f for f in transcript.findings if f["resource"] == world.route_table)
+    assert f"--destination-cidr-block 10.1.0.0/16 --vpc-peering-connection-id {world.extra['pcx']}" in \
+        found["remediation"][0]
+    assert transcript.step("route-table").status == "problem"
+
+
+def test_peered_client_with_routes_both_ways_has_no_problem(plain_moto) -> None:
+    world = peered_world(plain_moto.client("ec2"), return_route=True)
+    transcript = _run(plain_moto, world.instance, source=world.extra["client"])
+    assert transcript.verdict == "no_problem_found", [(s.id, s.status, s.detail) for s in transcript.steps]
+    kinds = {d["kind"] for _, d in from_node_link(transcript.graph).nodes(data=True)}
+    assert "source_route_table" in kinds

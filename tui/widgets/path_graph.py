@@ -29,6 +29,7 @@ KIND_LABELS = {
     "source_eni": "client ENI",
     "source_security_group": "client SG",
     "source_network_acl": "client ACL",
+    "source_route_table": "client routes",
     "internet_gateway": "internet gw",
     "gateway": "gateway",
     "route_table": "route table",
