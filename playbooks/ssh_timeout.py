@@ -26,6 +26,7 @@ from diagnostics.reachability.collect import (
     fetch_security_groups,
     fetch_source_enis,
     fetch_subnets,
+    fetch_transit,
     prefix_list_ids,
     subnet_ids,
 )
@@ -207,7 +208,12 @@ def _targets(ctx: Context) -> dict[str, list[dict[str, Any]]]:
     peerings = ctx.read(f"the peering connections of {', '.join(vpcs)}",
                         lambda: fetch_peering_connections(_ec2(ctx), vpcs), default=[],
                         key=f"ec2:peerings:{','.join(vpcs)}")
-    return {**targets, "vpc_peering_connections": _unique(
+    tgws = sorted({r["TransitGatewayId"] for t in _tables(ctx) for r in t.get("Routes") or []
+                   if r.get("TransitGatewayId")})
+    transit = ctx.read(f"the transit gateway attachments and route tables of {', '.join(tgws)}",
+                       lambda: fetch_transit(_ec2(ctx), tgws, vpcs), default={},
+                       key=f"ec2:transit:{','.join(tgws)}:{','.join(vpcs)}") if tgws else {}
+    return {**targets, **(transit or {}), "vpc_peering_connections": _unique(
         [*targets.get("vpc_peering_connections", []), *peerings], "VpcPeeringConnectionId")}
 
 

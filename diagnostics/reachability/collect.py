@@ -245,3 +245,37 @@ def fetch_peering_connections(ec2: Any, vpc_ids: Iterable[str]) -> list[dict[str
             if ends & set(ids):  # the filter, checked here too: some endpoints (moto) ignore it
                 found[pcx["VpcPeeringConnectionId"]] = pcx
     return list(found.values())
+
+
+def fetch_transit(ec2: Any, tgw_ids: Iterable[str], vpc_ids: Iterable[str]) -> dict[str, list[dict[str, Any]]]:
+    """What a transit gateway hop between ``vpc_ids`` needs: their attachments, the route tables those
+    are associated with (each with its routes and propagations), and the CIDR blocks of the VPCs that
+    propagate into them."""
+    tgws, vpcs = sorted(set(tgw_ids)), sorted(set(v for v in vpc_ids if v))
+    out: dict[str, list[dict[str, Any]]] = {"transit_gateway_attachments": [], "transit_gateway_route_tables": [],
+                                            "vpcs": []}
+    if not tgws or not vpcs:
+        return out
+    attachments = _pages(ec2, "describe_transit_gateway_attachments", "TransitGatewayAttachments",
+                         Filters=[{"Name": "transit-gateway-id", "Values": tgws},
+                                  {"Name": "resource-id", "Values": vpcs}])
+    out["transit_gateway_attachments"] = attachments
+    table_ids = sorted({(a.get("Association") or {}).get("TransitGatewayRouteTableId") for a in attachments} - {None})
+    if not table_ids:
+        return out
+    tables = _pages(ec2, "describe_transit_gateway_route_tables", "TransitGatewayRouteTables",
+                    TransitGatewayRouteTableIds=table_ids)
+    propagating: set[str] = set()
+    for table in tables:
+        tid = table["TransitGatewayRouteTableId"]
+        # SearchTransitGatewayRoutes needs a filter and has no paginator; both states cover every route.
+        routes = ec2.search_transit_gateway_routes(
+            TransitGatewayRouteTableId=tid, Filters=[{"Name": "state", "Values": ["active", "blackhole"]}])
+        propagations = _pages(ec2, "get_transit_gateway_route_table_propagations",
+                              "TransitGatewayRouteTablePropagations", TransitGatewayRouteTableId=tid)
+        propagating |= {p["ResourceId"] for p in propagations if p.get("ResourceType", "vpc") == "vpc"}
+        out["transit_gateway_route_tables"].append({**table, "Routes": routes.get("Routes") or [],
+                                                    "Propagations": propagations})
+    if propagating:
+        out["vpcs"] = _pages(ec2, "describe_vpcs", "Vpcs", VpcIds=sorted(propagating))
+    return out

@@ -64,6 +64,7 @@ from diagnostics.reachability.snapshot import (
     protocol_name,
     protocol_number,
 )
+from diagnostics.reachability.transit import TransitResult, tgw_hop
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -412,11 +413,11 @@ def check_security_groups(snap: Snapshot, probe: Probe) -> StageResult:
     verdict = sg_ingress(groups, snap.prefix_lists, v, probe.sources, probe.protocol, probe.port)
     src = path.source
     refs = sorted({r.referenced_group_id or "" for r in verdict.group_references})
+    reach = src is not None and (not src.vpc_id or src.vpc_id == path.vpc_id or _peered(snap, src.vpc_id, path.vpc_id))
     if src is not None and path.kind != "internet":
         # The client's own interface is known: a rule naming one of its groups admits it (over its
         # private address, the only one group references see), within the VPC or across an active
         # peering connection; never across a transit gateway or VPN.
-        reach = not src.vpc_id or src.vpc_id == path.vpc_id or _peered(snap, src.vpc_id, path.vpc_id)
         members = [r for r in verdict.group_references if reach and r.referenced_group_id in src.group_ids]
         verdict.by_rule += [(r, probe.sources) for r in members]
         if members:
@@ -465,7 +466,7 @@ def check_security_groups(snap: Snapshot, probe: Probe) -> StageResult:
     alternatives: list[Fix] = []
     if target is not None:
         by_address = fix.sg_ingress(path.region, target.id, probe.protocol, probe.port, cidr, v)
-        if src is not None and src.group_ids and path.kind != "internet":
+        if src is not None and src.group_ids and path.kind != "internet" and reach:
             # Naming the client's group keeps working when its address changes.
             commands.append(fix.sg_ingress_from_group(path.region, target.id, probe.protocol, probe.port,
                                                       src.group_ids[0]))
@@ -480,7 +481,12 @@ def check_security_groups(snap: Snapshot, probe: Probe) -> StageResult:
                    f"{probe.source_text}, so the packets are dropped at the instance's door.")
         if same_port:
             summary += f" The rules for this port allow only: {'; '.join(same_port)}."
-        if src is not None and refs:
+        named = sorted(set(refs) & set(src.group_ids)) if src is not None else []
+        if src is not None and named:
+            summary += (f" A rule names the client's group {', '.join(named)}, but group references apply only "
+                        f"within a VPC or across a peering connection, and {src.label} in {src.vpc_id} reaches "
+                        f"{path.vpc_id} another way (a transit gateway or VPN): allow its address instead.")
+        elif src is not None and refs:
             summary += (f" The rules that name {', '.join(refs)} admit only network interfaces in "
                         f"{'that group' if len(refs) == 1 else 'those groups'}; the client {src.label} is in "
                         f"{', '.join(src.group_ids) or 'no group'}, which none of them names.")
@@ -567,7 +573,13 @@ def _client_route(path: _Path, src: Eni, dest: Intervals, target: Block) -> tupl
     if not problem:
         assert route is not None
         hop = Hop(node, "source_route_table", label, "forward", "allow", route.describe())
-        return None, [hop], f"The client's subnet uses {label}, which reaches {target.text} through {route.describe()}."
+        words = f"The client's subnet uses {label}, which reaches {target.text} through {route.describe()}."
+        transit = (tgw_hop(snap, route.target_id, src.vpc_id, path.vpc_id, dest, target.version,
+                           path.packet("inbound")) if route.target_kind == "tgw" else None)
+        if transit is None:
+            return None, [hop], words
+        hops = [hop, *_transit_hops([transit], "forward")]
+        return (transit.findings[0] if transit.findings else None), hops, f"{words} {transit.words}"
     towards = peering_towards(snap, src.vpc_id, dest)
     commands: list[str] = []
     summary = (f"The client's subnet {src.subnet_id} uses {label}, which {problem}, so the request never reaches "
@@ -993,6 +1005,26 @@ def _igw_for_fix(path: _Path) -> tuple[str, list[str]]:
                               "--query 'InternetGateways[0].InternetGatewayId'", "--output text") + ")"]
 
 
+def _transit_back(path: _Path, decisions: list[tuple[RouteDecision, str, str]]) -> list[TransitResult]:
+    """The transit gateway hop of each healthy route back to a private client through one."""
+    out: list[TransitResult] = []
+    src = path.source
+    for d, kind, _ in decisions:
+        route = d.route
+        if kind or route is None or route.target_kind != "tgw":
+            continue
+        result = tgw_hop(path.snap, route.target_id, path.vpc_id, src.vpc_id if src else "", d.addresses,
+                         path.probe.version, path.packet("return"))
+        if result is not None:
+            out.append(result)
+    return out
+
+
+def _transit_hops(results: list[TransitResult], direction: str) -> list[Hop]:
+    return [Hop(t.node, "transit_gateway", t.label, direction, "allow" if t.ok else "deny", t.words)
+            for t in results]
+
+
 def _private_route_fix(path: _Path, addresses: Intervals) -> tuple[list[str], str]:
     """The route back to a private client: over the peering connection whose far VPC holds it, when
     this account sees one; otherwise a sentence on where the route must lead."""
@@ -1034,10 +1066,14 @@ def check_route_table(snap: Snapshot, probe: Probe) -> StageResult:
               f"local route {local.describe()} delivers to the subnet" if local
               else "delivered inside the VPC")
     all_words = "; ".join(w for _, _, w in decisions)
+    transit = _transit_back(path, decisions)
     if not bad and not warn:
         ret = Hop(table.id, "route_table", label, "return", "allow", all_words)
-        return StageResult("route_table", "ok", f"The subnet uses {_table_words(path)}, which {all_words}.",
-                           hops=[fwd, ret])
+        detail = f"The subnet uses {_table_words(path)}, which {all_words}."
+        tgw_findings = [f for t in transit for f in t.findings]
+        detail += "".join(f" {t.words}." if t.ok else f" {t.words}" for t in transit)
+        return StageResult("route_table", _status(tgw_findings), detail, tgw_findings,
+                           [fwd, ret, *_transit_hops(transit, "return")])
     bad_addresses = normalize([iv for d, _, _ in bad for iv in d.addresses])
     full = normalize(bad_addresses) == normalize(probe.sources)
     ret = Hop(table.id, "route_table", label, "return", "deny" if full else "warn",

@@ -5,7 +5,8 @@ carry ``id``, ``kind``, ``label``, ``status`` (ok | blocked | warning), ``certai
 ``condition`` (see edges), and ``stage`` (the position on each path, ``{"forward": i, "return": j}``;
 parallel security groups share one). ``kind`` is one of client, source_eni, source_security_group,
 source_network_acl, source_route_table (the client's own side, when it is a network interface this account can see),
-internet_gateway, gateway (a peering connection or transit gateway on a private path), route_table,
+internet_gateway, gateway (a peering connection or transit gateway on a private path), transit_gateway
+(the transit gateway route table that routes the packets), route_table,
 network_acl, security_group, eni, instance.
 
 Edges carry ``direction`` (forward | return), ``verdict`` (allow | deny), ``partial`` (allowed for
@@ -30,9 +31,9 @@ if TYPE_CHECKING:
 # The client's own side (its ENI, its groups, its subnet's ACL) appears when the source resolved to a
 # network interface this account can see.
 FORWARD_ORDER = ("client", "source_eni", "source_security_group", "source_network_acl", "source_route_table",
-                 "gateway", "route_table", "network_acl", "security_group", "eni", "instance")
-RETURN_ORDER = ("instance", "eni", "network_acl", "route_table", "gateway", "source_network_acl", "source_eni",
-                "client")
+                 "transit_gateway", "gateway", "route_table", "network_acl", "security_group", "eni", "instance")
+RETURN_ORDER = ("instance", "eni", "network_acl", "route_table", "gateway", "transit_gateway", "source_network_acl",
+                "source_eni", "client")
 KIND_SLOT = {"internet_gateway": "gateway"}
 DIRECTIONS = ("forward", "return")
 STATUS_RANK = {"blocked": 0, "warning": 1, "ok": 2}

@@ -465,11 +465,59 @@ class TransitGatewayAttachment:
     transit_gateway_id: str = ""
     resource_id: str = ""
     state: str = "available"
+    route_table_id: str = ""  # the transit gateway route table it is associated with ("" when none)
+    resource_type: str = "vpc"
 
     @classmethod
     def from_describe(cls, raw: Raw) -> TransitGatewayAttachment:
+        assoc = raw.get("Association") or {}
+        table = assoc.get("TransitGatewayRouteTableId", "") if assoc.get("State", "associated") == "associated" else ""
         return cls(raw["TransitGatewayAttachmentId"], raw.get("TransitGatewayId", ""),
-                   raw.get("ResourceId", ""), raw.get("State", ""))
+                   raw.get("ResourceId", ""), raw.get("State", ""), table, raw.get("ResourceType", "vpc"))
+
+
+@dataclass(frozen=True, slots=True)
+class TgwRoute:
+    destination: Block
+    attachment_ids: tuple[str, ...]
+    state: str = "active"  # active | blackhole
+    type: str = "static"  # static | propagated
+
+    def describe(self) -> str:
+        target = ", ".join(self.attachment_ids) or "no attachment"
+        return f"{self.destination.text} -> {target} ({self.type}{', blackhole' if self.state == 'blackhole' else ''})"
+
+
+@dataclass(frozen=True)
+class TgwRouteTable:
+    """A transit gateway route table: its routes (SearchTransitGatewayRoutes) and the attachments
+    that propagate into it (GetTransitGatewayRouteTablePropagations)."""
+
+    id: str
+    transit_gateway_id: str = ""
+    routes: tuple[TgwRoute, ...] = ()
+    propagations: tuple[tuple[str, str, str], ...] = ()  # (attachment, resource, state)
+
+    @classmethod
+    def from_describe(cls, raw: Raw) -> TgwRouteTable:
+        """A DescribeTransitGatewayRouteTables item with ``Routes`` and ``Propagations`` added."""
+        routes = []
+        for r in raw.get("Routes") or []:
+            if not r.get("DestinationCidrBlock"):
+                continue
+            atts = tuple(a.get("TransitGatewayAttachmentId", "") for a in r.get("TransitGatewayAttachments") or [])
+            routes.append(TgwRoute(parse_block(r["DestinationCidrBlock"]), atts, r.get("State", "active"),
+                                   r.get("Type", "static")))
+        return cls(raw["TransitGatewayRouteTableId"], raw.get("TransitGatewayId", ""), tuple(routes),
+                   tuple((p.get("TransitGatewayAttachmentId", ""), p.get("ResourceId", ""), p.get("State", ""))
+                         for p in raw.get("Propagations") or []))
+
+
+def vpc_cidrs(raw: Raw) -> tuple[Block, ...]:
+    """A DescribeVpcs item's IPv4 and IPv6 blocks."""
+    texts = [raw.get("CidrBlock")] + [a.get("CidrBlock") for a in raw.get("CidrBlockAssociationSet") or []]
+    texts += [a.get("Ipv6CidrBlock") for a in raw.get("Ipv6CidrBlockAssociationSet") or []]
+    return tuple(dict.fromkeys(parse_block(t) for t in texts if t))
 
 
 @dataclass(frozen=True)
@@ -604,6 +652,8 @@ class Snapshot:
     # The client's own network interfaces, when the source is an instance, an ENI or an address in a
     # VPC this account can see: its groups, subnet ACL and route table are in the maps above.
     source_enis: dict[str, Eni] = field(default_factory=dict)
+    tgw_route_tables: dict[str, TgwRouteTable] = field(default_factory=dict)
+    vpc_cidrs: dict[str, tuple[Block, ...]] = field(default_factory=dict)
     region: str = ""
 
     @classmethod
@@ -623,6 +673,8 @@ class Snapshot:
         vpc_peering_connections: Iterable[Raw] = (),
         transit_gateway_attachments: Iterable[Raw] = (),
         source_network_interfaces: Iterable[Raw] = (),
+        transit_gateway_route_tables: Iterable[Raw] = (),
+        vpcs: Iterable[Raw] = (),
         region: str = "",
     ) -> Snapshot:
         """Build from Describe* answers. ``instances`` may be reservations or instances."""
@@ -644,6 +696,8 @@ class Snapshot:
             tgw_attachments=tuple(TransitGatewayAttachment.from_describe(a)
                                   for a in transit_gateway_attachments),
             source_enis=_by_id(Eni.from_describe(n) for n in source_network_interfaces),
+            tgw_route_tables=_by_id(TgwRouteTable.from_describe(t) for t in transit_gateway_route_tables),
+            vpc_cidrs={v["VpcId"]: vpc_cidrs(v) for v in vpcs},
             region=region,
         )
 

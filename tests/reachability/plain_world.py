@@ -130,3 +130,30 @@ def peered_world(ec2: Any, return_route: bool) -> Seeded:
     client = launch(ec2, peer_subnet, client_sg, "tools-1", public=False, private_ip="10.1.0.25")
     world.extra.update(pcx=pcx, peer_vpc=peer_vpc, peer_rtb=peer_rtb, client=client)
     return world
+
+
+def transit_world(ec2: Any, client_propagates: bool) -> Seeded:
+    """The public web instance, and a client at 10.1.0.25 in a tools VPC; both VPCs attach to a
+    transit gateway created with default route table association but without default propagation,
+    so both attachments are associated with its default table. The web VPC propagates into it; the
+    tools VPC only when ``client_propagates``. Each subnet routes the other VPC to the transit gateway."""
+    world = public_web(ec2, ssh_from=("10.1.0.0/16",))
+    tools_vpc, tools_subnet, tools_rtb = vpc_with_subnet(ec2, "10.1.0.0/16", "10.1.0.0/24", "tools")
+    created = ec2.create_transit_gateway(Options={"DefaultRouteTableAssociation": "enable",
+                                                  "DefaultRouteTablePropagation": "disable"})["TransitGateway"]
+    tgw, table = created["TransitGatewayId"], created["Options"]["AssociationDefaultRouteTableId"]
+    attach = {}
+    for vpc, subnet in ((world.vpc, world.subnet), (tools_vpc, tools_subnet)):
+        attach[vpc] = ec2.create_transit_gateway_vpc_attachment(TransitGatewayId=tgw, VpcId=vpc, SubnetIds=[subnet])[
+            "TransitGatewayVpcAttachment"]["TransitGatewayAttachmentId"]
+    ec2.enable_transit_gateway_route_table_propagation(TransitGatewayRouteTableId=table,
+                                                       TransitGatewayAttachmentId=attach[world.vpc])
+    if client_propagates:
+        ec2.enable_transit_gateway_route_table_propagation(TransitGatewayRouteTableId=table,
+                                                           TransitGatewayAttachmentId=attach[tools_vpc])
+    ec2.create_route(RouteTableId=world.route_table, DestinationCidrBlock="10.1.0.0/16", TransitGatewayId=tgw)
+    ec2.create_route(RouteTableId=tools_rtb, DestinationCidrBlock="10.0.0.0/16", TransitGatewayId=tgw)
+    client = launch(ec2, tools_subnet, ssh_group(ec2, tools_vpc, "tools"), "tools-1", public=False,
+                    private_ip="10.1.0.25")
+    world.extra.update(tgw=tgw, tgw_rtb=table, client=client, client_attachment=attach[tools_vpc])
+    return world

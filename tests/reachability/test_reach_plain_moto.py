@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from plain_world import CLIENT, acl_rule, bastion_world, peered_world, public_web
+from plain_world import CLIENT, acl_rule, bastion_world, peered_world, public_web, transit_world
 
 from diagnostics.reachability import from_node_link
 from playbooks.registry import get_playbook, parse_inputs
@@ -149,3 +149,16 @@ def test_peered_client_with_routes_both_ways_has_no_problem(plain_moto) -> None:
     assert transcript.verdict == "no_problem_found", [(s.id, s.status, s.detail) for s in transcript.steps]
     kinds = {d["kind"] for _, d in from_node_link(transcript.graph).nodes(data=True)}
     assert "source_route_table" in kinds
+
+
+def test_transit_gateway_table_without_the_clients_propagation_is_named(plain_moto) -> None:
+    world = transit_world(plain_moto.client("ec2"), client_propagates=False)
+    transcript = _run(plain_moto, world.instance, source="10.1.0.25")
+    assert transcript.verdict == "problem_found", [(s.id, s.status, s.detail) for s in transcript.steps]
+    blocking = [(f["code"], f["resource"]) for f in transcript.findings if f["severity"] == "error"]
+    assert blocking == [("NO_ROUTE_TO_DESTINATION", world.extra["tgw_rtb"])]
+    found = next(f for f in transcript.findings if f["severity"] == "error")
+    assert f"--transit-gateway-attachment-id {world.extra['client_attachment']}" in found["remediation"][0]
+    world_ok = transit_world(plain_moto.client("ec2"), client_propagates=True)
+    transcript = _run(plain_moto, world_ok.instance, source=world_ok.extra["client"])
+    assert transcript.verdict == "no_problem_found", [(s.id, s.status, s.detail) for s in transcript.steps]

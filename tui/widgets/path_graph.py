@@ -30,6 +30,7 @@ KIND_LABELS = {
     "source_security_group": "client SG",
     "source_network_acl": "client ACL",
     "source_route_table": "client routes",
+    "transit_gateway": "TGW routes",
     "internet_gateway": "internet gw",
     "gateway": "gateway",
     "route_table": "route table",
