@@ -27,6 +27,7 @@ from diagnostics.reachability.collect import (
     fetch_source_enis,
     fetch_subnets,
     fetch_transit,
+    fetch_vpn,
     prefix_list_ids,
     subnet_ids,
 )
@@ -213,7 +214,10 @@ def _targets(ctx: Context) -> dict[str, list[dict[str, Any]]]:
     transit = ctx.read(f"the transit gateway attachments and route tables of {', '.join(tgws)}",
                        lambda: fetch_transit(_ec2(ctx), tgws, vpcs), default={},
                        key=f"ec2:transit:{','.join(tgws)}:{','.join(vpcs)}") if tgws else {}
-    return {**targets, **(transit or {}), "vpc_peering_connections": _unique(
+    vpc = _instance(ctx).get("VpcId", "")
+    vpn = ctx.read(f"the VPN gateways and connections of {vpc}", lambda: fetch_vpn(_ec2(ctx), vpc), default={},
+                   key=f"ec2:vpn:{vpc}")
+    return {**targets, **(transit or {}), **(vpn or {}), "vpc_peering_connections": _unique(
         [*targets.get("vpc_peering_connections", []), *peerings], "VpcPeeringConnectionId")}
 
 

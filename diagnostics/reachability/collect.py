@@ -279,3 +279,16 @@ def fetch_transit(ec2: Any, tgw_ids: Iterable[str], vpc_ids: Iterable[str]) -> d
     if propagating:
         out["vpcs"] = _pages(ec2, "describe_vpcs", "Vpcs", VpcIds=sorted(propagating))
     return out
+
+
+def fetch_vpn(ec2: Any, vpc_id: str) -> dict[str, list[dict[str, Any]]]:
+    """The virtual private gateways attached to the VPC and their Site-to-Site VPN connections (tunnel
+    state, static routes). Neither API paginates; the filters keep the answers to this VPC."""
+    gateways = ec2.describe_vpn_gateways(Filters=[{"Name": "attachment.vpc-id", "Values": [vpc_id]}]).get(
+        "VpnGateways") or []
+    ids = sorted(g["VpnGatewayId"] for g in gateways)
+    connections = ec2.describe_vpn_connections(Filters=[{"Name": "vpn-gateway-id", "Values": ids}]).get(
+        "VpnConnections") or [] if ids else []
+    # The tunnel options carry pre-shared keys: keep only what the check reads.
+    keep = ("VpnConnectionId", "VpnGatewayId", "TransitGatewayId", "State", "VgwTelemetry", "Routes")
+    return {"vpn_gateways": gateways, "vpn_connections": [{k: c[k] for k in keep if k in c} for c in connections]}

@@ -61,6 +61,8 @@ from diagnostics.reachability.snapshot import (
     RouteTable,
     SecurityGroup,
     Snapshot,
+    VpnConnection,
+    VpnGateway,
     protocol_name,
     protocol_number,
 )
@@ -953,6 +955,17 @@ def _classify_routes(path: _Path) -> tuple[list[tuple[RouteDecision, str, str]],
 def _target_down(snap: Snapshot, vpc_id: str, kind: str, target: str) -> str:
     """Why a peering connection or transit gateway a route names cannot carry traffic, if it cannot.
     Only what the collector read is judged: an unknown target is given the benefit of the doubt."""
+    if kind == "vgw" and target in snap.vpn_gateways:
+        vgw = snap.vpn_gateways[target]
+        if not vgw.attached_to(vpc_id):
+            return f"virtual private gateway {target} is not attached to {vpc_id}"
+        vpns = [c for c in snap.vpn_connections.values() if c.vpn_gateway_id == target]
+        if vpns and all(c.down for c in vpns):
+            tunnels = "; ".join(f"{c.id}: " + (", ".join(f"{ip} {st}" + (f" ({msg})" if msg else "")
+                                                         for ip, st, msg in c.tunnels) or c.state) for c in vpns)
+            return (f"no tunnel of its Site-to-Site VPN connections is up ({tunnels}): check the customer gateway "
+                    "device's IPsec and BGP configuration")
+        return ""
     if kind == "pcx" and target in snap.peering_connections:
         status = snap.peering_connections[target].status
         return "" if status == "active" else f"peering connection {target} is {status}, not active"
@@ -1005,6 +1018,20 @@ def _igw_for_fix(path: _Path) -> tuple[str, list[str]]:
                               "--query 'InternetGateways[0].InternetGatewayId'", "--output text") + ")"]
 
 
+def _vpn_towards(path: _Path, addresses: Intervals) -> tuple[VpnGateway, VpnConnection] | None:
+    """The VPC's attached virtual private gateway and a VPN connection on it, preferring one whose
+    static routes hold the client: the likely way to an on-premises client."""
+    snap = path.snap
+    for vgw in snap.vpn_gateways.values():
+        if not vgw.attached_to(path.vpc_id):
+            continue
+        vpns = [c for c in snap.vpn_connections.values() if c.vpn_gateway_id == vgw.id]
+        vpns.sort(key=lambda c: not any(not subtract(addresses, (b.interval,)) for b in c.static_routes))
+        if vpns:
+            return vgw, vpns[0]
+    return None
+
+
 def _transit_back(path: _Path, decisions: list[tuple[RouteDecision, str, str]]) -> list[TransitResult]:
     """The transit gateway hop of each healthy route back to a private client through one."""
     out: list[TransitResult] = []
@@ -1032,6 +1059,21 @@ def _private_route_fix(path: _Path, addresses: Intervals) -> tuple[list[str], st
     assert table is not None
     who = path.part(addresses)
     towards = peering_towards(path.snap, path.vpc_id, addresses)
+    vpn = _vpn_towards(path, addresses)
+    if towards is None and vpn is not None:
+        vgw, connection = vpn
+        if vgw.id not in table.propagating_vgws:
+            return ([fix.aws(path.region, "ec2 enable-vgw-route-propagation", f"--route-table-id {table.id}",
+                             f"--gateway-id {vgw.id}")],
+                    f" {vgw.id} is attached to {path.vpc_id} with Site-to-Site VPN connection {connection.id}, but "
+                    f"{table.id} does not propagate its routes: if {who} is on the far side of that VPN, enabling "
+                    "route propagation brings the route back.")
+        flag = "--destination-cidr-block" if path.probe.version == 4 else "--destination-ipv6-cidr-block"
+        cidr = path.probe.source.text if path.probe.source else who
+        return ([fix.aws(path.region, "ec2 create-route", f"--route-table-id {table.id}", f"{flag} {cidr}",
+                         f"--gateway-id {vgw.id}")],
+                f" {table.id} propagates routes from {vgw.id}, but VPN connection {connection.id} announces no route "
+                f"to {who}: add it to the VPN's routes (or BGP announcements), or route it statically.")
     if towards is None:
         return [], (f" No active peering connection of {path.vpc_id} leads to {who}: the route back must name the "
                     "transit gateway, virtual private gateway or peering connection the client's traffic comes "

@@ -341,6 +341,7 @@ class RouteTable:
     main: bool = False
     subnet_ids: tuple[str, ...] = ()
     routes: tuple[Route, ...] = ()
+    propagating_vgws: tuple[str, ...] = ()
 
     @classmethod
     def from_describe(cls, raw: Raw) -> RouteTable:
@@ -352,6 +353,7 @@ class RouteTable:
             main=any(a.get("Main") for a in assocs),
             subnet_ids=tuple(a["SubnetId"] for a in assocs if a.get("SubnetId")),
             routes=tuple(Route.from_describe(r) for r in raw.get("Routes") or []),
+            propagating_vgws=tuple(g["GatewayId"] for g in raw.get("PropagatingVgws") or [] if g.get("GatewayId")),
         )
 
     @property
@@ -474,6 +476,47 @@ class TransitGatewayAttachment:
         table = assoc.get("TransitGatewayRouteTableId", "") if assoc.get("State", "associated") == "associated" else ""
         return cls(raw["TransitGatewayAttachmentId"], raw.get("TransitGatewayId", ""),
                    raw.get("ResourceId", ""), raw.get("State", ""), table, raw.get("ResourceType", "vpc"))
+
+
+@dataclass(frozen=True)
+class VpnGateway:
+    id: str
+    state: str = "available"
+    attachments: tuple[tuple[str, str], ...] = ()  # (vpc_id, state)
+
+    @classmethod
+    def from_describe(cls, raw: Raw) -> VpnGateway:
+        return cls(raw["VpnGatewayId"], raw.get("State", ""),
+                   tuple((a.get("VpcId", ""), a.get("State", "")) for a in raw.get("VpcAttachments") or []))
+
+    def attached_to(self, vpc_id: str) -> bool:
+        return any(v == vpc_id and s == "attached" for v, s in self.attachments)
+
+
+@dataclass(frozen=True)
+class VpnConnection:
+    """A Site-to-Site VPN connection: its tunnels' state (VgwTelemetry) and its static routes."""
+
+    id: str
+    vpn_gateway_id: str = ""
+    transit_gateway_id: str = ""
+    state: str = "available"
+    tunnels: tuple[tuple[str, str, str], ...] = ()  # (outside address, UP | DOWN, status message)
+    static_routes: tuple[Block, ...] = ()
+
+    @classmethod
+    def from_describe(cls, raw: Raw) -> VpnConnection:
+        return cls(raw["VpnConnectionId"], raw.get("VpnGatewayId", ""), raw.get("TransitGatewayId", ""),
+                   raw.get("State", ""),
+                   tuple((t.get("OutsideIpAddress", ""), t.get("Status", ""), t.get("StatusMessage", ""))
+                         for t in raw.get("VgwTelemetry") or []),
+                   tuple(parse_block(r["DestinationCidrBlock"]) for r in raw.get("Routes") or []
+                         if r.get("DestinationCidrBlock") and r.get("State", "available") == "available"))
+
+    @property
+    def down(self) -> bool:
+        """Every tunnel reported DOWN (or the connection not available): nothing crosses it."""
+        return self.state != "available" or (bool(self.tunnels) and all(s != "UP" for _, s, _ in self.tunnels))
 
 
 @dataclass(frozen=True, slots=True)
@@ -654,6 +697,8 @@ class Snapshot:
     source_enis: dict[str, Eni] = field(default_factory=dict)
     tgw_route_tables: dict[str, TgwRouteTable] = field(default_factory=dict)
     vpc_cidrs: dict[str, tuple[Block, ...]] = field(default_factory=dict)
+    vpn_gateways: dict[str, VpnGateway] = field(default_factory=dict)
+    vpn_connections: dict[str, VpnConnection] = field(default_factory=dict)
     region: str = ""
 
     @classmethod
@@ -675,6 +720,8 @@ class Snapshot:
         source_network_interfaces: Iterable[Raw] = (),
         transit_gateway_route_tables: Iterable[Raw] = (),
         vpcs: Iterable[Raw] = (),
+        vpn_gateways: Iterable[Raw] = (),
+        vpn_connections: Iterable[Raw] = (),
         region: str = "",
     ) -> Snapshot:
         """Build from Describe* answers. ``instances`` may be reservations or instances."""
@@ -698,6 +745,8 @@ class Snapshot:
             source_enis=_by_id(Eni.from_describe(n) for n in source_network_interfaces),
             tgw_route_tables=_by_id(TgwRouteTable.from_describe(t) for t in transit_gateway_route_tables),
             vpc_cidrs={v["VpcId"]: vpc_cidrs(v) for v in vpcs},
+            vpn_gateways=_by_id(VpnGateway.from_describe(g) for g in vpn_gateways),
+            vpn_connections=_by_id(VpnConnection.from_describe(c) for c in vpn_connections),
             region=region,
         )
 
