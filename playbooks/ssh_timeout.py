@@ -7,10 +7,11 @@ with the reachability engine, which reports every blocking component, not just t
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from diagnostics.errors import explain_error
+from diagnostics.findings import Finding
 from diagnostics.reachability.addresses import internet_part, parse_block
 from diagnostics.reachability.collect import (
     eni_group_ids,
@@ -21,10 +22,13 @@ from diagnostics.reachability.collect import (
     fetch_network_acls,
     fetch_peering_connections,
     fetch_prefix_lists,
+    fetch_profile_policies,
     fetch_route_tables,
     fetch_route_targets,
     fetch_security_groups,
     fetch_source_enis,
+    fetch_ssm_endpoints,
+    fetch_ssm_info,
     fetch_subnets,
     fetch_transit,
     fetch_vpn,
@@ -43,6 +47,7 @@ from diagnostics.reachability.evaluate import (
     evaluate,
 )
 from diagnostics.reachability.snapshot import Snapshot
+from diagnostics.reachability.ssm import SsmVerdict, internet_route, judge_ssm
 from playbooks import params as v
 from playbooks.common import IDENTITY_STEP
 from playbooks.model import Context, Param, Playbook, Step, StepOutcome, StepSkip
@@ -269,16 +274,59 @@ def _probe(ctx: Context, source_needed: bool = True) -> Probe:
                       source_note=source.note)
 
 
-def _outcome(stage: StageResult) -> StepOutcome:
-    return StepOutcome(STAGE_STATUS.get(stage.status, "warning"), stage.detail, list(stage.findings))
+def _outcome(stage: StageResult, ctx: Context | None = None) -> StepOutcome:
+    findings = list(stage.findings)
+    ssm: SsmVerdict | None = ctx.peek("ssh:ssm") if ctx is not None else None
+    if ssm is not None:
+        # Every blocked hop gets the way around it, or the reason there is none.
+        findings = [_with_ssm(f, ssm) if f.severity == "error" else f for f in findings]
+    return StepOutcome(STAGE_STATUS.get(stage.status, "warning"), stage.detail, findings)
+
+
+def _with_ssm(finding: Finding, ssm: SsmVerdict) -> Finding:
+    if ssm.usable and ssm.fix is not None:
+        return replace(finding, alternatives=[*finding.alternatives, ssm.fix])
+    return replace(finding, evidence={**finding.evidence, "session_manager": ssm.evidence()})
+
+
+def _ssm(ctx: Context) -> SsmVerdict:
+    """Whether Session Manager is a way around a blocked path, read once per run."""
+    def judge() -> SsmVerdict:
+        instance = _instance(ctx)
+        iid, region = _instance_id(ctx), ctx.session.region
+        port = int(ctx.inputs.get("port", 22))
+        info = fetch_ssm_info(ctx.client("ssm"), iid)
+        if info is not None:
+            return judge_ssm(iid, region, port, info)
+        # Not registered: read what may explain why, each read on its own.
+        profile = str((instance.get("IamInstanceProfile") or {}).get("Arn") or "")
+        policies = ctx.read(f"the managed policies of instance profile {profile.rsplit('/', 1)[-1]}",
+                            lambda: fetch_profile_policies(ctx.client("iam"), profile)) if profile else None
+        vpc = str(instance.get("VpcId") or "")
+        endpoints = ctx.read(f"the Systems Manager interface endpoints of {vpc}",
+                             lambda: fetch_ssm_endpoints(_ec2(ctx), vpc, region or "us-east-1"))
+        route = internet_route(_snapshot(ctx, tables=True, source=False), iid)
+        return judge_ssm(iid, region, port, None, profile_arn=profile, role_policies=policies, endpoints=endpoints,
+                         internet_route=route, vpc_id=vpc, subnet_id=str(instance.get("SubnetId") or ""))
+    return ctx.memo("ssh:ssm", judge)
+
+
+def _ssm_step(ctx: Context) -> StepOutcome:
+    verdict = _ssm(ctx)
+    detail = verdict.detail
+    if verdict.usable and verdict.fix is not None:
+        detail += f" If the network path is blocked: {verdict.fix.commands[0]}"
+    elif verdict.commands:
+        detail += " To make it usable: " + "; ".join(verdict.commands)
+    return StepOutcome("ok" if verdict.usable else "warning", detail)
 
 
 def _stage_step(check: Callable[[Snapshot, Probe], StageResult], source: bool = True,
                 **parts: bool) -> Callable[[Context], StepOutcome]:
     def run(ctx: Context) -> StepOutcome:
         if not source:
-            return _outcome(check(_snapshot(ctx, source=False, **parts), _probe(ctx, source_needed=False)))
-        return _outcome(check(_snapshot(ctx, **parts), _probe(ctx)))
+            return _outcome(check(_snapshot(ctx, source=False, **parts), _probe(ctx, source_needed=False)), ctx)
+        return _outcome(check(_snapshot(ctx, **parts), _probe(ctx)), ctx)
 
     return run
 
@@ -325,6 +373,21 @@ SOURCE_STEP = Step(
     ),
     good="The client's groups let the connection out and its subnet's network ACL passes it both ways.",
     run=_stage_step(check_source, groups=True, acls=True, tables=True),
+)
+
+SSM_STEP = Step(
+    id="session-manager",
+    title="Is there a way in around the network (Session Manager)?",
+    why=(
+        "While the network path is being fixed you may still need a shell. Session Manager needs no open "
+        "port and no route from you: the SSM agent on the instance calls out to Systems Manager, using the "
+        "permissions of its instance profile, over a route to the internet or through interface endpoints "
+        "for ssm, ssmmessages and ec2messages. If the agent is online, every blocked hop below also offers "
+        "'aws ssm start-session' as an alternative; if not, this step says why."
+    ),
+    good="The SSM agent is online: aws ssm start-session works whatever the network path does.",
+    run=_ssm_step,
+    decides=False,
 )
 
 SECURITY_GROUP_STEP = Step(
@@ -402,7 +465,7 @@ PLAYBOOK = Playbook(
     purpose="Walks the network path to an EC2 instance and names the security group, network ACL, "
             "route or address that drops the packets.",
     params=PARAMS,
-    steps=(IDENTITY_STEP, INSTANCE_STEP, SOURCE_STEP, SECURITY_GROUP_STEP, NACL_STEP, ROUTE_STEP, GATEWAY_STEP,
-           VERDICT_STEP),
+    steps=(IDENTITY_STEP, INSTANCE_STEP, SSM_STEP, SOURCE_STEP, SECURITY_GROUP_STEP, NACL_STEP, ROUTE_STEP,
+           GATEWAY_STEP, VERDICT_STEP),
     default_scenario="ssh-nacl-return-traffic",
 )

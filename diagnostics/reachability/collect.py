@@ -292,3 +292,27 @@ def fetch_vpn(ec2: Any, vpc_id: str) -> dict[str, list[dict[str, Any]]]:
     # The tunnel options carry pre-shared keys: keep only what the check reads.
     keep = ("VpnConnectionId", "VpnGatewayId", "TransitGatewayId", "State", "VgwTelemetry", "Routes")
     return {"vpn_gateways": gateways, "vpn_connections": [{k: c[k] for k in keep if k in c} for c in connections]}
+
+
+def fetch_ssm_info(ssm: Any, instance_id: str) -> dict[str, Any] | None:
+    """The instance's Systems Manager registration (PingStatus, agent version), None when it has none."""
+    items = _pages(ssm, "describe_instance_information", "InstanceInformationList",
+                   Filters=[{"Key": "InstanceIds", "Values": [instance_id]}])
+    return next((i for i in items if i.get("InstanceId") == instance_id), None)
+
+
+def fetch_profile_policies(iam: Any, profile_arn: str) -> list[str]:
+    """Names of the managed policies attached to the roles of an instance profile."""
+    name = profile_arn.rsplit("/", 1)[-1]
+    roles = iam.get_instance_profile(InstanceProfileName=name)["InstanceProfile"].get("Roles") or []
+    return sorted({p["PolicyName"] for r in roles
+                   for p in _pages(iam, "list_attached_role_policies", "AttachedPolicies", RoleName=r["RoleName"])})
+
+
+def fetch_ssm_endpoints(ec2: Any, vpc_id: str, region: str) -> list[str]:
+    """Which of ssm, ssmmessages and ec2messages have an available interface endpoint in the VPC."""
+    names = [f"com.amazonaws.{region}.{s}" for s in ("ssm", "ssmmessages", "ec2messages")]
+    endpoints = _pages(ec2, "describe_vpc_endpoints", "VpcEndpoints",
+                       Filters=[{"Name": "vpc-id", "Values": [vpc_id]}, {"Name": "service-name", "Values": names}])
+    return sorted({e["ServiceName"].rsplit(".", 1)[-1] for e in endpoints
+                   if e.get("ServiceName") in names and e.get("State", "available").lower() == "available"})

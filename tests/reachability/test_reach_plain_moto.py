@@ -149,6 +149,9 @@ def test_peered_client_with_routes_both_ways_has_no_problem(plain_moto) -> None:
     assert transcript.verdict == "no_problem_found", [(s.id, s.status, s.detail) for s in transcript.steps]
     kinds = {d["kind"] for _, d in from_node_link(transcript.graph).nodes(data=True)}
     assert "source_route_table" in kinds
+    assert not [s.missing for s in transcript.steps if s.missing]  # peerings and VPN gateways were read
+    ops = {c["operation"] for c in transcript.api_calls}
+    assert {"DescribeVpcPeeringConnections", "DescribeVpnGateways"} <= ops
 
 
 def test_transit_gateway_table_without_the_clients_propagation_is_named(plain_moto) -> None:
