@@ -101,16 +101,17 @@ def text(value: str) -> str:
     return value
 
 
-NETWORK_SOURCE_ID = re.compile(r"^(i|eni)-(?:[0-9a-f]{8}|[0-9a-f]{17})$")
+NETWORK_SOURCE_ID = re.compile(r"^(i|eni|eice)-(?:[0-9a-f]{8}|[0-9a-f]{17})$")
 
 
 def network_source(text: str) -> str:
-    """Where a connection comes from: an IP address or CIDR, an instance ID or a network interface ID."""
+    """Where a connection comes from: an IP address or CIDR, an instance ID, a network interface ID or an
+    EC2 Instance Connect Endpoint ID."""
     value = text.strip()
     if NETWORK_SOURCE_ID.match(value):
         return value
     try:
         return cidr(value)
     except ValueError:
-        raise ValueError(f"'{text}' is not an IP address, CIDR block, instance ID (i-...), or network "
-                         "interface ID (eni-...)") from None
+        raise ValueError(f"'{text}' is not an IP address, CIDR block, instance ID (i-...), network "
+                         "interface ID (eni-...) or Instance Connect Endpoint ID (eice-...)") from None

@@ -16,7 +16,9 @@ from diagnostics.reachability.addresses import internet_part, parse_block
 from diagnostics.reachability.collect import (
     eni_group_ids,
     fetch_addresses,
+    fetch_enis,
     fetch_instance,
+    fetch_instance_connect_endpoint,
     fetch_instance_status,
     fetch_internet_gateways,
     fetch_network_acls,
@@ -46,6 +48,7 @@ from diagnostics.reachability.evaluate import (
     check_source,
     evaluate,
 )
+from diagnostics.reachability.remediation import aws
 from diagnostics.reachability.snapshot import Snapshot
 from diagnostics.reachability.ssm import SsmVerdict, internet_route, judge_ssm
 from playbooks import params as v
@@ -55,9 +58,10 @@ from playbooks.model import Context, Param, Playbook, Step, StepOutcome, StepSki
 PARAMS = (
     Param("instance", "the EC2 instance you cannot reach (i-...)", v.instance_id, required=True,
           picker="ec2-instance", example="i-0123456789abcdef0"),
-    Param("source", "where you connect from: your public IP or a CIDR, or the instance or network interface "
-                    "you connect from (a bastion: i-..., eni-..., or its private IP); without it any internet "
-                    "address is assumed", v.network_source, example="203.0.113.10/32"),
+    Param("source", "where you connect from: your public IP or a CIDR, the instance or network interface "
+                    "you connect from (a bastion: i-..., eni-..., or its private IP), or the EC2 Instance Connect "
+                    "Endpoint you connect through (eice-...); without it any internet address is assumed",
+          v.network_source, example="203.0.113.10/32"),
     Param("port", "the port you connect to", v.port, default="22"),
     Param("protocol", "tcp, udp or icmp", v.protocol, default="tcp"),
 )
@@ -99,6 +103,7 @@ class _Source:
     enis: tuple[dict[str, Any], ...] = ()
     address: str | None = None
     note: str = ""
+    endpoint: dict[str, Any] | None = None  # the EC2 Instance Connect Endpoint the user connects through
 
     @property
     def eni(self) -> dict[str, Any] | None:
@@ -115,7 +120,7 @@ class _Source:
 
 def _looked_up(spec: str) -> bool:
     """IDs, and single addresses that are not on the internet, may be network interfaces of ours."""
-    if spec.startswith(("i-", "eni-")):
+    if spec.startswith(("i-", "eni-", "eice-")):
         return True
     block = parse_block(spec)
     single = block.prefixlen == (32 if block.version == 4 else 128)
@@ -133,17 +138,24 @@ def _resolve_source(ctx: Context) -> _Source:
             return _Source(address=spec)
         return _Source(address=spec, note=f"{spec} is a range of addresses, not one client, so it was not "
                                           "looked up as a network interface")
-    if spec.startswith(("i-", "eni-")):
+    if spec.startswith(("i-", "eni-", "eice-")):
+        endpoint = None
         try:
-            enis = fetch_source_enis(_ec2(ctx), spec)
+            if spec.startswith("eice-"):
+                # The endpoint opens the connection to the instance from its own network interface.
+                endpoint = fetch_instance_connect_endpoint(_ec2(ctx), spec)
+                enis = fetch_enis(_ec2(ctx), endpoint.get("NetworkInterfaceIds") or [])
+            else:
+                enis = fetch_source_enis(_ec2(ctx), spec)
         except Exception as exc:
             ctx.cache["ssh:source:failed"] = explain_error(exc)
             raise
         if not enis:
+            ctx.cache["ssh:source:failed"] = "no network interface"
             raise LookupError(f"{spec} has no network interface, so there is no address to connect from")
         found = _Source(tuple(enis))
         address = (found.eni or {}).get("PrivateIpAddress")
-        return _Source(tuple(enis), f"{address}/32" if address else None)
+        return _Source(tuple(enis), f"{address}/32" if address else None, endpoint=endpoint)
     enis = ctx.read(f"the network interface that holds {spec}", lambda: fetch_source_enis(_ec2(ctx), spec))
     if enis is None:
         return _Source(address=spec, note=f"the network interface that holds {spec} could not be looked up")
@@ -190,10 +202,15 @@ def _source_vpc(ctx: Context) -> str:
     return str(eni.get("VpcId") or "") if eni else ""
 
 
+def _own_tables(ctx: Context) -> list[dict[str, Any]]:
+    instance = _instance(ctx)
+    return ctx.memo("ec2:route-tables", lambda: fetch_route_tables(
+        _ec2(ctx), instance.get("VpcId", ""), subnet_ids(instance)))
+
+
 def _tables(ctx: Context) -> list[dict[str, Any]]:
     instance = _instance(ctx)
-    mine = ctx.memo("ec2:route-tables", lambda: fetch_route_tables(
-        _ec2(ctx), instance.get("VpcId", ""), subnet_ids(instance)))
+    mine = _own_tables(ctx)
     source, vpc = _source(ctx), _source_vpc(ctx)
     if not vpc or vpc == instance.get("VpcId"):
         return mine
@@ -235,8 +252,10 @@ def _addresses(ctx: Context) -> list[dict[str, Any]]:
     return ctx.memo("ec2:addresses", lambda: fetch_addresses(_ec2(ctx), _instance_id(ctx)))
 
 
-def _prefix_lists(ctx: Context, groups: bool = False, tables: bool = False) -> list[dict[str, Any]]:
-    ids = prefix_list_ids(_groups(ctx) if groups else (), _tables(ctx) if tables else ())
+def _prefix_lists(ctx: Context, groups: bool = False, tables: bool = False,
+                  source: bool = True) -> list[dict[str, Any]]:
+    ids = prefix_list_ids(_groups(ctx) if groups else (),
+                          (_tables(ctx) if source else _own_tables(ctx)) if tables else ())
     # One memo per list, so the verdict step reuses what the group and route steps read.
     return [pl for i in ids
             for pl in ctx.memo(f"ec2:prefix-list:{i}", lambda i=i: fetch_prefix_lists(_ec2(ctx), [i]))]
@@ -247,7 +266,8 @@ def _snapshot(ctx: Context, *, groups: bool = False, acls: bool = False, tables:
     """A snapshot of the parts read so far: each step judges only what it has read."""
     instance = _instance(ctx)
     status = _status(ctx)
-    targets = _targets(ctx) if tables else {}
+    # Without the source (the instance and Session Manager steps) only the instance's own side is read.
+    targets = _targets(ctx) if tables and source else {}
     return Snapshot.from_describe(
         instances=[instance],
         instance_statuses=[status] if status else [],
@@ -255,9 +275,9 @@ def _snapshot(ctx: Context, *, groups: bool = False, acls: bool = False, tables:
         security_groups=_groups(ctx) if groups else (),
         subnets=_subnets(ctx) if acls or addresses else (),
         network_acls=_acls(ctx) if acls else (),
-        route_tables=_tables(ctx) if tables else (),
+        route_tables=(_tables(ctx) if source else _own_tables(ctx)) if tables else (),
         internet_gateways=_gateways(ctx) if gateways else (),
-        prefix_lists=_prefix_lists(ctx, groups=groups, tables=tables),
+        prefix_lists=_prefix_lists(ctx, groups=groups, tables=tables, source=source),
         addresses=_addresses(ctx) if addresses else (),
         region=ctx.session.region,
         **targets,
@@ -360,6 +380,32 @@ INSTANCE_STEP = Step(
     run=_stage_step(check_instance, source=False),
 )
 
+def _source_step(ctx: Context) -> StepOutcome:
+    outcome = _stage_step(check_source, groups=True, acls=True, tables=True)(ctx)
+    endpoint = _source(ctx).endpoint
+    if endpoint is None:
+        return outcome
+    eice, state = endpoint.get("InstanceConnectEndpointId", ""), endpoint.get("State", "")
+    words = (f"The connection goes through EC2 Instance Connect Endpoint {eice} in {endpoint.get('SubnetId', '?')}, "
+             f"which opens it from its own network interface and security groups "
+             f"({', '.join(endpoint.get('SecurityGroupIds') or []) or 'none'}).")
+    if endpoint.get("PreserveClientIp"):
+        words += (" It preserves the client's IP address: the instance's rules must then allow your own address "
+                  "as well; run again with source set to it to check that leg.")
+    findings = list(outcome.findings)
+    status = outcome.status
+    if state != "create-complete":
+        summary = (f"EC2 Instance Connect Endpoint {eice} is {state or 'in an unknown state'}, not create-complete, "
+                   "so it cannot open connections.")
+        findings.append(Finding("BAD_STATE", "error", eice, summary,
+                                {"state": state, "message": endpoint.get("StateMessage", "")},
+                                [aws(ctx.session.region, "ec2 describe-instance-connect-endpoints",
+                                     f"--instance-connect-endpoint-ids {eice}")]))
+        status = "problem"
+        words += " " + summary
+    return StepOutcome(status, f"{words} {outcome.detail}", findings)
+
+
 SOURCE_STEP = Step(
     id="source",
     title="Who connects, and does their own side let the connection out?",
@@ -372,7 +418,7 @@ SOURCE_STEP = Step(
         "is not visible from here; the rules that can only be judged with it are named."
     ),
     good="The client's groups let the connection out and its subnet's network ACL passes it both ways.",
-    run=_stage_step(check_source, groups=True, acls=True, tables=True),
+    run=_source_step,
 )
 
 SSM_STEP = Step(

@@ -212,12 +212,15 @@ def collect(client_factory: ClientFactory, instance_id: str) -> Snapshot:
 
 def fetch_source_enis(ec2: Any, source: str) -> list[dict[str, Any]]:
     """The network interfaces the client connects from: an instance's (``i-...``), one ENI
-    (``eni-...``), or the one that holds a private address (``10.0.1.15/32``). Empty when no
+    (``eni-...``), an EC2 Instance Connect Endpoint's (``eice-...``: it opens the connection to the
+    instance from its own interface), or the one that holds a private address (``10.0.1.15/32``). Empty when no
     interface in this account and region holds the address (another account, on premises)."""
     if source.startswith("i-"):
         instance = fetch_instance(ec2, source)
         ids = [n["NetworkInterfaceId"] for n in instance.get("NetworkInterfaces") or []]
         return _pages(ec2, "describe_network_interfaces", "NetworkInterfaces", NetworkInterfaceIds=ids) if ids else []
+    if source.startswith("eice-"):
+        return fetch_enis(ec2, fetch_instance_connect_endpoint(ec2, source).get("NetworkInterfaceIds") or [])
     if source.startswith("eni-"):
         try:
             return _pages(ec2, "describe_network_interfaces", "NetworkInterfaces", NetworkInterfaceIds=[source])
@@ -316,3 +319,17 @@ def fetch_ssm_endpoints(ec2: Any, vpc_id: str, region: str) -> list[str]:
                        Filters=[{"Name": "vpc-id", "Values": [vpc_id]}, {"Name": "service-name", "Values": names}])
     return sorted({e["ServiceName"].rsplit(".", 1)[-1] for e in endpoints
                    if e.get("ServiceName") in names and e.get("State", "available").lower() == "available"})
+
+
+def fetch_instance_connect_endpoint(ec2: Any, endpoint_id: str) -> dict[str, Any]:
+    """One EC2 Instance Connect Endpoint: its state, subnet, security groups and network interfaces."""
+    answer = ec2.describe_instance_connect_endpoints(InstanceConnectEndpointIds=[endpoint_id])
+    for endpoint in answer.get("InstanceConnectEndpoints") or []:
+        if endpoint.get("InstanceConnectEndpointId") == endpoint_id:
+            return endpoint
+    raise LookupError(f"EC2 Instance Connect Endpoint {endpoint_id} was not found in this account and region")
+
+
+def fetch_enis(ec2: Any, ids: Iterable[str]) -> list[dict[str, Any]]:
+    ids = sorted(set(ids))
+    return _pages(ec2, "describe_network_interfaces", "NetworkInterfaces", NetworkInterfaceIds=ids) if ids else []

@@ -356,3 +356,12 @@ def seed_tgw_attachment(clients: ClientFactory, spec: dict[str, Any]) -> dict[st
         ec2.enable_transit_gateway_route_table_propagation(TransitGatewayRouteTableId=spec["route_table"],
                                                            TransitGatewayAttachmentId=attachment)
     return {"id": attachment}
+
+
+@seeder("ec2.eni")
+def seed_eni(clients: ClientFactory, spec: dict[str, Any]) -> dict[str, str]:
+    """A network interface in ``subnet`` with ``security_groups`` and ``description`` (for the interface
+    of an endpoint moto does not model, such as an EC2 Instance Connect Endpoint)."""
+    eni = _ec2(clients).create_network_interface(SubnetId=spec["subnet"], Groups=list(spec.get("security_groups", [])),
+                                                 Description=str(spec.get("description", "")))["NetworkInterface"]
+    return {"id": eni["NetworkInterfaceId"], "private_ip": eni.get("PrivateIpAddress", "")}
