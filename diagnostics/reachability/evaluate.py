@@ -468,7 +468,24 @@ def check_security_groups(snap: Snapshot, probe: Probe) -> StageResult:
     alternatives: list[Fix] = []
     if target is not None:
         by_address = fix.sg_ingress(path.region, target.id, probe.protocol, probe.port, cidr, v)
-        if src is not None and src.group_ids and path.kind != "internet" and reach:
+        lists = [snap.prefix_lists[r.prefix_list_id] for r in verdict.same_port_rules
+                 if r.prefix_list_id and r.prefix_list_id in snap.prefix_lists
+                 and not snap.prefix_lists[r.prefix_list_id].aws_managed]
+        if lists and src is None:
+            # The group already trusts a list of addresses for this port: the client belongs in the list,
+            # so every group and route that uses it follows (and the group stays as reviewed).
+            pl = lists[0]
+            commands.append(fix.prefix_list_add(path.region, pl.id, pl.version, cidr))
+            alternatives.append(Fix((by_address,), f"allow {cidr} in {target.id} itself instead of in {pl.id}",
+                                    "bypasses the prefix list the group is managed by"))
+            if pl.max_entries is not None and len(pl.cidrs) >= pl.max_entries:
+                alternatives.insert(0, Fix((fix.aws(path.region, "ec2 modify-managed-prefix-list",
+                                                    f"--prefix-list-id {pl.id}",
+                                                    f"--max-entries {pl.max_entries + 1}"),),
+                                           f"{pl.id} is full ({pl.max_entries} entries): raise its size first",
+                                           "each group rule that uses the list counts its size against the "
+                                           "group's rule quota"))
+        elif src is not None and src.group_ids and path.kind != "internet" and reach:
             # Naming the client's group keeps working when its address changes.
             commands.append(fix.sg_ingress_from_group(path.region, target.id, probe.protocol, probe.port,
                                                       src.group_ids[0]))

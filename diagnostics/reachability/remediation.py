@@ -62,6 +62,15 @@ def sg_egress(region: str, group_id: str, protocol: int, port: int, cidr: str, v
                f'--ip-permissions "IpProtocol={_proto_word(protocol)},{_ports_spec(protocol, port)},{ranges}"')
 
 
+def prefix_list_add(region: str, prefix_list_id: str, version: int | None, cidr: str) -> str:
+    """Add ``cidr`` to a customer-managed prefix list: every rule and route that uses the list follows."""
+    current = str(version) if version is not None else (
+        "$(" + aws(region, "ec2 describe-managed-prefix-lists", f"--prefix-list-ids {prefix_list_id}",
+                   "--query 'PrefixLists[0].Version'", "--output text") + ")")
+    return aws(region, "ec2 modify-managed-prefix-list", f"--prefix-list-id {prefix_list_id}",
+               f"--current-version {current}", f'--add-entries "Cidr={cidr},Description=added by awstriage fix"')
+
+
 def free_rule_number(acl: NetworkAcl, egress: bool, below: int) -> int | None:
     """A free rule number lower than ``below``: a round one where possible.
 

@@ -406,6 +406,9 @@ class PrefixList:
     id: str
     name: str = ""
     cidrs: tuple[Block, ...] = ()
+    version: int | None = None
+    max_entries: int | None = None
+    owner_id: str = ""
 
     @classmethod
     def from_describe(cls, raw: Raw) -> PrefixList:
@@ -413,7 +416,15 @@ class PrefixList:
         GetManagedPrefixListEntries (``Cidrs`` from DescribePrefixLists works too)."""
         cidrs = [e["Cidr"] for e in raw.get("Entries") or []] + list(raw.get("Cidrs") or [])
         return cls(id=raw["PrefixListId"], name=raw.get("PrefixListName", ""),
-                   cidrs=tuple(parse_block(c) for c in cidrs))
+                   cidrs=tuple(parse_block(c) for c in cidrs),
+                   version=int(raw["Version"]) if raw.get("Version") is not None else None,
+                   max_entries=int(raw["MaxEntries"]) if raw.get("MaxEntries") is not None else None,
+                   owner_id=str(raw.get("OwnerId") or ""))
+
+    @property
+    def aws_managed(self) -> bool:
+        """AWS's own lists (com.amazonaws.region.s3, ...) cannot be edited."""
+        return self.name.startswith("com.amazonaws.") or self.owner_id == "AWS"
 
 
 @dataclass(frozen=True)

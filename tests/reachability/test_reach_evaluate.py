@@ -484,3 +484,17 @@ def test_no_eni_skips_the_network_stages() -> None:
 def test_subnet_id_is_taken_from_the_eni() -> None:
     world = World()
     assert world.evaluate().stage("network_acl").detail.startswith(f"Network ACL {ACL} ({SUBNET})")
+
+
+def test_prefix_list_that_lacks_the_client_is_fixed_in_the_list() -> None:
+    world = World()
+    world.group["IpPermissions"] = [permission(prefix_lists=("pl-0office",))]
+    world.prefix_lists = [{"PrefixListId": "pl-0office", "PrefixListName": "office", "Version": 3, "MaxEntries": 5,
+                           "OwnerId": "123456789012", "Entries": [{"Cidr": "198.51.100.0/24"}]}]
+    found = finding(world.evaluate(), "ENI_SG_RULES_MISMATCH")
+    assert found.remediation == ["aws ec2 modify-managed-prefix-list --prefix-list-id pl-0office --current-version 3 "
+                                 f'--add-entries "Cidr={CLIENT},Description=added by awstriage fix" --region us-east-1']
+    assert "authorize-security-group-ingress" in found.alternatives[0].commands[0]
+    # an AWS-managed list cannot be edited: the group gets the rule
+    world.prefix_lists[0]["PrefixListName"] = "com.amazonaws.us-east-1.s3"
+    assert "authorize-security-group-ingress" in finding(world.evaluate(), "ENI_SG_RULES_MISMATCH").remediation[0]
