@@ -1085,10 +1085,8 @@ def _private_route_fix(path: _Path, addresses: Intervals) -> tuple[list[str], st
                     f" {vgw.id} is attached to {path.vpc_id} with Site-to-Site VPN connection {connection.id}, but "
                     f"{table.id} does not propagate its routes: if {who} is on the far side of that VPN, enabling "
                     "route propagation brings the route back.")
-        flag = "--destination-cidr-block" if path.probe.version == 4 else "--destination-ipv6-cidr-block"
         cidr = path.probe.source.text if path.probe.source else who
-        return ([fix.aws(path.region, "ec2 create-route", f"--route-table-id {table.id}", f"{flag} {cidr}",
-                         f"--gateway-id {vgw.id}")],
+        return ([fix.route(path.region, table.id, cidr, path.probe.version, f"--gateway-id {vgw.id}")],
                 f" {table.id} propagates routes from {vgw.id}, but VPN connection {connection.id} announces no route "
                 f"to {who}: add it to the VPN's routes (or BGP announcements), or route it statically.")
     if towards is None:

@@ -107,20 +107,21 @@ def nacl_allow(region: str, acl: NetworkAcl, egress: bool, number: int, protocol
     return aws(region, *parts)
 
 
-def route_to_igw(region: str, table_id: str, destination: str, igw: str, version: int,
-                 replace: bool = False) -> str:
+def route(region: str, table_id: str, destination: str, version: int, target: str, replace: bool = False) -> str:
+    """create-route (or replace-route) to ``target``, an option such as ``--gateway-id igw-...``."""
     flag = "--destination-cidr-block" if version == 4 else "--destination-ipv6-cidr-block"
     verb = "replace-route" if replace else "create-route"
-    return aws(region, f"ec2 {verb}", f"--route-table-id {table_id}", f"{flag} {destination}",
-               f"--gateway-id {igw}")
+    return aws(region, f"ec2 {verb}", f"--route-table-id {table_id}", f"{flag} {destination}", target)
+
+
+def route_to_igw(region: str, table_id: str, destination: str, igw: str, version: int,
+                 replace: bool = False) -> str:
+    return route(region, table_id, destination, version, f"--gateway-id {igw}", replace)
 
 
 def route_to_peering(region: str, table_id: str, destination: str, pcx: str, version: int,
                      replace: bool = False) -> str:
-    flag = "--destination-cidr-block" if version == 4 else "--destination-ipv6-cidr-block"
-    verb = "replace-route" if replace else "create-route"
-    return aws(region, f"ec2 {verb}", f"--route-table-id {table_id}", f"{flag} {destination}",
-               f"--vpc-peering-connection-id {pcx}")
+    return route(region, table_id, destination, version, f"--vpc-peering-connection-id {pcx}", replace)
 
 
 def create_and_attach_igw(region: str, vpc_id: str) -> list[str]:
