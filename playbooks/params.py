@@ -113,5 +113,5 @@ def network_source(text: str) -> str:
     try:
         return cidr(value)
     except ValueError:
-        raise ValueError(f"'{text}' is not an IP address, CIDR block, instance ID (i-...), network "
+        raise ValueError(f"'{text}' is not an IP address or CIDR block, nor an instance ID (i-...), network "
                          "interface ID (eni-...) or Instance Connect Endpoint ID (eice-...)") from None
