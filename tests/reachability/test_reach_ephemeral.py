@@ -107,3 +107,17 @@ def test_icmp_has_no_ephemeral_ports_and_stays_certain() -> None:
     world.set_acl_entries(nacl_entry(100, protocol="1"))
     found = _nacl(world.evaluate(protocol="icmp"))
     assert found.certainty == "certain"
+
+
+def test_terminal_drawing_marks_the_conditional_hop_and_explains_the_mark() -> None:
+    from tui.widgets.path_graph import layout_graph
+
+    world = World()
+    _public_subnet_acl(world)
+    text = "\n".join(line if isinstance(line, str) else line.plain
+                     for line in layout_graph(build_graph(world.evaluate()), 200))
+    assert f"? {ACL}: conditional: The replies are dropped for" in text
+    assert "? conditional: only some kinds of client" in text
+    healthy = "\n".join(line if isinstance(line, str) else line.plain
+                        for line in layout_graph(build_graph(World().evaluate()), 200))
+    assert "conditional" not in healthy

@@ -125,3 +125,14 @@ def test_group_reference_across_an_active_peering_admits_the_client() -> None:
     world.group["IpPermissions"] = [permission(groups=("sg-0other",))]
     found = next(f for f in world.run().findings if f.code == "ENI_SG_RULES_MISMATCH")
     assert (found.severity, found.resource) == ("error", SG)
+
+
+def test_terminal_drawing_shows_the_clients_side_and_the_blocking_route_table() -> None:
+    from tui.widgets.path_graph import layout_graph
+
+    world = Peered()
+    world.tables[1]["Routes"] = [route("10.1.0.0/16", "local")]
+    text = "\n".join(line if isinstance(line, str) else line.plain
+                     for line in layout_graph(build_graph(world.run()), 200))
+    for words in ("client ENI", "client SG", "client routes", f"✖ {PEER_RTB}"):
+        assert words in text, words
