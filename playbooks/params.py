@@ -99,3 +99,19 @@ def text(value: str) -> str:
     if not value:
         raise ValueError("this value cannot be empty")
     return value
+
+
+NETWORK_SOURCE_ID = re.compile(r"^(i|eni|eice)-(?:[0-9a-f]{8}|[0-9a-f]{17})$")
+
+
+def network_source(text: str) -> str:
+    """Where a connection comes from: an IP address or CIDR, an instance ID, a network interface ID or an
+    EC2 Instance Connect Endpoint ID."""
+    value = text.strip()
+    if NETWORK_SOURCE_ID.match(value):
+        return value
+    try:
+        return cidr(value)
+    except ValueError:
+        raise ValueError(f"'{text}' is not an IP address or CIDR block, nor an instance ID (i-...), network "
+                         "interface ID (eni-...) or Instance Connect Endpoint ID (eice-...)") from None

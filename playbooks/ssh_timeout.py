@@ -7,21 +7,33 @@ with the reachability engine, which reports every blocking component, not just t
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass, replace
 from typing import Any
 
 from diagnostics.errors import explain_error
+from diagnostics.findings import Finding
+from diagnostics.reachability.addresses import internet_part, parse_block
 from diagnostics.reachability.collect import (
     eni_group_ids,
     fetch_addresses,
+    fetch_enis,
     fetch_instance,
+    fetch_instance_connect_endpoint,
     fetch_instance_status,
     fetch_internet_gateways,
     fetch_network_acls,
+    fetch_peering_connections,
     fetch_prefix_lists,
+    fetch_profile_policies,
     fetch_route_tables,
     fetch_route_targets,
     fetch_security_groups,
+    fetch_source_enis,
+    fetch_ssm_endpoints,
+    fetch_ssm_info,
     fetch_subnets,
+    fetch_transit,
+    fetch_vpn,
     prefix_list_ids,
     subnet_ids,
 )
@@ -33,9 +45,12 @@ from diagnostics.reachability.evaluate import (
     check_network_acl,
     check_route_table,
     check_security_groups,
+    check_source,
     evaluate,
 )
+from diagnostics.reachability.remediation import aws
 from diagnostics.reachability.snapshot import Snapshot
+from diagnostics.reachability.ssm import SsmVerdict, internet_route, judge_ssm
 from playbooks import params as v
 from playbooks.common import IDENTITY_STEP
 from playbooks.model import Context, Param, Playbook, Step, StepOutcome, StepSkip
@@ -43,8 +58,10 @@ from playbooks.model import Context, Param, Playbook, Step, StepOutcome, StepSki
 PARAMS = (
     Param("instance", "the EC2 instance you cannot reach (i-...)", v.instance_id, required=True,
           picker="ec2-instance", example="i-0123456789abcdef0"),
-    Param("source", "your client's public IP or CIDR; without it any internet address is assumed",
-          v.cidr, example="203.0.113.10/32"),
+    Param("source", "where you connect from: your public IP or a CIDR, the instance or network interface "
+                    "you connect from (a bastion: i-..., eni-..., or its private IP), or the EC2 Instance Connect "
+                    "Endpoint you connect through (eice-...); without it any internet address is assumed",
+          v.network_source, example="203.0.113.10/32"),
     Param("port", "the port you connect to", v.port, default="22"),
     Param("protocol", "tcp, udp or icmp", v.protocol, default="tcp"),
 )
@@ -78,29 +95,152 @@ def _status(ctx: Context) -> dict[str, Any] | None:
     return ctx.memo("ec2:instance-status", lambda: fetch_instance_status(_ec2(ctx), _instance_id(ctx)))
 
 
+@dataclass(frozen=True)
+class _Source:
+    """The client as far as this account can see it: its network interfaces (empty when it is not
+    one of ours), the address the probe uses, and why it could not be resolved, if it could not."""
+
+    enis: tuple[dict[str, Any], ...] = ()
+    address: str | None = None
+    note: str = ""
+    endpoint: dict[str, Any] | None = None  # the EC2 Instance Connect Endpoint the user connects through
+
+    @property
+    def eni(self) -> dict[str, Any] | None:
+        return min(self.enis, key=lambda n: (n.get("Attachment") or {}).get("DeviceIndex", 0), default=None)
+
+    @property
+    def group_ids(self) -> list[str]:
+        return sorted({g["GroupId"] for n in self.enis for g in n.get("Groups") or []})
+
+    @property
+    def subnet_ids(self) -> list[str]:
+        return sorted({n["SubnetId"] for n in self.enis if n.get("SubnetId")})
+
+
+def _looked_up(spec: str) -> bool:
+    """IDs, and single addresses that are not on the internet, may be network interfaces of ours."""
+    if spec.startswith(("i-", "eni-", "eice-")):
+        return True
+    block = parse_block(spec)
+    single = block.prefixlen == (32 if block.version == 4 else 128)
+    return single and not internet_part(block.version, (block.interval,))
+
+
+def _resolve_source(ctx: Context) -> _Source:
+    spec = ctx.inputs.get("source")
+    if not spec:
+        return _Source()
+    spec = str(spec)
+    if not _looked_up(spec):
+        block = parse_block(spec)
+        if internet_part(block.version, (block.interval,)):
+            return _Source(address=spec)
+        return _Source(address=spec, note=f"{spec} is a range of addresses, not one client, so it was not "
+                                          "looked up as a network interface")
+    if spec.startswith(("i-", "eni-", "eice-")):
+        endpoint = None
+        try:
+            if spec.startswith("eice-"):
+                # The endpoint opens the connection to the instance from its own network interface.
+                endpoint = fetch_instance_connect_endpoint(_ec2(ctx), spec)
+                enis = fetch_enis(_ec2(ctx), endpoint.get("NetworkInterfaceIds") or [])
+            else:
+                enis = fetch_source_enis(_ec2(ctx), spec)
+        except Exception as exc:
+            ctx.cache["ssh:source:failed"] = explain_error(exc)
+            raise
+        if not enis:
+            ctx.cache["ssh:source:failed"] = "no network interface"
+            raise LookupError(f"{spec} has no network interface, so there is no address to connect from")
+        found = _Source(tuple(enis))
+        address = (found.eni or {}).get("PrivateIpAddress")
+        return _Source(tuple(enis), f"{address}/32" if address else None, endpoint=endpoint)
+    enis = ctx.read(f"the network interface that holds {spec}", lambda: fetch_source_enis(_ec2(ctx), spec))
+    if enis is None:
+        return _Source(address=spec, note=f"the network interface that holds {spec} could not be looked up")
+    if not enis:
+        return _Source(address=spec, note=(f"no network interface in this account and region holds "
+                                           f"{spec.split('/')[0]}: the client is in another account or region, "
+                                           "on premises or behind a VPN"))
+    return _Source(tuple(enis), spec)
+
+
+def _source(ctx: Context) -> _Source:
+    """Resolved once per run; a source ID that could not be read skips the steps that need it."""
+    if ctx.peek("ssh:source:failed"):
+        raise StepSkip("Not checked: it needs the source, which could not be read (see the source step).")
+    return ctx.memo("ssh:source", lambda: _resolve_source(ctx))
+
+
+def _source_groups(ctx: Context) -> list[dict[str, Any]]:
+    ids = _source(ctx).group_ids
+    return ctx.memo("ec2:source-security-groups", lambda: fetch_security_groups(_ec2(ctx), ids)) if ids else []
+
+
 def _groups(ctx: Context) -> list[dict[str, Any]]:
-    return ctx.memo("ec2:security-groups",
-                    lambda: fetch_security_groups(_ec2(ctx), eni_group_ids(_instance(ctx))))
+    mine = ctx.memo("ec2:security-groups", lambda: fetch_security_groups(_ec2(ctx), eni_group_ids(_instance(ctx))))
+    return _unique(mine + _source_groups(ctx), "GroupId")
+
+
+def _unique(items: list[dict[str, Any]], key: str) -> list[dict[str, Any]]:
+    return list({item[key]: item for item in items}.values())
 
 
 def _subnets(ctx: Context) -> list[dict[str, Any]]:
-    return ctx.memo("ec2:subnets", lambda: fetch_subnets(_ec2(ctx), subnet_ids(_instance(ctx))))
+    return ctx.memo("ec2:subnets", lambda: fetch_subnets(
+        _ec2(ctx), sorted({*subnet_ids(_instance(ctx)), *_source(ctx).subnet_ids})))
 
 
 def _acls(ctx: Context) -> list[dict[str, Any]]:
-    return ctx.memo("ec2:network-acls",
-                    lambda: fetch_network_acls(_ec2(ctx), subnet_ids(_instance(ctx))))
+    return ctx.memo("ec2:network-acls", lambda: fetch_network_acls(
+        _ec2(ctx), sorted({*subnet_ids(_instance(ctx)), *_source(ctx).subnet_ids})))
 
 
-def _tables(ctx: Context) -> list[dict[str, Any]]:
+def _source_vpc(ctx: Context) -> str:
+    eni = _source(ctx).eni
+    return str(eni.get("VpcId") or "") if eni else ""
+
+
+def _own_tables(ctx: Context) -> list[dict[str, Any]]:
     instance = _instance(ctx)
     return ctx.memo("ec2:route-tables", lambda: fetch_route_tables(
         _ec2(ctx), instance.get("VpcId", ""), subnet_ids(instance)))
 
 
+def _tables(ctx: Context) -> list[dict[str, Any]]:
+    instance = _instance(ctx)
+    mine = _own_tables(ctx)
+    source, vpc = _source(ctx), _source_vpc(ctx)
+    if not vpc or vpc == instance.get("VpcId"):
+        return mine
+    # A client in another VPC: its own route table carries the request towards the instance.
+    theirs = ctx.memo("ec2:source-route-tables", lambda: fetch_route_tables(_ec2(ctx), vpc, source.subnet_ids))
+    return _unique(mine + theirs, "RouteTableId")
+
+
 def _targets(ctx: Context) -> dict[str, list[dict[str, Any]]]:
-    return ctx.memo("ec2:route-targets", lambda: fetch_route_targets(
+    targets = ctx.memo("ec2:route-targets", lambda: fetch_route_targets(
         _ec2(ctx), _instance(ctx).get("VpcId", ""), _tables(ctx)))
+    # Every peering connection of the VPCs on the path, routed or not: a missing route over an existing
+    # peering is what the route check names, with the peering in its fix.
+    vpcs = sorted({_instance(ctx).get("VpcId", ""), _source_vpc(ctx)} - {""})
+    address = _source(ctx).address
+    if not address or internet_part(parse_block(address).version, (parse_block(address).interval,)):
+        return targets  # a client on the internet never comes over a peering connection
+    peerings = ctx.read(f"the peering connections of {', '.join(vpcs)}",
+                        lambda: fetch_peering_connections(_ec2(ctx), vpcs), default=[],
+                        key=f"ec2:peerings:{','.join(vpcs)}")
+    tgws = sorted({r["TransitGatewayId"] for t in _tables(ctx) for r in t.get("Routes") or []
+                   if r.get("TransitGatewayId")})
+    transit = ctx.read(f"the transit gateway attachments and route tables of {', '.join(tgws)}",
+                       lambda: fetch_transit(_ec2(ctx), tgws, vpcs), default={},
+                       key=f"ec2:transit:{','.join(tgws)}:{','.join(vpcs)}") if tgws else {}
+    vpc = _instance(ctx).get("VpcId", "")
+    vpn = ctx.read(f"the VPN gateways and connections of {vpc}", lambda: fetch_vpn(_ec2(ctx), vpc), default={},
+                   key=f"ec2:vpn:{vpc}")
+    return {**targets, **(transit or {}), **(vpn or {}), "vpc_peering_connections": _unique(
+        [*targets.get("vpc_peering_connections", []), *peerings], "VpcPeeringConnectionId")}
 
 
 def _gateways(ctx: Context) -> list[dict[str, Any]]:
@@ -112,47 +252,101 @@ def _addresses(ctx: Context) -> list[dict[str, Any]]:
     return ctx.memo("ec2:addresses", lambda: fetch_addresses(_ec2(ctx), _instance_id(ctx)))
 
 
-def _prefix_lists(ctx: Context, groups: bool = False, tables: bool = False) -> list[dict[str, Any]]:
-    ids = prefix_list_ids(_groups(ctx) if groups else (), _tables(ctx) if tables else ())
+def _prefix_lists(ctx: Context, groups: bool = False, tables: bool = False,
+                  source: bool = True) -> list[dict[str, Any]]:
+    ids = prefix_list_ids(_groups(ctx) if groups else (),
+                          (_tables(ctx) if source else _own_tables(ctx)) if tables else ())
     # One memo per list, so the verdict step reuses what the group and route steps read.
     return [pl for i in ids
             for pl in ctx.memo(f"ec2:prefix-list:{i}", lambda i=i: fetch_prefix_lists(_ec2(ctx), [i]))]
 
 
 def _snapshot(ctx: Context, *, groups: bool = False, acls: bool = False, tables: bool = False,
-              gateways: bool = False, addresses: bool = False) -> Snapshot:
+              gateways: bool = False, addresses: bool = False, source: bool = True) -> Snapshot:
     """A snapshot of the parts read so far: each step judges only what it has read."""
     instance = _instance(ctx)
     status = _status(ctx)
-    targets = _targets(ctx) if tables else {}
+    # Without the source (the instance and Session Manager steps) only the instance's own side is read.
+    targets = _targets(ctx) if tables and source else {}
     return Snapshot.from_describe(
         instances=[instance],
         instance_statuses=[status] if status else [],
+        source_network_interfaces=_source(ctx).enis if source else (),
         security_groups=_groups(ctx) if groups else (),
         subnets=_subnets(ctx) if acls or addresses else (),
         network_acls=_acls(ctx) if acls else (),
-        route_tables=_tables(ctx) if tables else (),
+        route_tables=(_tables(ctx) if source else _own_tables(ctx)) if tables else (),
         internet_gateways=_gateways(ctx) if gateways else (),
-        prefix_lists=_prefix_lists(ctx, groups=groups, tables=tables),
+        prefix_lists=_prefix_lists(ctx, groups=groups, tables=tables, source=source),
         addresses=_addresses(ctx) if addresses else (),
         region=ctx.session.region,
         **targets,
     )
 
 
-def _probe(ctx: Context) -> Probe:
-    return Probe.make(_instance_id(ctx), ctx.inputs.get("source"), int(ctx.inputs.get("port", 22)),
-                      str(ctx.inputs.get("protocol", "tcp")))
+def _probe(ctx: Context, source_needed: bool = True) -> Probe:
+    if not source_needed:  # the instance's own health: no need to look the client up yet
+        return Probe.make(_instance_id(ctx), port=int(ctx.inputs.get("port", 22)))
+    source = _source(ctx)
+    eni = source.eni
+    return Probe.make(_instance_id(ctx), source.address, int(ctx.inputs.get("port", 22)),
+                      str(ctx.inputs.get("protocol", "tcp")), source_eni=eni["NetworkInterfaceId"] if eni else None,
+                      source_note=source.note)
 
 
-def _outcome(stage: StageResult) -> StepOutcome:
-    return StepOutcome(STAGE_STATUS.get(stage.status, "warning"), stage.detail, list(stage.findings))
+def _outcome(stage: StageResult, ctx: Context | None = None) -> StepOutcome:
+    findings = list(stage.findings)
+    ssm: SsmVerdict | None = ctx.peek("ssh:ssm") if ctx is not None else None
+    if ssm is not None:
+        # Every blocked hop gets the way around it, or the reason there is none.
+        findings = [_with_ssm(f, ssm) if f.severity == "error" else f for f in findings]
+    return StepOutcome(STAGE_STATUS.get(stage.status, "warning"), stage.detail, findings)
 
 
-def _stage_step(check: Callable[[Snapshot, Probe], StageResult],
+def _with_ssm(finding: Finding, ssm: SsmVerdict) -> Finding:
+    if ssm.usable and ssm.fix is not None:
+        return replace(finding, alternatives=[*finding.alternatives, ssm.fix])
+    return replace(finding, evidence={**finding.evidence, "session_manager": ssm.evidence()})
+
+
+def _ssm(ctx: Context) -> SsmVerdict:
+    """Whether Session Manager is a way around a blocked path, read once per run."""
+    def judge() -> SsmVerdict:
+        instance = _instance(ctx)
+        iid, region = _instance_id(ctx), ctx.session.region
+        port = int(ctx.inputs.get("port", 22))
+        info = fetch_ssm_info(ctx.client("ssm"), iid)
+        if info is not None:
+            return judge_ssm(iid, region, port, info)
+        # Not registered: read what may explain why, each read on its own.
+        profile = str((instance.get("IamInstanceProfile") or {}).get("Arn") or "")
+        policies = ctx.read(f"the managed policies of instance profile {profile.rsplit('/', 1)[-1]}",
+                            lambda: fetch_profile_policies(ctx.client("iam"), profile)) if profile else None
+        vpc = str(instance.get("VpcId") or "")
+        endpoints = ctx.read(f"the Systems Manager interface endpoints of {vpc}",
+                             lambda: fetch_ssm_endpoints(_ec2(ctx), vpc, region or "us-east-1"))
+        route = internet_route(_snapshot(ctx, tables=True, source=False), iid)
+        return judge_ssm(iid, region, port, None, profile_arn=profile, role_policies=policies, endpoints=endpoints,
+                         internet_route=route, vpc_id=vpc, subnet_id=str(instance.get("SubnetId") or ""))
+    return ctx.memo("ssh:ssm", judge)
+
+
+def _ssm_step(ctx: Context) -> StepOutcome:
+    verdict = _ssm(ctx)
+    detail = verdict.detail
+    if verdict.usable and verdict.fix is not None:
+        detail += f" If the network path is blocked: {verdict.fix.commands[0]}"
+    elif verdict.commands:
+        detail += " To make it usable: " + "; ".join(verdict.commands)
+    return StepOutcome("ok" if verdict.usable else "warning", detail)
+
+
+def _stage_step(check: Callable[[Snapshot, Probe], StageResult], source: bool = True,
                 **parts: bool) -> Callable[[Context], StepOutcome]:
     def run(ctx: Context) -> StepOutcome:
-        return _outcome(check(_snapshot(ctx, **parts), _probe(ctx)))
+        if not source:
+            return _outcome(check(_snapshot(ctx, source=False, **parts), _probe(ctx, source_needed=False)), ctx)
+        return _outcome(check(_snapshot(ctx, **parts), _probe(ctx)), ctx)
 
     return run
 
@@ -162,10 +356,12 @@ def _verdict(ctx: Context) -> StepOutcome:
     result = evaluate(snapshot, _probe(ctx))
     ctx.set_graph(result.graph())
     # The blocking findings were reported by the steps that found them; this step adds the verdict.
-    status = {"open": "ok", "partial": "warning", "blocked": "problem"}[result.verdict]
+    status = {"open": "ok", "partial": "warning", "conditional": "problem", "blocked": "problem"}[result.verdict]
     detail = result.summary
     if result.verdict == "blocked":
         detail += " Fix every component listed: each one alone is enough to make the connection time out."
+    elif result.verdict == "conditional":
+        detail = "Conditional: " + detail + " Fixing the listed components lets every kind of client through."
     return StepOutcome(status, detail, list(result.verdict_findings))
 
 
@@ -181,7 +377,63 @@ INSTANCE_STEP = Step(
         "AWS hardware under the instance, the instance check watches the operating system."
     ),
     good="The instance is running and both status checks passed.",
-    run=_stage_step(check_instance),
+    run=_stage_step(check_instance, source=False),
+)
+
+def _source_step(ctx: Context) -> StepOutcome:
+    outcome = _stage_step(check_source, groups=True, acls=True, tables=True)(ctx)
+    endpoint = _source(ctx).endpoint
+    if endpoint is None:
+        return outcome
+    eice, state = endpoint.get("InstanceConnectEndpointId", ""), endpoint.get("State", "")
+    words = (f"The connection goes through EC2 Instance Connect Endpoint {eice} in {endpoint.get('SubnetId', '?')}, "
+             f"which opens it from its own network interface and security groups "
+             f"({', '.join(endpoint.get('SecurityGroupIds') or []) or 'none'}).")
+    if endpoint.get("PreserveClientIp"):
+        words += (" It preserves the client's IP address: the instance's rules must then allow your own address "
+                  "as well; run again with source set to it to check that leg.")
+    findings = list(outcome.findings)
+    status = outcome.status
+    if state != "create-complete":
+        summary = (f"EC2 Instance Connect Endpoint {eice} is {state or 'in an unknown state'}, not create-complete, "
+                   "so it cannot open connections.")
+        findings.append(Finding("BAD_STATE", "error", eice, summary,
+                                {"state": state, "message": endpoint.get("StateMessage", "")},
+                                [aws(ctx.session.region, "ec2 describe-instance-connect-endpoints",
+                                     f"--instance-connect-endpoint-ids {eice}")]))
+        status = "problem"
+        words += " " + summary
+    return StepOutcome(status, f"{words} {outcome.detail}", findings)
+
+
+SOURCE_STEP = Step(
+    id="source",
+    title="Who connects, and does their own side let the connection out?",
+    why=(
+        "Most SSH in production comes from a bastion or another instance, not straight from a laptop. When "
+        "the source is an instance, a network interface or a private address this account can see, "
+        "awstriage finds its network interface: its security groups decide whether rules that name a "
+        "group admit it, its outbound rules must let the connection out, and its own subnet's network ACL "
+        "must let the request out and the replies back in. A client on the internet or in another account "
+        "is not visible from here; the rules that can only be judged with it are named."
+    ),
+    good="The client's groups let the connection out and its subnet's network ACL passes it both ways.",
+    run=_source_step,
+)
+
+SSM_STEP = Step(
+    id="session-manager",
+    title="Is there a way in around the network (Session Manager)?",
+    why=(
+        "While the network path is being fixed you may still need a shell. Session Manager needs no open "
+        "port and no route from you: the SSM agent on the instance calls out to Systems Manager, using the "
+        "permissions of its instance profile, over a route to the internet or through interface endpoints "
+        "for ssm, ssmmessages and ec2messages. If the agent is online, every blocked hop below also offers "
+        "'aws ssm start-session' as an alternative; if not, this step says why."
+    ),
+    good="The SSM agent is online: aws ssm start-session works whatever the network path does.",
+    run=_ssm_step,
+    decides=False,
 )
 
 SECURITY_GROUP_STEP = Step(
@@ -259,7 +511,7 @@ PLAYBOOK = Playbook(
     purpose="Walks the network path to an EC2 instance and names the security group, network ACL, "
             "route or address that drops the packets.",
     params=PARAMS,
-    steps=(IDENTITY_STEP, INSTANCE_STEP, SECURITY_GROUP_STEP, NACL_STEP, ROUTE_STEP, GATEWAY_STEP,
-           VERDICT_STEP),
+    steps=(IDENTITY_STEP, INSTANCE_STEP, SSM_STEP, SOURCE_STEP, SECURITY_GROUP_STEP, NACL_STEP, ROUTE_STEP,
+           GATEWAY_STEP, VERDICT_STEP),
     default_scenario="ssh-nacl-return-traffic",
 )

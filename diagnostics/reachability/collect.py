@@ -208,3 +208,128 @@ def collect(client_factory: ClientFactory, instance_id: str) -> Snapshot:
         region=getattr(getattr(ec2, "meta", None), "region_name", "") or "",
         **targets,
     )
+
+
+def fetch_source_enis(ec2: Any, source: str) -> list[dict[str, Any]]:
+    """The network interfaces the client connects from: an instance's (``i-...``), one ENI
+    (``eni-...``), an EC2 Instance Connect Endpoint's (``eice-...``: it opens the connection to the
+    instance from its own interface), or the one that holds a private address (``10.0.1.15/32``). Empty when no
+    interface in this account and region holds the address (another account, on premises)."""
+    if source.startswith("i-"):
+        instance = fetch_instance(ec2, source)
+        ids = [n["NetworkInterfaceId"] for n in instance.get("NetworkInterfaces") or []]
+        return _pages(ec2, "describe_network_interfaces", "NetworkInterfaces", NetworkInterfaceIds=ids) if ids else []
+    if source.startswith("eice-"):
+        return fetch_enis(ec2, fetch_instance_connect_endpoint(ec2, source).get("NetworkInterfaceIds") or [])
+    if source.startswith("eni-"):
+        try:
+            return _pages(ec2, "describe_network_interfaces", "NetworkInterfaces", NetworkInterfaceIds=[source])
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") == "InvalidNetworkInterfaceID.NotFound":
+                raise LookupError(f"network interface {source} was not found in this account and region") from None
+            raise
+    address = source.split("/", 1)[0]
+    key = "addresses.private-ip-address" if ":" not in address else "ipv6-addresses.ipv6-address"
+    return _pages(ec2, "describe_network_interfaces", "NetworkInterfaces",
+                  Filters=[{"Name": key, "Values": [address]}])
+
+
+def fetch_peering_connections(ec2: Any, vpc_ids: Iterable[str]) -> list[dict[str, Any]]:
+    """Every peering connection with one end in ``vpc_ids``, whatever the routes say: a missing route
+    over an existing peering is exactly what the route check must be able to name."""
+    ids = sorted(set(v for v in vpc_ids if v))
+    if not ids:
+        return []
+    found: dict[str, dict[str, Any]] = {}
+    for side in ("requester-vpc-info.vpc-id", "accepter-vpc-info.vpc-id"):
+        for pcx in _pages(ec2, "describe_vpc_peering_connections", "VpcPeeringConnections",
+                          Filters=[{"Name": side, "Values": ids}]):
+            ends = {(pcx.get("RequesterVpcInfo") or {}).get("VpcId"), (pcx.get("AccepterVpcInfo") or {}).get("VpcId")}
+            if ends & set(ids):  # the filter, checked here too: some endpoints (moto) ignore it
+                found[pcx["VpcPeeringConnectionId"]] = pcx
+    return list(found.values())
+
+
+def fetch_transit(ec2: Any, tgw_ids: Iterable[str], vpc_ids: Iterable[str]) -> dict[str, list[dict[str, Any]]]:
+    """What a transit gateway hop between ``vpc_ids`` needs: their attachments, the route tables those
+    are associated with (each with its routes and propagations), and the CIDR blocks of the VPCs that
+    propagate into them."""
+    tgws, vpcs = sorted(set(tgw_ids)), sorted(set(v for v in vpc_ids if v))
+    out: dict[str, list[dict[str, Any]]] = {"transit_gateway_attachments": [], "transit_gateway_route_tables": [],
+                                            "vpcs": []}
+    if not tgws or not vpcs:
+        return out
+    attachments = _pages(ec2, "describe_transit_gateway_attachments", "TransitGatewayAttachments",
+                         Filters=[{"Name": "transit-gateway-id", "Values": tgws},
+                                  {"Name": "resource-id", "Values": vpcs}])
+    out["transit_gateway_attachments"] = attachments
+    table_ids = sorted({(a.get("Association") or {}).get("TransitGatewayRouteTableId") for a in attachments} - {None})
+    if not table_ids:
+        return out
+    tables = _pages(ec2, "describe_transit_gateway_route_tables", "TransitGatewayRouteTables",
+                    TransitGatewayRouteTableIds=table_ids)
+    propagating: set[str] = set()
+    for table in tables:
+        tid = table["TransitGatewayRouteTableId"]
+        # SearchTransitGatewayRoutes needs a filter and has no paginator; both states cover every route.
+        routes = ec2.search_transit_gateway_routes(
+            TransitGatewayRouteTableId=tid, Filters=[{"Name": "state", "Values": ["active", "blackhole"]}])
+        propagations = _pages(ec2, "get_transit_gateway_route_table_propagations",
+                              "TransitGatewayRouteTablePropagations", TransitGatewayRouteTableId=tid)
+        propagating |= {p["ResourceId"] for p in propagations if p.get("ResourceType", "vpc") == "vpc"}
+        out["transit_gateway_route_tables"].append({**table, "Routes": routes.get("Routes") or [],
+                                                    "Propagations": propagations})
+    if propagating:
+        out["vpcs"] = _pages(ec2, "describe_vpcs", "Vpcs", VpcIds=sorted(propagating))
+    return out
+
+
+def fetch_vpn(ec2: Any, vpc_id: str) -> dict[str, list[dict[str, Any]]]:
+    """The virtual private gateways attached to the VPC and their Site-to-Site VPN connections (tunnel
+    state, static routes). Neither API paginates; the filters keep the answers to this VPC."""
+    gateways = ec2.describe_vpn_gateways(Filters=[{"Name": "attachment.vpc-id", "Values": [vpc_id]}]).get(
+        "VpnGateways") or []
+    ids = sorted(g["VpnGatewayId"] for g in gateways)
+    connections = ec2.describe_vpn_connections(Filters=[{"Name": "vpn-gateway-id", "Values": ids}]).get(
+        "VpnConnections") or [] if ids else []
+    # The tunnel options carry pre-shared keys: keep only what the check reads.
+    keep = ("VpnConnectionId", "VpnGatewayId", "TransitGatewayId", "State", "VgwTelemetry", "Routes")
+    return {"vpn_gateways": gateways, "vpn_connections": [{k: c[k] for k in keep if k in c} for c in connections]}
+
+
+def fetch_ssm_info(ssm: Any, instance_id: str) -> dict[str, Any] | None:
+    """The instance's Systems Manager registration (PingStatus, agent version), None when it has none."""
+    items = _pages(ssm, "describe_instance_information", "InstanceInformationList",
+                   Filters=[{"Key": "InstanceIds", "Values": [instance_id]}])
+    return next((i for i in items if i.get("InstanceId") == instance_id), None)
+
+
+def fetch_profile_policies(iam: Any, profile_arn: str) -> list[str]:
+    """Names of the managed policies attached to the roles of an instance profile."""
+    name = profile_arn.rsplit("/", 1)[-1]
+    roles = iam.get_instance_profile(InstanceProfileName=name)["InstanceProfile"].get("Roles") or []
+    return sorted({p["PolicyName"] for r in roles
+                   for p in _pages(iam, "list_attached_role_policies", "AttachedPolicies", RoleName=r["RoleName"])})
+
+
+def fetch_ssm_endpoints(ec2: Any, vpc_id: str, region: str) -> list[str]:
+    """Which of ssm, ssmmessages and ec2messages have an available interface endpoint in the VPC."""
+    names = [f"com.amazonaws.{region}.{s}" for s in ("ssm", "ssmmessages", "ec2messages")]
+    endpoints = _pages(ec2, "describe_vpc_endpoints", "VpcEndpoints",
+                       Filters=[{"Name": "vpc-id", "Values": [vpc_id]}, {"Name": "service-name", "Values": names}])
+    return sorted({e["ServiceName"].rsplit(".", 1)[-1] for e in endpoints
+                   if e.get("ServiceName") in names and e.get("State", "available").lower() == "available"})
+
+
+def fetch_instance_connect_endpoint(ec2: Any, endpoint_id: str) -> dict[str, Any]:
+    """One EC2 Instance Connect Endpoint: its state, subnet, security groups and network interfaces."""
+    answer = ec2.describe_instance_connect_endpoints(InstanceConnectEndpointIds=[endpoint_id])
+    for endpoint in answer.get("InstanceConnectEndpoints") or []:
+        if endpoint.get("InstanceConnectEndpointId") == endpoint_id:
+            return endpoint
+    raise LookupError(f"EC2 Instance Connect Endpoint {endpoint_id} was not found in this account and region")
+
+
+def fetch_enis(ec2: Any, ids: Iterable[str]) -> list[dict[str, Any]]:
+    ids = sorted(set(ids))
+    return _pages(ec2, "describe_network_interfaces", "NetworkInterfaces", NetworkInterfaceIds=ids) if ids else []

@@ -18,11 +18,11 @@ the Reachability Analyzer explanation code where one fits.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from diagnostics.findings import Finding
+from diagnostics.findings import Finding, Fix
 from diagnostics.reachability import remediation as fix
 from diagnostics.reachability.addresses import (
     EPHEMERAL,
@@ -37,6 +37,7 @@ from diagnostics.reachability.addresses import (
     set_text,
     subtract,
 )
+from diagnostics.reachability.ephemeral import ReplyCoverage, reply_coverage
 from diagnostics.reachability.rules import (
     ECHO_REPLY,
     ECHO_REQUEST,
@@ -45,6 +46,7 @@ from diagnostics.reachability.rules import (
     RouteDecision,
     nacl_check,
     route_lookup,
+    sg_egress,
     sg_ingress,
 )
 from diagnostics.reachability.snapshot import (
@@ -59,9 +61,12 @@ from diagnostics.reachability.snapshot import (
     RouteTable,
     SecurityGroup,
     Snapshot,
+    VpnConnection,
+    VpnGateway,
     protocol_name,
     protocol_number,
 )
+from diagnostics.reachability.transit import TransitResult, tgw_hop
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -87,15 +92,19 @@ class Probe:
     source: Block | None = None
     port: int = 22
     protocol: int = TCP
+    # The client's network interface, when the source resolved to one (Snapshot.source_enis), and
+    # otherwise why it could not be (another account, on premises, a range rather than one client).
+    source_eni: str | None = None
+    source_note: str = ""
 
     @classmethod
     def make(cls, instance_id: str, source: str | Block | None = None, port: int = 22,
-             protocol: str | int = "tcp") -> Probe:
+             protocol: str | int = "tcp", source_eni: str | None = None, source_note: str = "") -> Probe:
         block = parse_block(source) if isinstance(source, str) else source
         proto = protocol_number(protocol)
         if block is not None and block.version == 6 and proto == ICMP:
             proto = ICMPV6
-        return cls(instance_id, block, int(port), proto)
+        return cls(instance_id, block, int(port), proto, source_eni, source_note)
 
     @property
     def version(self) -> int:
@@ -133,6 +142,7 @@ class Hop:
     direction: str  # forward | return
     verdict: str  # allow | deny | warn (allowed for part of the sources)
     rule: str  # the rule or route that admits or drops the packets, in words
+    condition: str = ""  # set when the hop drops the packets only for some kinds of client
 
 
 @dataclass
@@ -148,7 +158,7 @@ class StageResult:
 class PathResult:
     probe: Probe
     stages: list[StageResult]
-    verdict: str  # open | partial | blocked
+    verdict: str  # open | partial | conditional (blocked for some kinds of client) | blocked
     summary: str
     path_kind: str  # internet | private | vpc
     verdict_findings: list[Finding] = field(default_factory=list)
@@ -186,6 +196,21 @@ class _Path:
     @property
     def region(self) -> str:
         return self.snap.region
+
+    @property
+    def source(self) -> Eni | None:
+        """The client's own network interface, when the source resolved to one."""
+        return self.snap.source_enis.get(self.probe.source_eni or "")
+
+    @property
+    def same_subnet(self) -> bool:
+        """Traffic between two addresses of one subnet never crosses its network ACL."""
+        subnet = self.snap.subnets.get(self.subnet_id)
+        if self.source is not None:
+            return self.source.subnet_id == self.subnet_id
+        if subnet is None or subnet.cidr is None or self.probe.source is None:
+            return False
+        return subnet.cidr.contains(self.probe.source)
 
     @property
     def vpc_id(self) -> str:
@@ -388,10 +413,21 @@ def check_security_groups(snap: Snapshot, probe: Probe) -> StageResult:
     groups = [snap.security_groups[g] for g in eni.group_ids if g in snap.security_groups]
     missing = [g for g in eni.group_ids if g not in snap.security_groups]
     verdict = sg_ingress(groups, snap.prefix_lists, v, probe.sources, probe.protocol, probe.port)
+    src = path.source
+    refs = sorted({r.referenced_group_id or "" for r in verdict.group_references})
+    reach = src is not None and (not src.vpc_id or src.vpc_id == path.vpc_id or _peered(snap, src.vpc_id, path.vpc_id))
+    if src is not None and path.kind != "internet":
+        # The client's own interface is known: a rule naming one of its groups admits it (over its
+        # private address, the only one group references see), within the VPC or across an active
+        # peering connection; never across a transit gateway or VPN.
+        members = [r for r in verdict.group_references if reach and r.referenced_group_id in src.group_ids]
+        verdict.by_rule += [(r, probe.sources) for r in members]
+        if members:
+            verdict.admitted = normalize([*verdict.admitted, *probe.sources])
     blocked = subtract(probe.sources, verdict.admitted)
     # A rule naming another group admits only ENIs in that group: never an internet client, maybe
-    # a client inside the VPC or a peered one, which awstriage cannot tell from an address.
-    uncertain = subtract(blocked, internet_part(v, blocked)) if verdict.group_references else ()
+    # a client inside the VPC or a peered one, which cannot be told from an address alone.
+    uncertain = subtract(blocked, internet_part(v, blocked)) if verdict.group_references and src is None else ()
     names = ", ".join(g.label for g in groups) or "none"
     hops: list[Hop] = []
     admitting = {r.group_id for r, _ in verdict.by_rule}
@@ -429,8 +465,34 @@ def check_security_groups(snap: Snapshot, probe: Probe) -> StageResult:
     target = _sg_fix_target(groups, verdict.same_port_rules)
     cidr, pre = fix.client_cidr(probe.source, v)
     commands = list(pre)
+    alternatives: list[Fix] = []
     if target is not None:
-        commands.append(fix.sg_ingress(path.region, target.id, probe.protocol, probe.port, cidr, v))
+        by_address = fix.sg_ingress(path.region, target.id, probe.protocol, probe.port, cidr, v)
+        lists = [snap.prefix_lists[r.prefix_list_id] for r in verdict.same_port_rules
+                 if r.prefix_list_id and r.prefix_list_id in snap.prefix_lists
+                 and not snap.prefix_lists[r.prefix_list_id].aws_managed]
+        if lists and src is None:
+            # The group already trusts a list of addresses for this port: the client belongs in the list,
+            # so every group and route that uses it follows (and the group stays as reviewed).
+            pl = lists[0]
+            commands.append(fix.prefix_list_add(path.region, pl.id, pl.version, cidr))
+            alternatives.append(Fix((by_address,), f"allow {cidr} in {target.id} itself instead of in {pl.id}",
+                                    "bypasses the prefix list the group is managed by"))
+            if pl.max_entries is not None and len(pl.cidrs) >= pl.max_entries:
+                alternatives.insert(0, Fix((fix.aws(path.region, "ec2 modify-managed-prefix-list",
+                                                    f"--prefix-list-id {pl.id}",
+                                                    f"--max-entries {pl.max_entries + 1}"),),
+                                           f"{pl.id} is full ({pl.max_entries} entries): raise its size first",
+                                           "each group rule that uses the list counts its size against the "
+                                           "group's rule quota"))
+        elif src is not None and src.group_ids and path.kind != "internet" and reach:
+            # Naming the client's group keeps working when its address changes.
+            commands.append(fix.sg_ingress_from_group(path.region, target.id, probe.protocol, probe.port,
+                                                      src.group_ids[0]))
+            alternatives.append(Fix((by_address,), f"allow {cidr} by address instead of by group",
+                                    "breaks again when the client's address changes"))
+        else:
+            commands.append(by_address)
     same_port = sorted({r.describe() for r in verdict.same_port_rules})
     full_block = not verdict.admitted and not uncertain
     if full_block:
@@ -438,6 +500,15 @@ def check_security_groups(snap: Snapshot, probe: Probe) -> StageResult:
                    f"{probe.source_text}, so the packets are dropped at the instance's door.")
         if same_port:
             summary += f" The rules for this port allow only: {'; '.join(same_port)}."
+        named = sorted(set(refs) & set(src.group_ids)) if src is not None else []
+        if src is not None and named:
+            summary += (f" A rule names the client's group {', '.join(named)}, but group references apply only "
+                        f"within a VPC or across a peering connection, and {src.label} in {src.vpc_id} reaches "
+                        f"{path.vpc_id} another way (a transit gateway or VPN): allow its address instead.")
+        elif src is not None and refs:
+            summary += (f" The rules that name {', '.join(refs)} admit only network interfaces in "
+                        f"{'that group' if len(refs) == 1 else 'those groups'}; the client {src.label} is in "
+                        f"{', '.join(src.group_ids) or 'no group'}, which none of them names.")
         if probe.assumed:
             summary += " No source was given, so awstriage checked for any internet address."
     else:
@@ -445,9 +516,13 @@ def check_security_groups(snap: Snapshot, probe: Probe) -> StageResult:
         summary = (f"The security groups on {eni.id} ({names}) allow {probe.what} only from "
                    f"{admitted_words}, not from {path.part(blocked)}.")
         if uncertain:
-            refs = ", ".join(sorted({r.referenced_group_id or "" for r in verdict.group_references}))
-            summary += (f" Rules that name {refs} admit only instances in that group; awstriage cannot tell "
-                        "from an address whether your client is one.")
+            why = probe.source_note or "an address alone does not say which groups its interface is in"
+            summary += (f" Rules that name {', '.join(refs)} admit only network interfaces in "
+                        f"{'that group' if len(refs) == 1 else 'those groups'}, so they can be judged only with "
+                        f"the client's own interface: {why.rstrip('.')}. Run again with source set to the "
+                        "client's instance or network interface ID, or check that its security group is "
+                        f"{' or '.join(refs)}; for a client in another account, the rule must name that "
+                        "account's group (123456789012/sg-...).")
         if probe.assumed:
             summary += (" No source was given: run again with source set to your public IP to know which "
                         "side you are on.")
@@ -468,10 +543,195 @@ def check_security_groups(snap: Snapshot, probe: Probe) -> StageResult:
             "admitted_sources": set_text(v, verdict.admitted) if verdict.admitted else "",
             "dropped_sources": path.part(blocked),
             "assumed_source": probe.assumed,
+            "client_interface": ({"id": src.id, "instance": src.instance_id, "groups": list(src.group_ids)}
+                                 if src is not None else None),
+            "group_rules_unjudged": refs if uncertain else [],
         },
         remediation=commands,
+        alternatives=alternatives,
     )
     return StageResult("security_groups", _status([finding]), summary, [finding], hops)
+
+
+# --- 2b. the client's own side ---------------------------------------------------------------
+
+
+def _source_node(path: _Path, component: str) -> str:
+    """A graph node for a component on the client's side: its ID, unless the instance's side uses the
+    same component (one ACL for both subnets, one group on both ENIs), which then gets its own node."""
+    eni = path.eni
+    target_side = {*(eni.group_ids if eni else ()), getattr(path.snap.network_acl_for(path.subnet_id), "id", "")}
+    return f"{component} (client side)" if component in target_side else component
+
+
+def _client_route(path: _Path, src: Eni, dest: Intervals, target: Block) -> tuple[Finding | None, list[Hop], str]:
+    """The request's first routing decision: the client's subnet must send the instance's address over a
+    peering connection (or transit gateway, VPN) that leads to the instance's VPC."""
+    snap, region = path.snap, path.region
+    table, is_main = snap.route_table_for(src.subnet_id, src.vpc_id)
+    if table is None:
+        return None, [], f"The route table of the client's subnet {src.subnet_id} was not read."
+    label = f"{table.id} (the client's{' main' if is_main else ''} route table)"
+    decision = next(iter(route_lookup(table, snap.prefix_lists, target.version, dest)), None)
+    route = decision.route if decision else None
+    problem = ""
+    bad_state = False  # the route exists but its target cannot carry traffic (BAD_STATE_ROUTE)
+    if route is None:
+        problem = f"has no route to {target.text}"
+    elif route.blackhole:
+        problem, bad_state = f"sends {target.text} to a blackhole route ({route.describe()})", True
+    elif (down := _target_down(snap, src.vpc_id, route.target_kind, route.target_id)):
+        problem, bad_state = f"sends {target.text} over {route.describe()}, but {down}", True
+    elif route.target_kind in ("igw", "nat", "eigw"):
+        kind = TARGET_WORDS.get(route.target_kind, route.target_kind)
+        problem = (f"sends {target.text} to {kind} {route.target_id} ({route.describe()}), which cannot carry "
+                   "packets to another VPC's private address")
+    elif route.target_kind == "pcx" and (beyond := _beyond_peering(snap, src.vpc_id, route.target_id, dest)):
+        problem = f"sends {target.text} over {route.describe()}, but {beyond}"
+    node = f"{table.id} (client side)" if table.id == getattr(path.table, "id", "") else table.id
+    if not problem:
+        assert route is not None
+        hop = Hop(node, "source_route_table", label, "forward", "allow", route.describe())
+        words = f"The client's subnet uses {label}, which reaches {target.text} through {route.describe()}."
+        transit = (tgw_hop(snap, route.target_id, src.vpc_id, path.vpc_id, dest, target.version,
+                           path.packet("inbound")) if route.target_kind == "tgw" else None)
+        if transit is None:
+            return None, [hop], words
+        hops = [hop, *_transit_hops([transit], "forward")]
+        return (transit.findings[0] if transit.findings else None), hops, f"{words} {transit.words}"
+    towards = peering_towards(snap, src.vpc_id, dest)
+    commands: list[str] = []
+    summary = (f"The client's subnet {src.subnet_id} uses {label}, which {problem}, so the request never reaches "
+               f"{path.vpc_id}.")
+    if towards is not None:
+        pcx, cidr = towards
+        exists = any(r.destination is not None and r.destination.text == cidr.text for r in table.routes)
+        commands.append(fix.route_to_peering(region, table.id, cidr.text, pcx, cidr.version, replace=exists))
+        summary += f" Peering connection {pcx} leads to {path.vpc_id} ({cidr.text}): route it there."
+    else:
+        summary += (f" No active peering connection of {src.vpc_id} leads to {path.vpc_id}: the route must name the "
+                    "peering connection or transit gateway between them.")
+    code = "BAD_STATE_ROUTE" if bad_state else "NO_ROUTE_TO_DESTINATION"
+    finding = Finding(code, "error", table.id, summary,
+                      {"packet": path.packet("inbound"), "client_subnet": src.subnet_id,
+                       "routes": [r.to_evidence() for r in table.routes]}, commands)
+    return finding, [Hop(node, "source_route_table", label, "forward", "deny", problem)], summary
+
+
+def _peered(snap: Snapshot, a: str, b: str) -> bool:
+    return any(p.status == "active" and p.connects(a) and p.connects(b) for p in snap.peering_connections.values())
+
+
+def check_source(snap: Snapshot, probe: Probe) -> StageResult:
+    """The client's own security groups (outbound, to the instance) and its subnet's network ACL
+    (the request out, the replies in), when the source resolved to a network interface."""
+    path = _context(snap, probe)
+    src = path.source
+    if src is None:
+        return StageResult("source", "skipped", probe.source_note or (
+            "The client is not a network interface in this account, so its own firewall is not visible "
+            "from here." if probe.source else "No source was given, so any internet address is assumed."))
+    if path.eni is None:
+        return _no_eni("source")
+    v, region = probe.version, path.region
+    target = parse_block(path.eni.private_ip) if path.eni.private_ip else None
+    if target is None or target.version != v:
+        return StageResult("source", "skipped", f"{path.eni.id} has no private address of the client's family.")
+    dest: Intervals = (target.interval,)
+    findings: list[Finding] = []
+    hops = [Hop(src.id, "source_eni", src.label, "forward", "allow", "the client's network interface"),
+            Hop(src.id, "source_eni", src.label, "return", "allow", "delivered back to the client")]
+    details: list[str] = []
+
+    # Security groups: stateful, so only the outbound rules matter (the replies come back in).
+    groups = [snap.security_groups[g] for g in src.group_ids if g in snap.security_groups]
+    unread = [g for g in src.group_ids if g not in snap.security_groups]
+    out = sg_egress(groups, snap.prefix_lists, v, dest, probe.protocol, probe.port)
+    members = [r for r in out.group_references if r.referenced_group_id in path.eni.group_ids]
+    allowed = bool(out.admitted) or bool(members)
+    rule_words = "; ".join(sorted({r.describe() for r, _ in out.by_rule} | {r.describe() for r in members}))
+    names = ", ".join(g.label for g in groups) or "none"
+    for g in groups:
+        hops.append(Hop(_source_node(path, g.id), "source_security_group", g.label, "forward",
+                        "allow" if allowed else "deny",
+                        rule_words or f"no outbound rule allows {probe.what} to {target.text}"))
+    if allowed:
+        details.append(f"The client's security groups ({names}) let {probe.what} out to {target.text} "
+                       f"({rule_words}).")
+    elif unread and not groups:
+        details.append(f"The client's security groups ({', '.join(unread)}) could not be read.")
+    else:
+        summary = (f"No outbound rule of the client's security groups on {src.id} ({names}) allows {probe.what} "
+                   f"to {target.text} ({path.eni.id} of {path.instance.label}), so the connection never leaves "
+                   "the client.")
+        findings.append(Finding(
+            code="ENI_SG_RULES_MISMATCH", severity="error", resource=groups[0].id if groups else src.id,
+            summary=summary,
+            evidence={"packet": path.packet("inbound"), "client_interface": src.id,
+                      "outbound_rules": [r.describe() for g in groups for r in g.egress]},
+            remediation=[fix.sg_egress(region, groups[0].id if groups else src.id, probe.protocol, probe.port,
+                                       target.text, v)]))
+        details.append(summary)
+
+    if src.vpc_id and src.vpc_id != path.vpc_id:
+        route_finding, route_hops, words = _client_route(path, src, dest, target)
+        hops += route_hops
+        details.append(words)
+        if route_finding is not None:
+            findings.append(route_finding)
+
+    # The client's subnet ACL, unless both ends share the subnet.
+    acl = snap.network_acl_for(src.subnet_id)
+    if src.subnet_id == path.subnet_id:
+        details.append("The client is in the instance's own subnet, so no network ACL is crossed.")
+    elif acl is None:
+        details.append(f"The network ACL of the client's subnet {src.subnet_id} was not read.")
+    else:
+        proto = probe.protocol
+        port = (probe.port, probe.port) if probe.uses_ports else (0, 0)
+        request = nacl_check(acl, True, v, dest, port, proto, ECHO_REQUEST.get(proto))
+        replies = nacl_check(acl, False, v, dest, EPHEMERAL if probe.uses_ports else (0, 0), proto,
+                             ECHO_REPLY.get(proto))
+        node = _source_node(path, acl.id)
+        label = f"{acl.id} ({src.subnet_id}, the client's subnet)"
+        coverage = _reply_coverage(replies) if probe.uses_ports and replies.blocked and not request.blocked \
+            else None
+        conditional = coverage is not None and coverage.conditional
+        condition = coverage.condition() if conditional and coverage is not None else ""
+        for direction, verdict in (("forward", request), ("return", replies)):
+            state = "allow" if not verdict.blocked else ("warn" if conditional and direction == "return" else "deny")
+            rule = ("; ".join(d.rule.describe() for d in verdict.allows) if not verdict.blocked
+                    else "; ".join(d.rule.describe() for d in verdict.drops))
+            hops.append(Hop(node, "source_network_acl", label, direction, state, rule,
+                            condition if direction == "return" else ""))
+        if not request.blocked and not replies.blocked:
+            details.append(f"Network ACL {label} lets the request out and the replies in.")
+        else:
+            parts: list[str] = []
+            commands: list[str] = []
+            if request.blocked:
+                parts.append("outbound, " + "; ".join(d.rule.describe() for d in request.drops)
+                             + f" drops {probe.what} to {target.text}")
+                commands.append(_nacl_fix(path, acl, True, request, target.text, client_side=True)[0])
+            if replies.blocked:
+                parts.append("inbound, " + "; ".join(d.rule.describe() for d in replies.drops)
+                             + f" drops the replies from {target.text}"
+                             + (f" to ports {ports_text(normalize([p for d in replies.drops for p in d.ports]))}"
+                                if probe.uses_ports else ""))
+                commands.append(_nacl_fix(path, acl, False, replies, target.text, client_side=True)[0])
+            summary = (f"Network ACL {label} blocks the connection on the client's side: " + "; ".join(parts)
+                       + ". Network ACLs are stateless: the client's subnet must let the request out and the "
+                       "replies (to the client's ephemeral port) back in.")
+            findings.append(Finding(
+                code="SUBNET_ACL_RESTRICTION", severity="error", resource=acl.id, summary=summary,
+                evidence={"subnet": src.subnet_id, "client_side": True, "packet": path.packet("inbound"),
+                          **({"reply_clients": coverage.to_evidence()} if coverage is not None else {})},
+                remediation=commands,
+                certainty="conditional" if conditional else "certain", condition=condition))
+            details.append(summary)
+    who = f"{src.label} in {src.subnet_id}, groups {', '.join(src.group_ids) or 'none'}"
+    detail = f"The client is {who}. " + " ".join(details)
+    return StageResult("source", _status(findings), detail, findings, hops)
 
 
 # --- 3. network ACL --------------------------------------------------------------------------
@@ -491,12 +751,14 @@ def _drop_words(path: _Path, d: NaclDecision, egress: bool) -> str:
     return f"rule {d.rule.rule_number} ({d.rule.describe().split(': ', 1)[1]}) drops {what} {way} {who}"
 
 
-def _nacl_fix(path: _Path, acl: NetworkAcl, egress: bool, verdict: NaclVerdict, cidr: str) -> tuple[str, str]:
-    """The command that opens the dropped traffic, and a sentence about it."""
+def _nacl_fix(path: _Path, acl: NetworkAcl, egress: bool, verdict: NaclVerdict, cidr: str,
+              client_side: bool = False) -> tuple[str, str]:
+    """The command that opens the dropped traffic, and a sentence about it. On the client's own
+    subnet the request goes out and the replies come in, so the ports swap directions."""
     probe = path.probe
     below = min(d.rule.rule_number for d in verdict.drops)
     number = fix.free_rule_number(acl, egress, below)
-    ports = EPHEMERAL if egress else (probe.port, probe.port)
+    ports = EPHEMERAL if egress != client_side else (probe.port, probe.port)
     if number is None:
         return (fix.nacl_allow(path.region, acl, egress, below, probe.protocol, ports, cidr, probe.version,
                                replace=True),
@@ -514,6 +776,10 @@ def check_network_acl(snap: Snapshot, probe: Probe) -> StageResult:
     path = _context(snap, probe)
     if path.eni is None:
         return _no_eni("network_acl")
+    if path.same_subnet:
+        return StageResult("network_acl", "ok",
+                           f"{probe.source_text} is in {path.subnet_id}, the instance's own subnet: traffic "
+                           "between two addresses of one subnet never crosses its network ACL.")
     acl = snap.network_acl_for(path.subnet_id)
     if acl is None:
         return StageResult("network_acl", "warning",
@@ -525,14 +791,24 @@ def check_network_acl(snap: Snapshot, probe: Probe) -> StageResult:
                           proto, ECHO_REPLY.get(proto))
     label = f"{acl.id} ({path.subnet_id})"
 
+    # Replies cut off only for clients whose ephemeral ports the outbound rules miss: whether the
+    # connection works depends on the client's operating system, which the API cannot see.
+    coverage = _reply_coverage(outbound) if probe.uses_ports and outbound.blocked and not inbound.blocked \
+        else None
+    conditional = coverage is not None and coverage.conditional
+
     def hop(direction: str, verdict: NaclVerdict) -> Hop:
+        condition = ""
         if not verdict.blocked:
             state = "allow"
             rule = "; ".join(d.rule.describe() for d in verdict.allows) or "allowed"
         else:
             state = "warn" if verdict.admitted else "deny"
             rule = "; ".join(_drop_words(path, d, direction == "return") for d in verdict.drops)
-        return Hop(acl.id, "network_acl", label, direction, state, rule)
+            if direction == "return" and conditional and coverage is not None:
+                state, condition = "warn", coverage.condition()
+                rule += " (only some kinds of client: see the condition)"
+        return Hop(acl.id, "network_acl", label, direction, state, rule, condition)
 
     hops = [hop("forward", inbound), hop("return", outbound)]
     if not inbound.blocked and not outbound.blocked:
@@ -556,6 +832,13 @@ def check_network_acl(snap: Snapshot, probe: Probe) -> StageResult:
         ephemeral = (f" The client picks its source port anywhere in {EPHEMERAL[0]}-{EPHEMERAL[1]}, so the "
                      "outbound rules must allow that whole range back to it: network ACLs are stateless and "
                      "do not remember the connection." if probe.uses_ports else "")
+        if conditional and coverage is not None:
+            served = _and(k.kind.name for k in coverage.with_state("served"))
+            cut = _and(k.kind.name for k in coverage.with_state("cut") + coverage.with_state("partly"))
+            ephemeral += (f" Replies are allowed only to ports {_reply_ports(coverage)}: {served} pick their "
+                          f"source port in that range and connect; {cut} may pick one outside it and time out.")
+        elif coverage is not None and not coverage.allowed:
+            ephemeral += " No reply port is allowed at all, so every client times out."
         parts.append(f"Outbound, {words}.{ephemeral}")
         command, note = _nacl_fix(path, acl, True, outbound, cidr)
         commands.append(command)
@@ -569,11 +852,14 @@ def check_network_acl(snap: Snapshot, probe: Probe) -> StageResult:
     else:
         what = "lets the request in but drops the replies"
     summary = f"Network ACL {label} {what}. " + " ".join(parts)
+    evidence_extra: dict[str, Any] = {"reply_clients": coverage.to_evidence()} if coverage is not None else {}
     finding = Finding(
         code="SUBNET_ACL_RESTRICTION",
         severity=severity,  # type: ignore[arg-type]
         resource=acl.id,
         summary=summary,
+        certainty="conditional" if conditional else "certain",
+        condition=coverage.condition() if conditional and coverage is not None else "",
         evidence={
             "subnet": path.subnet_id,
             "packet": path.packet("inbound"),
@@ -583,10 +869,28 @@ def check_network_acl(snap: Snapshot, probe: Probe) -> StageResult:
                          "blocking_rules": _drops_evidence(path, outbound)},
             "fix_notes": notes,
             "assumed_source": probe.assumed,
+            **evidence_extra,
         },
         remediation=commands,
     )
-    return StageResult("network_acl", _status([finding]), summary, [finding], hops)
+    detail = f"Conditional: {finding.condition} {summary}" if conditional else summary
+    return StageResult("network_acl", _status([finding]), detail, [finding], hops)
+
+
+def _and(words: Iterable[str]) -> str:
+    items = list(words)
+    return ", ".join(items[:-1]) + " and " + items[-1] if len(items) > 1 else "".join(items)
+
+
+def _reply_ports(coverage: ReplyCoverage) -> str:
+    return ports_text(coverage.allowed) or "none"
+
+
+def _reply_coverage(outbound: NaclVerdict) -> ReplyCoverage:
+    """The reply ports allowed to every dropped client address: the ephemeral range less every port
+    a rule drops for any of them (exact for one address, the safe side for a range)."""
+    dropped = normalize([p for d in outbound.drops for p in d.ports])
+    return reply_coverage(subtract((EPHEMERAL,), dropped))
 
 
 # --- 4. route table --------------------------------------------------------------------------
@@ -642,7 +946,21 @@ def _classify_routes(path: _Path) -> tuple[list[tuple[RouteDecision, str, str]],
             elif (down := _target_down(snap, path.vpc_id, route.target_kind, route.target_id)):
                 out.append((part, "blackhole", f"sends replies for {who} through {route.describe()}, "
                                                f"but {down}"))
-            elif route.target_kind in PRIVATE_TARGETS or route.target_kind == "igw":
+            elif route.target_kind == "igw":
+                # An internet gateway drops packets to private addresses: never the way back to them.
+                out.append((part, "wrong", f"sends replies for {who} to internet gateway {route.target_id} "
+                                           f"({route.describe()}), which drops packets to private addresses, so "
+                                           "no reply reaches the client. The way back to a private client is a "
+                                           "peering connection, transit gateway or virtual private gateway"))
+            elif route.target_kind in ("nat", "eigw"):
+                kind = TARGET_WORDS.get(route.target_kind, route.target_kind)
+                out.append((part, "wrong", f"sends replies for {who} to {kind} {route.target_id} "
+                                           f"({route.describe()}), which cannot carry replies to a connection "
+                                           f"that came in from a private client.{WRONG_TARGET_WHY[route.target_kind]}"))
+            elif route.target_kind == "pcx" and (beyond := _beyond_peering(snap, path.vpc_id, route.target_id,
+                                                                            addresses)):
+                out.append((part, "wrong", f"sends replies for {who} over {route.describe()}, but {beyond}"))
+            elif route.target_kind in PRIVATE_TARGETS:
                 out.append((part, "", f"reaches {who} through {route.describe()}"))
             else:
                 kind = TARGET_WORDS.get(route.target_kind, route.target_kind)
@@ -654,6 +972,17 @@ def _classify_routes(path: _Path) -> tuple[list[tuple[RouteDecision, str, str]],
 def _target_down(snap: Snapshot, vpc_id: str, kind: str, target: str) -> str:
     """Why a peering connection or transit gateway a route names cannot carry traffic, if it cannot.
     Only what the collector read is judged: an unknown target is given the benefit of the doubt."""
+    if kind == "vgw" and target in snap.vpn_gateways:
+        vgw = snap.vpn_gateways[target]
+        if not vgw.attached_to(vpc_id):
+            return f"virtual private gateway {target} is not attached to {vpc_id}"
+        vpns = [c for c in snap.vpn_connections.values() if c.vpn_gateway_id == target]
+        if vpns and all(c.down for c in vpns):
+            tunnels = "; ".join(f"{c.id}: " + (", ".join(f"{ip} {st}" + (f" ({msg})" if msg else "")
+                                                         for ip, st, msg in c.tunnels) or c.state) for c in vpns)
+            return (f"no tunnel of its Site-to-Site VPN connections is up ({tunnels}): check the customer gateway "
+                    "device's IPsec and BGP configuration")
+        return ""
     if kind == "pcx" and target in snap.peering_connections:
         status = snap.peering_connections[target].status
         return "" if status == "active" else f"peering connection {target} is {status}, not active"
@@ -663,6 +992,33 @@ def _target_down(snap: Snapshot, vpc_id: str, kind: str, target: str) -> str:
             states = ", ".join(f"{a.id} {a.state}" for a in mine) or "none"
             return f"the VPC has no available attachment to transit gateway {target} ({states})"
     return ""
+
+
+def _beyond_peering(snap: Snapshot, vpc_id: str, pcx_id: str, addresses: Intervals) -> str:
+    """Why a peering connection cannot carry packets to ``addresses``: they are not in the VPC at its
+    far end, and peering is not transitive (AWS: "VPC peering limitations"). Empty when it can, or
+    when the connection was not read."""
+    pcx = snap.peering_connections.get(pcx_id)
+    if pcx is None or not pcx.connects(vpc_id):
+        return ""
+    far_vpc, cidrs = pcx.other_side(vpc_id)
+    if not cidrs or not subtract(addresses, normalize(c.interval for c in cidrs)):
+        return ""
+    return (f"peering connection {pcx_id} leads to {far_vpc} ({', '.join(c.text for c in cidrs)}), which does not "
+            "hold those addresses: peering is not transitive, so packets cannot go on beyond the peered VPC "
+            "(through its internet gateway, VPN, transit gateway or another peering)")
+
+
+def peering_towards(snap: Snapshot, vpc_id: str, addresses: Intervals) -> tuple[str, Block] | None:
+    """An active peering connection of ``vpc_id`` whose far VPC holds every one of ``addresses``,
+    and the far CIDR block that does: where a route back to a peered client belongs."""
+    for pcx in snap.peering_connections.values():
+        if pcx.status != "active" or not pcx.connects(vpc_id):
+            continue
+        for cidr in pcx.other_side(vpc_id)[1]:
+            if not subtract(addresses, (cidr.interval,)):
+                return pcx.id, cidr
+    return None
 
 
 def _default_destination(v: int) -> str:
@@ -677,6 +1033,71 @@ def _igw_for_fix(path: _Path) -> tuple[str, list[str]]:
         "IGW_ID=$(" + fix.aws(path.region, "ec2 describe-internet-gateways",
                               f"--filters Name=attachment.vpc-id,Values={path.vpc_id}",
                               "--query 'InternetGateways[0].InternetGatewayId'", "--output text") + ")"]
+
+
+def _vpn_towards(path: _Path, addresses: Intervals) -> tuple[VpnGateway, VpnConnection] | None:
+    """The VPC's attached virtual private gateway and a VPN connection on it, preferring one whose
+    static routes hold the client: the likely way to an on-premises client."""
+    snap = path.snap
+    for vgw in snap.vpn_gateways.values():
+        if not vgw.attached_to(path.vpc_id):
+            continue
+        vpns = [c for c in snap.vpn_connections.values() if c.vpn_gateway_id == vgw.id]
+        vpns.sort(key=lambda c: not any(not subtract(addresses, (b.interval,)) for b in c.static_routes))
+        if vpns:
+            return vgw, vpns[0]
+    return None
+
+
+def _transit_back(path: _Path, decisions: list[tuple[RouteDecision, str, str]]) -> list[TransitResult]:
+    """The transit gateway hop of each healthy route back to a private client through one."""
+    out: list[TransitResult] = []
+    src = path.source
+    for d, kind, _ in decisions:
+        route = d.route
+        if kind or route is None or route.target_kind != "tgw":
+            continue
+        result = tgw_hop(path.snap, route.target_id, path.vpc_id, src.vpc_id if src else "", d.addresses,
+                         path.probe.version, path.packet("return"))
+        if result is not None:
+            out.append(result)
+    return out
+
+
+def _transit_hops(results: list[TransitResult], direction: str) -> list[Hop]:
+    return [Hop(t.node, "transit_gateway", t.label, direction, "allow" if t.ok else "deny", t.words)
+            for t in results]
+
+
+def _private_route_fix(path: _Path, addresses: Intervals) -> tuple[list[str], str]:
+    """The route back to a private client: over the peering connection whose far VPC holds it, when
+    this account sees one; otherwise a sentence on where the route must lead."""
+    table = path.table
+    assert table is not None
+    who = path.part(addresses)
+    towards = peering_towards(path.snap, path.vpc_id, addresses)
+    vpn = _vpn_towards(path, addresses)
+    if towards is None and vpn is not None:
+        vgw, connection = vpn
+        if vgw.id not in table.propagating_vgws:
+            return ([fix.aws(path.region, "ec2 enable-vgw-route-propagation", f"--route-table-id {table.id}",
+                             f"--gateway-id {vgw.id}")],
+                    f" {vgw.id} is attached to {path.vpc_id} with Site-to-Site VPN connection {connection.id}, but "
+                    f"{table.id} does not propagate its routes: if {who} is on the far side of that VPN, enabling "
+                    "route propagation brings the route back.")
+        cidr = path.probe.source.text if path.probe.source else who
+        return ([fix.route(path.region, table.id, cidr, path.probe.version, f"--gateway-id {vgw.id}")],
+                f" {table.id} propagates routes from {vgw.id}, but VPN connection {connection.id} announces no route "
+                f"to {who}: add it to the VPN's routes (or BGP announcements), or route it statically.")
+    if towards is None:
+        return [], (f" No active peering connection of {path.vpc_id} leads to {who}: the route back must name the "
+                    "transit gateway, virtual private gateway or peering connection the client's traffic comes "
+                    "through. If you connect over the internet, your packets arrive from your router's public "
+                    "address: run again with that address as source.")
+    pcx, cidr = towards
+    exists = any(r.destination is not None and r.destination.text == cidr.text for r in table.routes)
+    command = fix.route_to_peering(path.region, table.id, cidr.text, pcx, cidr.version, replace=exists)
+    return [command], f" Peering connection {pcx} leads to the VPC that holds {cidr.text}: route it there."
 
 
 def check_route_table(snap: Snapshot, probe: Probe) -> StageResult:
@@ -702,10 +1123,14 @@ def check_route_table(snap: Snapshot, probe: Probe) -> StageResult:
               f"local route {local.describe()} delivers to the subnet" if local
               else "delivered inside the VPC")
     all_words = "; ".join(w for _, _, w in decisions)
+    transit = _transit_back(path, decisions)
     if not bad and not warn:
         ret = Hop(table.id, "route_table", label, "return", "allow", all_words)
-        return StageResult("route_table", "ok", f"The subnet uses {_table_words(path)}, which {all_words}.",
-                           hops=[fwd, ret])
+        detail = f"The subnet uses {_table_words(path)}, which {all_words}."
+        tgw_findings = [f for t in transit for f in t.findings]
+        detail += "".join(f" {t.words}." if t.ok else f" {t.words}" for t in transit)
+        return StageResult("route_table", _status(tgw_findings), detail, tgw_findings,
+                           [fwd, ret, *_transit_hops(transit, "return")])
     bad_addresses = normalize([iv for d, _, _ in bad for iv in d.addresses])
     full = normalize(bad_addresses) == normalize(probe.sources)
     ret = Hop(table.id, "route_table", label, "return", "deny" if full else "warn",
@@ -723,6 +1148,11 @@ def check_route_table(snap: Snapshot, probe: Probe) -> StageResult:
         default = _default_destination(v)
         has_default = any(r.destination and r.destination.text == default for r in table.routes)
         for d, kind, _ in bad:
+            private_part = intersect(d.addresses, path.private)
+            if private_part:
+                command, words = _private_route_fix(path, private_part)
+                commands += command
+                summary += words
             internet_part_of = intersect(d.addresses, path.internet)
             if not internet_part_of:
                 continue
@@ -785,15 +1215,6 @@ def check_gateway(snap: Snapshot, probe: Probe) -> StageResult:
     if path.kind == "private":
         targets = sorted({d.route.target_id for d, k, _ in decisions if d.route is not None and not k})
         via = ", ".join(targets) or "no gateway"
-        for d, k, _ in decisions:
-            if d.route is not None and d.route.target_kind == "igw" and not k:
-                findings.append(Finding(
-                    "IGW_SOURCE_ADDRESS_NOT_IN_RFC1918_INGRESS", "warning", d.route.target_id,
-                    f"{probe.source_text} is a private address, and the only way back to it is internet "
-                    f"gateway {d.route.target_id}, which rejects private addresses. If you connect over the "
-                    "internet, your packets arrive from your router's public address: run again with that "
-                    "address as source.",
-                    {"packet": path.packet("inbound")}, [fix.MY_IP_V4, "echo \"$MY_IP\""]))
         node = targets[0] if targets else "private-network"
         hops += [Hop(node, "gateway", via, "forward", "allow", "from the private network"),
                  Hop(node, "gateway", via, "return", "allow", "back to the private network"),
@@ -881,6 +1302,7 @@ def check_gateway(snap: Snapshot, probe: Probe) -> StageResult:
 
 STAGES: tuple[tuple[str, Callable[[Snapshot, Probe], StageResult]], ...] = (
     ("instance", check_instance),
+    ("source", check_source),
     ("security_groups", check_security_groups),
     ("network_acl", check_network_acl),
     ("route_table", check_route_table),
@@ -941,7 +1363,8 @@ def evaluate(snap: Snapshot, probe: Probe) -> PathResult:
     path = _context(snap, probe)
     stages = [fn(snap, probe) for _, fn in STAGES]
     findings = [f for s in stages for f in s.findings]
-    errors = [f for f in findings if f.severity == "error"]
+    errors = [f for f in findings if f.severity == "error" and f.certainty == "certain"]
+    conditional = [f for f in findings if f.severity == "error" and f.certainty == "conditional"]
     warnings = [f for f in findings if f.severity == "warning"]
     verdict_findings: list[Finding] = []
     if errors:
@@ -949,6 +1372,16 @@ def evaluate(snap: Snapshot, probe: Probe) -> PathResult:
         verdict = "blocked"
         summary = (f"{probe.what} from {probe.source_text} cannot reach {path.instance.label}: "
                    f"{len(errors)} blocking component{'s' if len(errors) != 1 else ''} ({at_fault}).")
+        if conditional:
+            summary += (" Besides, " + ", ".join(dict.fromkeys(f.resource for f in conditional))
+                        + " blocks it for some kinds of client only.")
+    elif conditional:
+        at_fault = ", ".join(dict.fromkeys(f.resource for f in conditional))
+        verdict = "conditional"
+        summary = (f"Whether {probe.what} from {probe.source_text} reaches {path.instance.label} depends on "
+                   f"the client: {len(conditional)} component{'s' if len(conditional) != 1 else ''} "
+                   f"({at_fault}) block{'s' if len(conditional) == 1 else ''} it for some kinds of client only. "
+                   + " ".join(f.condition for f in conditional))
     else:
         verdict = "partial" if warnings else "open"
         verdict_findings.append(_path_open(path, bool(warnings)))

@@ -1,15 +1,22 @@
 """The path as a graph: the forward path and the return path through every component.
 
 Nodes are keyed by the component's ID (so the ``id`` that ``node_link_data`` writes is the ID) and
-carry ``id``, ``kind``, ``label``, ``status`` (ok | blocked | warning) and ``stage`` (the position
-on each path, ``{"forward": i, "return": j}``; parallel security groups share one). ``kind`` is one
-of client, internet_gateway, gateway (a peering connection or transit gateway on a private path),
-route_table, network_acl, security_group, eni, instance. Edges carry ``direction`` (forward | return),
-``verdict`` (allow | deny), ``partial`` (allowed for part of the sources only) and ``rule`` (the
-rule or route that admits or drops the packets). The forward path runs client -> internet gateway
--> route table -> network ACL -> security groups -> ENI -> instance, the return path instance ->
-ENI -> network ACL -> route table -> internet gateway -> client; both share the component nodes,
-and ``graph.graph["paths"]`` keeps each path's order.
+carry ``id``, ``kind``, ``label``, ``status`` (ok | blocked | warning), ``certainty`` and
+``condition`` (see edges), and ``stage`` (the position on each path, ``{"forward": i, "return": j}``;
+parallel security groups share one). ``kind`` is one of client, source_eni, source_security_group,
+source_network_acl, source_route_table (the client's own side, when it is a network interface this account can see),
+internet_gateway, gateway (a peering connection or transit gateway on a private path), transit_gateway
+(the transit gateway route table that routes the packets), route_table,
+network_acl, security_group, eni, instance.
+
+Edges carry ``direction`` (forward | return), ``verdict`` (allow | deny), ``partial`` (allowed for
+part of the sources only), ``rule`` (the rule or route that admits or drops the packets), and
+``certainty`` (``conditional`` when the hop drops the packets only for some kinds of client, which
+``condition`` names in words).
+
+The forward path runs client -> (the client's ENI, groups and subnet ACL) -> gateway -> route table
+-> network ACL -> security groups -> ENI -> instance, the return path the other way round; both
+share the component nodes, and ``graph.graph["paths"]`` keeps each path's order.
 """
 
 from __future__ import annotations
@@ -21,8 +28,12 @@ import networkx as nx
 if TYPE_CHECKING:
     from diagnostics.reachability.evaluate import Hop, PathResult
 
-FORWARD_ORDER = ("client", "gateway", "route_table", "network_acl", "security_group", "eni", "instance")
-RETURN_ORDER = ("instance", "eni", "network_acl", "route_table", "gateway", "client")
+# The client's own side (its ENI, its groups, its subnet's ACL) appears when the source resolved to a
+# network interface this account can see.
+FORWARD_ORDER = ("client", "source_eni", "source_security_group", "source_network_acl", "source_route_table",
+                 "transit_gateway", "gateway", "route_table", "network_acl", "security_group", "eni", "instance")
+RETURN_ORDER = ("instance", "eni", "network_acl", "route_table", "gateway", "transit_gateway", "source_network_acl",
+                "source_eni", "client")
 KIND_SLOT = {"internet_gateway": "gateway"}
 DIRECTIONS = ("forward", "return")
 STATUS_RANK = {"blocked": 0, "warning": 1, "ok": 2}
@@ -43,7 +54,11 @@ def build_graph(result: PathResult) -> nx.DiGraph:
     slot_rank = {slot: i for i, slot in enumerate(FORWARD_ORDER)}
     for hop in sorted(hops, key=lambda h: slot_rank.get(_slot(h.kind), len(slot_rank))):
         if hop.node not in graph:
-            graph.add_node(hop.node, id=hop.node, kind=hop.kind, label=hop.label, status=status[hop.node])
+            graph.add_node(hop.node, id=hop.node, kind=hop.kind, label=hop.label, status=status[hop.node],
+                           certainty="certain", condition="")
+        if hop.condition and status[hop.node] != "blocked":
+            # Dropped only for some kinds of client: the drawing says so and names them.
+            graph.nodes[hop.node].update(certainty="conditional", condition=hop.condition)
 
     paths: dict[str, list[list[str]]] = {}
     for direction, order in (("forward", FORWARD_ORDER), ("return", RETURN_ORDER)):
@@ -65,7 +80,9 @@ def build_graph(result: PathResult) -> nx.DiGraph:
                 for hop in group:
                     graph.add_edge(prev.node, hop.node, direction=direction,
                                    verdict="deny" if hop.verdict == "deny" else "allow",
-                                   partial=hop.verdict == "warn", rule=hop.rule)
+                                   partial=hop.verdict == "warn", rule=hop.rule,
+                                   certainty="conditional" if hop.condition else "certain",
+                                   condition=hop.condition)
         paths[direction] = [list(dict.fromkeys(h.node for h in g)) for g in stages]
     graph.graph["paths"] = paths
     return graph
@@ -154,7 +171,9 @@ def to_mermaid(graph: nx.DiGraph) -> str:
         verdict = data.get("verdict", "allow")
         direction = data.get("direction", "")
         words = f"{'reply' if direction == 'return' else 'request'}: {verdict}"
-        if data.get("partial"):
+        if data.get("certainty") == "conditional":
+            words += " (conditional: some kinds of client)"
+        elif data.get("partial"):
             words += " (part)"
         if verdict == "deny" and data.get("rule"):
             words += f" - {data['rule']}"

@@ -34,15 +34,41 @@ def _proto_word(protocol: int) -> str:
 
 
 def sg_ingress(region: str, group_id: str, protocol: int, port: int, cidr: str, version: int) -> str:
-    if protocol in (TCP, UDP):
-        ports = f"FromPort={port},ToPort={port}"
-    elif protocol in (ICMP, ICMPV6):
-        ports = f"FromPort={8 if protocol == ICMP else 128},ToPort=-1"
-    else:
-        ports = "FromPort=-1,ToPort=-1"
+    ports = _ports_spec(protocol, port)
     ranges = f"IpRanges=[{{CidrIp={cidr}}}]" if version == 4 else f"Ipv6Ranges=[{{CidrIpv6={cidr}}}]"
     return aws(region, "ec2 authorize-security-group-ingress", f"--group-id {group_id}",
                f'--ip-permissions "IpProtocol={_proto_word(protocol)},{ports},{ranges}"')
+
+
+def _ports_spec(protocol: int, port: int) -> str:
+    if protocol in (TCP, UDP):
+        return f"FromPort={port},ToPort={port}"
+    if protocol in (ICMP, ICMPV6):
+        return f"FromPort={8 if protocol == ICMP else 128},ToPort=-1"
+    return "FromPort=-1,ToPort=-1"
+
+
+def sg_ingress_from_group(region: str, group_id: str, protocol: int, port: int, source_group: str) -> str:
+    """Admit every network interface in ``source_group`` (the client's group) on this port."""
+    return aws(region, "ec2 authorize-security-group-ingress", f"--group-id {group_id}",
+               f'--ip-permissions "IpProtocol={_proto_word(protocol)},{_ports_spec(protocol, port)},'
+               f'UserIdGroupPairs=[{{GroupId={source_group}}}]"')
+
+
+def sg_egress(region: str, group_id: str, protocol: int, port: int, cidr: str, version: int) -> str:
+    """Let the client's group open connections to ``cidr`` on this port."""
+    ranges = f"IpRanges=[{{CidrIp={cidr}}}]" if version == 4 else f"Ipv6Ranges=[{{CidrIpv6={cidr}}}]"
+    return aws(region, "ec2 authorize-security-group-egress", f"--group-id {group_id}",
+               f'--ip-permissions "IpProtocol={_proto_word(protocol)},{_ports_spec(protocol, port)},{ranges}"')
+
+
+def prefix_list_add(region: str, prefix_list_id: str, version: int | None, cidr: str) -> str:
+    """Add ``cidr`` to a customer-managed prefix list: every rule and route that uses the list follows."""
+    current = str(version) if version is not None else (
+        "$(" + aws(region, "ec2 describe-managed-prefix-lists", f"--prefix-list-ids {prefix_list_id}",
+                   "--query 'PrefixLists[0].Version'", "--output text") + ")")
+    return aws(region, "ec2 modify-managed-prefix-list", f"--prefix-list-id {prefix_list_id}",
+               f"--current-version {current}", f'--add-entries "Cidr={cidr},Description=added by awstriage fix"')
 
 
 def free_rule_number(acl: NetworkAcl, egress: bool, below: int) -> int | None:
@@ -81,12 +107,21 @@ def nacl_allow(region: str, acl: NetworkAcl, egress: bool, number: int, protocol
     return aws(region, *parts)
 
 
-def route_to_igw(region: str, table_id: str, destination: str, igw: str, version: int,
-                 replace: bool = False) -> str:
+def route(region: str, table_id: str, destination: str, version: int, target: str, replace: bool = False) -> str:
+    """create-route (or replace-route) to ``target``, an option such as ``--gateway-id igw-...``."""
     flag = "--destination-cidr-block" if version == 4 else "--destination-ipv6-cidr-block"
     verb = "replace-route" if replace else "create-route"
-    return aws(region, f"ec2 {verb}", f"--route-table-id {table_id}", f"{flag} {destination}",
-               f"--gateway-id {igw}")
+    return aws(region, f"ec2 {verb}", f"--route-table-id {table_id}", f"{flag} {destination}", target)
+
+
+def route_to_igw(region: str, table_id: str, destination: str, igw: str, version: int,
+                 replace: bool = False) -> str:
+    return route(region, table_id, destination, version, f"--gateway-id {igw}", replace)
+
+
+def route_to_peering(region: str, table_id: str, destination: str, pcx: str, version: int,
+                     replace: bool = False) -> str:
+    return route(region, table_id, destination, version, f"--vpc-peering-connection-id {pcx}", replace)
 
 
 def create_and_attach_igw(region: str, vpc_id: str) -> list[str]:

@@ -59,10 +59,22 @@ def sg_ingress(groups: list[SecurityGroup], prefix_lists: dict[str, PrefixList],
                sources: Intervals, protocol: int, port: int) -> SgVerdict:
     """Which of ``sources`` the union of ``groups`` admits. A referenced group never matches an
     address set: only traffic from an ENI in that group does, and the caller decides what that means."""
+    return _sg_match(groups, prefix_lists, version, sources, protocol, port, egress=False)
+
+
+def sg_egress(groups: list[SecurityGroup], prefix_lists: dict[str, PrefixList], version: int,
+              destinations: Intervals, protocol: int, port: int) -> SgVerdict:
+    """Which of ``destinations`` the outbound rules of ``groups`` let a connection out to (the
+    client's side of the path); group references are left to the caller as in :func:`sg_ingress`."""
+    return _sg_match(groups, prefix_lists, version, destinations, protocol, port, egress=True)
+
+
+def _sg_match(groups: list[SecurityGroup], prefix_lists: dict[str, PrefixList], version: int,
+              sources: Intervals, protocol: int, port: int, egress: bool) -> SgVerdict:
     verdict = SgVerdict()
     admitted: list[Interval] = []
     for group in groups:
-        for rule in group.ingress:
+        for rule in group.egress if egress else group.ingress:
             if not sg_rule_admits(rule, protocol, port):
                 continue
             verdict.same_port_rules.append(rule)

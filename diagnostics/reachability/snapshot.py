@@ -341,6 +341,7 @@ class RouteTable:
     main: bool = False
     subnet_ids: tuple[str, ...] = ()
     routes: tuple[Route, ...] = ()
+    propagating_vgws: tuple[str, ...] = ()
 
     @classmethod
     def from_describe(cls, raw: Raw) -> RouteTable:
@@ -352,6 +353,7 @@ class RouteTable:
             main=any(a.get("Main") for a in assocs),
             subnet_ids=tuple(a["SubnetId"] for a in assocs if a.get("SubnetId")),
             routes=tuple(Route.from_describe(r) for r in raw.get("Routes") or []),
+            propagating_vgws=tuple(g["GatewayId"] for g in raw.get("PropagatingVgws") or [] if g.get("GatewayId")),
         )
 
     @property
@@ -404,6 +406,9 @@ class PrefixList:
     id: str
     name: str = ""
     cidrs: tuple[Block, ...] = ()
+    version: int | None = None
+    max_entries: int | None = None
+    owner_id: str = ""
 
     @classmethod
     def from_describe(cls, raw: Raw) -> PrefixList:
@@ -411,7 +416,15 @@ class PrefixList:
         GetManagedPrefixListEntries (``Cidrs`` from DescribePrefixLists works too)."""
         cidrs = [e["Cidr"] for e in raw.get("Entries") or []] + list(raw.get("Cidrs") or [])
         return cls(id=raw["PrefixListId"], name=raw.get("PrefixListName", ""),
-                   cidrs=tuple(parse_block(c) for c in cidrs))
+                   cidrs=tuple(parse_block(c) for c in cidrs),
+                   version=int(raw["Version"]) if raw.get("Version") is not None else None,
+                   max_entries=int(raw["MaxEntries"]) if raw.get("MaxEntries") is not None else None,
+                   owner_id=str(raw.get("OwnerId") or ""))
+
+    @property
+    def aws_managed(self) -> bool:
+        """AWS's own lists (com.amazonaws.region.s3, ...) cannot be edited."""
+        return self.name.startswith("com.amazonaws.") or self.owner_id == "AWS"
 
 
 @dataclass(frozen=True)
@@ -426,18 +439,37 @@ class NatGateway:
         return cls(raw["NatGatewayId"], raw.get("State", ""), raw.get("VpcId", ""), raw.get("SubnetId", ""))
 
 
+def _vpc_info_cidrs(info: Raw) -> tuple[Block, ...]:
+    texts = [info.get("CidrBlock")] + [c.get("CidrBlock") for c in info.get("CidrBlockSet") or []]
+    texts += [c.get("Ipv6CidrBlock") for c in info.get("Ipv6CidrBlockSet") or []]
+    return tuple(dict.fromkeys(parse_block(t) for t in texts if t))
+
+
 @dataclass(frozen=True)
 class PeeringConnection:
     id: str
     status: str = "active"
     requester_vpc_id: str = ""
     accepter_vpc_id: str = ""
+    requester_cidrs: tuple[Block, ...] = ()
+    accepter_cidrs: tuple[Block, ...] = ()
 
     @classmethod
     def from_describe(cls, raw: Raw) -> PeeringConnection:
+        requester = raw.get("RequesterVpcInfo") or {}
+        accepter = raw.get("AccepterVpcInfo") or {}
         return cls(raw["VpcPeeringConnectionId"], (raw.get("Status") or {}).get("Code", ""),
-                   (raw.get("RequesterVpcInfo") or {}).get("VpcId", ""),
-                   (raw.get("AccepterVpcInfo") or {}).get("VpcId", ""))
+                   requester.get("VpcId", ""), accepter.get("VpcId", ""),
+                   _vpc_info_cidrs(requester), _vpc_info_cidrs(accepter))
+
+    def connects(self, vpc_id: str) -> bool:
+        return vpc_id in (self.requester_vpc_id, self.accepter_vpc_id)
+
+    def other_side(self, vpc_id: str) -> tuple[str, tuple[Block, ...]]:
+        """The VPC on the far side of the connection from ``vpc_id``, and its CIDR blocks."""
+        if vpc_id == self.requester_vpc_id:
+            return self.accepter_vpc_id, self.accepter_cidrs
+        return self.requester_vpc_id, self.requester_cidrs
 
 
 @dataclass(frozen=True)
@@ -446,11 +478,100 @@ class TransitGatewayAttachment:
     transit_gateway_id: str = ""
     resource_id: str = ""
     state: str = "available"
+    route_table_id: str = ""  # the transit gateway route table it is associated with ("" when none)
+    resource_type: str = "vpc"
 
     @classmethod
     def from_describe(cls, raw: Raw) -> TransitGatewayAttachment:
+        assoc = raw.get("Association") or {}
+        table = assoc.get("TransitGatewayRouteTableId", "") if assoc.get("State", "associated") == "associated" else ""
         return cls(raw["TransitGatewayAttachmentId"], raw.get("TransitGatewayId", ""),
-                   raw.get("ResourceId", ""), raw.get("State", ""))
+                   raw.get("ResourceId", ""), raw.get("State", ""), table, raw.get("ResourceType", "vpc"))
+
+
+@dataclass(frozen=True)
+class VpnGateway:
+    id: str
+    state: str = "available"
+    attachments: tuple[tuple[str, str], ...] = ()  # (vpc_id, state)
+
+    @classmethod
+    def from_describe(cls, raw: Raw) -> VpnGateway:
+        return cls(raw["VpnGatewayId"], raw.get("State", ""),
+                   tuple((a.get("VpcId", ""), a.get("State", "")) for a in raw.get("VpcAttachments") or []))
+
+    def attached_to(self, vpc_id: str) -> bool:
+        return any(v == vpc_id and s == "attached" for v, s in self.attachments)
+
+
+@dataclass(frozen=True)
+class VpnConnection:
+    """A Site-to-Site VPN connection: its tunnels' state (VgwTelemetry) and its static routes."""
+
+    id: str
+    vpn_gateway_id: str = ""
+    transit_gateway_id: str = ""
+    state: str = "available"
+    tunnels: tuple[tuple[str, str, str], ...] = ()  # (outside address, UP | DOWN, status message)
+    static_routes: tuple[Block, ...] = ()
+
+    @classmethod
+    def from_describe(cls, raw: Raw) -> VpnConnection:
+        return cls(raw["VpnConnectionId"], raw.get("VpnGatewayId", ""), raw.get("TransitGatewayId", ""),
+                   raw.get("State", ""),
+                   tuple((t.get("OutsideIpAddress", ""), t.get("Status", ""), t.get("StatusMessage", ""))
+                         for t in raw.get("VgwTelemetry") or []),
+                   tuple(parse_block(r["DestinationCidrBlock"]) for r in raw.get("Routes") or []
+                         if r.get("DestinationCidrBlock") and r.get("State", "available") == "available"))
+
+    @property
+    def down(self) -> bool:
+        """Every tunnel reported DOWN (or the connection not available): nothing crosses it."""
+        return self.state != "available" or (bool(self.tunnels) and all(s != "UP" for _, s, _ in self.tunnels))
+
+
+@dataclass(frozen=True, slots=True)
+class TgwRoute:
+    destination: Block
+    attachment_ids: tuple[str, ...]
+    state: str = "active"  # active | blackhole
+    type: str = "static"  # static | propagated
+
+    def describe(self) -> str:
+        target = ", ".join(self.attachment_ids) or "no attachment"
+        return f"{self.destination.text} -> {target} ({self.type}{', blackhole' if self.state == 'blackhole' else ''})"
+
+
+@dataclass(frozen=True)
+class TgwRouteTable:
+    """A transit gateway route table: its routes (SearchTransitGatewayRoutes) and the attachments
+    that propagate into it (GetTransitGatewayRouteTablePropagations)."""
+
+    id: str
+    transit_gateway_id: str = ""
+    routes: tuple[TgwRoute, ...] = ()
+    propagations: tuple[tuple[str, str, str], ...] = ()  # (attachment, resource, state)
+
+    @classmethod
+    def from_describe(cls, raw: Raw) -> TgwRouteTable:
+        """A DescribeTransitGatewayRouteTables item with ``Routes`` and ``Propagations`` added."""
+        routes = []
+        for r in raw.get("Routes") or []:
+            if not r.get("DestinationCidrBlock"):
+                continue
+            atts = tuple(a.get("TransitGatewayAttachmentId", "") for a in r.get("TransitGatewayAttachments") or [])
+            routes.append(TgwRoute(parse_block(r["DestinationCidrBlock"]), atts, r.get("State", "active"),
+                                   r.get("Type", "static")))
+        return cls(raw["TransitGatewayRouteTableId"], raw.get("TransitGatewayId", ""), tuple(routes),
+                   tuple((p.get("TransitGatewayAttachmentId", ""), p.get("ResourceId", ""), p.get("State", ""))
+                         for p in raw.get("Propagations") or []))
+
+
+def vpc_cidrs(raw: Raw) -> tuple[Block, ...]:
+    """A DescribeVpcs item's IPv4 and IPv6 blocks."""
+    texts = [raw.get("CidrBlock")] + [a.get("CidrBlock") for a in raw.get("CidrBlockAssociationSet") or []]
+    texts += [a.get("Ipv6CidrBlock") for a in raw.get("Ipv6CidrBlockAssociationSet") or []]
+    return tuple(dict.fromkeys(parse_block(t) for t in texts if t))
 
 
 @dataclass(frozen=True)
@@ -481,9 +602,13 @@ class Eni:
     ipv6_addresses: tuple[str, ...] = ()
     group_ids: tuple[str, ...] = ()
     status: str = "in-use"
+    instance_id: str = ""  # the instance it is attached to (DescribeNetworkInterfaces answers carry it)
+    interface_type: str = ""  # "interface", "ec2_instance_connect_endpoint", "nat_gateway", ...
+    description: str = ""
 
     @classmethod
     def from_describe(cls, raw: Raw) -> Eni:
+        """From an instance's ``NetworkInterfaces`` item or a DescribeNetworkInterfaces answer."""
         assoc = raw.get("Association") or {}
         return cls(
             id=raw["NetworkInterfaceId"],
@@ -497,7 +622,15 @@ class Eni:
                                  if a.get("Ipv6Address")),
             group_ids=tuple(g["GroupId"] for g in raw.get("Groups") or []),
             status=raw.get("Status", "in-use"),
+            instance_id=str((raw.get("Attachment") or {}).get("InstanceId") or ""),
+            interface_type=str(raw.get("InterfaceType") or ""),
+            description=str(raw.get("Description") or ""),
         )
+
+    @property
+    def label(self) -> str:
+        owner = f" of {self.instance_id}" if self.instance_id else ""
+        return f"{self.id}{owner} {self.private_ip}".strip()
 
 
 @dataclass(frozen=True)
@@ -570,6 +703,13 @@ class Snapshot:
     nat_gateways: dict[str, NatGateway] = field(default_factory=dict)
     peering_connections: dict[str, PeeringConnection] = field(default_factory=dict)
     tgw_attachments: tuple[TransitGatewayAttachment, ...] = ()
+    # The client's own network interfaces, when the source is an instance, an ENI or an address in a
+    # VPC this account can see: its groups, subnet ACL and route table are in the maps above.
+    source_enis: dict[str, Eni] = field(default_factory=dict)
+    tgw_route_tables: dict[str, TgwRouteTable] = field(default_factory=dict)
+    vpc_cidrs: dict[str, tuple[Block, ...]] = field(default_factory=dict)
+    vpn_gateways: dict[str, VpnGateway] = field(default_factory=dict)
+    vpn_connections: dict[str, VpnConnection] = field(default_factory=dict)
     region: str = ""
 
     @classmethod
@@ -588,6 +728,11 @@ class Snapshot:
         nat_gateways: Iterable[Raw] = (),
         vpc_peering_connections: Iterable[Raw] = (),
         transit_gateway_attachments: Iterable[Raw] = (),
+        source_network_interfaces: Iterable[Raw] = (),
+        transit_gateway_route_tables: Iterable[Raw] = (),
+        vpcs: Iterable[Raw] = (),
+        vpn_gateways: Iterable[Raw] = (),
+        vpn_connections: Iterable[Raw] = (),
         region: str = "",
     ) -> Snapshot:
         """Build from Describe* answers. ``instances`` may be reservations or instances."""
@@ -608,6 +753,11 @@ class Snapshot:
             peering_connections=_by_id(PeeringConnection.from_describe(p) for p in vpc_peering_connections),
             tgw_attachments=tuple(TransitGatewayAttachment.from_describe(a)
                                   for a in transit_gateway_attachments),
+            source_enis=_by_id(Eni.from_describe(n) for n in source_network_interfaces),
+            tgw_route_tables=_by_id(TgwRouteTable.from_describe(t) for t in transit_gateway_route_tables),
+            vpc_cidrs={v["VpcId"]: vpc_cidrs(v) for v in vpcs},
+            vpn_gateways=_by_id(VpnGateway.from_describe(g) for g in vpn_gateways),
+            vpn_connections=_by_id(VpnConnection.from_describe(c) for c in vpn_connections),
             region=region,
         )
 

@@ -292,12 +292,14 @@ def _image(ec2: Any, spec: dict[str, Any]) -> str:
 @seeder("ec2.instance")
 def seed_instance(clients: ClientFactory, spec: dict[str, Any]) -> dict[str, str]:
     """An instance in ``subnet`` with ``security_groups``; ``public_ip`` true or false overrides the
-    subnet's setting; ``state = "stopped"`` stops it after launch."""
+    subnet's setting; ``private_ip`` picks its address; ``state = "stopped"`` stops it after launch."""
     ec2 = _ec2(clients)
     interface: dict[str, Any] = {"DeviceIndex": 0, "SubnetId": spec["subnet"],
                                  "Groups": list(spec.get("security_groups", []))}
     if "public_ip" in spec:
         interface["AssociatePublicIpAddress"] = bool(spec["public_ip"])
+    if spec.get("private_ip"):
+        interface["PrivateIpAddress"] = str(spec["private_ip"])
     kwargs: dict[str, Any] = {"ImageId": _image(ec2, spec), "MinCount": 1, "MaxCount": 1,
                               "InstanceType": spec.get("instance_type", "t3.micro"),
                               "NetworkInterfaces": [interface]}
@@ -317,3 +319,49 @@ def seed_instance(clients: ClientFactory, spec: dict[str, Any]) -> dict[str, str
     return {"id": instance_id, "eni": eni["NetworkInterfaceId"],
             "private_ip": eni.get("PrivateIpAddress", ""),
             "public_ip": instance.get("PublicIpAddress") or ""}
+
+
+@seeder("ec2.peering")
+def seed_peering(clients: ClientFactory, spec: dict[str, Any]) -> dict[str, str]:
+    """A peering connection from ``vpc`` to ``peer_vpc`` (same account and region), accepted unless
+    ``accept = false``."""
+    ec2 = _ec2(clients)
+    pcx = ec2.create_vpc_peering_connection(VpcId=spec["vpc"], PeerVpcId=spec["peer_vpc"])["VpcPeeringConnection"][
+        "VpcPeeringConnectionId"]
+    if spec.get("accept", True):
+        ec2.accept_vpc_peering_connection(VpcPeeringConnectionId=pcx)
+    return {"id": pcx}
+
+
+@seeder("ec2.tgw")
+def seed_tgw(clients: ClientFactory, spec: dict[str, Any]) -> dict[str, str]:
+    """A transit gateway that associates every attachment with its default route table, into which
+    attachments propagate only where their ``ec2.tgw_attachment`` says ``propagate = true``."""
+    created = _ec2(clients).create_transit_gateway(
+        Description=spec.get("name", "tgw"),
+        Options={"DefaultRouteTableAssociation": "enable", "DefaultRouteTablePropagation": "disable"})
+    tgw = created["TransitGateway"]
+    return {"id": tgw["TransitGatewayId"], "route_table": tgw["Options"]["AssociationDefaultRouteTableId"]}
+
+
+@seeder("ec2.tgw_attachment")
+def seed_tgw_attachment(clients: ClientFactory, spec: dict[str, Any]) -> dict[str, str]:
+    """``vpc`` attached to transit gateway ``tgw`` through ``subnets``; ``propagate = true`` propagates
+    its CIDR blocks into ``route_table`` (the transit gateway's default table)."""
+    ec2 = _ec2(clients)
+    attachment = ec2.create_transit_gateway_vpc_attachment(
+        TransitGatewayId=spec["tgw"], VpcId=spec["vpc"], SubnetIds=list(spec.get("subnets", [])))[
+        "TransitGatewayVpcAttachment"]["TransitGatewayAttachmentId"]
+    if spec.get("propagate"):
+        ec2.enable_transit_gateway_route_table_propagation(TransitGatewayRouteTableId=spec["route_table"],
+                                                           TransitGatewayAttachmentId=attachment)
+    return {"id": attachment}
+
+
+@seeder("ec2.eni")
+def seed_eni(clients: ClientFactory, spec: dict[str, Any]) -> dict[str, str]:
+    """A network interface in ``subnet`` with ``security_groups`` and ``description`` (for the interface
+    of an endpoint moto does not model, such as an EC2 Instance Connect Endpoint)."""
+    eni = _ec2(clients).create_network_interface(SubnetId=spec["subnet"], Groups=list(spec.get("security_groups", [])),
+                                                 Description=str(spec.get("description", "")))["NetworkInterface"]
+    return {"id": eni["NetworkInterfaceId"], "private_ip": eni.get("PrivateIpAddress", "")}

@@ -37,7 +37,8 @@ def test_healthy_world_is_open_with_one_info_finding() -> None:
     result = World().evaluate()
     assert result.verdict == "open"
     assert [(f.code, f.severity, f.resource) for f in result.findings] == [("PATH_OPEN", "info", INSTANCE)]
-    assert all(s.status == "ok" for s in result.stages)
+    assert all(s.status == "ok" for s in result.stages if s.stage != "source")
+    assert result.stage("source").status == "skipped"  # an internet client: its own side is not visible
 
 
 def test_path_open_lists_what_the_api_cannot_see_and_next_steps() -> None:
@@ -259,14 +260,14 @@ def test_nacl_dropping_return_traffic_names_the_rule_and_the_part() -> None:
     world.set_acl_entries(nacl_entry(100), nacl_entry(100, egress=True, protocol="6", ports=(32768, 65535)))
     result = world.evaluate()
     found = finding(result, "SUBNET_ACL_RESTRICTION")
-    assert found.severity == "error"
+    assert (found.severity, found.certainty) == ("error", "conditional")
     assert "1024-32767" in found.summary and "implicit deny" in found.summary
     assert found.evidence["outbound"]["blocking_rules"][0]["dropped_ports"] == "1024-32767"
     assert not found.evidence["inbound"]["blocked"]
     command = found.remediation[-1]
     assert "--egress" in command and "--port-range From=1024,To=65535" in command
     assert "--rule-number 110" in command
-    assert result.stage("network_acl").hops[1].verdict == "deny"
+    assert result.stage("network_acl").hops[1].verdict == "warn"  # conditional: some clients get through
 
 
 def test_explicit_outbound_deny_on_part_of_the_ephemeral_range_is_named() -> None:
@@ -437,11 +438,13 @@ def test_vpc_without_internet_gateway_needs_one_and_a_route() -> None:
     assert '--gateway-id "$IGW_ID"' in route_fix[1]
 
 
-def test_private_source_through_the_internet_gateway_is_a_hint() -> None:
+def test_internet_gateway_is_never_the_way_back_to_a_private_address() -> None:
     result = World().evaluate(source="192.168.1.20")
-    found = finding(result, "IGW_SOURCE_ADDRESS_NOT_IN_RFC1918_INGRESS")
-    assert found.severity == "warning" and found.resource == IGW
-    assert not codes(result)
+    found = finding(result, "NO_ROUTE_TO_DESTINATION")
+    assert (found.severity, found.resource) == ("error", RTB_MAIN)
+    assert f"internet gateway {IGW}" in found.summary and "drops packets to private addresses" in found.summary
+    assert "router's public address" in found.summary  # the usual cause: a laptop's private address
+    assert result.verdict == "blocked"
 
 
 # --- several at once --------------------------------------------------------------------------
@@ -475,9 +478,23 @@ def test_no_eni_skips_the_network_stages() -> None:
     world.instance["NetworkInterfaces"] = []
     result = world.evaluate()
     assert finding(result, "BAD_STATE").severity == "error"
-    assert [s.status for s in result.stages[1:]] == ["skipped"] * 4
+    assert [s.status for s in result.stages[1:]] == ["skipped"] * 5  # source, groups, ACL, routes, gateway
 
 
 def test_subnet_id_is_taken_from_the_eni() -> None:
     world = World()
     assert world.evaluate().stage("network_acl").detail.startswith(f"Network ACL {ACL} ({SUBNET})")
+
+
+def test_prefix_list_that_lacks_the_client_is_fixed_in_the_list() -> None:
+    world = World()
+    world.group["IpPermissions"] = [permission(prefix_lists=("pl-0office",))]
+    world.prefix_lists = [{"PrefixListId": "pl-0office", "PrefixListName": "office", "Version": 3, "MaxEntries": 5,
+                           "OwnerId": "123456789012", "Entries": [{"Cidr": "198.51.100.0/24"}]}]
+    found = finding(world.evaluate(), "ENI_SG_RULES_MISMATCH")
+    assert found.remediation == ["aws ec2 modify-managed-prefix-list --prefix-list-id pl-0office --current-version 3 "
+                                 f'--add-entries "Cidr={CLIENT},Description=added by awstriage fix" --region us-east-1']
+    assert "authorize-security-group-ingress" in found.alternatives[0].commands[0]
+    # an AWS-managed list cannot be edited: the group gets the rule
+    world.prefix_lists[0]["PrefixListName"] = "com.amazonaws.us-east-1.s3"
+    assert "authorize-security-group-ingress" in finding(world.evaluate(), "ENI_SG_RULES_MISMATCH").remediation[0]

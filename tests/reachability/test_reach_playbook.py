@@ -24,8 +24,9 @@ def run(sandbox, scenario: str, **override: str):
 
 def test_steps_read_each_thing_once_and_in_order(sandbox) -> None:
     _, transcript = run(sandbox, "ssh-healthy")
-    assert [s.id for s in transcript.steps] == ["identity", "instance", "security-groups", "network-acl",
-                                                "route-table", "internet-gateway", "verdict", "changes"]
+    assert [s.id for s in transcript.steps] == ["identity", "instance", "session-manager", "source", "security-groups",
+                                                "network-acl", "route-table", "internet-gateway", "verdict",
+                                                "changes"]
     calls = Counter(c["operation"] for c in transcript.api_calls)
     assert calls and max(calls.values()) == 1, calls
     assert not transcript.step("verdict").api_calls  # the verdict reuses everything

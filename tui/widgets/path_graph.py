@@ -26,6 +26,11 @@ from diagnostics.reachability.graph import Row, from_node_link, path_rows
 EMPTY_SENTENCE = "No path drawn yet: ssh-timeout draws one"
 KIND_LABELS = {
     "client": "client",
+    "source_eni": "client ENI",
+    "source_security_group": "client SG",
+    "source_network_acl": "client ACL",
+    "source_route_table": "client routes",
+    "transit_gateway": "TGW routes",
     "internet_gateway": "internet gw",
     "gateway": "gateway",
     "route_table": "route table",
@@ -208,6 +213,10 @@ def _note(box: _Box, direction: str) -> tuple[str, str] | None:
         # The component is at fault on the other path: say where to look rather than show an allow rule.
         other = "return" if direction == "forward" else "forward"
         return f"✖ {box.ident} blocks the {other} path", "red"
+    edge = box.edge or {}
+    if edge.get("certainty") == "conditional":
+        # Dropped for some kinds of client only: name who is cut off, the drawing's own words.
+        return f"? {box.ident}: conditional: {edge.get('condition') or rule}", "yellow"
     if kind == "partial" or box.status == "warning":
         return f"! {box.ident}: {rule or 'see the findings'}", "yellow"
     return None
@@ -284,14 +293,17 @@ def layout_graph(graph: nx.DiGraph | dict[str, Any] | None, width: int) -> list[
     out: list[str | Text] = []
     summary = str(graph.graph.get("summary") or "")
     if summary:
-        style = "bold red" if graph.graph.get("verdict") == "blocked" else "bold"
+        style = {"blocked": "bold red", "conditional": "bold yellow"}.get(str(graph.graph.get("verdict")), "bold")
         out += [Text(line, style=style) for line in textwrap.wrap(summary, width, break_on_hyphens=False)] + [""]
     for title, rows in (("Forward path: the request, client to instance", forward),
                         ("Return path: the reply, instance to client", back)):
         if rows:
             out += [Text(title, style="bold underline"), *layout_path(rows, width), ""]
-    out.append(Text.assemble(("■ ok", "green"), "  ", ("■ partial", "yellow"), "  ", ("■ blocked", "bold red"),
-                             "  ", ("✖▶ packets dropped here", "bold red"), style="dim"))
+    legend = Text.assemble(("■ ok", "green"), "  ", ("■ partial", "yellow"), "  ", ("■ blocked", "bold red"),
+                           "  ", ("✖▶ packets dropped here", "bold red"), style="dim")
+    if any(d.get("certainty") == "conditional" for _, d in graph.nodes(data=True)):
+        legend.append_text(Text.assemble("  ", ("? conditional: only some kinds of client", "yellow")))
+    out.append(legend)
     return [_crop(line, width) for line in out]
 
 
@@ -314,7 +326,9 @@ security group, ENI, instance) and its ID below. Parallel security groups are st
 any one of them may admit the traffic.
 
 - **Green** box: the component lets the traffic through.
-- **Yellow** box (`!`): it admits only part of the sources, or something deserves a look.
+- **Yellow** box (`!`): it admits only part of the sources, or something deserves a look. A note
+  starting with `?` is conditional: the component drops the packets only for some kinds of client
+  (a network ACL that lets replies out to some ephemeral ports), and the note names them.
 - **Red** box with a heavy border (`✖`): the component at fault. The red arrow `✖▶` into it is
   where the packets are dropped, and the rule that drops them is written under the box.
 - A line starting with `↪` continues the path from the line above.

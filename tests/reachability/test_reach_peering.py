@@ -1,0 +1,138 @@
+"""Paths between VPCs over a peering connection, both directions: the instance's route back to the
+client and the client's route to the instance, an active connection, no transitive peering, group
+references across the peering, and the internet gateway never the way back to a private address."""
+
+from __future__ import annotations
+
+import copy
+
+from world import INSTANCE, RTB_MAIN, SG, VPC, World, permission, route, security_group
+
+from diagnostics.reachability import Probe, Snapshot, evaluate
+from diagnostics.reachability.graph import build_graph
+
+PEER_VPC = "vpc-0peer"
+PEER_SUBNET = "subnet-0peer"
+PEER_RTB = "rtb-0peer"
+PEER_SG = "sg-0peer"
+PCX = "pcx-0a1"
+CLIENT_ENI = "eni-0client"
+
+
+def peering(status: str = "active", far: str = "10.1.0.0/16", far_vpc: str = PEER_VPC) -> dict:
+    """A DescribeVpcPeeringConnections item: the peer VPC requested, ours accepted."""
+    return {"VpcPeeringConnectionId": PCX, "Status": {"Code": status, "Message": status},
+            "RequesterVpcInfo": {"VpcId": far_vpc, "CidrBlock": far, "OwnerId": "123456789012", "Region": "us-east-1"},
+            "AccepterVpcInfo": {"VpcId": VPC, "CidrBlock": "10.0.0.0/16", "OwnerId": "123456789012",
+                                "Region": "us-east-1"}}
+
+
+def client_eni() -> dict:
+    return {"NetworkInterfaceId": CLIENT_ENI, "SubnetId": PEER_SUBNET, "VpcId": PEER_VPC,
+            "PrivateIpAddress": "10.1.0.25", "Groups": [{"GroupId": PEER_SG}],
+            "Attachment": {"InstanceId": "i-0client000000000001", "DeviceIndex": 0}}
+
+
+class Peered(World):
+    """The healthy world plus a peered VPC 10.1.0.0/16 with a client at 10.1.0.25, routes both ways."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.peerings = [peering()]
+        self.main_table["Routes"].append(route("10.1.0.0/16", PCX))
+        self.tables.append({"RouteTableId": PEER_RTB, "VpcId": PEER_VPC,
+                            "Associations": [{"Main": True, "RouteTableId": PEER_RTB,
+                                              "AssociationState": {"State": "associated"}}],
+                            "Routes": [route("10.1.0.0/16", "local"), route("10.0.0.0/16", PCX)]})
+        self.subnets.append({"SubnetId": PEER_SUBNET, "VpcId": PEER_VPC, "CidrBlock": "10.1.0.0/24"})
+        self.groups.append(security_group(PEER_SG, "client"))
+        self.group["IpPermissions"] = [permission(cidrs=("10.1.0.0/16",))]
+        self.client: dict | None = client_eni()
+
+    def run(self, source: str = "10.1.0.25/32"):
+        snap = Snapshot.from_describe(
+            instances=[copy.deepcopy(self.instance)], instance_statuses=[self.status], security_groups=self.groups,
+            subnets=self.subnets, network_acls=self.acls, route_tables=self.tables, internet_gateways=self.igws,
+            vpc_peering_connections=self.peerings, source_network_interfaces=[self.client] if self.client else [],
+            region="us-east-1")
+        return evaluate(snap, Probe.make(INSTANCE, source, 22, "tcp",
+                                         source_eni=CLIENT_ENI if self.client else None))
+
+
+def errors(result) -> list[tuple[str, str]]:
+    return [(f.code, f.resource) for f in result.findings if f.severity == "error"]
+
+
+def test_peered_client_with_routes_both_ways_is_open() -> None:
+    result = Peered().run()
+    assert result.verdict == "open", errors(result)
+    assert result.path_kind == "private"
+
+
+def test_no_route_back_over_the_peering_names_the_instances_route_table() -> None:
+    world = Peered()
+    world.main_table["Routes"] = [route("10.0.0.0/16", "local"), route("0.0.0.0/0", "igw-0a1")]
+    result = world.run()
+    assert errors(result) == [("NO_ROUTE_TO_DESTINATION", RTB_MAIN)]
+    found = next(f for f in result.findings if f.resource == RTB_MAIN)
+    assert "internet gateway igw-0a1" in found.summary and "private addresses" in found.summary
+    assert found.remediation == [f"aws ec2 create-route --route-table-id {RTB_MAIN} --destination-cidr-block "
+                                 f"10.1.0.0/16 --vpc-peering-connection-id {PCX} --region us-east-1"]
+    # the same world without the client's interface: still the route table, from the address alone
+    world.client = None
+    assert ("NO_ROUTE_TO_DESTINATION", RTB_MAIN) in errors(world.run())
+
+
+def test_no_route_from_the_client_names_the_clients_route_table() -> None:
+    world = Peered()
+    world.tables[1]["Routes"] = [route("10.1.0.0/16", "local")]
+    result = world.run()
+    assert errors(result) == [("NO_ROUTE_TO_DESTINATION", PEER_RTB)]
+    found = next(f for f in result.findings if f.resource == PEER_RTB)
+    assert f"--route-table-id {PEER_RTB} --destination-cidr-block 10.0.0.0/16 --vpc-peering-connection-id {PCX}" \
+        in found.remediation[0]
+    graph = build_graph(result)
+    assert graph.nodes[PEER_RTB]["kind"] == "source_route_table" and graph.nodes[PEER_RTB]["status"] == "blocked"
+
+
+def test_peering_that_is_not_active_is_a_bad_route_on_both_sides() -> None:
+    world = Peered()
+    world.peerings = [peering("pending-acceptance")]
+    assert sorted(errors(world.run())) == [("BAD_STATE_ROUTE", RTB_MAIN), ("BAD_STATE_ROUTE", PEER_RTB)]
+
+
+def test_peering_is_not_transitive() -> None:
+    world = Peered()
+    # 10.2.0.0/16 sits behind the peered VPC (its own peering or VPN): our route sends it over pcx-0a1
+    world.main_table["Routes"].append(route("10.2.0.0/16", PCX))
+    world.client = None
+    result = world.run(source="10.2.0.9")
+    found = next(f for f in result.findings if f.resource == RTB_MAIN)
+    assert found.severity == "error" and "not transitive" in found.summary
+
+
+def test_a_nat_gateway_is_not_a_way_back_to_a_private_client() -> None:
+    world = Peered()
+    world.main_table["Routes"] = [route("10.0.0.0/16", "local"), route("10.1.0.0/16", "nat-0a1")]
+    found = next(f for f in world.run().findings if f.resource == RTB_MAIN)
+    assert found.severity == "error" and "NAT gateway nat-0a1" in found.summary
+
+
+def test_group_reference_across_an_active_peering_admits_the_client() -> None:
+    world = Peered()
+    world.group["IpPermissions"] = [permission(groups=(PEER_SG,))]
+    assert world.run().verdict == "open"
+    world.group["IpPermissions"] = [permission(groups=("sg-0other",))]
+    found = next(f for f in world.run().findings if f.code == "ENI_SG_RULES_MISMATCH")
+    assert (found.severity, found.resource) == ("error", SG)
+
+
+def test_terminal_drawing_shows_the_clients_side_and_the_blocking_route_table() -> None:
+    from tui.widgets.path_graph import layout_graph
+
+    world = Peered()
+    world.tables[1]["Routes"] = [route("10.1.0.0/16", "local")]
+    text = "\n".join(line if isinstance(line, str) else line.plain
+                     for line in layout_graph(build_graph(world.run()), 200))
+    for words in ("client ENI", "client SG", "client routes", f"✖ {PEER_RTB}"):
+        assert words in text, words

@@ -1,0 +1,167 @@
+"""ssh-timeout end to end against a plain moto server seeded with plain boto3 calls (no sandbox code),
+through the CLI as a user runs it: the verdict, the step status, the graph and every export."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from plain_world import CLIENT, acl_rule, bastion_world, peered_world, public_web, transit_world
+
+from diagnostics.reachability import from_node_link
+from playbooks.registry import get_playbook, parse_inputs
+from playbooks.runner import run_playbook
+
+pytestmark = pytest.mark.sandbox
+
+
+def _run(plain_moto, instance: str, source: str = CLIENT, **more: str):
+    playbook = get_playbook("ssh-timeout")
+    raw = {"instance": [instance], "source": [source], **{k: [v] for k, v in more.items()}}
+    return run_playbook(playbook, parse_inputs(playbook, raw), plain_moto.session())
+
+
+def _nacl(transcript) -> dict:
+    return next(f for f in transcript.findings if f["code"] == "SUBNET_ACL_RESTRICTION")
+
+
+def test_recommended_public_subnet_acl_is_conditional_in_every_output(plain_moto, tmp_path) -> None:
+    world = public_web(plain_moto.client("ec2"), [acl_rule(100, False, (22, 22), "203.0.113.0/24"),
+                                                  acl_rule(100, True, (32768, 65535))])
+    out = plain_moto.cli("run", "ssh-timeout", "--param", f"instance={world.instance}", "--param",
+                         f"source={CLIENT}", "--format", "json")
+    assert out.returncode == 1, out.stderr
+    data = json.loads(out.stdout)
+    nacl = next(f for f in data["findings"] if f["code"] == "SUBNET_ACL_RESTRICTION")
+    assert (nacl["resource"], nacl["severity"], nacl["certainty"]) == (world.acl, "error", "conditional")
+    assert "NAT gateway" in nacl["condition"] and "XP / Server 2003" in nacl["condition"]
+    steps = {s["id"]: s for s in data["steps"]}
+    assert steps["network-acl"]["status"] == "problem"
+    assert steps["network-acl"]["detail"].startswith("Conditional: ")
+    assert steps["verdict"]["detail"].startswith("Conditional: ")
+    graph = from_node_link(data["graph"])
+    assert graph.nodes[world.acl]["certainty"] == "conditional"
+    assert data["verdict"] == "problem_found"
+    assert data["headline"].startswith(f"Problem found: 1 conditional blocking finding ({world.acl})")
+    for fmt in ("markdown", "html", "text"):
+        text = plain_moto.cli("run", "ssh-timeout", "--param", f"instance={world.instance}", "--param",
+                              f"source={CLIENT}", "--format", fmt).stdout
+        assert "Conditional: The replies are dropped for" in text.replace("&#x27;", "'"), fmt
+
+
+def test_acl_that_allows_no_reply_port_is_a_certain_blocker(plain_moto) -> None:
+    world = public_web(plain_moto.client("ec2"), [acl_rule(100, False, (22, 22), "203.0.113.0/24")])
+    transcript = _run(plain_moto, world.instance)
+    nacl = _nacl(transcript)
+    assert (nacl["resource"], nacl["severity"], nacl["certainty"]) == (world.acl, "error", "certain")
+    assert transcript.verdict == "problem_found"
+    assert not transcript.step("network-acl").detail.startswith("Conditional")
+    assert from_node_link(transcript.graph).nodes[world.acl]["certainty"] == "certain"
+
+
+def test_open_path_on_plain_moto_has_no_problem(plain_moto) -> None:
+    world = public_web(plain_moto.client("ec2"))
+    transcript = _run(plain_moto, world.instance)
+    assert transcript.verdict == "no_problem_found", [(s.id, s.status, s.detail) for s in transcript.steps]
+
+
+# --- know the source: a bastion, by address, instance ID or network interface ID -----------------
+
+
+def test_bastion_whose_group_is_not_referenced_is_blocked_at_the_targets_group(plain_moto) -> None:
+    world = bastion_world(plain_moto.client("ec2"), referenced=False)
+    transcript = _run(plain_moto, world.instance, source="10.0.0.15")
+    assert transcript.verdict == "problem_found"
+    blocking = [f for f in transcript.findings if f["severity"] == "error"]
+    assert [(f["code"], f["resource"]) for f in blocking] == [("ENI_SG_RULES_MISMATCH", world.sg)]
+    found = blocking[0]
+    assert world.extra["admins"] in found["summary"] and world.extra["bastion_sg"] in found["summary"]
+    assert f"UserIdGroupPairs=[{{GroupId={world.extra['bastion_sg']}}}]" in found["remediation"][0]
+    assert "10.0.0.15/32" in found["alternatives"][0]["commands"][0]
+    source = transcript.step("source")
+    assert source.status == "ok" and world.extra["bastion"] in source.detail
+    ops = [c["operation"] for c in transcript.step("source").api_calls]
+    assert "DescribeNetworkInterfaces" in ops
+
+
+def test_bastion_whose_group_is_referenced_is_let_in_without_membership_warnings(plain_moto) -> None:
+    world = bastion_world(plain_moto.client("ec2"), referenced=True)
+    for source in ("10.0.0.15", world.extra["bastion"]):
+        transcript = _run(plain_moto, world.instance, source=source)
+        assert transcript.verdict == "no_problem_found", [(s.id, s.status, s.detail) for s in transcript.steps]
+        warnings = [f for f in transcript.findings if f["severity"] == "warning"]
+        assert not warnings, warnings
+        assert "admit only" not in " ".join(s.detail for s in transcript.steps)
+        graph = from_node_link(transcript.graph)
+        kinds = {d["kind"] for _, d in graph.nodes(data=True)}
+        assert {"source_eni", "source_security_group", "source_network_acl"} <= kinds
+
+
+def test_source_by_network_interface_id(plain_moto) -> None:
+    ec2 = plain_moto.client("ec2")
+    world = bastion_world(ec2, referenced=True)
+    eni = ec2.describe_instances(InstanceIds=[world.extra["bastion"]])["Reservations"][0]["Instances"][0][
+        "NetworkInterfaces"][0]["NetworkInterfaceId"]
+    transcript = _run(plain_moto, world.instance, source=eni)
+    assert transcript.verdict == "no_problem_found"
+
+
+def test_unresolved_private_source_names_the_rules_that_need_it(plain_moto) -> None:
+    world = bastion_world(plain_moto.client("ec2"), referenced=True)
+    transcript = _run(plain_moto, world.instance, source="10.0.5.99")
+    sg = next(f for f in transcript.findings if f["code"] == "ENI_SG_RULES_MISMATCH")
+    assert sg["severity"] == "warning"
+    assert world.extra["bastion_sg"] in sg["summary"] and "no network interface in this account" in sg["summary"]
+    assert sg["evidence"]["group_rules_unjudged"] == [world.extra["bastion_sg"]]
+    assert transcript.step("source").status == "skipped"
+
+
+def test_bastion_whose_own_group_lets_nothing_out_is_blocked_on_its_side(plain_moto) -> None:
+    ec2 = plain_moto.client("ec2")
+    world = bastion_world(ec2, referenced=True)
+    ec2.revoke_security_group_egress(GroupId=world.extra["bastion_sg"], IpPermissions=[{
+        "IpProtocol": "-1", "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}])
+    transcript = _run(plain_moto, world.instance, source="10.0.0.15")
+    assert transcript.verdict == "problem_found"
+    found = next(f for f in transcript.findings if f["severity"] == "error")
+    assert (found["code"], found["resource"]) == ("ENI_SG_RULES_MISMATCH", world.extra["bastion_sg"])
+    assert "authorize-security-group-egress" in found["remediation"][0]
+
+
+# --- between VPCs ------------------------------------------------------------------------------
+
+
+def test_peered_client_without_a_return_route_names_the_route_table(plain_moto) -> None:
+    world = peered_world(plain_moto.client("ec2"), return_route=False)
+    transcript = _run(plain_moto, world.instance, source="10.1.0.25")
+    assert transcript.verdict == "problem_found"
+    blocking = [(f["code"], f["resource"]) for f in transcript.findings if f["severity"] == "error"]
+    assert blocking == [("NO_ROUTE_TO_DESTINATION", world.route_table)]
+    found = next(f for f in transcript.findings if f["resource"] == world.route_table)
+    assert f"--destination-cidr-block 10.1.0.0/16 --vpc-peering-connection-id {world.extra['pcx']}" in \
+        found["remediation"][0]
+    assert transcript.step("route-table").status == "problem"
+
+
+def test_peered_client_with_routes_both_ways_has_no_problem(plain_moto) -> None:
+    world = peered_world(plain_moto.client("ec2"), return_route=True)
+    transcript = _run(plain_moto, world.instance, source=world.extra["client"])
+    assert transcript.verdict == "no_problem_found", [(s.id, s.status, s.detail) for s in transcript.steps]
+    kinds = {d["kind"] for _, d in from_node_link(transcript.graph).nodes(data=True)}
+    assert "source_route_table" in kinds
+    assert not [s.missing for s in transcript.steps if s.missing]  # peerings and VPN gateways were read
+    ops = {c["operation"] for c in transcript.api_calls}
+    assert {"DescribeVpcPeeringConnections", "DescribeVpnGateways"} <= ops
+
+
+def test_transit_gateway_table_without_the_clients_propagation_is_named(plain_moto) -> None:
+    world = transit_world(plain_moto.client("ec2"), client_propagates=False)
+    transcript = _run(plain_moto, world.instance, source="10.1.0.25")
+    assert transcript.verdict == "problem_found", [(s.id, s.status, s.detail) for s in transcript.steps]
+    blocking = [(f["code"], f["resource"]) for f in transcript.findings if f["severity"] == "error"]
+    assert blocking == [("NO_ROUTE_TO_DESTINATION", world.extra["tgw_rtb"])]
+    found = next(f for f in transcript.findings if f["severity"] == "error")
+    assert f"--transit-gateway-attachment-id {world.extra['client_attachment']}" in found["remediation"][0]
+    world_ok = transit_world(plain_moto.client("ec2"), client_propagates=True)
+    transcript = _run(plain_moto, world_ok.instance, source=world_ok.extra["client"])
+    assert transcript.verdict == "no_problem_found", [(s.id, s.status, s.detail) for s in transcript.steps]
