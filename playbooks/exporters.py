@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import html
 import json
+import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from playbooks.transcript import Transcript
@@ -21,6 +23,58 @@ VERDICT_WORDS = {
 STATUS_MARKS = {"ok": "✔", "problem": "✖", "warning": "!", "no_data": "∅", "skipped": "–", "error": "⚠",
                 "pending": "·", "running": "…"}
 SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
+
+
+# Plain words before codes: the short title a list shows first (the code stays, dimmed, for search and scripts).
+FINDING_TITLES: dict[str, str] = {
+    "SUBNET_ACL_RESTRICTION": "The subnet's network ACL drops the traffic",
+    "ENI_SG_RULES_MISMATCH": "No security group rule lets the traffic in",
+    "NO_ROUTE_TO_DESTINATION": "No route to the destination",
+    "BAD_STATE_ROUTE": "The route points at a gateway that is gone",
+    "BAD_STATE_ATTACHMENT": "The internet gateway is not attached",
+    "BAD_STATE": "A component on the path is not in a usable state",
+    "NO_INTERNET_GATEWAY": "The VPC has no internet gateway",
+    "IGW_PRIVATE_IP_ASSOCIATION_FOR_INGRESS": "The instance has no public address",
+    "IGW_SOURCE_ADDRESS_NOT_IN_RFC1918_INGRESS": "A private source cannot come in from the internet",
+    "EC2_STATUS_CHECK_FAILED": "The instance fails its status checks",
+    "PATH_OPEN": "The path is open both ways",
+    "IAM_EXPLICIT_DENY": "A policy explicitly denies the call",
+    "IAM_NO_ALLOW": "No policy allows the call",
+    "IAM_BOUNDARY_BLOCKS": "The permissions boundary does not allow it",
+    "IAM_SCP_BLOCKS": "An organization policy (SCP) blocks it",
+    "IAM_RCP_BLOCKS": "A resource control policy blocks it",
+    "IAM_RESOURCE_POLICY_BLOCKS": "The resource's own policy blocks it",
+    "IAM_SESSION_POLICY_BLOCKS": "The session policy does not allow it",
+    "IAM_SIMULATOR_DISAGREES": "AWS's policy simulator disagrees",
+    "IAM_ALLOWED": "The call is allowed",
+    "API_THROTTLING": "Calls are throttled by the API rate limit",
+    "ACCOUNT_CONCURRENCY_LIMIT": "The account's Lambda concurrency is used up",
+    "LAMBDA_CONCURRENCY_LIMIT": "The function's reserved concurrency is too low",
+    "LAMBDA_THROTTLED": "The function is throttled",
+    "DYNAMODB_THROTTLED": "The DynamoDB table is throttled",
+    "LAMBDA_OUT_OF_MEMORY": "The function runs out of memory",
+    "LAMBDA_MEMORY_NEAR_LIMIT": "The function is close to its memory limit",
+    "LAMBDA_TIMEOUT": "The function times out",
+    "LAMBDA_DURATION_NEAR_TIMEOUT": "The function runs close to its timeout",
+    "EC2_CPU_SATURATED": "The instance's CPU is saturated",
+    "EC2_CPU_CREDITS_EXHAUSTED": "The instance ran out of CPU credits",
+    "EBS_BURST_BALANCE_EXHAUSTED": "The disk ran out of burst balance",
+    "RDS_CPU_SATURATED": "The database's CPU is saturated",
+    "RDS_CPU_CREDITS_EXHAUSTED": "The database ran out of CPU credits",
+    "RDS_BURST_BALANCE_EXHAUSTED": "The database disk ran out of burst balance",
+    "RDS_HIGH_IO_LATENCY": "The database disk is slow",
+    "RDS_LOW_MEMORY": "The database is short of memory",
+    "RDS_STORAGE_NEARLY_FULL": "The database storage is nearly full",
+}
+
+
+def finding_title(f: dict[str, Any]) -> str:
+    """The short title in plain words; for a code without one, the summary's first sentence, cut short."""
+    code = str(f.get("code", ""))
+    if code in FINDING_TITLES:
+        return FINDING_TITLES[code]
+    first = str(f.get("summary", "")).split(". ")[0].strip().rstrip(".")
+    return (first[:57] + "…") if len(first) > 58 else (first or code.replace("_", " ").capitalize())
 
 
 def sorted_findings(t: Transcript) -> list[dict[str, Any]]:
@@ -49,8 +103,88 @@ def corroboration_lines(t: Transcript) -> list[str]:
             for s in t.uncorroborated]
 
 
+# Commands that stop, replace, remove or loosen something: marked, and never copied by default. The analyser's own
+# `disrupts` wins; these patterns catch what a primary fix (which has no `disrupts` field) would do.
+RISKY_COMMANDS: tuple[tuple[str, str], ...] = (
+    (r"\bstop-instances\b", "stops the instance"),
+    (r"\bterminate-instances\b", "terminates the instance"),
+    (r"\breboot-instances\b", "reboots the instance"),
+    (r"--instance-type\b", "changes the instance type, which needs the instance stopped"),
+    (r"\breplace-[a-z-]+", "replaces an association or route in place"),
+    (r"\bdelete-[a-z-]+", "deletes a resource or setting"),
+    (r"\b(detach|disassociate|remove)-[a-z-]+", "removes an attachment or permission"),
+    (r"(?<![\d.])0\.0\.0\.0/0|::/0", "opens to every address on the internet"),
+    (r'"(Action|Resource|Principal)"\s*:\s*"\*"', "allows everything in a policy"),
+)
+
+
+def command_risk(commands: list[str] | tuple[str, ...]) -> str:
+    """What running ``commands`` stops, replaces or loosens, in plain words; "" when nothing we can see."""
+    text = "\n".join(c for c in commands if not c.lstrip().startswith("#"))
+    words = [what for pattern, what in RISKY_COMMANDS if re.search(pattern, text)]
+    return "; ".join(dict.fromkeys(words))
+
+
+@dataclass(frozen=True)
+class FixChoice:
+    """One way to fix a finding as the user sees it: number 0 is the primary fix, 1.. the alternatives."""
+
+    number: int
+    summary: str
+    commands: tuple[str, ...]
+    disrupts: str
+
+    @property
+    def primary(self) -> bool:
+        return self.number == 0
+
+    @property
+    def careful(self) -> bool:
+        """Stops, replaces or loosens something: marked, and copied only when asked twice."""
+        return bool(self.disrupts)
+
+    @property
+    def label(self) -> str:
+        return "Fix" if self.primary else f"Alternative {self.number}"
+
+
+def fix_choices(f: dict[str, Any]) -> list[FixChoice]:
+    """The primary fix (if any) and each alternative, kept apart: never one script."""
+    choices: list[FixChoice] = []
+    primary = tuple(f.get("remediation") or ())
+    if primary:
+        choices.append(FixChoice(0, "the least disruptive change", primary, command_risk(primary)))
+    for n, alt in enumerate(f.get("alternatives") or [], 1):
+        commands = tuple(alt.get("commands") or ())
+        disrupts = str(alt.get("disrupts") or "") or command_risk(commands)
+        choices.append(FixChoice(n, str(alt.get("summary") or ""), commands, disrupts))
+    return choices
+
+
+def copy_text(f: dict[str, Any], choice: FixChoice) -> str:
+    """What the clipboard gets: a comment naming the finding it fixes, then that one fix's commands."""
+    lines = [f"# fixes {f.get('code', '?')} on {f.get('resource', '?')}"]
+    if not choice.primary:
+        lines.append(f"# alternative {choice.number}: {choice.summary}")
+    if choice.careful:
+        lines.append(f"# CAUTION: {choice.disrupts}")
+    lines += list(choice.commands)
+    return "\n".join(lines) + "\n"
+
+
+def _choice_heading(choice: FixChoice) -> str:
+    """"Fix" or "Alternative 2: summary", then what it disrupts."""
+    head = "Fix (the least disruptive)" if choice.primary else f"{choice.label}: {choice.summary}"
+    return head + (f" — CAUTION: {choice.disrupts}" if choice.careful else "")
+
+
 def to_json(t: Transcript) -> str:
-    return json.dumps(t.to_json_dict(), indent=2, default=str) + "\n"
+    """The transcript's JSON; each finding also lists its fixes as numbered choices with what each disrupts."""
+    data = t.to_json_dict()
+    data["findings"] = [{**f, "fixes": [{"number": c.number, "primary": c.primary, "summary": c.summary,
+                                         "commands": list(c.commands), "disrupts": c.disrupts}
+                                        for c in fix_choices(f)]} for f in data.get("findings") or []]
+    return json.dumps(data, indent=2, default=str) + "\n"
 
 
 def _graph_mermaid(t: Transcript) -> str | None:
@@ -93,19 +227,18 @@ def to_markdown(t: Transcript) -> str:
     if not t.findings:
         out += ["No findings.", ""]
     for f in sorted_findings(t):
-        out += [f"### {f.get('severity', 'info').upper()} {f.get('code')}: `{f.get('resource')}`", "",
-                f.get("summary", ""), ""]
+        out += [f"### {f.get('severity', 'info').upper()}: {finding_title(f)}", "",
+                f"At fault: `{f.get('resource')}` (`{f.get('code')}`)", "", f.get("summary", ""), ""]
         if certainty_words(f):
             out += [f"_{certainty_words(f)}_", ""]
         if f.get("evidence"):
             out += ["<details><summary>Evidence</summary>", "", "```json",
                     json.dumps(f["evidence"], indent=2, default=str), "```", "", "</details>", ""]
-        if f.get("remediation"):
-            out += ["Fix:", "", "```sh", *f["remediation"], "```", ""]
-        for n, alt in enumerate(f.get("alternatives") or [], 1):
-            disrupts = f" Disrupts: {alt['disrupts']}." if alt.get("disrupts") else ""
-            out += [f"Alternative {n}: {alt.get('summary', '')}{disrupts}", "", "```sh", *alt.get("commands", []),
-                    "```", ""]
+        for choice in fix_choices(f):
+            heading = _choice_heading(choice)
+            out += [f"**{heading}**" if choice.primary else f"- {heading}", ""]
+            block = ["```sh", *choice.commands, "```", ""]
+            out += block if choice.primary else [f"  {line}" if line else "" for line in block]
     corroboration = corroboration_lines(t)
     if corroboration:
         out += ["## Not corroborated", "", *[f"- {line}" for line in corroboration], ""]
@@ -132,16 +265,13 @@ def to_text(t: Transcript, color: bool = False) -> str:
         lines += [f"     {line}" for line in missing_lines(s)]
     lines.append("")
     for f in sorted_findings(t):
-        lines.append(f"[{f.get('severity', 'info').upper()}] {f.get('code')} {f.get('resource')}")
+        lines.append(f"[{f.get('severity', 'info').upper()}] {finding_title(f)}: {f.get('resource')} ({f.get('code')})")
         lines.append(f"    {f.get('summary', '')}")
         if certainty_words(f):
             lines.append(f"    {certainty_words(f)}")
-        for cmd in f.get("remediation") or []:
-            lines.append(f"    fix: {cmd}")
-        for n, alt in enumerate(f.get("alternatives") or [], 1):
-            disrupts = f" (disrupts: {alt['disrupts']})" if alt.get("disrupts") else ""
-            lines.append(f"    alternative {n}: {alt.get('summary', '')}{disrupts}")
-            lines += [f"        {cmd}" for cmd in alt.get("commands", [])]
+        for choice in fix_choices(f):
+            lines.append(f"    {_choice_heading(choice)}:")
+            lines += [f"        {cmd}" for cmd in choice.commands]
     lines += corroboration_lines(t)
     lines += ["", f"Verdict: {summary_line(t)}"]
     text = "\n".join(lines) + "\n"
@@ -170,18 +300,15 @@ def _rich_text(t: Transcript) -> str:
     console.print()
     for f in sorted_findings(t):
         console.print(f"[{sev.get(f.get('severity'), '')}]{f.get('severity', '').upper()}[/] ", end="")
-        console.print(f"{f.get('code')} {f.get('resource')}", markup=False)
+        console.print(f"{finding_title(f)}: {f.get('resource')} ({f.get('code')})", markup=False)
         console.print(f"    {f.get('summary', '')}", markup=False)
         if certainty_words(f):
             console.print(f"    {certainty_words(f)}", markup=False, style="yellow")
-        for cmd in f.get("remediation") or []:
-            console.print("    [green]fix:[/] ", end="")
-            console.print(cmd, markup=False)
-        for n, alt in enumerate(f.get("alternatives") or [], 1):
-            disrupts = f" (disrupts: {alt['disrupts']})" if alt.get("disrupts") else ""
-            console.print(f"    alternative {n}: {alt.get('summary', '')}{disrupts}", markup=False, style="dim")
-            for cmd in alt.get("commands", []):
-                console.print(f"        {cmd}", markup=False, style="dim")
+        for choice in fix_choices(f):
+            console.print(f"    {_choice_heading(choice)}:", markup=False,
+                          style="bold green" if choice.primary else ("yellow" if choice.careful else "dim"))
+            for cmd in choice.commands:
+                console.print(f"        {cmd}", markup=False, style="green" if choice.primary else "")
     for line in corroboration_lines(t):
         console.print(line, markup=False, style="yellow")
     console.print()
@@ -300,16 +427,17 @@ def to_html(t: Transcript) -> str:
         body.append("<p>No findings.</p>")
     for f in sorted_findings(t):
         sev = f.get("severity", "info")
-        body.append(f'<div class="finding {e(sev)}"><h3>{e(sev.upper())} {e(str(f.get("code")))}: '
-                    f'<code>{e(str(f.get("resource")))}</code></h3><p>{e(f.get("summary", ""))}</p>')
+        body.append(f'<div class="finding {e(sev)}"><h3>{e(sev.upper())}: {e(finding_title(f))}</h3>'
+                    f'<p class="at-fault">At fault: <code>{e(str(f.get("resource")))}</code> '
+                    f'<small><code>{e(str(f.get("code")))}</code></small></p><p>{e(f.get("summary", ""))}</p>')
         if certainty_words(f):
             body.append(f'<p class="conditional"><em>{e(certainty_words(f))}</em></p>')
-        if f.get("remediation"):
-            body.append("<p>Fix:</p><pre>" + e("\n".join(f["remediation"])) + "</pre>")
-        for n, alt in enumerate(f.get("alternatives") or [], 1):
-            disrupts = f" Disrupts: {alt['disrupts']}." if alt.get("disrupts") else ""
-            body.append(f"<p>Alternative {n}: {e(alt.get('summary', ''))}{e(disrupts)}</p><pre>"
-                        + e("\n".join(alt.get("commands", []))) + "</pre>")
+        for choice in fix_choices(f):
+            kind = "fix primary" if choice.primary else "fix alternative"
+            caution = f' <span class="caution">CAUTION: {e(choice.disrupts)}</span>' if choice.careful else ""
+            head = "Fix (the least disruptive)" if choice.primary else f"{choice.label}: {e(choice.summary)}"
+            body.append(f'<div class="{kind}{" careful" if choice.careful else ""}"><p><strong>{head}</strong>'
+                        f'{caution}</p><pre class="commands">' + e("\n".join(choice.commands)) + "</pre></div>")
         if f.get("evidence"):
             body.append("<details><summary>Evidence</summary><pre>"
                         + e(json.dumps(f["evidence"], indent=2, default=str)) + "</pre></details>")

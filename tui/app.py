@@ -26,9 +26,9 @@ class AwstriageApp(App[int]):
     BINDINGS = [
         Binding("question_mark", "keys", "Keys", id="app.keys"),
         Binding("f1", "widget_help", "Help", id="app.help"),
-        Binding("g", "toggle_guided", "Guided", id="app.guided"),
+        Binding("g", "toggle_guided", "Guided", show=False, id="app.guided"),
         Binding("ctrl+t", "toggle_theme", "Theme", show=False, id="app.theme"),
-        Binding("q", "quit", "Quit", id="app.quit"),
+        Binding("q", "quit", "Quit", show=False, id="app.quit"),
     ]
 
     guided: reactive[bool] = reactive(False)

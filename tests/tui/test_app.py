@@ -129,8 +129,10 @@ async def test_ssh_timeout_draws_the_blocking_component_and_copies_its_fix(make_
         drawn = "\n".join(line.plain for line in graph.lines)
         assert blocking["resource"] in drawn and "✖" in drawn
         await pilot.press("c")
-        assert screen.copied is not None and screen.copied.startswith("aws ec2 ")
-        assert blocking["resource"] in screen.copied
+        assert screen.copied is not None
+        first, command = screen.copied.splitlines()[:2]
+        assert first == f"# fixes {blocking['code']} on {blocking['resource']}"
+        assert command.startswith("aws ec2 ") and blocking["resource"] in command
 
 
 async def test_call_log_shows_every_call_and_filters(make_app) -> None:
@@ -236,7 +238,7 @@ async def test_bindings_are_remapped_by_id(make_app, tmp_path, monkeypatch) -> N
         await ready(pilot)
         screen = await run_default(pilot, "ssh-timeout")
         await pilot.press("y")
-        assert screen.copied and screen.copied.startswith("aws ec2 ")
+        assert screen.copied and screen.copied.splitlines()[1].startswith("aws ec2 ")
 
 
 async def test_g_toggles_the_why_of_each_step(make_app) -> None:
