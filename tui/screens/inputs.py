@@ -54,15 +54,40 @@ class InputsScreen(Screen[None]):
 
 Fill in what the playbook needs; each field is checked as you type. `F4` on a field with a picker
 lists the matching resources of the account (filter them with `/`). A field that takes several
-values separates them with `;`. `ctrl+r` runs. In the sandbox, choose a scenario first: it builds
-its broken world and fills the fields for you.
+values separates them with `;`. `ctrl+r` runs. In the sandbox, choose a scenario first (`ctrl+o`
+opens the chooser): it builds its broken world and fills the fields for you.
 """
 
     BINDINGS = [
         Binding("ctrl+r", "run", "Run", id="inputs.run"),
         Binding("f4", "pick", "Pick from account", id="inputs.pick"),
+        Binding("ctrl+o", "choose_scenario", "Scenario", id="inputs.scenario"),
         Binding("escape", "app.pop_screen", "Back", id="inputs.back"),
     ]
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """The footer offers only working keys: F4 on a field with a picker, the chooser in the sandbox."""
+        if action == "pick":
+            focused = self.focused
+            name = (focused.id or "").removeprefix("param-") if isinstance(focused, Input) else ""
+            param = self.playbook.param(name)
+            return bool(param and param.picker)
+        if action == "choose_scenario":
+            return bool(self.query("#scenario"))
+        return True
+
+    def on_descendant_focus(self) -> None:
+        self.refresh_bindings()  # F4 comes and goes with the focused field
+
+    def action_choose_scenario(self) -> None:
+        """Open the sandbox scenario chooser from anywhere on the form."""
+        selects = self.query("#scenario")
+        if not selects:
+            self.notify("Scenarios exist only in the sandbox (awstriage demo).", severity="warning")
+            return
+        select = self.query_one("#scenario", Select)
+        select.focus()
+        select.action_show_overlay()
 
     def __init__(self, playbook: Playbook) -> None:
         super().__init__()
