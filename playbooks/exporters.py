@@ -178,6 +178,22 @@ def _choice_heading(choice: FixChoice) -> str:
     return head + (f" — CAUTION: {choice.disrupts}" if choice.careful else "")
 
 
+def step_detail_once(t: Transcript) -> list[tuple[Any, str]]:
+    """Each step with its detail, a sentence already said by an earlier step said only once
+    (without credentials every later step is "Not run: <the same 40 words>")."""
+    said: set[str] = set()
+    out: list[tuple[Any, str]] = []
+    for s in t.steps:
+        detail = s.detail or ""
+        core = detail.removeprefix("Not run: ")
+        if core and core in said:
+            detail = "Not run: the same reason as above." if detail.startswith("Not run: ") else "The same as above."
+        elif core:
+            said.add(core)
+        out.append((s, detail))
+    return out
+
+
 def to_json(t: Transcript) -> str:
     """The transcript's JSON; each finding also lists its fixes as numbered choices with what each disrupts."""
     data = t.to_json_dict()
@@ -256,14 +272,16 @@ def to_markdown(t: Transcript) -> str:
     return "\n".join(out) + "\n"
 
 
-def to_text(t: Transcript, color: bool = False) -> str:
-    """Plain text for a terminal. With ``color`` it is rendered through rich for a TTY."""
+def to_text(t: Transcript, color: bool = False, steps: bool = True) -> str:
+    """Plain text for a terminal. With ``color`` it is rendered through rich for a TTY. ``steps=False``
+    leaves the steps out (a terminal that watched them live does not need them twice)."""
     lines = [f"{t.title or t.playbook}", f"Identity: {_identity_line(t) or 'unknown'}", ""]
-    for s in t.steps:
+    for s, detail in step_detail_once(t) if steps else []:
         mark = STATUS_MARKS.get(s.status, "?")
-        lines.append(f" {mark} {s.title}: {s.detail}")
+        lines.append(f" {mark} {s.title}: {detail}")
         lines += [f"     {line}" for line in missing_lines(s)]
-    lines.append("")
+    if steps:
+        lines.append("")
     for f in sorted_findings(t):
         lines.append(f"[{f.get('severity', 'info').upper()}] {finding_title(f)}: {f.get('resource')} ({f.get('code')})")
         lines.append(f"    {f.get('summary', '')}")
@@ -276,11 +294,11 @@ def to_text(t: Transcript, color: bool = False) -> str:
     lines += ["", f"Verdict: {summary_line(t)}"]
     text = "\n".join(lines) + "\n"
     if not color:
-        return text
-    return _rich_text(t)
+        return text if steps else "\n".join(lines[3:]).lstrip("\n") + "\n"
+    return _rich_text(t, steps)
 
 
-def _rich_text(t: Transcript) -> str:
+def _rich_text(t: Transcript, steps: bool = True) -> str:
     from io import StringIO
 
     from rich.console import Console
@@ -290,14 +308,15 @@ def _rich_text(t: Transcript) -> str:
     sev = {"error": "bold red", "warning": "yellow", "info": "cyan"}
     buf = StringIO()
     console = Console(file=buf, force_terminal=True, highlight=False, soft_wrap=True)
-    console.print(f"[bold]{html.escape(t.title or t.playbook, quote=False)}[/]", markup=True)
-    console.print(f"Identity: {_identity_line(t) or 'unknown'}", markup=False)
-    for s in t.steps:
-        console.print(f" [{style.get(s.status, '')}]{STATUS_MARKS.get(s.status, '?')}[/] ", end="")
-        console.print(f"{s.title}: {s.detail}", markup=False)
-        for line in missing_lines(s):
-            console.print(f"     {line}", markup=False, style="yellow")
-    console.print()
+    if steps:
+        console.print(f"[bold]{html.escape(t.title or t.playbook, quote=False)}[/]", markup=True)
+        console.print(f"Identity: {_identity_line(t) or 'unknown'}", markup=False)
+        for s, detail in step_detail_once(t):
+            console.print(f" [{style.get(s.status, '')}]{STATUS_MARKS.get(s.status, '?')}[/] ", end="")
+            console.print(f"{s.title}: {detail}", markup=False)
+            for line in missing_lines(s):
+                console.print(f"     {line}", markup=False, style="yellow")
+        console.print()
     for f in sorted_findings(t):
         console.print(f"[{sev.get(f.get('severity'), '')}]{f.get('severity', '').upper()}[/] ", end="")
         console.print(f"{finding_title(f)}: {f.get('resource')} ({f.get('code')})", markup=False)
