@@ -211,6 +211,24 @@ def _graph_mermaid(t: Transcript) -> str | None:
     return to_mermaid(from_node_link(t.graph))
 
 
+def call_lines(calls: list[dict[str, Any]]) -> list[str]:
+    """One line per distinct call (service, operation, outcome), repeats counted: "ec2:DescribeRouteTables x9"."""
+    groups: dict[tuple[str, str, str], list[dict[str, Any]]] = {}
+    for call in calls:
+        key = (str(call.get("service")), str(call.get("operation")), str(call.get("error") or "ok"))
+        groups.setdefault(key, []).append(call)
+    lines = []
+    for (service, operation, outcome), group in groups.items():
+        if len(group) == 1:
+            lines.append(_call_line(group[0]))
+            continue
+        total = sum(float(c.get("duration_ms") or 0) for c in group)
+        retries = sum(int(c.get("retries") or 0) for c in group)
+        extra = f", {retries} retries" if retries else ""
+        lines.append(f"{service}:{operation} x{len(group)} {total:.0f} ms in all{extra} ({outcome})")
+    return lines
+
+
 def _call_line(call: dict[str, Any]) -> str:
     outcome = call.get("error") or "ok"
     retries = f", {call['retries']} retries" if call.get("retries") else ""
@@ -267,7 +285,7 @@ def to_markdown(t: Transcript) -> str:
         if s.missing:
             out += [*[f"- {line}" for line in missing_lines(s)], ""]
         if s.api_calls:
-            out += ["API calls:", ""] + [f"- `{_call_line(c)}`" for c in s.api_calls] + [""]
+            out += ["API calls:", ""] + [f"- `{line}`" for line in call_lines(s.api_calls)] + [""]
     out.append(f"_awstriage {t.version}_")
     return "\n".join(out) + "\n"
 
@@ -338,20 +356,28 @@ def _rich_text(t: Transcript, steps: bool = True) -> str:
 
 
 HTML_STYLE = """
-body{font-family:system-ui,-apple-system,Segoe UI,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;
-color:#1d2329;background:#fff}h1{font-size:1.5rem}h2{border-bottom:1px solid #ddd;padding-bottom:.2rem}
+body{font-family:system-ui,-apple-system,Segoe UI,sans-serif;max-width:64rem;margin:2rem auto;padding:0 1rem;
+color:#1d2329;background:#fff;line-height:1.45}h1{font-size:1.5rem}h2{border-bottom:1px solid #ddd;padding-bottom:.2rem}
 .verdict{padding:.6rem 1rem;border-radius:6px;font-weight:600}.problem_found{background:#fde8e8;color:#8a1c1c}
 .no_problem_found{background:#e6f6ea;color:#1b5e2b}.incomplete{background:#fff6dd;color:#7a5a00}
 .finding{border-left:4px solid #999;padding:.2rem 1rem;margin:1rem 0;background:#fafafa}
 .finding.error{border-color:#c62828}.finding.warning{border-color:#e0a800}.finding.info{border-color:#1e88e5}
 code,pre{font-family:ui-monospace,SFMono-Regular,Menlo,monospace;font-size:.9em}
-pre{background:#f3f4f6;padding:.6rem;overflow-x:auto;border-radius:4px}
+pre{background:#f3f4f6;padding:.6rem;border-radius:4px;white-space:pre-wrap;overflow-wrap:anywhere}
+code{overflow-wrap:anywhere}.fix.primary pre{border-left:3px solid #2e7d32}
+.fix.alternative{margin-left:1rem}.caution{color:#8a4b00;font-weight:600;margin-left:.4rem}
+.diagram{width:100%;overflow:visible}.diagram svg{display:block;width:100%;height:auto;max-width:100%}
+.diagram text{fill:currentColor}.diagram .box-text{fill:#1d2329}.diagram .box-kind{fill:#455a64}
+.diagram .deny{fill:#c62828}
 .step{margin:.6rem 0}.status{font-weight:600}.s-ok{color:#1b5e2b}.s-problem,.s-error{color:#c62828}
 .s-warning,.s-no_data{color:#a67c00}.s-skipped{color:#777}table{border-collapse:collapse}td,th{padding:.1rem .6rem;
-text-align:left;border-bottom:1px solid #eee;font-size:.9em}
+text-align:left;border-bottom:1px solid #eee;font-size:.9em;overflow-wrap:anywhere}th{white-space:nowrap}
 @media (prefers-color-scheme: dark){body{background:#15191d;color:#e3e6e8}pre,.finding{background:#1f252b}
+h2{border-color:#3a434c}td,th{border-color:#2a3138}a{color:#8ab4f8}
 .problem_found{background:#4a1c1c;color:#ffd6d6}.no_problem_found{background:#16361f;color:#d3f5dc}
-.incomplete{background:#3d3212;color:#ffeab0}}
+.incomplete{background:#3d3212;color:#ffeab0}.caution{color:#ffb74d}.s-ok{color:#81c784}
+.s-problem,.s-error{color:#ef9a9a}.diagram .deny{fill:#ef9a9a}.s-warning,.s-no_data{color:#ffd54f}
+.s-skipped{color:#9aa4ad}}
 """
 
 
@@ -362,11 +388,23 @@ _SVG_STATUS = {  # stroke, fill
 }
 
 
+SVG_COLUMNS = 4  # boxes per line: four fit a 64rem page at full size; a longer path continues below ("↪")
+
+
+def _wrap_words(text: str, width: int, most: int = 4) -> list[str]:
+    import textwrap
+
+    lines = textwrap.wrap(text, width) or [""]
+    return [*lines[:most - 1], " ".join(lines[most - 1:])[:width - 1] + "…"] if len(lines) > most else lines
+
+
 def _svg_path_diagram(t: Transcript) -> str:
     """An inline SVG of the forward and the return path: a picture that works offline.
 
-    Each path is a row of columns, one per stage (parallel security groups stack in one column);
-    the arrow into a box is the edge that admits or drops the packet, red with a cross when it drops.
+    Each path is a row of columns, one per stage (parallel security groups stack in one column), at
+    most ``SVG_COLUMNS`` to a line so it scales to the page with whole labels; the arrow into a box is
+    the edge that admits or drops the packet, red with a cross when it drops, and the rule that drops
+    it is written under the box in full. Boxes are as wide as their longest ID.
     """
     if not t.graph:
         return ""
@@ -374,9 +412,13 @@ def _svg_path_diagram(t: Transcript) -> str:
 
     e = html.escape
     forward, back = path_rows(from_node_link(t.graph))
-    box_w, box_h, gap, pad, stack_gap = 190, 58, 40, 20, 10
+    labels = [str(n.get("label") or n.get("id", "")) for n, _ in forward + back]
+    box_w = max(170, min(220, int(max((len(x) for x in labels), default=10) * 7.4 + 24)))
+    label_chars = int((box_w - 20) / 7.4)  # a longer label wraps to a second line, never cut
+    box_h, gap, pad, stack_gap, note_line = 66, 44, 20, 10, 14
+    note_chars = max(20, int(box_w / 6.2))
+    width = pad * 2 + gap + SVG_COLUMNS * box_w + (SVG_COLUMNS - 1) * gap
     parts: list[str] = []
-    width = pad * 2
     y = pad
     for name, rows in (("Forward path (client to instance)", forward), ("Return path (instance to client)", back)):
         if not rows:
@@ -384,46 +426,59 @@ def _svg_path_diagram(t: Transcript) -> str:
         columns: dict[int, list[tuple[dict, dict | None]]] = {}
         for node, edge in rows:
             columns.setdefault(int(node.get("stage", 0)), []).append((node, edge))
-        parts.append(f'<text x="{pad}" y="{y + 12}" font-size="13" font-weight="600">{e(name)}</text>')
-        y += 24
-        tallest = max(len(c) for c in columns.values())
-        row_h = tallest * box_h + (tallest - 1) * stack_gap
-        for col, (_stage, members) in enumerate(sorted(columns.items())):
-            x = pad + col * (box_w + gap)
-            width = max(width, x + box_w + pad)
-            for k, (node, edge) in enumerate(members):
-                top = y + k * (box_h + stack_gap)
-                status = str(node.get("status", "ok"))
-                stroke, fill = _SVG_STATUS.get(status, _SVG_STATUS["ok"])
-                heavy = 3 if status == "blocked" else 1.5
-                parts.append(f'<rect x="{x}" y="{top}" width="{box_w}" height="{box_h}" rx="6" fill="{fill}" '
-                             f'stroke="{stroke}" stroke-width="{heavy}"/>')
-                kind = str(node.get("kind", "")).replace("_", " ")
-                parts.append(f'<text x="{x + 8}" y="{top + 18}" font-size="11" fill="#455a64">{e(kind)}</text>')
-                label = str(node.get("label") or node.get("id", ""))
-                parts.append(f'<text x="{x + 8}" y="{top + 36}" font-size="12" font-weight="600" fill="#1d2329">'
-                             f"<title>{e(label)}</title>{e(label[:21])}</text>")
-                if edge is not None:
-                    deny = edge.get("verdict") == "deny"
+        parts.append(f'<text x="{pad}" y="{y + 14}" font-size="14" font-weight="600">{e(name)}</text>')
+        y += 26
+        ordered = [members for _stage, members in sorted(columns.items())]
+        for first in range(0, len(ordered), SVG_COLUMNS):
+            chunk = ordered[first:first + SVG_COLUMNS]
+            notes = [_wrap_words(str(edge.get("rule") or ""), note_chars)
+                     for members in chunk for _node, edge in members if edge and edge.get("verdict") == "deny"]
+            tallest = max(len(m) for m in chunk)
+            row_h = tallest * box_h + (tallest - 1) * stack_gap + max((len(n) for n in notes), default=0) * note_line
+            if first:
+                parts.append(f'<text x="{pad}" y="{y + box_h / 2 + 5}" font-size="15">↪</text>')
+            for col, members in enumerate(chunk):
+                x = pad + gap + col * (box_w + gap)
+                for k, (node, edge) in enumerate(members):
+                    top = y + k * (box_h + stack_gap)
+                    status = str(node.get("status", "ok"))
+                    stroke, fill = _SVG_STATUS.get(status, _SVG_STATUS["ok"])
+                    heavy = 3 if status == "blocked" else 1.5
+                    parts.append(f'<rect x="{x}" y="{top}" width="{box_w}" height="{box_h}" rx="6" fill="{fill}" '
+                                 f'stroke="{stroke}" stroke-width="{heavy}"/>')
+                    kind = str(node.get("kind", "")).replace("_", " ")
+                    parts.append(f'<text class="box-kind" x="{x + 10}" y="{top + 20}" font-size="11">{e(kind)}</text>')
+                    label = str(node.get("label") or node.get("id", ""))
+                    spans = "".join(f'<tspan x="{x + 10}" dy="{15 if i else 0}">{e(line)}</tspan>'
+                                    for i, line in enumerate(_wrap_words(label, label_chars, most=2)))
+                    parts.append(f'<text class="box-text" x="{x + 10}" y="{top + 38}" font-size="12" '
+                                 f'font-weight="600"><title>{e(label)}</title>{spans}</text>')
+                    if edge is None and not (first and col == 0):
+                        continue
+                    deny = bool(edge) and edge.get("verdict") == "deny"  # type: ignore[union-attr]
                     colour = "#c62828" if deny else "#546e7a"
-                    x1, x2, ym = x - gap, x, top + box_h / 2
+                    x1 = pad + 14 if col == 0 else x - gap
+                    ym = top + box_h / 2
                     marker = "arrow-deny" if deny else "arrow"
-                    parts.append(f'<line x1="{x1 + 2}" y1="{y + box_h / 2}" x2="{x2 - 4}" y2="{ym}" '
+                    parts.append(f'<line x1="{x1 + 2}" y1="{y + box_h / 2}" x2="{x - 4}" y2="{ym}" '
                                  f'stroke="{colour}" stroke-width="2" marker-end="url(#{marker})"/>')
                     if deny:
-                        parts.append(f'<text x="{x1 + gap / 2 - 6}" y="{ym - 6}" font-size="15" '
-                                     f'fill="#c62828">✖</text>')
-                        rule = str(edge.get("rule") or "")
-                        parts.append(f'<text x="{x + 8}" y="{top + 52}" font-size="10" fill="#c62828">'
-                                     f"<title>{e(rule)}</title>{e(rule[:32])}</text>")
-        y += row_h + pad
+                        parts.append(f'<text class="deny" x="{x - gap / 2 - 6}" y="{ym - 6}" font-size="15">✖</text>')
+                        rule = _wrap_words(str(edge.get("rule") or ""), note_chars)  # type: ignore[union-attr]
+                        spans = "".join(f'<tspan x="{x + 4}" dy="{note_line if i else 0}">{e(line)}</tspan>'
+                                        for i, line in enumerate(rule))
+                        parts.append(f'<text class="deny" x="{x + 4}" y="{top + box_h + 14}" font-size="11">'
+                                     f"{spans}</text>")
+            y += row_h + pad
+        y += 6
     markers = "".join(
         f'<marker id="{mid}" markerWidth="8" markerHeight="8" refX="6" refY="3" orient="auto">'
         f'<path d="M0,0 L6,3 L0,6 z" fill="{colour}"/></marker>'
         for mid, colour in (("arrow", "#546e7a"), ("arrow-deny", "#c62828"))
     )
-    return (f'<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-label="Network path" width="{width}" '
-            f'height="{y}" viewBox="0 0 {width} {y}"><defs>{markers}</defs>{"".join(parts)}</svg>')
+    return (f'<div class="diagram"><svg xmlns="http://www.w3.org/2000/svg" role="img" aria-label="Network path" '
+            f'viewBox="0 0 {width} {y}" preserveAspectRatio="xMinYMin meet"><defs>{markers}</defs>'
+            f'{"".join(parts)}</svg></div>')
 
 
 def to_html(t: Transcript) -> str:
@@ -472,7 +527,8 @@ def to_html(t: Transcript) -> str:
         if s.missing:
             body.append("<ul>" + "".join(f"<li>{e(line)}</li>" for line in missing_lines(s)) + "</ul>")
         if s.api_calls:
-            body.append("<ul>" + "".join(f"<li><code>{e(_call_line(c))}</code></li>" for c in s.api_calls) + "</ul>")
+            body.append('<ul class="calls">' + "".join(f"<li><code>{e(line)}</code></li>"
+                                                       for line in call_lines(s.api_calls)) + "</ul>")
         body.append("</div>")
     body.append(f"<p><small>awstriage {e(t.version)}</small></p>")
     return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
