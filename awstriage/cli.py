@@ -258,29 +258,6 @@ def _add_journal_commands(sub) -> None:
     export.add_argument("--output", "-o", type=Path)
 
 
-TARGET_KEYS = ("instance", "function", "resource", "principal", "service", "action", "error")  # what a run was about
-
-
-def journal_summary(path: Path) -> tuple[str, str, str, str, str]:
-    """(when, playbook, verdict, target, scenario) of a journal, read from its events."""
-    from playbooks.exporters import VERDICT_WORDS
-    from playbooks.journal import JournalError, journal_name_parts, read_journal
-    from playbooks.transcript import transcript_from_events
-
-    playbook, started = journal_name_parts(path)
-    when = started.strftime("%Y-%m-%d %H:%M:%S") if started else "?"
-    try:
-        t = transcript_from_events(read_journal(path))
-    except JournalError:
-        return when, playbook, "unreadable", "", ""
-    verdict = "cancelled" if t.cancelled else ("unfinished" if t.truncated else
-                                               VERDICT_WORDS.get(t.verdict, t.verdict).split(":")[0].lower())
-    key = next((k for k in TARGET_KEYS if t.inputs.get(k)), None)
-    first = t.inputs.get(key, "") if key else ""
-    target = ", ".join(map(str, first)) if isinstance(first, list) else str(first)
-    return when, t.playbook or playbook, verdict, target, t.scenario or ("" if not t.sandbox else "sandbox")
-
-
 def cmd_journals(args: argparse.Namespace) -> int:
     from playbooks.journal import journal_dir, recent_journals
 
@@ -288,6 +265,8 @@ def cmd_journals(args: argparse.Namespace) -> int:
     if not paths:
         print(f"No journals yet in {journal_dir()}: every run writes one.")
         return EXIT_OK
+    from playbooks.exporters import journal_summary
+
     rows = [journal_summary(p) for p in paths]
     print(f"{'started (UTC)':<20} {'playbook':<17} {'verdict':<17} {'target':<24} scenario")
     for (when, playbook, verdict, target, scenario), path in zip(rows, paths, strict=True):

@@ -9,6 +9,7 @@ import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from playbooks.transcript import Transcript
@@ -542,6 +543,29 @@ EXPORTERS: dict[str, Callable[[Transcript], str]] = {
     "json": to_json,
     "html": to_html,
 }
+
+
+# What a run was about, in the order a person names it.
+TARGET_KEYS = ("instance", "function", "resource", "principal", "service", "action", "error")
+
+
+def journal_summary(path: Path) -> tuple[str, str, str, str, str]:
+    """(when, playbook, verdict, target, scenario) of a journal, read from its events: how a past run is found."""
+    from playbooks.journal import JournalError, journal_name_parts, read_journal
+    from playbooks.transcript import transcript_from_events
+
+    playbook, started = journal_name_parts(path)
+    when = started.strftime("%Y-%m-%d %H:%M:%S") if started else "?"
+    try:
+        t = transcript_from_events(read_journal(path))
+    except JournalError:
+        return when, playbook, "unreadable", "", ""
+    verdict = "cancelled" if t.cancelled else ("unfinished" if t.truncated else
+                                               VERDICT_WORDS.get(t.verdict, t.verdict).split(":")[0].lower())
+    key = next((k for k in TARGET_KEYS if t.inputs.get(k)), None)
+    first = t.inputs.get(key, "") if key else ""
+    target = ", ".join(map(str, first)) if isinstance(first, list) else str(first)
+    return when, t.playbook or playbook, verdict, target, t.scenario or ("" if not t.sandbox else "sandbox")
 
 
 def export(t: Transcript, fmt: str) -> str:

@@ -264,11 +264,16 @@ async def test_command_palette_offers_every_playbook(make_app) -> None:
         assert "Credentials and region" in titles and "Toggle light/dark" in titles
 
 
-def test_journal_label_reads_the_journal_name() -> None:
+def test_journal_label_shows_verdict_target_and_scenario(tmp_path) -> None:
     from tui.screens.home import journal_label
 
-    label = journal_label(Path("20261127T120401123456Z-ssh-timeout.jsonl")).plain
+    recorded = Path(__file__).parent / "snapshot_apps" / "ssh-nacl-return-traffic.jsonl"
+    path = tmp_path / "20261127T120401123456Z-ssh-timeout.jsonl"
+    path.write_text(recorded.read_text())
+    label = journal_label(path).plain
     assert label.startswith("ssh-timeout") and "2026-11-27 12:04:01" in label
+    assert "problem found" in label and "i-4885aa378eace46f8" in label and "ssh-nacl-return-traffic" in label
+    assert "unreadable" in journal_label(tmp_path / "20261127T120401123456Z-gone.jsonl").plain
 
 
 async def test_f4_picks_an_instance_from_the_account(make_app) -> None:
