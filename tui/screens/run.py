@@ -105,6 +105,21 @@ def copy_key(choice: FixChoice) -> str:
     return "c" if choice.primary else str(choice.number)
 
 
+def _choice_parts(choice: FixChoice) -> list[Any]:
+    key = copy_key(choice)
+    how = f"{key} copies" + (f", press {key} twice" if choice.careful else "")
+    if choice.primary:
+        head = Text.assemble(("Fix", "bold green"), (f"  ({how}; awstriage never runs it)", "dim"))
+    else:
+        head = Text.assemble((f"Alternative {choice.number}: ", "bold"), choice.summary, (f"  ({how})", "dim"))
+    parts: list[Any] = [head]
+    if choice.careful:
+        parts.append(Text(f"  CAUTION: {choice.disrupts}", style="bold yellow"))
+    # Indented as a block, so a wrapped command still reads as one command (never a sideways scroll).
+    parts += [Padding(Text(cmd, style="green" if choice.primary else ""), (0, 0, 0, 2)) for cmd in choice.commands]
+    return parts
+
+
 def finding_detail(finding: dict[str, Any]) -> Group:
     """The finding in plain words, then its fixes as a choice: the primary one, then numbered alternatives."""
     severity = finding.get("severity", "info")
@@ -112,23 +127,18 @@ def finding_detail(finding: dict[str, Any]) -> Group:
         Text.assemble((f"{severity.upper()}  ", SEVERITY_STYLE.get(severity, "")), (finding_title(finding), "bold")),
         Text.assemble(("at fault: ", "dim"), (finding.get("resource", ""), "bold"), ("  " + finding.get("code", ""),
                                                                                        "dim")),
-        Text(finding.get("summary", "")),
     ]
     if finding.get("certainty") == "conditional":
         parts.append(Text.assemble(("Conditional: ", "bold yellow"),
                                    finding.get("condition") or "holds only under conditions not observed"))
-    for choice in fix_choices(finding):
-        key = copy_key(choice)
-        how = f"{key} copies" + (f", press {key} twice" if choice.careful else "")
-        if choice.primary:
-            head = Text.assemble(("Fix", "bold green"), (f"  ({how}; awstriage never runs it)", "dim"))
-        else:
-            head = Text.assemble((f"Alternative {choice.number}: ", "bold"), choice.summary, (f"  ({how})", "dim"))
-        parts += [Text(""), head]
-        if choice.careful:
-            parts.append(Text(f"  CAUTION: {choice.disrupts}", style="bold yellow"))
-        # Indented as a block, so a wrapped command still reads as one command (never a sideways scroll).
-        parts += [Padding(Text(cmd, style="green" if choice.primary else ""), (0, 0, 0, 2)) for cmd in choice.commands]
+    choices = fix_choices(finding)
+    # The primary fix right under the title, so the on-call engineer sees it without scrolling; the explanation and
+    # the alternatives follow.
+    for choice in choices[:1] if choices and choices[0].primary else []:
+        parts += _choice_parts(choice)
+    parts += [Text(""), Text(finding.get("summary", ""))]
+    for choice in choices[1:] if choices and choices[0].primary else choices:
+        parts += [Text(""), *_choice_parts(choice)]
     return Group(*parts)
 
 
