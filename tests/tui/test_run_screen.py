@@ -206,3 +206,18 @@ async def test_the_blocking_hop_of_the_graph_is_in_view(make_app) -> None:
         deny = next(i for i, line in enumerate(lines) if "✖▶" in line)
         top = graph.scroll_offset.y
         assert top <= deny < top + graph.scrollable_content_region.height
+
+
+async def test_enter_on_a_call_shows_its_parameters(make_app) -> None:
+    async with make_app().run_test(size=(120, 40)) as pilot:
+        screen = await open_replay(pilot)
+        await pilot.press("l")
+        log = screen.query_one("#calls")
+        assert log.has_focus
+        row = next(i for i, (_, c) in enumerate(log.visible_calls) if c.get("params"))
+        call = log.visible_calls[row][1]
+        log.move_cursor(row=row)
+        await pilot.press("enter")
+        shown = plain(screen.query_one("#finding-detail", Static))
+        assert f"{call['service']}:{call['operation']}" in shown and "redacted" in shown
+        assert all(key in shown for key in call["params"])

@@ -7,6 +7,7 @@ journal goes through the same fold.
 
 from __future__ import annotations
 
+import json
 import time
 from pathlib import Path
 from typing import Any
@@ -19,7 +20,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Container, Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Input, OptionList, Static
+from textual.widgets import DataTable, Footer, Input, OptionList, Static
 
 from diagnostics.errors import explain_error
 from playbooks.exporters import (
@@ -216,6 +217,7 @@ or goes back. The headline at the top is the verdict: what was observed, nothing
         self._step_started: dict[str, float] = {}
         self._selected_step: str | None = None
         self._selected_finding: int | None = None
+        self._call_shown: Group | None = None  # a call-log row chosen with Enter, shown on top of the detail
         self._armed: tuple[int, int] | None = None  # (finding, choice) a careful fix waits for its second press
         self._graph_open: bool | None = None  # None: decided by the terminal's height
         self.copied: str | None = None
@@ -510,11 +512,12 @@ or goes back. The headline at the top is the verdict: what was observed, nothing
             step_detail(step, self.app.guided) if step else Text("No step selected.", style="dim"))
         finding = self._finding()
         widget = self.query_one("#finding-detail", Static)
-        widget.display = finding is not None or self.running
+        widget.display = finding is not None or self.running or self._call_shown is not None
+        shown: list[Any] = [self._call_shown] if self._call_shown is not None else []
         if finding is None:
-            widget.update(Text("No findings yet." if self.running else "", style="dim"))
+            widget.update(Group(*shown, Text("No findings yet." if self.running else "", style="dim")))
         else:
-            widget.update(finding_detail(finding))
+            widget.update(Group(*shown, finding_detail(finding)))
         self.query_one("#run-right").border_title = (f"Detail: {finding_title(finding)}" if finding
                                                      else "Detail")
 
@@ -540,6 +543,7 @@ or goes back. The headline at the top is the verdict: what was observed, nothing
         if step_id == self._selected_step:
             return
         self._selected_step = step_id
+        self._call_shown = None
         mine = [i for i, f in enumerate(self.transcript.findings) if f.get("step") == step_id]
         self._selected_finding = mine[0] if mine else None
         if mine:
@@ -551,6 +555,7 @@ or goes back. The headline at the top is the verdict: what was observed, nothing
     def _select_finding(self, index: int) -> None:
         """Choosing a finding selects the step that found it."""
         self._selected_finding = index
+        self._call_shown = None
         step = self.transcript.findings[index].get("step") if index < len(self.transcript.findings) else None
         if step and self.transcript.step(step):
             self._selected_step = step
@@ -646,6 +651,27 @@ or goes back. The headline at the top is the verdict: what was observed, nothing
         box = self.query_one("#calls-filter", Input)
         box.display = True
         box.focus()
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        """Enter on a call-log row shows that call's parameters (redacted before they were recorded) in the detail."""
+        log = self.query_one(CallLog)
+        if event.data_table is not log:
+            return
+        calls = log.visible_calls
+        if not 0 <= event.cursor_row < len(calls):
+            return
+        step_id, call = calls[event.cursor_row]
+        step = self.transcript.step(step_id) if step_id else None
+        params = json.dumps(call.get("params") or {}, indent=2, default=str)
+        outcome = call.get("error") or "ok"
+        self._call_shown = Group(
+            Text.assemble(("AWS call ", "bold"), (f"{call.get('service')}:{call.get('operation')}", "bold cyan"),
+                          (f"  {outcome}, {float(call.get('duration_ms') or 0):.0f} ms", "dim"),
+                          (f"  (step: {step.title})" if step else "", "dim")),
+            Text("Parameters, as recorded (secrets were redacted before anything was kept):", style="dim"),
+            Padding(Text(params), (0, 0, 0, 2)), Text(""))
+        self._show_detail()
+        self.query_one("#run-right").scroll_home(animate=False)
 
     def on_input_changed(self, event: Input.Changed) -> None:
         if event.input.id == "calls-filter":
