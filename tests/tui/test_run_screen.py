@@ -221,3 +221,13 @@ async def test_enter_on_a_call_shows_its_parameters(make_app) -> None:
         shown = plain(screen.query_one("#finding-detail", Static))
         assert f"{call['service']}:{call['operation']}" in shown and "redacted" in shown
         assert all(key in shown for key in call["params"])
+
+
+def test_guided_steps_name_the_glossary_words_they_use() -> None:
+    from tui.screens.help import glossary_text
+    from tui.screens.run import GLOSSARY_TERMS, glossary_terms
+
+    assert glossary_terms("The ENI's ARN; replies go to the ephemeral port") == ["ARN", "ENI", "ephemeral port"]
+    assert glossary_terms("nothing special here") == []
+    glossary = glossary_text().lower()
+    assert all(term.lower() in glossary for term in GLOSSARY_TERMS), "every linked word is explained under F1"

@@ -8,6 +8,7 @@ journal goes through the same fold.
 from __future__ import annotations
 
 import json
+import re
 import time
 from pathlib import Path
 from typing import Any
@@ -67,6 +68,18 @@ def step_label(step: StepRecord, running_for: float | None = None) -> Text:
     return text
 
 
+# The words the glossary (F1, assets/help/glossary.md) explains, as they appear in step texts.
+GLOSSARY_TERMS = ("ARN", "CIDR", "ENI", "security group", "network ACL", "ephemeral port", "route table",
+                  "implicit deny", "explicit deny", "SCP", "permissions boundary", "reserved concurrency",
+                  "CPU credits", "throttl")
+
+
+def glossary_terms(text: str) -> list[str]:
+    lowered = text.lower()
+    return [("throttling" if term == "throttl" else term) for term in GLOSSARY_TERMS
+            if (term.lower() in lowered if not term.isupper() else re.search(rf"\b{term}s?\b", text))]
+
+
 def keep_tail(text: str, width: int) -> str:
     """ARNs and IDs say the most at their end (the policy's name, the rule): cut from the front."""
     return text if len(text) <= width else "…" + text[-(width - 1):]
@@ -95,6 +108,9 @@ def step_detail(step: StepRecord, guided: bool) -> Group:
             parts += [Text(""), Text.assemble(("Why we check this: ", "bold magenta"), step.why)]
         if step.good:
             parts.append(Text.assemble(("What good looks like: ", "bold magenta"), step.good))
+        terms = glossary_terms(" ".join((step.why, step.good, step.detail)))
+        if terms:
+            parts.append(Text(f"Words used here: {', '.join(terms)}. F1 explains them.", style="dim"))
     if step.api_calls:
         calls = ", ".join(f"{c.get('service')}:{c.get('operation')}" + (f" ({c['error']})" if c.get("error") else "")
                           for c in step.api_calls)
