@@ -231,3 +231,15 @@ def test_guided_steps_name_the_glossary_words_they_use() -> None:
     assert glossary_terms("nothing special here") == []
     glossary = glossary_text().lower()
     assert all(term.lower() in glossary for term in GLOSSARY_TERMS), "every linked word is explained under F1"
+
+
+async def test_ctrl_r_while_the_scenario_builds_runs_when_it_is_ready(make_app) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot)
+        await pilot.press("slash", *"ssh-timeout", "enter", "enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, InputsScreen), what="the inputs screen")
+        screen = app.screen
+        await pilot.press("ctrl+r")
+        assert screen.seeding, "the scenario was still being built: the press must be kept, not dropped"
+        await wait_for(pilot, lambda: isinstance(app.screen, RunScreen), what="the run to start by itself")

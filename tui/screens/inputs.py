@@ -94,6 +94,7 @@ opens the chooser): it builds its broken world and fills the fields for you.
         self.playbook = playbook
         self.scenario_name: str | None = None
         self.seeding = False
+        self._run_when_seeded = False
 
     def compose(self) -> ComposeResult:
         workspace = self.app.workspace
@@ -171,6 +172,9 @@ opens the chooser): it builds its broken world and fills the fields for you.
             field.value = f"{SEPARATOR} ".join(values)
         self.query_one("#inputs-status", Static).update("Ready: ctrl+r runs the playbook on this scenario.")
         self.query_one("#run", Button).focus()
+        if self._run_when_seeded:
+            self._run_when_seeded = False
+            self.action_run()
 
     # -- validation -----------------------------------------------------------------------------------------
     def on_input_changed(self, event: Input.Changed) -> None:
@@ -204,7 +208,9 @@ opens the chooser): it builds its broken world and fills the fields for you.
         from tui.screens.run import RunScreen
 
         if self.seeding:
-            self.notify("The sandbox is still building the scenario; run again in a moment.", severity="warning")
+            # Not a second keypress to remember: the run starts as soon as the scenario's world is built.
+            self._run_when_seeded = True
+            self.query_one("#inputs-status", Static).update("Building the scenario; the run starts when it is ready…")
             return
         try:
             inputs = parse_inputs(self.playbook, self.raw_inputs())
