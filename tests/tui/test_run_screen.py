@@ -243,3 +243,6 @@ async def test_ctrl_r_while_the_scenario_builds_runs_when_it_is_ready(make_app) 
         await pilot.press("ctrl+r")
         assert screen.seeding, "the scenario was still being built: the press must be kept, not dropped"
         await wait_for(pilot, lambda: isinstance(app.screen, RunScreen), what="the run to start by itself")
+        run = app.screen
+        await wait_for(pilot, lambda: run.transcript.finished_at, timeout=60, what="the run to finish")
+        assert run.transcript.verdict == "problem_found"

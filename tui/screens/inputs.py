@@ -174,7 +174,7 @@ opens the chooser): it builds its broken world and fills the fields for you.
         self.query_one("#run", Button).focus()
         if self._run_when_seeded:
             self._run_when_seeded = False
-            self.action_run()
+            self.call_after_refresh(self.action_run)  # once the filled-in form is on screen
 
     # -- validation -----------------------------------------------------------------------------------------
     def on_input_changed(self, event: Input.Changed) -> None:
