@@ -114,8 +114,11 @@ RISKY_COMMANDS: tuple[tuple[str, str], ...] = (
     (r"\breplace-[a-z-]+", "replaces an association or route in place"),
     (r"\bdelete-[a-z-]+", "deletes a resource or setting"),
     (r"\b(detach|disassociate|remove)-[a-z-]+", "removes an attachment or permission"),
-    (r"(?<![\d.])0\.0\.0\.0/0|::/0", "opens to every address on the internet"),
-    (r'"(Action|Resource|Principal)"\s*:\s*"\*"', "allows everything in a policy"),
+    # An access rule for every address (a default route to 0.0.0.0/0 opens nothing: it is not flagged).
+    (r"\b(authorize-security-group-\w+|(create|replace)-network-acl-entry)\b[^\n]*(?<![\d.])(0\.0\.0\.0/0|::/0)",
+     "opens to every address on the internet"),
+    # "Resource": "*" is ordinary (a key policy always says it); an action or principal "*" allows everything.
+    (r'"(Action|Principal)"\s*:\s*("\*"|\{\s*"AWS"\s*:\s*"\*"\s*\})', "allows every action or every principal"),
 )
 
 

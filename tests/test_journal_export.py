@@ -150,7 +150,10 @@ def test_command_risk_names_what_a_command_stops_replaces_or_loosens() -> None:
 
     assert command_risk(["aws ec2 authorize-security-group-ingress --group-id sg-1 --cidr 203.0.113.10/32"]) == ""
     assert "every address" in command_risk(["aws ec2 authorize-security-group-ingress --cidr 0.0.0.0/0"])
+    assert command_risk(["aws ec2 create-route --destination-cidr-block 0.0.0.0/0 --gateway-id igw-1"]) == ""
+    assert command_risk(["aws kms put-key-policy --policy '{\"Action\": \"kms:Decrypt\", \"Resource\": \"*\"}'"]) == ""
     assert "replaces" in command_risk(["aws ec2 replace-network-acl-association --association-id a"])
     assert "deletes" in command_risk(["aws lambda delete-function-concurrency --function-name f"])
-    assert "allows everything" in command_risk(['aws iam put-user-policy --policy-document \'{"Action": "*"}\''])
+    assert "every action" in command_risk(['aws iam put-user-policy --policy-document \'{"Action": "*"}\''])
+    assert "every principal" in command_risk(['aws s3api put-bucket-policy --policy \'{"Principal": {"AWS": "*"}}\''])
     assert command_risk(["# stop-instances is mentioned in a comment only"]) == ""
