@@ -157,13 +157,17 @@ async def test_the_footer_and_palette_offer_only_what_works(make_app) -> None:
         assert isinstance(app.screen, KeysScreen), "the palette's Keys is the same screen as `?`"
 
 
+async def open_inputs(pilot, name: str) -> InputsScreen:
+    await ready(pilot)
+    await pilot.press("slash", *name, "enter", "enter")
+    await wait_for(pilot, lambda: isinstance(pilot.app.screen, InputsScreen), what="the inputs screen")
+    return pilot.app.screen
+
+
 async def test_the_scenario_chooser_has_a_key_and_f4_shows_only_on_a_field_with_a_picker(make_app) -> None:
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
-        await ready(pilot)
-        await pilot.press("slash", *"throttling", "enter", "enter")
-        await wait_for(pilot, lambda: isinstance(app.screen, InputsScreen), what="the inputs screen")
-        screen = app.screen
+        screen = await open_inputs(pilot, "throttling")
         await wait_for(pilot, lambda: not screen.seeding, what="the scenario")
         assert "inputs.pick" not in {b.binding.id for b in screen.active_bindings.values()}
         await pilot.press("ctrl+o")
@@ -236,10 +240,7 @@ def test_guided_steps_name_the_glossary_words_they_use() -> None:
 async def test_ctrl_r_while_the_scenario_builds_runs_when_it_is_ready(make_app) -> None:
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
-        await ready(pilot)
-        await pilot.press("slash", *"ssh-timeout", "enter", "enter")
-        await wait_for(pilot, lambda: isinstance(app.screen, InputsScreen), what="the inputs screen")
-        screen = app.screen
+        screen = await open_inputs(pilot, "ssh-timeout")
         await pilot.press("ctrl+r")
         assert screen.seeding, "the scenario was still being built: the press must be kept, not dropped"
         await wait_for(pilot, lambda: isinstance(app.screen, RunScreen), what="the run to start by itself")

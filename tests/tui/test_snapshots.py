@@ -27,18 +27,10 @@ def test_home(snap_compare, make_app) -> None:
     assert snap_compare(make_app(), terminal_size=SIZE, run_before=before)
 
 
-def test_run_with_graph(snap_compare, make_app) -> None:
-    async def before(pilot) -> None:
-        await ready(pilot)
-        await pilot.app.push_screen(RunScreen.replay(RECORDED_RUN))
-        await pilot.pause()
-
-    assert snap_compare(make_app(), terminal_size=SIZE, run_before=before)
-
-
-@pytest.mark.parametrize("size", [(80, 24), (200, 50)])
+@pytest.mark.parametrize("size", [(80, 24), SIZE, (200, 50)], ids=["80x24", "120x40", "200x50"])
 def test_run_reflows(snap_compare, make_app, size) -> None:
-    """80x24: panes stacked, the path one line; 200x50: side by side, the graph open below."""
+    """80x24: panes stacked, the path one line; 120x40 and 200x50: side by side, the graph open below with
+    its blocking row in view."""
     async def before(pilot) -> None:
         await ready(pilot)
         await pilot.app.push_screen(RunScreen.replay(RECORDED_RUN))
