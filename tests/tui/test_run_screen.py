@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import copy
 import json
+import threading
 from pathlib import Path
 
 import pytest
@@ -237,12 +238,22 @@ def test_guided_steps_name_the_glossary_words_they_use() -> None:
     assert all(term.lower() in glossary for term in GLOSSARY_TERMS), "every linked word is explained under F1"
 
 
-async def test_ctrl_r_while_the_scenario_builds_runs_when_it_is_ready(make_app) -> None:
+async def test_ctrl_r_while_the_scenario_builds_runs_when_it_is_ready(make_app, workspace, monkeypatch) -> None:
+    built = threading.Event()
+    prepare = workspace.prepare
+
+    def slow_prepare(scenario):
+        built.wait(10)  # the world is "still building" until the test has pressed ctrl+r
+        return prepare(scenario)
+
+    monkeypatch.setattr(workspace, "prepare", slow_prepare)
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_inputs(pilot, "ssh-timeout")
+        await wait_for(pilot, lambda: screen.seeding, what="the scenario to start building")
         await pilot.press("ctrl+r")
-        assert screen.seeding, "the scenario was still being built: the press must be kept, not dropped"
+        assert isinstance(app.screen, InputsScreen) and screen.seeding
+        built.set()
         await wait_for(pilot, lambda: isinstance(app.screen, RunScreen), what="the run to start by itself")
         run = app.screen
         await wait_for(pilot, lambda: run.transcript.finished_at, timeout=60, what="the run to finish")

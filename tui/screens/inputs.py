@@ -160,9 +160,15 @@ opens the chooser): it builds its broken world and fills the fields for you.
         try:
             inputs = self.app.workspace.prepare(scenario)
         except Exception as exc:  # a broken scenario file must not take the app down
-            self.app.call_from_thread(self.notify, f"Could not build the scenario: {exc}", severity="error")
+            self.app.call_from_thread(self._seed_failed, f"Could not build the scenario: {exc}")
             return
         self.post_message(ScenarioSeeded(scenario.name, inputs))
+
+    def _seed_failed(self, reason: str) -> None:
+        self.seeding = False
+        self._run_when_seeded = False  # a queued run would run on a half-built world: drop it
+        self.query_one("#inputs-status", Static).update(reason)
+        self.notify(reason, severity="error")
 
     def on_scenario_seeded(self, message: ScenarioSeeded) -> None:
         self.seeding = False
