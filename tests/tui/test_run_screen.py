@@ -258,3 +258,22 @@ async def test_ctrl_r_while_the_scenario_builds_runs_when_it_is_ready(make_app, 
         run = app.screen
         await wait_for(pilot, lambda: run.transcript.finished_at, timeout=60, what="the run to finish")
         assert run.transcript.verdict == "problem_found"
+
+
+async def test_certainty_no_data_and_the_headline_are_shown_as_the_engine_words_them(make_app) -> None:
+    events = recorded_events()
+    condition = "for clients whose source port is below 32768: NAT gateways, Elastic Load Balancing"
+    for event in events:
+        if event["type"] == "finding":
+            event["finding"].update(certainty="conditional", condition=condition)
+        if event["type"] == "step_finished" and event["step_id"] == "route-table":
+            event.update(status="no_data", detail="DescribeRouteTables returned no table for the subnet.")
+    async with make_app().run_test(size=(120, 40)) as pilot:
+        screen = await open_replay(pilot, events)
+        assert plain(screen.query_one("#verdict", Static)).strip().endswith(screen.transcript.headline)
+        findings = screen.query_one("#findings", FilterList).option_list
+        assert "(conditional)" in str(findings.get_option_at_index(0).prompt)
+        assert f"Conditional: {condition}" in plain(screen.query_one("#finding-detail", Static))
+        steps = screen.query_one("#steps", FilterList).option_list
+        route = next(o for o in steps.options if o.id == "route-table")
+        assert str(route.prompt).startswith("∅ ")
