@@ -269,14 +269,14 @@ def to_markdown(t: Transcript) -> str:
                 f"At fault: `{f.get('resource')}` (`{f.get('code')}`)", "", f.get("summary", ""), ""]
         if certainty_words(f):
             out += [f"_{certainty_words(f)}_", ""]
-        if f.get("evidence"):
-            out += ["<details><summary>Evidence</summary>", "", "```json",
-                    json.dumps(f["evidence"], indent=2, default=str), "```", "", "</details>", ""]
         for choice in fix_choices(f):
             heading = _choice_heading(choice)
             out += [f"**{heading}**" if choice.primary else f"- {heading}", ""]
             block = ["```sh", *choice.commands, "```", ""]
             out += block if choice.primary else [f"  {line}" if line else "" for line in block]
+        if f.get("evidence"):  # after the fixes: the ticket reader wants the change first, the data behind it on demand
+            out += ["<details><summary>Evidence</summary>", "", "```json",
+                    json.dumps(f["evidence"], indent=2, default=str), "```", "", "</details>", ""]
     corroboration = corroboration_lines(t)
     if corroboration:
         out += ["## Not corroborated", "", *[f"- {line}" for line in corroboration], ""]
