@@ -26,8 +26,12 @@ examples:
   awstriage run ssh-timeout --demo
   awstriage run ssh-timeout --param instance=i-0abc12345678def01 --param source=203.0.113.10/32
   awstriage run access-denied --param error="User: arn:aws:iam::123456789012:user/alice is not ..."
-  awstriage export ~/.local/share/awstriage/journals/....jsonl --format markdown
+  awstriage journals
+  awstriage export --last --format md -o ticket.md
 """
+
+FORMAT_ALIASES = {"md": "markdown", "txt": "text", "htm": "html"}
+FORMAT_CHOICES = ("text", "markdown", "md", "json", "html")
 
 
 class UsageError(Exception):
@@ -70,7 +74,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("playbook", help="access-denied, ssh-timeout, throttling, lambda-oom or slow-performance")
     run.add_argument("--param", action="append", default=[], metavar="KEY=VALUE",
                      help="a playbook parameter (repeat for each); see 'awstriage list'")
-    run.add_argument("--format", choices=("text", "markdown", "json", "html"), default="text")
+    run.add_argument("--format", choices=FORMAT_CHOICES, default="text", help="text, markdown (or md), json or html")
     run.add_argument("--output", "-o", type=Path, help="write the transcript to this file instead of stdout")
     run.add_argument("--demo", action="store_true", help="run on the built-in sandbox account")
     run.add_argument("--scenario", help="with --demo: the sandbox scenario to seed (default: the playbook's)")
@@ -78,16 +82,13 @@ def build_parser() -> argparse.ArgumentParser:
     triage = sub.add_parser("triage", parents=[common], help="the first five minutes: alarms firing, AWS Health "
                             "events, recent changes, and the playbook to run for each alarm")
     triage.add_argument("--hours", default="24", metavar="N", help="hours of change history to read (default 24)")
-    triage.add_argument("--format", choices=("text", "markdown", "json", "html"), default="text")
+    triage.add_argument("--format", choices=FORMAT_CHOICES, default="text")
     triage.add_argument("--output", "-o", type=Path, help="write the overview to this file instead of stdout")
     triage.add_argument("--demo", action="store_true", help="look at the built-in sandbox account")
 
-    sub.add_parser("list", parents=[common], help="the playbooks, their parameters and what each is for")
-
-    export = sub.add_parser("export", help="turn a journal into Markdown, JSON or HTML")
-    export.add_argument("journal", type=Path)
-    export.add_argument("--format", choices=("text", "markdown", "json", "html"), default="markdown")
-    export.add_argument("--output", "-o", type=Path)
+    sub.add_parser("list", parents=[common], help="the playbooks, their parameters, sandbox scenarios and what each "
+                   "is for")
+    _add_journal_commands(sub)
 
     creds = sub.add_parser("credentials", help="credentials kept in the OS keyring")
     creds_sub = creds.add_subparsers(dest="action", parser_class=Parser, metavar="ACTION", required=True)
@@ -136,16 +137,32 @@ def _write(text: str, output: Path | None) -> None:
 
 
 class ProgressPrinter:
-    """One line per finished step on stderr, so a person sees the run move while stdout stays clean."""
+    """One line per finished step on stderr, so a person sees the run move while stdout stays clean.
+
+    A sentence already printed for an earlier step (no credentials: every step "Not run: ...") is
+    not printed again."""
 
     def __init__(self) -> None:
         from playbooks.exporters import STATUS_MARKS
 
         self.marks = STATUS_MARKS
+        self.titles: dict[str, str] = {}
+        self.said: set[str] = set()
 
     def __call__(self, event) -> None:
+        if event.type == "run_started":
+            data = event.to_dict()
+            self.titles = {s["id"]: s.get("title", "") for s in data.get("steps") or []}
+            print(data.get("title", ""), file=sys.stderr, flush=True)
         if event.type == "step_finished":
-            print(f" {self.marks.get(event.status, '?')} {event.detail}", file=sys.stderr, flush=True)
+            detail = event.detail or ""
+            core = detail.removeprefix("Not run: ")
+            if core in self.said:
+                detail = "Not run: the same reason as above." if detail.startswith("Not run: ") else "The same."
+            self.said.add(core)
+            title = self.titles.get(event.step_id, "")
+            print(f" {self.marks.get(event.status, '?')} {title}: {detail}" if title else
+                  f" {self.marks.get(event.status, '?')} {detail}", file=sys.stderr, flush=True)
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -157,22 +174,26 @@ def cmd_run(args: argparse.Namespace) -> int:
     try:
         playbook = get_playbook(args.playbook)
     except UnknownPlaybook as exc:
-        raise UsageError(str(exc)) from None
+        raise UsageError(f"{exc}{did_you_mean(args.playbook)}") from None
     raw = _parse_params(args.param)
     if args.scenario and not args.demo:
         raise UsageError("--scenario goes with --demo")
+    check_params(playbook, raw)  # before the sandbox starts: a typo costs no wait
+    scenario = None
+    if args.demo:
+        from diagnostics.sandbox import default_scenario, scenario_by_name
+        from diagnostics.sandbox.scenario import ScenarioError
+
+        try:
+            scenario = scenario_by_name(args.scenario) if args.scenario else default_scenario(playbook.name)
+        except ScenarioError as exc:
+            raise UsageError(str(exc)) from None
+        if scenario.playbook != playbook.name:
+            raise UsageError(f"scenario '{scenario.name}' is for the {scenario.playbook} playbook")
+        print("Starting the sandbox...", file=sys.stderr, flush=True)
     workspace = Workspace(demo=args.demo, options=None if args.demo else _session_options(args))
     try:
-        if args.demo:
-            from diagnostics.sandbox import default_scenario, scenario_by_name
-            from diagnostics.sandbox.scenario import ScenarioError
-
-            try:
-                scenario = scenario_by_name(args.scenario) if args.scenario else default_scenario(playbook.name)
-            except ScenarioError as exc:
-                raise UsageError(str(exc)) from None
-            if scenario.playbook != playbook.name:
-                raise UsageError(f"scenario '{scenario.name}' is for the {scenario.playbook} playbook")
+        if scenario is not None:
             raw = {**workspace.prepare(scenario), **raw}  # what the user typed wins over the scenario
             print(f"Sandbox: scenario '{scenario.name}' — {scenario.title}", file=sys.stderr)
         else:
@@ -187,12 +208,15 @@ def cmd_run(args: argparse.Namespace) -> int:
         except ValueError as exc:
             raise UsageError(str(exc)) from None
         handle = RunHandle()
-        observers = [ProgressPrinter()] if sys.stderr.isatty() else []
+        live = sys.stderr.isatty()
+        observers = [ProgressPrinter()] if live else []
         transcript = workspace.run(playbook, inputs, observers, handle)
         if handle.journal_problem:
             print(f"awstriage: {handle.journal_problem}", file=sys.stderr)
-        color = args.format == "text" and args.output is None and sys.stdout.isatty()
-        text = to_text(transcript, color=True) if color else export(transcript, args.format)
+        fmt = FORMAT_ALIASES.get(args.format, args.format)
+        on_terminal = fmt == "text" and args.output is None and sys.stdout.isatty()
+        # On a terminal the steps were shown live: the final text adds the findings and the verdict only.
+        text = to_text(transcript, color=True, steps=not live) if on_terminal else export(transcript, fmt)
         _write(text, args.output)
         if handle.journal_path is not None:
             print(f"Journal: {handle.journal_path}", file=sys.stderr)
@@ -231,7 +255,8 @@ def cmd_triage(args: argparse.Namespace) -> int:
         handle = RunHandle()
         transcript = workspace.run(TRIAGE, inputs, [ProgressPrinter()] if sys.stderr.isatty() else [], handle)
         color = args.format == "text" and args.output is None and sys.stdout.isatty()
-        _write(to_text(transcript, color=True) if color else export(transcript, args.format), args.output)
+        _write(to_text(transcript, color=True) if color else export(transcript, FORMAT_ALIASES.get(args.format, args.format)),
+               args.output)
         if handle.journal_path is not None:
             print(f"Journal: {handle.journal_path}", file=sys.stderr)
         return VERDICT_EXIT.get(transcript.verdict, EXIT_INCOMPLETE)
@@ -239,7 +264,65 @@ def cmd_triage(args: argparse.Namespace) -> int:
         workspace.close()
 
 
+def did_you_mean(name: str) -> str:
+    """" (did you mean 'ssh-timeout'?)" for a near miss of a playbook name, "" otherwise."""
+    import difflib
+
+    from playbooks.registry import MODULES
+
+    aliases = {n: n for n in MODULES} | {n.replace("-", ""): n for n in MODULES}
+    close = difflib.get_close_matches(name.lower().replace(" ", "-").replace("_", "-"), list(aliases), n=1, cutoff=0.6)
+    return f" (did you mean '{aliases[close[0]]}'?)" if close else ""
+
+
+def check_params(playbook, raw: dict[str, list[str]]) -> None:
+    """The parameters the user typed, checked before anything starts: unknown names, malformed values."""
+    import difflib
+
+    known = [p.name for p in playbook.params]
+    for name, values in raw.items():
+        param = playbook.param(name)
+        if param is None:
+            close = difflib.get_close_matches(name, known, n=1)
+            hint = f" (did you mean '{close[0]}'?)" if close else f" (it takes: {', '.join(known) or 'none'})"
+            raise UsageError(f"the {playbook.name} playbook has no parameter '{name}'{hint}")
+        for value in values:
+            try:
+                param.validate(value)
+            except ValueError as exc:
+                raise UsageError(f"{name}: {exc}") from None
+
+
+def _add_journal_commands(sub) -> None:
+    journals = sub.add_parser("journals", help="past runs, newest first: when, playbook, verdict, target, scenario")
+    journals.add_argument("--limit", type=int, default=20, help="how many to list (default 20)")
+    export = sub.add_parser("export", help="turn a journal into text, Markdown, JSON or HTML")
+    export.add_argument("journal", type=Path, nargs="?", help="a journal file (see 'awstriage journals')")
+    export.add_argument("--last", action="store_true", help="the newest journal")
+    export.add_argument("--format", choices=FORMAT_CHOICES, default="markdown", help="text, markdown (or md), json or "
+                        "html")
+    export.add_argument("--output", "-o", type=Path)
+
+
+def cmd_journals(args: argparse.Namespace) -> int:
+    from playbooks.journal import journal_dir, recent_journals
+
+    paths = recent_journals(limit=max(1, args.limit))
+    if not paths:
+        print(f"No journals yet in {journal_dir()}: every run writes one.")
+        return EXIT_OK
+    from playbooks.exporters import journal_summary
+
+    rows = [journal_summary(p) for p in paths]
+    print(f"{'started (UTC)':<20} {'playbook':<17} {'verdict':<17} {'target':<24} scenario")
+    for (when, playbook, verdict, target, scenario), path in zip(rows, paths, strict=True):
+        print(f"{when:<20} {playbook:<17} {verdict:<17} {target:<24} {scenario}")
+        print(f"  {path}")
+    return EXIT_OK
+
+
 def cmd_list(_: argparse.Namespace) -> int:
+    from diagnostics.sandbox.scenario import scenarios_for
     from playbooks.registry import all_playbooks
 
     for pb in all_playbooks():
@@ -254,6 +337,12 @@ def cmd_list(_: argparse.Namespace) -> int:
                 flags.append("repeatable")
             extra = f" ({', '.join(flags)})" if flags else ""
             print(f"    --param {p.name}=...  {p.help}{extra}")
+        scenarios = scenarios_for(pb.name)
+        if scenarios:
+            print("  sandbox scenarios (awstriage run " + pb.name + " --demo --scenario NAME):")
+            for sc in scenarios:
+                default = " (default)" if sc.name == pb.default_scenario else ""
+                print(f"    {sc.name}{default}  {sc.title}")
         print()
     return EXIT_OK
 
@@ -263,11 +352,24 @@ def cmd_export(args: argparse.Namespace) -> int:
     from playbooks.journal import JournalError, read_journal
     from playbooks.transcript import transcript_from_events
 
+    path = args.journal
+    if args.last and path is not None:
+        raise UsageError("give a journal or --last, not both")
+    if args.last:
+        from playbooks.journal import journal_dir, recent_journals
+
+        newest = recent_journals(limit=1)
+        if not newest:
+            raise UsageError(f"no journals yet in {journal_dir()}")
+        path = newest[0]
+        print(f"Exporting {path}", file=sys.stderr)
+    if path is None:
+        raise UsageError("give a journal file or --last (see 'awstriage journals')")
     try:
-        events = read_journal(args.journal)
+        events = read_journal(path)
     except JournalError as exc:
         raise UsageError(str(exc)) from None
-    _write(export(transcript_from_events(events), args.format), args.output)
+    _write(export(transcript_from_events(events), FORMAT_ALIASES.get(args.format, args.format)), args.output)
     return EXIT_OK
 
 
@@ -336,6 +438,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_list(args)
         if args.command == "export":
             return cmd_export(args)
+        if args.command == "journals":
+            return cmd_journals(args)
         if args.command == "credentials":
             return cmd_credentials(args)
         if args.command == "iam":

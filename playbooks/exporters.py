@@ -6,7 +6,10 @@ from __future__ import annotations
 
 import html
 import json
+import re
 from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from playbooks.timeline import timeline_html, timeline_markdown, timeline_text
@@ -22,6 +25,58 @@ VERDICT_WORDS = {
 STATUS_MARKS = {"ok": "✔", "problem": "✖", "warning": "!", "no_data": "∅", "skipped": "–", "error": "⚠",
                 "pending": "·", "running": "…"}
 SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
+
+
+# Plain words before codes: the short title a list shows first (the code stays, dimmed, for search and scripts).
+FINDING_TITLES: dict[str, str] = {
+    "SUBNET_ACL_RESTRICTION": "The subnet's network ACL drops the traffic",
+    "ENI_SG_RULES_MISMATCH": "No security group rule lets the traffic in",
+    "NO_ROUTE_TO_DESTINATION": "No route to the destination",
+    "BAD_STATE_ROUTE": "The route points at a gateway that is gone",
+    "BAD_STATE_ATTACHMENT": "The internet gateway is not attached",
+    "BAD_STATE": "A component on the path is not in a usable state",
+    "NO_INTERNET_GATEWAY": "The VPC has no internet gateway",
+    "IGW_PRIVATE_IP_ASSOCIATION_FOR_INGRESS": "The instance has no public address",
+    "IGW_SOURCE_ADDRESS_NOT_IN_RFC1918_INGRESS": "A private source cannot come in from the internet",
+    "EC2_STATUS_CHECK_FAILED": "The instance fails its status checks",
+    "PATH_OPEN": "The path is open both ways",
+    "IAM_EXPLICIT_DENY": "A policy explicitly denies the call",
+    "IAM_NO_ALLOW": "No policy allows the call",
+    "IAM_BOUNDARY_BLOCKS": "The permissions boundary does not allow it",
+    "IAM_SCP_BLOCKS": "An organization policy (SCP) blocks it",
+    "IAM_RCP_BLOCKS": "A resource control policy blocks it",
+    "IAM_RESOURCE_POLICY_BLOCKS": "The resource's own policy blocks it",
+    "IAM_SESSION_POLICY_BLOCKS": "The session policy does not allow it",
+    "IAM_SIMULATOR_DISAGREES": "AWS's policy simulator disagrees",
+    "IAM_ALLOWED": "The call is allowed",
+    "API_THROTTLING": "Calls are throttled by the API rate limit",
+    "ACCOUNT_CONCURRENCY_LIMIT": "The account's Lambda concurrency is used up",
+    "LAMBDA_CONCURRENCY_LIMIT": "The function's reserved concurrency is too low",
+    "LAMBDA_THROTTLED": "The function is throttled",
+    "DYNAMODB_THROTTLED": "The DynamoDB table is throttled",
+    "LAMBDA_OUT_OF_MEMORY": "The function runs out of memory",
+    "LAMBDA_MEMORY_NEAR_LIMIT": "The function is close to its memory limit",
+    "LAMBDA_TIMEOUT": "The function times out",
+    "LAMBDA_DURATION_NEAR_TIMEOUT": "The function runs close to its timeout",
+    "EC2_CPU_SATURATED": "The instance's CPU is saturated",
+    "EC2_CPU_CREDITS_EXHAUSTED": "The instance ran out of CPU credits",
+    "EBS_BURST_BALANCE_EXHAUSTED": "The disk ran out of burst balance",
+    "RDS_CPU_SATURATED": "The database's CPU is saturated",
+    "RDS_CPU_CREDITS_EXHAUSTED": "The database ran out of CPU credits",
+    "RDS_BURST_BALANCE_EXHAUSTED": "The database disk ran out of burst balance",
+    "RDS_HIGH_IO_LATENCY": "The database disk is slow",
+    "RDS_LOW_MEMORY": "The database is short of memory",
+    "RDS_STORAGE_NEARLY_FULL": "The database storage is nearly full",
+}
+
+
+def finding_title(f: dict[str, Any]) -> str:
+    """The short title in plain words; for a code without one, the summary's first sentence, cut short."""
+    code = str(f.get("code", ""))
+    if code in FINDING_TITLES:
+        return FINDING_TITLES[code]
+    first = str(f.get("summary", "")).split(". ")[0].strip().rstrip(".")
+    return (first[:57] + "…") if len(first) > 58 else (first or code.replace("_", " ").capitalize())
 
 
 def sorted_findings(t: Transcript) -> list[dict[str, Any]]:
@@ -50,8 +105,107 @@ def corroboration_lines(t: Transcript) -> list[str]:
             for s in t.uncorroborated]
 
 
+# Commands that stop, replace, remove or loosen something: marked, and never copied by default. The analyser's own
+# `disrupts` wins; these patterns catch what a primary fix (which has no `disrupts` field) would do.
+RISKY_COMMANDS: tuple[tuple[str, str], ...] = (
+    (r"\bstop-instances\b", "stops the instance"),
+    (r"\bterminate-instances\b", "terminates the instance"),
+    (r"\breboot-instances\b", "reboots the instance"),
+    (r"--instance-type\b", "changes the instance type, which needs the instance stopped"),
+    (r"\breplace-[a-z-]+", "replaces an association or route in place"),
+    (r"\bdelete-[a-z-]+", "deletes a resource or setting"),
+    (r"\b(detach|disassociate|remove)-[a-z-]+", "removes an attachment or permission"),
+    # An access rule for every address (a default route to 0.0.0.0/0 opens nothing: it is not flagged).
+    (r"\b(authorize-security-group-\w+|(create|replace)-network-acl-entry)\b[^\n]*(?<![\d.])(0\.0\.0\.0/0|::/0)",
+     "opens to every address on the internet"),
+    # "Resource": "*" is ordinary (a key policy always says it); an action or principal "*" allows everything.
+    (r'"(Action|Principal)"\s*:\s*("\*"|\{\s*"AWS"\s*:\s*"\*"\s*\})', "allows every action or every principal"),
+)
+
+
+def command_risk(commands: list[str] | tuple[str, ...]) -> str:
+    """What running ``commands`` stops, replaces or loosens, in plain words; "" when nothing we can see."""
+    text = "\n".join(c for c in commands if not c.lstrip().startswith("#"))
+    words = [what for pattern, what in RISKY_COMMANDS if re.search(pattern, text)]
+    return "; ".join(dict.fromkeys(words))
+
+
+@dataclass(frozen=True)
+class FixChoice:
+    """One way to fix a finding as the user sees it: number 0 is the primary fix, 1.. the alternatives."""
+
+    number: int
+    summary: str
+    commands: tuple[str, ...]
+    disrupts: str
+
+    @property
+    def primary(self) -> bool:
+        return self.number == 0
+
+    @property
+    def careful(self) -> bool:
+        """Stops, replaces or loosens something: marked, and copied only when asked twice."""
+        return bool(self.disrupts)
+
+    @property
+    def label(self) -> str:
+        return "Fix" if self.primary else f"Alternative {self.number}"
+
+
+def fix_choices(f: dict[str, Any]) -> list[FixChoice]:
+    """The primary fix (if any) and each alternative, kept apart: never one script."""
+    choices: list[FixChoice] = []
+    primary = tuple(f.get("remediation") or ())
+    if primary:
+        choices.append(FixChoice(0, "the least disruptive change", primary, command_risk(primary)))
+    for n, alt in enumerate(f.get("alternatives") or [], 1):
+        commands = tuple(alt.get("commands") or ())
+        disrupts = str(alt.get("disrupts") or "") or command_risk(commands)
+        choices.append(FixChoice(n, str(alt.get("summary") or ""), commands, disrupts))
+    return choices
+
+
+def copy_text(f: dict[str, Any], choice: FixChoice) -> str:
+    """What the clipboard gets: a comment naming the finding it fixes, then that one fix's commands."""
+    lines = [f"# fixes {f.get('code', '?')} on {f.get('resource', '?')}"]
+    if not choice.primary:
+        lines.append(f"# alternative {choice.number}: {choice.summary}")
+    if choice.careful:
+        lines.append(f"# CAUTION: {choice.disrupts}")
+    lines += list(choice.commands)
+    return "\n".join(lines) + "\n"
+
+
+def _choice_heading(choice: FixChoice) -> str:
+    """"Fix" or "Alternative 2: summary", then what it disrupts."""
+    head = "Fix (the least disruptive)" if choice.primary else f"{choice.label}: {choice.summary}"
+    return head + (f" — CAUTION: {choice.disrupts}" if choice.careful else "")
+
+
+def step_detail_once(t: Transcript) -> list[tuple[Any, str]]:
+    """Each step with its detail, a sentence already said by an earlier step said only once
+    (without credentials every later step is "Not run: <the same 40 words>")."""
+    said: set[str] = set()
+    out: list[tuple[Any, str]] = []
+    for s in t.steps:
+        detail = s.detail or ""
+        core = detail.removeprefix("Not run: ")
+        if core and core in said:
+            detail = "Not run: the same reason as above." if detail.startswith("Not run: ") else "The same as above."
+        elif core:
+            said.add(core)
+        out.append((s, detail))
+    return out
+
+
 def to_json(t: Transcript) -> str:
-    return json.dumps(t.to_json_dict(), indent=2, default=str) + "\n"
+    """The transcript's JSON; each finding also lists its fixes as numbered choices with what each disrupts."""
+    data = t.to_json_dict()
+    data["findings"] = [{**f, "fixes": [{"number": c.number, "primary": c.primary, "summary": c.summary,
+                                         "commands": list(c.commands), "disrupts": c.disrupts}
+                                        for c in fix_choices(f)]} for f in data.get("findings") or []]
+    return json.dumps(data, indent=2, default=str) + "\n"
 
 
 def _graph_mermaid(t: Transcript) -> str | None:
@@ -60,6 +214,24 @@ def _graph_mermaid(t: Transcript) -> str | None:
     from diagnostics.reachability.graph import from_node_link, to_mermaid
 
     return to_mermaid(from_node_link(t.graph))
+
+
+def call_lines(calls: list[dict[str, Any]]) -> list[str]:
+    """One line per distinct call (service, operation, outcome), repeats counted: "ec2:DescribeRouteTables x9"."""
+    groups: dict[tuple[str, str, str], list[dict[str, Any]]] = {}
+    for call in calls:
+        key = (str(call.get("service")), str(call.get("operation")), str(call.get("error") or "ok"))
+        groups.setdefault(key, []).append(call)
+    lines = []
+    for (service, operation, outcome), group in groups.items():
+        if len(group) == 1:
+            lines.append(_call_line(group[0]))
+            continue
+        total = sum(float(c.get("duration_ms") or 0) for c in group)
+        retries = sum(int(c.get("retries") or 0) for c in group)
+        extra = f", {retries} retries" if retries else ""
+        lines.append(f"{service}:{operation} x{len(group)} {total:.0f} ms in all{extra} ({outcome})")
+    return lines
 
 
 def _call_line(call: dict[str, Any]) -> str:
@@ -94,19 +266,18 @@ def to_markdown(t: Transcript) -> str:
     if not t.findings:
         out += ["No findings.", ""]
     for f in sorted_findings(t):
-        out += [f"### {f.get('severity', 'info').upper()} {f.get('code')}: `{f.get('resource')}`", "",
-                f.get("summary", ""), ""]
+        out += [f"### {f.get('severity', 'info').upper()}: {finding_title(f)}", "",
+                f"At fault: `{f.get('resource')}` (`{f.get('code')}`)", "", f.get("summary", ""), ""]
         if certainty_words(f):
             out += [f"_{certainty_words(f)}_", ""]
-        if f.get("evidence"):
+        for choice in fix_choices(f):
+            heading = _choice_heading(choice)
+            out += [f"**{heading}**" if choice.primary else f"- {heading}", ""]
+            block = ["```sh", *choice.commands, "```", ""]
+            out += block if choice.primary else [f"  {line}" if line else "" for line in block]
+        if f.get("evidence"):  # after the fixes: the ticket reader wants the change first, the data behind it on demand
             out += ["<details><summary>Evidence</summary>", "", "```json",
                     json.dumps(f["evidence"], indent=2, default=str), "```", "", "</details>", ""]
-        if f.get("remediation"):
-            out += ["Fix:", "", "```sh", *f["remediation"], "```", ""]
-        for n, alt in enumerate(f.get("alternatives") or [], 1):
-            disrupts = f" Disrupts: {alt['disrupts']}." if alt.get("disrupts") else ""
-            out += [f"Alternative {n}: {alt.get('summary', '')}{disrupts}", "", "```sh", *alt.get("commands", []),
-                    "```", ""]
     corroboration = corroboration_lines(t)
     if corroboration:
         out += ["## Not corroborated", "", *[f"- {line}" for line in corroboration], ""]
@@ -120,40 +291,39 @@ def to_markdown(t: Transcript) -> str:
         if s.missing:
             out += [*[f"- {line}" for line in missing_lines(s)], ""]
         if s.api_calls:
-            out += ["API calls:", ""] + [f"- `{_call_line(c)}`" for c in s.api_calls] + [""]
+            out += ["API calls:", ""] + [f"- `{line}`" for line in call_lines(s.api_calls)] + [""]
     out.append(f"_awstriage {t.version}_")
     return "\n".join(out) + "\n"
 
 
-def to_text(t: Transcript, color: bool = False) -> str:
-    """Plain text for a terminal. With ``color`` it is rendered through rich for a TTY."""
+def to_text(t: Transcript, color: bool = False, steps: bool = True) -> str:
+    """Plain text for a terminal. With ``color`` it is rendered through rich for a TTY. ``steps=False``
+    leaves the steps out (a terminal that watched them live does not need them twice)."""
     lines = [f"{t.title or t.playbook}", f"Identity: {_identity_line(t) or 'unknown'}", ""]
-    for s in t.steps:
+    for s, detail in step_detail_once(t) if steps else []:
         mark = STATUS_MARKS.get(s.status, "?")
-        lines.append(f" {mark} {s.title}: {s.detail}")
+        lines.append(f" {mark} {s.title}: {detail}")
         lines += [f"     {line}" for line in missing_lines(s)]
-    lines.append("")
+    if steps:
+        lines.append("")
     for f in sorted_findings(t):
-        lines.append(f"[{f.get('severity', 'info').upper()}] {f.get('code')} {f.get('resource')}")
+        lines.append(f"[{f.get('severity', 'info').upper()}] {finding_title(f)}: {f.get('resource')} ({f.get('code')})")
         lines.append(f"    {f.get('summary', '')}")
         if certainty_words(f):
             lines.append(f"    {certainty_words(f)}")
-        for cmd in f.get("remediation") or []:
-            lines.append(f"    fix: {cmd}")
-        for n, alt in enumerate(f.get("alternatives") or [], 1):
-            disrupts = f" (disrupts: {alt['disrupts']})" if alt.get("disrupts") else ""
-            lines.append(f"    alternative {n}: {alt.get('summary', '')}{disrupts}")
-            lines += [f"        {cmd}" for cmd in alt.get("commands", [])]
+        for choice in fix_choices(f):
+            lines.append(f"    {_choice_heading(choice)}:")
+            lines += [f"        {cmd}" for cmd in choice.commands]
     lines += corroboration_lines(t)
     lines += timeline_text(t)
     lines += ["", f"Verdict: {summary_line(t)}"]
     text = "\n".join(lines) + "\n"
     if not color:
-        return text
-    return _rich_text(t)
+        return text if steps else "\n".join(lines[3:]).lstrip("\n") + "\n"
+    return _rich_text(t, steps)
 
 
-def _rich_text(t: Transcript) -> str:
+def _rich_text(t: Transcript, steps: bool = True) -> str:
     from io import StringIO
 
     from rich.console import Console
@@ -163,28 +333,26 @@ def _rich_text(t: Transcript) -> str:
     sev = {"error": "bold red", "warning": "yellow", "info": "cyan"}
     buf = StringIO()
     console = Console(file=buf, force_terminal=True, highlight=False, soft_wrap=True)
-    console.print(f"[bold]{html.escape(t.title or t.playbook, quote=False)}[/]", markup=True)
-    console.print(f"Identity: {_identity_line(t) or 'unknown'}", markup=False)
-    for s in t.steps:
-        console.print(f" [{style.get(s.status, '')}]{STATUS_MARKS.get(s.status, '?')}[/] ", end="")
-        console.print(f"{s.title}: {s.detail}", markup=False)
-        for line in missing_lines(s):
-            console.print(f"     {line}", markup=False, style="yellow")
-    console.print()
+    if steps:
+        console.print(f"[bold]{html.escape(t.title or t.playbook, quote=False)}[/]", markup=True)
+        console.print(f"Identity: {_identity_line(t) or 'unknown'}", markup=False)
+        for s, detail in step_detail_once(t):
+            console.print(f" [{style.get(s.status, '')}]{STATUS_MARKS.get(s.status, '?')}[/] ", end="")
+            console.print(f"{s.title}: {detail}", markup=False)
+            for line in missing_lines(s):
+                console.print(f"     {line}", markup=False, style="yellow")
+        console.print()
     for f in sorted_findings(t):
         console.print(f"[{sev.get(f.get('severity'), '')}]{f.get('severity', '').upper()}[/] ", end="")
-        console.print(f"{f.get('code')} {f.get('resource')}", markup=False)
+        console.print(f"{finding_title(f)}: {f.get('resource')} ({f.get('code')})", markup=False)
         console.print(f"    {f.get('summary', '')}", markup=False)
         if certainty_words(f):
             console.print(f"    {certainty_words(f)}", markup=False, style="yellow")
-        for cmd in f.get("remediation") or []:
-            console.print("    [green]fix:[/] ", end="")
-            console.print(cmd, markup=False)
-        for n, alt in enumerate(f.get("alternatives") or [], 1):
-            disrupts = f" (disrupts: {alt['disrupts']})" if alt.get("disrupts") else ""
-            console.print(f"    alternative {n}: {alt.get('summary', '')}{disrupts}", markup=False, style="dim")
-            for cmd in alt.get("commands", []):
-                console.print(f"        {cmd}", markup=False, style="dim")
+        for choice in fix_choices(f):
+            console.print(f"    {_choice_heading(choice)}:", markup=False,
+                          style="bold green" if choice.primary else ("yellow" if choice.careful else "dim"))
+            for cmd in choice.commands:
+                console.print(f"        {cmd}", markup=False, style="green" if choice.primary else "")
     for line in corroboration_lines(t):
         console.print(line, markup=False, style="yellow")
     for line in timeline_text(t):
@@ -197,20 +365,28 @@ def _rich_text(t: Transcript) -> str:
 
 
 HTML_STYLE = """
-body{font-family:system-ui,-apple-system,Segoe UI,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;
-color:#1d2329;background:#fff}h1{font-size:1.5rem}h2{border-bottom:1px solid #ddd;padding-bottom:.2rem}
+body{font-family:system-ui,-apple-system,Segoe UI,sans-serif;max-width:64rem;margin:2rem auto;padding:0 1rem;
+color:#1d2329;background:#fff;line-height:1.45}h1{font-size:1.5rem}h2{border-bottom:1px solid #ddd;padding-bottom:.2rem}
 .verdict{padding:.6rem 1rem;border-radius:6px;font-weight:600}.problem_found{background:#fde8e8;color:#8a1c1c}
 .no_problem_found{background:#e6f6ea;color:#1b5e2b}.incomplete{background:#fff6dd;color:#7a5a00}
 .finding{border-left:4px solid #999;padding:.2rem 1rem;margin:1rem 0;background:#fafafa}
 .finding.error{border-color:#c62828}.finding.warning{border-color:#e0a800}.finding.info{border-color:#1e88e5}
 code,pre{font-family:ui-monospace,SFMono-Regular,Menlo,monospace;font-size:.9em}
-pre{background:#f3f4f6;padding:.6rem;overflow-x:auto;border-radius:4px}
+pre{background:#f3f4f6;padding:.6rem;border-radius:4px;white-space:pre-wrap;overflow-wrap:anywhere}
+code{overflow-wrap:anywhere}.fix.primary pre{border-left:3px solid #2e7d32}
+.fix.alternative{margin-left:1rem}.caution{color:#8a4b00;font-weight:600;margin-left:.4rem}
+.diagram{width:100%;overflow:visible}.diagram svg{display:block;width:100%;height:auto;max-width:100%}
+.diagram text{fill:currentColor}.diagram .box-text{fill:#1d2329}.diagram .box-kind{fill:#455a64}
+.diagram .deny{fill:#c62828}
 .step{margin:.6rem 0}.status{font-weight:600}.s-ok{color:#1b5e2b}.s-problem,.s-error{color:#c62828}
 .s-warning,.s-no_data{color:#a67c00}.s-skipped{color:#777}table{border-collapse:collapse}td,th{padding:.1rem .6rem;
-text-align:left;border-bottom:1px solid #eee;font-size:.9em}
+text-align:left;border-bottom:1px solid #eee;font-size:.9em;overflow-wrap:anywhere}th{white-space:nowrap}
 @media (prefers-color-scheme: dark){body{background:#15191d;color:#e3e6e8}pre,.finding{background:#1f252b}
+h2{border-color:#3a434c}td,th{border-color:#2a3138}a{color:#8ab4f8}
 .problem_found{background:#4a1c1c;color:#ffd6d6}.no_problem_found{background:#16361f;color:#d3f5dc}
-.incomplete{background:#3d3212;color:#ffeab0}}
+.incomplete{background:#3d3212;color:#ffeab0}.caution{color:#ffb74d}.s-ok{color:#81c784}
+.s-problem,.s-error{color:#ef9a9a}.diagram .deny{fill:#ef9a9a}.s-warning,.s-no_data{color:#ffd54f}
+.s-skipped{color:#9aa4ad}}
 """
 
 
@@ -221,11 +397,23 @@ _SVG_STATUS = {  # stroke, fill
 }
 
 
+SVG_COLUMNS = 4  # boxes per line: four fit a 64rem page at full size; a longer path continues below ("↪")
+
+
+def _wrap_words(text: str, width: int, most: int = 4) -> list[str]:
+    import textwrap
+
+    lines = textwrap.wrap(text, width) or [""]
+    return [*lines[:most - 1], " ".join(lines[most - 1:])[:width - 1] + "…"] if len(lines) > most else lines
+
+
 def _svg_path_diagram(t: Transcript) -> str:
     """An inline SVG of the forward and the return path: a picture that works offline.
 
-    Each path is a row of columns, one per stage (parallel security groups stack in one column);
-    the arrow into a box is the edge that admits or drops the packet, red with a cross when it drops.
+    Each path is a row of columns, one per stage (parallel security groups stack in one column), at
+    most ``SVG_COLUMNS`` to a line so it scales to the page with whole labels; the arrow into a box is
+    the edge that admits or drops the packet, red with a cross when it drops, and the rule that drops
+    it is written under the box in full. Boxes are as wide as their longest ID.
     """
     if not t.graph:
         return ""
@@ -233,9 +421,13 @@ def _svg_path_diagram(t: Transcript) -> str:
 
     e = html.escape
     forward, back = path_rows(from_node_link(t.graph))
-    box_w, box_h, gap, pad, stack_gap = 190, 58, 40, 20, 10
+    labels = [str(n.get("label") or n.get("id", "")) for n, _ in forward + back]
+    box_w = max(170, min(220, int(max((len(x) for x in labels), default=10) * 7.4 + 24)))
+    label_chars = int((box_w - 20) / 7.4)  # a longer label wraps to a second line, never cut
+    box_h, gap, pad, stack_gap, note_line = 66, 44, 20, 10, 14
+    note_chars = max(20, int(box_w / 6.2))
+    width = pad * 2 + gap + SVG_COLUMNS * box_w + (SVG_COLUMNS - 1) * gap
     parts: list[str] = []
-    width = pad * 2
     y = pad
     for name, rows in (("Forward path (client to instance)", forward), ("Return path (instance to client)", back)):
         if not rows:
@@ -243,46 +435,59 @@ def _svg_path_diagram(t: Transcript) -> str:
         columns: dict[int, list[tuple[dict, dict | None]]] = {}
         for node, edge in rows:
             columns.setdefault(int(node.get("stage", 0)), []).append((node, edge))
-        parts.append(f'<text x="{pad}" y="{y + 12}" font-size="13" font-weight="600">{e(name)}</text>')
-        y += 24
-        tallest = max(len(c) for c in columns.values())
-        row_h = tallest * box_h + (tallest - 1) * stack_gap
-        for col, (_stage, members) in enumerate(sorted(columns.items())):
-            x = pad + col * (box_w + gap)
-            width = max(width, x + box_w + pad)
-            for k, (node, edge) in enumerate(members):
-                top = y + k * (box_h + stack_gap)
-                status = str(node.get("status", "ok"))
-                stroke, fill = _SVG_STATUS.get(status, _SVG_STATUS["ok"])
-                heavy = 3 if status == "blocked" else 1.5
-                parts.append(f'<rect x="{x}" y="{top}" width="{box_w}" height="{box_h}" rx="6" fill="{fill}" '
-                             f'stroke="{stroke}" stroke-width="{heavy}"/>')
-                kind = str(node.get("kind", "")).replace("_", " ")
-                parts.append(f'<text x="{x + 8}" y="{top + 18}" font-size="11" fill="#455a64">{e(kind)}</text>')
-                label = str(node.get("label") or node.get("id", ""))
-                parts.append(f'<text x="{x + 8}" y="{top + 36}" font-size="12" font-weight="600" fill="#1d2329">'
-                             f"<title>{e(label)}</title>{e(label[:21])}</text>")
-                if edge is not None:
-                    deny = edge.get("verdict") == "deny"
+        parts.append(f'<text x="{pad}" y="{y + 14}" font-size="14" font-weight="600">{e(name)}</text>')
+        y += 26
+        ordered = [members for _stage, members in sorted(columns.items())]
+        for first in range(0, len(ordered), SVG_COLUMNS):
+            chunk = ordered[first:first + SVG_COLUMNS]
+            notes = [_wrap_words(str(edge.get("rule") or ""), note_chars)
+                     for members in chunk for _node, edge in members if edge and edge.get("verdict") == "deny"]
+            tallest = max(len(m) for m in chunk)
+            row_h = tallest * box_h + (tallest - 1) * stack_gap + max((len(n) for n in notes), default=0) * note_line
+            if first:
+                parts.append(f'<text x="{pad}" y="{y + box_h / 2 + 5}" font-size="15">↪</text>')
+            for col, members in enumerate(chunk):
+                x = pad + gap + col * (box_w + gap)
+                for k, (node, edge) in enumerate(members):
+                    top = y + k * (box_h + stack_gap)
+                    status = str(node.get("status", "ok"))
+                    stroke, fill = _SVG_STATUS.get(status, _SVG_STATUS["ok"])
+                    heavy = 3 if status == "blocked" else 1.5
+                    parts.append(f'<rect x="{x}" y="{top}" width="{box_w}" height="{box_h}" rx="6" fill="{fill}" '
+                                 f'stroke="{stroke}" stroke-width="{heavy}"/>')
+                    kind = str(node.get("kind", "")).replace("_", " ")
+                    parts.append(f'<text class="box-kind" x="{x + 10}" y="{top + 20}" font-size="11">{e(kind)}</text>')
+                    label = str(node.get("label") or node.get("id", ""))
+                    spans = "".join(f'<tspan x="{x + 10}" dy="{15 if i else 0}">{e(line)}</tspan>'
+                                    for i, line in enumerate(_wrap_words(label, label_chars, most=2)))
+                    parts.append(f'<text class="box-text" x="{x + 10}" y="{top + 38}" font-size="12" '
+                                 f'font-weight="600"><title>{e(label)}</title>{spans}</text>')
+                    if edge is None and not (first and col == 0):
+                        continue
+                    deny = bool(edge) and edge.get("verdict") == "deny"  # type: ignore[union-attr]
                     colour = "#c62828" if deny else "#546e7a"
-                    x1, x2, ym = x - gap, x, top + box_h / 2
+                    x1 = pad + 14 if col == 0 else x - gap
+                    ym = top + box_h / 2
                     marker = "arrow-deny" if deny else "arrow"
-                    parts.append(f'<line x1="{x1 + 2}" y1="{y + box_h / 2}" x2="{x2 - 4}" y2="{ym}" '
+                    parts.append(f'<line x1="{x1 + 2}" y1="{y + box_h / 2}" x2="{x - 4}" y2="{ym}" '
                                  f'stroke="{colour}" stroke-width="2" marker-end="url(#{marker})"/>')
                     if deny:
-                        parts.append(f'<text x="{x1 + gap / 2 - 6}" y="{ym - 6}" font-size="15" '
-                                     f'fill="#c62828">✖</text>')
-                        rule = str(edge.get("rule") or "")
-                        parts.append(f'<text x="{x + 8}" y="{top + 52}" font-size="10" fill="#c62828">'
-                                     f"<title>{e(rule)}</title>{e(rule[:32])}</text>")
-        y += row_h + pad
+                        parts.append(f'<text class="deny" x="{x - gap / 2 - 6}" y="{ym - 6}" font-size="15">✖</text>')
+                        rule = _wrap_words(str(edge.get("rule") or ""), note_chars)  # type: ignore[union-attr]
+                        spans = "".join(f'<tspan x="{x + 4}" dy="{note_line if i else 0}">{e(line)}</tspan>'
+                                        for i, line in enumerate(rule))
+                        parts.append(f'<text class="deny" x="{x + 4}" y="{top + box_h + 14}" font-size="11">'
+                                     f"{spans}</text>")
+            y += row_h + pad
+        y += 6
     markers = "".join(
         f'<marker id="{mid}" markerWidth="8" markerHeight="8" refX="6" refY="3" orient="auto">'
         f'<path d="M0,0 L6,3 L0,6 z" fill="{colour}"/></marker>'
         for mid, colour in (("arrow", "#546e7a"), ("arrow-deny", "#c62828"))
     )
-    return (f'<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-label="Network path" width="{width}" '
-            f'height="{y}" viewBox="0 0 {width} {y}"><defs>{markers}</defs>{"".join(parts)}</svg>')
+    return (f'<div class="diagram"><svg xmlns="http://www.w3.org/2000/svg" role="img" aria-label="Network path" '
+            f'viewBox="0 0 {width} {y}" preserveAspectRatio="xMinYMin meet"><defs>{markers}</defs>'
+            f'{"".join(parts)}</svg></div>')
 
 
 def to_html(t: Transcript) -> str:
@@ -305,16 +510,17 @@ def to_html(t: Transcript) -> str:
         body.append("<p>No findings.</p>")
     for f in sorted_findings(t):
         sev = f.get("severity", "info")
-        body.append(f'<div class="finding {e(sev)}"><h3>{e(sev.upper())} {e(str(f.get("code")))}: '
-                    f'<code>{e(str(f.get("resource")))}</code></h3><p>{e(f.get("summary", ""))}</p>')
+        body.append(f'<div class="finding {e(sev)}"><h3>{e(sev.upper())}: {e(finding_title(f))}</h3>'
+                    f'<p class="at-fault">At fault: <code>{e(str(f.get("resource")))}</code> '
+                    f'<small><code>{e(str(f.get("code")))}</code></small></p><p>{e(f.get("summary", ""))}</p>')
         if certainty_words(f):
             body.append(f'<p class="conditional"><em>{e(certainty_words(f))}</em></p>')
-        if f.get("remediation"):
-            body.append("<p>Fix:</p><pre>" + e("\n".join(f["remediation"])) + "</pre>")
-        for n, alt in enumerate(f.get("alternatives") or [], 1):
-            disrupts = f" Disrupts: {alt['disrupts']}." if alt.get("disrupts") else ""
-            body.append(f"<p>Alternative {n}: {e(alt.get('summary', ''))}{e(disrupts)}</p><pre>"
-                        + e("\n".join(alt.get("commands", []))) + "</pre>")
+        for choice in fix_choices(f):
+            kind = "fix primary" if choice.primary else "fix alternative"
+            caution = f' <span class="caution">CAUTION: {e(choice.disrupts)}</span>' if choice.careful else ""
+            head = "Fix (the least disruptive)" if choice.primary else f"{choice.label}: {e(choice.summary)}"
+            body.append(f'<div class="{kind}{" careful" if choice.careful else ""}"><p><strong>{head}</strong>'
+                        f'{caution}</p><pre class="commands">' + e("\n".join(choice.commands)) + "</pre></div>")
         if f.get("evidence"):
             body.append("<details><summary>Evidence</summary><pre>"
                         + e(json.dumps(f["evidence"], indent=2, default=str)) + "</pre></details>")
@@ -331,7 +537,8 @@ def to_html(t: Transcript) -> str:
         if s.missing:
             body.append("<ul>" + "".join(f"<li>{e(line)}</li>" for line in missing_lines(s)) + "</ul>")
         if s.api_calls:
-            body.append("<ul>" + "".join(f"<li><code>{e(_call_line(c))}</code></li>" for c in s.api_calls) + "</ul>")
+            body.append('<ul class="calls">' + "".join(f"<li><code>{e(line)}</code></li>"
+                                                       for line in call_lines(s.api_calls)) + "</ul>")
         body.append("</div>")
     body.append(f"<p><small>awstriage {e(t.version)}</small></p>")
     return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
@@ -345,6 +552,29 @@ EXPORTERS: dict[str, Callable[[Transcript], str]] = {
     "json": to_json,
     "html": to_html,
 }
+
+
+# What a run was about, in the order a person names it.
+TARGET_KEYS = ("instance", "function", "resource", "principal", "service", "action", "error")
+
+
+def journal_summary(path: Path) -> tuple[str, str, str, str, str]:
+    """(when, playbook, verdict, target, scenario) of a journal, read from its events: how a past run is found."""
+    from playbooks.journal import JournalError, journal_name_parts, read_journal
+    from playbooks.transcript import transcript_from_events
+
+    playbook, started = journal_name_parts(path)
+    when = started.strftime("%Y-%m-%d %H:%M:%S") if started else "?"
+    try:
+        t = transcript_from_events(read_journal(path))
+    except JournalError:
+        return when, playbook, "unreadable", "", ""
+    verdict = "cancelled" if t.cancelled else ("unfinished" if t.truncated else
+                                               VERDICT_WORDS.get(t.verdict, t.verdict).split(":")[0].lower())
+    key = next((k for k in TARGET_KEYS if t.inputs.get(k)), None)
+    first = t.inputs.get(key, "") if key else ""
+    target = ", ".join(map(str, first)) if isinstance(first, list) else str(first)
+    return when, t.playbook or playbook, verdict, target, t.scenario or ("" if not t.sandbox else "sandbox")
 
 
 def export(t: Transcript, fmt: str) -> str:

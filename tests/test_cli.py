@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -87,3 +88,92 @@ def test_endpoint_unreachable_is_exit_3_with_sentences(tmp_path) -> None:
     data = json.loads(result.stdout)
     assert data["verdict"] == "incomplete"
     assert all(s["status"] in ("error", "skipped") for s in data["steps"])
+
+
+# -- finding past runs, choosing formats, saying things once ------------------------------------------------------
+
+RECORDED = Path(__file__).parent / "tui" / "snapshot_apps" / "ssh-nacl-return-traffic.jsonl"
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["run", "ssh-timout"], "did you mean 'ssh-timeout'"),
+        (["run", "lambda_oom"], "did you mean 'lambda-oom'"),
+        (["run", "ssh-timeout", "--demo", "--param", "instanse=i-0123456789abcdef0"], "did you mean 'instance'"),
+        (["run", "ssh-timeout", "--demo", "--param", "port=abc"], "port: "),
+    ],
+)
+def test_names_and_values_are_checked_before_the_sandbox_starts(args, message, capsys) -> None:
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert message in err and "Starting the sandbox" not in err
+
+
+@pytest.fixture
+def journals(tmp_path, monkeypatch) -> Path:
+    """Two journals of the recorded run: an older finished one and a newer one cut short."""
+    monkeypatch.setenv("AWSTRIAGE_DATA_DIR", str(tmp_path))
+    folder = tmp_path / "journals"
+    folder.mkdir()
+    lines = RECORDED.read_text().splitlines()
+    (folder / "20261127T114728901370Z-ssh-timeout.jsonl").write_text("\n".join(lines) + "\n")
+    (folder / "20261128T090000000000Z-ssh-timeout.jsonl").write_text("\n".join(lines[:5]) + "\n")
+    return folder
+
+
+def test_journals_lists_newest_first_with_verdict_target_and_scenario(journals, capsys) -> None:
+    assert main(["journals"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    rows = [line for line in out if line.startswith("2026-")]
+    assert rows[0].startswith("2026-11-28 09:00:00") and "unfinished" in rows[0]
+    assert rows[1].startswith("2026-11-27 11:47:28")
+    assert "problem found" in rows[1] and "i-4885aa378eace46f8" in rows[1] and "ssh-nacl-return-traffic" in rows[1]
+    assert str(journals / "20261127T114728901370Z-ssh-timeout.jsonl") in "\n".join(out)
+
+
+def test_export_last_takes_the_newest_journal_and_md_is_markdown(journals, tmp_path, capsys) -> None:
+    out = tmp_path / "ticket.md"
+    assert main(["export", "--last", "--format", "md", "--output", str(out)]) == 0
+    assert "20261128T090000000000Z" in capsys.readouterr().err
+    text = out.read_text()
+    assert text.startswith("# awstriage: SSH connection times out") and "journal ends before the run did" in text
+
+
+def test_export_needs_a_journal_or_last(journals, capsys) -> None:
+    assert main(["export"]) == 2
+    assert "--last" in capsys.readouterr().err
+
+
+def test_list_shows_each_playbooks_sandbox_scenarios(capsys) -> None:
+    assert main(["list"]) == 0
+    out = capsys.readouterr().out
+    assert "ssh-nacl-return-traffic (default)" in out and "--demo --scenario NAME" in out
+
+
+def test_a_sentence_repeated_by_every_step_is_said_once() -> None:
+    from playbooks.exporters import to_text
+    from playbooks.transcript import transcript_from_events
+
+    reason = "no AWS credentials were found: pass --profile, run `aws configure` or `aws sso login`"
+    events = [{"type": "run_started", "playbook": "throttling", "title": "Throttled", "steps": [
+        {"id": "identity", "title": "Who am I?"}, {"id": "a", "title": "A"}, {"id": "b", "title": "B"}]},
+        {"type": "step_finished", "step_id": "identity", "status": "error", "detail": reason},
+        {"type": "step_finished", "step_id": "a", "status": "skipped", "detail": f"Not run: {reason}"},
+        {"type": "step_finished", "step_id": "b", "status": "skipped", "detail": f"Not run: {reason}"},
+        {"type": "run_finished", "verdict": "incomplete", "finished_at": "2026-11-29T00:00:00Z"}]
+    text = to_text(transcript_from_events(events))
+    assert text.count(reason) == 1 and text.count("Not run: the same reason as above.") == 2
+
+
+@pytest.mark.sandbox
+def test_on_a_terminal_steps_show_live_or_in_the_text_never_both(monkeypatch, capsys) -> None:
+    monkeypatch.setattr(sys.stdout, "isatty", lambda: True)
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
+    assert main(["run", "ssh-timeout", "--demo"]) == 1
+    captured = capsys.readouterr()
+    both = captured.out + captured.err
+    assert captured.err.startswith("Starting the sandbox...")
+    for title in ("Is the instance running and healthy?", "Is there a route back to you?"):
+        assert both.count(title) == 1, f"{title!r} printed {both.count(title)} times"
+    assert "Verdict:" in captured.out and "Fix (the least disruptive)" in captured.out

@@ -92,3 +92,68 @@ def test_damaged_journals_are_a_sentence(tmp_path) -> None:
         read_journal(bad)
     with pytest.raises(JournalError, match="no journal"):
         read_journal(tmp_path / "missing.jsonl")
+
+
+# -- fixes as a choice, in every format ----------------------------------------------------------------------------
+
+def _credits_step() -> Step:
+    from diagnostics.findings import Fix
+
+    def step(ctx):
+        return StepOutcome("problem", "the t3 instance has no CPU credits", [Finding(
+            "EC2_CPU_CREDITS_EXHAUSTED", "error", "i-0123456789abcdef0", "CPU credits at zero for 3 hours.", {},
+            ["aws ec2 modify-instance-credit-specification --instance-credit-specifications "
+             "InstanceId=i-0123456789abcdef0,CpuCredits=unlimited"],
+            alternatives=[Fix(("aws ec2 stop-instances --instance-ids i-0123456789abcdef0",
+                               "aws ec2 modify-instance-attribute --instance-id i-0123456789abcdef0 "
+                               "--instance-type Value=m6i.large",
+                               "aws ec2 start-instances --instance-ids i-0123456789abcdef0"),
+                              "Move to a fixed-performance type", "")])])
+
+    return Step("credits", "Credits", "why", step)
+
+
+def test_every_format_keeps_the_primary_fix_apart_from_marked_alternatives(tmp_path) -> None:
+    from playbooks.exporters import copy_text, fix_choices
+
+    t, _ = _run(tmp_path, [_credits_step()])
+    finding = t.findings[0]
+    primary, alternative = fix_choices(finding)
+    assert primary.primary and not primary.careful
+    assert alternative.careful and "stops the instance" in alternative.disrupts, "found from the commands"
+    copied = copy_text(finding, primary)
+    assert copied.splitlines()[0] == "# fixes EC2_CPU_CREDITS_EXHAUSTED on i-0123456789abcdef0"
+    assert "stop-instances" not in copied
+    md = export(t, "markdown")
+    assert md.index("**Fix (the least disruptive)**") < md.index("- Alternative 1: Move to a fixed-performance type")
+    assert "CAUTION: stops the instance" in md
+    text = export(t, "text")
+    assert "Fix (the least disruptive):" in text and "Alternative 1: Move to a fixed-performance type — CAUTION" in text
+    page = export(t, "html")
+    assert 'class="fix primary"' in page and 'class="fix alternative careful"' in page
+    data = json.loads(export(t, "json"))
+    fixes = data["findings"][0]["fixes"]
+    assert [f["number"] for f in fixes] == [0, 1] and fixes[0]["primary"] and fixes[1]["disrupts"]
+    assert data["findings"][0]["remediation"] == fixes[0]["commands"]
+
+
+def test_repeated_calls_are_counted() -> None:
+    from playbooks.exporters import call_lines
+
+    calls = [{"service": "ec2", "operation": "DescribeRouteTables", "duration_ms": 10.0, "retries": 0, "error": None}
+             for _ in range(9)] + [{"service": "ec2", "operation": "DescribeVpcs", "duration_ms": 4.0, "error": None}]
+    assert call_lines(calls) == ["ec2:DescribeRouteTables x9 90 ms in all (ok)", "ec2:DescribeVpcs 4 ms (ok)"]
+
+
+def test_command_risk_names_what_a_command_stops_replaces_or_loosens() -> None:
+    from playbooks.exporters import command_risk
+
+    assert command_risk(["aws ec2 authorize-security-group-ingress --group-id sg-1 --cidr 203.0.113.10/32"]) == ""
+    assert "every address" in command_risk(["aws ec2 authorize-security-group-ingress --cidr 0.0.0.0/0"])
+    assert command_risk(["aws ec2 create-route --destination-cidr-block 0.0.0.0/0 --gateway-id igw-1"]) == ""
+    assert command_risk(["aws kms put-key-policy --policy '{\"Action\": \"kms:Decrypt\", \"Resource\": \"*\"}'"]) == ""
+    assert "replaces" in command_risk(["aws ec2 replace-network-acl-association --association-id a"])
+    assert "deletes" in command_risk(["aws lambda delete-function-concurrency --function-name f"])
+    assert "every action" in command_risk(['aws iam put-user-policy --policy-document \'{"Action": "*"}\''])
+    assert "every principal" in command_risk(['aws s3api put-bucket-policy --policy \'{"Principal": {"AWS": "*"}}\''])
+    assert command_risk(["# stop-instances is mentioned in a comment only"]) == ""

@@ -26,10 +26,10 @@ class AwstriageApp(App[int]):
     BINDINGS = [
         Binding("question_mark", "keys", "Keys", id="app.keys"),
         Binding("f1", "widget_help", "Help", id="app.help"),
-        Binding("g", "toggle_guided", "Guided", id="app.guided"),
+        Binding("g", "toggle_guided", "Guided", show=False, id="app.guided"),
         Binding("t", "triage", "Triage", show=False, id="app.triage"),
         Binding("ctrl+t", "toggle_theme", "Theme", show=False, id="app.theme"),
-        Binding("q", "quit", "Quit", id="app.quit"),
+        Binding("q", "quit", "Quit", show=False, id="app.quit"),
     ]
 
     guided: reactive[bool] = reactive(False)
@@ -105,7 +105,7 @@ class AwstriageApp(App[int]):
         from tui.screens.help import WidgetHelpScreen
 
         if not isinstance(self.screen, WidgetHelpScreen):
-            self.push_screen(WidgetHelpScreen(self.focused))
+            self.push_screen(WidgetHelpScreen(self.focused, self.screen))
 
     def action_credentials(self) -> None:
         from tui.screens.credentials import CredentialsScreen
@@ -124,9 +124,21 @@ class AwstriageApp(App[int]):
 
         self.push_screen(InputsScreen(get_playbook(name)))
 
+    @staticmethod
+    def _works(screen: Screen, binding: Binding) -> bool:
+        name, params = binding.action, ()
+        if "(" in name:
+            name, _, rest = name.partition("(")
+            params = tuple(p.strip() for p in rest.rstrip(")").split(",") if p.strip())
+        try:
+            return screen.check_action(name, params) is not False
+        except Exception:  # a check that cannot answer here: offer the command, its action says why
+            return True
+
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         """Every action is in the command palette (ctrl+p), not only the ones with a key."""
-        yield from super().get_system_commands(screen)
+        # Textual's "Keys" opens another panel than `?`, its "Screenshot" writes where it likes: ours instead.
+        yield from (c for c in super().get_system_commands(screen) if c.title not in ("Keys", "Screenshot"))
         for playbook in all_playbooks():
             yield SystemCommand(f"Playbook: {playbook.title}", playbook.purpose,
                                 lambda name=playbook.name: self.action_open_playbook(name))
@@ -137,12 +149,14 @@ class AwstriageApp(App[int]):
                             self.action_toggle_theme)
         yield SystemCommand("Credentials and region", "Switch profile or region; save or remove keyring "
                             "credentials", self.action_credentials)
-        yield SystemCommand("Show keys", "The keys of the current view (?)", self.action_keys)
+        yield SystemCommand("Keys", "The keys of the current view (?)", self.action_keys)
+        yield SystemCommand("Help", "What this screen shows and the glossary (F1)", self.action_widget_help)
         if not self.workspace.demo:
             yield SystemCommand("Open the sandbox", "Leave this account for the built-in sandbox: every playbook "
                                 "on broken worlds, no AWS account needed", self.action_open_sandbox)
         for binding in screen.BINDINGS:
-            if isinstance(binding, Binding) and binding.description:
+            # Only what works here: a binding whose action is off (no fix to copy, no path) is not offered.
+            if isinstance(binding, Binding) and binding.description and self._works(screen, binding):
                 action = binding.action
                 yield SystemCommand(binding.description, f"{binding.key} on this screen",
                                     lambda a=action: self.run_action(a, screen))

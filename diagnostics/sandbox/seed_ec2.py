@@ -96,11 +96,17 @@ def seed_igw_detach(clients: ClientFactory, spec: dict[str, Any]) -> dict[str, s
     return {"id": spec["igw"]}
 
 
+def _documentation_address(ec2: Any) -> str:
+    """From 198.51.100.0/24 (RFC 5737, for documentation): public-looking, never a real host (moto picks 127.x)."""
+    taken = {a.get("PublicIp") for a in ec2.describe_addresses().get("Addresses", [])}
+    return next(f"198.51.100.{n}" for n in range(20, 255) if f"198.51.100.{n}" not in taken)
+
+
 @seeder("ec2.eip")
 def seed_eip(clients: ClientFactory, spec: dict[str, Any]) -> dict[str, str]:
     """An Elastic IP, associated with ``instance`` or ``eni`` when one is given."""
     ec2 = _ec2(clients)
-    address = ec2.allocate_address(Domain="vpc")
+    address = ec2.allocate_address(Domain="vpc", Address=spec.get("address") or _documentation_address(ec2))
     if spec.get("instance"):
         ec2.associate_address(AllocationId=address["AllocationId"], InstanceId=spec["instance"])
     elif spec.get("eni"):
@@ -111,7 +117,7 @@ def seed_eip(clients: ClientFactory, spec: dict[str, Any]) -> dict[str, str]:
 @seeder("ec2.nat_gateway")
 def seed_nat_gateway(clients: ClientFactory, spec: dict[str, Any]) -> dict[str, str]:
     ec2 = _ec2(clients)
-    allocation = ec2.allocate_address(Domain="vpc")["AllocationId"]
+    allocation = ec2.allocate_address(Domain="vpc", Address=_documentation_address(ec2))["AllocationId"]
     nat = ec2.create_nat_gateway(SubnetId=spec["subnet"], AllocationId=allocation)["NatGateway"]
     return {"id": nat["NatGatewayId"]}
 

@@ -129,8 +129,10 @@ async def test_ssh_timeout_draws_the_blocking_component_and_copies_its_fix(make_
         drawn = "\n".join(line.plain for line in graph.lines)
         assert blocking["resource"] in drawn and "✖" in drawn
         await pilot.press("c")
-        assert screen.copied is not None and screen.copied.startswith("aws ec2 ")
-        assert blocking["resource"] in screen.copied
+        assert screen.copied is not None
+        first, command = screen.copied.splitlines()[:2]
+        assert first == f"# fixes {blocking['code']} on {blocking['resource']}"
+        assert command.startswith("aws ec2 ") and blocking["resource"] in command
 
 
 async def test_call_log_shows_every_call_and_filters(make_app) -> None:
@@ -236,7 +238,7 @@ async def test_bindings_are_remapped_by_id(make_app, tmp_path, monkeypatch) -> N
         await ready(pilot)
         screen = await run_default(pilot, "ssh-timeout")
         await pilot.press("y")
-        assert screen.copied and screen.copied.startswith("aws ec2 ")
+        assert screen.copied and screen.copied.splitlines()[1].startswith("aws ec2 ")
 
 
 async def test_g_toggles_the_why_of_each_step(make_app) -> None:
@@ -262,11 +264,16 @@ async def test_command_palette_offers_every_playbook(make_app) -> None:
         assert "Credentials and region" in titles and "Toggle light/dark" in titles
 
 
-def test_journal_label_reads_the_journal_name() -> None:
+def test_journal_label_shows_verdict_target_and_scenario(tmp_path) -> None:
     from tui.screens.home import journal_label
 
-    label = journal_label(Path("20261127T120401123456Z-ssh-timeout.jsonl")).plain
+    recorded = Path(__file__).parent / "snapshot_apps" / "ssh-nacl-return-traffic.jsonl"
+    path = tmp_path / "20261127T120401123456Z-ssh-timeout.jsonl"
+    path.write_text(recorded.read_text())
+    label = journal_label(path).plain
     assert label.startswith("ssh-timeout") and "2026-11-27 12:04:01" in label
+    assert "problem found" in label and "i-4885aa378eace46f8" in label and "ssh-nacl-return-traffic" in label
+    assert "unreadable" in journal_label(tmp_path / "20261127T120401123456Z-gone.jsonl").plain
 
 
 async def test_f4_picks_an_instance_from_the_account(make_app) -> None:

@@ -1,10 +1,16 @@
-"""Export: the transcript as Markdown, JSON or HTML, to a path the user chooses."""
+"""Export: the transcript as Markdown, JSON or HTML, to a path the user chooses.
+
+Files go to the exports folder under the user's data directory by default (``exports_dir()``:
+``~/.local/share/awstriage/exports`` on Linux, ``$AWSTRIAGE_DATA_DIR/exports`` when that is set), never
+into the current directory, which is often a git checkout.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
 
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -12,14 +18,31 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, RadioButton, RadioSet, Static
 
 from playbooks.exporters import export
+from playbooks.journal import journal_dir
 from playbooks.transcript import Transcript
 
 EXTENSIONS = {"markdown": "md", "json": "json", "html": "html"}
+FORMATS = tuple(EXTENSIONS)
+
+
+FORMAT_WORDS = {"markdown": ("Markdown", "for the incident ticket"), "json": ("JSON", "for scripts"),
+                "html": ("HTML", "one page that reads offline")}
+
+
+def format_label(fmt: str, chosen: bool) -> str:
+    name, use = FORMAT_WORDS[fmt]
+    text = f"{name:<9}.{EXTENSIONS[fmt]:<6}{use}"
+    return f"[b]{text}  ◀ chosen[/b]" if chosen else text
+
+
+def exports_dir() -> Path:
+    """Beside the journals, under the same data directory (AWSTRIAGE_DATA_DIR overrides it)."""
+    return journal_dir().parent / "exports"
 
 
 def default_path(transcript: Transcript, fmt: str, folder: Path | None = None) -> Path:
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-    return (folder or Path.cwd()) / f"awstriage-{transcript.playbook or 'run'}-{stamp}.{EXTENSIONS[fmt]}"
+    return (folder or exports_dir()) / f"awstriage-{transcript.playbook or 'run'}-{stamp}.{EXTENSIONS[fmt]}"
 
 
 def write_export(transcript: Transcript, fmt: str, path: Path) -> Path:
@@ -34,9 +57,12 @@ class ExportScreen(ModalScreen[Path | None]):
     HELP = """\
 ## Export
 
-Choose a format with the arrow keys (Markdown for a ticket, JSON for scripts, HTML for a page that
-reads offline), edit the path, and press `Enter` or `ctrl+s`. The file holds no secrets: they were
-redacted before anything was recorded.
+The format list has the focus: `↑`/`↓` choose the format (Markdown for a ticket, JSON for scripts,
+HTML for a page that reads offline) and the file's extension follows. `Tab` moves to the path, which
+you can edit; `Enter` or `ctrl+s` saves. Files go to the exports folder under awstriage's data
+directory (`~/.local/share/awstriage/exports` on Linux; `AWSTRIAGE_DATA_DIR` moves it), and the
+dialog says where the file went. The file holds no secrets: they were redacted before anything was
+recorded.
 """
 
     BINDINGS = [
@@ -52,27 +78,56 @@ redacted before anything was recorded.
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog"):
-            yield Label("Export the transcript", classes="heading")
+            yield Label("Export the transcript   (↑/↓ format, Tab path, Enter saves)", classes="heading")
             with RadioSet(id="format"):
-                yield RadioButton("Markdown (for the incident ticket)", value=True, name="markdown")
-                yield RadioButton("JSON (for scripts)", name="json")
-                yield RadioButton("HTML (one file, reads offline)", name="html")
+                for fmt in FORMATS:
+                    yield RadioButton(format_label(fmt, fmt == self.fmt), value=fmt == self.fmt, name=fmt)
             yield Label("Save to")
-            yield Input(str(default_path(self.transcript, self.fmt)), id="path")
+            yield Input(str(default_path(self.transcript, self.fmt)), id="path", select_on_focus=False)
             with Horizontal(id="export-actions"):
-                yield Button("Save  ctrl+s", variant="primary", id="save")
-            yield Static("", id="export-status")
+                yield Button("Save  ctrl+s", variant="primary", id="save", compact=True)
+            yield Static(f"[dim]Exports folder: {exports_dir()}[/dim]", id="export-status")
 
     def on_mount(self) -> None:
-        self.query_one("#path", Input).focus()
+        self.query_one("#format", RadioSet).focus()
 
-    def on_radio_set_changed(self, event: RadioSet.Changed) -> None:
-        fmt = event.pressed.name or "markdown"
+    def on_key(self, event: events.Key) -> None:
+        """On the format list the arrows choose (a RadioSet only moves its highlight), Enter saves."""
+        formats = self.query_one("#format", RadioSet)
+        if not formats.has_focus:
+            return
+        if event.key in ("up", "down", "left", "right"):
+            step = -1 if event.key in ("up", "left") else 1
+            self.choose(FORMATS[(FORMATS.index(self.fmt) + step) % len(FORMATS)])
+            event.prevent_default()
+            event.stop()
+        elif event.key == "enter":
+            event.prevent_default()
+            event.stop()
+            self.action_save()
+
+    def choose(self, fmt: str) -> None:
+        """Select ``fmt``: its button on, the path's extension changed to match."""
+        buttons = list(self.query(RadioButton))
+        index = FORMATS.index(fmt)
+        buttons[index].value = True  # the RadioSet turns the others off and posts Changed
+        self.query_one("#format", RadioSet)._selected = index  # keep its highlight on the choice
+        self._follow(fmt)
+
+    def _follow(self, fmt: str) -> None:
+        if fmt == self.fmt:
+            return
         path_input = self.query_one("#path", Input)
         current = Path(path_input.value)
-        if current.suffix.lstrip(".") == EXTENSIONS[self.fmt]:
+        if current.suffix.lstrip(".") in EXTENSIONS.values():
             path_input.value = str(current.with_suffix("." + EXTENSIONS[fmt]))
         self.fmt = fmt
+
+        for button in self.query(RadioButton):  # the chosen one says so in words too, not only in colour
+            button.label = format_label(button.name or "", button.name == fmt)
+
+    def on_radio_set_changed(self, event: RadioSet.Changed) -> None:
+        self._follow(event.pressed.name or "markdown")
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         self.action_save()
@@ -93,5 +148,6 @@ redacted before anything was recorded.
             status.update(f"[red]Could not save to {text}: {exc.strerror or exc}[/red]")
             return
         self.saved = written
-        self.app.notify(f"Saved the {self.fmt} transcript to {written}", title="Exported", timeout=8)
+        status.update(f"Saved to {written}")
+        self.app.notify(f"Saved the {self.fmt} transcript to {written}", title="Exported", timeout=10)
         self.dismiss(written)

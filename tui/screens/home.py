@@ -12,8 +12,10 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Label, Markdown
 
-from playbooks.journal import journal_name_parts, recent_journals
+from playbooks.exporters import journal_summary
+from playbooks.journal import recent_journals
 from playbooks.registry import all_playbooks
+from tui.screens.run import keep_tail
 from tui.widgets.filter_list import FilterList, Item
 from tui.widgets.identity_bar import IdentityBar
 
@@ -22,11 +24,16 @@ def start_here_text() -> str:
     return (files("assets") / "help" / "start_here.md").read_text(encoding="utf-8")
 
 
+VERDICT_STYLE = {"problem found": "red", "no problem found": "green", "incomplete": "yellow", "cancelled": "yellow",
+                 "unfinished": "yellow", "unreadable": "red"}
+
+
 def journal_label(path: Path) -> Text:
-    """'ssh-timeout  2026-11-27 12:04:01 UTC' for a journal of that run."""
-    playbook, started = journal_name_parts(path)
-    when = started.strftime("%Y-%m-%d %H:%M:%S UTC") if started else ""
-    return Text.assemble((f"{playbook:<18}", "bold"), (when, "dim"))
+    """'ssh-timeout  problem found  i-0abc…  (ssh-nacl-return-traffic)' over '2026-11-27 12:04:01 UTC'."""
+    when, playbook, verdict, target, scenario = journal_summary(path)
+    return Text.assemble((f"{playbook:<17}", "bold"), (f"{verdict:<17}", VERDICT_STYLE.get(verdict, "")),
+                         (keep_tail(target, 40) if target else "", ""),
+                         "\n", (f"{when} UTC", "dim"), (f"  sandbox: {scenario}" if scenario else "", "dim"))
 
 
 class HomeScreen(Screen[None]):
@@ -81,7 +88,7 @@ Pick the problem you are paged for. `Enter` opens the playbook's inputs; `/` fil
     def action_refresh_recent(self) -> None:
         paths = recent_journals(limit=15)
         self.query_one("#recent", FilterList).set_items(
-            [Item(str(p), journal_label(p), p.name.lower()) for p in paths])
+            [Item(str(p), label, f"{p.name} {label.plain}".lower()) for p in paths for label in [journal_label(p)]])
 
     def action_clear_filter(self) -> None:
         for filter_list in self.query(FilterList):

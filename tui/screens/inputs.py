@@ -54,21 +54,47 @@ class InputsScreen(Screen[None]):
 
 Fill in what the playbook needs; each field is checked as you type. `F4` on a field with a picker
 lists the matching resources of the account (filter them with `/`). A field that takes several
-values separates them with `;`. `ctrl+r` runs. In the sandbox, choose a scenario first: it builds
-its broken world and fills the fields for you.
+values separates them with `;`. `ctrl+r` runs. In the sandbox, choose a scenario first (`ctrl+o`
+opens the chooser): it builds its broken world and fills the fields for you.
 """
 
     BINDINGS = [
         Binding("ctrl+r", "run", "Run", id="inputs.run"),
         Binding("f4", "pick", "Pick from account", id="inputs.pick"),
+        Binding("ctrl+o", "choose_scenario", "Scenario", id="inputs.scenario"),
         Binding("escape", "app.pop_screen", "Back", id="inputs.back"),
     ]
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """The footer offers only working keys: F4 on a field with a picker, the chooser in the sandbox."""
+        if action == "pick":
+            focused = self.focused
+            name = (focused.id or "").removeprefix("param-") if isinstance(focused, Input) else ""
+            param = self.playbook.param(name)
+            return bool(param and param.picker)
+        if action == "choose_scenario":
+            return bool(self.query("#scenario"))
+        return True
+
+    def on_descendant_focus(self) -> None:
+        self.refresh_bindings()  # F4 comes and goes with the focused field
+
+    def action_choose_scenario(self) -> None:
+        """Open the sandbox scenario chooser from anywhere on the form."""
+        selects = self.query("#scenario")
+        if not selects:
+            self.notify("Scenarios exist only in the sandbox (awstriage demo).", severity="warning")
+            return
+        select = self.query_one("#scenario", Select)
+        select.focus()
+        select.action_show_overlay()
 
     def __init__(self, playbook: Playbook) -> None:
         super().__init__()
         self.playbook = playbook
         self.scenario_name: str | None = None
         self.seeding = False
+        self._run_when_seeded = False
 
     def compose(self) -> ComposeResult:
         workspace = self.app.workspace
@@ -134,9 +160,15 @@ its broken world and fills the fields for you.
         try:
             inputs = self.app.workspace.prepare(scenario)
         except Exception as exc:  # a broken scenario file must not take the app down
-            self.app.call_from_thread(self.notify, f"Could not build the scenario: {exc}", severity="error")
+            self.app.call_from_thread(self._seed_failed, f"Could not build the scenario: {exc}")
             return
         self.post_message(ScenarioSeeded(scenario.name, inputs))
+
+    def _seed_failed(self, reason: str) -> None:
+        self.seeding = False
+        self._run_when_seeded = False  # a queued run would run on a half-built world: drop it
+        self.query_one("#inputs-status", Static).update(reason)
+        self.notify(reason, severity="error")
 
     def on_scenario_seeded(self, message: ScenarioSeeded) -> None:
         self.seeding = False
@@ -146,6 +178,9 @@ its broken world and fills the fields for you.
             field.value = f"{SEPARATOR} ".join(values)
         self.query_one("#inputs-status", Static).update("Ready: ctrl+r runs the playbook on this scenario.")
         self.query_one("#run", Button).focus()
+        if self._run_when_seeded:
+            self._run_when_seeded = False
+            self.call_after_refresh(self.action_run)  # once the filled-in form is on screen
 
     # -- validation -----------------------------------------------------------------------------------------
     def on_input_changed(self, event: Input.Changed) -> None:
@@ -179,7 +214,9 @@ its broken world and fills the fields for you.
         from tui.screens.run import RunScreen
 
         if self.seeding:
-            self.notify("The sandbox is still building the scenario; run again in a moment.", severity="warning")
+            # Not a second keypress to remember: the run starts as soon as the scenario's world is built.
+            self._run_when_seeded = True
+            self.query_one("#inputs-status", Static).update("Building the scenario; the run starts when it is ready…")
             return
         try:
             inputs = parse_inputs(self.playbook, self.raw_inputs())

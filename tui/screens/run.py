@@ -7,21 +7,32 @@ journal goes through the same fold.
 
 from __future__ import annotations
 
+import json
+import re
 import time
 from pathlib import Path
 from typing import Any
 
 from rich.console import Group
+from rich.padding import Padding
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, VerticalScroll
+from textual.containers import Container, Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Input, Label, OptionList, Static
+from textual.widgets import DataTable, Footer, Input, OptionList, Static
 
 from diagnostics.errors import explain_error
-from playbooks.exporters import STATUS_MARKS, VERDICT_WORDS, summary_line
+from playbooks.exporters import (
+    STATUS_MARKS,
+    VERDICT_WORDS,
+    FixChoice,
+    copy_text,
+    finding_title,
+    fix_choices,
+    summary_line,
+)
 from playbooks.journal import JournalError, read_journal
 from playbooks.model import Playbook
 from playbooks.transcript import StepRecord, Transcript, TranscriptBuilder
@@ -30,7 +41,10 @@ from tui.messages import RunDone, RunEvent, RunFailed
 from tui.widgets.call_log import CallLog
 from tui.widgets.filter_list import FilterList, Item
 from tui.widgets.identity_bar import IdentityBar
-from tui.widgets.path_graph import PathGraph
+from tui.widgets.path_graph import KIND_LABELS, PathGraph
+
+NARROW_WIDTH = 110  # below this the panes stack: steps, findings, detail
+TALL_ENOUGH = 36  # from this height the path graph opens under the panes; below it, one summary line
 
 STATUS_STYLE = {"ok": "green", "problem": "bold red", "warning": "yellow", "no_data": "yellow", "skipped": "dim",
                 "error": "red", "pending": "dim", "running": "bold cyan"}
@@ -47,8 +61,23 @@ def step_label(step: StepRecord, running_for: float | None = None) -> Text:
         elapsed = f"{running_for:.1f}s"
     else:
         elapsed = ""
-    return Text.assemble((f"{mark} ", style), (f"{step.title:<40.40}", style if step.status != "ok" else ""),
-                         (f"{elapsed:>7}", "dim"))
+    role = "" if step.decides else " (cross-check)"
+    text = Text.assemble((f"{mark} ", style), (step.title, style if step.status != "ok" else ""), (role, "dim"),
+                         (f"  {elapsed}" if elapsed else "", "dim"))
+    text.no_wrap, text.overflow = True, "ellipsis"
+    return text
+
+
+# The words the glossary (F1, assets/help/glossary.md) explains, as they appear in step texts.
+GLOSSARY_TERMS = ("ARN", "CIDR", "ENI", "security group", "network ACL", "ephemeral port", "route table",
+                  "implicit deny", "explicit deny", "SCP", "permissions boundary", "reserved concurrency",
+                  "CPU credits", "throttl")
+
+
+def glossary_terms(text: str) -> list[str]:
+    lowered = text.lower()
+    return [("throttling" if term == "throttl" else term) for term in GLOSSARY_TERMS
+            if (term.lower() in lowered if not term.isupper() else re.search(rf"\b{term}s?\b", text))]
 
 
 def keep_tail(text: str, width: int) -> str:
@@ -57,9 +86,14 @@ def keep_tail(text: str, width: int) -> str:
 
 
 def finding_label(finding: dict[str, Any]) -> Text:
+    """One line: severity, the plain title first, then the component at fault (its tail); the code is in the detail."""
     severity = finding.get("severity", "info")
-    return Text.assemble((f"{severity:<8}", SEVERITY_STYLE.get(severity, "")), (finding.get("code", ""), "bold"),
-                         "\n        ", (keep_tail(finding.get("resource", ""), 40), "dim"))
+    conditional = " (conditional)" if finding.get("certainty") == "conditional" else ""
+    text = Text.assemble((f"{severity.upper():<7}", SEVERITY_STYLE.get(severity, "")),
+                         (finding_title(finding), "bold"), (conditional, "yellow"), "  ",
+                         (keep_tail(finding.get("resource", ""), 30), "dim"))
+    text.no_wrap, text.overflow = True, "ellipsis"
+    return text
 
 
 def step_detail(step: StepRecord, guided: bool) -> Group:
@@ -74,6 +108,9 @@ def step_detail(step: StepRecord, guided: bool) -> Group:
             parts += [Text(""), Text.assemble(("Why we check this: ", "bold magenta"), step.why)]
         if step.good:
             parts.append(Text.assemble(("What good looks like: ", "bold magenta"), step.good))
+        terms = glossary_terms(" ".join((step.why, step.good, step.detail)))
+        if terms:
+            parts.append(Text(f"Words used here: {', '.join(terms)}. F1 explains them.", style="dim"))
     if step.api_calls:
         calls = ", ".join(f"{c.get('service')}:{c.get('operation')}" + (f" ({c['error']})" if c.get("error") else "")
                           for c in step.api_calls)
@@ -81,37 +118,105 @@ def step_detail(step: StepRecord, guided: bool) -> Group:
     return Group(*parts)
 
 
+def copy_key(choice: FixChoice) -> str:
+    return "c" if choice.primary else str(choice.number)
+
+
+def _choice_parts(choice: FixChoice) -> list[Any]:
+    key = copy_key(choice)
+    how = f"{key} copies" + (f", press {key} twice" if choice.careful else "")
+    if choice.primary:
+        head = Text.assemble(("Fix", "bold green"), (f"  ({how}; awstriage never runs it)", "dim"))
+    else:
+        head = Text.assemble((f"Alternative {choice.number}: ", "bold"), choice.summary, (f"  ({how})", "dim"))
+    parts: list[Any] = [head]
+    if choice.careful:
+        parts.append(Text(f"  CAUTION: {choice.disrupts}", style="bold yellow"))
+    # Indented as a block, so a wrapped command still reads as one command (never a sideways scroll).
+    parts += [Padding(Text(cmd, style="green" if choice.primary else ""), (0, 0, 0, 2)) for cmd in choice.commands]
+    return parts
+
+
 def finding_detail(finding: dict[str, Any]) -> Group:
+    """The finding in plain words, then its fixes as a choice: the primary one, then numbered alternatives."""
     severity = finding.get("severity", "info")
     parts: list[Any] = [
-        Text.assemble((f"{severity.upper()} ", SEVERITY_STYLE.get(severity, "")), (finding.get("code", ""), "bold")),
-        Text.assemble(("at fault: ", "dim"), (finding.get("resource", ""), "bold")),
-        Text(finding.get("summary", "")),
+        Text.assemble((f"{severity.upper()}  ", SEVERITY_STYLE.get(severity, "")), (finding_title(finding), "bold")),
+        Text.assemble(("at fault: ", "dim"), (finding.get("resource", ""), "bold"), ("  " + finding.get("code", ""),
+                                                                                       "dim")),
     ]
-    fixes = finding.get("remediation") or []
-    if fixes:
-        parts.append(Text("Fix (c copies; awstriage never runs it):", style="bold"))
-        parts += [Text(f"  {cmd}", style="green") for cmd in fixes]
+    if finding.get("certainty") == "conditional":
+        parts.append(Text.assemble(("Conditional: ", "bold yellow"),
+                                   finding.get("condition") or "holds only under conditions not observed"))
+    choices = fix_choices(finding)
+    # The primary fix right under the title, so the on-call engineer sees it without scrolling; the explanation and
+    # the alternatives follow.
+    for choice in choices[:1] if choices and choices[0].primary else []:
+        parts += _choice_parts(choice)
+    parts += [Text(""), Text(finding.get("summary", ""))]
+    for choice in choices[1:] if choices and choices[0].primary else choices:
+        parts += [Text(""), *_choice_parts(choice)]
     return Group(*parts)
+
+
+def path_summary(graph: dict[str, Any] | None) -> Text:
+    """The path graph in one line: where each direction stops, or that it gets through."""
+    if not graph:
+        return Text("")
+    from diagnostics.reachability.graph import from_node_link, path_rows
+
+    forward, back = path_rows(from_node_link(graph))
+    text = Text("Path: ", style="bold")
+    for name, rows in (("forward", forward), ("return", back)):
+        if not rows:
+            continue
+        # Where the packets are dropped is the edge that denies them (a blocked box may be blocked on the other way).
+        blocked = [node for node, edge in rows if edge and edge.get("verdict") == "deny"]
+        if blocked:
+            where = ", ".join(f"{KIND_LABELS.get(str(n.get('kind')), n.get('kind'))} {n.get('id')}" for n in blocked)
+            text.append(f"{name} ✖ dropped at {where}", style="bold red")
+        else:
+            text.append(f"{name} ✔ {len(rows)} hops", style="green")
+        text.append("   ")
+    text.no_wrap, text.overflow = True, "ellipsis"
+    return text
 
 
 class RunScreen(Screen[None]):
     HELP = """\
-## Run
+## The run screen
 
-Steps run top to bottom; each shows its status and time. `Enter` on a step or finding shows its
-detail; `g` shows or hides why each step exists. Findings name the component at fault and the fix:
-`c` copies the fix. `l` shows the log of every AWS call, `e` exports the transcript, `Escape`
-cancels a run in progress (the transcript so far is kept) or goes back.
+A playbook runs its steps top to bottom; each step asks AWS one question and says what it saw.
+
+- **Steps** (top left): ✔ healthy, ✖ the problem, ! a warning, ∅ no data (its source was empty: the
+  detail says which and how to get data), ⚠ could not read, – skipped. `Enter` on a step shows its
+  findings.
+- **Findings**: what is at fault, in plain words first; `Enter` on a finding selects the step that
+  found it and opens the detail.
+- **Detail**: the finding, whether it is *certain* or *conditional* (and when it holds), and its
+  fixes as a choice. `c` copies the **primary fix** (the least disruptive change) with a comment
+  naming the finding; `1`-`9` copy an alternative. A fix that stops, replaces or loosens something
+  is marked CAUTION and is copied only when you press its key twice. awstriage never runs a fix.
+- **Path** (ssh-timeout): one line says where the packets are dropped; `p` opens the drawing, `z`
+  gives it the whole screen.
+
+`Tab`/`shift+Tab` move between panes (the focused one has a bright border), `l` shows every AWS
+call, `e` exports the transcript, `Escape` cancels a run in progress (the transcript so far is kept)
+or goes back. The headline at the top is the verdict: what was observed, nothing more.
 """
 
     BINDINGS = [
-        Binding("escape", "back", "Cancel/Back", id="run.back"),
         Binding("c", "copy_fix", "Copy fix", id="run.copy_fix"),
+        *[Binding(str(n), f"copy_alternative({n})", f"Copy alternative {n}", show=False,
+                  id=f"run.copy_alternative_{n}") for n in range(1, 10)],
         Binding("e", "export", "Export", id="run.export"),
+        Binding("tab", "next_pane", "Next pane", id="run.next_pane"),
+        Binding("p", "toggle_graph", "Path", id="run.graph"),
         Binding("l", "toggle_log", "Call log", id="run.call_log"),
+        Binding("escape", "back", "Back", id="run.back"),
+        Binding("z", "maximise_graph", "Maximise path", show=False, id="run.graph_max"),
         Binding("slash", "filter_calls", "Filter calls", show=False, id="run.filter_calls"),
-        Binding("tab", "focus_next", "Next pane", show=False, id="run.next_pane"),
+        Binding("shift+tab", "previous_pane", "Previous pane", show=False, id="run.previous_pane"),
     ]
 
     def __init__(self, playbook: Playbook | None, inputs: dict[str, Any] | None = None,
@@ -128,6 +233,9 @@ cancels a run in progress (the transcript so far is kept) or goes back.
         self._step_started: dict[str, float] = {}
         self._selected_step: str | None = None
         self._selected_finding: int | None = None
+        self._call_shown: Group | None = None  # a call-log row chosen with Enter, shown on top of the detail
+        self._armed: tuple[int, int] | None = None  # (finding, choice) a careful fix waits for its second press
+        self._graph_open: bool | None = None  # None: decided by the terminal's height
         self.copied: str | None = None
         self.journal_path: Path | None = source
 
@@ -147,26 +255,31 @@ cancels a run in progress (the transcript so far is kept) or goes back.
     def compose(self) -> ComposeResult:
         yield IdentityBar()
         yield Static("", id="verdict")
-        with Horizontal(id="run-top"):
-            with VerticalScroll(id="run-left"):
-                yield Label("Steps", classes="heading")
-                yield FilterList([], id="steps")
-                yield Label("Findings", classes="heading")
-                yield FilterList([], id="findings")
-            with VerticalScroll(id="run-right"):
+        with Container(id="run-body"):
+            with Vertical(id="run-left"):
+                yield FilterList([], id="steps", classes="pane")
+                yield FilterList([], id="findings", classes="pane")
+            with VerticalScroll(id="run-right", classes="pane"):
                 yield Static("", id="finding-detail")
                 yield Static("", id="step-detail")
-        yield PathGraph(id="graph")
+        yield Static("", id="path-summary")
+        yield PathGraph(id="graph", classes="pane")
         yield Input(placeholder="filter the calls: service, operation or error", id="calls-filter", compact=True)
-        yield CallLog(id="calls")
+        yield CallLog(id="calls", classes="pane")
         yield Footer()
 
     def on_mount(self) -> None:
         self.query_one(IdentityBar).identity = self.app.identity
+        self.query_one("#findings").border_title = "Findings"
+        self.query_one("#run-right").border_title = "Detail"
+        self.query_one("#graph").border_title = "Path  (p closes, z maximises)"
+        self.query_one("#calls").border_title = "AWS calls  (/ filters)"
         self.query_one("#graph").display = False
+        self.query_one("#path-summary").display = False
         self.query_one("#calls").display = False
         self.query_one("#calls-filter").display = False
-        self.watch(self.app, "guided", lambda _: self._show_step(), init=False)
+        self._reflow()
+        self.watch(self.app, "guided", lambda _: self._show_detail(), init=False)
         if self.replayed:
             for event in self._events:
                 self._apply(event)
@@ -177,6 +290,117 @@ cancels a run in progress (the transcript so far is kept) or goes back.
             self.set_interval(0.25, self._tick)
             self._run()
         self.query_one("#steps", FilterList).focus_list()
+
+    # -- layout ---------------------------------------------------------------------------------------------------
+    def on_descendant_focus(self) -> None:
+        # On a narrow screen the pane in use gets the room (lazygit does the same): reading the detail folds the steps.
+        self.set_class(self._current_pane() == 2, "-reading")
+
+    def on_resize(self) -> None:
+        self._reflow()
+
+    def _reflow(self) -> None:
+        """Wide: steps and findings beside the detail. Narrow: stacked, each readable; the graph a summary line."""
+        self.set_class(self.app.size.width < NARROW_WIDTH, "-narrow")
+        self._show_graph()
+
+    def _show_graph(self) -> None:
+        has_graph = self.transcript.graph is not None
+        is_open = self._graph_open if self._graph_open is not None else self.app.size.height >= TALL_ENOUGH
+        graph = self.query_one("#graph", PathGraph)
+        graph.display = has_graph and (is_open or self.has_class("-maximised"))
+        self.query_one("#path-summary").display = has_graph and not graph.display
+        if graph.display:
+            self.call_after_refresh(self._scroll_to_blocker)
+
+    def _scroll_to_blocker(self) -> None:
+        """The row that drops the packets is the one to see: scroll the drawing to it."""
+        graph = self.query_one("#graph", PathGraph)
+        lines = graph.lines
+        # The red arrow "✖▶" is where the packets are dropped; a red box alone may be blocked on the other way.
+        first = next((i for i, line in enumerate(lines) if "✖▶" in line.plain), None)
+        if first is None:
+            first = next((i for i, line in enumerate(lines) if "✖" in line.plain), None)
+        if first is None or first + 3 <= graph.scrollable_content_region.height:
+            return
+        graph.scroll_to(y=max(0, first - 3), animate=False)  # the path's heading and the box top stay in view
+
+    def _panes(self) -> list[Any]:
+        """The panes Tab walks through, in reading order; only the visible ones."""
+        panes: list[Any] = [self.query_one("#steps", FilterList), self.query_one("#findings", FilterList),
+                            self.query_one("#run-right")]
+        if self.has_class("-maximised"):
+            panes = []
+        panes += [w for w in (self.query_one("#graph"), self.query_one("#calls")) if w.display]
+        return panes
+
+    def _current_pane(self) -> int:
+        panes = self._panes()
+        focused = self.focused
+        for i, pane in enumerate(panes):
+            node = focused
+            while node is not None:
+                if node is pane:
+                    return i
+                node = node.parent if node.parent is not self else None
+        return -1
+
+    def _focus_pane(self, pane: Any) -> None:
+        if isinstance(pane, FilterList):
+            pane.focus_list()
+        else:
+            pane.focus()
+
+    def action_next_pane(self) -> None:
+        panes = self._panes()
+        if panes:
+            self._focus_pane(panes[(self._current_pane() + 1) % len(panes)])
+
+    def action_previous_pane(self) -> None:
+        panes = self._panes()
+        if panes:
+            current = self._current_pane()
+            self._focus_pane(panes[(current - 1) % len(panes)] if current >= 0 else panes[-1])
+
+    def action_toggle_graph(self) -> None:
+        if self.transcript.graph is None:
+            self.notify("This playbook draws no path.", timeout=3)
+            return
+        if self.has_class("-maximised"):
+            self.remove_class("-maximised")
+            self._graph_open = False
+        else:
+            self._graph_open = not self.query_one("#graph").display
+        self._show_graph()
+        if self.query_one("#graph").display:
+            self.query_one("#graph").focus()
+        elif self._current_pane() < 0:
+            self.query_one("#steps", FilterList).focus_list()
+
+    def action_maximise_graph(self) -> None:
+        if self.transcript.graph is None:
+            self.notify("This playbook draws no path.", timeout=3)
+            return
+        self.toggle_class("-maximised")
+        self._show_graph()
+        if self.has_class("-maximised"):
+            self.query_one("#graph").focus()
+        else:
+            self.query_one("#steps", FilterList).focus_list()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """The footer offers only keys that do something here."""
+        if action == "copy_fix":
+            finding = self._finding()
+            return bool(finding and finding.get("remediation"))
+        if action == "copy_alternative":
+            finding = self._finding()
+            return bool(finding) and 1 <= int(parameters[0]) <= len(finding.get("alternatives") or [])  # type: ignore[arg-type]
+        if action in ("toggle_graph", "maximise_graph"):
+            return self.transcript.graph is not None
+        if action == "export":
+            return bool(self.transcript.steps)
+        return True
 
     # -- the run, in a thread --------------------------------------------------------------------------------------
     @work(thread=True, exclusive=True, group="run")
@@ -205,11 +429,12 @@ cancels a run in progress (the transcript so far is kept) or goes back.
         elif kind == "api_call":
             self.query_one(CallLog).add_call(event.get("step_id"), event.get("call") or {})
         elif kind == "graph":
-            graph = self.query_one(PathGraph)
-            graph.display = True
-            graph.show(event.get("graph"))
+            self.query_one(PathGraph).show(event.get("graph"))
+            self.query_one("#path-summary", Static).update(path_summary(event.get("graph")))
+            self._show_graph()
         elif kind == "finding" and self._selected_finding is None:
             self._selected_finding = 0
+        self.refresh_bindings()
 
     def on_run_done(self, message: RunDone) -> None:
         self.running = False
@@ -227,16 +452,20 @@ cancels a run in progress (the transcript so far is kept) or goes back.
         self._render_all()
 
     def _select_culprit(self) -> None:
-        """After a run, show what matters: the first step that found a problem, the worst finding."""
+        """After a run, show what matters: the worst finding and the step that found it."""
         steps = self.transcript.steps
-        culprit = next((s for s in steps if s.status == "problem"), None) or next(
-            (s for s in steps if s.status in ("error", "warning")), None)
-        if culprit is not None:
-            self._selected_step = culprit.id
         findings = self.transcript.findings
         if findings:
             rank = {"error": 0, "warning": 1, "info": 2}
             self._selected_finding = min(range(len(findings)), key=lambda i: rank.get(findings[i].get("severity"), 3))
+            step = findings[self._selected_finding].get("step")
+            if step and self.transcript.step(step):
+                self._selected_step = step
+                return
+        culprit = next((s for s in steps if s.status == "problem"), None) or next(
+            (s for s in steps if s.status in ("error", "no_data", "warning")), None)
+        if culprit is not None:
+            self._selected_step = culprit.id
 
     def _tick(self) -> None:
         if self.running and any(s.status == "running" for s in self.transcript.steps):
@@ -247,23 +476,23 @@ cancels a run in progress (the transcript so far is kept) or goes back.
         self._render_verdict()
         self._render_steps()
         self._render_findings()
-        self._show_step()
-        self._show_finding()
+        self._show_detail()
+        self.refresh_bindings()
 
     def _render_verdict(self) -> None:
         t = self.transcript
         title = t.title or (self.playbook.title if self.playbook else "")
-        text = Text.assemble((f"{title}  ", "bold"))
+        self.query_one("#steps").border_title = f"Steps: {title}" if title else "Steps"
+        text = Text()
         if self.replayed:
             text.append("replay  ", style="reverse")
         if self.running:
             done = sum(1 for s in t.steps if s.status not in ("pending", "running"))
-            text.append(f"running… {done}/{len(t.steps)} steps   Escape cancels", style="cyan")
+            text.append(f"Running… {done}/{len(t.steps)} steps   Escape cancels", style="cyan")
         elif t.finished_at or t.truncated:
+            # The headline as the engine words it: it counts warnings and says when a run was cancelled.
             text.append(summary_line(t) if t.finished_at else VERDICT_WORDS.get(t.verdict, t.verdict),
                         style=VERDICT_STYLE.get(t.verdict, ""))
-            if t.cancelled:
-                text.append("  (cancelled)", style="yellow")
         self.query_one("#verdict", Static).update(text)
 
     def _render_steps(self) -> None:
@@ -279,40 +508,90 @@ cancels a run in progress (the transcript so far is kept) or goes back.
 
     def _render_findings(self) -> None:
         items = [Item(str(i), finding_label(f), " ".join(str(f.get(k, "")) for k in
-                                                         ("code", "resource", "summary", "severity")).lower())
+                                                         ("code", "resource", "summary", "severity")).lower()
+                      + " " + finding_title(f).lower())
                  for i, f in enumerate(self.transcript.findings)]
         findings = self.query_one("#findings", FilterList)
         findings.set_items(items)
+        findings.border_title = f"Findings ({len(items)})" if items else "Findings"
         if self._selected_finding is not None:
             findings.highlight(str(self._selected_finding))
 
-    def _show_step(self) -> None:
+    def _finding(self) -> dict[str, Any] | None:
+        findings = self.transcript.findings
+        index = self._selected_finding
+        return findings[index] if index is not None and index < len(findings) else None
+
+    def _show_detail(self) -> None:
         step = self.transcript.step(self._selected_step) if self._selected_step else None
         self.query_one("#step-detail", Static).update(
             step_detail(step, self.app.guided) if step else Text("No step selected.", style="dim"))
-
-    def _show_finding(self) -> None:
-        findings = self.transcript.findings
+        finding = self._finding()
         widget = self.query_one("#finding-detail", Static)
-        if self._selected_finding is None or self._selected_finding >= len(findings):
-            widget.update(Text("No findings yet." if self.running else "", style="dim"))
-            return
-        widget.update(finding_detail(findings[self._selected_finding]))
+        widget.display = finding is not None or self.running or self._call_shown is not None
+        shown: list[Any] = [self._call_shown] if self._call_shown is not None else []
+        if finding is None:
+            widget.update(Group(*shown, Text("No findings yet." if self.running else "", style="dim")))
+        else:
+            widget.update(Group(*shown, finding_detail(finding)))
+        self.query_one("#run-right").border_title = (f"Detail: {finding_title(finding)}" if finding
+                                                     else "Detail")
+
+    # kept for callers that show one part
+    _show_step = _show_detail
+    _show_finding = _show_detail
 
     # -- selection ----------------------------------------------------------------------------------------------
     def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
         owner = event.option_list.parent
-        if event.option.id is None or not isinstance(owner, FilterList):
+        if event.option.id is None or not isinstance(owner, FilterList) or not owner.option_list.has_focus:
             return
+        current = event.option_list.highlighted_option
+        if current is None or current.id != event.option.id:
+            return  # a stale highlight: the list has moved on since (the run re-renders it as it goes)
         if owner.id == "steps":
-            self._selected_step = event.option.id
-            self._show_step()
+            self._select_step(event.option.id)
         elif owner.id == "findings":
-            self._selected_finding = int(event.option.id)
-            self._show_finding()
+            self._select_finding(int(event.option.id))
+
+    def _select_step(self, step_id: str) -> None:
+        """A step and its findings go together: choosing a step shows its first finding, if it has one."""
+        if step_id == self._selected_step:
+            return
+        self._selected_step = step_id
+        self._call_shown = None
+        mine = [i for i, f in enumerate(self.transcript.findings) if f.get("step") == step_id]
+        self._selected_finding = mine[0] if mine else None
+        if mine:
+            self.query_one("#findings", FilterList).highlight(str(mine[0]))
+        self._armed = None
+        self._show_detail()
+        self.refresh_bindings()
+
+    def _select_finding(self, index: int) -> None:
+        """Choosing a finding selects the step that found it."""
+        self._selected_finding = index
+        self._call_shown = None
+        step = self.transcript.findings[index].get("step") if index < len(self.transcript.findings) else None
+        if step and self.transcript.step(step):
+            self._selected_step = step
+            self.query_one("#steps", FilterList).highlight(step)
+        self._armed = None
+        self._show_detail()
+        self.refresh_bindings()
 
     def on_filter_list_chosen(self, message: FilterList.Chosen) -> None:
-        # Enter drills down: the detail pane takes the focus so it can scroll; Escape comes back.
+        """Enter on a step shows its findings; Enter on a finding selects its step and opens the detail."""
+        if message.list.id == "steps":
+            self._select_step(message.item_id)
+            if self._selected_finding is not None and self.transcript.findings[self._selected_finding].get(
+                    "step") == message.item_id:
+                findings = self.query_one("#findings", FilterList)
+                findings.highlight(str(self._selected_finding))
+                findings.focus_list()
+                return
+        elif message.list.id == "findings":
+            self._select_finding(int(message.item_id))
         self.query_one("#run-right").focus()
 
     # -- actions ---------------------------------------------------------------------------------------------------
@@ -326,8 +605,12 @@ cancels a run in progress (the transcript so far is kept) or goes back.
         for filter_list in self.query(FilterList):
             if filter_list.clear_filter():
                 return
+        if self.has_class("-maximised"):
+            self.action_maximise_graph()
+            return
         if self.focused is self.query_one("#run-right"):
-            self.query_one("#steps", FilterList).focus_list()
+            target = "#findings" if self._selected_finding is not None else "#steps"
+            self.query_one(target, FilterList).focus_list()
             return
         if self.running:
             self.handle.cancel.set()
@@ -336,18 +619,34 @@ cancels a run in progress (the transcript so far is kept) or goes back.
         self.app.pop_screen()
 
     def action_copy_fix(self) -> None:
-        findings = self.transcript.findings
-        index = self._selected_finding
-        if index is None or index >= len(findings):
+        self._copy(0)
+
+    def action_copy_alternative(self, number: int) -> None:
+        self._copy(number)
+
+    def _copy(self, number: int) -> None:
+        """Copy one fix: the primary with `c`, an alternative by its number; a careful one only on a second press."""
+        finding = self._finding()
+        if finding is None:
             self.notify("No finding selected.", severity="warning")
             return
-        fixes = findings[index].get("remediation") or []
-        if not fixes:
-            self.notify("This finding has no fix command.", severity="warning")
+        choice = next((c for c in fix_choices(finding) if c.number == number), None)
+        if choice is None:
+            what = "fix command" if number == 0 else f"alternative {number}"
+            self.notify(f"This finding has no {what}.", severity="warning")
             return
-        self.copied = "\n".join(fixes)
+        key = (self._selected_finding or 0, number)
+        if choice.careful and self._armed != key:
+            self._armed = key
+            self.notify(f"{choice.label} {choice.disrupts}. Press {copy_key(choice)} again to copy it anyway.",
+                        title="CAUTION", severity="warning", timeout=6)
+            return
+        self._armed = None
+        self.copied = copy_text(finding, choice)
         self.app.copy_to_clipboard(self.copied)
-        self.notify(f"Copied {len(fixes)} command{'s' if len(fixes) != 1 else ''} to the clipboard.", timeout=3)
+        count = len([c for c in choice.commands if not c.lstrip().startswith("#")])
+        self.notify(f"Copied {choice.label.lower()} ({count} command{'s' if count != 1 else ''}) for "
+                    f"{finding.get('code')} on {finding.get('resource')}.", timeout=4)
 
     def action_toggle_log(self) -> None:
         log = self.query_one(CallLog)
@@ -368,6 +667,27 @@ cancels a run in progress (the transcript so far is kept) or goes back.
         box = self.query_one("#calls-filter", Input)
         box.display = True
         box.focus()
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        """Enter on a call-log row shows that call's parameters (redacted before they were recorded) in the detail."""
+        log = self.query_one(CallLog)
+        if event.data_table is not log:
+            return
+        calls = log.visible_calls
+        if not 0 <= event.cursor_row < len(calls):
+            return
+        step_id, call = calls[event.cursor_row]
+        step = self.transcript.step(step_id) if step_id else None
+        params = json.dumps(call.get("params") or {}, indent=2, default=str)
+        outcome = call.get("error") or "ok"
+        self._call_shown = Group(
+            Text.assemble(("AWS call ", "bold"), (f"{call.get('service')}:{call.get('operation')}", "bold cyan"),
+                          (f"  {outcome}, {float(call.get('duration_ms') or 0):.0f} ms", "dim"),
+                          (f"  (step: {step.title})" if step else "", "dim")),
+            Text("Parameters, as recorded (secrets were redacted before anything was kept):", style="dim"),
+            Padding(Text(params), (0, 0, 0, 2)), Text(""))
+        self._show_detail()
+        self.query_one("#run-right").scroll_home(animate=False)
 
     def on_input_changed(self, event: Input.Changed) -> None:
         if event.input.id == "calls-filter":

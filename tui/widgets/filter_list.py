@@ -37,7 +37,7 @@ clears the filter and returns to the list).
     FilterList > OptionList { height: auto; max-height: 100%; }
     """
 
-    BINDINGS = [Binding("slash", "filter", "Filter", id="list.filter")]
+    BINDINGS = [Binding("slash", "filter", "Filter", show=False, id="list.filter")]
 
     @dataclass
     class Chosen(Message):
