@@ -255,8 +255,8 @@ def cmd_triage(args: argparse.Namespace) -> int:
         handle = RunHandle()
         transcript = workspace.run(TRIAGE, inputs, [ProgressPrinter()] if sys.stderr.isatty() else [], handle)
         color = args.format == "text" and args.output is None and sys.stdout.isatty()
-        _write(to_text(transcript, color=True) if color else export(transcript, FORMAT_ALIASES.get(args.format, args.format)),
-               args.output)
+        fmt = FORMAT_ALIASES.get(args.format, args.format)
+        _write(to_text(transcript, color=True) if color else export(transcript, fmt), args.output)
         if handle.journal_path is not None:
             print(f"Journal: {handle.journal_path}", file=sys.stderr)
         return VERDICT_EXIT.get(transcript.verdict, EXIT_INCOMPLETE)
