@@ -125,7 +125,11 @@ def test_burstable_instance_out_of_credits() -> None:
     assert (finding.code, finding.severity, finding.resource) == ("EC2_CPU_CREDITS_EXHAUSTED", "error", IID)
     assert "10%" in finding.summary  # the flat baseline that looks idle
     assert any("CpuCredits=unlimited" in line for line in finding.remediation)
-    assert any("--instance-type Value=t3.small" in line for line in finding.remediation)
+    # Resizing stops the instance: it is an alternative that says so, never pasted after the primary.
+    assert not any("stop-instances" in line for line in finding.remediation)
+    [resize] = finding.alternatives
+    assert any("--instance-type Value=t3.small" in line for line in resize.commands)
+    assert "stops the instance" in resize.disrupts
 
 
 def test_unlimited_mode_is_not_held_back() -> None:
@@ -206,6 +210,9 @@ def test_gp2_burst_balance_exhausted() -> None:
     assert finding.resource == DB.arn
     assert finding.evidence["baseline_iops"] == 300
     assert any("--storage-type gp3" in line for line in finding.remediation)
+    assert not any("--allocated-storage" in line for line in finding.remediation)
+    [grow] = finding.alternatives
+    assert "--allocated-storage 200" in grow.commands[0] and "shrunk" in grow.disrupts
 
 
 def test_slow_storage_without_burst_data_is_latency() -> None:

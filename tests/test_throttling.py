@@ -158,7 +158,9 @@ def test_lambda_throttles_point_at_the_concurrency_quota() -> None:
     events = burst(20, source="lambda.amazonaws.com", operation="Invoke", code="TooManyRequestsException",
                    functionName="resize")
     finding = throttling_findings(analyse_throttling(events, 60), "us-east-1")[0]
-    assert any("--quota-code L-B99A9384" in line for line in finding.remediation)
+    # Asking for more concurrency is a choice of its own, never pasted after the retry advice.
+    assert not any("request-service-quota-increase" in line for line in finding.remediation)
+    assert any("--quota-code L-B99A9384" in line for line in finding.alternatives[0].commands)
     assert finding.evidence["request_parameters"] == ["functionName=resize"]
 
 

@@ -48,8 +48,9 @@ def test_the_finding_states_the_quota_and_the_measured_rate_and_asks_for_that_qu
     [finding] = throttling_findings(report, "us-east-1", {"monitoring:GetMetricData": use})
     assert "'Rate of GetMetricData requests' is 50 a second (L-0A1B2C3D, adjustable)" in finding.summary
     assert "peaked at 55.0 calls a second, 110% of it" in finding.summary
-    assert finding.remediation[-1] == ("aws service-quotas request-service-quota-increase --service-code monitoring "
-                                       "--quota-code L-0A1B2C3D --desired-value 100 --region us-east-1")
+    [ask] = finding.alternatives
+    assert ask.commands[-1] == ("aws service-quotas request-service-quota-increase --service-code monitoring "
+                                "--quota-code L-0A1B2C3D --desired-value 100 --region us-east-1")
     assert finding.evidence["rate_quota"]["peak_calls_per_second"] == 55.0
 
 

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from diagnostics.cloudwatch.metrics import MetricSeries
-from diagnostics.findings import Finding
+from diagnostics.findings import Finding, Fix
 
 CPU_SATURATED = 90.0
 SUSTAINED_MINUTES = 15.0
@@ -135,6 +135,9 @@ def _r(value: float | None, digits: int = 1) -> float | None:
     return None if value is None else round(value, digits)
 
 
+RESIZE_DISRUPTS = "stops the instance: a few minutes of downtime; instance-store data is lost"
+
+
 def _resize(region: str, instance_id: str, new_type: str) -> list[str]:
     return [
         "# Changing the instance type needs a stop (a few minutes of downtime; instance-store data is lost):",
@@ -181,10 +184,10 @@ def assess_ec2(profile: Ec2Profile, metrics: Mapping[str, MetricSeries], region:
              "baseline_cpu_percent": baseline, "minutes_without_credits": round(exhausted_for)},
             ["# Let it burst beyond its credits (extra CPU is billed per vCPU-hour, no downtime):",
              f"aws ec2 modify-instance-credit-specification --instance-credit-specification "
-             f"\"InstanceId={iid},CpuCredits=unlimited\" --region {region}",
-             "# or, if it needs the CPU all the time, give it a larger type (or a non-burstable one, e.g. "
-             "m6i):",
-             *_resize(region, iid, bigger)[1:]]))
+             f"\"InstanceId={iid},CpuCredits=unlimited\" --region {region}"],
+            alternatives=[Fix(tuple(_resize(region, iid, bigger)[1:]),
+                              f"If it needs the CPU all the time: a larger type ({bigger}) or a non-burstable one "
+                              "(e.g. m6i)", RESIZE_DISRUPTS)]))
     hot = cpu.longest_run("Average", above=CPU_SATURATED)
     if hot >= SUSTAINED_MINUTES:
         findings.append(Finding(
@@ -199,12 +202,15 @@ def assess_ec2(profile: Ec2Profile, metrics: Mapping[str, MetricSeries], region:
             "EC2_STATUS_CHECK_FAILED", "error", iid,
             f"{iid} failed an EC2 status check in the window: the host or the operating system was impaired.",
             {"status_check_failed": status.summary()},
-            [f"aws ec2 describe-instance-status --instance-ids {iid} --include-all-instances --region "
+            ["# See which check failed and what the console says, before anything is restarted:",
+             f"aws ec2 describe-instance-status --instance-ids {iid} --include-all-instances --region "
              f"{region}",
-             f"aws ec2 get-console-output --instance-id {iid} --latest --region {region}",
-             "# A failed system check is fixed by a stop and start, which moves the instance to a new host:",
-             f"aws ec2 stop-instances --instance-ids {iid} --region {region}",
-             f"aws ec2 start-instances --instance-ids {iid} --region {region}"]))
+             f"aws ec2 get-console-output --instance-id {iid} --latest --region {region}"],
+            alternatives=[Fix((f"aws ec2 stop-instances --instance-ids {iid} --region {region}",
+                               f"aws ec2 wait instance-stopped --instance-ids {iid} --region {region}",
+                               f"aws ec2 start-instances --instance-ids {iid} --region {region}"),
+                              "A failed system check: stop and start, which moves the instance to a new host",
+                              RESIZE_DISRUPTS)]))
     ebs_low = ebs.low()
     if ebs_low is not None and ebs_low <= BURST_EXHAUSTED:
         findings.append(Finding(
@@ -344,11 +350,12 @@ def assess_rds(profile: RdsProfile, metrics: Mapping[str, MetricSeries], region:
              "read_latency_s": read_latency.summary(), "write_latency_s": write_latency.summary()},
             ["# gp3 has no burst bucket: 3,000 IOPS baseline at any size (applies online):",
              f"aws rds modify-db-instance --db-instance-identifier {db} --storage-type gp3 "
-             f"--apply-immediately --region {region}",
-             "# or grow gp2 storage (3 IOPS per GB):",
-             f"aws rds modify-db-instance --db-instance-identifier {db} "
-             f"--allocated-storage {max(profile.allocated_gb * 2, 100)} --apply-immediately "
-             f"--region {region}"]))
+             f"--apply-immediately --region {region}"],
+            alternatives=[Fix((f"aws rds modify-db-instance --db-instance-identifier {db} "
+                               f"--allocated-storage {max(profile.allocated_gb * 2, 100)} --apply-immediately "
+                               f"--region {region}",),
+                              "Stay on gp2 and grow the volume (3 IOPS per GB)",
+                              "storage can never be shrunk again, and the next storage change must wait 6 hours")]))
     slow_io = max(read_latency.longest_run("Average", above=HIGH_LATENCY_S),
                   write_latency.longest_run("Average", above=HIGH_LATENCY_S))
     if slow_io >= SUSTAINED_MINUTES and not any(f.code == "RDS_BURST_BALANCE_EXHAUSTED" for f in findings):

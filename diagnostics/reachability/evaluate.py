@@ -1331,17 +1331,28 @@ def _path_open(path: _Path, warnings: bool) -> Finding:
                 "your side: check what the API cannot see.")
     user = "Administrator" if "windows" in inst.platform.lower() else "ec2-user"
     key = f"~/.ssh/{inst.key_name}.pem" if inst.key_name else "~/.ssh/YOUR_KEY.pem"
-    commands = [
-        fix.aws(region, "ssm start-session", f"--target {inst.id}"),
-        fix.aws(region, "ec2-instance-connect ssh", f"--instance-id {inst.id}"),
-        fix.aws(region, "ec2 get-console-output", f"--instance-id {inst.id}", "--latest", "--output text"),
-        fix.aws(region, "ec2-instance-connect send-serial-console-ssh-public-key", f"--instance-id {inst.id}",
-                "--serial-port 0", "--ssh-public-key file://~/.ssh/id_ed25519.pub"),
-        f"ssh -i ~/.ssh/id_ed25519 {inst.id}.port0@serial-console.ec2-instance-connect."
-        f"{region or 'us-east-1'}.aws",
+    # Next steps, not fixes: one to run first (it only looks), the others as separate choices.
+    console = Fix((fix.aws(region, "ec2 get-console-output", f"--instance-id {inst.id}", "--latest",
+                           "--output text"),),
+                  "Read the console output: did the OS boot and sshd start?")
+    others = [
+        Fix((fix.aws(region, "ssm start-session", f"--target {inst.id}"),),
+            "Open a shell with Session Manager (needs the SSM agent and an instance profile)"),
+        Fix((fix.aws(region, "ec2-instance-connect ssh", f"--instance-id {inst.id}"),),
+            "Connect with EC2 Instance Connect"),
+        Fix((fix.aws(region, "ec2-instance-connect send-serial-console-ssh-public-key", f"--instance-id {inst.id}",
+                     "--serial-port 0", "--ssh-public-key file://~/.ssh/id_ed25519.pub"),
+             f"ssh -i ~/.ssh/id_ed25519 {inst.id}.port0@serial-console.ec2-instance-connect."
+             f"{region or 'us-east-1'}.aws"),
+            "Use the EC2 serial console (needs a password for an OS user)",
+            "pushes a one-time key for the serial console (the account must allow serial console access)"),
     ]
     if probe.protocol == TCP and probe.port == 22 and target:
-        commands.append(f"ssh -v -i {key} {user}@{target}")
+        first = Fix((f"ssh -v -i {key} {user}@{target}",), "See where the connection stops")
+        others.insert(0, console)
+    else:
+        first = console
+    commands = list(first.commands)
     return Finding(
         code="PATH_OPEN",
         severity="info",
@@ -1355,6 +1366,7 @@ def _path_open(path: _Path, warnings: bool) -> Finding:
                                  "the console output, to see whether the OS booted and sshd started",
                                  "ssh -v, to see where the connection stops"]},
         remediation=commands,
+        alternatives=others,
     )
 
 

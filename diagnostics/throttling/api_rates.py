@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from diagnostics.cloudtrail.events import ApiEvent, count
-from diagnostics.findings import Finding, Severity
+from diagnostics.findings import Finding, Fix, Severity
 from diagnostics.throttling.lambda_limits import LAMBDA_CONCURRENCY_QUOTA
 from diagnostics.throttling.retry_advice import retry_advice
 
@@ -254,8 +254,22 @@ def _quota_lines(offender: Offender, region: str, use: QuotaUse | None = None) -
 
 
 def remediation(offender: Offender, region: str, use: QuotaUse | None = None) -> list[str]:
+    """The primary fix: slow the caller down and retry well. A quota request is an alternative
+    (:func:`quota_fix`); a quota that cannot be raised, or one only Support raises, is said here."""
     advice = retry_advice(offender.user_agents[0][0] if offender.user_agents else "")
-    return [*advice.lines, _rate_hint(offender), *_quota_lines(offender, region, use)]
+    quota = _quota_lines(offender, region, use)
+    notes = quota if all(line.startswith("#") for line in quota) else []
+    return [*advice.lines, _rate_hint(offender), *notes]
+
+
+def quota_fix(offender: Offender, region: str, use: QuotaUse | None = None) -> list[Fix]:
+    """Asking for a higher rate quota, as its own choice: after the caller behaves, never instead."""
+    lines = _quota_lines(offender, region, use)
+    commands = tuple(line for line in lines if not line.startswith("#"))
+    if not commands:
+        return []
+    summary = next((line.lstrip("# ").rstrip(":") for line in lines if line.startswith("#")), "Ask for more")
+    return [Fix(commands, summary, "")]
 
 
 def quota_sentence(offender: Offender, use: QuotaUse | None) -> str:
@@ -350,6 +364,7 @@ def throttling_findings(report: ThrottleReport, region: str,
             summary=_summary(offender, report) + quota_sentence(offender, use),
             evidence=evidence,
             remediation=remediation(offender, region, use),
+            alternatives=quota_fix(offender, region, use),
         ))
     return findings
 

@@ -46,11 +46,13 @@ def test_path_open_lists_what_the_api_cannot_see_and_next_steps() -> None:
     hidden = " ".join(found.evidence["not_visible_to_api"])
     for word in ("sshd", "firewall", "key pair", "user"):
         assert word in hidden
-    commands = "\n".join(found.remediation)
-    assert f"aws ssm start-session --target {INSTANCE}" in commands
-    assert "ec2-instance-connect" in commands
-    assert "serial-console" in commands
-    assert "ssh -v -i ~/.ssh/ops.pem ec2-user@54.0.0.10" in commands
+    # One next step to run first (it only looks); every other way in is a choice of its own.
+    assert found.remediation == ["ssh -v -i ~/.ssh/ops.pem ec2-user@54.0.0.10"]
+    others = "\n".join(c for fix in found.alternatives for c in fix.commands)
+    assert f"aws ssm start-session --target {INSTANCE}" in others
+    assert "get-console-output" in others and "ec2-instance-connect ssh" in others
+    serial = next(fix for fix in found.alternatives if "serial" in fix.summary)
+    assert serial.disrupts and len(serial.commands) == 2
 
 
 def test_without_a_source_the_check_assumes_the_internet_and_says_so() -> None:
