@@ -537,12 +537,14 @@ def _simulator_step(ctx: Context) -> StepOutcome:
     try:
         answer: Simulation = ctx.memo("iam:simulation", lambda: simulate_principal(
             ctx.client("iam"), principal.entity_arn, str(ask.action), str(ask.resource), ask.context))
-    except ClientError as exc:
+    except (ClientError, ValueError) as exc:
+        # Refused, not implemented (plain moto) or empty: nothing to compare. The step only
+        # corroborates, so the decision above stands; the transcript lists it as not corroborated.
         info = describe_error(exc, service="iam", operation="SimulatePrincipalPolicy")
-        if info.kind is ErrorKind.ACCESS_DENIED:
-            raise StepSkip(f"Not compared: {info.sentence}. AWS's simulator needs iam:SimulatePrincipalPolicy; "
-                           "the decision above does not depend on it.") from None
-        return StepOutcome("warning", f"Could not ask AWS's policy simulator: {info.sentence}.")
+        hint = (" AWS's simulator needs iam:SimulatePrincipalPolicy." if info.kind is ErrorKind.ACCESS_DENIED
+                else "")
+        return StepOutcome("error", f"Could not ask AWS's policy simulator to corroborate the decision: "
+                                    f"{info.sentence}.{hint} The decision above does not depend on it.")
     # The simulator weighs the identity policies, the boundary and the SCPs; not resource or session
     # policies unless given. awstriage's answer on the same policies is what it must match.
     same = PolicySet(identity=decision.policies.identity, boundary=decision.policies.boundary,
@@ -653,6 +655,7 @@ SIMULATOR_STEP = Step(
     ),
     good="Both say the same.",
     run=_simulator_step,
+    decides=False,
 )
 
 PLAYBOOK = Playbook(

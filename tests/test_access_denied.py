@@ -411,12 +411,13 @@ def test_a_simulator_that_disagrees_is_shown_as_a_warning(sandbox) -> None:
 
 
 @pytest.mark.sandbox
-def test_a_simulator_without_permission_is_skipped_with_a_sentence(sandbox) -> None:
+def test_a_simulator_without_permission_is_not_corroborated_and_changes_nothing(sandbox) -> None:
     scenario = scenario_by_name("iam-boundary-hides-allow")
     sandbox.seed(Scenario(**{**scenario.__dict__, "gaps": {"iam_simulator": {"access_denied": True}}}))
     transcript = run(sandbox, principal=ALICE, action="s3:GetObject", resource=OBJECT)
     step = transcript.step("simulator")
-    assert step.status == "skipped" and "iam:SimulatePrincipalPolicy" in step.detail
+    assert step.status == "error" and "iam:SimulatePrincipalPolicy" in step.detail
+    assert [s.id for s in transcript.uncorroborated] == ["simulator"]
     assert transcript.verdict == "problem_found"
 
 
