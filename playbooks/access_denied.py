@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -47,7 +47,6 @@ from diagnostics.iam.collect import (
 )
 from diagnostics.iam.denial_message import (
     ParsedDenial,
-    encoded_message,
     parse_decoded_authorization,
     parse_denial,
 )
@@ -83,7 +82,7 @@ PARAMS = (
 
 TYPE_WORDS = {"identity": "identity-based policy", "boundary": "permissions boundary", "session": "session policy",
               "resource": "resource-based policy", "scp": "service control policy",
-              "rcp": "resource control policy"}
+              "rcp": "resource control policy", "vpce": "VPC endpoint policy"}
 CODES = {"scp": "IAM_SCP_BLOCKS", "rcp": "IAM_RCP_BLOCKS", "boundary": "IAM_BOUNDARY_BLOCKS",
          "session": "IAM_SESSION_POLICY_BLOCKS", "resource": "IAM_RESOURCE_POLICY_BLOCKS", "identity": "IAM_NO_ALLOW"}
 
@@ -93,7 +92,11 @@ CODES = {"scp": "IAM_SCP_BLOCKS", "rcp": "IAM_RCP_BLOCKS", "boundary": "IAM_BOUN
 
 @dataclass(frozen=True)
 class Ask:
-    """The request to judge, after the parameters and the pasted error message are merged."""
+    """The request to judge, after the parameters and the pasted error message are merged.
+
+    ``warnings``: what could not be read from the message (it never ends the run: the parameters
+    and the rest of the message still make the request).
+    """
 
     principal: str
     action: str | None
@@ -101,6 +104,7 @@ class Ask:
     context: dict[str, ContextValue] = field(default_factory=dict)
     denial: ParsedDenial | None = None
     notes: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()
 
     def missing(self) -> list[str]:
         return [name for name in ("action", "resource") if not getattr(self, name)]
@@ -118,26 +122,51 @@ def context_of(pairs: Any) -> dict[str, ContextValue]:
     return out
 
 
+def _read_message(text: str, decode: Callable[[str], str] | None,
+                  notes: list[str], warnings: list[str]) -> ParsedDenial | None:
+    """The pasted message read as far as it goes; what cannot be read becomes a warning."""
+    if text.lstrip().startswith("{") and '"context"' in text:
+        try:
+            return parse_decoded_authorization(text)
+        except ValueError as exc:
+            warnings.append(f"Could not read the decoded authorization message: {exc}.")
+            return None
+    try:
+        denial = parse_denial(text)
+    except ValueError as exc:
+        warnings.append(f"Could not read the error message: {exc}.")
+        return None
+    notes.extend(denial.notes)
+    if denial.encoded is None or denial.names_request:
+        return denial
+    if decode is None:
+        warnings.append("The error holds an encoded authorization message that could not be decoded here.")
+        return denial
+    try:
+        decoded = parse_decoded_authorization(decode(denial.encoded))
+    except ClientError as exc:
+        warnings.append("Could not decode the encoded authorization message: "
+                        + explain_error(exc, service="sts", operation="DecodeAuthorizationMessage") + ".")
+        return denial
+    except ValueError as exc:
+        warnings.append(f"Could not read the decoded authorization message: {exc}.")
+        return denial
+    notes.append("Decoded EC2's encoded authorization message with sts:DecodeAuthorizationMessage.")
+    return replace(decoded, error_code=denial.error_code, operation=denial.operation,
+                   authorization_id=denial.authorization_id)
+
+
 def understand(inputs: dict[str, Any], caller_arn: str | None,
                decode: Callable[[str], str] | None = None) -> Ask:
-    """Merge the parameters with what the pasted error says; explicit parameters win.
+    """Merge the parameters with what the pasted error says; explicit parameters win, the message
+    fills in only what is missing, and a message that cannot be read is a warning.
 
-    Raises ValueError with one sentence when the error message cannot be read.
+    Raises ValueError with one sentence only when no principal can be named at all.
     """
     notes: list[str] = []
-    denial: ParsedDenial | None = None
+    warnings: list[str] = []
     text = inputs.get("error")
-    if text:
-        blob = encoded_message(str(text))
-        if blob is not None:
-            if decode is None:
-                raise ValueError("the error holds an encoded authorization message and it could not be decoded")
-            denial = parse_decoded_authorization(decode(blob))
-            notes.append("Decoded EC2's encoded authorization message with sts:DecodeAuthorizationMessage.")
-        elif str(text).lstrip().startswith("{"):
-            denial = parse_decoded_authorization(str(text))
-        else:
-            denial = parse_denial(str(text))
+    denial = _read_message(str(text), decode, notes, warnings) if text else None
     given = {name: inputs.get(name) for name in ("principal", "action", "resource")}
     from_error = {"principal": denial.principal if denial else None, "action": denial.action if denial else None,
                   "resource": denial.resource if denial else None}
@@ -153,10 +182,11 @@ def understand(inputs: dict[str, Any], caller_arn: str | None,
         if not caller_arn:
             raise ValueError("no principal was given and the caller's identity is unknown")
         principal = caller_arn
-        notes.append("No principal was given: judging the caller's own access.")
+        notes.append("No principal was given" + (" and the message names none" if denial else "")
+                     + ": judging the caller's own access.")
     context = dict(denial.context) if denial else {}
     context.update(context_of(inputs.get("context")))
-    return Ask(principal, chosen["action"], chosen["resource"], context, denial, tuple(notes))
+    return Ask(principal, chosen["action"], chosen["resource"], context, denial, tuple(notes), tuple(warnings))
 
 
 def _ask(ctx: Context) -> Ask:
@@ -173,17 +203,17 @@ def _request_step(ctx: Context) -> StepOutcome:
     try:
         ask = understand(ctx.inputs, caller, lambda blob: ctx.memo(
             f"sts:decoded:{blob}", lambda: decode_authorization_message(ctx.client("sts"), blob)))
-    except ClientError as exc:
-        return StepOutcome("error", "Could not decode the encoded authorization message: "
-                           + explain_error(exc, service="sts", operation="DecodeAuthorizationMessage") + ".")
     except ValueError as exc:
-        return StepOutcome("error", f"Could not read the error message: {exc}.")
+        return StepOutcome("error", f"Could not name the request: {exc}.")
     ctx.cache["iam:ask"] = ask
-    parts = list(ask.notes)
+    parts = [*ask.notes, *ask.warnings]
     if ask.missing():
         lacking = " and ".join(ask.missing())
-        parts.append(f"The request lacks its {lacking}: pass --param {ask.missing()[0]}=... (or paste the whole "
-                     "AccessDenied message with --param error=...), since nothing can be decided without it.")
+        said = " The message does not name it." if ask.denial is not None else ""
+        parts.append(f"The request lacks its {lacking}:{said} pass --param {ask.missing()[0]}=... (or paste the "
+                     "whole AccessDenied message with --param error=...), since nothing can be decided without it.")
+        if ask.denial is not None:
+            parts.append(_denial_words(ask.denial))
         return StepOutcome("error", " ".join(parts))
     who = identify(ask.principal)
     what = {"user": "IAM user", "role": "role", "assumed-role": "role session", "root": "root user",
@@ -194,17 +224,25 @@ def _request_step(ctx: Context) -> StepOutcome:
     parts.insert(0, head + ".")
     if ask.denial is not None:
         parts.append(_denial_words(ask.denial))
-    return StepOutcome("ok", " ".join(parts))
+    return StepOutcome("warning" if ask.warnings else "ok", " ".join(parts))
 
 
 def _denial_words(denial: ParsedDenial) -> str:
+    words = []
     if denial.explicit:
         where = TYPE_WORDS.get(denial.policy_type or "", "policy")
         arn = f" ({denial.policy_arn})" if denial.policy_arn else ""
-        return f"AWS's message says an explicit deny in a {where}{arn} refused it."
-    if denial.policy_type:
-        return f"AWS's message says no {TYPE_WORDS[denial.policy_type]} allows it."
-    return "AWS's message does not say which kind of policy refused it."
+        words.append(f"AWS's message says an explicit deny in a {where}{arn} refused it.")
+    elif denial.policy_type:
+        words.append(f"AWS's message says no {TYPE_WORDS[denial.policy_type]} allows it.")
+    else:
+        words.append("AWS's message does not say which kind of policy refused it.")
+    if denial.key_may_not_exist:
+        words.append("KMS gives the same answer for a key that does not exist (or is in another region) as for "
+                     "one that refuses: the key is checked below.")
+    if denial.authorization_id:
+        words.append(f"It carries the authorization ID {denial.authorization_id} for AWS's Access Troubleshooter.")
+    return " ".join(words)
 
 
 # --- collecting -------------------------------------------------------------------------------

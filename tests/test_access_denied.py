@@ -110,9 +110,10 @@ def test_an_encoded_message_is_decoded_and_its_context_kept() -> None:
     assert ask.context == {"ec2:InstanceType": "p4d.24xlarge"}
 
 
-def test_an_unreadable_error_is_one_sentence() -> None:
-    with pytest.raises(ValueError, match="does not look like an AWS AccessDenied message"):
-        understand({"error": "something broke"}, caller_arn=ALICE)
+def test_an_unreadable_error_is_a_warning_and_the_params_still_count() -> None:
+    ask = understand({"error": "something broke", "action": "s3:GetObject", "resource": OBJECT}, caller_arn=ALICE)
+    assert (ask.principal, ask.action, ask.resource) == (ALICE, "s3:GetObject", OBJECT)
+    assert ask.denial is None and len(ask.warnings) == 1 and "does not look like an AWS denial" in ask.warnings[0]
 
 
 def test_a_request_without_action_or_resource_says_what_is_missing() -> None:

@@ -14,6 +14,19 @@ ALICE = f"arn:aws:iam::{ACCOUNT}:user/alice"
 pytestmark = pytest.mark.sandbox
 
 
+@pytest.fixture(autouse=True)
+def _simulator_unavailable():
+    """The moto server runs in this process: once a sandbox test has run, the sandbox's gap fillers
+    (process-wide patches of moto) serve iam:SimulatePrincipalPolicy on it too. Then make that
+    simulator refuse, so the simulator cannot run either way: not implemented, or refused."""
+    from diagnostics.sandbox import gaps
+
+    saved = gaps._data
+    gaps.set_data({"iam_simulator": {"access_denied": True}})
+    yield
+    gaps.set_data(saved)
+
+
 def _doc(*statements: dict) -> str:
     return json.dumps({"Version": "2012-10-17", "Statement": list(statements)})
 
