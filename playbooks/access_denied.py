@@ -27,6 +27,7 @@ from botocore.exceptions import ClientError
 from diagnostics.errors import ErrorKind, describe_error, explain_error
 from diagnostics.findings import Finding
 from diagnostics.iam import Evaluation, MatchedStatement, Policy, PolicySet, Request, evaluate
+from diagnostics.iam.aws_words import TYPE_WORDS, AwsWords, weigh, where_to_look
 from diagnostics.iam.collect import (
     RCP_SERVICES,
     ManagedPolicyReader,
@@ -37,6 +38,7 @@ from diagnostics.iam.collect import (
     Simulation,
     boundary_policy,
     decode_authorization_message,
+    foreign_principal,
     identity_policies,
     organization_rcps,
     organization_scps,
@@ -54,7 +56,7 @@ from diagnostics.iam.evaluate import compile_document
 from diagnostics.iam.explain import Fix, NearMiss, fix_for, near_misses
 from diagnostics.iam.model import ContextValue
 from diagnostics.iam.principals import identify
-from diagnostics.iam.resources import account_of
+from diagnostics.iam.resources import account_of, parse_arn
 from playbooks import params as v
 from playbooks.common import IDENTITY_STEP
 from playbooks.model import Context, Param, Playbook, Step, StepOutcome, StepSkip
@@ -80,11 +82,9 @@ PARAMS = (
                   "s3:GetObject action"),
 )
 
-TYPE_WORDS = {"identity": "identity-based policy", "boundary": "permissions boundary", "session": "session policy",
-              "resource": "resource-based policy", "scp": "service control policy",
-              "rcp": "resource control policy", "vpce": "VPC endpoint policy"}
 CODES = {"scp": "IAM_SCP_BLOCKS", "rcp": "IAM_RCP_BLOCKS", "boundary": "IAM_BOUNDARY_BLOCKS",
-         "session": "IAM_SESSION_POLICY_BLOCKS", "resource": "IAM_RESOURCE_POLICY_BLOCKS", "identity": "IAM_NO_ALLOW"}
+         "session": "IAM_SESSION_POLICY_BLOCKS", "resource": "IAM_RESOURCE_POLICY_BLOCKS", "identity": "IAM_NO_ALLOW",
+         "vpce": "IAM_VPCE_POLICY_BLOCKS"}
 
 
 # --- understanding the request ----------------------------------------------------------------
@@ -257,9 +257,10 @@ def _principal(ctx: Context) -> Principal:
         raise StepSkip("Not checked: the principal could not be read (see 'Which policies does the principal "
                        "carry?').")
     ask = _ask(ctx)
+    caller_account = ctx.identity.get("account") or None
     try:
-        return ctx.memo("iam:principal", lambda: resolve_principal(
-            ctx.client("iam"), ask.principal, ctx.identity.get("account") or None))
+        return ctx.memo("iam:principal", lambda: foreign_principal(ask.principal, caller_account)
+                        or resolve_principal(ctx.client("iam"), ask.principal, caller_account))
     except Exception as exc:
         ctx.cache["iam:principal:failed"] = str(exc)
         raise
@@ -267,11 +268,15 @@ def _principal(ctx: Context) -> Principal:
 
 def _identity_policies(ctx: Context) -> list[Policy]:
     principal = _principal(ctx)
+    if not principal.readable:
+        raise StepSkip(_foreign_words(principal))
     return ctx.memo("iam:identity-policies", lambda: identity_policies(ctx.client("iam"), principal, _managed(ctx)))
 
 
 def _boundary(ctx: Context) -> Policy | None:
     principal = _principal(ctx)
+    if not principal.readable:
+        raise StepSkip(_foreign_words(principal))
     return ctx.memo("iam:boundary", lambda: boundary_policy(ctx.client("iam"), principal, _managed(ctx)))
 
 
@@ -279,6 +284,13 @@ def _resource_policy(ctx: Context) -> ResourcePolicyRead:
     ask = _ask(ctx)
     return ctx.memo("iam:resource-policy", lambda: resource_policy(
         ctx.client, str(ask.resource), str(ask.action), ctx.session.region))
+
+
+def _foreign_words(principal: Principal) -> str:
+    return (f"Not read: {principal.arn} is in account {principal.account}, and the credentials are for another "
+            f"account. Its identity policies, permissions boundary and session policy can only be read in account "
+            f"{principal.account}; the decision evaluates the side readable here (the resource's policy) and says "
+            "what that account's administrator must check.")
 
 
 def _scps(ctx: Context) -> ScpRead:
@@ -370,7 +382,25 @@ def _resource_step(ctx: Context) -> StepOutcome:
         detail += f" It has {_count(statements, 'statement', 'statements')}; {mention} {ask.action}."
     if read.status == "none" and read.kind in ("key policy", "trust policy"):
         detail += f" Without a {read.kind} allowing it, no identity policy can grant access."
+    if read.status == "missing":
+        return StepOutcome("problem", detail, [_not_found(ctx, read)])
     return StepOutcome(status, detail)
+
+
+def _not_found(ctx: Context, read: ResourcePolicyRead) -> Finding:
+    """The resource is not there: its own finding, with where it was looked for."""
+    ask = _ask(ctx)
+    resource = str(ask.resource)
+    arn = parse_arn(resource)
+    account = (arn.account if arn and arn.account else None) or ctx.identity.get("account", "")
+    region = (arn.region if arn and arn.region else None) or ctx.session.region or ""
+    where = f"account {account}" + (f", region {region}" if arn is None or arn.region else "")
+    summary = (f"{resource} does not exist in {where} (looked up as the {read.kind or 'resource'} holder). AWS "
+               f"answers a request on a missing resource with AccessDenied as often as with NotFound, so "
+               f"{ask.action} fails whatever the policies say: check the name, the account and the region.")
+    return Finding("IAM_RESOURCE_NOT_FOUND", "error", resource, summary,
+                   {"resource": resource, "account": account, "region": region, "detail": read.detail},
+                   [f"# Check the name, account and region of {resource} (the request may have meant another)."])
 
 
 def _scp_step(ctx: Context) -> StepOutcome:
@@ -394,6 +424,10 @@ def _request(ask: Ask, principal: Principal) -> Request:
 
 def _policy_set(ctx: Context) -> PolicySet:
     read = _resource_policy(ctx)
+    if not _principal(ctx).readable:
+        # The caller's side lives in another account: only the resource side takes part. Its SCPs
+        # are the caller's account's, read only if this account can see that organization.
+        return ctx.memo("iam:policy-set", lambda: PolicySet(resource=read.policy, rcps=_rcps(ctx).policies))
     return ctx.memo("iam:policy-set", lambda: PolicySet(
         identity=tuple(_identity_policies(ctx)), boundary=_boundary(ctx), resource=read.policy,
         scps=_scps(ctx).policies, rcps=_rcps(ctx).policies))
@@ -428,17 +462,31 @@ def _statement(m: MatchedStatement) -> dict[str, Any]:
             "effect": m.effect, "statement": dict(m.statement)}
 
 
-def _not_checked(ctx: Context, principal: Principal) -> list[str]:
-    out = []
-    if _scps(ctx).policies is None:
-        out.append("scp")
-    if _policy_set(ctx).rcps is None:
-        out.append("rcp")
-    if _resource_policy(ctx).status == "unreadable":
-        out.append("resource")
+def _unseen(ctx: Context, principal: Principal) -> dict[str, str]:
+    """The policy types that take part but could not be read here, each with the reason."""
+    out: dict[str, str] = {}
+    if not principal.readable:
+        for kind in ("identity", "boundary", "session"):
+            out[kind] = f"the caller is in account {principal.account}, whose IAM cannot be read with these credentials"
+    scps = _scps(ctx)
+    if scps.policies is None:
+        out["scp"] = scps.detail
+    rcps = _rcps(ctx)
+    if rcps.policies is None:
+        out["rcp"] = rcps.detail
+    read = _resource_policy(ctx)
+    if read.status == "unreadable":
+        out["resource"] = read.detail
     if principal.kind == "assumed-role":
-        out.append("session")
+        out.setdefault("session", "no AWS API reads back the session policy passed when a role was assumed")
+    vpce = ctx.peek("iam:vpce")
+    if vpce is None or getattr(vpce, "policy", None) is None:
+        out["vpce"] = getattr(vpce, "detail", "") or "VPC endpoint policies were not read for this request"
     return out
+
+
+def _not_checked(ctx: Context, principal: Principal) -> list[str]:
+    return [k for k in _unseen(ctx, principal) if k not in ("identity", "boundary", "vpce")]
 
 
 def _blocking_policy(decision: Decision, principal: Principal, kind: str) -> str:
@@ -551,26 +599,165 @@ def _all_policies(policies: PolicySet) -> list[Policy]:
     return [*policies.identity, *singles, *(policies.scps or ()), *(policies.rcps or ())]
 
 
+def _aws_account(words: AwsWords, ask: Ask, principal: Principal) -> str:
+    if words.policy_type == "rcp":
+        return account_of(str(ask.resource)) or principal.account
+    return principal.account
+
+
+def _aws_finding(ctx: Context, decision: Decision, principal: Principal, words: AwsWords,
+                 local: Finding | None) -> Finding:
+    """The finding AWS's message makes where awstriage cannot read (or disagrees on) the type it names."""
+    ask, request, evaluation = _ask(ctx), decision.request, decision.evaluation
+    kind = str(words.policy_type)
+    type_words = TYPE_WORDS[kind]
+    where, commands = where_to_look(kind, account=_aws_account(words, ask, principal), region=ctx.session.region,
+                                    service=str(ask.action).split(":", 1)[0], principal=principal.entity_arn,
+                                    resource=request.resource, action=request.action)
+    who = f"{request.principal} cannot {request.action} on {request.resource}"
+    read_types = ", ".join(TYPE_WORDS[k] for k, r in evaluation.per_type.items() if r not in ("absent", "notChecked"))
+    local_words = {"allowed": "allows it", "explicitDeny": "denies it explicitly",
+                   "implicitDeny": "does not allow it"}[evaluation.decision]
+    if words.agreement == "unseen":
+        summary = (f"{who}: AWS's message says {words.said()}. This {type_words} cannot be read from here "
+                   f"({words.why_unseen.rstrip('.')}), so AWS's word stands: look {where}.")
+        if read_types:
+            summary += f" What awstriage could read ({read_types}) {local_words}."
+    else:
+        seen = {"scp": _scps(ctx).detail, "rcp": _rcps(ctx).detail}.get(kind, "")
+        summary = (f"{who}: AWS's message says {words.said()}, but awstriage's evaluation of the policies as they "
+                   f"read now {local_words}" + (f" ({seen.rstrip('.')})" if seen else "")
+                   + ". AWS's message is authoritative for the request as it was made: the "
+                   f"{type_words} may have changed since the denial, or the request carried context that was not "
+                   "given here")
+        missing = evaluation.missing_context_keys
+        summary += (f" (it lacked {', '.join(missing)})." if missing else
+                    " (pass it with --param context=KEY=VALUE).")
+    at_fault = ask.denial.policy_arn if ask.denial and ask.denial.policy_arn else {
+        "session": f"{principal.arn} (session policy)",
+        "identity": principal.entity_arn, "boundary": principal.boundary_arn or principal.entity_arn,
+        "resource": (decision.policies.resource.name if decision.policies.resource else request.resource),
+        "vpce": f"VPC endpoint policy (com.amazonaws.{ctx.session.region}.{str(ask.action).split(':', 1)[0]})",
+    }.get(kind, f"{type_words.replace('policy', 'policies')} of account {_aws_account(words, ask, principal)}")
+    evidence: dict[str, Any] = {
+        "aws_decision": words.decision, "policy_type": kind, "agreement": words.agreement,
+        "authoritative": "AWS's message (it saw every policy when the request was made)",
+        "awstriage_decision": evaluation.decision, "where_to_look": where,
+        "not_readable_because": words.why_unseen,
+        "aws_message": {"policy_type": kind, "explicit": words.explicit,
+                        "policy_arn": ask.denial.policy_arn if ask.denial else None},
+    }
+    if local is None or "decision" not in local.evidence:
+        evidence["decision"] = words.decision
+    remediation = [f"# Look {where}", *commands] if words.agreement == "unseen" else list(
+        local.remediation if local else [])
+    return Finding(CODES.get(kind, "IAM_NO_ALLOW"), "error", at_fault, summary, evidence, remediation)
+
+
+def _foreign_outcome(ctx: Context, decision: Decision, principal: Principal, words: AwsWords | None,
+                     detail: str) -> StepOutcome:
+    """A caller from another account: the resource side is evaluated here; the rest is for that account."""
+    evaluation, request = decision.evaluation, decision.request
+    read = _resource_policy(ctx)
+    resource_result = evaluation.per_type.get("resource", "absent")
+    if evaluation.decision == "explicitDeny" or (resource_result != "allow" and read.status in ("read", "none")):
+        # The side read here already refuses: a caller from another account needs the resource's allow.
+        finding = _finding(ctx, decision, principal)
+        if evaluation.decision != "explicitDeny":
+            finding = replace(finding, code="IAM_RESOURCE_POLICY_BLOCKS", resource=read.holder_arn or request.resource,
+                              summary=(f"{request.principal} cannot {request.action} on {request.resource}: it comes "
+                                       f"from account {principal.account}, so the {read.kind or 'resource policy'} "
+                                       f"must allow it, and "
+                                       + ("there is none." if read.status == "none" else "it does not.")
+                                       + f" Account {principal.account} must also allow it in the caller's "
+                                       "identity policies."))
+        return StepOutcome("problem", f"{detail} {finding.summary}", [finding])
+    if words is not None and words.policy_type:
+        finding = _aws_finding(ctx, decision, principal, replace(words, agreement="unseen") if words.agreement
+                               != "unseen" and words.policy_type in ("identity", "boundary", "session") else words,
+                               None)
+        return StepOutcome("problem", f"{detail} {finding.summary}", [finding])
+    side = (f"the {read.kind} of the {read.holder} allows it" if resource_result == "allow"
+            else f"the resource's policy could not be read ({read.detail})")
+    must = (f"Account {principal.account}'s administrator must check that the caller's identity policies allow "
+            f"{request.action} on {request.resource}, and that no permissions boundary, session policy or SCP of "
+            "that account refuses it.")
+    if ask_denial(ctx) is not None:
+        finding = Finding("IAM_OTHER_ACCOUNT_BLOCKS", "error", principal.entity_arn,
+                          f"{request.principal} cannot {request.action} on {request.resource}: on this side {side}, "
+                          f"so what refused it lies in account {principal.account}. {must}",
+                          {"decision": "implicitDeny", "awstriage_decision": evaluation.decision,
+                           "resource_side": resource_result, "where_to_look": f"account {principal.account}'s IAM"},
+                          [f"# In account {principal.account}:",
+                           f"aws iam simulate-principal-policy --policy-source-arn {principal.entity_arn} "
+                           f"--action-names {request.action} --resource-arns {request.resource}"],
+                          certainty="conditional",
+                          condition="if AWS denied the request (as the pasted message says) and the resource policy "
+                                    "read here is the one AWS weighed")
+        return StepOutcome("problem", f"{detail} {finding.summary}", [finding])
+    return StepOutcome("no_data", f"{detail} On this side {side}; the rest of the decision lies in account "
+                                  f"{principal.account}, which cannot be read with these credentials. {must}")
+
+
+def ask_denial(ctx: Context) -> ParsedDenial | None:
+    return _ask(ctx).denial
+
+
 def _evaluate_step(ctx: Context) -> StepOutcome:
-    _ask(ctx)
+    ask = _ask(ctx)
     principal = _principal(ctx)
+    read = _resource_policy(ctx)
+    if read.status == "missing":
+        raise StepSkip("Not evaluated: the resource does not exist (see 'Does the resource have its own policy?'), "
+                       "so no policy decides about it.")
     decision = _decision(ctx)
     evaluation = decision.evaluation
-    finding = _finding(ctx, decision, principal)
+    unseen = _unseen(ctx, principal)
+    words = weigh(ask.denial.policy_type, ask.denial.explicit, evaluation, unseen) if ask.denial else None
     per_type = ", ".join(f"{TYPE_WORDS[k]}: {r}" for k, r in evaluation.per_type.items() if r != "absent")
-    detail = f"Decision: {evaluation.decision}. {finding.summary} Per policy type: {per_type}."
+    detail = f"awstriage's evaluation: {evaluation.decision}. Per policy type: {per_type}."
     if evaluation.missing_context_keys:
         detail += (" The request lacked the context keys " + ", ".join(evaluation.missing_context_keys)
                    + " (pass them with --param context=KEY=VALUE if the real request carried them).")
+    if not principal.readable:
+        detail = detail.replace("awstriage's evaluation:", "On the side readable here (the resource's), "
+                                "awstriage's evaluation:", 1)
+        return _foreign_outcome(ctx, decision, principal, words, detail)
+    local = _finding(ctx, decision, principal)
+    if words is not None and words.agreement == "unseen":
+        aws = _aws_finding(ctx, decision, principal, words, local if evaluation.decision != "allowed" else None)
+        findings = [aws] if evaluation.decision == "allowed" else [local, aws]
+        return StepOutcome("problem", f"Decision: {words.decision} (AWS's message). {aws.summary} {detail}", findings)
+    if words is not None and words.agreement == "disagrees" and evaluation.decision == "allowed":
+        aws = _aws_finding(ctx, decision, principal, words, None)
+        return StepOutcome("problem", f"Decision: {words.decision} (AWS's message). {aws.summary} {detail}", [aws])
+    if words is not None and words.agreement == "agrees":
+        local = replace(local, summary=local.summary + f" AWS's message says the same: {words.said()}.")
+    elif words is not None and words.agreement == "disagrees":
+        local = replace(local, summary=local.summary + f" AWS's message names another cause ({words.said()}): "
+                        "both block; AWS's message is authoritative for the request as it was made.")
+    if "resource" in unseen and evaluation.decision != "explicitDeny":
+        # Never evaluated as if there were no resource policy: it could allow, or deny.
+        if evaluation.decision == "allowed":
+            return StepOutcome("error", f"Could not decide: the identity side allows it, but {unseen['resource']} A "
+                                        f"deny in it would refuse the request. {detail}")
+        local = replace(local, certainty="conditional",
+                        condition="unless the resource's policy, which could not be read, allows it")
+    detail = f"Decision: {evaluation.decision}. {local.summary} {detail}"
     if evaluation.decision == "allowed":
-        status = "warning" if _ask(ctx).denial is not None else "ok"
-        return StepOutcome(status, detail, [finding])
-    return StepOutcome("problem", detail, [finding])
+        if ask.denial is not None:
+            local = replace(local, severity="warning")
+            return StepOutcome("warning", detail, [local])
+        return StepOutcome("ok", detail, [local])
+    return StepOutcome("problem", detail, [local])
 
 
 def _simulator_step(ctx: Context) -> StepOutcome:
     ask = _ask(ctx)
     principal = _principal(ctx)
+    if not principal.readable:
+        raise StepSkip(f"Not compared: AWS's simulator can only be asked about {principal.arn} in its own account "
+                       f"{principal.account}.")
     decision = _decision(ctx)
     try:
         answer: Simulation = ctx.memo("iam:simulation", lambda: simulate_principal(

@@ -79,11 +79,26 @@ class Principal:
     tags: Mapping[str, str] = field(default_factory=dict)
     boundary_arn: str | None = None
     trust_policy: Mapping[str, Any] | None = None
+    # False for a caller in another account: its policies can only be read there, so they are
+    # not read (and never evaluated as if it had none).
+    readable: bool = True
 
     @property
     def holder(self) -> str:
         """How ``Policy.attached_to`` names the principal: "user alice" or "role app"."""
         return f"{'user' if self.kind == 'user' else 'role'} {self.name}"
+
+
+def foreign_principal(arn: str, caller_account: str | None) -> Principal | None:
+    """The principal, unread, when it lives in another account than the credentials'; else None."""
+    who = identify(arn)
+    if not (caller_account and who.account and who.account != caller_account):
+        return None
+    if who.kind not in ("user", "role", "assumed-role") or not who.name:
+        return None
+    kind: Literal["user", "role", "assumed-role"] = who.kind  # type: ignore[assignment]
+    entity = arn if kind != "assumed-role" else (who.role_arn or arn)
+    return Principal(arn, kind, who.name, who.account or "", entity, readable=False)
 
 
 def resolve_principal(iam: Any, arn: str, caller_account: str | None = None) -> Principal:

@@ -72,3 +72,107 @@ def test_a_denied_request_is_a_problem_even_without_the_simulator(plain_moto) ->
     code, t = run_json(plain_moto, f"principal={ALICE}", "action=s3:GetObject", "resource=arn:aws:s3:::acme/a.txt")
     assert (code, t["verdict"]) == (1, "problem_found")
     assert [f["code"] for f in t["findings"] if f["severity"] == "error"] == ["IAM_NO_ALLOW"]
+
+
+# --- AWS's words as evidence (issue 9) ----------------------------------------------------------
+
+LB_ROLE = f"arn:aws:sts::{ACCOUNT}:assumed-role/lb-controller/1700000000"
+TRUST = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"},
+                                                 "Action": "sts:AssumeRole"}]}
+
+
+def errors(t) -> list[dict]:
+    return [f for f in t["findings"] if f["severity"] == "error"]
+
+
+def test_an_scp_denial_is_the_scps_doing_never_allowed(plain_moto) -> None:
+    iam = plain_moto.client("iam")
+    iam.create_role(RoleName="lb-controller", AssumeRolePolicyDocument=json.dumps(TRUST))
+    iam.put_role_policy(RoleName="lb-controller", PolicyName="waf", PolicyDocument=_doc(
+        {"Effect": "Allow", "Action": "waf-regional:*", "Resource": "*"}))
+    message = (f"User: {LB_ROLE} is not authorized to perform: waf-regional:GetWebACLForResource on resource: "
+               f"arn:aws:waf-regional:us-east-1:{ACCOUNT}:*/* with an explicit deny in a service control policy")
+    code, t = run_json(plain_moto, f"error={message}")
+    assert (code, t["verdict"]) == (1, "problem_found")
+    [finding] = errors(t)
+    assert finding["code"] == "IAM_SCP_BLOCKS" and "service control policy" in finding["summary"]
+    assert finding["evidence"]["decision"] == "explicitDeny"
+    assert "AWS's message is authoritative" in finding["summary"] or "AWS's word stands" in finding["summary"]
+    assert not any(f["code"] == "IAM_ALLOWED" for f in t["findings"])
+
+
+def test_a_vpc_endpoint_denial_names_the_endpoint_policy(plain_moto) -> None:
+    seed_alice(plain_moto, {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::acme/*"})
+    message = (f'User: {ALICE} is not authorized to perform: s3:GetObject on resource: "arn:aws:s3:::acme/report.pdf" '
+               "with an explicit deny in a VPC endpoint policy")
+    code, t = run_json(plain_moto, f"error={message}")
+    assert (code, t["verdict"]) == (1, "problem_found")
+    [finding] = errors(t)
+    assert finding["code"] == "IAM_VPCE_POLICY_BLOCKS" and "VPC endpoint policy" in finding["summary"]
+    assert any("describe-vpc-endpoints" in c for c in finding["remediation"])
+
+
+@pytest.mark.parametrize(("message", "action", "resource"), [
+    ("An error occurred (AccessDenied) when calling the GetObject operation: Access Denied", None,
+     "arn:aws:s3:::acme/a.txt"),
+    ("An error occurred (UnauthorizedOperation) when calling the RunInstances operation: You are not authorized "
+     "to perform this operation.", None, "*"),
+    ("AccessDeniedException: The ciphertext refers to a customer master key that does not exist, does not exist in "
+     "this region, or you are not allowed to access.", "kms:Decrypt", "KEY"),
+])
+def test_detail_free_messages_with_params_are_evaluated(plain_moto, message, action, resource) -> None:
+    seed_alice(plain_moto)
+    if resource == "KEY":
+        resource = plain_moto.client("kms").create_key()["KeyMetadata"]["Arn"]
+    params = [f"error={message}", f"principal={ALICE}", f"resource={resource}"]
+    if action:
+        params.append(f"action={action}")
+    code, t = run_json(plain_moto, *params)
+    steps = {s["id"]: s for s in t["steps"]}
+    assert steps["request"]["status"] == "ok", steps["request"]["detail"]
+    assert steps["decision"]["status"] == "problem", steps["decision"]["detail"]
+    assert (code, t["verdict"]) == (1, "problem_found")
+    assert [f["code"] for f in errors(t)] == ["IAM_NO_ALLOW"]
+
+
+def test_a_key_that_does_not_exist_is_its_own_finding(plain_moto) -> None:
+    seed_alice(plain_moto, {"Effect": "Allow", "Action": "kms:Decrypt", "Resource": "*"})
+    key = f"arn:aws:kms:us-east-1:{ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+    code, t = run_json(plain_moto, f"principal={ALICE}", "action=kms:Decrypt", f"resource={key}")
+    assert (code, t["verdict"]) == (1, "problem_found")
+    [finding] = errors(t)
+    assert finding["code"] == "IAM_RESOURCE_NOT_FOUND" and finding["resource"] == key
+    assert "account 123456789012, region us-east-1" in finding["summary"]
+    assert {s["id"]: s["status"] for s in t["steps"]}["decision"] == "skipped"
+
+
+CAROL = "arn:aws:iam::111122223333:user/carol"
+
+
+def _bucket_policy(plain_moto, principal: str) -> None:
+    plain_moto.client("s3").create_bucket(Bucket="acme")
+    plain_moto.client("s3").put_bucket_policy(Bucket="acme", Policy=_doc(
+        {"Effect": "Allow", "Principal": {"AWS": principal}, "Action": "s3:GetObject",
+         "Resource": "arn:aws:s3:::acme/*"}))
+
+
+def test_a_cross_account_caller_is_evaluated_on_the_side_readable_here(plain_moto) -> None:
+    _bucket_policy(plain_moto, CAROL)
+    message = (f'User: {CAROL} is not authorized to perform: s3:GetObject on resource: "arn:aws:s3:::acme/a.txt" '
+               "because no identity-based policy allows the s3:GetObject action")
+    code, t = run_json(plain_moto, f"error={message}")
+    assert (code, t["verdict"]) == (1, "problem_found")
+    [finding] = errors(t)
+    assert finding["code"] == "IAM_NO_ALLOW" and "111122223333" in finding["summary"]
+    assert "credentials for" not in json.dumps(t)
+    steps = {s["id"]: s for s in t["steps"]}
+    assert steps["resource-policy"]["status"] == "ok" and steps["identity-policies"]["status"] == "skipped"
+    assert "allow" in steps["decision"]["detail"]
+
+
+def test_a_cross_account_caller_the_bucket_policy_does_not_name_is_refused_here(plain_moto) -> None:
+    _bucket_policy(plain_moto, "arn:aws:iam::444455556666:user/dave")
+    code, t = run_json(plain_moto, f"principal={CAROL}", "action=s3:GetObject", "resource=arn:aws:s3:::acme/a.txt")
+    assert (code, t["verdict"]) == (1, "problem_found")
+    [finding] = errors(t)
+    assert finding["code"] == "IAM_RESOURCE_POLICY_BLOCKS" and finding["resource"] == "arn:aws:s3:::acme"
