@@ -9,7 +9,8 @@ from diagnostics.iam.aws_words import weigh, where_to_look
 from tests.iam.helpers import ALICE, OBJECT, allow, deny, pol
 
 ALLOWED = evaluate(Request(ALICE, "s3:GetObject", OBJECT), PolicySet(identity=(pol("p", "identity", allow()),)))
-NO_ALLOW = evaluate(Request(ALICE, "s3:GetObject", OBJECT), PolicySet(identity=(pol("p", "identity", allow("s3:Put*")),)))
+NO_ALLOW = evaluate(Request(ALICE, "s3:GetObject", OBJECT),
+                    PolicySet(identity=(pol("p", "identity", allow("s3:Put*")),)))
 DENIED = evaluate(Request(ALICE, "s3:GetObject", OBJECT),
                   PolicySet(identity=(pol("p", "identity", allow(), deny("s3:GetObject")),)))
 
