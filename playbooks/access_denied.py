@@ -1,23 +1,32 @@
 """AccessDenied: which policy and statement decide, and the smallest fix.
 
 The steps read, for one principal and one resource, every policy IAM weighs (identity policies,
-the permissions boundary, the resource's own policy, the organization's SCPs), then the evaluator
-(``diagnostics.iam``) decides as AWS does and names the deciding statement. Where AWS's own policy
-simulator may be asked, its answer is compared and a disagreement is shown, never hidden.
+the permissions boundary, the resource's own policy, the endpoint policy of the VPC endpoint on the
+way, the organization's SCPs and RCPs), then the evaluator (``diagnostics.iam``) decides as AWS
+does and names the deciding statement. AWS's own words count as evidence: a pasted message that
+names a policy type awstriage cannot read makes that type the cause (``diagnostics.iam.aws_words``).
+Where AWS's own policy simulator may be asked, its answer corroborates; a disagreement is shown.
 
 Exactly one finding carries ``evidence.decision`` (allowed, explicitDeny, implicitDeny). Its code:
 
 * IAM_EXPLICIT_DENY: a Deny statement matched (in an identity, boundary or resource policy);
-* IAM_SCP_BLOCKS: an SCP denies explicitly, or a level of the organization lacks an allow;
+* IAM_SCP_BLOCKS: an SCP (or RCP) denies explicitly, or a level of the organization lacks an allow;
+* IAM_VPCE_POLICY_BLOCKS: the VPC endpoint's policy denies, or does not allow;
 * IAM_BOUNDARY_BLOCKS, IAM_SESSION_POLICY_BLOCKS, IAM_RESOURCE_POLICY_BLOCKS: that guardrail or the
   resource policy (which must allow by itself for KMS keys, role trust and other accounts) lacks an allow;
 * IAM_NO_ALLOW: no identity-based policy allows the request;
-* IAM_ALLOWED (info): the request is allowed.
+* IAM_OTHER_ACCOUNT_BLOCKS: a caller from another account, allowed on the side read here;
+* IAM_ALLOWED (info; warning when AWS denied it): the request is allowed by what could be read.
+
+Beside it: IAM_RESOURCE_NOT_FOUND (the resource is not there), and, where AWS's message names a
+type awstriage cannot read while its own evaluation blames another, a second finding carrying
+``evidence.aws_decision``.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -36,16 +45,24 @@ from diagnostics.iam.collect import (
     ResourcePolicyRead,
     ScpRead,
     Simulation,
+    VpceRead,
     boundary_policy,
     decode_authorization_message,
+    endpoint_in_vpc,
+    endpoint_service_name,
     foreign_principal,
+    function_vpc,
     identity_policies,
+    instance_vpc,
     organization_rcps,
     organization_scps,
     resolve_principal,
     resource_policy,
     simulate_principal,
     simulator_view,
+    trusted_services,
+    vpc_endpoint,
+    vpc_endpoints_for,
 )
 from diagnostics.iam.denial_message import (
     ParsedDenial,
@@ -403,6 +420,56 @@ def _not_found(ctx: Context, read: ResourcePolicyRead) -> Finding:
                    [f"# Check the name, account and region of {resource} (the request may have meant another)."])
 
 
+def _vpce(ctx: Context) -> VpceRead:
+    """The endpoint the request went through: aws:SourceVpce when given, else the endpoint for the
+    service in the VPC of the instance or Lambda function whose role made the request."""
+    def read() -> VpceRead:
+        ask, principal = _ask(ctx), _principal(ctx)
+        region = ctx.session.region or "us-east-1"
+        service_name = endpoint_service_name(str(ask.action), region)
+        ec2 = ctx.client("ec2")
+        source = next((val for key, val in ask.context.items() if key.lower() == "aws:sourcevpce"), None)
+        if source:
+            endpoint_id = source if isinstance(source, str) else source[0]
+            got = ctx.read(f"the VPC endpoint {endpoint_id}", lambda: vpc_endpoint(ec2, endpoint_id))
+            return got or VpceRead("unreadable", f"The VPC endpoint {endpoint_id} could not be read.",
+                                   endpoint_id=endpoint_id)
+        session = identify(principal.arn).session or "" if principal.kind == "assumed-role" else ""
+        trusted = trusted_services(principal.trust_policy) if principal.readable else set()
+        if re.fullmatch(r"i-[0-9a-f]{8,17}", session) and "ec2.amazonaws.com" in trusted:
+            how, fetch = f"instance {session}", lambda: instance_vpc(ec2, session)
+        elif session and "lambda.amazonaws.com" in trusted:
+            how, fetch = f"Lambda function {session}", lambda: function_vpc(ctx.client("lambda"), session)
+        else:
+            return VpceRead("unknown", "Which VPC endpoint the request went through, if any, is not known here: the "
+                            "caller is not an instance or Lambda function of this account, and the request gave no "
+                            "aws:SourceVpce (pass --param context=aws:SourceVpce=vpce-... to check one).")
+        missing_before = len(ctx.missing)
+        vpc = ctx.read(f"the VPC of {how}", fetch)
+        if vpc is None:
+            if len(ctx.missing) > missing_before:
+                return VpceRead("unreadable", f"The VPC of {how} could not be read, so neither could its endpoints.")
+            return VpceRead("none", f"The {how} is not attached to a VPC: its requests pass no endpoint policy.")
+        endpoints = ctx.read(f"the VPC endpoints of {vpc}", lambda: vpc_endpoints_for(ec2, vpc, service_name))
+        if endpoints is None:
+            return VpceRead("unreadable", f"The VPC endpoints of {vpc} could not be read.")
+        return endpoint_in_vpc(endpoints, vpc, how, service_name)
+
+    return ctx.memo("iam:vpce", read)
+
+
+def _vpce_step(ctx: Context) -> StepOutcome:
+    ask = _ask(ctx)
+    read = _vpce(ctx)
+    detail = read.detail
+    if read.policy is not None:
+        statements = len(compile_document(read.policy.document, read.policy.name).statements)
+        mentions = _mentions(read.policy, str(ask.action))
+        detail += f" It has {_count(statements, 'statement', 'statements')}; {len(mentions)} take {ask.action}."
+    status = {"read": "ok", "none": "ok", "unknown": "skipped", "unreadable": "warning"}[read.status]
+    return StepOutcome(status, detail)
+
+
 def _scp_step(ctx: Context) -> StepOutcome:
     _ask(ctx)
     scps, rcps = _scps(ctx), _rcps(ctx)
@@ -427,10 +494,11 @@ def _policy_set(ctx: Context) -> PolicySet:
     if not _principal(ctx).readable:
         # The caller's side lives in another account: only the resource side takes part. Its SCPs
         # are the caller's account's, read only if this account can see that organization.
-        return ctx.memo("iam:policy-set", lambda: PolicySet(resource=read.policy, rcps=_rcps(ctx).policies))
+        return ctx.memo("iam:policy-set", lambda: PolicySet(resource=read.policy, rcps=_rcps(ctx).policies,
+                                                             vpce=_vpce(ctx).policy))
     return ctx.memo("iam:policy-set", lambda: PolicySet(
         identity=tuple(_identity_policies(ctx)), boundary=_boundary(ctx), resource=read.policy,
-        scps=_scps(ctx).policies, rcps=_rcps(ctx).policies))
+        scps=_scps(ctx).policies, rcps=_rcps(ctx).policies, vpce=_vpce(ctx).policy))
 
 
 @dataclass(frozen=True)
@@ -480,8 +548,8 @@ def _unseen(ctx: Context, principal: Principal) -> dict[str, str]:
     if principal.kind == "assumed-role":
         out.setdefault("session", "no AWS API reads back the session policy passed when a role was assumed")
     vpce = ctx.peek("iam:vpce")
-    if vpce is None or getattr(vpce, "policy", None) is None:
-        out["vpce"] = getattr(vpce, "detail", "") or "VPC endpoint policies were not read for this request"
+    if vpce is None or vpce.status in ("unknown", "unreadable"):
+        out["vpce"] = vpce.detail if vpce is not None else "VPC endpoint policies were not read for this request"
     return out
 
 
@@ -500,6 +568,8 @@ def _blocking_policy(decision: Decision, principal: Principal, kind: str) -> str
             (p.arn or p.name for p in group or ()), kind)
     if kind == "resource":
         return policies.resource.name if policies.resource else decision.request.resource
+    if kind == "vpce" and policies.vpce is not None:
+        return policies.vpce.name
     if kind == "session":
         return f"{principal.arn} (session policy)"
     return (fix.policy if fix and fix.policy else None) or principal.entity_arn
@@ -524,6 +594,9 @@ def _summary(decision: Decision, principal: Principal, kind: str) -> str:
                 f"allow a request).{granted}")
     if kind == "session":
         return f"{who}: the session policy passed when the role was assumed does not allow it.{granted}"
+    if kind == "vpce":
+        return (f"{who}: the endpoint policy of the VPC endpoint {target}, which the request goes through, does not "
+                f"allow it, and every request through an endpoint must be allowed by its policy.{granted}")
     if kind == "resource":
         return (f"{who}: the resource-based policy of {target} does not allow it, and here it must (a KMS key "
                 "policy, a role trust policy, or access from another account).")
@@ -572,7 +645,8 @@ def _finding(ctx: Context, decision: Decision, principal: Principal) -> Finding:
                        else principal.entity_arn, summary, evidence)
     if evaluation.decision == "explicitDeny":
         deny = evaluation.deciding[0]
-        code = "IAM_SCP_BLOCKS" if deny.policy_type in ("scp", "rcp") else "IAM_EXPLICIT_DENY"
+        code = {"scp": "IAM_SCP_BLOCKS", "rcp": "IAM_SCP_BLOCKS", "vpce": "IAM_VPCE_POLICY_BLOCKS"}.get(
+            deny.policy_type, "IAM_EXPLICIT_DENY")
         resource = deny.policy_arn or deny.policy
         kind = deny.policy_type
         evidence["statement"] = _statement(deny)
@@ -842,6 +916,19 @@ RESOURCE_STEP = Step(
     run=_resource_step,
 )
 
+VPCE_STEP = Step(
+    id="vpc-endpoint",
+    title="Did the request pass a VPC endpoint policy?",
+    why=(
+        "A request from inside a VPC to an AWS service often goes through a VPC endpoint, and the endpoint's own "
+        "policy must allow it too: a deny there, or no allow, refuses the request whatever the identity and "
+        "resource policies say. The endpoint is the one named by aws:SourceVpce, or the one for the service in "
+        "the VPC of the instance or Lambda function that made the request."
+    ),
+    good="No endpoint on the way, or one whose policy allows the request.",
+    run=_vpce_step,
+)
+
 SCP_STEP = Step(
     id="scps",
     title="Do the organization's guardrails allow it?",
@@ -889,7 +976,7 @@ PLAYBOOK = Playbook(
     purpose="Evaluates every policy that applies to a request, names the policy and statement that "
             "decide, and gives the smallest change that fixes it.",
     params=PARAMS,
-    steps=(IDENTITY_STEP, REQUEST_STEP, PRINCIPAL_STEP, BOUNDARY_STEP, RESOURCE_STEP, SCP_STEP, EVALUATE_STEP,
-           SIMULATOR_STEP),
+    steps=(IDENTITY_STEP, REQUEST_STEP, PRINCIPAL_STEP, BOUNDARY_STEP, RESOURCE_STEP, VPCE_STEP, SCP_STEP,
+           EVALUATE_STEP, SIMULATOR_STEP),
     default_scenario="iam-boundary-hides-allow",
 )

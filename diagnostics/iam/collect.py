@@ -485,3 +485,100 @@ def simulate_principal(iam: Any, source_arn: str, action: str, resource: str,
 def decode_authorization_message(sts: Any, encoded: str) -> str:
     """sts:DecodeAuthorizationMessage: the JSON behind EC2's "Encoded authorization failure message"."""
     return str(sts.decode_authorization_message(EncodedMessage=encoded)["DecodedMessage"])
+
+
+# ---------------------------------------------------------------------------------------------
+# VPC endpoint policies
+
+# IAM prefixes whose endpoint service name differs ("com.amazonaws.REGION.monitoring").
+ENDPOINT_SERVICE_NAMES = {"cloudwatch": "monitoring", "execute-api": "execute-api"}
+
+VpceStatus = Literal["read", "none", "unknown", "unreadable"]
+
+
+@dataclass(frozen=True)
+class VpceRead:
+    """The endpoint policy of the VPC endpoint a request went through, or why there is none.
+
+    ``status``: read (``policy`` holds it), none (the caller's VPC has no endpoint for the service:
+    no endpoint policy applies), unknown (which endpoint, if any, is not known from here),
+    unreadable (the endpoint is known but its policy could not be read: another account, refused).
+    """
+
+    status: VpceStatus
+    detail: str
+    policy: Policy | None = None
+    endpoint_id: str = ""
+
+
+def endpoint_service_name(action: str, region: str) -> str:
+    prefix = action.split(":", 1)[0].lower()
+    return f"com.amazonaws.{region}.{ENDPOINT_SERVICE_NAMES.get(prefix, prefix)}"
+
+
+def _endpoint_policy(endpoint: Mapping[str, Any]) -> Policy:
+    endpoint_id = str(endpoint.get("VpcEndpointId"))
+    raw = endpoint.get("PolicyDocument")
+    # An endpoint without a custom policy has AWS's default, full access (VPC User Guide,
+    # "Control access to VPC endpoints using endpoint policies").
+    doc = document(raw) if raw else {"Version": "2008-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": "*", "Action": "*", "Resource": "*"}]}
+    return Policy(endpoint_id, "vpce", doc, attached_to=f"VPC endpoint {endpoint_id} ({endpoint.get('ServiceName')}, "
+                                                       f"{endpoint.get('VpcId')})")
+
+
+def vpc_endpoint(ec2: Any, endpoint_id: str) -> VpceRead:
+    """The endpoint named by aws:SourceVpce, with its policy."""
+    try:
+        found = ec2.describe_vpc_endpoints(VpcEndpointIds=[endpoint_id]).get("VpcEndpoints") or []
+    except ClientError as exc:
+        if "NotFound" in (error_code(exc) or ""):
+            return VpceRead("unreadable", f"The VPC endpoint {endpoint_id} is not in this account and region: its "
+                            "policy can only be read by the account that owns the endpoint's VPC.",
+                            endpoint_id=endpoint_id)
+        raise
+    if not found:
+        return VpceRead("unreadable", f"The VPC endpoint {endpoint_id} was not found in this account and region.",
+                        endpoint_id=endpoint_id)
+    policy = _endpoint_policy(found[0])
+    return VpceRead("read", f"Read the endpoint policy of {policy.attached_to}.", policy, endpoint_id)
+
+
+def vpc_endpoints_for(ec2: Any, vpc_id: str, service_name: str) -> list[Mapping[str, Any]]:
+    """The endpoints of one VPC for one service (gateway or interface)."""
+    return list(_pages(ec2, "describe_vpc_endpoints", "VpcEndpoints",
+                       Filters=[{"Name": "vpc-id", "Values": [vpc_id]},
+                                {"Name": "service-name", "Values": [service_name]}]))
+
+
+def endpoint_in_vpc(endpoints: list[Mapping[str, Any]], vpc_id: str, how: str, service_name: str) -> VpceRead:
+    if not endpoints:
+        return VpceRead("none", f"The caller runs in {vpc_id} ({how}), which has no VPC endpoint for {service_name}: "
+                        "its requests do not pass an endpoint policy.")
+    first = _endpoint_policy(endpoints[0])
+    more = f" ({len(endpoints)} endpoints; the first is judged)" if len(endpoints) > 1 else ""
+    return VpceRead("read", f"The caller runs in {vpc_id} ({how}); its requests to {service_name} go through "
+                    f"{first.attached_to}{more}. Read its endpoint policy.", first, first.name)
+
+
+def trusted_services(trust_policy: Mapping[str, Any] | None) -> set[str]:
+    """The AWS services a role's trust policy lets assume it ("ec2.amazonaws.com", ...)."""
+    out: set[str] = set()
+    statements = (trust_policy or {}).get("Statement") or []
+    for st in [statements] if isinstance(statements, Mapping) else statements:
+        principal = st.get("Principal") if isinstance(st, Mapping) else None
+        services = principal.get("Service") if isinstance(principal, Mapping) else None
+        out.update([services] if isinstance(services, str) else list(services or []))
+    return out
+
+
+def instance_vpc(ec2: Any, instance_id: str) -> str | None:
+    for reservation in ec2.describe_instances(InstanceIds=[instance_id]).get("Reservations") or []:
+        for instance in reservation.get("Instances") or []:
+            return instance.get("VpcId")
+    return None
+
+
+def function_vpc(lambda_client: Any, name: str) -> str | None:
+    config = lambda_client.get_function_configuration(FunctionName=name)
+    return (config.get("VpcConfig") or {}).get("VpcId") or None

@@ -52,12 +52,13 @@ class Fix:
 _GUARDRAIL_WORDS: dict[PolicyType, str] = {
     "boundary": "permissions boundary", "session": "session policy", "scp": "service control policy",
     "rcp": "resource control policy", "resource": "resource-based policy", "identity": "identity-based policy",
+    "vpce": "VPC endpoint policy",
 }
 
 
 def _policies(policies: PolicySet) -> list[Policy]:
     out = list(policies.identity)
-    out += [p for p in (policies.boundary, policies.session, policies.resource) if p is not None]
+    out += [p for p in (policies.boundary, policies.session, policies.resource, policies.vpce) if p is not None]
     out += list(policies.scps or ()) + list(policies.rcps or ())
     return out
 
@@ -84,7 +85,7 @@ def near_misses(request: Request, policies: PolicySet, evaluation: Evaluation) -
                 miss = _statement_near_miss(st, policy, request, action_lower, who, lookup)
                 if miss is not None:
                     found.append(miss)
-    for kind in ("boundary", "session", "scp", "rcp"):
+    for kind in ("boundary", "session", "scp", "rcp", "vpce"):
         if kind in evaluation.blocking_types:
             name = _guardrail_name(policies, kind)  # type: ignore[arg-type]
             found.append(NearMiss(f"{kind}-lacks-action", name, None, -1,
@@ -105,6 +106,8 @@ def _guardrail_name(policies: PolicySet, kind: PolicyType) -> str:
         return policies.boundary.arn or policies.boundary.name
     if kind == "session" and policies.session:
         return policies.session.name
+    if kind == "vpce" and policies.vpce:
+        return policies.vpce.name
     group = policies.scps if kind == "scp" else policies.rcps
     return ", ".join(p.arn or p.name for p in group or ()) or kind
 
@@ -221,6 +224,14 @@ def _grant(kind: PolicyType, request: Request, policies: PolicySet, who: Identit
                 " (a boundary only caps: the identity policy must allow it too).",
                 policies.boundary.arn or policies.boundary.name, statement,
                 _policy_commands(policies.boundary, document, who))
+    if kind == "vpce" and policies.vpce is not None:
+        endpoint = policies.vpce.name
+        statement = {**statement, "Principal": "*",
+                     "Condition": {"ArnEquals": {"aws:PrincipalArn": who.principal_arn}}}
+        document = _with_statement(policies.vpce.document, statement)
+        return (f"Allow {request.action} on {request.resource} for {who.principal_arn} in the endpoint policy of "
+                f"{endpoint} (every request through the endpoint must be allowed by it).", endpoint, statement,
+                _policy_commands(policies.vpce, document, who))
     if kind == "session":
         return ("The session policy passed when the role was assumed does not allow the action: assume the "
                 "role again with a session policy that includes this statement (or none).",
@@ -411,6 +422,9 @@ def _inline_command(who: Identity, name: str, document: Mapping[str, Any]) -> st
 def _policy_commands(policy: Policy, document: Mapping[str, Any], who: Identity) -> tuple[str, ...]:
     """The command that writes ``document`` back where ``policy`` lives."""
     arn = policy.arn or (policy.name if policy.name.startswith("arn:") else None)
+    if policy.type == "vpce":
+        return (f"aws ec2 modify-vpc-endpoint --vpc-endpoint-id {shlex.quote(policy.name)} --policy-document "
+                f"{_json(document)}",)
     if policy.type in ("scp", "rcp"):
         policy_id = (arn or policy.name).rsplit("/", 1)[-1]
         return (f"aws organizations update-policy --policy-id {shlex.quote(policy_id)} --content {_json(document)}",)

@@ -176,3 +176,62 @@ def test_a_cross_account_caller_the_bucket_policy_does_not_name_is_refused_here(
     assert (code, t["verdict"]) == (1, "problem_found")
     [finding] = errors(t)
     assert finding["code"] == "IAM_RESOURCE_POLICY_BLOCKS" and finding["resource"] == "arn:aws:s3:::acme"
+
+
+# --- VPC endpoint policies ------------------------------------------------------------------------
+
+ENDPOINT_DENY = {"Version": "2012-10-17", "Statement": [
+    {"Effect": "Allow", "Principal": "*", "Action": "*", "Resource": "*"},
+    {"Sid": "NoReports", "Effect": "Deny", "Principal": "*", "Action": "s3:GetObject",
+     "Resource": "arn:aws:s3:::acme/*"}]}
+EC2_TRUST = {"Version": "2012-10-17", "Statement": [
+    {"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}]}
+
+
+def _instance_behind_endpoint(plain_moto, endpoint_policy: dict) -> tuple[str, str]:
+    """An instance whose role may read acme/*, in a VPC whose S3 endpoint has ``endpoint_policy``."""
+    ec2, iam = plain_moto.client("ec2"), plain_moto.client("iam")
+    vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+    subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.0.1.0/24")["Subnet"]["SubnetId"]
+    endpoint = ec2.create_vpc_endpoint(VpcId=vpc, ServiceName="com.amazonaws.us-east-1.s3",
+                                       PolicyDocument=json.dumps(endpoint_policy))["VpcEndpoint"]["VpcEndpointId"]
+    iam.create_role(RoleName="app-role", AssumeRolePolicyDocument=json.dumps(EC2_TRUST))
+    iam.put_role_policy(RoleName="app-role", PolicyName="read", PolicyDocument=_doc(
+        {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::acme/*"}))
+    plain_moto.client("s3").create_bucket(Bucket="acme")
+    images = ec2.describe_images()["Images"]
+    instance = ec2.run_instances(ImageId=images[0]["ImageId"], MinCount=1, MaxCount=1,
+                                 SubnetId=subnet)["Instances"][0]["InstanceId"]
+    return f"arn:aws:sts::{ACCOUNT}:assumed-role/app-role/{instance}", endpoint
+
+
+def test_the_endpoint_policy_of_the_instances_vpc_is_read_and_its_deny_decides(plain_moto) -> None:
+    session, endpoint = _instance_behind_endpoint(plain_moto, ENDPOINT_DENY)
+    message = (f'User: {session} is not authorized to perform: s3:GetObject on resource: "arn:aws:s3:::acme/q.csv" '
+               "with an explicit deny in a VPC endpoint policy")
+    code, t = run_json(plain_moto, f"error={message}")
+    assert (code, t["verdict"]) == (1, "problem_found")
+    steps = {s["id"]: s for s in t["steps"]}
+    assert steps["vpc-endpoint"]["status"] == "ok" and endpoint in steps["vpc-endpoint"]["detail"]
+    [finding] = errors(t)
+    assert finding["code"] == "IAM_VPCE_POLICY_BLOCKS" and finding["resource"] == endpoint
+    assert finding["evidence"]["deciding"][0]["sid"] == "NoReports"
+    assert "AWS's message says the same" in finding["summary"]
+    assert any(c.startswith(f"aws ec2 modify-vpc-endpoint --vpc-endpoint-id {endpoint} --policy-document")
+               for c in finding["remediation"])
+
+
+def test_an_endpoint_named_by_source_vpce_is_read_and_must_allow(plain_moto) -> None:
+    only_puts = {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": "*", "Action": "s3:PutObject", "Resource": "*"}]}
+    _, endpoint = _instance_behind_endpoint(plain_moto, only_puts)
+    seed = plain_moto.client("iam")
+    seed.create_user(UserName="alice")
+    seed.put_user_policy(UserName="alice", PolicyName="read", PolicyDocument=_doc(
+        {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::acme/*"}))
+    code, t = run_json(plain_moto, f"principal={ALICE}", "action=s3:GetObject", "resource=arn:aws:s3:::acme/q.csv",
+                       f"context=aws:SourceVpce={endpoint}")
+    assert (code, t["verdict"]) == (1, "problem_found")
+    [finding] = errors(t)
+    assert finding["code"] == "IAM_VPCE_POLICY_BLOCKS" and finding["evidence"]["policy_type"] == "vpce"
+    assert "modify-vpc-endpoint" in " ".join(finding["remediation"])
