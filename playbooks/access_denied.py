@@ -29,14 +29,16 @@ import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from botocore.exceptions import ClientError
+from botocore.exceptions import BotoCoreError, ClientError
 
+from diagnostics.cloudtrail.events import EventQuery, lookup_events
 from diagnostics.errors import ErrorKind, describe_error, explain_error
 from diagnostics.findings import Finding
 from diagnostics.iam import Evaluation, MatchedStatement, Policy, PolicySet, Request, evaluate
-from diagnostics.iam.aws_words import TYPE_WORDS, AwsWords, weigh, where_to_look
+from diagnostics.iam.aws_words import TYPE_WORDS, AwsWords, article, weigh, where_to_look
 from diagnostics.iam.collect import (
     RCP_SERVICES,
     ManagedPolicyReader,
@@ -46,6 +48,8 @@ from diagnostics.iam.collect import (
     ScpRead,
     Simulation,
     VpceRead,
+    authorization_details,
+    authorization_policy,
     boundary_policy,
     decode_authorization_message,
     endpoint_in_vpc,
@@ -69,11 +73,13 @@ from diagnostics.iam.denial_message import (
     parse_decoded_authorization,
     parse_denial,
 )
+from diagnostics.iam.denials import denial_text, group_denials, is_denial, pick
 from diagnostics.iam.evaluate import compile_document
 from diagnostics.iam.explain import Fix, NearMiss, fix_for, near_misses
 from diagnostics.iam.model import ContextValue
 from diagnostics.iam.principals import identify
 from diagnostics.iam.resources import account_of, parse_arn
+from diagnostics.iam.troubleshooter import compare, denying_policy_uris, read_details
 from playbooks import params as v
 from playbooks.common import IDENTITY_STEP
 from playbooks.model import Context, Param, Playbook, Step, StepOutcome, StepSkip
@@ -93,6 +99,10 @@ PARAMS = (
           example="arn:aws:s3:::acme-reports/2026/q1.csv"),
     Param("context", "a request context key, KEY=VALUE (repeatable)", v.key_value, repeatable=True,
           example="aws:SourceIp=203.0.113.10"),
+    Param("hours", "with no request given: how many hours of CloudTrail history to search for denied calls",
+          v.positive_int, default="24"),
+    Param("event", "with no request given: the CloudTrail event ID of the denial to diagnose (default: the newest)",
+          v.text),
     Param("error", "the AccessDenied message as AWS printed it; fills in the rest", v.text,
           example="User: arn:aws:iam::123456789012:user/alice is not authorized to perform: s3:GetObject on "
                   "resource: arn:aws:s3:::acme-reports/q1.csv because no identity-based policy allows the "
@@ -215,15 +225,77 @@ def _ask(ctx: Context) -> Ask:
     return ask
 
 
+def _nothing_asked(inputs: dict[str, Any]) -> bool:
+    return not any(inputs.get(name) for name in ("action", "resource", "error"))
+
+
+def _recent_denial(ctx: Context, caller: str | None) -> tuple[dict[str, Any], str] | StepOutcome:
+    """With no request given: the denied calls in CloudTrail's history, and the one to diagnose."""
+    hours = int(ctx.inputs.get("hours") or 24)
+    end = datetime.now(UTC)
+    start = end - timedelta(hours=hours)
+    wanted = ctx.inputs.get("principal") or caller
+    region = ctx.session.region or "us-east-1"
+    cloudtrail = ctx.client("cloudtrail")
+    try:
+        window = ctx.memo("iam:recent-denials", lambda: lookup_events(cloudtrail, EventQuery(start, end,
+                                                                                             principal=wanted)))
+        whose = f"by {wanted}"
+        if not any(is_denial(e) for e in window.events) and not ctx.inputs.get("principal"):
+            window = ctx.memo("iam:recent-denials-any", lambda: lookup_events(cloudtrail, EventQuery(start, end)))
+            whose = f"by any principal (none by {wanted})"
+    except ClientError as exc:
+        return StepOutcome("error", "No request was given, and CloudTrail's event history could not be searched "
+                           "for recent denials: " + explain_error(exc, service="cloudtrail", operation="LookupEvents")
+                           + ". Pass --param error=... (the pasted message) or --param action=... --param "
+                           "resource=...")
+    groups = group_denials(window.events)
+    if not groups:
+        cut = " (the reading stopped at its page limit)" if window.truncated else ""
+        return StepOutcome("no_data", f"No request was given, and CloudTrail's event history in {region} holds no "
+                           f"denied call {whose} in the last {hours} h ({window.read} events read{cut}). Widen "
+                           "--param hours, try the region where the call was made, or paste the message with "
+                           "--param error=...")
+    chosen = pick(window.events, ctx.inputs.get("event"))
+    if chosen is None:
+        return StepOutcome("error", f"No denied call with event ID {ctx.inputs.get('event')} is in CloudTrail's "
+                           f"history {whose} in the last {hours} h. The denials there: "
+                           + "; ".join(f"{g.latest.event.event_id} ({g.action} on {g.resource})" for g in groups[:5]))
+    listing = "; ".join(f"{g.count}× {g.action} on {g.resource} (newest {g.latest.event.at:%Y-%m-%d %H:%M:%S}Z, "
+                        f"event {g.latest.event.event_id})" for g in groups[:5])
+    more = f" and {len(groups) - 5} more" if len(groups) > 5 else ""
+    at = f"{chosen.event.at:%Y-%m-%d %H:%M:%S}Z"
+    words = (f"No request was given: CloudTrail's event history in {region} holds {len(groups)} denied "
+             f"{'call' if len(groups) == 1 else 'kinds of call'} {whose} in the last {hours} h: {listing}{more}. "
+             f"Diagnosing {'the one picked' if ctx.inputs.get('event') else 'the newest'}: event "
+             f"{chosen.event.event_id} at {at} (pick another with --param event=ID).")
+    inputs = {**ctx.inputs, "error": denial_text(chosen.event)}
+    inputs.setdefault("principal", None)
+    inputs["principal"] = inputs["principal"] or chosen.principal
+    if chosen.resource:
+        inputs["resource"] = chosen.resource
+    if chosen.action:
+        inputs["action"] = chosen.action
+    return inputs, words
+
+
 def _request_step(ctx: Context) -> StepOutcome:
     caller = ctx.identity.get("arn") or ctx.peek("sts:identity", {}).get("Arn")
+    inputs, found = ctx.inputs, ""
+    if _nothing_asked(ctx.inputs):
+        recent = _recent_denial(ctx, caller)
+        if isinstance(recent, StepOutcome):
+            return recent
+        inputs, found = recent
     try:
-        ask = understand(ctx.inputs, caller, lambda blob: ctx.memo(
+        ask = understand(inputs, caller, lambda blob: ctx.memo(
             f"sts:decoded:{blob}", lambda: decode_authorization_message(ctx.client("sts"), blob)))
     except ValueError as exc:
         return StepOutcome("error", f"Could not name the request: {exc}.")
     ctx.cache["iam:ask"] = ask
     parts = [*ask.notes, *ask.warnings]
+    if found:
+        parts.insert(0, found)
     if ask.missing():
         lacking = " and ".join(ask.missing())
         said = " The message does not name it." if ask.denial is not None else ""
@@ -238,7 +310,7 @@ def _request_step(ctx: Context) -> StepOutcome:
     head = f"The {what} {ask.principal} asks for {ask.action} on {ask.resource}"
     if ask.context:
         head += " with " + ", ".join(f"{k}={v}" for k, v in ask.context.items())
-    parts.insert(0, head + ".")
+    parts.insert(1 if found else 0, head + ".")
     if ask.denial is not None:
         parts.append(_denial_words(ask.denial))
     return StepOutcome("warning" if ask.warnings else "ok", " ".join(parts))
@@ -249,7 +321,7 @@ def _denial_words(denial: ParsedDenial) -> str:
     if denial.explicit:
         where = TYPE_WORDS.get(denial.policy_type or "", "policy")
         arn = f" ({denial.policy_arn})" if denial.policy_arn else ""
-        words.append(f"AWS's message says an explicit deny in a {where}{arn} refused it.")
+        words.append(f"AWS's message says an explicit deny in {article(where)} {where}{arn} refused it.")
     elif denial.policy_type:
         words.append(f"AWS's message says no {TYPE_WORDS[denial.policy_type]} allows it.")
     else:
@@ -826,6 +898,51 @@ def _evaluate_step(ctx: Context) -> StepOutcome:
     return StepOutcome("problem", detail, [local])
 
 
+def _troubleshooter_step(ctx: Context) -> StepOutcome:
+    ask = _ask(ctx)
+    auth_id = ask.denial.authorization_id if ask.denial else None
+    if not auth_id:
+        raise StepSkip("Not asked: the message carries no authorization ID (AWS adds one to the denials of "
+                       "supported APIs; paste the whole message, up to 'authorization id: ...', to use it).")
+    toolbox = ctx.client("iam-toolbox")
+    try:
+        answer = ctx.memo(f"iam:troubleshooter:{auth_id}", lambda: authorization_details(toolbox, auth_id))
+    except (ClientError, BotoCoreError) as exc:
+        info = describe_error(exc, service="iam-toolbox", operation="GetRequestAuthorizationDetails")
+        return StepOutcome("error", f"AWS's Access Troubleshooter could not be asked about authorization ID "
+                                    f"{auth_id}: {info.sentence}. The evaluation above stands without it.")
+    evaluated = read_details(answer)
+    if not evaluated:
+        return StepOutcome("no_data", f"AWS's Access Troubleshooter holds no evaluation for authorization ID "
+                                      f"{auth_id} (it keeps them for at least 24 hours after the denial).")
+    first = next((e for e in evaluated if e.action.lower() == str(ask.action).lower()), evaluated[0])
+    as_they_were = []
+    for uri in denying_policy_uris(answer)[:5]:
+        doc = ctx.read(f"the policy {uri} as it was at the denial",
+                       lambda uri=uri: authorization_policy(toolbox, auth_id, uri), key=f"iam:at-denial:{uri}")
+        if doc is not None:
+            as_they_were.append(f"{uri} ({_count(len(doc.get('Statement') or []), 'statement', 'statements')})")
+    decision = ctx.peek("iam:decision")
+    per_type = dict(decision.evaluation.per_type) if decision is not None else {}
+    comparisons = compare(first, per_type)
+    checks = "; ".join(c.sentence() for c in comparisons) or "no per-check verdicts"
+    detail = (f"AWS's Access Troubleshooter ({auth_id}) evaluated {first.action} on {first.resource}: "
+              f"{first.effect}. Per check: {checks}.")
+    if as_they_were:
+        detail += " Read as they were at the denial: " + ", ".join(as_they_were) + "."
+    against = [c for c in comparisons if c.agrees is False]
+    if not against:
+        return StepOutcome("ok", detail + " Nothing awstriage checked disagrees with AWS's record.")
+    summary = (f"AWS's Access Troubleshooter and awstriage disagree on {first.action} on {first.resource}: "
+               + "; ".join(c.sentence() for c in against) + ". AWS's record is authoritative for the request as it "
+               "was made; a policy changed since, or context awstriage was not given, explains the difference.")
+    finding = Finding("IAM_TROUBLESHOOTER_DISAGREES", "warning", auth_id, summary, {
+        "authorization_id": auth_id, "aws_effect": first.effect,
+        "checks": [{"policy_type": c.policy_type, "aws": c.aws, "awstriage": c.awstriage, "agrees": c.agrees}
+                   for c in comparisons]})
+    return StepOutcome("warning", detail, [finding])
+
+
 def _simulator_step(ctx: Context) -> StepOutcome:
     ask = _ask(ctx)
     principal = _principal(ctx)
@@ -956,6 +1073,20 @@ EVALUATE_STEP = Step(
     run=_evaluate_step,
 )
 
+TROUBLESHOOTER_STEP = Step(
+    id="access-troubleshooter",
+    title="What does AWS's Access Troubleshooter say?",
+    why=(
+        "Newer denial messages carry an authorization ID. With it, AWS's Access Troubleshooter (iam-toolbox "
+        "GetRequestAuthorizationDetails) tells how AWS itself evaluated the request, check by check (SCPs, RCPs, "
+        "the VPC endpoint, the resource policy, the principal's policies, the boundary, the session), with the "
+        "policies as they were at that moment. It corroborates awstriage's evaluation; any disagreement is shown."
+    ),
+    good="Every check AWS recorded agrees with awstriage's evaluation.",
+    run=_troubleshooter_step,
+    decides=False,
+)
+
 SIMULATOR_STEP = Step(
     id="simulator",
     title="Does AWS's policy simulator agree?",
@@ -977,6 +1108,6 @@ PLAYBOOK = Playbook(
             "decide, and gives the smallest change that fixes it.",
     params=PARAMS,
     steps=(IDENTITY_STEP, REQUEST_STEP, PRINCIPAL_STEP, BOUNDARY_STEP, RESOURCE_STEP, VPCE_STEP, SCP_STEP,
-           EVALUATE_STEP, SIMULATOR_STEP),
+           EVALUATE_STEP, TROUBLESHOOTER_STEP, SIMULATOR_STEP),
     default_scenario="iam-boundary-hides-allow",
 )

@@ -364,11 +364,12 @@ def test_explicit_deny_names_the_statement_and_the_narrowed_deny(sandbox) -> Non
 
 
 @pytest.mark.sandbox
-def test_a_missing_action_is_a_sentence_not_a_traceback(sandbox) -> None:
+def test_a_principal_alone_searches_its_recent_denials_and_says_when_there_are_none(sandbox) -> None:
     sandbox.seed(scenario_by_name("iam-boundary-hides-allow"))
     transcript = run(sandbox, principal=ALICE)
     request = transcript.step("request")
-    assert request.status == "error" and "lacks its action and resource" in request.detail
+    assert request.status == "no_data" and f"no denied call by {ALICE}" in request.detail
+    assert "--param error=" in request.detail
     assert transcript.step("decision").status == "skipped"
     assert transcript.verdict == "incomplete" and not transcript.findings
     assert all("Traceback" not in s.detail for s in transcript.steps)

@@ -28,6 +28,10 @@ TYPE_WORDS = {"identity": "identity-based policy", "boundary": "permissions boun
               "resource": "resource-based policy", "scp": "service control policy",
               "rcp": "resource control policy", "vpce": "VPC endpoint policy"}
 
+def article(words: str) -> str:
+    return "an" if words[:1].lower() in "aeiou" else "a"
+
+
 Agreement = Literal["agrees", "unseen", "disagrees", "silent"]
 
 
@@ -55,7 +59,7 @@ class AwsWords:
         """AWS's words in one clause: "an explicit deny in a service control policy refused it"."""
         words = TYPE_WORDS.get(self.policy_type or "", "policy")
         if self.explicit:
-            return f"an explicit deny in a {words} refused it"
+            return f"an explicit deny in {article(words)} {words} refused it"
         return f"no {words} allows it"
 
 

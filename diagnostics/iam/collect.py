@@ -582,3 +582,29 @@ def instance_vpc(ec2: Any, instance_id: str) -> str | None:
 def function_vpc(lambda_client: Any, name: str) -> str | None:
     config = lambda_client.get_function_configuration(FunctionName=name)
     return (config.get("VpcConfig") or {}).get("VpcId") or None
+
+
+# ---------------------------------------------------------------------------------------------
+# AWS's Access Troubleshooter
+
+
+def authorization_details(toolbox: Any, authorization_id: str) -> dict[str, Any]:
+    """iam-toolbox GetRequestAuthorizationDetails, every page of evaluations joined."""
+    answer: dict[str, Any] = {"evaluations": [], "policies": []}
+    token: str | None = None
+    for _ in range(20):  # pages of evaluations; a denial has a handful
+        page = toolbox.get_request_authorization_details(
+            authorizationId=authorization_id, **({"nextToken": token} if token else {}))
+        answer["requestContext"] = page.get("requestContext") or answer.get("requestContext") or {}
+        answer["evaluations"] += page.get("evaluations") or []
+        answer["policies"] += page.get("policies") or []
+        token = page.get("nextToken")
+        if not token:
+            break
+    return answer
+
+
+def authorization_policy(toolbox: Any, authorization_id: str, uri: str) -> dict[str, Any]:
+    """The policy as it was when the request was denied (GetRequestAuthorizationPolicy)."""
+    return document(toolbox.get_request_authorization_policy(authorizationId=authorization_id,
+                                                             policyUri=uri).get("policyDocument") or {})

@@ -235,3 +235,26 @@ def test_an_endpoint_named_by_source_vpce_is_read_and_must_allow(plain_moto) -> 
     [finding] = errors(t)
     assert finding["code"] == "IAM_VPCE_POLICY_BLOCKS" and finding["evidence"]["policy_type"] == "vpce"
     assert "modify-vpc-endpoint" in " ".join(finding["remediation"])
+
+
+def test_no_parameters_without_cloudtrail_history_is_incomplete_with_a_sentence(plain_moto) -> None:
+    code, t = run_json(plain_moto)
+    assert (code, t["verdict"]) == (3, "incomplete")
+    request = {s["id"]: s for s in t["steps"]}["request"]
+    assert request["status"] in ("error", "no_data")  # LookupEvents missing, or (sandbox fillers loaded) empty
+    assert "No request was given" in request["detail"] and "--param error=" in request["detail"]
+
+
+def test_an_authorization_id_the_troubleshooter_cannot_answer_leaves_the_decision(plain_moto) -> None:
+    seed_alice(plain_moto, {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::acme/*"},
+               {"Sid": "NoQ", "Effect": "Deny", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::acme/q*"})
+    message = (f'User: {ALICE} is not authorized to perform: s3:GetObject on resource: "arn:aws:s3:::acme/q.csv" '
+               "with an explicit deny in an identity-based policy. Go to https://us-east-1.console.aws.amazon.com/"
+               "iam/home#/authorization-details/abc123def456 for complete details, or call the "
+               "GetRequestAuthorizationDetails API with the following authorization id: abc123def456")
+    code, t = run_json(plain_moto, f"error={message}")
+    assert (code, t["verdict"]) == (1, "problem_found")
+    steps = {s["id"]: s for s in t["steps"]}
+    troubleshooter = steps["access-troubleshooter"]
+    assert troubleshooter["status"] == "error" and troubleshooter["role"] == "corroborates"
+    assert [f["code"] for f in errors(t)] == ["IAM_EXPLICIT_DENY"]
