@@ -68,6 +68,7 @@ from diagnostics.iam.collect import (
     vpc_endpoint,
     vpc_endpoints_for,
 )
+from diagnostics.iam.context_defaults import assumed_context, assumed_words
 from diagnostics.iam.denial_message import (
     ParsedDenial,
     parse_decoded_authorization,
@@ -556,8 +557,15 @@ def _scp_step(ctx: Context) -> StepOutcome:
 # --- deciding ---------------------------------------------------------------------------------
 
 
-def _request(ask: Ask, principal: Principal) -> Request:
-    return Request(principal.arn, str(ask.action), str(ask.resource), ask.context,
+def _assumed(ctx: Context) -> dict[str, str]:
+    """The context keys AWS always sends that the request did not give (fixed once per run)."""
+    ask = _ask(ctx)
+    return ctx.memo("iam:assumed-context", lambda: assumed_context(
+        ask.context, resource=ask.resource, region=ctx.session.region, now=datetime.now(UTC)))
+
+
+def _request(ask: Ask, principal: Principal, assumed: dict[str, str] | None = None) -> Request:
+    return Request(principal.arn, str(ask.action), str(ask.resource), {**(assumed or {}), **ask.context},
                    principal_account=principal.account or None, principal_tags=principal.tags)
 
 
@@ -584,7 +592,7 @@ class Decision:
 
 def _decision(ctx: Context) -> Decision:
     def decide() -> Decision:
-        request = _request(_ask(ctx), _principal(ctx))
+        request = _request(_ask(ctx), _principal(ctx), _assumed(ctx))
         policies = _policy_set(ctx)
         evaluation = evaluate(request, policies)
         return Decision(request, policies, evaluation, tuple(near_misses(request, policies, evaluation)),
@@ -691,6 +699,7 @@ def _finding(ctx: Context, decision: Decision, principal: Principal) -> Finding:
         "per_type": dict(evaluation.per_type),
         "blocking_types": list(evaluation.blocking_types),
         "missing_context_keys": list(evaluation.missing_context_keys),
+        "assumed_context": dict(_assumed(ctx)),
         "near_misses": [{"kind": m.kind, "policy": m.policy, "sid": m.sid, "index": m.index, "summary": m.summary}
                         for m in decision.misses],
         "policies": [{"name": p.name, "type": p.type, "arn": p.arn, "attached_to": p.attached_to}
@@ -865,6 +874,9 @@ def _evaluate_step(ctx: Context) -> StepOutcome:
     if evaluation.missing_context_keys:
         detail += (" The request lacked the context keys " + ", ".join(evaluation.missing_context_keys)
                    + " (pass them with --param context=KEY=VALUE if the real request carried them).")
+    assumed = assumed_words(_assumed(ctx))
+    if assumed:
+        detail += " " + assumed
     if not principal.readable:
         detail = detail.replace("awstriage's evaluation:", "On the side readable here (the resource's), "
                                 "awstriage's evaluation:", 1)
@@ -952,7 +964,7 @@ def _simulator_step(ctx: Context) -> StepOutcome:
     decision = _decision(ctx)
     try:
         answer: Simulation = ctx.memo("iam:simulation", lambda: simulate_principal(
-            ctx.client("iam"), principal.entity_arn, str(ask.action), str(ask.resource), ask.context))
+            ctx.client("iam"), principal.entity_arn, str(ask.action), str(ask.resource), decision.request.context))
     except (ClientError, ValueError) as exc:
         # Refused, not implemented (plain moto) or empty: nothing to compare. The step only
         # corroborates, so the decision above stands; the transcript lists it as not corroborated.

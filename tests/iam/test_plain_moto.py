@@ -258,3 +258,29 @@ def test_an_authorization_id_the_troubleshooter_cannot_answer_leaves_the_decisio
     troubleshooter = steps["access-troubleshooter"]
     assert troubleshooter["status"] == "error" and troubleshooter["role"] == "corroborates"
     assert [f["code"] for f in errors(t)] == ["IAM_EXPLICIT_DENY"]
+
+
+# --- the context AWS always sends (issue 10) -----------------------------------------------------
+
+
+def test_a_deny_outside_the_office_applies_to_a_direct_call(plain_moto) -> None:
+    from pathlib import Path
+
+    office = json.loads(Path("assets/policies/deny-outside-office.json").read_text())
+    iam = plain_moto.client("iam")
+    iam.create_user(UserName="alice")
+    iam.put_user_policy(UserName="alice", PolicyName="office", PolicyDocument=json.dumps(office))
+    plain_moto.client("s3").create_bucket(Bucket="acme")
+    code, t = run_json(plain_moto, f"principal={ALICE}", "action=s3:GetObject", "resource=arn:aws:s3:::acme/a.txt",
+                       "context=aws:SourceIp=198.51.100.23")
+    assert (code, t["verdict"]) == (1, "problem_found")
+    [finding] = errors(t)
+    assert finding["evidence"]["decision"] == "explicitDeny"
+    assert finding["evidence"]["deciding"][0]["sid"] == "DenyOutsideOffice"
+    assert finding["evidence"]["assumed_context"]["aws:ViaAWSService"] == "false"
+    decision = {s["id"]: s for s in t["steps"]}["decision"]["detail"]
+    assert "Assumed, as AWS sends them on a direct call: aws:ViaAWSService=false" in decision
+    # Given explicitly, a value wins over the assumption: a call an AWS service makes is not denied.
+    code, t = run_json(plain_moto, f"principal={ALICE}", "action=s3:GetObject", "resource=arn:aws:s3:::acme/a.txt",
+                       "context=aws:SourceIp=198.51.100.23", "context=aws:ViaAWSService=true")
+    assert (code, t["verdict"]) == (0, "no_problem_found")
