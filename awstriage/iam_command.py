@@ -141,6 +141,13 @@ def simulate(args: argparse.Namespace) -> int:
 
     if ":" not in args.action:
         raise UsageError(f"--action takes service:Action, got '{args.action}'")
+    from diagnostics.iam import catalog
+
+    if catalog.known_action(args.action) is False:
+        near = catalog.closest_action(args.action)
+        raise UsageError(f"--action {args.action} is not an IAM action"
+                         + (f": did you mean {near}?" if near else " (the Service Authorization Reference has none "
+                            "by that name)"))
     if args.resource != "*" and not args.resource.startswith("arn:"):
         raise UsageError(f"--resource '{args.resource}' is not an ARN (arn:partition:service:...) or *")
     principal = args.principal or _default_principal(args.resource)

@@ -37,7 +37,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from diagnostics.cloudtrail.events import EventQuery, lookup_events
 from diagnostics.errors import ErrorKind, describe_error, explain_error
 from diagnostics.findings import Finding
-from diagnostics.iam import Evaluation, MatchedStatement, Policy, PolicySet, Request, evaluate
+from diagnostics.iam import Evaluation, MatchedStatement, Policy, PolicySet, Request, catalog, evaluate
 from diagnostics.iam.aws_words import TYPE_WORDS, AwsWords, article, weigh, where_to_look
 from diagnostics.iam.collect import (
     RCP_SERVICES,
@@ -305,6 +305,13 @@ def _request_step(ctx: Context) -> StepOutcome:
         if ask.denial is not None:
             parts.append(_denial_words(ask.denial))
         return StepOutcome("error", " ".join(parts))
+    unknown = catalog.known_action(str(ask.action)) is False
+    if unknown:
+        near = catalog.closest_action(str(ask.action))
+        parts.append(f"{ask.action} is not an IAM action" + (f" (did you mean {near}?)" if near else "")
+                     + ": no policy can grant it, so check the action's name.")
+    if catalog.is_ungated(str(ask.action)):
+        parts.append(f"{ask.action} needs no permission: IAM never denies it, whatever the policies say.")
     who = identify(ask.principal)
     what = {"user": "IAM user", "role": "role", "assumed-role": "role session", "root": "root user",
             "federated-user": "federated user"}.get(who.kind, "principal")
@@ -314,7 +321,7 @@ def _request_step(ctx: Context) -> StepOutcome:
     parts.insert(1 if found else 0, head + ".")
     if ask.denial is not None:
         parts.append(_denial_words(ask.denial))
-    return StepOutcome("warning" if ask.warnings else "ok", " ".join(parts))
+    return StepOutcome("warning" if ask.warnings or unknown else "ok", " ".join(parts))
 
 
 def _denial_words(denial: ParsedDenial) -> str:

@@ -17,6 +17,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from diagnostics.iam import catalog
 from diagnostics.iam.conditions import evaluate_clause
 from diagnostics.iam.evaluate import (
     CompiledStatement,
@@ -128,6 +129,11 @@ def _statement_near_miss(st: CompiledStatement, policy: Policy, request: Request
 
     resource_ok = statement_resource_matches(st, request.resource, lookup, [])
     if not st.action_matches(action_lower):
+        typo = _misspelt_action(st, request.action)
+        if typo is not None and st.effect == "Allow":
+            return miss("unknown-action", f"{where} names {typo}, which is not an IAM action (the Service "
+                                          f"Authorization Reference has none by that name): did you mean "
+                                          f"{request.action}?")
         if st.not_action and resource_ok:
             return miss("not-action-excludes", f"{where} allows everything except a list of actions "
                                                f"(NotAction) that includes {request.action}.")
@@ -169,6 +175,27 @@ def _resource_near_miss(st: CompiledStatement, request: Request, where: str, loo
             return miss("case-mismatch",
                         f"{where} names {pattern}, which differs from {request.resource} only in letter case; "
                         "ARNs are case-sensitive.")
+    for template in st.resources or ():
+        if not template.is_constant:
+            continue
+        pattern = template.pieces[0].text  # type: ignore[union-attr]
+        if catalog.fits(request.action, pattern) is False and catalog.fits(request.action, request.resource):
+            types = ", ".join(name for name, _ in catalog.resource_types(request.action))
+            objects = pattern.endswith("/*") and pattern[:-2] == request.resource
+            what = (f"the objects of the bucket {request.resource}, but {request.action} acts on the bucket "
+                    "itself" if objects else f"a resource {request.action} does not act on (it takes: {types})")
+            return miss("resource-type-mismatch", f"{where} grants {request.action} on {pattern}, {what}: add "
+                                                  f"{request.resource} to its Resource.")
+    return None
+
+
+def _misspelt_action(st: CompiledStatement, action: str) -> str | None:
+    """An action the statement names that does not exist and whose nearest real action is ``action``."""
+    if st.not_action:
+        return None
+    for name in st.actions:
+        if catalog.known_action(name) is False and (catalog.closest_action(name) or "").lower() == action.lower():
+            return name
     return None
 
 
@@ -185,8 +212,8 @@ def _values(value: Any) -> str:
 
 
 def fix_for(request: Request, policies: PolicySet, evaluation: Evaluation) -> Fix | None:
-    if evaluation.decision == "allowed":
-        return None
+    if evaluation.decision == "allowed" or catalog.is_ungated(request.action):
+        return None  # an action IAM never gates needs no allow
     who = identify(request.principal)
     if evaluation.decision == "explicitDeny":
         return _narrow_deny(request, policies, evaluation.deciding[0], who)
@@ -281,16 +308,29 @@ def _amend_near_miss(request: Request, policies: PolicySet,
                      misses: list[NearMiss]) -> tuple[str, str | None, dict, tuple[str, ...]] | None:
     """For "bucket ARN without /*" or a case slip, the smallest change is to fix that statement."""
     for m in misses:
-        if m.kind not in ("resource-missing-object-suffix", "case-mismatch"):
+        if m.kind not in ("resource-missing-object-suffix", "case-mismatch", "resource-type-mismatch",
+                          "unknown-action"):
             continue
         policy = next((p for p in policies.identity if (p.arn or p.name) == m.policy), None)
         if policy is None:
             continue
         statements = _statement_list(policy.document)
         amended = copy.deepcopy(dict(statements[m.index]))
+        if m.kind == "unknown-action":
+            actions = amended.get("Action")
+            listed = [actions] if isinstance(actions, str) else list(actions or [])
+            wrong = next((a for a in listed if catalog.known_action(a) is False
+                          and (catalog.closest_action(a) or "").lower() == request.action.lower()), None)
+            amended["Action"] = [request.action if a == wrong else a for a in listed]
+            document = _replace_statement(policy.document, m.index, amended)
+            if not _grants(request, policies, policy, document):
+                continue
+            return (f"Correct the misspelt action {wrong} to {request.action} in statement {m.index} of {m.policy}.",
+                    m.policy, amended, _policy_commands(policy, document, identify(request.principal)))
         resources = amended.get("Resource")
         resources = [resources] if isinstance(resources, str) else list(resources or [])
-        addition = _bucket_objects(resources, request.resource) if m.kind.startswith("resource") else request.resource
+        addition = (_bucket_objects(resources, request.resource) if m.kind == "resource-missing-object-suffix"
+                    else request.resource)
         amended["Resource"] = [*resources, addition]
         document = _replace_statement(policy.document, m.index, amended)
         if not _grants(request, policies, policy, document):

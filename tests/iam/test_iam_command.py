@@ -135,3 +135,9 @@ def test_aws_cli_output_shapes_are_accepted(capsys, tmp_path) -> None:
         path.write_text(json.dumps(shape))
         code, _, err = _run(capsys, "--policy", str(path), "--action", "s3:GetObject", "--resource", "*")
         assert (code, err) == (0, ""), (shape, err)
+
+
+def test_a_misspelt_action_is_refused_with_the_real_one(capsys) -> None:
+    code, out, err = _run(capsys, "--policy", LOGS_ONLY, "--action", "s3:GetObjet", "--resource", "*")
+    assert code == 2 and out == ""
+    assert "s3:GetObjet is not an IAM action: did you mean s3:GetObject?" in err
