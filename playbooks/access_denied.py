@@ -37,6 +37,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from diagnostics.cloudtrail.events import EventQuery, lookup_events
 from diagnostics.errors import ErrorKind, describe_error, explain_error
 from diagnostics.findings import Finding
+from diagnostics.findings import Fix as FixOption
 from diagnostics.iam import Evaluation, MatchedStatement, Policy, PolicySet, Request, catalog, evaluate
 from diagnostics.iam.aws_words import TYPE_WORDS, AwsWords, article, weigh, where_to_look
 from diagnostics.iam.collect import (
@@ -76,11 +77,12 @@ from diagnostics.iam.denial_message import (
 )
 from diagnostics.iam.denials import denial_text, group_denials, is_denial, pick
 from diagnostics.iam.evaluate import compile_document
-from diagnostics.iam.explain import Fix, NearMiss, fix_for, near_misses
+from diagnostics.iam.explain import CONDITION_HINTS, Fix, NearMiss, fix_for, near_misses
 from diagnostics.iam.model import ContextValue
 from diagnostics.iam.principals import identify
 from diagnostics.iam.resources import account_of, parse_arn
 from diagnostics.iam.troubleshooter import compare, denying_policy_uris, read_details
+from diagnostics.iam.verify import verify
 from playbooks import params as v
 from playbooks.common import IDENTITY_STEP
 from playbooks.model import Context, Param, Playbook, Step, StepOutcome, StepSkip
@@ -463,7 +465,16 @@ def _boundary_step(ctx: Context) -> StepOutcome:
     verdict = ("On its own it allows the request." if alone == "allowed" else
                f"On its own it does not allow {ask.action} on {ask.resource}, so no identity policy can grant it."
                if alone == "implicitDeny" else "It explicitly denies the request.")
-    return StepOutcome("ok", f"The {principal.holder} has the permissions boundary {boundary.arn}. {verdict}")
+    # A boundary that blocks the request blocks it whatever else is fixed: a problem here. (A
+    # resource policy naming the user directly grants past the boundary, so the decision is asked.)
+    try:
+        evaluation = _decision(ctx).evaluation
+        blocks = "boundary" in evaluation.blocking_types or any(
+            m.policy_type == "boundary" for m in evaluation.deciding if m.effect == "Deny")
+    except Exception:  # the rest could not be read: the decision step says so
+        blocks = alone != "allowed"
+    return StepOutcome("problem" if blocks else "ok",
+                       f"The {principal.holder} has the permissions boundary {boundary.arn}. {verdict}")
 
 
 def _resource_step(ctx: Context) -> StepOutcome:
@@ -747,13 +758,35 @@ def _finding(ctx: Context, decision: Decision, principal: Principal) -> Finding:
                                  if near else None)
     evidence["policy_type"] = kind
     remediation: list[str] = []
+    alternatives: list[FixOption] = []
     if fix is not None:
         evidence["fix"] = {"summary": fix.summary, "policy": fix.policy, "statement": fix.statement}
-        remediation.append(f"# {fix.summary}")
-        if fix.statement:
-            remediation.append("# Statement: " + json.dumps(fix.statement, separators=(",", ":")))
-        remediation += list(fix.commands)
-    return Finding(code, "error", resource, _summary(decision, principal, kind), evidence, remediation)
+        guards = _guard_keys(evidence["statement"]) if evaluation.decision == "explicitDeny" else []
+        if guards and fix.commands:
+            # Meeting the guard is the fix; exempting the principal from it weakens the guard, so it
+            # is never the first or only command: it is an alternative that says what it disrupts.
+            remediation.append(f"# {fix.summary}")
+            alternatives.append(FixOption(tuple(fix.commands), f"Exempt {request.principal} from the deny with an "
+                                          "ArnNotEquals condition on aws:PrincipalArn",
+                                          f"exempts {request.principal} from the guard on {', '.join(guards)}"))
+        else:
+            remediation.append(f"# {fix.summary}")
+            if fix.statement:
+                remediation.append("# Statement: " + json.dumps(fix.statement, separators=(",", ":")))
+            remediation += list(fix.commands)
+        verified = verify(request, decision.policies, fix.commands, [fix.statement])
+        if fix.commands and not guards:
+            evidence["verified"] = {"decision": verified.decision, "passes": verified.passes,
+                                    "beyond": list(verified.beyond), "sentence": verified.sentence(request)}
+    return Finding(code, "error", resource, _summary(decision, principal, kind), evidence, remediation,
+                   alternatives=alternatives)
+
+
+def _guard_keys(statement: dict[str, Any] | None) -> list[str]:
+    """The guard keys (MFA, source IP, VPC endpoint, ...) a deny's condition tests."""
+    condition = ((statement or {}).get("statement") or {}).get("Condition") or {}
+    keys = [key for block in condition.values() if isinstance(block, dict) for key in block]
+    return [k for k in keys if k.lower() in CONDITION_HINTS]
 
 
 def _all_policies(policies: PolicySet) -> list[Policy]:
@@ -908,13 +941,60 @@ def _evaluate_step(ctx: Context) -> StepOutcome:
                                         f"deny in it would refuse the request. {detail}")
         local = replace(local, certainty="conditional",
                         condition="unless the resource's policy, which could not be read, allows it")
-    detail = f"Decision: {evaluation.decision}. {local.summary} {detail}"
+    layers = _layer_findings(ctx, decision, principal, local)
+    detail = f"Decision: {evaluation.decision}. {' '.join(f.summary for f in layers)} {detail}"
+    check = _verify_all(decision, layers)
+    if check:
+        detail += " " + check
     if evaluation.decision == "allowed":
         if ask.denial is not None:
             local = replace(local, severity="warning")
             return StepOutcome("warning", detail, [local])
         return StepOutcome("ok", detail, [local])
-    return StepOutcome("problem", detail, [local])
+    return StepOutcome("problem", detail, layers)
+
+
+def _layer_findings(ctx: Context, decision: Decision, principal: Principal, local: Finding) -> list[Finding]:
+    """Every policy type that blocks on its own, as its own finding with its own fix (the first one
+    carries the decision): fixing only the first would leave the request denied."""
+    evaluation = decision.evaluation
+    if evaluation.decision != "implicitDeny" or len(evaluation.blocking_types) < 2:
+        return [local]
+    out = [local]
+    # Within one account a resource policy that does not allow is no layer of its own: an identity
+    # allow suffices. Only the layers that would still refuse count.
+    later = [k for k in evaluation.blocking_types[1:]
+             if not (k == "resource" and evaluation.blocking_types[0] == "identity")]
+    if not later:
+        return [local]
+    for kind in later:
+        single = replace(evaluation, blocking_types=(kind,))
+        layer = _finding(ctx, replace(decision, evaluation=single, fix=fix_for(
+            decision.request, decision.policies, single)), principal)
+        evidence = {k: v for k, v in layer.evidence.items() if k != "decision"}
+        evidence["layer_decision"] = evaluation.decision
+        out.append(replace(layer, evidence=evidence))
+    # The first finding's fix was written for every layer at once; give it its own layer's.
+    first_only = replace(evaluation, blocking_types=evaluation.blocking_types[:1])
+    first = _finding(ctx, replace(decision, evaluation=first_only, fix=fix_for(
+        decision.request, decision.policies, first_only)), principal)
+    first.evidence["blocking_types"] = list(evaluation.blocking_types)
+    out[0] = first
+    return out
+
+
+def _verify_all(decision: Decision, findings: list[Finding]) -> str:
+    """Apply every finding's proposed change to a copy of the policies and evaluate again."""
+    writes = ("put-", "create-", "update-", "modify-", "set-")
+    commands = [c for f in findings for c in f.remediation if c.startswith("aws ") and c.split()[2].startswith(writes)]
+    if not commands or decision.evaluation.decision == "allowed":
+        return ""
+    statements = [f.evidence.get("fix", {}).get("statement") for f in findings]
+    verified = verify(decision.request, decision.policies, commands, statements)
+    for f in findings:
+        f.evidence["verified_together"] = {"decision": verified.decision, "passes": verified.passes,
+                                           "beyond": list(verified.beyond)}
+    return verified.sentence(decision.request)
 
 
 def _troubleshooter_step(ctx: Context) -> StepOutcome:

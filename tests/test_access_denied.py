@@ -355,7 +355,12 @@ def test_explicit_deny_names_the_statement_and_the_narrowed_deny(sandbox) -> Non
         "IAM_EXPLICIT_DENY", "deny-without-mfa", "error")
     statement = finding["evidence"]["statement"]
     assert (statement["sid"], statement["index"], statement["policy_type"]) == ("DenyAllWithoutMFA", 0, "identity")
-    assert any("put-group-policy --group-name developers" in c for c in finding["remediation"])
+    # Meeting the MFA guard is the fix; exempting the user from it is only an alternative that says so.
+    assert not any(c.startswith("aws ") for c in finding["remediation"])
+    assert "get-session-token" in " ".join(finding["remediation"])
+    [exempt] = finding["alternatives"]
+    assert any("put-group-policy --group-name developers" in c for c in exempt["commands"])
+    assert "exempts" in exempt["disrupts"] and "aws:MultiFactorAuthPresent" in exempt["disrupts"]
     # With MFA the deny's condition no longer holds and the user's own allow decides.
     allowed = run(sandbox, principal=seeded.inputs["principal"], action="s3:PutObject",
                   resource=seeded.inputs["resource"], context=["aws:MultiFactorAuthPresent=true"])

@@ -72,7 +72,8 @@ def where_to_look(policy_type: str, *, account: str | None, region: str | None, 
         kind = "SERVICE_CONTROL_POLICY" if policy_type == "scp" else "RESOURCE_CONTROL_POLICY"
         whose = "the caller's account" if policy_type == "scp" else "the resource's account"
         return (f"in the organization's management account (or a delegated administrator): the "
-                f"{TYPE_WORDS[policy_type]}s attached to {whose} {account}, to every OU above it and to the root",
+                f"{TYPE_WORDS[policy_type].replace('policy', 'policies')} attached to {whose} {account}, to "
+                "every OU above it and to the root",
                 (f"aws organizations list-policies-for-target --target-id {account} --filter {kind}",
                  f"aws organizations list-parents --child-id {account}"))
     if policy_type == "session":

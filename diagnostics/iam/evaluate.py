@@ -448,6 +448,12 @@ def evaluate(request: Request, policies: PolicySet) -> Evaluation:
             used += bnd_allows + ses_allows
         else:
             blocking.append("identity")
+            # Every layer that would still block once an identity allow is added: fixing only the
+            # first would leave the request denied.
+            if not boundary_ok:
+                blocking.append("boundary")
+            if not session_ok:
+                blocking.append("session")
             if policies.resource is not None and not res_allows:
                 blocking.append("resource")
     used += found.allows.get("scp", no_hits) + found.allows.get("rcp", no_hits) + found.allows.get("vpce", no_hits)
