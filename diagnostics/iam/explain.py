@@ -149,6 +149,11 @@ def _statement_near_miss(st: CompiledStatement, policy: Policy, request: Request
         if result.passed:
             continue
         if result.missing_key:
+            if _never_sent(result.missing_key, request.action):
+                return miss("condition-key-never-sent",
+                            f"{where} would allow this, but its condition {clause.operator} tests "
+                            f"{result.missing_key}, a key {request.action} never sends (the action supports "
+                            "other condition keys): the condition can never hold for this action.")
             return miss("condition-key-missing",
                         f"{where} would allow this, but its condition {clause.operator} needs the context "
                         f"key {result.missing_key}, which the request does not carry.")
@@ -187,6 +192,19 @@ def _resource_near_miss(st: CompiledStatement, request: Request, where: str, loo
             return miss("resource-type-mismatch", f"{where} grants {request.action} on {pattern}, {what}: add "
                                                   f"{request.resource} to its Resource.")
     return None
+
+
+def _never_sent(key: str, action: str) -> bool:
+    """A service-specific key (s3:prefix) that the catalog says ``action`` does not support."""
+    prefix = key.split(":", 1)[0].lower()
+    if prefix == "aws" or prefix != action.split(":", 1)[0].lower():
+        return False
+    supported = catalog.condition_keys(action)
+    if supported is None:
+        return False
+    low = key.lower()
+    return not any(low == k or (k.endswith("<key>") and low.startswith(k[:-5])) or
+                   ("${" in k and low.startswith(k.split("${", 1)[0])) for k in supported)
 
 
 def _misspelt_action(st: CompiledStatement, action: str) -> str | None:

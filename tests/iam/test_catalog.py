@@ -70,3 +70,15 @@ def test_an_object_action_on_the_bucket_arn_stays_the_object_suffix_near_miss() 
 def test_an_ungated_action_gets_no_allow_proposed() -> None:
     _, _, fix, _ = _miss(allow("s3:*"), "sts:GetCallerIdentity", "*")
     assert fix is None
+
+
+def test_a_condition_on_a_key_the_action_never_sends_is_called_out() -> None:
+    statement = allow("s3:GetObject", "arn:aws:s3:::data/*", Sid="Prefix",
+                      Condition={"StringLike": {"s3:prefix": "reports/*"}})
+    _, misses, _, _ = _miss(statement, "s3:GetObject", "arn:aws:s3:::data/reports/a.csv")
+    [miss] = misses
+    assert miss.kind == "condition-key-never-sent" and "s3:prefix" in miss.summary
+    # The same key on ListBucket, which sends it, is only missing from this request.
+    listing = allow("s3:ListBucket", "arn:aws:s3:::data", Condition={"StringLike": {"s3:prefix": "reports/*"}})
+    _, misses, _, _ = _miss(listing, "s3:ListBucket", "arn:aws:s3:::data")
+    assert [m.kind for m in misses] == ["condition-key-missing"]
