@@ -369,7 +369,14 @@ def _identity_policies(ctx: Context) -> list[Policy]:
     principal = _principal(ctx)
     if not principal.readable:
         raise StepSkip(_foreign_words(principal))
-    return ctx.memo("iam:identity-policies", lambda: identity_policies(ctx.client("iam"), principal, _managed(ctx)))
+    def read_all() -> list[Policy]:
+        before = len(ctx.missing)
+        policies = identity_policies(ctx.client("iam"), principal, _managed(ctx), ctx.read)
+        # What could not be read is kept apart: never evaluated as if those policies were empty.
+        ctx.cache["iam:identity-unread"] = [m.sentence() for m in ctx.missing[before:]]
+        return policies
+
+    return ctx.memo("iam:identity-policies", read_all)
 
 
 def _boundary(ctx: Context) -> Policy | None:
@@ -434,10 +441,14 @@ def _principal_step(ctx: Context) -> StepOutcome:
         parts.append(f"{ask.principal} is a session of the role {principal.entity_arn}: its permissions are the "
                      "role's (and, if one was passed when the role was assumed, a session policy's, which no API "
                      "can read).")
-    if not policies:
+    unread = ctx.peek("iam:identity-unread") or []
+    if not policies and not unread:
         parts.append(f"The {kind} {principal.name} carries no identity-based policy at all, so nothing grants it "
                      "anything on its own.")
         return StepOutcome("ok", " ".join(parts))
+    if unread:
+        parts.append(f"Not every identity policy could be read ({len(unread)} not read): the decision judges with "
+                     "the rest and never as if the unread ones were empty.")
     listed = "; ".join(f"{p.name} ({'managed' if p.arn else 'inline'}, on {p.attached_to})" for p in policies)
     carried = _count(len(policies), "identity-based policy", "identity-based policies")
     parts.append(f"The {kind} {principal.name} carries {carried}: {listed}.")
@@ -450,7 +461,7 @@ def _principal_step(ctx: Context) -> StepOutcome:
     if principal.tags:
         parts.append("Tags (for ${aws:PrincipalTag/...} conditions): "
                      + ", ".join(f"{k}={val}" for k, val in principal.tags.items()) + ".")
-    return StepOutcome("ok", " ".join(parts))
+    return StepOutcome("warning" if unread else "ok", " ".join(parts))
 
 
 def _boundary_step(ctx: Context) -> StepOutcome:
@@ -643,6 +654,9 @@ def _unseen(ctx: Context, principal: Principal) -> dict[str, str]:
     read = _resource_policy(ctx)
     if read.status == "unreadable":
         out["resource"] = read.detail
+    unread = ctx.peek("iam:identity-unread") or []
+    if unread and "identity" not in out:
+        out["identity"] = "some identity policies could not be read: " + "; ".join(unread)
     if principal.kind == "assumed-role":
         out.setdefault("session", "no AWS API reads back the session policy passed when a role was assumed")
     vpce = ctx.peek("iam:vpce")
@@ -934,6 +948,13 @@ def _evaluate_step(ctx: Context) -> StepOutcome:
     elif words is not None and words.agreement == "disagrees":
         local = replace(local, summary=local.summary + f" AWS's message names another cause ({words.said()}): "
                         "both block; AWS's message is authoritative for the request as it was made.")
+    if "identity" in unseen and evaluation.decision != "explicitDeny":
+        # Part of the identity policies could not be read: a deny or an allow in them is unknown.
+        if evaluation.decision == "allowed":
+            return StepOutcome("error", f"Could not decide: what was read allows it, but {unseen['identity']}. A "
+                                        f"deny in them would refuse the request. {detail}")
+        local = replace(local, certainty="conditional",
+                        condition="unless an identity policy that could not be read allows it")
     if "resource" in unseen and evaluation.decision != "explicitDeny":
         # Never evaluated as if there were no resource policy: it could allow, or deny.
         if evaluation.decision == "allowed":

@@ -158,29 +158,53 @@ class ManagedPolicyReader:
         return Policy(arn, type_, self.document(arn), arn=arn, attached_to=attached_to)
 
 
-def _holder_policies(iam: Any, managed: ManagedPolicyReader, kind: str, name: str) -> list[Policy]:
-    """The inline and attached policies of one user, group or role."""
+# ``read(fact, fetch, default)``: a step's ctx.read, which keeps a failed call as a missing fact
+# and returns ``default``. Without one, a failed call raises.
+Reader_ = Callable[[str, Callable[[], Any], Any], Any]
+
+
+def _direct(fact: str, fetch: Callable[[], Any], default: Any) -> Any:
+    return fetch()
+
+
+def _holder_policies(iam: Any, managed: ManagedPolicyReader, kind: str, name: str,
+                     read: Reader_ = _direct) -> list[Policy]:
+    """The inline and attached policies of one user, group or role; what cannot be read is skipped
+    through ``read`` (which records it), so the rest is kept."""
     title = kind.capitalize()
     arg = {f"{title}Name": name}
     holder = f"{kind} {name}"
     policies = []
-    for policy_name in _pages(iam, f"list_{kind}_policies", "PolicyNames", **arg):
-        answer = getattr(iam, f"get_{kind}_policy")(PolicyName=policy_name, **arg)
-        policies.append(Policy(policy_name, "identity", document(answer["PolicyDocument"]), attached_to=holder))
-    for attached in _pages(iam, f"list_attached_{kind}_policies", "AttachedPolicies", **arg):
-        policies.append(managed.policy(attached["PolicyArn"], "identity", holder))
+    names = read(f"the inline policies of {holder}",
+                 lambda: list(_pages(iam, f"list_{kind}_policies", "PolicyNames", **arg)), [])
+    for policy_name in names:
+        answer = read(f"the inline policy {policy_name} of {holder}",
+                      lambda policy_name=policy_name: getattr(iam, f"get_{kind}_policy")(
+                          PolicyName=policy_name, **arg), None)
+        if answer is not None:
+            policies.append(Policy(policy_name, "identity", document(answer["PolicyDocument"]), attached_to=holder))
+    attached = read(f"the managed policies attached to {holder}",
+                    lambda: list(_pages(iam, f"list_attached_{kind}_policies", "AttachedPolicies", **arg)), [])
+    for item in attached:
+        policy = read(f"the managed policy {item['PolicyArn']}",
+                      lambda item=item: managed.policy(item["PolicyArn"], "identity", holder), None)
+        if policy is not None:
+            policies.append(policy)
     return policies
 
 
-def identity_policies(iam: Any, principal: Principal, managed: ManagedPolicyReader | None = None) -> list[Policy]:
+def identity_policies(iam: Any, principal: Principal, managed: ManagedPolicyReader | None = None,
+                      read: Reader_ = _direct) -> list[Policy]:
     """A user's inline, attached and group policies; a role's inline and attached policies."""
     managed = managed or ManagedPolicyReader(iam)
     if principal.kind == "user":
-        policies = _holder_policies(iam, managed, "user", principal.name)
-        for group in _pages(iam, "list_groups_for_user", "Groups", UserName=principal.name):
-            policies += _holder_policies(iam, managed, "group", group["GroupName"])
+        policies = _holder_policies(iam, managed, "user", principal.name, read)
+        groups = read(f"the groups of user {principal.name}",
+                      lambda: list(_pages(iam, "list_groups_for_user", "Groups", UserName=principal.name)), [])
+        for group in groups:
+            policies += _holder_policies(iam, managed, "group", group["GroupName"], read)
         return policies
-    return _holder_policies(iam, managed, "role", principal.name)
+    return _holder_policies(iam, managed, "role", principal.name, read)
 
 
 def boundary_policy(iam: Any, principal: Principal, managed: ManagedPolicyReader | None = None) -> Policy | None:

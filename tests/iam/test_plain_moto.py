@@ -284,3 +284,37 @@ def test_a_deny_outside_the_office_applies_to_a_direct_call(plain_moto) -> None:
     code, t = run_json(plain_moto, f"principal={ALICE}", "action=s3:GetObject", "resource=arn:aws:s3:::acme/a.txt",
                        "context=aws:SourceIp=198.51.100.23", "context=aws:ViaAWSService=true")
     assert (code, t["verdict"]) == (0, "no_problem_found")
+
+
+def test_one_refused_policy_read_keeps_the_rest_and_is_never_taken_as_empty(plain_moto, monkeypatch) -> None:
+    """A user whose group listing is refused: the user's own policies are kept, the missing fact is named,
+    and a request the read policies do not allow is a conditional finding, not a certain one."""
+    from botocore.exceptions import ClientError
+
+    from playbooks.access_denied import PLAYBOOK
+    from playbooks.registry import parse_inputs
+    from playbooks.runner import run_playbook
+
+    seed_alice(plain_moto, {"Effect": "Allow", "Action": "s3:ListBucket", "Resource": "arn:aws:s3:::acme"})
+    session = plain_moto.session()
+    real_client = session.client
+
+    def client(service: str):
+        made = real_client(service)
+        if service == "iam":
+            def refuse(**_):
+                raise ClientError({"Error": {"Code": "AccessDenied", "Message": "no"}}, "ListGroupsForUser")
+            made.get_paginator = (lambda original: lambda name: (
+                type("P", (), {"paginate": staticmethod(refuse)})() if name == "list_groups_for_user"
+                else original(name)))(made.get_paginator)
+        return made
+
+    monkeypatch.setattr(session, "client", client)
+    inputs = parse_inputs(PLAYBOOK, {"principal": [ALICE], "action": ["s3:GetObject"],
+                                     "resource": ["arn:aws:s3:::acme/a.txt"]})
+    transcript = run_playbook(PLAYBOOK, inputs, session)
+    step = transcript.step("identity-policies")
+    assert step.status == "warning" and "read (inline, on user alice)" in step.detail
+    assert [m["action"].split(":")[-1] for m in step.missing] == ["ListGroupsForUser"]
+    [finding] = [f for f in transcript.findings if f["severity"] == "error"]
+    assert finding["certainty"] == "conditional" and "could not be read" in finding["condition"]
