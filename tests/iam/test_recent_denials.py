@@ -140,3 +140,19 @@ def test_the_scp_member_account_world_names_the_scp_not_allowed(sandbox) -> None
     decision = transcript.step("decision")
     assert decision.status == "problem" and "AWS's word stands" in decision.detail
     assert "management account" in decision.detail and "allows it" in decision.detail
+
+
+@pytest.mark.sandbox
+def test_cli_with_no_parameters_lists_the_denials_and_diagnoses_the_newest() -> None:
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-m", "awstriage", "run", "access-denied", "--demo", "--scenario",
+                           "iam-recent-denials", "--format", "json"], capture_output=True, text=True, timeout=120,
+                          stdin=subprocess.DEVNULL)
+    assert done.returncode == 1, done.stderr
+    transcript = json.loads(done.stdout)
+    assert transcript["inputs"] == {} or not any(transcript["inputs"].get(k) for k in ("action", "resource", "error"))
+    request = next(s for s in transcript["steps"] if s["id"] == "request")
+    assert "Diagnosing the newest" in request["detail"]
+    assert [f["code"] for f in transcript["findings"] if f["severity"] == "error"] == ["IAM_NO_ALLOW"]
