@@ -22,9 +22,10 @@ from diagnostics.iam.collect import (
     resource_policy,
     simulate_principal,
 )
+from diagnostics.iam.request import context_of, understand
 from diagnostics.readonly import is_read_only
 from diagnostics.sandbox.scenario import Scenario, scenario_by_name
-from playbooks.access_denied import PLAYBOOK, context_of, resource_arn, understand
+from playbooks.access_denied import PLAYBOOK, resource_arn
 from playbooks.registry import parse_inputs
 from playbooks.runner import run_playbook
 
