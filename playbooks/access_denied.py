@@ -844,20 +844,15 @@ def _evaluate_step(ctx: Context) -> StepOutcome:
     elif words is not None and words.agreement == "disagrees":
         local = replace(local, summary=local.summary + f" AWS's message names another cause ({words.said()}): "
                         "both block; AWS's message is authoritative for the request as it was made.")
-    if "identity" in unseen and evaluation.decision != "explicitDeny":
-        # Part of the identity policies could not be read: a deny or an allow in them is unknown.
+    # A policy that could not be read is never evaluated as if empty: it could allow, or deny.
+    for kind, what in (("identity", "an identity policy that could not be read"),
+                       ("resource", "the resource's policy, which could not be read,")):
+        if kind not in unseen or evaluation.decision == "explicitDeny":
+            continue
         if evaluation.decision == "allowed":
-            return StepOutcome("error", f"Could not decide: what was read allows it, but {unseen['identity']}. A "
-                                        f"deny in them would refuse the request. {detail}")
-        local = replace(local, certainty="conditional",
-                        condition="unless an identity policy that could not be read allows it")
-    if "resource" in unseen and evaluation.decision != "explicitDeny":
-        # Never evaluated as if there were no resource policy: it could allow, or deny.
-        if evaluation.decision == "allowed":
-            return StepOutcome("error", f"Could not decide: the identity side allows it, but {unseen['resource']} A "
-                                        f"deny in it would refuse the request. {detail}")
-        local = replace(local, certainty="conditional",
-                        condition="unless the resource's policy, which could not be read, allows it")
+            return StepOutcome("error", f"Could not decide: what was read allows it, but {unseen[kind].rstrip('.')}. "
+                                        f"A deny in {what.split(',')[0]} would refuse the request. {detail}")
+        local = replace(local, certainty="conditional", condition=f"unless {what} allows it")
     layers = _layer_findings(ctx, decision, principal, local)
     detail = f"Decision: {evaluation.decision}. {' '.join(f.summary for f in layers)} {detail}"
     check = _verify_all(decision, layers)
