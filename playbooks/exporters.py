@@ -183,18 +183,31 @@ def _choice_heading(choice: FixChoice) -> str:
     return head + (f" — CAUTION: {choice.disrupts}" if choice.careful else "")
 
 
+def _gist(text: str, most: int = 100) -> str:
+    """The first clause of ``text`` (up to the first sentence end, colon or semicolon), or "" when even that is
+    long: enough to say what went wrong without the 40 words that followed."""
+    first = re.split(r"(?<=[^.]{3})\. |: |; ", text.strip(), maxsplit=1)[0].strip().rstrip(".")
+    return first if len(first) <= most else ""
+
+
 def step_detail_once(t: Transcript) -> list[tuple[Any, str]]:
     """Each step with its detail, a sentence already said by an earlier step said only once
-    (without credentials every later step is "Not run: <the same 40 words>")."""
-    said: set[str] = set()
+    (without credentials every later step is "Not run: <the same 40 words>"): the repeat names the
+    step that said it and the gist of what it could not do."""
+    said: dict[str, str] = {}  # detail (without "Not run: ") -> title of the step that said it first
     out: list[tuple[Any, str]] = []
     for s in t.steps:
         detail = s.detail or ""
         core = detail.removeprefix("Not run: ")
         if core and core in said:
-            detail = "Not run: the same reason as above." if detail.startswith("Not run: ") else "The same as above."
+            gist = _gist(core)
+            because = f": {gist}." if gist else " (see there)."
+            if detail.startswith("Not run: "):
+                detail = f"Not run, for the reason given at '{said[core]}'{because}"
+            else:
+                detail = f"As at '{said[core]}'{because}"
         elif core:
-            said.add(core)
+            said[core] = s.title
         out.append((s, detail))
     return out
 
