@@ -70,13 +70,33 @@ FINDING_TITLES: dict[str, str] = {
 }
 
 
+TITLE_CHARS = 80
+# Where a title may end: after a clause, never inside a word, an ARN ("arn:aws:kms:...", no space after
+# its colons), an address or a parenthesis.
+CLAUSE_ENDS = (": ", "; ", ", ", " — ", " (")
+
+
+def clause_cut(text: str, most: int = TITLE_CHARS) -> str:
+    """``text`` up to the last clause boundary within ``most`` characters, outside parentheses and
+    brackets; the whole text when it is short or has no such boundary (a title too long beats a cut word)."""
+    if len(text) <= most:
+        return text
+    depth, best = 0, 0
+    for i, ch in enumerate(text[:most + 1]):
+        if depth == 0 and any(text.startswith(end, i) for end in CLAUSE_ENDS) and i > 0:
+            best = i
+        depth += (ch in "([") - (ch in ")]")
+    return text[:best].rstrip(" ,;:") if best else text
+
+
 def finding_title(f: dict[str, Any]) -> str:
-    """The short title in plain words; for a code without one, the summary's first sentence, cut short."""
+    """The short title in plain words; for a code without one, the summary's first sentence, ended at a
+    clause boundary when it is long (never mid-word: the full summary follows it)."""
     code = str(f.get("code", ""))
     if code in FINDING_TITLES:
         return FINDING_TITLES[code]
     first = str(f.get("summary", "")).split(". ")[0].strip().rstrip(".")
-    return (first[:57] + "…") if len(first) > 58 else (first or code.replace("_", " ").capitalize())
+    return clause_cut(first) if first else code.replace("_", " ").capitalize()
 
 
 def sorted_findings(t: Transcript) -> list[dict[str, Any]]:

@@ -339,3 +339,13 @@ def test_a_log_format_switch_inside_the_window_is_read_both_ways() -> None:
     assert sorted(f.request_id for f in report.failed) == sorted([RID, OTHER])
     assert {f.cls for f in report.failed} == {TIMEOUT}
     assert len([line for line in lines if parse_report(line)]) == 2
+
+
+def test_a_long_log_line_is_cut_at_a_word_boundary() -> None:
+    from diagnostics.awslambda.failures import cut_line
+
+    line = "[ERROR] ConnectionError: could not reach orders-db.cluster-abc.us-east-1.rds.amazonaws.com " * 5
+    cut = cut_line(line, 160)
+    assert len(cut) <= 160 and cut.endswith("…")
+    assert line.startswith(cut[:-1]) and line[len(cut) - 1] == " "  # the cut falls between two words
+    assert cut_line("short  line\n") == "short line"

@@ -24,6 +24,7 @@ from diagnostics.awslambda.failures import (
     VERBS,
     FailedRequest,
     FailureReport,
+    cut_line,
 )
 from diagnostics.awslambda.memory import FunctionMemory, Invocation, OomKill
 from diagnostics.findings import Finding, Fix
@@ -215,8 +216,8 @@ def crash_finding(fn: FunctionMemory, report: FailureReport) -> Finding:
                + ", ".join(f"{n}x {c}" for c, n in causes.most_common(3)) + ".")
     last = crashed[-1]
     if last.line:
-        summary += f" Last: {last.line[:160]}"
-        summary += "" if summary.endswith(".") else "."
+        summary += f" Last: {cut_line(last.line, 160)}"
+        summary += "" if summary.endswith((".", "…")) else "."
     summary += _retries(crashed)
     evidence = base_evidence(report, crashed)
     evidence["causes"] = dict(causes)
