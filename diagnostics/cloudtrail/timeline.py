@@ -251,10 +251,14 @@ def summary(timeline: Timeline) -> str:
     skipped = (f" ({', '.join(timeline.skipped_resources)} not looked up: at most {len(timeline.resources)} "
                "resources a run)") if timeline.skipped_resources else ""
     cap = f" {timeline.cap_sentence()}" if timeline.capped else ""
+    if not timeline.changes and timeline.capped:
+        # The cap stopped the reading: only the newest events were seen, so nothing is said of the rest.
+        return (f"No successful write to {what} among the {timeline.read} newest events of the last "
+                f"{window}{skipped}.{cap}")
     if not timeline.changes:
         return (f"CloudTrail's event history has no successful write to {what} in the last {window}{skipped}: "
                 f"nothing recorded in this region changed it (widen changes_hours, up to 2160, to look further "
-                f"back).{cap}")
+                f"back).")
     count = len(timeline.changes)
     words = f"{count} change{'' if count == 1 else 's'} to {what} in the last {window}{skipped}"
     suspect = timeline.newest_suspect
