@@ -140,3 +140,18 @@ def test_a_name_that_is_a_table_suggests_the_prefix(plain_moto) -> None:
             in details(data))
     _, data = run_json(plain_moto, "slow-performance", "--param", "resource=nothing-here")
     assert "named nothing-here; looked in account 123456789012, region us-east-1: check" in details(data)
+
+
+def test_the_identity_step_says_whose_region_and_refuses_another_accounts_arn(plain_moto) -> None:
+    """For callers that run a playbook without the workspace (which stops such a run first)."""
+    from playbooks.registry import get_playbook, parse_inputs
+    from playbooks.runner import run_playbook
+
+    playbook = get_playbook("lambda-oom")
+    ours = parse_inputs(playbook, {"function": ["arn:aws:lambda:us-east-1:123456789012:function:healthy-fn"]})
+    identity = run_playbook(playbook, ours, plain_moto.session()).steps[0]
+    assert identity.status == "ok" and "region us-east-1 (the function ARN's)" in identity.detail
+    theirs = parse_inputs(playbook, {"function": ["arn:aws:lambda:us-east-1:111122223333:function:healthy-fn"]})
+    identity = run_playbook(playbook, theirs, plain_moto.session()).steps[0]
+    assert identity.status == "error"
+    assert "the function ARN is in account 111122223333" in identity.detail
