@@ -156,8 +156,10 @@ def network_source(text: str) -> str:
     """Where a connection comes from: an IP address or CIDR, an instance ID, a network interface ID or an
     EC2 Instance Connect Endpoint ID."""
     value = text.strip()
-    if NETWORK_SOURCE_ID.match(value):
-        return value
+    if NETWORK_SOURCE_ID.match(value.lower()):
+        return value.lower()  # IDs are lower case; a pasted one may not be
+    if EC2_INSTANCE_ARN.match(value):
+        return instance_id(value)
     try:
         return cidr(value)
     except ValueError:

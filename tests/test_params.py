@@ -142,3 +142,14 @@ def test_a_404_with_an_aws_body_is_not_found_and_an_html_page_is_unsupported(cod
     from diagnostics.errors import classify_error
 
     assert classify_error(_client_error(code, message, status)).name == kind
+
+
+@pytest.mark.parametrize(("text", "value"), [
+    ("ENI-0A1B2C3D4E5F60789", "eni-0a1b2c3d4e5f60789"),
+    (ID.upper(), ID),
+    (f"arn:aws:ec2:us-east-1:123456789012:instance/{ID}", ID),
+    ("eice-0123456789abcdef0", "eice-0123456789abcdef0"),
+    ("203.0.113.10", "203.0.113.10/32"),
+])
+def test_connection_sources_as_pasted(text, value) -> None:
+    assert v.network_source(text) == value
