@@ -155,3 +155,22 @@ def test_the_identity_step_says_whose_region_and_refuses_another_accounts_arn(pl
     identity = run_playbook(playbook, theirs, plain_moto.session()).steps[0]
     assert identity.status == "error"
     assert "the function ARN is in account 111122223333" in identity.detail
+
+
+def test_the_workspace_goes_back_to_its_region_after_an_arns_run(plain_moto) -> None:
+    """The TUI keeps one workspace: a run on an eu-west-1 ARN must not move the next run there."""
+    from diagnostics.session import SessionOptions
+    from playbooks.params import function_name
+    from playbooks.workspace import Workspace
+
+    workspace = Workspace(demo=False, options=SessionOptions(endpoint_url=plain_moto.endpoint_url, use_keyring=False,
+                                                             max_attempts=1))
+    home = workspace.connect().region
+    assert home == "us-east-1"
+    assert workspace.aim({"function": function_name(ARN_EU)}).startswith("the function ARN is in eu-west-1")
+    assert workspace.connect().region == "eu-west-1"
+    assert workspace.aim({"function": function_name("healthy-fn")}) is None
+    assert workspace.connect().region == home
+    workspace.switch(None, "us-east-1")  # chosen explicitly, as the TUI's region switch does
+    with pytest.raises(ValueError, match="pass --region eu-west-1"):
+        workspace.aim({"function": function_name(ARN_EU)})
