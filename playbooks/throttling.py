@@ -101,13 +101,14 @@ def lookback_hours(text: str) -> int:
 def table_name(text: str) -> str:
     """A DynamoDB table name, or its ARN (``arn:aws:dynamodb:REGION:ACCOUNT:table/NAME``)."""
     value = text.strip()
+    where = v.arn_location(value)
     if value.startswith("arn:"):
         if ":table/" not in value:
             raise ValueError(f"'{text}' is not a DynamoDB table ARN")
         value = value.split(":table/", 1)[1].split("/")[0]
     if not TABLE.match(value):
         raise ValueError(f"'{text}' is not a DynamoDB table name (3-255 letters, digits, '_', '-', '.')")
-    return value
+    return v.Located(value, *where) if where else value  # the ARN's region and account steer the run
 
 
 PARAMS = (
