@@ -632,3 +632,24 @@ def authorization_policy(toolbox: Any, authorization_id: str, uri: str) -> dict[
     """The policy as it was when the request was denied (GetRequestAuthorizationPolicy)."""
     return document(toolbox.get_request_authorization_policy(authorizationId=authorization_id,
                                                              policyUri=uri).get("policyDocument") or {})
+
+
+def named_resource_arn(client: Any, arn: str) -> str | None:
+    """The real ARN of a resource AWS named without one (its IAM path, a secret's suffix), read with
+    iam:GetRole/GetUser/GetGroup or secretsmanager:DescribeSecret; None for other kinds.
+
+    ``client`` makes a boto3 client by service name. Raises ClientError when the read is refused."""
+    parts = arn.split(":", 5)
+    service, rest = parts[2], parts[5]
+    if service == "iam":
+        kind, _, name = rest.partition("/")
+        name = name.rsplit("/", 1)[-1]
+        call = {"role": ("get_role", "RoleName", "Role"), "user": ("get_user", "UserName", "User"),
+                "group": ("get_group", "GroupName", "Group")}.get(kind)
+        if call is None:
+            return None
+        answer = getattr(client("iam"), call[0])(**{call[1]: name})
+        return str(answer[call[2]]["Arn"])
+    if service == "secretsmanager" and rest.startswith("secret:"):
+        return str(client("secretsmanager").describe_secret(SecretId=rest.removeprefix("secret:"))["ARN"])
+    return None
