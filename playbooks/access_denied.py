@@ -252,11 +252,11 @@ def _unsigned_finding(ask: Ask) -> Finding:
     explains it (API Gateway answers so for a method with AWS_IAM authorization called unsigned)."""
     resource = ask.resource or (ask.denial.masked_resource if ask.denial else None) or "the resource"
     summary = (f"AWS names the caller 'anonymous': the request for {ask.action} on {resource} was not signed, so "
-               "no credentials reached AWS and no one's policies were weighed. The API requires IAM authorization: "
-               "sign the request with SigV4 (an SDK, awscurl, or a client with credentials), or change the method's "
-               "authorization type if it should be public.")
-    remediation = ["# Sign the request with SigV4 (credentials of a principal allowed to "
-                   f"{ask.action}), e.g. awscurl --service execute-api ..."]
+               "no credentials reached AWS and no one's policies were weighed. The API requires IAM authorization, so "
+               "sign the request with SigV4 (an AWS SDK or awscurl), or change the method's authorization type if "
+               "it should be public.")
+    remediation = [f"# Sign the request with SigV4 as a principal allowed to {ask.action} (an AWS SDK, or "
+                   "awscurl --service execute-api URL)"]
     alternatives = []
     if str(ask.action).lower() == "execute-api:invoke":
         alternatives.append(FixOption(("aws apigateway update-method --rest-api-id API_ID --resource-id RESOURCE_ID "
@@ -310,6 +310,9 @@ def _managed(ctx: Context) -> ManagedPolicyReader:
 
 
 def _principal(ctx: Context) -> Principal:
+    ask = _ask(ctx)
+    if catalog.is_ungated(str(ask.action)):
+        raise StepSkip(f"Not read: {ask.action} needs no permission, so no policy of the principal takes part.")
     if ctx.peek("iam:principal:failed"):
         raise StepSkip("Not checked: the principal could not be read (see 'Which policies does the principal "
                        "carry?').")

@@ -69,16 +69,6 @@ def arn_for_name(name: str, action: str | None, account: str | None, region: str
     return None
 
 
-def _unmask(masked: str, account: str | None) -> str | None:
-    """A masked ARN ("...:********9012:...") with the account filled in when the caller's account
-    ends with the digits AWS left visible; None otherwise (a masked account is never an account ID)."""
-    parts = masked.split(":", 5)
-    visible = parts[4].lstrip("*")
-    if account and visible and account.endswith(visible) and len(account) == len(parts[4]):
-        return ":".join([*parts[:4], account, parts[5]])
-    return None
-
-
 def context_of(pairs: Any) -> dict[str, ContextValue]:
     """KEY=VALUE pairs; a key given twice becomes a list of values."""
     out: dict[str, ContextValue] = {}
@@ -179,11 +169,7 @@ def _resource_from(denial: ParsedDenial | None, action: str | None, principal: s
         return None
     account = _account(principal) or _account(caller_arn)
     if denial.masked_resource:
-        unmasked = _unmask(denial.masked_resource, _account(caller_arn))
-        if unmasked:
-            notes.append(f"Assumed the masked account is yours ({_account(caller_arn)}, whose last digits it shows): "
-                         f"{unmasked}.")
-        return unmasked
+        return None  # a masked account is never taken for an account ID: the person names the resource
     if denial.resource_name:
         built = arn_for_name(denial.resource_name, action, account, region)
         if built is None:
