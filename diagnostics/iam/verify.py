@@ -109,6 +109,7 @@ def _beyond(statement: Mapping[str, Any] | None, request: Request) -> list[str]:
     actions = statement.get("Action")
     actions = [actions] if isinstance(actions, str) else list(actions or [])
     others = [a for a in actions if a.lower() != request.action.lower()]
+    out += [f"the action {a}, which AWS does not have" for a in actions if catalog.known_action(a) is False]
     if "NotAction" in statement or any("*" in a for a in actions):
         out.append(f"actions {', '.join(actions) or 'all but a list'}")
     elif others:
