@@ -16,9 +16,13 @@ Exactly one finding carries ``evidence.decision`` (allowed, explicitDeny, implic
   resource policy (which must allow by itself for KMS keys, role trust and other accounts) lacks an allow;
 * IAM_NO_ALLOW: no identity-based policy allows the request;
 * IAM_OTHER_ACCOUNT_BLOCKS: a caller from another account, allowed on the side read here;
-* IAM_ALLOWED (info; warning when AWS denied it): the request is allowed by what could be read.
+* IAM_ALLOWED (info; warning when AWS denied it): the request is allowed by what could be read, or
+  the action is one IAM never gates (sts:GetCallerIdentity): the failure lies elsewhere;
+* IAM_UNSIGNED_REQUEST: AWS names the caller "anonymous": the request carried no signature.
 
-Beside it: IAM_RESOURCE_NOT_FOUND (the resource is not there), and, where AWS's message names a
+Beside it: IAM_UNKNOWN_ACTION (the action asked for is not one AWS has: the finding is the typo, and
+the action meant is what gets evaluated; nothing ever grants the misspelling), IAM_RESOURCE_NOT_FOUND
+(the resource is not there), and, where AWS's message names a
 type awstriage cannot read while its own evaluation blames another, a second finding carrying
 ``evidence.aws_decision``.
 """
@@ -890,7 +894,9 @@ def _evaluate_step(ctx: Context) -> StepOutcome:
         # not be read here (the principal, the resource); what failed is added, never substituted.
         if ask.denial is None or not ask.denial.policy_type:
             raise
-        outcome = _aws_only(ctx, ask, str(exc).rstrip("."))
+        why = ctx.peek("iam:principal:failed") or (
+            f"{ask.resource} does not exist here" if _resource_policy(ctx).status == "missing" else str(exc))
+        outcome = _aws_only(ctx, ask, str(why).rstrip("."))
     typo = ctx.peek("iam:typo")
     if typo:
         outcome = _with_typo(ctx, outcome, *typo)
