@@ -15,8 +15,9 @@ from functools import lru_cache
 from typing import Any
 
 # Actions IAM never gates (IAM User Guide, GetCallerIdentity: "No permissions are required ... even
-# when an explicit deny applies"; GetSessionToken needs no permission).
-UNGATED = frozenset({"sts:getcalleridentity"})
+# when an explicit deny applies"; "Permissions for GetSessionToken": "No permissions are required for a
+# user to get a session token ... You cannot use policies to control authentication operations").
+UNGATED = frozenset({"sts:getcalleridentity", "sts:getsessiontoken"})
 
 
 @lru_cache(maxsize=256)

@@ -13,7 +13,7 @@ from diagnostics.iam.explain import fix_for
 from diagnostics.iam.model import PolicySet, Request
 from diagnostics.iam.request import understand
 from diagnostics.iam.verify import verify
-from tests.iam.helpers import ACCOUNT, ALICE, OUTSIDER, allow, pol
+from tests.iam.helpers import ACCOUNT, ALICE, OUTSIDER, allow, deny, pol
 
 OBJ = "arn:aws:s3:::example-bucket/x"
 
@@ -119,6 +119,13 @@ def test_an_action_on_no_resource_type_is_asked_on_star(action: str, resource: s
     assert ask.resource == resource
 
 
+@pytest.mark.parametrize(("action", "ungated"), [("sts:GetCallerIdentity", True), ("STS:getsessiontoken", True),
+                                                 ("sts:AssumeRole", False), ("s3:GetObject", False)])
+def test_authentication_actions_are_never_gated(action: str, ungated: bool) -> None:
+    # IAM User Guide, "Permissions for GetSessionToken" and GetCallerIdentity: no policy controls them.
+    assert catalog.is_ungated(action) is ungated
+
+
 # --- malformed ARNs --------------------------------------------------------------------------------
 
 @pytest.mark.parametrize(("arn", "wrong"), [
@@ -145,3 +152,23 @@ def test_the_resource_parameter_refuses_a_malformed_arn() -> None:
     with pytest.raises(ValueError, match="not an ARN s3 uses"):
         resource_arn("arn:aws:s3:us-east-1:123456789012:example-bucket/x")
     assert resource_arn("*") == "*"
+
+
+def test_the_evaluator_allows_an_ungated_action_even_under_an_explicit_deny() -> None:
+    policies = PolicySet(identity=(pol("deny-all", "identity", deny()),))
+    evaluation = evaluate(Request(ALICE, "sts:GetCallerIdentity", "*"), policies)
+    assert evaluation.decision == "allowed" and not evaluation.deciding
+    assert evaluation.per_type["identity"] == "explicitDeny"  # shown, never deciding
+    assert evaluate(Request(ALICE, "sts:AssumeRole", "*"), policies).decision == "explicitDeny"
+
+
+def test_iam_simulate_says_an_ungated_action_is_allowed(capsys, tmp_path) -> None:
+    import json as _json
+
+    from awstriage.cli import main
+
+    policy = tmp_path / "deny.json"
+    policy.write_text(_json.dumps({"Version": "2012-10-17", "Statement": [deny()]}))
+    assert main(["iam", "simulate", "--policy", str(policy), "--action", "sts:GetCallerIdentity",
+                 "--resource", "*"]) == 0
+    assert "IAM never gates this action" in capsys.readouterr().out
