@@ -8,7 +8,8 @@ import json
 
 import pytest
 
-from tests.iam.test_plain_moto import run_json
+# The simulator refuses here as there (autouse, imported so it applies to this module too).
+from tests.iam.test_plain_moto import _simulator_unavailable, run_json  # noqa: F401
 
 ACCOUNT = "123456789012"
 ALICE = f"arn:aws:iam::{ACCOUNT}:user/alice"
@@ -16,16 +17,6 @@ PARTNER = "arn:aws:iam::111122223333:user/partner"
 OBJECT = "arn:aws:s3:::example-bucket/report.pdf"
 
 pytestmark = pytest.mark.sandbox
-
-
-@pytest.fixture(autouse=True)
-def _simulator_unavailable():
-    from diagnostics.sandbox import gaps
-
-    saved = gaps._data
-    gaps.set_data({"iam_simulator": {"access_denied": True}})
-    yield
-    gaps.set_data(saved)
 
 
 def _doc(*statements: dict) -> str:
