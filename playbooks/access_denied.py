@@ -366,18 +366,21 @@ def _foreign_words(principal: Principal) -> str:
 
 def _scps(ctx: Context) -> ScpRead:
     account = _principal(ctx).account or ctx.identity.get("account", "")
-    return ctx.memo("iam:scps", lambda: organization_scps(ctx.client("organizations"), account))
+    return ctx.memo("iam:scps", lambda: organization_scps(ctx.client("organizations"), account,
+                                                          ctx.identity.get("account") or None))
 
 
 def _rcps(ctx: Context) -> ScpRead:
     """RCPs cap the resource, so they are read for the resource's account (an S3 ARN names none: the
-    principal's account is assumed, as for the rest of a same-account evaluation)."""
+    bucket was read with these credentials, so their account holds it)."""
     ask = _ask(ctx)
     service = str(ask.action).split(":", 1)[0].lower()
     if service not in RCP_SERVICES:
         return ScpRead("none", f"Resource control policies do not apply to {service}.", ())
-    account = account_of(str(ask.resource)) or _principal(ctx).account or ctx.identity.get("account", "")
-    return ctx.memo("iam:rcps", lambda: organization_rcps(ctx.client("organizations"), account))
+    # A resource whose ARN names no account (S3) is read in the credentials' account.
+    account = account_of(str(ask.resource)) or ctx.identity.get("account") or _principal(ctx).account
+    return ctx.memo("iam:rcps", lambda: organization_rcps(ctx.client("organizations"), account,
+                                                          ctx.identity.get("account") or None))
 
 
 def _count(n: int, one: str, many: str) -> str:

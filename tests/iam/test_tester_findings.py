@@ -90,6 +90,10 @@ def test_a_cross_account_caller_gets_a_bucket_policy_and_a_word_for_its_own_acco
     verified = finding["evidence"]["verified"]
     # Both sides must allow: the bucket policy alone is never "verified" as the whole fix.
     assert verified["passes"] is False and "identity-based" in verified["sentence"]
+    # This account being in no organization says nothing of the partner's: never "no SCPs apply" to it.
+    scps = next(s for s in t["steps"] if s["id"] == "scps")["detail"]
+    assert "Account 111122223333's SCPs cannot be read here" in scps
+    assert "Account 123456789012 is not in an AWS Organization, so no RCPs apply" in scps
 
 
 def test_the_bucket_policy_fix_keeps_the_existing_policy(account) -> None:
