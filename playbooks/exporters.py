@@ -49,6 +49,8 @@ FINDING_TITLES: dict[str, str] = {
     "IAM_SESSION_POLICY_BLOCKS": "The session policy does not allow it",
     "IAM_SIMULATOR_DISAGREES": "AWS's policy simulator disagrees",
     "IAM_ALLOWED": "The call is allowed",
+    "IAM_UNKNOWN_ACTION": "The action does not exist",
+    "IAM_UNSIGNED_REQUEST": "The request was not signed",
     "API_THROTTLING": "Calls are throttled by the API rate limit",
     "ACCOUNT_CONCURRENCY_LIMIT": "The account's Lambda concurrency is used up",
     "LAMBDA_CONCURRENCY_LIMIT": "The function's reserved concurrency is too low",
