@@ -109,7 +109,11 @@ def test_without_a_write_to_the_component_at_fault_there_is_no_suspect() -> None
     other = parse_change(entry("ModifyInstanceAttribute", 10, resource="i-0abc"), "i-0abc")
     timeline = build_timeline([other], [ACL, "i-0abc"], 24, at_fault=[ACL])
     assert not timeline.suspects
-    assert f"none to the component at fault ({ACL})" in summary(timeline)
+    words = summary(timeline)
+    assert f"none to the component at fault ({ACL})" in words
+    # It names what changed (the instance), not every name it looked up, and the change that did happen.
+    assert words.startswith(f"1 change in the last 24 h (to i-0abc; looked up: {ACL}, i-0abc)")
+    assert "the latest change:" in words and "ModifyInstanceAttribute" in words
 
 
 def test_an_empty_history_says_which_source_and_how_to_look_further() -> None:
