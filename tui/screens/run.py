@@ -213,7 +213,9 @@ or goes back. The headline at the top is the verdict: what was observed, nothing
         Binding("tab", "next_pane", "Next pane", id="run.next_pane"),
         Binding("p", "toggle_graph", "Path", id="run.graph"),
         Binding("l", "toggle_log", "Call log", id="run.call_log"),
-        Binding("escape", "back", "Back", id="run.back"),
+        # A priority binding: the app runs it the moment the key arrives, before the focused list and before the
+        # screen's queue of run events, so Escape cancels at the step it was pressed at, not several steps later.
+        Binding("escape", "back", "Back / cancel", id="run.back", priority=True),
         Binding("z", "maximise_graph", "Maximise path", show=False, id="run.graph_max"),
         Binding("slash", "filter_calls", "Filter calls", show=False, id="run.filter_calls"),
         Binding("shift+tab", "previous_pane", "Previous pane", show=False, id="run.previous_pane"),
@@ -227,6 +229,8 @@ or goes back. The headline at the top is the verdict: what was observed, nothing
         self.builder = TranscriptBuilder()
         self.handle = RunHandle()
         self.running = False
+        self.cancelling = False  # Escape was pressed during the run: the runner stops before its next step
+        self._dirty = False  # run events arrived since the last drawing (drawn on the timer, not per event)
         self.replayed = events is not None
         self._events = events or []
         self._source = source
@@ -287,7 +291,7 @@ or goes back. The headline at the top is the verdict: what was observed, nothing
             self._render_all()
         else:
             self.running = True
-            self.set_interval(0.25, self._tick)
+            self.set_interval(0.1, self._tick)
             self._run()
         self.query_one("#steps", FilterList).focus_list()
 
@@ -415,8 +419,14 @@ or goes back. The headline at the top is the verdict: what was observed, nothing
         self.post_message(RunDone(transcript, self.handle.journal_path))
 
     def on_run_event(self, message: RunEvent) -> None:
+        # Folded at once, drawn on the timer: drawing every API call made the screen fall seconds behind the run.
         self._apply(message.event)
-        self._render_all()
+        self._dirty = True
+
+    def on_unmount(self) -> None:
+        """A run screen that goes away, however it goes, stops its run: nothing runs where nobody sees it."""
+        if self.running:
+            self.handle.cancel.set()
 
     def _apply(self, event: dict[str, Any]) -> None:
         self.builder.add(event)
@@ -438,6 +448,8 @@ or goes back. The headline at the top is the verdict: what was observed, nothing
 
     def on_run_done(self, message: RunDone) -> None:
         self.running = False
+        self.cancelling = False
+        self._dirty = False
         self._select_culprit()
         self.journal_path = message.journal_path
         where = f" Journal: {message.journal_path}" if message.journal_path else ""
@@ -468,7 +480,10 @@ or goes back. The headline at the top is the verdict: what was observed, nothing
             self._selected_step = culprit.id
 
     def _tick(self) -> None:
-        if self.running and any(s.status == "running" for s in self.transcript.steps):
+        if self._dirty:
+            self._dirty = False
+            self._render_all()
+        elif self.running and any(s.status == "running" for s in self.transcript.steps):
             self._render_steps()
 
     # -- drawing ------------------------------------------------------------------------------------------------------
@@ -488,7 +503,11 @@ or goes back. The headline at the top is the verdict: what was observed, nothing
             text.append("replay  ", style="reverse")
         if self.running:
             done = sum(1 for s in t.steps if s.status not in ("pending", "running"))
-            text.append(f"Running… {done}/{len(t.steps)} steps   Escape cancels", style="cyan")
+            if self.cancelling:
+                text.append(f"Cancelling… {done}/{len(t.steps)} steps: the run stops before its next step",
+                            style="bold yellow")
+            else:
+                text.append(f"Running… {done}/{len(t.steps)} steps   Escape cancels", style="cyan")
         elif t.finished_at or t.truncated:
             # The headline as the engine words it: it counts warnings and says when a run was cancelled.
             text.append(summary_line(t) if t.finished_at else VERDICT_WORDS.get(t.verdict, t.verdict),
@@ -608,13 +627,14 @@ or goes back. The headline at the top is the verdict: what was observed, nothing
         if self.has_class("-maximised"):
             self.action_maximise_graph()
             return
-        if self.focused is self.query_one("#run-right"):
-            target = "#findings" if self._selected_finding is not None else "#steps"
-            self.query_one(target, FilterList).focus_list()
-            return
         if self.running:
+            # While it runs, Escape cancels and the screen stays, saying so, until the runner reports the run
+            # finished; only an Escape after that goes back.
             self.handle.cancel.set()
-            self.notify("Cancelling after the current step; the transcript so far is kept.", timeout=4)
+            if not self.cancelling:
+                self.cancelling = True
+                self.notify("Cancelling after the current step; the transcript so far is kept.", timeout=3)
+            self._render_verdict()
             return
         self.app.pop_screen()
 
