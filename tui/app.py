@@ -38,6 +38,7 @@ class AwstriageApp(App[int]):
     def __init__(self, workspace: Workspace) -> None:
         super().__init__()
         self.workspace = workspace
+        self.told_clipboard = False  # the copy keys say once that the terminal must allow OSC 52
         # Newcomers on the sandbox get every step's "why" open; on-call engineers get it quiet.
         self.guided = workspace.demo
         self.theme = "textual-dark"

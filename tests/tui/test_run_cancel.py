@@ -68,7 +68,8 @@ async def test_escape_cancels_at_once_and_the_screen_waits_for_the_run_to_stop(m
             await pilot.press("tab")
         await pilot.press("escape")
         try:
-            assert run.handle.cancel.is_set(), "Escape must set the run's cancel event at once"
+            # Within a second, while 300 events wait in the screen's queue (drawing each took seconds in all).
+            await wait_for(pilot, run.handle.cancel.is_set, timeout=1.0, what="Escape to set the cancel event")
             assert app.screen is run, "the screen stays on the run while it stops"
             await pilot.pause(0.2)
             assert "Cancelling" in plain(run.query_one("#verdict"))

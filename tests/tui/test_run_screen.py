@@ -15,7 +15,7 @@ from tui_pilot import plain, ready, wait_for
 
 from tui.screens.help import KeysScreen, WidgetHelpScreen
 from tui.screens.inputs import InputsScreen
-from tui.screens.run import RunScreen
+from tui.screens.run import CallScreen, RunScreen
 from tui.widgets.filter_list import FilterList
 
 pytestmark = [pytest.mark.tui, pytest.mark.sandbox]
@@ -223,9 +223,27 @@ async def test_enter_on_a_call_shows_its_parameters(make_app) -> None:
         call = log.visible_calls[row][1]
         log.move_cursor(row=row)
         await pilot.press("enter")
-        shown = plain(screen.query_one("#finding-detail", Static))
+        await wait_for(pilot, lambda: isinstance(pilot.app.screen, CallScreen), what="the call's parameters")
+        shown = plain(pilot.app.screen.query_one("#call-view", Static))
         assert f"{call['service']}:{call['operation']}" in shown and "redacted" in shown
         assert all(key in shown for key in call["params"])
+        await pilot.press("escape")
+        assert pilot.app.screen is screen and log.has_focus
+
+
+async def test_at_80x24_with_the_call_log_open_enter_shows_the_call_in_full(make_app) -> None:
+    async with make_app().run_test(size=(80, 24)) as pilot:
+        screen = await open_replay(pilot)
+        await pilot.press("l")
+        log = screen.query_one("#calls")
+        row = next(i for i, (_, c) in enumerate(log.visible_calls) if c.get("params"))
+        log.move_cursor(row=row)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(pilot.app.screen, CallScreen), what="the call's parameters")
+        view = pilot.app.screen.query_one("#call-view", Static)
+        assert view.region.height >= 5  # rows to read it in, unlike the squeezed detail pane
+        step_id, _ = log.visible_calls[row]
+        assert screen.transcript.step(step_id).title[:20] in plain(view)
 
 
 def test_guided_steps_name_the_glossary_words_they_use() -> None:

@@ -20,7 +20,7 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Container, Vertical, VerticalScroll
-from textual.screen import Screen
+from textual.screen import ModalScreen, Screen
 from textual.widgets import DataTable, Footer, Input, OptionList, Static
 
 from diagnostics.errors import explain_error
@@ -122,39 +122,86 @@ def copy_key(choice: FixChoice) -> str:
     return "c" if choice.primary else str(choice.number)
 
 
+def runnable(choice: FixChoice) -> list[str]:
+    """The commands a shell would run: a fix made only of comments is a review, not something to paste."""
+    return [c for c in choice.commands if c.strip() and not c.lstrip().startswith("#")]
+
+
+def wrap_command(command: str, width: int) -> list[str]:
+    """A shell command cut into lines for reading: at spaces (the line ends with `` \\``, as a shell continues
+    it) and, inside a token too long for a line (a JSON policy document), after its commas; never inside a word
+    unless one piece alone is wider than the pane. What is copied is the command itself, not these lines."""
+    width = max(20, width)
+    lines: list[str] = []
+    current = ""
+    for token in command.split(" "):
+        pieces = re.findall(r"[^,]*,|[^,]+", token) or [""]
+        for j, piece in enumerate(pieces):
+            sep = " " if j == 0 and current else ""
+            if current.strip() and len(current) + len(sep) + len(piece) + (2 if j == 0 else 0) > width:
+                lines.append(current + (" \\" if j == 0 else ""))
+                current = "    " + piece
+            else:
+                current += sep + piece
+    lines.append(current)
+    return lines
+
+
+class CommandText:
+    """A command drawn with :func:`wrap_command` at the width the pane gives it."""
+
+    def __init__(self, command: str, style: str = "") -> None:
+        self.command = command
+        self.style = style
+
+    def __rich_console__(self, console: Any, options: Any) -> Any:
+        for line in wrap_command(self.command, options.max_width):
+            text = Text(line, style=self.style)
+            text.overflow = "fold"
+            yield text
+
+
 def _choice_parts(choice: FixChoice) -> list[Any]:
     key = copy_key(choice)
-    how = f"{key} copies" + (f", press {key} twice" if choice.careful else "")
+    if not runnable(choice):
+        how = "a review: nothing to copy"
+    else:
+        how = f"press {key} twice to copy" if choice.careful else f"press {key} to copy"
     if choice.primary:
-        head = Text.assemble(("Fix", "bold green"), (f"  ({how}; awstriage never runs it)", "dim"))
+        never = "" if not runnable(choice) else "; awstriage never runs it"
+        head = Text.assemble(("Fix", "bold green"), (f"  ({how}{never})", "dim"))
     else:
         head = Text.assemble((f"Alternative {choice.number}: ", "bold"), choice.summary, (f"  ({how})", "dim"))
     parts: list[Any] = [head]
     if choice.careful:
         parts.append(Text(f"  CAUTION: {choice.disrupts}", style="bold yellow"))
-    # Indented as a block, so a wrapped command still reads as one command (never a sideways scroll).
-    parts += [Padding(Text(cmd, style="green" if choice.primary else ""), (0, 0, 0, 2)) for cmd in choice.commands]
+    # Indented as a block and wrapped at spaces and commas, so a long policy reads as one command.
+    parts += [Padding(CommandText(cmd, style="green" if choice.primary else ""), (0, 0, 0, 2))
+              for cmd in choice.commands]
     return parts
 
 
 def finding_detail(finding: dict[str, Any]) -> Group:
-    """The finding in plain words, then its fixes as a choice: the primary one, then numbered alternatives."""
+    """The finding in plain words: its summary, then the primary fix (in view at 80x24), then when it holds (a
+    condition can be long) and the numbered alternatives."""
     severity = finding.get("severity", "info")
+    conditional = finding.get("certainty") == "conditional"
     parts: list[Any] = [
-        Text.assemble((f"{severity.upper()}  ", SEVERITY_STYLE.get(severity, "")), (finding_title(finding), "bold")),
+        Text.assemble((f"{severity.upper()}  ", SEVERITY_STYLE.get(severity, "")), (finding_title(finding), "bold"),
+                      ("  (conditional: see below)" if conditional else "", "yellow")),
         Text.assemble(("at fault: ", "dim"), (finding.get("resource", ""), "bold"), ("  " + finding.get("code", ""),
                                                                                        "dim")),
     ]
-    if finding.get("certainty") == "conditional":
-        parts.append(Text.assemble(("Conditional: ", "bold yellow"),
-                                   finding.get("condition") or "holds only under conditions not observed"))
+    if finding.get("summary"):
+        parts.append(Text(finding["summary"]))
     choices = fix_choices(finding)
-    # The primary fix right under the title, so the on-call engineer sees it without scrolling; the explanation and
-    # the alternatives follow.
-    for choice in choices[:1] if choices and choices[0].primary else []:
-        parts += _choice_parts(choice)
-    parts += [Text(""), Text(finding.get("summary", ""))]
-    for choice in choices[1:] if choices and choices[0].primary else choices:
+    has_primary = bool(choices) and choices[0].primary
+    if has_primary:
+        parts += [Text(""), *_choice_parts(choices[0])]
+    if conditional:
+        parts += [Text(""), Text.assemble(("Conditional: ", "bold yellow"),
+                                          finding.get("condition") or "holds only under conditions not observed")]
+    for choice in choices[1:] if has_primary else choices:
         parts += [Text(""), *_choice_parts(choice)]
     return Group(*parts)
 
@@ -172,14 +219,55 @@ def path_summary(graph: dict[str, Any] | None) -> Text:
             continue
         # Where the packets are dropped is the edge that denies them (a blocked box may be blocked on the other way).
         blocked = [node for node, edge in rows if edge and edge.get("verdict") == "deny"]
+        # A hop that drops the packets only for some clients is neither a drop nor a pass: say it is conditional.
+        maybe = [node for node, edge in rows if edge and edge.get("certainty") == "conditional"
+                 and edge.get("verdict") != "deny"]
         if blocked:
             where = ", ".join(f"{KIND_LABELS.get(str(n.get('kind')), n.get('kind'))} {n.get('id')}" for n in blocked)
             text.append(f"{name} ✖ dropped at {where}", style="bold red")
+        elif maybe:
+            where = ", ".join(f"{KIND_LABELS.get(str(n.get('kind')), n.get('kind'))} {n.get('id')}" for n in maybe)
+            text.append(f"{name} ? conditional at {where}", style="bold yellow")
         else:
             text.append(f"{name} ✔ {len(rows)} hops", style="green")
         text.append("   ")
     text.no_wrap, text.overflow = True, "ellipsis"
     return text
+
+
+def call_view(call: dict[str, Any], step_title: str | None) -> Group:
+    params = json.dumps(call.get("params") or {}, indent=2, default=str)
+    outcome = call.get("error") or "ok"
+    return Group(
+        Text.assemble(("AWS call ", "bold"), (f"{call.get('service')}:{call.get('operation')}", "bold cyan"),
+                      (f"  {outcome}, {float(call.get('duration_ms') or 0):.0f} ms", "dim")),
+        Text(f"Step: {step_title}" if step_title else "", style="dim"),
+        Text("Parameters, as recorded (secrets were redacted before anything was kept):", style="dim"),
+        Padding(Text(params), (0, 0, 0, 2)))
+
+
+class CallScreen(ModalScreen[None]):
+    """One AWS call's parameters, over the run screen; Escape or Enter closes it."""
+
+    HELP = """\
+## An AWS call
+
+The call's service, operation, outcome and duration, and the parameters it was made with (secrets were
+redacted before anything was recorded). `Escape` or `Enter` closes it.
+"""
+    BINDINGS = [Binding("escape,enter", "close", "Close", id="call.close")]
+
+    def __init__(self, call: dict[str, Any], step_title: str | None) -> None:
+        super().__init__()
+        self.call = call
+        self.step_title = step_title
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(id="dialog"):
+            yield Static(call_view(self.call, self.step_title), id="call-view")
+
+    def action_close(self) -> None:
+        self.dismiss(None)
 
 
 class RunScreen(Screen[None]):
@@ -237,7 +325,6 @@ or goes back. The headline at the top is the verdict: what was observed, nothing
         self._step_started: dict[str, float] = {}
         self._selected_step: str | None = None
         self._selected_finding: int | None = None
-        self._call_shown: Group | None = None  # a call-log row chosen with Enter, shown on top of the detail
         self._armed: tuple[int, int] | None = None  # (finding, choice) a careful fix waits for its second press
         self._graph_open: bool | None = None  # None: decided by the terminal's height
         self.copied: str | None = None
@@ -394,12 +481,8 @@ or goes back. The headline at the top is the verdict: what was observed, nothing
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """The footer offers only keys that do something here."""
-        if action == "copy_fix":
-            finding = self._finding()
-            return bool(finding and finding.get("remediation"))
-        if action == "copy_alternative":
-            finding = self._finding()
-            return bool(finding) and 1 <= int(parameters[0]) <= len(finding.get("alternatives") or [])  # type: ignore[arg-type]
+        if action in ("copy_fix", "copy_alternative"):
+            return True  # the keys always answer: a copy, or a sentence saying why there is none
         if action in ("toggle_graph", "maximise_graph"):
             return self.transcript.graph is not None
         if action == "export":
@@ -437,7 +520,9 @@ or goes back. The headline at the top is the verdict: what was observed, nothing
                 # Guided mode follows the running step; otherwise the first step stays selected until the user moves.
                 self._selected_step = event["step_id"]
         elif kind == "api_call":
-            self.query_one(CallLog).add_call(event.get("step_id"), event.get("call") or {})
+            step = self.transcript.step(event.get("step_id") or "")
+            self.query_one(CallLog).add_call(event.get("step_id"), event.get("call") or {},
+                                             step.title if step else None)
         elif kind == "graph":
             self.query_one(PathGraph).show(event.get("graph"))
             self.query_one("#path-summary", Static).update(path_summary(event.get("graph")))
@@ -547,12 +632,11 @@ or goes back. The headline at the top is the verdict: what was observed, nothing
             step_detail(step, self.app.guided) if step else Text("No step selected.", style="dim"))
         finding = self._finding()
         widget = self.query_one("#finding-detail", Static)
-        widget.display = finding is not None or self.running or self._call_shown is not None
-        shown: list[Any] = [self._call_shown] if self._call_shown is not None else []
+        widget.display = finding is not None or self.running
         if finding is None:
-            widget.update(Group(*shown, Text("No findings yet." if self.running else "", style="dim")))
+            widget.update(Text("No findings yet." if self.running else "", style="dim"))
         else:
-            widget.update(Group(*shown, finding_detail(finding)))
+            widget.update(finding_detail(finding))
         self.query_one("#run-right").border_title = (f"Detail: {finding_title(finding)}" if finding
                                                      else "Detail")
 
@@ -578,7 +662,6 @@ or goes back. The headline at the top is the verdict: what was observed, nothing
         if step_id == self._selected_step:
             return
         self._selected_step = step_id
-        self._call_shown = None
         mine = [i for i, f in enumerate(self.transcript.findings) if f.get("step") == step_id]
         self._selected_finding = mine[0] if mine else None
         if mine:
@@ -590,7 +673,6 @@ or goes back. The headline at the top is the verdict: what was observed, nothing
     def _select_finding(self, index: int) -> None:
         """Choosing a finding selects the step that found it."""
         self._selected_finding = index
-        self._call_shown = None
         step = self.transcript.findings[index].get("step") if index < len(self.transcript.findings) else None
         if step and self.transcript.step(step):
             self._selected_step = step
@@ -645,15 +727,30 @@ or goes back. The headline at the top is the verdict: what was observed, nothing
         self._copy(number)
 
     def _copy(self, number: int) -> None:
-        """Copy one fix: the primary with `c`, an alternative by its number; a careful one only on a second press."""
+        """Copy one fix: the primary with `c`, an alternative by its number; a careful one only on a second press.
+        Every press answers: a copy, or the sentence that says why there is none."""
         finding = self._finding()
         if finding is None:
-            self.notify("No finding selected.", severity="warning")
+            if self.transcript.findings:
+                self.notify("No fix for this step; select a finding (shift+Tab or Tab to Findings, then Enter).",
+                            severity="warning", timeout=4)
+            else:
+                self.notify("Nothing to copy: this run has no findings." if not self.running
+                            else "Nothing to copy yet: no finding so far.", severity="warning", timeout=4)
             return
-        choice = next((c for c in fix_choices(finding) if c.number == number), None)
+        choices = fix_choices(finding)
+        choice = next((c for c in choices if c.number == number), None)
         if choice is None:
-            what = "fix command" if number == 0 else f"alternative {number}"
-            self.notify(f"This finding has no {what}.", severity="warning")
+            others = len([c for c in choices if not c.primary])
+            what = "no fix" if number == 0 else f"no alternative {number}"
+            has = f" (it has {others} alternative{'s' if others != 1 else ''})" if number and others else ""
+            self.notify(f"This finding has {what}{has}.", severity="warning", timeout=4)
+            return
+        if not runnable(choice):
+            review = " ".join(c.lstrip("# ").strip() for c in choice.commands if c.strip()) or choice.summary
+            kind = "primary fix" if choice.primary else f"alternative {number}"
+            self.notify(f"This finding's {kind} is a review, not a command: {review}", title="Nothing copied",
+                        timeout=8)
             return
         key = (self._selected_finding or 0, number)
         if choice.careful and self._armed != key:
@@ -664,9 +761,26 @@ or goes back. The headline at the top is the verdict: what was observed, nothing
         self._armed = None
         self.copied = copy_text(finding, choice)
         self.app.copy_to_clipboard(self.copied)
-        count = len([c for c in choice.commands if not c.lstrip().startswith("#")])
-        self.notify(f"Copied {choice.label.lower()} ({count} command{'s' if count != 1 else ''}) for "
-                    f"{finding.get('code')} on {finding.get('resource')}.", timeout=4)
+        saved = self._save_copy(self.copied)
+        count = len(runnable(choice))
+        first = not getattr(self.app, "told_clipboard", False)
+        self.app.told_clipboard = True  # type: ignore[attr-defined]  # the OSC 52 caveat is said once a session
+        where = f" Also saved to {saved}." if saved else ""
+        how = ("Sent to the clipboard (your terminal must allow OSC 52)" if first else "Sent to the clipboard")
+        self.notify(f"{how}: {choice.label.lower()}, {count} command{'s' if count != 1 else ''} for "
+                    f"{finding.get('code')}.{where}", timeout=4)
+
+    def _save_copy(self, text: str) -> Path | None:
+        """The copied text in a file too: a terminal may drop the clipboard escape (OSC 52) without a word."""
+        from playbooks.journal import journal_dir
+
+        try:
+            path = journal_dir().parent / "last-copied-fix.sh"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+        except OSError:
+            return None
+        return path
 
     def action_toggle_log(self) -> None:
         log = self.query_one(CallLog)
@@ -698,16 +812,8 @@ or goes back. The headline at the top is the verdict: what was observed, nothing
             return
         step_id, call = calls[event.cursor_row]
         step = self.transcript.step(step_id) if step_id else None
-        params = json.dumps(call.get("params") or {}, indent=2, default=str)
-        outcome = call.get("error") or "ok"
-        self._call_shown = Group(
-            Text.assemble(("AWS call ", "bold"), (f"{call.get('service')}:{call.get('operation')}", "bold cyan"),
-                          (f"  {outcome}, {float(call.get('duration_ms') or 0):.0f} ms", "dim"),
-                          (f"  (step: {step.title})" if step else "", "dim")),
-            Text("Parameters, as recorded (secrets were redacted before anything was kept):", style="dim"),
-            Padding(Text(params), (0, 0, 0, 2)), Text(""))
-        self._show_detail()
-        self.query_one("#run-right").scroll_home(animate=False)
+        # A modal, not the detail pane: at 80x24 with the log open the detail pane has no rows left to show it in.
+        self.app.push_screen(CallScreen(call, step.title if step else None))
 
     def on_input_changed(self, event: Input.Changed) -> None:
         if event.input.id == "calls-filter":
