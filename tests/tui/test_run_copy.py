@@ -105,3 +105,24 @@ async def test_a_copy_says_osc_52_once_and_is_saved_to_a_file(make_app, tmp_path
         await pilot.press("c")
         said = [m for m in messages(app) if "clipboard" in m]
         assert len(said) == 2 and "OSC 52" in said[0] and "OSC 52" not in said[1] and str(saved) in said[0]
+
+
+async def test_a_component_graph_is_a_list_and_no_path_drawing_is_offered(make_app) -> None:
+    components = {"directed": True, "multigraph": False, "graph": {}, "nodes": [
+        {"id": "alb", "label": "load balancer web", "kind": "alb"},
+        {"id": "tg", "label": "target group web-tg", "kind": "target_group"},
+        {"id": "i-1", "label": "instance i-0abc", "kind": "instance"}],
+        "links": [{"source": "alb", "target": "tg"}, {"source": "tg", "target": "i-1"}]}
+    events = recorded_events()
+    for event in events:
+        if event["type"] == "graph":
+            event["graph"] = components
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_replay(pilot, events)
+        summary = plain(screen.query_one("#path-summary", Static))
+        assert "Components: load balancer web → target group web-tg → instance i-0abc" in summary
+        assert screen.check_action("toggle_graph", ()) is False
+        assert "SSH" not in summary and not screen.query_one("#graph").display
+        await pilot.press("p")
+        assert not screen.query_one("#graph").display

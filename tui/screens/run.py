@@ -206,10 +206,39 @@ def finding_detail(finding: dict[str, Any]) -> Group:
     return Group(*parts)
 
 
+def is_network_path(graph: dict[str, Any] | None) -> bool:
+    """A graph with a forward and a return way (ssh-timeout's) can be drawn as the path; the others are a list of
+    components (slow-performance's load balancer, targets and instances)."""
+    return bool(graph) and any(link.get("direction") in ("forward", "return")
+                               for link in graph.get("links") or graph.get("edges") or [])
+
+
+def components_summary(graph: dict[str, Any]) -> Text:
+    """A component graph as one wrapped line, from the front to the back: "ALB web → target group tg → i-0abc"."""
+    nodes = {n.get("id"): n for n in graph.get("nodes") or []}
+    links = graph.get("links") or graph.get("edges") or []
+    children: dict[Any, list[Any]] = {}
+    for link in links:
+        children.setdefault(link.get("source"), []).append(link.get("target"))
+    targets = {link.get("target") for link in links}
+    level = [n for n in nodes if n not in targets]
+    seen: set[Any] = set()
+    stages: list[str] = []
+    while level:
+        level = [n for n in level if n not in seen]
+        seen.update(level)
+        if level:
+            stages.append(", ".join(str(nodes[n].get("label") or n) for n in level if n in nodes))
+        level = [c for n in level for c in children.get(n, [])]
+    return Text.assemble(("Components: ", "bold"), " → ".join(s for s in stages if s))
+
+
 def path_summary(graph: dict[str, Any] | None) -> Text:
     """The path graph in one line: where each direction stops, or that it gets through."""
     if not graph:
         return Text("")
+    if not is_network_path(graph):
+        return components_summary(graph)
     from diagnostics.reachability.graph import from_node_link, path_rows
 
     forward, back = path_rows(from_node_link(graph))
@@ -397,6 +426,11 @@ or goes back. The headline at the top is the verdict: what was observed, nothing
 
     def _show_graph(self) -> None:
         has_graph = self.transcript.graph is not None
+        if has_graph and not is_network_path(self.transcript.graph):
+            # Components, not a network path: the list line is the whole picture; no drawing to open.
+            self.query_one("#graph").display = False
+            self.query_one("#path-summary").display = True
+            return
         is_open = self._graph_open if self._graph_open is not None else self.app.size.height >= TALL_ENOUGH
         graph = self.query_one("#graph", PathGraph)
         graph.display = has_graph and (is_open or self.has_class("-maximised"))
@@ -454,8 +488,9 @@ or goes back. The headline at the top is the verdict: what was observed, nothing
             self._focus_pane(panes[(current - 1) % len(panes)] if current >= 0 else panes[-1])
 
     def action_toggle_graph(self) -> None:
-        if self.transcript.graph is None:
-            self.notify("This playbook draws no path.", timeout=3)
+        if not is_network_path(self.transcript.graph):
+            self.notify("This playbook draws no network path" + (": its components are the line above the footer."
+                                                                  if self.transcript.graph else "."), timeout=3)
             return
         if self.has_class("-maximised"):
             self.remove_class("-maximised")
@@ -469,7 +504,7 @@ or goes back. The headline at the top is the verdict: what was observed, nothing
             self.query_one("#steps", FilterList).focus_list()
 
     def action_maximise_graph(self) -> None:
-        if self.transcript.graph is None:
+        if not is_network_path(self.transcript.graph):
             self.notify("This playbook draws no path.", timeout=3)
             return
         self.toggle_class("-maximised")
@@ -484,7 +519,7 @@ or goes back. The headline at the top is the verdict: what was observed, nothing
         if action in ("copy_fix", "copy_alternative"):
             return True  # the keys always answer: a copy, or a sentence saying why there is none
         if action in ("toggle_graph", "maximise_graph"):
-            return self.transcript.graph is not None
+            return is_network_path(self.transcript.graph)
         if action == "export":
             return bool(self.transcript.steps)
         return True
