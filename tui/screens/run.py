@@ -48,6 +48,9 @@ TALL_ENOUGH = 36  # from this height the path graph opens under the panes; below
 
 STATUS_STYLE = {"ok": "green", "problem": "bold red", "warning": "yellow", "no_data": "yellow", "skipped": "dim",
                 "error": "red", "pending": "dim", "running": "bold cyan"}
+# The step's status as words, never the engine's identifiers ("no_data").
+STATUS_WORDS = {"ok": "ok", "problem": "problem", "warning": "warning", "no_data": "no data", "skipped": "skipped",
+                "error": "could not read", "pending": "waiting", "running": "running"}
 SEVERITY_STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
 VERDICT_STYLE = {"problem_found": "bold red", "no_problem_found": "bold green", "incomplete": "bold yellow"}
 
@@ -98,7 +101,8 @@ def finding_label(finding: dict[str, Any]) -> Text:
 
 def step_detail(step: StepRecord, guided: bool) -> Group:
     parts: list[Any] = [Text.assemble((step.title, "bold"), "  ",
-                                      (step.status, STATUS_STYLE.get(step.status, "")))]
+                                      (STATUS_WORDS.get(step.status, step.status.replace("_", " ")),
+                                       STATUS_STYLE.get(step.status, "")))]
     if step.detail:
         parts.append(Text(step.detail))
     elif step.status == "running":
@@ -518,6 +522,16 @@ or goes back. The headline at the top is the verdict: what was observed, nothing
         """The footer offers only keys that do something here."""
         if action in ("copy_fix", "copy_alternative"):
             return True  # the keys always answer: a copy, or a sentence saying why there is none
+        return self.offers(action, parameters)
+
+    def offers(self, action: str, parameters: tuple[object, ...]) -> bool:
+        """What the palette lists: only actions that do something here (a key may still answer with a reason)."""
+        if action == "copy_fix":
+            finding = self._finding()
+            return bool(finding and finding.get("remediation"))
+        if action == "copy_alternative":
+            finding = self._finding()
+            return bool(finding) and 1 <= int(str(parameters[0])) <= len(finding.get("alternatives") or [])
         if action in ("toggle_graph", "maximise_graph"):
             return is_network_path(self.transcript.graph)
         if action == "export":
@@ -703,6 +717,7 @@ or goes back. The headline at the top is the verdict: what was observed, nothing
             self.query_one("#findings", FilterList).highlight(str(mine[0]))
         self._armed = None
         self._show_detail()
+        self.query_one("#run-right").scroll_home(animate=False)  # a new choice reads from its top
         self.refresh_bindings()
 
     def _select_finding(self, index: int) -> None:
@@ -714,6 +729,7 @@ or goes back. The headline at the top is the verdict: what was observed, nothing
             self.query_one("#steps", FilterList).highlight(step)
         self._armed = None
         self._show_detail()
+        self.query_one("#run-right").scroll_home(animate=False)  # a new choice reads from its top
         self.refresh_bindings()
 
     def on_filter_list_chosen(self, message: FilterList.Chosen) -> None:

@@ -39,8 +39,10 @@ def change_name(event: str) -> str:
 
 
 def plain_status(status: str) -> str:
-    """``no_data`` and friends as words."""
-    return status.replace("_", " ")
+    """``no_data`` and friends as words (the run screen's words)."""
+    from tui.screens.run import STATUS_WORDS
+
+    return STATUS_WORDS.get(status, status.replace("_", " "))
 
 
 @dataclass
