@@ -336,7 +336,7 @@ or goes back. The headline at the top is the verdict: what was observed, nothing
         Binding("l", "toggle_log", "Call log", id="run.call_log"),
         # A priority binding: the app runs it the moment the key arrives, before the focused list and before the
         # screen's queue of run events, so Escape cancels at the step it was pressed at, not several steps later.
-        Binding("escape", "back", "Back / cancel", id="run.back", priority=True),
+        Binding("escape", "back", "Back", id="run.back", priority=True),
         Binding("z", "maximise_graph", "Maximise path", show=False, id="run.graph_max"),
         Binding("slash", "filter_calls", "Filter calls", show=False, id="run.filter_calls"),
         Binding("shift+tab", "previous_pane", "Previous pane", show=False, id="run.previous_pane"),
