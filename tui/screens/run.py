@@ -350,6 +350,7 @@ or goes back. The headline at the top is the verdict: what was observed, nothing
         self.builder = TranscriptBuilder()
         self.handle = RunHandle()
         self.running = False
+        self._finished_at: float | None = None  # when the run's end reached the screen
         self.cancelling = False  # Escape was pressed during the run: the runner stops before its next step
         self._dirty = False  # run events arrived since the last drawing (drawn on the timer, not per event)
         self.replayed = events is not None
@@ -578,10 +579,12 @@ or goes back. The headline at the top is the verdict: what was observed, nothing
             self._show_graph()
         elif kind == "finding" and self._selected_finding is None:
             self._selected_finding = 0
-        self.refresh_bindings()
+        # No refresh_bindings here: rebuilding the footer for every API call made the screen lag the run by
+        # seconds; the timer's drawing refreshes it.
 
     def on_run_done(self, message: RunDone) -> None:
         self.running = False
+        self._finished_at = time.monotonic()
         self.cancelling = False
         self._dirty = False
         self._select_culprit()
@@ -638,8 +641,8 @@ or goes back. The headline at the top is the verdict: what was observed, nothing
         if self.running:
             done = sum(1 for s in t.steps if s.status not in ("pending", "running"))
             if self.cancelling:
-                text.append(f"Cancelling… {done}/{len(t.steps)} steps: the run stops before its next step",
-                            style="bold yellow")
+                text.append(f"Cancelling… {done}/{len(t.steps)} steps: the run stops before its next step; "
+                            "the transcript so far is kept", style="bold yellow")
             else:
                 text.append(f"Running… {done}/{len(t.steps)} steps   Escape cancels", style="cyan")
         elif t.finished_at or t.truncated:
@@ -764,10 +767,13 @@ or goes back. The headline at the top is the verdict: what was observed, nothing
             # While it runs, Escape cancels and the screen stays, saying so, until the runner reports the run
             # finished; only an Escape after that goes back.
             self.handle.cancel.set()
-            if not self.cancelling:
-                self.cancelling = True
-                self.notify("Cancelling after the current step; the transcript so far is kept.", timeout=3)
+            self.cancelling = True  # the headline says it (a toast would cover the headline at 80x24)
             self._render_verdict()
+            return
+        if not self.cancelling and self._finished_at is not None and time.monotonic() - self._finished_at < 0.75:
+            # Pressed while "Running…" was on screen, arriving just after the end: meant to cancel, not to leave.
+            self._finished_at = None
+            self.notify("The run had finished before Escape reached it; Escape again goes back.", timeout=3)
             return
         self.app.pop_screen()
 
