@@ -40,7 +40,7 @@ def test_without_credentials_the_headline_says_the_alarms_could_not_be_read() ->
     assert headline == f"Could not read the alarms: {reason}."
     assert "Nothing is firing" not in headline
     lines = [line.plain for line in unread_lines(t)]
-    assert lines == [f"Who am I? (could not read): {reason}."]
+    assert lines == ["Not read either, for the same reason: Who am I?"]  # the reason once, in the headline
 
 
 async def test_triage_at_80x24_reads_whole_and_enter_opens_the_suggestion_filled_in(make_app) -> None:

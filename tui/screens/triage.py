@@ -72,12 +72,23 @@ def triage_headline(t: Transcript) -> Text:
 
 
 def unread_lines(t: Transcript) -> list[Text]:
-    """What could not be read, each as its own sentence (not "could not decide: 'Who am I?' (error)")."""
+    """What could not be read, each reason once (without credentials every step has the same 40 words), as
+    sentences, not "could not decide: 'Who am I?' (error)"."""
+    alarms = t.step("alarms")
+    said = {_reason(alarms.detail)} if alarms and alarms.status != "ok" and alarms.detail else set()
+    same: list[str] = []
     out: list[Text] = []
     for s in t.steps:
-        if s.status in ("error", "no_data", "skipped") and s.detail and s.id != "alarms":
-            out.append(Text.assemble((f"{s.title} ", "bold"), (f"({plain_status(s.status)}): ", "dim"),
-                                     _reason(s.detail) + "."))
+        if s.status not in ("error", "no_data", "skipped") or not s.detail or s.id == "alarms":
+            continue
+        reason = _reason(s.detail)
+        if reason in said:
+            same.append(s.title)
+            continue
+        said.add(reason)
+        out.append(Text.assemble((f"{s.title} ", "bold"), (f"({plain_status(s.status)}): ", "dim"), reason + "."))
+    if same:
+        out.insert(0, Text.assemble(("Not read either, for the same reason: ", "dim"), "; ".join(same)))
     return out
 
 
