@@ -42,11 +42,13 @@ def test_commands_wrap_at_spaces_and_commas_never_inside_a_word(width) -> None:
 
 def test_the_fix_comes_before_a_long_condition() -> None:
     finding = {"severity": "error", "code": "SUBNET_ACL_RESTRICTION", "resource": "acl-0abc",
-               "summary": "The network ACL drops replies to some clients.", "certainty": "conditional",
+               "summary": "The network ACL drops replies to some clients. Network ACLs are stateless. " * 3,
+               "certainty": "conditional",
                "condition": "Only clients whose ephemeral ports fall outside 32768-60999. " * 6,
                "remediation": ["aws ec2 create-network-acl-entry --network-acl-id acl-0abc --egress"]}
     text = plain(Static(finding_detail(finding)))
-    assert text.index("The network ACL drops") < text.index("create-network-acl-entry") < text.index("Conditional:")
+    assert text.index("The network ACL drops") < text.index("create-network-acl-entry") < text.index("stateless") \
+        < text.index("Conditional:")  # the summary's first sentence, the fix, then the rest and the condition
 
 
 def test_the_path_line_says_when_a_hop_blocks_only_under_a_condition() -> None:

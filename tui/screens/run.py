@@ -196,12 +196,17 @@ def finding_detail(finding: dict[str, Any]) -> Group:
         Text.assemble(("at fault: ", "dim"), (finding.get("resource", ""), "bold"), ("  " + finding.get("code", ""),
                                                                                        "dim")),
     ]
-    if finding.get("summary"):
-        parts.append(Text(finding["summary"]))
+    # The summary's first sentence says what is wrong; the rest (often why, at length) waits until after the fix,
+    # so the fix is on screen at 80x24 even under a long explanation.
+    lead, _, rest = (finding.get("summary") or "").partition(". ")
+    if lead:
+        parts.append(Text(lead + ("." if rest else "")))
     choices = fix_choices(finding)
     has_primary = bool(choices) and choices[0].primary
     if has_primary:
         parts += [Text(""), *_choice_parts(choices[0])]
+    if rest:
+        parts += [Text(""), Text(rest)]
     if conditional:
         parts += [Text(""), Text.assemble(("Conditional: ", "bold yellow"),
                                           finding.get("condition") or "holds only under conditions not observed")]
