@@ -810,6 +810,7 @@ or goes back. The headline at the top is the verdict: what was observed, nothing
             return
         if not runnable(choice):
             review = " ".join(c.lstrip("# ").strip() for c in choice.commands if c.strip()) or choice.summary
+            review = review if len(review) <= 160 else review[:159] + "… (the detail has it all)"
             kind = "primary fix" if choice.primary else f"alternative {number}"
             self.notify(f"This finding's {kind} is a review, not a command: {review}", title="Nothing copied",
                         timeout=8)
