@@ -775,7 +775,8 @@ or goes back. The headline at the top is the verdict: what was observed, nothing
             self.cancelling = True  # the headline says it (a toast would cover the headline at 80x24)
             self._render_verdict()
             return
-        if not self.cancelling and self._finished_at is not None and time.monotonic() - self._finished_at < 0.75:
+        if (not self.transcript.cancelled and self._finished_at is not None
+                and time.monotonic() - self._finished_at < 0.75):
             # Pressed while "Running…" was on screen, arriving just after the end: meant to cancel, not to leave.
             self._finished_at = None
             self.notify("The run had finished before Escape reached it; Escape again goes back.", timeout=3)
