@@ -355,7 +355,6 @@ or goes back. The headline at the top is the verdict: what was observed, nothing
         self.builder = TranscriptBuilder()
         self.handle = RunHandle()
         self.running = False
-        self._finished_at: float | None = None  # when the run's end reached the screen
         self.cancelling = False  # Escape was pressed during the run: the runner stops before its next step
         self._dirty = False  # run events arrived since the last drawing (drawn on the timer, not per event)
         self.replayed = events is not None
@@ -589,7 +588,6 @@ or goes back. The headline at the top is the verdict: what was observed, nothing
 
     def on_run_done(self, message: RunDone) -> None:
         self.running = False
-        self._finished_at = time.monotonic()
         self.cancelling = False
         self._dirty = False
         self._select_culprit()
@@ -774,12 +772,6 @@ or goes back. The headline at the top is the verdict: what was observed, nothing
             self.handle.cancel.set()
             self.cancelling = True  # the headline says it (a toast would cover the headline at 80x24)
             self._render_verdict()
-            return
-        if (not self.transcript.cancelled and self._finished_at is not None
-                and time.monotonic() - self._finished_at < 0.75):
-            # Pressed while "Running…" was on screen, arriving just after the end: meant to cancel, not to leave.
-            self._finished_at = None
-            self.notify("The run had finished before Escape reached it; Escape again goes back.", timeout=3)
             return
         self.app.pop_screen()
 
