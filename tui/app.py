@@ -38,6 +38,7 @@ class AwstriageApp(App[int]):
     def __init__(self, workspace: Workspace) -> None:
         super().__init__()
         self.workspace = workspace
+        self.told_clipboard = False  # the copy keys say once that the terminal must allow OSC 52
         # Newcomers on the sandbox get every step's "why" open; on-call engineers get it quiet.
         self.guided = workspace.demo
         self.theme = "textual-dark"
@@ -130,7 +131,10 @@ class AwstriageApp(App[int]):
         if "(" in name:
             name, _, rest = name.partition("(")
             params = tuple(p.strip() for p in rest.rstrip(")").split(",") if p.strip())
+        offers = getattr(screen, "offers", None)  # a screen whose keys answer even when there is nothing to do
         try:
+            if offers is not None and offers(name, params) is False:
+                return False
             return screen.check_action(name, params) is not False
         except Exception:  # a check that cannot answer here: offer the command, its action says why
             return True
@@ -138,7 +142,9 @@ class AwstriageApp(App[int]):
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         """Every action is in the command palette (ctrl+p), not only the ones with a key."""
         # Textual's "Keys" opens another panel than `?`, its "Screenshot" writes where it likes: ours instead.
-        yield from (c for c in super().get_system_commands(screen) if c.title not in ("Keys", "Screenshot"))
+        # Textual's "Maximize"/"Minimize" would sit beside our own "Maximise path": one way to do one thing.
+        yield from (c for c in super().get_system_commands(screen)
+                    if c.title not in ("Keys", "Screenshot", "Maximize", "Minimize"))
         for playbook in all_playbooks():
             yield SystemCommand(f"Playbook: {playbook.title}", playbook.purpose,
                                 lambda name=playbook.name: self.action_open_playbook(name))
@@ -152,11 +158,16 @@ class AwstriageApp(App[int]):
         yield SystemCommand("Keys", "The keys of the current view (?)", self.action_keys)
         yield SystemCommand("Help", "What this screen shows and the glossary (F1)", self.action_widget_help)
         if not self.workspace.demo:
-            yield SystemCommand("Open the sandbox", "Leave this account for the built-in sandbox: every playbook "
-                                "on broken worlds, no AWS account needed", self.action_open_sandbox)
+            no_account = self.identity is None or bool(self.identity.problem)
+            yield SystemCommand("Open the sandbox", ("No AWS account is usable here: open" if no_account else
+                                                     "Leave this account for") + " the built-in sandbox: every "
+                                "playbook on broken worlds, no AWS account needed", self.action_open_sandbox)
+        offered = {"app.credentials", "app.keys", "app.widget_help", "app.triage", "app.toggle_guided"}
         for binding in screen.BINDINGS:
-            # Only what works here: a binding whose action is off (no fix to copy, no path) is not offered.
-            if isinstance(binding, Binding) and binding.description and self._works(screen, binding):
+            # Only what works here: a binding whose action is off (no path) or that the palette already offers
+            # under a fuller name ("Credentials and region") is not offered twice.
+            if (isinstance(binding, Binding) and binding.description and binding.action not in offered
+                    and self._works(screen, binding)):
                 action = binding.action
                 yield SystemCommand(binding.description, f"{binding.key} on this screen",
                                     lambda a=action: self.run_action(a, screen))

@@ -45,8 +45,8 @@ def posted(monkeypatch) -> list[object]:
 
 
 async def open_playbook(pilot, name: str) -> InputsScreen:
-    """From home, as a person would: `/`, type the name, Enter, Enter; wait for the scenario's world."""
-    await pilot.press("slash", *name, "enter", "enter")
+    """From home, as a person would: `/`, type the name, Enter (one: it opens the match); wait for the world."""
+    await pilot.press("slash", *name, "enter")
     await wait_for(pilot, lambda: isinstance(pilot.app.screen, InputsScreen), what="the inputs screen")
     screen = pilot.app.screen
     await wait_for(pilot, lambda: (not screen.seeding and screen.query_one(f"#param-{screen.playbook.params[0].name}",
@@ -290,7 +290,7 @@ async def test_f4_picks_an_instance_from_the_account(make_app) -> None:
         picker = app.screen.query_one(FilterList)
         await wait_for(pilot, lambda: picker.visible_ids(), what="the instances")
         assert seeded in picker.visible_ids()
-        await pilot.press("slash", *seeded[-6:], "enter", "enter")
+        await pilot.press("slash", *seeded[-6:], "enter")  # Enter in the filter picks the match
         await wait_for(pilot, lambda: isinstance(app.screen, InputsScreen), what="back on the form")
         assert field.value == seeded
 

@@ -46,8 +46,23 @@ async def test_arrows_choose_the_format_and_the_extension_follows(make_app, data
         assert dialog.query_one("#format", RadioSet).pressed_button.name == "json"
         await pilot.press("down")
         assert dialog.fmt == "html" and path.value.endswith(".html")
-        await pilot.press("down", "up")
-        assert dialog.fmt == "html", "down from HTML wraps to Markdown, up comes back"
+        await pilot.press("down")
+        assert dialog.fmt == "html", "the ends stop: down on HTML stays on HTML"
+        await pilot.press("up", "up", "up")
+        assert dialog.fmt == "markdown", "up on Markdown stays on Markdown (no wrap to HTML)"
+
+
+async def test_help_keys_work_inside_the_export_dialog(make_app, data_dir) -> None:
+    from tui.screens.help import KeysScreen, WidgetHelpScreen
+
+    async with make_app().run_test(size=(80, 24)) as pilot:
+        dialog = await open_dialog(pilot)
+        await pilot.press("question_mark")
+        assert isinstance(pilot.app.screen, KeysScreen)
+        await pilot.press("escape")
+        assert pilot.app.screen is dialog
+        await pilot.press("f1")
+        assert isinstance(pilot.app.screen, WidgetHelpScreen)
 
 
 async def test_the_path_is_not_selected_so_a_stray_key_cannot_wipe_it(make_app, data_dir) -> None:

@@ -15,7 +15,7 @@ from tui_pilot import plain, ready, wait_for
 
 from tui.screens.help import KeysScreen, WidgetHelpScreen
 from tui.screens.inputs import InputsScreen
-from tui.screens.run import RunScreen
+from tui.screens.run import CallScreen, RunScreen
 from tui.widgets.filter_list import FilterList
 
 pytestmark = [pytest.mark.tui, pytest.mark.sandbox]
@@ -117,11 +117,14 @@ async def test_enter_on_a_finding_selects_its_step_and_on_a_step_shows_its_findi
         assert screen._selected_step == finding["step"], "a finding selects the step that found it"
         assert steps.option_list.highlighted_option.id == finding["step"]
         assert focused_pane(screen) == "run-right"
-        await pilot.press("escape")
         steps.focus_list()
         steps.option_list.highlighted = steps.visible_ids().index(finding["step"])
         await pilot.press("enter")
         assert focused_pane(screen) == "findings" and screen._selected_finding == 0
+        await pilot.press("enter")
+        assert focused_pane(screen) == "run-right"
+        await pilot.press("escape")  # Escape in the detail goes back (shift+Tab moves between panes)
+        await wait_for(pilot, lambda: pilot.app.screen is not screen, what="Escape to go back")
 
 
 async def test_f1_explains_the_run_screen_with_a_glossary_and_question_mark_lists_its_keys_first(make_app) -> None:
@@ -149,8 +152,10 @@ async def test_the_footer_and_palette_offer_only_what_works(make_app) -> None:
         screen = await open_replay(pilot)
         keys = {b.binding.id for b in screen.active_bindings.values()}
         assert "run.copy_fix" in keys and "run.graph" in keys
-        assert "run.copy_alternative_1" not in keys, "no alternatives, no key for one"
         titles = [c.title for c in app.get_system_commands(screen)]
+        assert "Copy alternative 1" not in titles, "no alternatives: the palette offers none (the key says why)"
+        assert titles.count("Open the sandbox") <= 1 and "Maximize" not in titles
+        assert not ("Credentials" in titles and "Credentials and region" in titles)
         assert "Screenshot" not in titles and titles.count("Keys") == 1
         keys_command = next(c for c in app.get_system_commands(screen) if c.title == "Keys")
         keys_command.callback()
@@ -160,7 +165,7 @@ async def test_the_footer_and_palette_offer_only_what_works(make_app) -> None:
 
 async def open_inputs(pilot, name: str) -> InputsScreen:
     await ready(pilot)
-    await pilot.press("slash", *name, "enter", "enter")
+    await pilot.press("slash", *name, "enter")
     await wait_for(pilot, lambda: isinstance(pilot.app.screen, InputsScreen), what="the inputs screen")
     return pilot.app.screen
 
@@ -223,9 +228,27 @@ async def test_enter_on_a_call_shows_its_parameters(make_app) -> None:
         call = log.visible_calls[row][1]
         log.move_cursor(row=row)
         await pilot.press("enter")
-        shown = plain(screen.query_one("#finding-detail", Static))
+        await wait_for(pilot, lambda: isinstance(pilot.app.screen, CallScreen), what="the call's parameters")
+        shown = plain(pilot.app.screen.query_one("#call-view", Static))
         assert f"{call['service']}:{call['operation']}" in shown and "redacted" in shown
         assert all(key in shown for key in call["params"])
+        await pilot.press("escape")
+        assert pilot.app.screen is screen and log.has_focus
+
+
+async def test_at_80x24_with_the_call_log_open_enter_shows_the_call_in_full(make_app) -> None:
+    async with make_app().run_test(size=(80, 24)) as pilot:
+        screen = await open_replay(pilot)
+        await pilot.press("l")
+        log = screen.query_one("#calls")
+        row = next(i for i, (_, c) in enumerate(log.visible_calls) if c.get("params"))
+        log.move_cursor(row=row)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(pilot.app.screen, CallScreen), what="the call's parameters")
+        view = pilot.app.screen.query_one("#call-view", Static)
+        assert view.region.height >= 5  # rows to read it in, unlike the squeezed detail pane
+        step_id, _ = log.visible_calls[row]
+        assert screen.transcript.step(step_id).title[:20] in plain(view)
 
 
 def test_guided_steps_name_the_glossary_words_they_use() -> None:

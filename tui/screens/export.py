@@ -68,6 +68,9 @@ recorded.
     BINDINGS = [
         Binding("ctrl+s", "save", "Save", id="export.save"),
         Binding("escape", "dismiss(None)", "Cancel", id="export.cancel"),
+        # The app's help keys, here too: a modal keeps the keys of the screen under it from answering.
+        Binding("question_mark", "app.keys", "Keys", id="export.keys"),
+        Binding("f1", "app.widget_help", "Help", id="export.help"),
     ]
 
     def __init__(self, transcript: Transcript) -> None:
@@ -98,7 +101,8 @@ recorded.
             return
         if event.key in ("up", "down", "left", "right"):
             step = -1 if event.key in ("up", "left") else 1
-            self.choose(FORMATS[(FORMATS.index(self.fmt) + step) % len(FORMATS)])
+            # The ends stop: Up on the first format stays there (no wrap to the last one).
+            self.choose(FORMATS[min(max(FORMATS.index(self.fmt) + step, 0), len(FORMATS) - 1)])
             event.prevent_default()
             event.stop()
         elif event.key == "enter":

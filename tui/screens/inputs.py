@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -41,6 +43,11 @@ class ParamValidator(Validator):
         except ValueError as exc:
             return self.failure(str(exc))
         return self.success()
+
+
+def form_words(sentence: str) -> str:
+    """A parameter error as the form says it: "the instance field", not "--param instance=..."."""
+    return re.sub(r"--param (\w+)=\S*", lambda m: f"the {m.group(1)} field", sentence)
 
 
 def split_values(param: Param, value: str) -> list[str]:
@@ -89,9 +96,12 @@ opens the chooser): it builds its broken world and fills the fields for you.
         select.focus()
         select.action_show_overlay()
 
-    def __init__(self, playbook: Playbook) -> None:
+    def __init__(self, playbook: Playbook, prefill: dict[str, str] | None = None) -> None:
+        """``prefill``: values to put in the fields (a triage suggestion's parameters); in the sandbox the form then
+        keeps the world the suggestion was made in instead of building the playbook's default scenario."""
         super().__init__()
         self.playbook = playbook
+        self.prefill = dict(prefill or {})
         self.scenario_name: str | None = None
         self.seeding = False
         self._run_when_seeded = False
@@ -131,15 +141,30 @@ opens the chooser): it builds its broken world and fills the fields for you.
     def on_mount(self) -> None:
         self.query_one(IdentityBar).identity = self.app.identity
         selects = self.query("#scenario")
-        if selects:
+        if self.prefill:
+            self._fill(self.prefill)
+            if selects:  # the scenario shown is not built: the suggestion's world stays
+                self.scenario_name = str(self.query_one("#scenario", Select).value)
+                self.query_one("#story", Markdown).update(
+                    "**Opened from triage.** The fields hold the alarm's resource, in the sandbox's triage world "
+                    "where the alarm fires. `ctrl+o` loads this playbook's own scenario instead.")
+            self.query_one("#inputs-status", Static).update("Filled in from the alarm: ctrl+r runs the playbook.")
+            self.query_one("#run", Button).focus()
+        elif selects:
             self.seed(self.query_one("#scenario", Select).value)
         else:
             self.query_one(Input).focus()
+
+    def _fill(self, values: dict[str, str]) -> None:
+        for name, value in values.items():
+            if self.playbook.param(name) is not None:
+                self.query_one(f"#param-{name}", Input).value = value
 
     # -- the sandbox scenario -------------------------------------------------------------------------
     @on(Select.Changed, "#scenario")
     def scenario_changed(self, event: Select.Changed) -> None:
         if event.value != self.scenario_name and isinstance(event.value, str):
+            self.prefill = {}
             self.seed(event.value)
 
     def seed(self, name: str) -> None:
@@ -218,10 +243,18 @@ opens the chooser): it builds its broken world and fills the fields for you.
             self._run_when_seeded = True
             self.query_one("#inputs-status", Static).update("Building the scenario; the run starts when it is ready…")
             return
+        raw = self.raw_inputs()
+        missing = [p for p in self.playbook.params if p.required and p.name not in raw]
+        if missing:
+            # The form's words, not the command line's (--param name=...).
+            names = " and ".join(p.name.replace("_", " ").capitalize() for p in missing)
+            self.notify(f"Fill in {names} first: {missing[0].help}.", title="Cannot run yet", severity="error")
+            self.query_one(f"#param-{missing[0].name}", Input).focus()
+            return
         try:
-            inputs = parse_inputs(self.playbook, self.raw_inputs())
+            inputs = parse_inputs(self.playbook, raw)
         except ValueError as exc:
-            self.notify(str(exc), title="Cannot run yet", severity="error")
+            self.notify(form_words(str(exc)), title="Cannot run yet", severity="error")
             return
         self.app.push_screen(RunScreen(self.playbook, inputs))
 

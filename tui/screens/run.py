@@ -20,7 +20,7 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Container, Vertical, VerticalScroll
-from textual.screen import Screen
+from textual.screen import ModalScreen, Screen
 from textual.widgets import DataTable, Footer, Input, OptionList, Static
 
 from diagnostics.errors import explain_error
@@ -48,6 +48,9 @@ TALL_ENOUGH = 36  # from this height the path graph opens under the panes; below
 
 STATUS_STYLE = {"ok": "green", "problem": "bold red", "warning": "yellow", "no_data": "yellow", "skipped": "dim",
                 "error": "red", "pending": "dim", "running": "bold cyan"}
+# The step's status as words, never the engine's identifiers ("no_data").
+STATUS_WORDS = {"ok": "ok", "problem": "problem", "warning": "warning", "no_data": "no data", "skipped": "skipped",
+                "error": "could not read", "pending": "waiting", "running": "running"}
 SEVERITY_STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
 VERDICT_STYLE = {"problem_found": "bold red", "no_problem_found": "bold green", "incomplete": "bold yellow"}
 
@@ -98,7 +101,8 @@ def finding_label(finding: dict[str, Any]) -> Text:
 
 def step_detail(step: StepRecord, guided: bool) -> Group:
     parts: list[Any] = [Text.assemble((step.title, "bold"), "  ",
-                                      (step.status, STATUS_STYLE.get(step.status, "")))]
+                                      (STATUS_WORDS.get(step.status, step.status.replace("_", " ")),
+                                       STATUS_STYLE.get(step.status, "")))]
     if step.detail:
         parts.append(Text(step.detail))
     elif step.status == "running":
@@ -122,47 +126,128 @@ def copy_key(choice: FixChoice) -> str:
     return "c" if choice.primary else str(choice.number)
 
 
+def runnable(choice: FixChoice) -> list[str]:
+    """The commands a shell would run: a fix made only of comments is a review, not something to paste."""
+    return [c for c in choice.commands if c.strip() and not c.lstrip().startswith("#")]
+
+
+def wrap_command(command: str, width: int) -> list[str]:
+    """A shell command cut into lines for reading: at spaces (the line ends with `` \\``, as a shell continues
+    it) and, inside a token too long for a line (a JSON policy document), after its commas; never inside a word
+    unless one piece alone is wider than the pane. What is copied is the command itself, not these lines."""
+    width = max(20, width)
+    lines: list[str] = []
+    current = ""
+    for token in command.split(" "):
+        pieces = re.findall(r"[^,]*,|[^,]+", token) or [""]
+        for j, piece in enumerate(pieces):
+            sep = " " if j == 0 and current else ""
+            if current.strip() and len(current) + len(sep) + len(piece) + (2 if j == 0 else 0) > width:
+                lines.append(current + (" \\" if j == 0 else ""))
+                current = "    " + piece
+            else:
+                current += sep + piece
+    lines.append(current)
+    return lines
+
+
+class CommandText:
+    """A command drawn with :func:`wrap_command` at the width the pane gives it."""
+
+    def __init__(self, command: str, style: str = "") -> None:
+        self.command = command
+        self.style = style
+
+    def __rich_console__(self, console: Any, options: Any) -> Any:
+        for line in wrap_command(self.command, options.max_width):
+            text = Text(line, style=self.style)
+            text.overflow = "fold"
+            yield text
+
+
 def _choice_parts(choice: FixChoice) -> list[Any]:
     key = copy_key(choice)
-    how = f"{key} copies" + (f", press {key} twice" if choice.careful else "")
+    if not runnable(choice):
+        how = "a review: nothing to copy"
+    else:
+        how = f"press {key} twice to copy" if choice.careful else f"press {key} to copy"
     if choice.primary:
-        head = Text.assemble(("Fix", "bold green"), (f"  ({how}; awstriage never runs it)", "dim"))
+        never = "" if not runnable(choice) else "; awstriage never runs it"
+        head = Text.assemble(("Fix", "bold green"), (f"  ({how}{never})", "dim"))
     else:
         head = Text.assemble((f"Alternative {choice.number}: ", "bold"), choice.summary, (f"  ({how})", "dim"))
     parts: list[Any] = [head]
     if choice.careful:
         parts.append(Text(f"  CAUTION: {choice.disrupts}", style="bold yellow"))
-    # Indented as a block, so a wrapped command still reads as one command (never a sideways scroll).
-    parts += [Padding(Text(cmd, style="green" if choice.primary else ""), (0, 0, 0, 2)) for cmd in choice.commands]
+    # Indented as a block and wrapped at spaces and commas, so a long policy reads as one command.
+    parts += [Padding(CommandText(cmd, style="green" if choice.primary else ""), (0, 0, 0, 2))
+              for cmd in choice.commands]
     return parts
 
 
 def finding_detail(finding: dict[str, Any]) -> Group:
-    """The finding in plain words, then its fixes as a choice: the primary one, then numbered alternatives."""
+    """The finding in plain words: its summary, then the primary fix (in view at 80x24), then when it holds (a
+    condition can be long) and the numbered alternatives."""
     severity = finding.get("severity", "info")
+    conditional = finding.get("certainty") == "conditional"
     parts: list[Any] = [
-        Text.assemble((f"{severity.upper()}  ", SEVERITY_STYLE.get(severity, "")), (finding_title(finding), "bold")),
+        Text.assemble((f"{severity.upper()}  ", SEVERITY_STYLE.get(severity, "")), (finding_title(finding), "bold"),
+                      ("  (conditional: see below)" if conditional else "", "yellow")),
         Text.assemble(("at fault: ", "dim"), (finding.get("resource", ""), "bold"), ("  " + finding.get("code", ""),
                                                                                        "dim")),
     ]
-    if finding.get("certainty") == "conditional":
-        parts.append(Text.assemble(("Conditional: ", "bold yellow"),
-                                   finding.get("condition") or "holds only under conditions not observed"))
+    # The summary's first sentence says what is wrong; the rest (often why, at length) waits until after the fix,
+    # so the fix is on screen at 80x24 even under a long explanation.
+    lead, _, rest = (finding.get("summary") or "").partition(". ")
+    if lead:
+        parts.append(Text(lead + ("." if rest else "")))
     choices = fix_choices(finding)
-    # The primary fix right under the title, so the on-call engineer sees it without scrolling; the explanation and
-    # the alternatives follow.
-    for choice in choices[:1] if choices and choices[0].primary else []:
-        parts += _choice_parts(choice)
-    parts += [Text(""), Text(finding.get("summary", ""))]
-    for choice in choices[1:] if choices and choices[0].primary else choices:
+    has_primary = bool(choices) and choices[0].primary
+    if has_primary:
+        parts += [Text(""), *_choice_parts(choices[0])]
+    if rest:
+        parts += [Text(""), Text(rest)]
+    if conditional:
+        parts += [Text(""), Text.assemble(("Conditional: ", "bold yellow"),
+                                          finding.get("condition") or "holds only under conditions not observed")]
+    for choice in choices[1:] if has_primary else choices:
         parts += [Text(""), *_choice_parts(choice)]
     return Group(*parts)
+
+
+def is_network_path(graph: dict[str, Any] | None) -> bool:
+    """A graph with a forward and a return way (ssh-timeout's) can be drawn as the path; the others are a list of
+    components (slow-performance's load balancer, targets and instances)."""
+    return bool(graph) and any(link.get("direction") in ("forward", "return")
+                               for link in graph.get("links") or graph.get("edges") or [])
+
+
+def components_summary(graph: dict[str, Any]) -> Text:
+    """A component graph as one wrapped line, from the front to the back: "ALB web → target group tg → i-0abc"."""
+    nodes = {n.get("id"): n for n in graph.get("nodes") or []}
+    links = graph.get("links") or graph.get("edges") or []
+    children: dict[Any, list[Any]] = {}
+    for link in links:
+        children.setdefault(link.get("source"), []).append(link.get("target"))
+    targets = {link.get("target") for link in links}
+    level = [n for n in nodes if n not in targets]
+    seen: set[Any] = set()
+    stages: list[str] = []
+    while level:
+        level = [n for n in level if n not in seen]
+        seen.update(level)
+        if level:
+            stages.append(", ".join(str(nodes[n].get("label") or n) for n in level if n in nodes))
+        level = [c for n in level for c in children.get(n, [])]
+    return Text.assemble(("Components: ", "bold"), " → ".join(s for s in stages if s))
 
 
 def path_summary(graph: dict[str, Any] | None) -> Text:
     """The path graph in one line: where each direction stops, or that it gets through."""
     if not graph:
         return Text("")
+    if not is_network_path(graph):
+        return components_summary(graph)
     from diagnostics.reachability.graph import from_node_link, path_rows
 
     forward, back = path_rows(from_node_link(graph))
@@ -172,14 +257,55 @@ def path_summary(graph: dict[str, Any] | None) -> Text:
             continue
         # Where the packets are dropped is the edge that denies them (a blocked box may be blocked on the other way).
         blocked = [node for node, edge in rows if edge and edge.get("verdict") == "deny"]
+        # A hop that drops the packets only for some clients is neither a drop nor a pass: say it is conditional.
+        maybe = [node for node, edge in rows if edge and edge.get("certainty") == "conditional"
+                 and edge.get("verdict") != "deny"]
         if blocked:
             where = ", ".join(f"{KIND_LABELS.get(str(n.get('kind')), n.get('kind'))} {n.get('id')}" for n in blocked)
             text.append(f"{name} ✖ dropped at {where}", style="bold red")
+        elif maybe:
+            where = ", ".join(f"{KIND_LABELS.get(str(n.get('kind')), n.get('kind'))} {n.get('id')}" for n in maybe)
+            text.append(f"{name} ? conditional at {where}", style="bold yellow")
         else:
             text.append(f"{name} ✔ {len(rows)} hops", style="green")
         text.append("   ")
     text.no_wrap, text.overflow = True, "ellipsis"
     return text
+
+
+def call_view(call: dict[str, Any], step_title: str | None) -> Group:
+    params = json.dumps(call.get("params") or {}, indent=2, default=str)
+    outcome = call.get("error") or "ok"
+    return Group(
+        Text.assemble(("AWS call ", "bold"), (f"{call.get('service')}:{call.get('operation')}", "bold cyan"),
+                      (f"  {outcome}, {float(call.get('duration_ms') or 0):.0f} ms", "dim")),
+        Text(f"Step: {step_title}" if step_title else "", style="dim"),
+        Text("Parameters, as recorded (secrets were redacted before anything was kept):", style="dim"),
+        Padding(Text(params), (0, 0, 0, 2)))
+
+
+class CallScreen(ModalScreen[None]):
+    """One AWS call's parameters, over the run screen; Escape or Enter closes it."""
+
+    HELP = """\
+## An AWS call
+
+The call's service, operation, outcome and duration, and the parameters it was made with (secrets were
+redacted before anything was recorded). `Escape` or `Enter` closes it.
+"""
+    BINDINGS = [Binding("escape,enter", "close", "Close", id="call.close")]
+
+    def __init__(self, call: dict[str, Any], step_title: str | None) -> None:
+        super().__init__()
+        self.call = call
+        self.step_title = step_title
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(id="dialog"):
+            yield Static(call_view(self.call, self.step_title), id="call-view")
+
+    def action_close(self) -> None:
+        self.dismiss(None)
 
 
 class RunScreen(Screen[None]):
@@ -213,7 +339,9 @@ or goes back. The headline at the top is the verdict: what was observed, nothing
         Binding("tab", "next_pane", "Next pane", id="run.next_pane"),
         Binding("p", "toggle_graph", "Path", id="run.graph"),
         Binding("l", "toggle_log", "Call log", id="run.call_log"),
-        Binding("escape", "back", "Back", id="run.back"),
+        # A priority binding: the app runs it the moment the key arrives, before the focused list and before the
+        # screen's queue of run events, so Escape cancels at the step it was pressed at, not several steps later.
+        Binding("escape", "back", "Back", id="run.back", priority=True),
         Binding("z", "maximise_graph", "Maximise path", show=False, id="run.graph_max"),
         Binding("slash", "filter_calls", "Filter calls", show=False, id="run.filter_calls"),
         Binding("shift+tab", "previous_pane", "Previous pane", show=False, id="run.previous_pane"),
@@ -227,13 +355,14 @@ or goes back. The headline at the top is the verdict: what was observed, nothing
         self.builder = TranscriptBuilder()
         self.handle = RunHandle()
         self.running = False
+        self.cancelling = False  # Escape was pressed during the run: the runner stops before its next step
+        self._dirty = False  # run events arrived since the last drawing (drawn on the timer, not per event)
         self.replayed = events is not None
         self._events = events or []
         self._source = source
         self._step_started: dict[str, float] = {}
         self._selected_step: str | None = None
         self._selected_finding: int | None = None
-        self._call_shown: Group | None = None  # a call-log row chosen with Enter, shown on top of the detail
         self._armed: tuple[int, int] | None = None  # (finding, choice) a careful fix waits for its second press
         self._graph_open: bool | None = None  # None: decided by the terminal's height
         self.copied: str | None = None
@@ -287,7 +416,7 @@ or goes back. The headline at the top is the verdict: what was observed, nothing
             self._render_all()
         else:
             self.running = True
-            self.set_interval(0.25, self._tick)
+            self.set_interval(0.1, self._tick)
             self._run()
         self.query_one("#steps", FilterList).focus_list()
 
@@ -306,6 +435,11 @@ or goes back. The headline at the top is the verdict: what was observed, nothing
 
     def _show_graph(self) -> None:
         has_graph = self.transcript.graph is not None
+        if has_graph and not is_network_path(self.transcript.graph):
+            # Components, not a network path: the list line is the whole picture; no drawing to open.
+            self.query_one("#graph").display = False
+            self.query_one("#path-summary").display = True
+            return
         is_open = self._graph_open if self._graph_open is not None else self.app.size.height >= TALL_ENOUGH
         graph = self.query_one("#graph", PathGraph)
         graph.display = has_graph and (is_open or self.has_class("-maximised"))
@@ -363,8 +497,9 @@ or goes back. The headline at the top is the verdict: what was observed, nothing
             self._focus_pane(panes[(current - 1) % len(panes)] if current >= 0 else panes[-1])
 
     def action_toggle_graph(self) -> None:
-        if self.transcript.graph is None:
-            self.notify("This playbook draws no path.", timeout=3)
+        if not is_network_path(self.transcript.graph):
+            self.notify("This playbook draws no network path" + (": its components are the line above the footer."
+                                                                  if self.transcript.graph else "."), timeout=3)
             return
         if self.has_class("-maximised"):
             self.remove_class("-maximised")
@@ -378,7 +513,7 @@ or goes back. The headline at the top is the verdict: what was observed, nothing
             self.query_one("#steps", FilterList).focus_list()
 
     def action_maximise_graph(self) -> None:
-        if self.transcript.graph is None:
+        if not is_network_path(self.transcript.graph):
             self.notify("This playbook draws no path.", timeout=3)
             return
         self.toggle_class("-maximised")
@@ -390,14 +525,20 @@ or goes back. The headline at the top is the verdict: what was observed, nothing
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """The footer offers only keys that do something here."""
+        if action in ("copy_fix", "copy_alternative"):
+            return True  # the keys always answer: a copy, or a sentence saying why there is none
+        return self.offers(action, parameters)
+
+    def offers(self, action: str, parameters: tuple[object, ...]) -> bool:
+        """What the palette lists: only actions that do something here (a key may still answer with a reason)."""
         if action == "copy_fix":
             finding = self._finding()
             return bool(finding and finding.get("remediation"))
         if action == "copy_alternative":
             finding = self._finding()
-            return bool(finding) and 1 <= int(parameters[0]) <= len(finding.get("alternatives") or [])  # type: ignore[arg-type]
+            return bool(finding) and 1 <= int(str(parameters[0])) <= len(finding.get("alternatives") or [])
         if action in ("toggle_graph", "maximise_graph"):
-            return self.transcript.graph is not None
+            return is_network_path(self.transcript.graph)
         if action == "export":
             return bool(self.transcript.steps)
         return True
@@ -415,8 +556,14 @@ or goes back. The headline at the top is the verdict: what was observed, nothing
         self.post_message(RunDone(transcript, self.handle.journal_path))
 
     def on_run_event(self, message: RunEvent) -> None:
+        # Folded at once, drawn on the timer: drawing every API call made the screen fall seconds behind the run.
         self._apply(message.event)
-        self._render_all()
+        self._dirty = True
+
+    def on_unmount(self) -> None:
+        """A run screen that goes away, however it goes, stops its run: nothing runs where nobody sees it."""
+        if self.running:
+            self.handle.cancel.set()
 
     def _apply(self, event: dict[str, Any]) -> None:
         self.builder.add(event)
@@ -427,17 +574,22 @@ or goes back. The headline at the top is the verdict: what was observed, nothing
                 # Guided mode follows the running step; otherwise the first step stays selected until the user moves.
                 self._selected_step = event["step_id"]
         elif kind == "api_call":
-            self.query_one(CallLog).add_call(event.get("step_id"), event.get("call") or {})
+            step = self.transcript.step(event.get("step_id") or "")
+            self.query_one(CallLog).add_call(event.get("step_id"), event.get("call") or {},
+                                             step.title if step else None)
         elif kind == "graph":
             self.query_one(PathGraph).show(event.get("graph"))
             self.query_one("#path-summary", Static).update(path_summary(event.get("graph")))
             self._show_graph()
         elif kind == "finding" and self._selected_finding is None:
             self._selected_finding = 0
-        self.refresh_bindings()
+        # No refresh_bindings here: rebuilding the footer for every API call made the screen lag the run by
+        # seconds; the timer's drawing refreshes it.
 
     def on_run_done(self, message: RunDone) -> None:
         self.running = False
+        self.cancelling = False
+        self._dirty = False
         self._select_culprit()
         self.journal_path = message.journal_path
         where = f" Journal: {message.journal_path}" if message.journal_path else ""
@@ -468,7 +620,10 @@ or goes back. The headline at the top is the verdict: what was observed, nothing
             self._selected_step = culprit.id
 
     def _tick(self) -> None:
-        if self.running and any(s.status == "running" for s in self.transcript.steps):
+        if self._dirty:
+            self._dirty = False
+            self._render_all()
+        elif self.running and any(s.status == "running" for s in self.transcript.steps):
             self._render_steps()
 
     # -- drawing ------------------------------------------------------------------------------------------------------
@@ -488,7 +643,11 @@ or goes back. The headline at the top is the verdict: what was observed, nothing
             text.append("replay  ", style="reverse")
         if self.running:
             done = sum(1 for s in t.steps if s.status not in ("pending", "running"))
-            text.append(f"Running… {done}/{len(t.steps)} steps   Escape cancels", style="cyan")
+            if self.cancelling:
+                text.append(f"Cancelling… {done}/{len(t.steps)} steps: the run stops before its next step; "
+                            "the transcript so far is kept", style="bold yellow")
+            else:
+                text.append(f"Running… {done}/{len(t.steps)} steps   Escape cancels", style="cyan")
         elif t.finished_at or t.truncated:
             # The headline as the engine words it: it counts warnings and says when a run was cancelled.
             text.append(summary_line(t) if t.finished_at else VERDICT_WORDS.get(t.verdict, t.verdict),
@@ -528,12 +687,11 @@ or goes back. The headline at the top is the verdict: what was observed, nothing
             step_detail(step, self.app.guided) if step else Text("No step selected.", style="dim"))
         finding = self._finding()
         widget = self.query_one("#finding-detail", Static)
-        widget.display = finding is not None or self.running or self._call_shown is not None
-        shown: list[Any] = [self._call_shown] if self._call_shown is not None else []
+        widget.display = finding is not None or self.running
         if finding is None:
-            widget.update(Group(*shown, Text("No findings yet." if self.running else "", style="dim")))
+            widget.update(Text("No findings yet." if self.running else "", style="dim"))
         else:
-            widget.update(Group(*shown, finding_detail(finding)))
+            widget.update(finding_detail(finding))
         self.query_one("#run-right").border_title = (f"Detail: {finding_title(finding)}" if finding
                                                      else "Detail")
 
@@ -559,25 +717,25 @@ or goes back. The headline at the top is the verdict: what was observed, nothing
         if step_id == self._selected_step:
             return
         self._selected_step = step_id
-        self._call_shown = None
         mine = [i for i, f in enumerate(self.transcript.findings) if f.get("step") == step_id]
         self._selected_finding = mine[0] if mine else None
         if mine:
             self.query_one("#findings", FilterList).highlight(str(mine[0]))
         self._armed = None
         self._show_detail()
+        self.query_one("#run-right").scroll_home(animate=False)  # a new choice reads from its top
         self.refresh_bindings()
 
     def _select_finding(self, index: int) -> None:
         """Choosing a finding selects the step that found it."""
         self._selected_finding = index
-        self._call_shown = None
         step = self.transcript.findings[index].get("step") if index < len(self.transcript.findings) else None
         if step and self.transcript.step(step):
             self._selected_step = step
             self.query_one("#steps", FilterList).highlight(step)
         self._armed = None
         self._show_detail()
+        self.query_one("#run-right").scroll_home(animate=False)  # a new choice reads from its top
         self.refresh_bindings()
 
     def on_filter_list_chosen(self, message: FilterList.Chosen) -> None:
@@ -608,13 +766,12 @@ or goes back. The headline at the top is the verdict: what was observed, nothing
         if self.has_class("-maximised"):
             self.action_maximise_graph()
             return
-        if self.focused is self.query_one("#run-right"):
-            target = "#findings" if self._selected_finding is not None else "#steps"
-            self.query_one(target, FilterList).focus_list()
-            return
         if self.running:
+            # While it runs, Escape cancels and the screen stays, saying so, until the runner reports the run
+            # finished; only an Escape after that goes back.
             self.handle.cancel.set()
-            self.notify("Cancelling after the current step; the transcript so far is kept.", timeout=4)
+            self.cancelling = True  # the headline says it (a toast would cover the headline at 80x24)
+            self._render_verdict()
             return
         self.app.pop_screen()
 
@@ -625,15 +782,31 @@ or goes back. The headline at the top is the verdict: what was observed, nothing
         self._copy(number)
 
     def _copy(self, number: int) -> None:
-        """Copy one fix: the primary with `c`, an alternative by its number; a careful one only on a second press."""
+        """Copy one fix: the primary with `c`, an alternative by its number; a careful one only on a second press.
+        Every press answers: a copy, or the sentence that says why there is none."""
         finding = self._finding()
         if finding is None:
-            self.notify("No finding selected.", severity="warning")
+            if self.transcript.findings:
+                self.notify("No fix for this step; select a finding (shift+Tab or Tab to Findings, then Enter).",
+                            severity="warning", timeout=4)
+            else:
+                self.notify("Nothing to copy: this run has no findings." if not self.running
+                            else "Nothing to copy yet: no finding so far.", severity="warning", timeout=4)
             return
-        choice = next((c for c in fix_choices(finding) if c.number == number), None)
+        choices = fix_choices(finding)
+        choice = next((c for c in choices if c.number == number), None)
         if choice is None:
-            what = "fix command" if number == 0 else f"alternative {number}"
-            self.notify(f"This finding has no {what}.", severity="warning")
+            others = len([c for c in choices if not c.primary])
+            what = "no fix" if number == 0 else f"no alternative {number}"
+            has = f" (it has {others} alternative{'s' if others != 1 else ''})" if number and others else ""
+            self.notify(f"This finding has {what}{has}.", severity="warning", timeout=4)
+            return
+        if not runnable(choice):
+            review = " ".join(c.lstrip("# ").strip() for c in choice.commands if c.strip()) or choice.summary
+            review = review if len(review) <= 160 else review[:159] + "… (the detail has it all)"
+            kind = "primary fix" if choice.primary else f"alternative {number}"
+            self.notify(f"This finding's {kind} is a review, not a command: {review}", title="Nothing copied",
+                        timeout=8)
             return
         key = (self._selected_finding or 0, number)
         if choice.careful and self._armed != key:
@@ -644,9 +817,26 @@ or goes back. The headline at the top is the verdict: what was observed, nothing
         self._armed = None
         self.copied = copy_text(finding, choice)
         self.app.copy_to_clipboard(self.copied)
-        count = len([c for c in choice.commands if not c.lstrip().startswith("#")])
-        self.notify(f"Copied {choice.label.lower()} ({count} command{'s' if count != 1 else ''}) for "
-                    f"{finding.get('code')} on {finding.get('resource')}.", timeout=4)
+        saved = self._save_copy(self.copied)
+        count = len(runnable(choice))
+        first = not getattr(self.app, "told_clipboard", False)
+        self.app.told_clipboard = True  # type: ignore[attr-defined]  # the OSC 52 caveat is said once a session
+        where = f" Also saved to {saved}." if saved else ""
+        how = ("Sent to the clipboard (your terminal must allow OSC 52)" if first else "Sent to the clipboard")
+        self.notify(f"{how}: {choice.label.lower()}, {count} command{'s' if count != 1 else ''} for "
+                    f"{finding.get('code')}.{where}", timeout=4)
+
+    def _save_copy(self, text: str) -> Path | None:
+        """The copied text in a file too: a terminal may drop the clipboard escape (OSC 52) without a word."""
+        from playbooks.journal import journal_dir
+
+        try:
+            path = journal_dir().parent / "last-copied-fix.sh"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+        except OSError:
+            return None
+        return path
 
     def action_toggle_log(self) -> None:
         log = self.query_one(CallLog)
@@ -678,16 +868,8 @@ or goes back. The headline at the top is the verdict: what was observed, nothing
             return
         step_id, call = calls[event.cursor_row]
         step = self.transcript.step(step_id) if step_id else None
-        params = json.dumps(call.get("params") or {}, indent=2, default=str)
-        outcome = call.get("error") or "ok"
-        self._call_shown = Group(
-            Text.assemble(("AWS call ", "bold"), (f"{call.get('service')}:{call.get('operation')}", "bold cyan"),
-                          (f"  {outcome}, {float(call.get('duration_ms') or 0):.0f} ms", "dim"),
-                          (f"  (step: {step.title})" if step else "", "dim")),
-            Text("Parameters, as recorded (secrets were redacted before anything was kept):", style="dim"),
-            Padding(Text(params), (0, 0, 0, 2)), Text(""))
-        self._show_detail()
-        self.query_one("#run-right").scroll_home(animate=False)
+        # A modal, not the detail pane: at 80x24 with the log open the detail pane has no rows left to show it in.
+        self.app.push_screen(CallScreen(call, step.title if step else None))
 
     def on_input_changed(self, event: Input.Changed) -> None:
         if event.input.id == "calls-filter":

@@ -22,6 +22,7 @@ class _Entry:
     step: str | None
     call: dict[str, Any]
     received: float  # when the call reached the log: the time shown when the call has no start time
+    title: str | None = None  # the step's title, shown instead of its id
 
     def haystack(self) -> str:
         call = self.call
@@ -50,7 +51,7 @@ def _cells(entry: _Entry) -> tuple[str | Text, ...]:
     retries = int(call.get("retries") or 0)
     return (
         Text(_clock(entry), style="dim"),
-        entry.step or "–",
+        Text(entry.title or entry.step or "–", no_wrap=True, overflow="ellipsis"),
         str(call.get("service") or "?"),
         str(call.get("operation") or "?"),
         Text(duration, justify="right"),
@@ -102,9 +103,11 @@ Press `/` to filter by service, operation or error code (e.g. `denied`, `ec2`, `
 
     # --- public API ---
 
-    def add_call(self, step_id: str | None, call: dict[str, Any]) -> None:
-        """Append one call (an ``ApiCall.to_dict()``), made by the step ``step_id`` (None outside a step)."""
-        entry = _Entry(step_id, dict(call), time.time())
+    def add_call(self, step_id: str | None, call: dict[str, Any], step_title: str | None = None) -> None:
+        """Append one call (an ``ApiCall.to_dict()``), made by the step ``step_id`` (None outside a step), shown
+        by the step's title when given (people read "Who am I?", not "identity")."""
+        title = step_title if step_title is None or len(step_title) <= 28 else step_title[:27] + "…"
+        entry = _Entry(step_id, dict(call), time.time(), title)
         self._entries.append(entry)
         if len(self._entries) > MAX_CALLS:
             del self._entries[: len(self._entries) - MAX_CALLS]

@@ -26,8 +26,8 @@ class FilterList(Vertical):
     HELP = """\
 ## Lists
 
-`↑`/`↓` move, `Enter` opens the highlighted entry, `/` filters the list (type to narrow, `Escape`
-clears the filter and returns to the list).
+`↑`/`↓` move, `Enter` opens the highlighted entry, `/` filters the list (type to narrow, `Enter`
+opens the first match, `Escape` clears the filter and returns to the list).
 """
 
     DEFAULT_CSS = """
@@ -97,8 +97,13 @@ clears the filter and returns to the list).
         self._refill()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
+        """Enter in the filter box opens the highlighted entry at once (not a second Enter on the list)."""
         event.stop()
-        self.option_list.focus()
+        options = self.option_list
+        options.focus()
+        chosen = options.highlighted_option
+        if chosen is not None and chosen.id is not None:
+            self.post_message(self.Chosen(self, chosen.id))
 
     def clear_filter(self) -> bool:
         """Close the filter box; False when there was none open (so Escape can go back instead)."""

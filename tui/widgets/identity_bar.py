@@ -9,6 +9,12 @@ from textual.widgets import Static
 from playbooks.workspace import Identity
 
 
+def short_arn(arn: str) -> str:
+    """``arn:aws:sts::123456789012:assumed-role/Admin/me`` -> ``assumed-role/Admin/me``: the account is shown beside."""
+    parts = arn.split(":", 5)
+    return parts[5] if len(parts) == 6 and parts[0] == "arn" else arn
+
+
 class IdentityBar(Static):
     """Account, caller ARN, region, profile and credential source; SANDBOX when nothing is real."""
 
@@ -21,7 +27,7 @@ real and nothing leaves this machine. Switch profile or region with `ctrl+p` →
 """
 
     DEFAULT_CSS = """
-    IdentityBar { dock: top; height: 1; background: $panel; color: $text; padding: 0 1; }
+    IdentityBar { dock: top; height: auto; max-height: 3; background: $panel; color: $text; padding: 0 1; }
     """
 
     identity: reactive[Identity | None] = reactive(None)
@@ -38,15 +44,17 @@ real and nothing leaves this machine. Switch profile or region with `ctrl+p` →
             text.append("⚠ ", style="bold red")
             text.append(ident.problem, style="red")
             return text
+        # What says where calls go comes first (account, region); the ARN without the account it repeats; the
+        # line wraps rather than losing the region at 80 columns.
         text.append("account ", style="dim")
         text.append(ident.account or "?", style="bold")
-        text.append("  ")
-        text.append(ident.arn or "?")
         text.append("  region ", style="dim")
         text.append(ident.region or "?", style="bold")
         if ident.profile:
             text.append("  profile ", style="dim")
             text.append(ident.profile, style="bold")
+        text.append("  as ", style="dim")
+        text.append(short_arn(ident.arn) or "?")
         if not ident.sandbox and ident.source:
             text.append(f"  ({ident.source})", style="dim")
         return text
