@@ -551,7 +551,9 @@ or goes back. The headline at the top is the verdict: what was observed, nothing
             transcript = self.app.workspace.run(self.playbook, self.inputs,
                                                 [lambda e: self.post_message(RunEvent(e.to_dict()))], self.handle)
         except Exception as exc:  # the runner never raises for AWS failures; this is the setup failing
-            self.post_message(RunFailed(explain_error(exc)))
+            # A ValueError here is the workspace refusing the inputs (an ARN in another region or account):
+            # its message is already the sentence to show.
+            self.post_message(RunFailed(str(exc) if isinstance(exc, ValueError) else explain_error(exc)))
             return
         self.post_message(RunDone(transcript, self.handle.journal_path))
 
