@@ -230,6 +230,6 @@ class Plan:
             leftovers = [(declared.get(k), k) for k in list(self._kept)]
         for step, key in leftovers:
             with self._lock:
-                calls, missing, failure = self._take(key)
+                calls, _missing, failure = self._take(key)  # its missing facts: no step judged with it
             if calls and step:
                 self.deliver(step, calls, [], failure)

@@ -236,7 +236,7 @@ def _start_reads(playbook: Playbook, ctx: Context, plan: Plan) -> None:
     token = OWNER.set(Owner(plan, step=playbook.steps[0].id))
     try:
         playbook.plan(ctx)
-    except Exception:  # noqa: BLE001 - the steps read for themselves and say what failed
+    except Exception:  # the steps read for themselves and say what failed
         pass
     finally:
         OWNER.reset(token)
