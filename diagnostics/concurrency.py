@@ -5,8 +5,10 @@ never be the thing that throttles the account it diagnoses. So every client of t
 call through a per-service slot: at most ``cap`` calls to one service at a time, whatever the number of
 reader threads. The caps sit well below AWS's documented request rates (EC2's Describe* calls refill at
 20 a second per account, CloudWatch Logs' FilterLogEvents at 5, IAM's read calls are a shared budget).
-CloudTrail's LookupEvents (two a second per account and Region) gets one slot, and its rate is paced by
-:class:`diagnostics.cloudtrail.changes.Pacer`: one mechanism for that rule. botocore's adaptive retries
+Operations with a documented request rate are also paced, process-wide per endpoint and Region (the
+rate is per account and Region): CloudTrail's LookupEvents at two a second ("The rate of lookup requests
+is limited to two per second, per account, per Region", LookupEvents API reference), whichever
+collector asks (the change history, the throttling playbook's event reads). botocore's adaptive retries
 stay as they are: the slot is held across a call's retries, so a throttled call backs off in its slot.
 
 A cancelled run stops sending at once: a call about to start (or waiting for a slot) raises
@@ -16,6 +18,7 @@ A cancelled run stops sending at once: a call about to start (or waiting for a s
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from contextvars import ContextVar
 from typing import Any
@@ -30,6 +33,8 @@ SERVICE_CAPS: dict[str, int] = {
     "logs": 3,  # FilterLogEvents and StartQuery: five a second per account
     "iam": 4,  # IAM's read calls share one small per-account budget
 }
+# Requests a second, per account and Region; every request (each page of a paginator) waits its turn.
+RATES: dict[tuple[str, str], float] = {("cloudtrail", "LookupEvents"): 2.0}
 SLOT_KEY = "awstriage_slot"  # where a call's slot is kept in botocore's per-request context
 POLL_SECONDS = 0.05  # how often a thread waiting for a slot looks at the cancel switch
 
@@ -52,11 +57,45 @@ def raise_if_cancelled() -> None:
         raise CallCancelled("the run was cancelled")
 
 
+class Pacer:
+    """At most ``rate`` requests a second: :meth:`wait` blocks until the next one may go."""
+
+    def __init__(self, rate: float, clock: Callable[[], float] = time.monotonic,
+                 sleep: Callable[[float], None] = time.sleep) -> None:
+        self.interval = 1.0 / rate
+        self._clock, self._sleep = clock, sleep
+        self._next = 0.0
+        self._lock = threading.Lock()
+
+    def wait(self) -> None:
+        with self._lock:
+            now = self._clock()
+            if now < self._next:
+                self._sleep(self._next - now)
+                now = self._next
+            self._next = now + self.interval
+
+
+_pacers: dict[tuple[str, str, str, str], Pacer] = {}
+_pacers_lock = threading.Lock()
+
+
+def pacer_for(service: str, operation: str, endpoint: str, region: str) -> Pacer | None:
+    """The process's pacer of an operation with a documented rate, per endpoint and Region; else None."""
+    rate = RATES.get((service, operation))
+    if rate is None:
+        return None
+    with _pacers_lock:
+        return _pacers.setdefault((service, operation, endpoint, region), Pacer(rate))
+
+
 class ServiceLimiter:
     """Per-service slots for a session's clients (see the module docstring)."""
 
-    def __init__(self, caps: dict[str, int] | None = None, default: int = DEFAULT_CAP) -> None:
+    def __init__(self, caps: dict[str, int] | None = None, default: int = DEFAULT_CAP,
+                 pacer: Callable[[str, str, str, str], Pacer | None] = pacer_for) -> None:
         self._caps = dict(SERVICE_CAPS if caps is None else caps)
+        self._pacer = pacer
         self._default = default
         self._slots: dict[str, threading.BoundedSemaphore] = {}
         self._lock = threading.Lock()
@@ -73,15 +112,22 @@ class ServiceLimiter:
     def install(self, client: Any, on_cancel: Callable[[Any], None]) -> None:
         """``on_cancel(model)`` is told of a call that was refused because its run was cancelled."""
 
+        meta = client.meta
+        endpoint, region = str(meta.endpoint_url), str(meta.region_name)
+
         def acquire(model: Any, context: dict[str, Any], **_: Any) -> None:
-            slot = self.slot(model.service_model.service_name)
+            service = model.service_model.service_name
+            slot = self.slot(service)
             while True:
                 if cancelled():
                     on_cancel(model)
                     raise CallCancelled("the run was cancelled")
                 if slot.acquire(timeout=POLL_SECONDS):
                     context[SLOT_KEY] = slot
-                    return
+                    break
+            pacer = self._pacer(service, model.name, endpoint, region)
+            if pacer is not None:
+                pacer.wait()
 
         def release(context: dict[str, Any], **_: Any) -> None:
             slot = context.pop(SLOT_KEY, None)

@@ -183,8 +183,11 @@ class Context:
             return default
 
     def peek(self, key: str, default: Any = None) -> Any:
-        """What an earlier step already fetched under ``key``, without fetching it."""
-        return self.cache.get(key, default)
+        """What an earlier step already fetched under ``key``, without fetching it (nor waiting for it)."""
+        if key not in self.cache:
+            return default
+        self.plan.used(key)  # read on a reader thread: its calls go to the step that looks at it first
+        return self.cache[key]
 
     def attach(self, kind: str, data: Any) -> None:
         """Hand the transcript a section of its own (``changes``: the change timeline, ``overview``)."""

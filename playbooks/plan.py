@@ -53,7 +53,6 @@ OWNER: ContextVar[Owner | None] = ContextVar("awstriage_owner", default=None)
 class _Read:
     key: str
     fetch: Callable[[], Any]
-    declared_by: str | None  # the step that started it: its calls go there if no step ever uses it
     claimed: bool = False
     done: threading.Event = field(default_factory=threading.Event)
     value: Any = None
@@ -67,7 +66,6 @@ class _Kept:
     calls: list[ApiCall] = field(default_factory=list)
     missing: list[MissingFact] = field(default_factory=list)
     waited_on: list[str] = field(default_factory=list)
-    declared_by: str | None = None
     last_failure: ApiCall | None = None
 
 
@@ -84,7 +82,7 @@ class Plan:
         self._lock = threading.RLock()
         self._closed = False
         # Set by the runner: hand a read's calls and missing facts to the step that uses it.
-        self.deliver: Callable[[str, list[ApiCall], list[MissingFact], ApiCall | None], None] = (
+        self.deliver: Callable[[str | None, list[ApiCall], list[MissingFact], ApiCall | None], None] = (
             lambda step, calls, missing, failure: None)
 
     # --- starting and waiting -----------------------------------------------------------------
@@ -95,8 +93,7 @@ class Plan:
         with self._lock:
             if key in self._reads or key in cache:
                 return
-            owner = OWNER.get()
-            read = self._reads[key] = _Read(key, fetch, owner.step if owner and owner.plan is self else None)
+            read = self._reads[key] = _Read(key, fetch)
             if self._pool is None:
                 self._pool = ThreadPoolExecutor(self.readers, thread_name_prefix=THREAD_PREFIX)
             self._pool.submit(self._run_queued, read)
@@ -114,9 +111,9 @@ class Plan:
                 hit = False
                 read = self._reads.get(key)
                 if read is None:
-                    read = self._reads[key] = _Read(key, fetch, owner.step if mine else None)
+                    read = self._reads[key] = _Read(key, fetch)
         if hit:
-            self._used(key)  # a read that finished on a reader thread: its calls go to this step
+            self.used(key)  # a read that finished on a reader thread: its calls go to this step
             return cache[key]
         if self._claim(read):
             self._execute(read)  # nobody started it yet: this thread makes the call
@@ -131,7 +128,7 @@ class Plan:
                     # A failure is not kept once a step has seen it: a later step asks again and reports
                     # it too. A read that waited on it leaves it for the step that uses it.
                     del self._reads[key]
-        self._used(key)
+        self.used(key)
         if read.error is not None:
             raise read.error
         return read.value
@@ -188,7 +185,7 @@ class Plan:
             kept = self._kept.get(key)
             return kept.last_failure if kept else None
 
-    def _used(self, key: str) -> None:
+    def used(self, key: str) -> None:
         """``key`` was used by the owner of this thread: a step takes its calls now; a read takes them
         when a step uses it (the first step to use a read, directly or not, gets its calls)."""
         owner = OWNER.get()
@@ -219,17 +216,17 @@ class Plan:
 
     def close(self) -> None:
         """Drop the reads not started, wait for those in flight (a cancelled run's calls stop at the
-        next request), and hand the calls of reads no step used to the step that started them."""
+        next request). The calls of reads no step used (a cancelled run's) are handed over with no step:
+        the journal and the call log show them, no step claims them."""
         with self._lock:
             self._closed = True
             pool, self._pool = self._pool, None
         if pool is not None:
             pool.shutdown(wait=True, cancel_futures=True)
         with self._lock:
-            declared = {r.key: r.declared_by for r in self._reads.values()}
-            leftovers = [(declared.get(k), k) for k in list(self._kept)]
-        for step, key in leftovers:
+            leftovers = list(self._kept)
+        for key in leftovers:
             with self._lock:
                 calls, _missing, failure = self._take(key)  # its missing facts: no step judged with it
-            if calls and step:
-                self.deliver(step, calls, [], failure)
+            if calls:
+                self.deliver(None, calls, [], failure)

@@ -97,7 +97,7 @@ def run_playbook(
             last_failure[0] = call
         emit(ApiCallMade(step_id=owner.step, call=call.to_dict()))
 
-    def deliver(step_id: str, calls: list[ApiCall], missing: list[MissingFact], failure: ApiCall | None) -> None:
+    def deliver(step_id: str | None, calls: list[ApiCall], missing: list[MissingFact], failure: ApiCall | None) -> None:
         for call in calls:
             emit(ApiCallMade(step_id=step_id, call=call.to_dict()))
         if failure is not None and step_id == current_step[0]:
@@ -228,8 +228,8 @@ def run_playbook(
 def _start_reads(playbook: Playbook, ctx: Context, plan: Plan) -> None:
     """The playbook's reads that need only the inputs start now, beside the first step.
 
-    They belong to the first step until a step uses them. A plan that fails starts fewer reads, nothing
-    more: each step still reads what it needs and reports its own failures.
+    Their calls go to the step that uses them. A plan that fails starts fewer reads, nothing more: each
+    step still reads what it needs and reports its own failures.
     """
     if playbook.plan is None or not playbook.steps:
         return
