@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import itertools
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -129,6 +130,7 @@ class Context:
         self._on_attach = on_attach
         # The run's reads (see playbooks.plan): the runner gives it reader threads and the cancel switch.
         self.plan = Plan(readers=1)
+        self._read_ids = itertools.count()
 
     @property
     def missing(self) -> list[MissingFact]:
@@ -181,6 +183,21 @@ class Context:
                 raise
             self.missing.append(MissingFact(fact, action, reason))  # the step's, or its read's
             return default
+
+    def read_all(self, reads: Sequence[tuple[str, Callable[[], Any], Any]]) -> list[Any]:
+        """Several independent reads of one step at once: ``[(fact, fetch, default), ...]`` -> answers.
+
+        Like :meth:`read` for each, in order (a failed one is a missing fact and its default), but the
+        fetches run together on the reader threads.
+        """
+        keys = [f"read-all:{next(self._read_ids)}" for _ in reads]
+        for key, (_, fetch, _) in zip(keys, reads, strict=True):
+            self.prefetch(key, fetch)
+        answers = [self.read(fact, fetch, default, key=key) for key, (fact, fetch, default) in
+                   zip(keys, reads, strict=True)]
+        for key in keys:
+            self.cache.pop(key, None)  # answered once: nothing later asks for these keys
+        return answers
 
     def peek(self, key: str, default: Any = None) -> Any:
         """What an earlier step already fetched under ``key``, without fetching it (nor waiting for it)."""

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 import networkx as nx
 
@@ -136,7 +137,7 @@ def _metrics(ctx: Context, profile: Profile) -> dict[str, MetricSeries]:
     start, end = _window(ctx)
     comp = component_of(profile)
     return ctx.memo(f"metrics:{comp.key}",
-                    lambda: read_metrics(ctx.client("cloudwatch"), profile, start, end, ctx.read))
+                    lambda: read_metrics(ctx.client("cloudwatch"), profile, start, end, read_all=ctx.read_all))
 
 
 def _describe(profile: Profile) -> str:
@@ -196,25 +197,35 @@ def _observe(ctx: Context, comp: Component) -> Observed:
         cloudwatch = ctx.client("cloudwatch")
         seen = Observed(comp)
         metric = LATENCY.get(comp.kind)
+        # Every read below is independent of the others: they are asked for together (ctx.read_all).
+        reads: list[tuple[str, Any, Any]] = []
+        fields: list[str] = []
         if metric is not None:
             for when, (a, b) in (("now", (start, end)), ("then", (b_start, b_end))):
                 label = "in the window" if when == "now" else "at baseline"
-                latency, _ = ctx.read(f"{comp.label}'s {metric.name} {label}",
-                                      lambda a=a, b=b: read_latency(cloudwatch, comp, a, b), default=(None, None))
-                setattr(seen, f"cloudwatch_{when}", latency)
+                reads.append((f"{comp.label}'s {metric.name} {label}",
+                              lambda a=a, b=b: read_latency(cloudwatch, comp, a, b), (None, None)))
+                fields.append(f"cloudwatch_{when}")
                 if metric.below:
-                    below, _ = ctx.read(f"{comp.label}'s {metric.below} {label}",
-                                        lambda a=a, b=b: read_latency(cloudwatch, comp, a, b, below=True),
-                                        default=(None, None))
-                    setattr(seen, f"below_{when}", below)
+                    reads.append((f"{comp.label}'s {metric.below} {label}",
+                                  lambda a=a, b=b: read_latency(cloudwatch, comp, a, b, below=True), (None, None)))
+                    fields.append(f"below_{when}")
         profile = _profiles(ctx).get(comp.key)
         if isinstance(profile, LambdaProfile):
             logs = ctx.client("logs")
-            runs, read = ctx.read(f"the REPORT lines of {profile.name} in the window",
-                                  lambda: read_reports(logs, profile, start, end), default=([], None))
-            seen.runs_now, seen.logs_now = runs, read
-            seen.runs_then, _ = ctx.read(f"the REPORT lines of {profile.name} at baseline",
-                                         lambda: read_reports(logs, profile, b_start, b_end), default=([], None))
+            reads.append((f"the REPORT lines of {profile.name} in the window",
+                          lambda: read_reports(logs, profile, start, end), ([], None)))
+            fields.append("logs_now")
+            reads.append((f"the REPORT lines of {profile.name} at baseline",
+                          lambda: read_reports(logs, profile, b_start, b_end), ([], None)))
+            fields.append("logs_then")
+        for name, (first, second) in zip(fields, ctx.read_all(reads), strict=True):
+            if name == "logs_now":
+                seen.runs_now, seen.logs_now = first, second
+            elif name == "logs_then":
+                seen.runs_then = first
+            else:
+                setattr(seen, name, first)
         return seen
 
     return ctx.memo(f"observed:{comp.key}", fetch)
@@ -599,6 +610,24 @@ REGRESSION_STEP = Step(
     decides=False,
 )
 
+def _plan(ctx: Context) -> None:
+    """The path at once; once it is read, the metrics of every resource on it and the latency of every
+    component that has one, together (the saturation and latency steps read all of them)."""
+    ctx.prefetch("path", lambda: _path(ctx))
+    ctx.prefetch("slow:plan:components", lambda: _plan_components(ctx))
+
+
+def _plan_components(ctx: Context) -> None:
+    path = ctx.memo("path", lambda: _path(ctx))
+    if not path:
+        return  # the resource step says what was not found
+    for key, profile in _profiles(ctx).items():
+        ctx.prefetch(f"slow:plan:metrics:{key}", lambda profile=profile: _metrics(ctx, profile))
+    for comp in path:
+        if comp.kind in LATENCY:
+            ctx.prefetch(f"slow:plan:observed:{comp.key}", lambda comp=comp: _observe(ctx, comp))
+
+
 PLAYBOOK = Playbook(
     name="slow-performance",
     title="Something is slow",
@@ -609,4 +638,5 @@ PLAYBOOK = Playbook(
     steps=(IDENTITY_STEP, RESOURCE_STEP, LATENCY_STEP, SATURATION_STEP, INSIGHTS_STEP, FRONT_STEP,
            TRACES_STEP, REGRESSION_STEP),
     default_scenario="slow-t3-credits-exhausted",
+    plan=_plan,
 )
