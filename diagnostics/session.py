@@ -15,7 +15,6 @@ from typing import Any
 import boto3
 from botocore.config import Config
 
-from diagnostics import credentials as keyring_store
 from diagnostics.calllog import ApiCall, CallLog
 from diagnostics.concurrency import ServiceLimiter
 from diagnostics.readonly import ReadOnlyViolation, is_read_only
@@ -122,6 +121,9 @@ def open_session(options: SessionOptions | None = None) -> AwsSession:
     options.endpoint_url = endpoint
     stored = None
     if options.use_keyring and options.profile:
+        # Imported here: the keyring backends take ~50 ms to load, and only a named profile uses them.
+        from diagnostics import credentials as keyring_store
+
         try:
             stored = keyring_store.load(options.profile)
         except keyring_store.KeyringUnavailable as exc:
