@@ -132,12 +132,22 @@ def _default_principal(resource: str) -> str:
 
 
 def simulate(args: argparse.Namespace) -> int:
+    from datetime import UTC, datetime
+
     from diagnostics.iam import PolicySet, Request, evaluate
+    from diagnostics.iam.context_defaults import assumed_context
     from diagnostics.iam.explain import fix_for, near_misses
     from diagnostics.iam.principals import identify
 
     if ":" not in args.action:
         raise UsageError(f"--action takes service:Action, got '{args.action}'")
+    from diagnostics.iam import catalog
+
+    if catalog.known_action(args.action) is False:
+        near = catalog.closest_action(args.action)
+        raise UsageError(f"--action {args.action} is not an IAM action"
+                         + (f": did you mean {near}?" if near else " (the Service Authorization Reference has none "
+                            "by that name)"))
     if args.resource != "*" and not args.resource.startswith("arn:"):
         raise UsageError(f"--resource '{args.resource}' is not an ARN (arn:partition:service:...) or *")
     principal = args.principal or _default_principal(args.resource)
@@ -155,12 +165,20 @@ def simulate(args: argparse.Namespace) -> int:
         rcps=tuple(load_policy(p, str(p), "rcp", attached_to="organization") for p in args.rcp)
         if args.rcp else None,
     )
-    request = Request(principal, args.action, args.resource, _pairs(args.context, "--context"),
+    given = _pairs(args.context, "--context")
+    assumed = assumed_context(given, resource=args.resource, region=None, now=datetime.now(UTC))
+    request = Request(principal, args.action, args.resource, {**assumed, **given},
                       principal_tags=_pairs(args.principal_tag, "--principal-tag"))
     evaluation = evaluate(request, policies)
     misses = near_misses(request, policies, evaluation)
     fix = fix_for(request, policies, evaluation)
     report = _report(request, evaluation, misses, fix)
+    report["assumed_context"] = assumed
+    if fix is not None and not args.principal:
+        # The request was judged for a stand-in user: a command for it would change nobody real.
+        report["fix"]["commands"] = []
+        report["fix"]["note"] = (f"No command: no --principal was given, so the request was judged for the stand-in "
+                                 f"{principal}. Pass --principal to get the command for the real user or role.")
     text = json.dumps(report, indent=2) + "\n" if args.format == "json" else _text(report)
     sys.stdout.write(text)
     return EXIT_OK if evaluation.decision == "allowed" else EXIT_PROBLEM
@@ -207,6 +225,9 @@ def _text(report: dict[str, Any]) -> str:
     lines += [f"  {kind:<9} {result}" for kind, result in report["per_type"].items()]
     if report["missing_context_keys"]:
         lines.append("Context keys the request lacked: " + ", ".join(report["missing_context_keys"]))
+    if report.get("assumed_context"):
+        lines.append("Assumed, as AWS sends them on a direct call: "
+                     + ", ".join(f"{k}={v}" for k, v in report["assumed_context"].items()))
     if report["near_misses"]:
         lines.append("Near misses:")
         lines += [f"  - {m['summary']}" for m in report["near_misses"]]
@@ -216,6 +237,8 @@ def _text(report: dict[str, Any]) -> str:
         if fix["statement"]:
             lines.append("  Statement: " + json.dumps(fix["statement"]))
         lines += [f"  $ {c}" for c in fix["commands"]]
+        if fix.get("note"):
+            lines.append("  " + fix["note"])
         if fix["commands"]:
             lines.append("  (awstriage never runs these: review them, then run them yourself)")
     return "\n".join(lines) + "\n"

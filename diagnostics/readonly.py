@@ -96,6 +96,7 @@ READ_SERVICES: frozenset[str] = frozenset(
         "globalaccelerator",
         "health",
         "iam",
+        "iam-toolbox",  # the Access Troubleshooter: GetRequestAuthorizationDetails / Policy
         "identitystore",
         "kinesis",
         "kms",

@@ -1,32 +1,44 @@
 """AccessDenied: which policy and statement decide, and the smallest fix.
 
 The steps read, for one principal and one resource, every policy IAM weighs (identity policies,
-the permissions boundary, the resource's own policy, the organization's SCPs), then the evaluator
-(``diagnostics.iam``) decides as AWS does and names the deciding statement. Where AWS's own policy
-simulator may be asked, its answer is compared and a disagreement is shown, never hidden.
+the permissions boundary, the resource's own policy, the endpoint policy of the VPC endpoint on the
+way, the organization's SCPs and RCPs), then the evaluator (``diagnostics.iam``) decides as AWS
+does and names the deciding statement. AWS's own words count as evidence: a pasted message that
+names a policy type awstriage cannot read makes that type the cause (``diagnostics.iam.aws_words``).
+Where AWS's own policy simulator may be asked, its answer corroborates; a disagreement is shown.
 
 Exactly one finding carries ``evidence.decision`` (allowed, explicitDeny, implicitDeny). Its code:
 
 * IAM_EXPLICIT_DENY: a Deny statement matched (in an identity, boundary or resource policy);
-* IAM_SCP_BLOCKS: an SCP denies explicitly, or a level of the organization lacks an allow;
+* IAM_SCP_BLOCKS: an SCP (or RCP) denies explicitly, or a level of the organization lacks an allow;
+* IAM_VPCE_POLICY_BLOCKS: the VPC endpoint's policy denies, or does not allow;
 * IAM_BOUNDARY_BLOCKS, IAM_SESSION_POLICY_BLOCKS, IAM_RESOURCE_POLICY_BLOCKS: that guardrail or the
   resource policy (which must allow by itself for KMS keys, role trust and other accounts) lacks an allow;
 * IAM_NO_ALLOW: no identity-based policy allows the request;
-* IAM_ALLOWED (info): the request is allowed.
+* IAM_OTHER_ACCOUNT_BLOCKS: a caller from another account, allowed on the side read here;
+* IAM_ALLOWED (info; warning when AWS denied it): the request is allowed by what could be read.
+
+Beside it: IAM_RESOURCE_NOT_FOUND (the resource is not there), and, where AWS's message names a
+type awstriage cannot read while its own evaluation blames another, a second finding carrying
+``evidence.aws_decision``.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
-from dataclasses import dataclass, field
+import re
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from botocore.exceptions import ClientError
+from botocore.exceptions import BotoCoreError, ClientError
 
+from diagnostics.cloudtrail.events import EventQuery, lookup_events
 from diagnostics.errors import ErrorKind, describe_error, explain_error
 from diagnostics.findings import Finding
-from diagnostics.iam import Evaluation, MatchedStatement, Policy, PolicySet, Request, evaluate
+from diagnostics.findings import Fix as FixOption
+from diagnostics.iam import Evaluation, MatchedStatement, Policy, PolicySet, Request, catalog, evaluate
+from diagnostics.iam.aws_words import TYPE_WORDS, AwsWords, article, weigh, where_to_look
 from diagnostics.iam.collect import (
     RCP_SERVICES,
     ManagedPolicyReader,
@@ -35,27 +47,37 @@ from diagnostics.iam.collect import (
     ResourcePolicyRead,
     ScpRead,
     Simulation,
+    VpceRead,
+    authorization_details,
+    authorization_policy,
     boundary_policy,
     decode_authorization_message,
+    endpoint_in_vpc,
+    endpoint_service_name,
+    foreign_principal,
+    function_vpc,
     identity_policies,
+    instance_vpc,
     organization_rcps,
     organization_scps,
     resolve_principal,
     resource_policy,
     simulate_principal,
     simulator_view,
+    trusted_services,
+    vpc_endpoint,
+    vpc_endpoints_for,
 )
-from diagnostics.iam.denial_message import (
-    ParsedDenial,
-    encoded_message,
-    parse_decoded_authorization,
-    parse_denial,
-)
+from diagnostics.iam.context_defaults import assumed_context, assumed_words
+from diagnostics.iam.denial_message import ParsedDenial
+from diagnostics.iam.denials import denial_text, group_denials, is_denial, pick
 from diagnostics.iam.evaluate import compile_document
-from diagnostics.iam.explain import Fix, NearMiss, fix_for, near_misses
-from diagnostics.iam.model import ContextValue
+from diagnostics.iam.explain import CONDITION_HINTS, Fix, NearMiss, fix_for, near_misses
 from diagnostics.iam.principals import identify
-from diagnostics.iam.resources import account_of
+from diagnostics.iam.request import Ask, understand
+from diagnostics.iam.resources import account_of, parse_arn
+from diagnostics.iam.troubleshooter import compare, denying_policy_uris, read_details
+from diagnostics.iam.verify import verify
 from playbooks import params as v
 from playbooks.common import IDENTITY_STEP
 from playbooks.model import Context, Param, Playbook, Step, StepOutcome, StepSkip
@@ -75,88 +97,22 @@ PARAMS = (
           example="arn:aws:s3:::acme-reports/2026/q1.csv"),
     Param("context", "a request context key, KEY=VALUE (repeatable)", v.key_value, repeatable=True,
           example="aws:SourceIp=203.0.113.10"),
+    Param("hours", "with no request given: how many hours of CloudTrail history to search for denied calls",
+          v.positive_int, default="24"),
+    Param("event", "with no request given: the CloudTrail event ID of the denial to diagnose (default: the newest)",
+          v.text),
     Param("error", "the AccessDenied message as AWS printed it; fills in the rest", v.text,
           example="User: arn:aws:iam::123456789012:user/alice is not authorized to perform: s3:GetObject on "
                   "resource: arn:aws:s3:::acme-reports/q1.csv because no identity-based policy allows the "
                   "s3:GetObject action"),
 )
 
-TYPE_WORDS = {"identity": "identity-based policy", "boundary": "permissions boundary", "session": "session policy",
-              "resource": "resource-based policy", "scp": "service control policy",
-              "rcp": "resource control policy"}
 CODES = {"scp": "IAM_SCP_BLOCKS", "rcp": "IAM_RCP_BLOCKS", "boundary": "IAM_BOUNDARY_BLOCKS",
-         "session": "IAM_SESSION_POLICY_BLOCKS", "resource": "IAM_RESOURCE_POLICY_BLOCKS", "identity": "IAM_NO_ALLOW"}
+         "session": "IAM_SESSION_POLICY_BLOCKS", "resource": "IAM_RESOURCE_POLICY_BLOCKS", "identity": "IAM_NO_ALLOW",
+         "vpce": "IAM_VPCE_POLICY_BLOCKS"}
 
 
 # --- understanding the request ----------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Ask:
-    """The request to judge, after the parameters and the pasted error message are merged."""
-
-    principal: str
-    action: str | None
-    resource: str | None
-    context: dict[str, ContextValue] = field(default_factory=dict)
-    denial: ParsedDenial | None = None
-    notes: tuple[str, ...] = ()
-
-    def missing(self) -> list[str]:
-        return [name for name in ("action", "resource") if not getattr(self, name)]
-
-
-def context_of(pairs: Any) -> dict[str, ContextValue]:
-    """KEY=VALUE pairs; a key given twice becomes a list of values."""
-    out: dict[str, ContextValue] = {}
-    for key, value in pairs or ():
-        if key in out:
-            current = out[key]
-            out[key] = [*current, value] if isinstance(current, list) else [current, value]
-        else:
-            out[key] = value
-    return out
-
-
-def understand(inputs: dict[str, Any], caller_arn: str | None,
-               decode: Callable[[str], str] | None = None) -> Ask:
-    """Merge the parameters with what the pasted error says; explicit parameters win.
-
-    Raises ValueError with one sentence when the error message cannot be read.
-    """
-    notes: list[str] = []
-    denial: ParsedDenial | None = None
-    text = inputs.get("error")
-    if text:
-        blob = encoded_message(str(text))
-        if blob is not None:
-            if decode is None:
-                raise ValueError("the error holds an encoded authorization message and it could not be decoded")
-            denial = parse_decoded_authorization(decode(blob))
-            notes.append("Decoded EC2's encoded authorization message with sts:DecodeAuthorizationMessage.")
-        elif str(text).lstrip().startswith("{"):
-            denial = parse_decoded_authorization(str(text))
-        else:
-            denial = parse_denial(str(text))
-    given = {name: inputs.get(name) for name in ("principal", "action", "resource")}
-    from_error = {"principal": denial.principal if denial else None, "action": denial.action if denial else None,
-                  "resource": denial.resource if denial else None}
-    chosen: dict[str, str | None] = {}
-    for name in ("principal", "action", "resource"):
-        mine, theirs = given[name], from_error[name]
-        if mine and theirs and str(mine) != theirs:
-            notes.append(f"The error names the {name} {theirs}, but --param {name} gives {mine}: the parameter "
-                         "wins.")
-        chosen[name] = str(mine) if mine else theirs
-    principal = chosen["principal"]
-    if not principal:
-        if not caller_arn:
-            raise ValueError("no principal was given and the caller's identity is unknown")
-        principal = caller_arn
-        notes.append("No principal was given: judging the caller's own access.")
-    context = dict(denial.context) if denial else {}
-    context.update(context_of(inputs.get("context")))
-    return Ask(principal, chosen["action"], chosen["resource"], context, denial, tuple(notes))
 
 
 def _ask(ctx: Context) -> Ask:
@@ -168,43 +124,120 @@ def _ask(ctx: Context) -> Ask:
     return ask
 
 
+def _nothing_asked(inputs: dict[str, Any]) -> bool:
+    return not any(inputs.get(name) for name in ("action", "resource", "error"))
+
+
+def _recent_denial(ctx: Context, caller: str | None) -> tuple[dict[str, Any], str] | StepOutcome:
+    """With no request given: the denied calls in CloudTrail's history, and the one to diagnose."""
+    hours = int(ctx.inputs.get("hours") or 24)
+    end = datetime.now(UTC)
+    start = end - timedelta(hours=hours)
+    wanted = ctx.inputs.get("principal") or caller
+    region = ctx.session.region or "us-east-1"
+    cloudtrail = ctx.client("cloudtrail")
+    try:
+        window = ctx.memo("iam:recent-denials", lambda: lookup_events(cloudtrail, EventQuery(start, end,
+                                                                                             principal=wanted)))
+        whose = f"by {wanted}"
+        if not any(is_denial(e) for e in window.events) and not ctx.inputs.get("principal"):
+            window = ctx.memo("iam:recent-denials-any", lambda: lookup_events(cloudtrail, EventQuery(start, end)))
+            whose = f"by any principal (none by {wanted})"
+    except ClientError as exc:
+        return StepOutcome("error", "No request was given, and CloudTrail's event history could not be searched "
+                           "for recent denials: " + explain_error(exc, service="cloudtrail", operation="LookupEvents")
+                           + ". Pass --param error=... (the pasted message) or --param action=... --param "
+                           "resource=...")
+    groups = group_denials(window.events)
+    if not groups:
+        cut = " (the reading stopped at its page limit)" if window.truncated else ""
+        return StepOutcome("no_data", f"No request was given, and CloudTrail's event history in {region} holds no "
+                           f"denied call {whose} in the last {hours} h ({window.read} events read{cut}). Widen "
+                           "--param hours, try the region where the call was made, or paste the message with "
+                           "--param error=...")
+    chosen = pick(window.events, ctx.inputs.get("event"))
+    if chosen is None:
+        return StepOutcome("error", f"No denied call with event ID {ctx.inputs.get('event')} is in CloudTrail's "
+                           f"history {whose} in the last {hours} h. The denials there: "
+                           + "; ".join(f"{g.latest.event.event_id} ({g.action} on {g.resource})" for g in groups[:5]))
+    listing = "; ".join(f"{g.count}× {g.action} on {g.resource} (newest {g.latest.event.at:%Y-%m-%d %H:%M:%S}Z, "
+                        f"event {g.latest.event.event_id})" for g in groups[:5])
+    more = f" and {len(groups) - 5} more" if len(groups) > 5 else ""
+    at = f"{chosen.event.at:%Y-%m-%d %H:%M:%S}Z"
+    words = (f"No request was given: CloudTrail's event history in {region} holds {len(groups)} denied "
+             f"{'call' if len(groups) == 1 else 'kinds of call'} {whose} in the last {hours} h: {listing}{more}. "
+             f"Diagnosing {'the one picked' if ctx.inputs.get('event') else 'the newest'}: event "
+             f"{chosen.event.event_id} at {at} (pick another with --param event=ID).")
+    inputs = {**ctx.inputs, "error": denial_text(chosen.event)}
+    inputs.setdefault("principal", None)
+    inputs["principal"] = inputs["principal"] or chosen.principal
+    if chosen.resource:
+        inputs["resource"] = chosen.resource
+    if chosen.action:
+        inputs["action"] = chosen.action
+    return inputs, words
+
+
 def _request_step(ctx: Context) -> StepOutcome:
     caller = ctx.identity.get("arn") or ctx.peek("sts:identity", {}).get("Arn")
+    inputs, found = ctx.inputs, ""
+    if _nothing_asked(ctx.inputs):
+        recent = _recent_denial(ctx, caller)
+        if isinstance(recent, StepOutcome):
+            return recent
+        inputs, found = recent
     try:
-        ask = understand(ctx.inputs, caller, lambda blob: ctx.memo(
+        ask = understand(inputs, caller, lambda blob: ctx.memo(
             f"sts:decoded:{blob}", lambda: decode_authorization_message(ctx.client("sts"), blob)))
-    except ClientError as exc:
-        return StepOutcome("error", "Could not decode the encoded authorization message: "
-                           + explain_error(exc, service="sts", operation="DecodeAuthorizationMessage") + ".")
     except ValueError as exc:
-        return StepOutcome("error", f"Could not read the error message: {exc}.")
+        return StepOutcome("error", f"Could not name the request: {exc}.")
     ctx.cache["iam:ask"] = ask
-    parts = list(ask.notes)
+    parts = [*ask.notes, *ask.warnings]
+    if found:
+        parts.insert(0, found)
     if ask.missing():
         lacking = " and ".join(ask.missing())
-        parts.append(f"The request lacks its {lacking}: pass --param {ask.missing()[0]}=... (or paste the whole "
-                     "AccessDenied message with --param error=...), since nothing can be decided without it.")
+        said = " The message does not name it." if ask.denial is not None else ""
+        parts.append(f"The request lacks its {lacking}:{said} pass --param {ask.missing()[0]}=... (or paste the "
+                     "whole AccessDenied message with --param error=...), since nothing can be decided without it.")
+        if ask.denial is not None:
+            parts.append(_denial_words(ask.denial))
         return StepOutcome("error", " ".join(parts))
+    unknown = catalog.known_action(str(ask.action)) is False
+    if unknown:
+        near = catalog.closest_action(str(ask.action))
+        parts.append(f"{ask.action} is not an IAM action" + (f" (did you mean {near}?)" if near else "")
+                     + ": no policy can grant it, so check the action's name.")
+    if catalog.is_ungated(str(ask.action)):
+        parts.append(f"{ask.action} needs no permission: IAM never denies it, whatever the policies say.")
     who = identify(ask.principal)
     what = {"user": "IAM user", "role": "role", "assumed-role": "role session", "root": "root user",
             "federated-user": "federated user"}.get(who.kind, "principal")
     head = f"The {what} {ask.principal} asks for {ask.action} on {ask.resource}"
     if ask.context:
         head += " with " + ", ".join(f"{k}={v}" for k, v in ask.context.items())
-    parts.insert(0, head + ".")
+    parts.insert(1 if found else 0, head + ".")
     if ask.denial is not None:
         parts.append(_denial_words(ask.denial))
-    return StepOutcome("ok", " ".join(parts))
+    return StepOutcome("warning" if ask.warnings or unknown else "ok", " ".join(parts))
 
 
 def _denial_words(denial: ParsedDenial) -> str:
+    words = []
     if denial.explicit:
         where = TYPE_WORDS.get(denial.policy_type or "", "policy")
         arn = f" ({denial.policy_arn})" if denial.policy_arn else ""
-        return f"AWS's message says an explicit deny in a {where}{arn} refused it."
-    if denial.policy_type:
-        return f"AWS's message says no {TYPE_WORDS[denial.policy_type]} allows it."
-    return "AWS's message does not say which kind of policy refused it."
+        words.append(f"AWS's message says an explicit deny in {article(where)} {where}{arn} refused it.")
+    elif denial.policy_type:
+        words.append(f"AWS's message says no {TYPE_WORDS[denial.policy_type]} allows it.")
+    else:
+        words.append("AWS's message does not say which kind of policy refused it.")
+    if denial.key_may_not_exist:
+        words.append("KMS gives the same answer for a key that does not exist (or is in another region) as for "
+                     "one that refuses: the key is checked below.")
+    if denial.authorization_id:
+        words.append(f"It carries the authorization ID {denial.authorization_id} for AWS's Access Troubleshooter.")
+    return " ".join(words)
 
 
 # --- collecting -------------------------------------------------------------------------------
@@ -219,9 +252,10 @@ def _principal(ctx: Context) -> Principal:
         raise StepSkip("Not checked: the principal could not be read (see 'Which policies does the principal "
                        "carry?').")
     ask = _ask(ctx)
+    caller_account = ctx.identity.get("account") or None
     try:
-        return ctx.memo("iam:principal", lambda: resolve_principal(
-            ctx.client("iam"), ask.principal, ctx.identity.get("account") or None))
+        return ctx.memo("iam:principal", lambda: foreign_principal(ask.principal, caller_account)
+                        or resolve_principal(ctx.client("iam"), ask.principal, caller_account))
     except Exception as exc:
         ctx.cache["iam:principal:failed"] = str(exc)
         raise
@@ -229,11 +263,22 @@ def _principal(ctx: Context) -> Principal:
 
 def _identity_policies(ctx: Context) -> list[Policy]:
     principal = _principal(ctx)
-    return ctx.memo("iam:identity-policies", lambda: identity_policies(ctx.client("iam"), principal, _managed(ctx)))
+    if not principal.readable:
+        raise StepSkip(_foreign_words(principal))
+    def read_all() -> list[Policy]:
+        before = len(ctx.missing)
+        policies = identity_policies(ctx.client("iam"), principal, _managed(ctx), ctx.read)
+        # What could not be read is kept apart: never evaluated as if those policies were empty.
+        ctx.cache["iam:identity-unread"] = [m.sentence() for m in ctx.missing[before:]]
+        return policies
+
+    return ctx.memo("iam:identity-policies", read_all)
 
 
 def _boundary(ctx: Context) -> Policy | None:
     principal = _principal(ctx)
+    if not principal.readable:
+        raise StepSkip(_foreign_words(principal))
     return ctx.memo("iam:boundary", lambda: boundary_policy(ctx.client("iam"), principal, _managed(ctx)))
 
 
@@ -241,6 +286,13 @@ def _resource_policy(ctx: Context) -> ResourcePolicyRead:
     ask = _ask(ctx)
     return ctx.memo("iam:resource-policy", lambda: resource_policy(
         ctx.client, str(ask.resource), str(ask.action), ctx.session.region))
+
+
+def _foreign_words(principal: Principal) -> str:
+    return (f"Not read: {principal.arn} is in account {principal.account}, and the credentials are for another "
+            f"account. Its identity policies, permissions boundary and session policy can only be read in account "
+            f"{principal.account}; the decision evaluates the side readable here (the resource's policy) and says "
+            "what that account's administrator must check.")
 
 
 def _scps(ctx: Context) -> ScpRead:
@@ -285,10 +337,14 @@ def _principal_step(ctx: Context) -> StepOutcome:
         parts.append(f"{ask.principal} is a session of the role {principal.entity_arn}: its permissions are the "
                      "role's (and, if one was passed when the role was assumed, a session policy's, which no API "
                      "can read).")
-    if not policies:
+    unread = ctx.peek("iam:identity-unread") or []
+    if not policies and not unread:
         parts.append(f"The {kind} {principal.name} carries no identity-based policy at all, so nothing grants it "
                      "anything on its own.")
         return StepOutcome("ok", " ".join(parts))
+    if unread:
+        parts.append(f"Not every identity policy could be read ({len(unread)} not read): the decision judges with "
+                     "the rest and never as if the unread ones were empty.")
     listed = "; ".join(f"{p.name} ({'managed' if p.arn else 'inline'}, on {p.attached_to})" for p in policies)
     carried = _count(len(policies), "identity-based policy", "identity-based policies")
     parts.append(f"The {kind} {principal.name} carries {carried}: {listed}.")
@@ -301,7 +357,7 @@ def _principal_step(ctx: Context) -> StepOutcome:
     if principal.tags:
         parts.append("Tags (for ${aws:PrincipalTag/...} conditions): "
                      + ", ".join(f"{k}={val}" for k, val in principal.tags.items()) + ".")
-    return StepOutcome("ok", " ".join(parts))
+    return StepOutcome("warning" if unread else "ok", " ".join(parts))
 
 
 def _boundary_step(ctx: Context) -> StepOutcome:
@@ -316,7 +372,16 @@ def _boundary_step(ctx: Context) -> StepOutcome:
     verdict = ("On its own it allows the request." if alone == "allowed" else
                f"On its own it does not allow {ask.action} on {ask.resource}, so no identity policy can grant it."
                if alone == "implicitDeny" else "It explicitly denies the request.")
-    return StepOutcome("ok", f"The {principal.holder} has the permissions boundary {boundary.arn}. {verdict}")
+    # A boundary that blocks the request blocks it whatever else is fixed: a problem here. (A
+    # resource policy naming the user directly grants past the boundary, so the decision is asked.)
+    try:
+        evaluation = _decision(ctx).evaluation
+        blocks = "boundary" in evaluation.blocking_types or any(
+            m.policy_type == "boundary" for m in evaluation.deciding if m.effect == "Deny")
+    except Exception:  # the rest could not be read: the decision step says so
+        blocks = alone != "allowed"
+    return StepOutcome("problem" if blocks else "ok",
+                       f"The {principal.holder} has the permissions boundary {boundary.arn}. {verdict}")
 
 
 def _resource_step(ctx: Context) -> StepOutcome:
@@ -332,6 +397,74 @@ def _resource_step(ctx: Context) -> StepOutcome:
         detail += f" It has {_count(statements, 'statement', 'statements')}; {mention} {ask.action}."
     if read.status == "none" and read.kind in ("key policy", "trust policy"):
         detail += f" Without a {read.kind} allowing it, no identity policy can grant access."
+    if read.status == "missing":
+        return StepOutcome("problem", detail, [_not_found(ctx, read)])
+    return StepOutcome(status, detail)
+
+
+def _not_found(ctx: Context, read: ResourcePolicyRead) -> Finding:
+    """The resource is not there: its own finding, with where it was looked for."""
+    ask = _ask(ctx)
+    resource = str(ask.resource)
+    arn = parse_arn(resource)
+    account = (arn.account if arn and arn.account else None) or ctx.identity.get("account", "")
+    region = (arn.region if arn and arn.region else None) or ctx.session.region or ""
+    where = f"account {account}" + (f", region {region}" if arn is None or arn.region else "")
+    summary = (f"{resource} does not exist in {where} (looked up as the {read.kind or 'resource'} holder). AWS "
+               f"answers a request on a missing resource with AccessDenied as often as with NotFound, so "
+               f"{ask.action} fails whatever the policies say: check the name, the account and the region.")
+    return Finding("IAM_RESOURCE_NOT_FOUND", "error", resource, summary,
+                   {"resource": resource, "account": account, "region": region, "detail": read.detail},
+                   [f"# Check the name, account and region of {resource} (the request may have meant another)."])
+
+
+def _vpce(ctx: Context) -> VpceRead:
+    """The endpoint the request went through: aws:SourceVpce when given, else the endpoint for the
+    service in the VPC of the instance or Lambda function whose role made the request."""
+    def read() -> VpceRead:
+        ask, principal = _ask(ctx), _principal(ctx)
+        region = ctx.session.region or "us-east-1"
+        service_name = endpoint_service_name(str(ask.action), region)
+        ec2 = ctx.client("ec2")
+        source = next((val for key, val in ask.context.items() if key.lower() == "aws:sourcevpce"), None)
+        if source:
+            endpoint_id = source if isinstance(source, str) else source[0]
+            got = ctx.read(f"the VPC endpoint {endpoint_id}", lambda: vpc_endpoint(ec2, endpoint_id))
+            return got or VpceRead("unreadable", f"The VPC endpoint {endpoint_id} could not be read.",
+                                   endpoint_id=endpoint_id)
+        session = identify(principal.arn).session or "" if principal.kind == "assumed-role" else ""
+        trusted = trusted_services(principal.trust_policy) if principal.readable else set()
+        if re.fullmatch(r"i-[0-9a-f]{8,17}", session) and "ec2.amazonaws.com" in trusted:
+            how, fetch = f"instance {session}", lambda: instance_vpc(ec2, session)
+        elif session and "lambda.amazonaws.com" in trusted:
+            how, fetch = f"Lambda function {session}", lambda: function_vpc(ctx.client("lambda"), session)
+        else:
+            return VpceRead("unknown", "Which VPC endpoint the request went through, if any, is not known here: the "
+                            "caller is not an instance or Lambda function of this account, and the request gave no "
+                            "aws:SourceVpce (pass --param context=aws:SourceVpce=vpce-... to check one).")
+        missing_before = len(ctx.missing)
+        vpc = ctx.read(f"the VPC of {how}", fetch)
+        if vpc is None:
+            if len(ctx.missing) > missing_before:
+                return VpceRead("unreadable", f"The VPC of {how} could not be read, so neither could its endpoints.")
+            return VpceRead("none", f"The {how} is not attached to a VPC: its requests pass no endpoint policy.")
+        endpoints = ctx.read(f"the VPC endpoints of {vpc}", lambda: vpc_endpoints_for(ec2, vpc, service_name))
+        if endpoints is None:
+            return VpceRead("unreadable", f"The VPC endpoints of {vpc} could not be read.")
+        return endpoint_in_vpc(endpoints, vpc, how, service_name)
+
+    return ctx.memo("iam:vpce", read)
+
+
+def _vpce_step(ctx: Context) -> StepOutcome:
+    ask = _ask(ctx)
+    read = _vpce(ctx)
+    detail = read.detail
+    if read.policy is not None:
+        statements = len(compile_document(read.policy.document, read.policy.name).statements)
+        mentions = _mentions(read.policy, str(ask.action))
+        detail += f" It has {_count(statements, 'statement', 'statements')}; {len(mentions)} take {ask.action}."
+    status = {"read": "ok", "none": "ok", "unknown": "skipped", "unreadable": "warning"}[read.status]
     return StepOutcome(status, detail)
 
 
@@ -349,16 +482,28 @@ def _scp_step(ctx: Context) -> StepOutcome:
 # --- deciding ---------------------------------------------------------------------------------
 
 
-def _request(ask: Ask, principal: Principal) -> Request:
-    return Request(principal.arn, str(ask.action), str(ask.resource), ask.context,
+def _assumed(ctx: Context) -> dict[str, str]:
+    """The context keys AWS always sends that the request did not give (fixed once per run)."""
+    ask = _ask(ctx)
+    return ctx.memo("iam:assumed-context", lambda: assumed_context(
+        ask.context, resource=ask.resource, region=ctx.session.region, now=datetime.now(UTC)))
+
+
+def _request(ask: Ask, principal: Principal, assumed: dict[str, str] | None = None) -> Request:
+    return Request(principal.arn, str(ask.action), str(ask.resource), {**(assumed or {}), **ask.context},
                    principal_account=principal.account or None, principal_tags=principal.tags)
 
 
 def _policy_set(ctx: Context) -> PolicySet:
     read = _resource_policy(ctx)
+    if not _principal(ctx).readable:
+        # The caller's side lives in another account: only the resource side takes part. Its SCPs
+        # are the caller's account's, read only if this account can see that organization.
+        return ctx.memo("iam:policy-set", lambda: PolicySet(resource=read.policy, rcps=_rcps(ctx).policies,
+                                                             vpce=_vpce(ctx).policy))
     return ctx.memo("iam:policy-set", lambda: PolicySet(
         identity=tuple(_identity_policies(ctx)), boundary=_boundary(ctx), resource=read.policy,
-        scps=_scps(ctx).policies, rcps=_rcps(ctx).policies))
+        scps=_scps(ctx).policies, rcps=_rcps(ctx).policies, vpce=_vpce(ctx).policy))
 
 
 @dataclass(frozen=True)
@@ -372,7 +517,7 @@ class Decision:
 
 def _decision(ctx: Context) -> Decision:
     def decide() -> Decision:
-        request = _request(_ask(ctx), _principal(ctx))
+        request = _request(_ask(ctx), _principal(ctx), _assumed(ctx))
         policies = _policy_set(ctx)
         evaluation = evaluate(request, policies)
         return Decision(request, policies, evaluation, tuple(near_misses(request, policies, evaluation)),
@@ -390,17 +535,34 @@ def _statement(m: MatchedStatement) -> dict[str, Any]:
             "effect": m.effect, "statement": dict(m.statement)}
 
 
-def _not_checked(ctx: Context, principal: Principal) -> list[str]:
-    out = []
-    if _scps(ctx).policies is None:
-        out.append("scp")
-    if _policy_set(ctx).rcps is None:
-        out.append("rcp")
-    if _resource_policy(ctx).status == "unreadable":
-        out.append("resource")
+def _unseen(ctx: Context, principal: Principal) -> dict[str, str]:
+    """The policy types that take part but could not be read here, each with the reason."""
+    out: dict[str, str] = {}
+    if not principal.readable:
+        for kind in ("identity", "boundary", "session"):
+            out[kind] = f"the caller is in account {principal.account}, whose IAM cannot be read with these credentials"
+    scps = _scps(ctx)
+    if scps.policies is None:
+        out["scp"] = scps.detail
+    rcps = _rcps(ctx)
+    if rcps.policies is None:
+        out["rcp"] = rcps.detail
+    read = _resource_policy(ctx)
+    if read.status == "unreadable":
+        out["resource"] = read.detail
+    unread = ctx.peek("iam:identity-unread") or []
+    if unread and "identity" not in out:
+        out["identity"] = "some identity policies could not be read: " + "; ".join(unread)
     if principal.kind == "assumed-role":
-        out.append("session")
+        out.setdefault("session", "no AWS API reads back the session policy passed when a role was assumed")
+    vpce = ctx.peek("iam:vpce")
+    if vpce is None or vpce.status in ("unknown", "unreadable"):
+        out["vpce"] = vpce.detail if vpce is not None else "VPC endpoint policies were not read for this request"
     return out
+
+
+def _not_checked(ctx: Context, principal: Principal) -> list[str]:
+    return [k for k in _unseen(ctx, principal) if k not in ("identity", "boundary", "vpce")]
 
 
 def _blocking_policy(decision: Decision, principal: Principal, kind: str) -> str:
@@ -414,6 +576,8 @@ def _blocking_policy(decision: Decision, principal: Principal, kind: str) -> str
             (p.arn or p.name for p in group or ()), kind)
     if kind == "resource":
         return policies.resource.name if policies.resource else decision.request.resource
+    if kind == "vpce" and policies.vpce is not None:
+        return policies.vpce.name
     if kind == "session":
         return f"{principal.arn} (session policy)"
     return (fix.policy if fix and fix.policy else None) or principal.entity_arn
@@ -438,6 +602,9 @@ def _summary(decision: Decision, principal: Principal, kind: str) -> str:
                 f"allow a request).{granted}")
     if kind == "session":
         return f"{who}: the session policy passed when the role was assumed does not allow it.{granted}"
+    if kind == "vpce":
+        return (f"{who}: the endpoint policy of the VPC endpoint {target}, which the request goes through, does not "
+                f"allow it, and every request through an endpoint must be allowed by its policy.{granted}")
     if kind == "resource":
         return (f"{who}: the resource-based policy of {target} does not allow it, and here it must (a KMS key "
                 "policy, a role trust policy, or access from another account).")
@@ -460,6 +627,7 @@ def _finding(ctx: Context, decision: Decision, principal: Principal) -> Finding:
         "per_type": dict(evaluation.per_type),
         "blocking_types": list(evaluation.blocking_types),
         "missing_context_keys": list(evaluation.missing_context_keys),
+        "assumed_context": dict(_assumed(ctx)),
         "near_misses": [{"kind": m.kind, "policy": m.policy, "sid": m.sid, "index": m.index, "summary": m.summary}
                         for m in decision.misses],
         "policies": [{"name": p.name, "type": p.type, "arn": p.arn, "attached_to": p.attached_to}
@@ -486,7 +654,8 @@ def _finding(ctx: Context, decision: Decision, principal: Principal) -> Finding:
                        else principal.entity_arn, summary, evidence)
     if evaluation.decision == "explicitDeny":
         deny = evaluation.deciding[0]
-        code = "IAM_SCP_BLOCKS" if deny.policy_type in ("scp", "rcp") else "IAM_EXPLICIT_DENY"
+        code = {"scp": "IAM_SCP_BLOCKS", "rcp": "IAM_SCP_BLOCKS", "vpce": "IAM_VPCE_POLICY_BLOCKS"}.get(
+            deny.policy_type, "IAM_EXPLICIT_DENY")
         resource = deny.policy_arn or deny.policy
         kind = deny.policy_type
         evidence["statement"] = _statement(deny)
@@ -499,13 +668,35 @@ def _finding(ctx: Context, decision: Decision, principal: Principal) -> Finding:
                                  if near else None)
     evidence["policy_type"] = kind
     remediation: list[str] = []
+    alternatives: list[FixOption] = []
     if fix is not None:
         evidence["fix"] = {"summary": fix.summary, "policy": fix.policy, "statement": fix.statement}
-        remediation.append(f"# {fix.summary}")
-        if fix.statement:
-            remediation.append("# Statement: " + json.dumps(fix.statement, separators=(",", ":")))
-        remediation += list(fix.commands)
-    return Finding(code, "error", resource, _summary(decision, principal, kind), evidence, remediation)
+        guards = _guard_keys(evidence["statement"]) if evaluation.decision == "explicitDeny" else []
+        if guards and fix.commands:
+            # Meeting the guard is the fix; exempting the principal from it weakens the guard, so it
+            # is never the first or only command: it is an alternative that says what it disrupts.
+            remediation.append(f"# {fix.summary}")
+            alternatives.append(FixOption(tuple(fix.commands), f"Exempt {request.principal} from the deny with an "
+                                          "ArnNotEquals condition on aws:PrincipalArn",
+                                          f"exempts {request.principal} from the guard on {', '.join(guards)}"))
+        else:
+            remediation.append(f"# {fix.summary}")
+            if fix.statement:
+                remediation.append("# Statement: " + json.dumps(fix.statement, separators=(",", ":")))
+            remediation += list(fix.commands)
+        verified = verify(request, decision.policies, fix.commands, [fix.statement])
+        if fix.commands and not guards:
+            evidence["verified"] = {"decision": verified.decision, "passes": verified.passes,
+                                    "beyond": list(verified.beyond), "sentence": verified.sentence(request)}
+    return Finding(code, "error", resource, _summary(decision, principal, kind), evidence, remediation,
+                   alternatives=alternatives)
+
+
+def _guard_keys(statement: dict[str, Any] | None) -> list[str]:
+    """The guard keys (MFA, source IP, VPC endpoint, ...) a deny's condition tests."""
+    condition = ((statement or {}).get("statement") or {}).get("Condition") or {}
+    keys = [key for block in condition.values() if isinstance(block, dict) for key in block]
+    return [k for k in keys if k.lower() in CONDITION_HINTS]
 
 
 def _all_policies(policies: PolicySet) -> list[Policy]:
@@ -513,36 +704,274 @@ def _all_policies(policies: PolicySet) -> list[Policy]:
     return [*policies.identity, *singles, *(policies.scps or ()), *(policies.rcps or ())]
 
 
+def _aws_account(words: AwsWords, ask: Ask, principal: Principal) -> str:
+    if words.policy_type == "rcp":
+        return account_of(str(ask.resource)) or principal.account
+    return principal.account
+
+
+def _aws_finding(ctx: Context, decision: Decision, principal: Principal, words: AwsWords,
+                 local: Finding | None) -> Finding:
+    """The finding AWS's message makes where awstriage cannot read (or disagrees on) the type it names."""
+    ask, request, evaluation = _ask(ctx), decision.request, decision.evaluation
+    kind = str(words.policy_type)
+    type_words = TYPE_WORDS[kind]
+    where, commands = where_to_look(kind, account=_aws_account(words, ask, principal), region=ctx.session.region,
+                                    service=str(ask.action).split(":", 1)[0], principal=principal.entity_arn,
+                                    resource=request.resource, action=request.action)
+    who = f"{request.principal} cannot {request.action} on {request.resource}"
+    read_types = ", ".join(TYPE_WORDS[k] for k, r in evaluation.per_type.items() if r not in ("absent", "notChecked"))
+    local_words = {"allowed": "allows it", "explicitDeny": "denies it explicitly",
+                   "implicitDeny": "does not allow it"}[evaluation.decision]
+    if words.agreement == "unseen":
+        summary = (f"{who}: AWS's message says {words.said()}. This {type_words} cannot be read from here "
+                   f"({words.why_unseen.rstrip('.')}), so AWS's word stands: look {where}.")
+        if read_types:
+            summary += f" What awstriage could read ({read_types}) {local_words}."
+    else:
+        seen = {"scp": _scps(ctx).detail, "rcp": _rcps(ctx).detail}.get(kind, "")
+        summary = (f"{who}: AWS's message says {words.said()}, but awstriage's evaluation of the policies as they "
+                   f"read now {local_words}" + (f" ({seen.rstrip('.')})" if seen else "")
+                   + ". AWS's message is authoritative for the request as it was made: the "
+                   f"{type_words} may have changed since the denial, or the request carried context that was not "
+                   "given here")
+        missing = evaluation.missing_context_keys
+        summary += (f" (it lacked {', '.join(missing)})." if missing else
+                    " (pass it with --param context=KEY=VALUE).")
+    at_fault = ask.denial.policy_arn if ask.denial and ask.denial.policy_arn else {
+        "session": f"{principal.arn} (session policy)",
+        "identity": principal.entity_arn, "boundary": principal.boundary_arn or principal.entity_arn,
+        "resource": (decision.policies.resource.name if decision.policies.resource else request.resource),
+        "vpce": f"VPC endpoint policy (com.amazonaws.{ctx.session.region}.{str(ask.action).split(':', 1)[0]})",
+    }.get(kind, f"{type_words.replace('policy', 'policies')} of account {_aws_account(words, ask, principal)}")
+    evidence: dict[str, Any] = {
+        "aws_decision": words.decision, "policy_type": kind, "agreement": words.agreement,
+        "authoritative": "AWS's message (it saw every policy when the request was made)",
+        "awstriage_decision": evaluation.decision, "where_to_look": where,
+        "not_readable_because": words.why_unseen,
+        "aws_message": {"policy_type": kind, "explicit": words.explicit,
+                        "policy_arn": ask.denial.policy_arn if ask.denial else None},
+    }
+    if local is None or "decision" not in local.evidence:
+        evidence["decision"] = words.decision
+    remediation = [f"# Look {where}", *commands] if words.agreement == "unseen" else list(
+        local.remediation if local else [])
+    return Finding(CODES.get(kind, "IAM_NO_ALLOW"), "error", at_fault, summary, evidence, remediation)
+
+
+def _foreign_outcome(ctx: Context, decision: Decision, principal: Principal, words: AwsWords | None,
+                     detail: str) -> StepOutcome:
+    """A caller from another account: the resource side is evaluated here; the rest is for that account."""
+    evaluation, request = decision.evaluation, decision.request
+    read = _resource_policy(ctx)
+    resource_result = evaluation.per_type.get("resource", "absent")
+    if evaluation.decision == "explicitDeny" or (resource_result != "allow" and read.status in ("read", "none")):
+        # The side read here already refuses: a caller from another account needs the resource's allow.
+        finding = _finding(ctx, decision, principal)
+        if evaluation.decision != "explicitDeny":
+            finding = replace(finding, code="IAM_RESOURCE_POLICY_BLOCKS", resource=read.holder_arn or request.resource,
+                              summary=(f"{request.principal} cannot {request.action} on {request.resource}: it comes "
+                                       f"from account {principal.account}, so the {read.kind or 'resource policy'} "
+                                       f"must allow it, and "
+                                       + ("there is none." if read.status == "none" else "it does not.")
+                                       + f" Account {principal.account} must also allow it in the caller's "
+                                       "identity policies."))
+        return StepOutcome("problem", f"{detail} {finding.summary}", [finding])
+    if words is not None and words.policy_type:
+        finding = _aws_finding(ctx, decision, principal, replace(words, agreement="unseen") if words.agreement
+                               != "unseen" and words.policy_type in ("identity", "boundary", "session") else words,
+                               None)
+        return StepOutcome("problem", f"{detail} {finding.summary}", [finding])
+    side = (f"the {read.kind} of the {read.holder} allows it" if resource_result == "allow"
+            else f"the resource's policy could not be read ({read.detail})")
+    must = (f"Account {principal.account}'s administrator must check that the caller's identity policies allow "
+            f"{request.action} on {request.resource}, and that no permissions boundary, session policy or SCP of "
+            "that account refuses it.")
+    if ask_denial(ctx) is not None:
+        finding = Finding("IAM_OTHER_ACCOUNT_BLOCKS", "error", principal.entity_arn,
+                          f"{request.principal} cannot {request.action} on {request.resource}: on this side {side}, "
+                          f"so what refused it lies in account {principal.account}. {must}",
+                          {"decision": "implicitDeny", "awstriage_decision": evaluation.decision,
+                           "resource_side": resource_result, "where_to_look": f"account {principal.account}'s IAM"},
+                          [f"# In account {principal.account}:",
+                           f"aws iam simulate-principal-policy --policy-source-arn {principal.entity_arn} "
+                           f"--action-names {request.action} --resource-arns {request.resource}"],
+                          certainty="conditional",
+                          condition="if AWS denied the request (as the pasted message says) and the resource policy "
+                                    "read here is the one AWS weighed")
+        return StepOutcome("problem", f"{detail} {finding.summary}", [finding])
+    return StepOutcome("no_data", f"{detail} On this side {side}; the rest of the decision lies in account "
+                                  f"{principal.account}, which cannot be read with these credentials. {must}")
+
+
+def ask_denial(ctx: Context) -> ParsedDenial | None:
+    return _ask(ctx).denial
+
+
 def _evaluate_step(ctx: Context) -> StepOutcome:
-    _ask(ctx)
+    ask = _ask(ctx)
     principal = _principal(ctx)
+    read = _resource_policy(ctx)
+    if read.status == "missing":
+        raise StepSkip("Not evaluated: the resource does not exist (see 'Does the resource have its own policy?'), "
+                       "so no policy decides about it.")
     decision = _decision(ctx)
     evaluation = decision.evaluation
-    finding = _finding(ctx, decision, principal)
+    unseen = _unseen(ctx, principal)
+    words = weigh(ask.denial.policy_type, ask.denial.explicit, evaluation, unseen) if ask.denial else None
     per_type = ", ".join(f"{TYPE_WORDS[k]}: {r}" for k, r in evaluation.per_type.items() if r != "absent")
-    detail = f"Decision: {evaluation.decision}. {finding.summary} Per policy type: {per_type}."
+    detail = f"awstriage's evaluation: {evaluation.decision}. Per policy type: {per_type}."
     if evaluation.missing_context_keys:
         detail += (" The request lacked the context keys " + ", ".join(evaluation.missing_context_keys)
                    + " (pass them with --param context=KEY=VALUE if the real request carried them).")
+    assumed = assumed_words(_assumed(ctx))
+    if assumed:
+        detail += " " + assumed
+    if not principal.readable:
+        detail = detail.replace("awstriage's evaluation:", "On the side readable here (the resource's), "
+                                "awstriage's evaluation:", 1)
+        return _foreign_outcome(ctx, decision, principal, words, detail)
+    local = _finding(ctx, decision, principal)
+    if words is not None and words.agreement == "unseen":
+        aws = _aws_finding(ctx, decision, principal, words, local if evaluation.decision != "allowed" else None)
+        findings = [aws] if evaluation.decision == "allowed" else [local, aws]
+        return StepOutcome("problem", f"Decision: {words.decision} (AWS's message). {aws.summary} {detail}", findings)
+    if words is not None and words.agreement == "disagrees" and evaluation.decision == "allowed":
+        aws = _aws_finding(ctx, decision, principal, words, None)
+        return StepOutcome("problem", f"Decision: {words.decision} (AWS's message). {aws.summary} {detail}", [aws])
+    if words is not None and words.agreement == "agrees":
+        local = replace(local, summary=local.summary + f" AWS's message says the same: {words.said()}.")
+    elif words is not None and words.agreement == "disagrees":
+        local = replace(local, summary=local.summary + f" AWS's message names another cause ({words.said()}): "
+                        "both block; AWS's message is authoritative for the request as it was made.")
+    # A policy that could not be read is never evaluated as if empty: it could allow, or deny.
+    for kind, what in (("identity", "an identity policy that could not be read"),
+                       ("resource", "the resource's policy, which could not be read,")):
+        if kind not in unseen or evaluation.decision == "explicitDeny":
+            continue
+        if evaluation.decision == "allowed":
+            return StepOutcome("error", f"Could not decide: what was read allows it, but {unseen[kind].rstrip('.')}. "
+                                        f"A deny in {what.split(',')[0]} would refuse the request. {detail}")
+        local = replace(local, certainty="conditional", condition=f"unless {what} allows it")
+    layers = _layer_findings(ctx, decision, principal, local)
+    detail = f"Decision: {evaluation.decision}. {' '.join(f.summary for f in layers)} {detail}"
+    check = _verify_all(decision, layers)
+    if check:
+        detail += " " + check
     if evaluation.decision == "allowed":
-        status = "warning" if _ask(ctx).denial is not None else "ok"
-        return StepOutcome(status, detail, [finding])
-    return StepOutcome("problem", detail, [finding])
+        if ask.denial is not None:
+            local = replace(local, severity="warning")
+            return StepOutcome("warning", detail, [local])
+        return StepOutcome("ok", detail, [local])
+    return StepOutcome("problem", detail, layers)
+
+
+def _layer_findings(ctx: Context, decision: Decision, principal: Principal, local: Finding) -> list[Finding]:
+    """Every policy type that blocks on its own, as its own finding with its own fix (the first one
+    carries the decision): fixing only the first would leave the request denied."""
+    evaluation = decision.evaluation
+    if evaluation.decision != "implicitDeny" or len(evaluation.blocking_types) < 2:
+        return [local]
+    out = [local]
+    # Within one account a resource policy that does not allow is no layer of its own: an identity
+    # allow suffices. Only the layers that would still refuse count.
+    later = [k for k in evaluation.blocking_types[1:]
+             if not (k == "resource" and evaluation.blocking_types[0] == "identity")]
+    if not later:
+        return [local]
+    for kind in later:
+        single = replace(evaluation, blocking_types=(kind,))
+        layer = _finding(ctx, replace(decision, evaluation=single, fix=fix_for(
+            decision.request, decision.policies, single)), principal)
+        evidence = {k: v for k, v in layer.evidence.items() if k != "decision"}
+        evidence["layer_decision"] = evaluation.decision
+        out.append(replace(layer, evidence=evidence))
+    # The first finding's fix was written for every layer at once; give it its own layer's.
+    first_only = replace(evaluation, blocking_types=evaluation.blocking_types[:1])
+    first = _finding(ctx, replace(decision, evaluation=first_only, fix=fix_for(
+        decision.request, decision.policies, first_only)), principal)
+    first.evidence["blocking_types"] = list(evaluation.blocking_types)
+    out[0] = first
+    return out
+
+
+def _verify_all(decision: Decision, findings: list[Finding]) -> str:
+    """Apply every finding's proposed change to a copy of the policies and evaluate again."""
+    writes = ("put-", "create-", "update-", "modify-", "set-")
+    commands = [c for f in findings for c in f.remediation if c.startswith("aws ") and c.split()[2].startswith(writes)]
+    if not commands or decision.evaluation.decision == "allowed":
+        return ""
+    statements = [f.evidence.get("fix", {}).get("statement") for f in findings]
+    verified = verify(decision.request, decision.policies, commands, statements)
+    for f in findings:
+        f.evidence["verified_together"] = {"decision": verified.decision, "passes": verified.passes,
+                                           "beyond": list(verified.beyond)}
+    return verified.sentence(decision.request)
+
+
+def _troubleshooter_step(ctx: Context) -> StepOutcome:
+    ask = _ask(ctx)
+    auth_id = ask.denial.authorization_id if ask.denial else None
+    if not auth_id:
+        raise StepSkip("Not asked: the message carries no authorization ID (AWS adds one to the denials of "
+                       "supported APIs; paste the whole message, up to 'authorization id: ...', to use it).")
+    toolbox = ctx.client("iam-toolbox")
+    try:
+        answer = ctx.memo(f"iam:troubleshooter:{auth_id}", lambda: authorization_details(toolbox, auth_id))
+    except (ClientError, BotoCoreError) as exc:
+        info = describe_error(exc, service="iam-toolbox", operation="GetRequestAuthorizationDetails")
+        return StepOutcome("error", f"AWS's Access Troubleshooter could not be asked about authorization ID "
+                                    f"{auth_id}: {info.sentence}. The evaluation above stands without it.")
+    evaluated = read_details(answer)
+    if not evaluated:
+        return StepOutcome("no_data", f"AWS's Access Troubleshooter holds no evaluation for authorization ID "
+                                      f"{auth_id} (it keeps them for at least 24 hours after the denial).")
+    first = next((e for e in evaluated if e.action.lower() == str(ask.action).lower()), evaluated[0])
+    as_they_were = []
+    for uri in denying_policy_uris(answer)[:5]:
+        doc = ctx.read(f"the policy {uri} as it was at the denial",
+                       lambda uri=uri: authorization_policy(toolbox, auth_id, uri), key=f"iam:at-denial:{uri}")
+        if doc is not None:
+            as_they_were.append(f"{uri} ({_count(len(doc.get('Statement') or []), 'statement', 'statements')})")
+    decision = ctx.peek("iam:decision")
+    per_type = dict(decision.evaluation.per_type) if decision is not None else {}
+    comparisons = compare(first, per_type)
+    checks = "; ".join(c.sentence() for c in comparisons) or "no per-check verdicts"
+    detail = (f"AWS's Access Troubleshooter ({auth_id}) evaluated {first.action} on {first.resource}: "
+              f"{first.effect}. Per check: {checks}.")
+    if as_they_were:
+        detail += " Read as they were at the denial: " + ", ".join(as_they_were) + "."
+    against = [c for c in comparisons if c.agrees is False]
+    if not against:
+        return StepOutcome("ok", detail + " Nothing awstriage checked disagrees with AWS's record.")
+    summary = (f"AWS's Access Troubleshooter and awstriage disagree on {first.action} on {first.resource}: "
+               + "; ".join(c.sentence() for c in against) + ". AWS's record is authoritative for the request as it "
+               "was made; a policy changed since, or context awstriage was not given, explains the difference.")
+    finding = Finding("IAM_TROUBLESHOOTER_DISAGREES", "warning", auth_id, summary, {
+        "authorization_id": auth_id, "aws_effect": first.effect,
+        "checks": [{"policy_type": c.policy_type, "aws": c.aws, "awstriage": c.awstriage, "agrees": c.agrees}
+                   for c in comparisons]})
+    return StepOutcome("warning", detail, [finding])
 
 
 def _simulator_step(ctx: Context) -> StepOutcome:
     ask = _ask(ctx)
     principal = _principal(ctx)
+    if not principal.readable:
+        raise StepSkip(f"Not compared: AWS's simulator can only be asked about {principal.arn} in its own account "
+                       f"{principal.account}.")
     decision = _decision(ctx)
     try:
         answer: Simulation = ctx.memo("iam:simulation", lambda: simulate_principal(
-            ctx.client("iam"), principal.entity_arn, str(ask.action), str(ask.resource), ask.context))
-    except ClientError as exc:
+            ctx.client("iam"), principal.entity_arn, str(ask.action), str(ask.resource), decision.request.context))
+    except (ClientError, ValueError) as exc:
+        # Refused, not implemented (plain moto) or empty: nothing to compare. The step only
+        # corroborates, so the decision above stands; the transcript lists it as not corroborated.
         info = describe_error(exc, service="iam", operation="SimulatePrincipalPolicy")
-        if info.kind is ErrorKind.ACCESS_DENIED:
-            raise StepSkip(f"Not compared: {info.sentence}. AWS's simulator needs iam:SimulatePrincipalPolicy; "
-                           "the decision above does not depend on it.") from None
-        return StepOutcome("warning", f"Could not ask AWS's policy simulator: {info.sentence}.")
+        hint = (" AWS's simulator needs iam:SimulatePrincipalPolicy." if info.kind is ErrorKind.ACCESS_DENIED
+                else "")
+        return StepOutcome("error", f"Could not ask AWS's policy simulator to corroborate the decision: "
+                                    f"{info.sentence}.{hint} The decision above does not depend on it.")
     # The simulator weighs the identity policies, the boundary and the SCPs; not resource or session
     # policies unless given. awstriage's answer on the same policies is what it must match.
     same = PolicySet(identity=decision.policies.identity, boundary=decision.policies.boundary,
@@ -615,6 +1044,19 @@ RESOURCE_STEP = Step(
     run=_resource_step,
 )
 
+VPCE_STEP = Step(
+    id="vpc-endpoint",
+    title="Did the request pass a VPC endpoint policy?",
+    why=(
+        "A request from inside a VPC to an AWS service often goes through a VPC endpoint, and the endpoint's own "
+        "policy must allow it too: a deny there, or no allow, refuses the request whatever the identity and "
+        "resource policies say. The endpoint is the one named by aws:SourceVpce, or the one for the service in "
+        "the VPC of the instance or Lambda function that made the request."
+    ),
+    good="No endpoint on the way, or one whose policy allows the request.",
+    run=_vpce_step,
+)
+
 SCP_STEP = Step(
     id="scps",
     title="Do the organization's guardrails allow it?",
@@ -642,6 +1084,20 @@ EVALUATE_STEP = Step(
     run=_evaluate_step,
 )
 
+TROUBLESHOOTER_STEP = Step(
+    id="access-troubleshooter",
+    title="What does AWS's Access Troubleshooter say?",
+    why=(
+        "Newer denial messages carry an authorization ID. With it, AWS's Access Troubleshooter (iam-toolbox "
+        "GetRequestAuthorizationDetails) tells how AWS itself evaluated the request, check by check (SCPs, RCPs, "
+        "the VPC endpoint, the resource policy, the principal's policies, the boundary, the session), with the "
+        "policies as they were at that moment. It corroborates awstriage's evaluation; any disagreement is shown."
+    ),
+    good="Every check AWS recorded agrees with awstriage's evaluation.",
+    run=_troubleshooter_step,
+    decides=False,
+)
+
 SIMULATOR_STEP = Step(
     id="simulator",
     title="Does AWS's policy simulator agree?",
@@ -653,6 +1109,7 @@ SIMULATOR_STEP = Step(
     ),
     good="Both say the same.",
     run=_simulator_step,
+    decides=False,
 )
 
 PLAYBOOK = Playbook(
@@ -661,7 +1118,7 @@ PLAYBOOK = Playbook(
     purpose="Evaluates every policy that applies to a request, names the policy and statement that "
             "decide, and gives the smallest change that fixes it.",
     params=PARAMS,
-    steps=(IDENTITY_STEP, REQUEST_STEP, PRINCIPAL_STEP, BOUNDARY_STEP, RESOURCE_STEP, SCP_STEP, EVALUATE_STEP,
-           SIMULATOR_STEP),
+    steps=(IDENTITY_STEP, REQUEST_STEP, PRINCIPAL_STEP, BOUNDARY_STEP, RESOURCE_STEP, VPCE_STEP, SCP_STEP,
+           EVALUATE_STEP, TROUBLESHOOTER_STEP, SIMULATOR_STEP),
     default_scenario="iam-boundary-hides-allow",
 )

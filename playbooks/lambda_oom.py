@@ -450,11 +450,9 @@ VERDICT_STEP = Step(
 
 PLAYBOOK = Playbook(
     name="lambda-oom",
-    title="Lambda function runs out of memory",
-    # The purpose is shown on the home screen (a TUI snapshot): kept as it was until the snapshot is
-    # regenerated with the wider wording (timeouts, init failures, crashes).
-    purpose="Reads a function's memory size, its REPORT and error log lines and its metrics, counts the "
-            "out-of-memory kills and recommends a memory size with the command to set it.",
+    title="Lambda function fails or runs out of memory",
+    purpose="Reads a function's REPORT and error log lines, classifies every failed invocation (out of memory, "
+            "timeout, init failure, crash) with the lines before it, and recommends a memory size or timeout.",
     params=PARAMS,
     steps=(IDENTITY_STEP, CONFIG_STEP, LOGS_STEP, FAILURES_STEP, METRICS_STEP, VERDICT_STEP),
     plan=_plan,

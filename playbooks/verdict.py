@@ -100,17 +100,18 @@ def headline(
         more = f" (and {len(warnings) - 1} more)" if len(warnings) > 1 else ""
         return f"{_plural(len(warnings), 'warning')}: {first}{more}"
 
+    failing = [s.title for s in steps if s.status == "problem"]
+
     if cancelled:
         after = f" after step '{cancelled_after}'" if cancelled_after else " before its first step"
-        so_far = blocking_words() or "no blocking finding"
+        so_far = blocking_words() or (f"a problem at {'; '.join(failing)}" if failing else "no blocking finding")
         extra = f", {warning_words()}" if warnings else ""
         return f"Cancelled{after}: {so_far} so far{extra}; the remaining steps did not run"
     if verdict == "problem_found":
         words = "Problem found"
         if blocking:
             words += ": " + blocking_words()
-        elif any(s.status == "problem" for s in steps):
-            failing = [s.title for s in steps if s.status == "problem"]
+        elif failing:
             words += ": " + "; ".join(failing)
         if warnings:
             words += f"; {warning_words()}"

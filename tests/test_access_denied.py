@@ -22,9 +22,10 @@ from diagnostics.iam.collect import (
     resource_policy,
     simulate_principal,
 )
+from diagnostics.iam.request import context_of, understand
 from diagnostics.readonly import is_read_only
 from diagnostics.sandbox.scenario import Scenario, scenario_by_name
-from playbooks.access_denied import PLAYBOOK, context_of, resource_arn, understand
+from playbooks.access_denied import PLAYBOOK, resource_arn
 from playbooks.registry import parse_inputs
 from playbooks.runner import run_playbook
 
@@ -110,9 +111,10 @@ def test_an_encoded_message_is_decoded_and_its_context_kept() -> None:
     assert ask.context == {"ec2:InstanceType": "p4d.24xlarge"}
 
 
-def test_an_unreadable_error_is_one_sentence() -> None:
-    with pytest.raises(ValueError, match="does not look like an AWS AccessDenied message"):
-        understand({"error": "something broke"}, caller_arn=ALICE)
+def test_an_unreadable_error_is_a_warning_and_the_params_still_count() -> None:
+    ask = understand({"error": "something broke", "action": "s3:GetObject", "resource": OBJECT}, caller_arn=ALICE)
+    assert (ask.principal, ask.action, ask.resource) == (ALICE, "s3:GetObject", OBJECT)
+    assert ask.denial is None and len(ask.warnings) == 1 and "does not look like an AWS denial" in ask.warnings[0]
 
 
 def test_a_request_without_action_or_resource_says_what_is_missing() -> None:
@@ -354,7 +356,12 @@ def test_explicit_deny_names_the_statement_and_the_narrowed_deny(sandbox) -> Non
         "IAM_EXPLICIT_DENY", "deny-without-mfa", "error")
     statement = finding["evidence"]["statement"]
     assert (statement["sid"], statement["index"], statement["policy_type"]) == ("DenyAllWithoutMFA", 0, "identity")
-    assert any("put-group-policy --group-name developers" in c for c in finding["remediation"])
+    # Meeting the MFA guard is the fix; exempting the user from it is only an alternative that says so.
+    assert not any(c.startswith("aws ") for c in finding["remediation"])
+    assert "get-session-token" in " ".join(finding["remediation"])
+    [exempt] = finding["alternatives"]
+    assert any("put-group-policy --group-name developers" in c for c in exempt["commands"])
+    assert "exempts" in exempt["disrupts"] and "aws:MultiFactorAuthPresent" in exempt["disrupts"]
     # With MFA the deny's condition no longer holds and the user's own allow decides.
     allowed = run(sandbox, principal=seeded.inputs["principal"], action="s3:PutObject",
                   resource=seeded.inputs["resource"], context=["aws:MultiFactorAuthPresent=true"])
@@ -363,11 +370,12 @@ def test_explicit_deny_names_the_statement_and_the_narrowed_deny(sandbox) -> Non
 
 
 @pytest.mark.sandbox
-def test_a_missing_action_is_a_sentence_not_a_traceback(sandbox) -> None:
+def test_a_principal_alone_searches_its_recent_denials_and_says_when_there_are_none(sandbox) -> None:
     sandbox.seed(scenario_by_name("iam-boundary-hides-allow"))
     transcript = run(sandbox, principal=ALICE)
     request = transcript.step("request")
-    assert request.status == "error" and "lacks its action and resource" in request.detail
+    assert request.status == "no_data" and f"no denied call by {ALICE}" in request.detail
+    assert "--param error=" in request.detail
     assert transcript.step("decision").status == "skipped"
     assert transcript.verdict == "incomplete" and not transcript.findings
     assert all("Traceback" not in s.detail for s in transcript.steps)
@@ -411,12 +419,13 @@ def test_a_simulator_that_disagrees_is_shown_as_a_warning(sandbox) -> None:
 
 
 @pytest.mark.sandbox
-def test_a_simulator_without_permission_is_skipped_with_a_sentence(sandbox) -> None:
+def test_a_simulator_without_permission_is_not_corroborated_and_changes_nothing(sandbox) -> None:
     scenario = scenario_by_name("iam-boundary-hides-allow")
     sandbox.seed(Scenario(**{**scenario.__dict__, "gaps": {"iam_simulator": {"access_denied": True}}}))
     transcript = run(sandbox, principal=ALICE, action="s3:GetObject", resource=OBJECT)
     step = transcript.step("simulator")
-    assert step.status == "skipped" and "iam:SimulatePrincipalPolicy" in step.detail
+    assert step.status == "error" and "iam:SimulatePrincipalPolicy" in step.detail
+    assert [s.id for s in transcript.uncorroborated] == ["simulator"]
     assert transcript.verdict == "problem_found"
 
 

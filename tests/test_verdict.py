@@ -56,6 +56,9 @@ def test_a_cancelled_run_is_incomplete_even_with_a_problem_so_far() -> None:
     line = headline("incomplete", _steps(("problem", D)), [BLOCK], cancelled_after="Step 0", cancelled=True)
     assert line.startswith("Cancelled after step 'Step 0': 1 blocking finding (sg-0123) so far")
     assert "Problem found" not in line
+    # A step that found a problem before the cancel is said, even before its finding was made.
+    early = headline("incomplete", _steps(("problem", D)), [], cancelled_after="Step 0", cancelled=True)
+    assert early.startswith("Cancelled after step 'Step 0': a problem at Step 0 so far")
     empty = headline("incomplete", [], [], cancelled=True)
     assert empty.startswith("Cancelled before its first step: no blocking finding so far")
 

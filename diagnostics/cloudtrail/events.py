@@ -106,6 +106,11 @@ class ApiEvent:
     error_code: str = ""
     region: str = ""
     request: tuple[tuple[str, str], ...] = field(default_factory=tuple)
+    # For denied calls (access-denied's recent denials): the event's ID, AWS's error message, and
+    # the ARNs CloudTrail lists under "resources".
+    event_id: str = ""
+    error_message: str = ""
+    resources: tuple[str, ...] = ()
 
     @property
     def service(self) -> str:
@@ -167,6 +172,10 @@ def parse_record(record: Mapping[str, Any]) -> ApiEvent:
         error_code=normalise_error_code(record.get("errorCode")),
         region=str(record.get("awsRegion") or ""),
         request=request,
+        event_id=str(record.get("eventID") or ""),
+        error_message=str(record.get("errorMessage") or ""),
+        resources=tuple(str(r["ARN"]) for r in record.get("resources") or []
+                        if isinstance(r, Mapping) and r.get("ARN")),
     )
 
 
@@ -177,6 +186,7 @@ def parse_lookup_event(entry: Mapping[str, Any]) -> ApiEvent:
     record.setdefault("eventTime", entry.get("EventTime"))
     record.setdefault("eventSource", entry.get("EventSource"))
     record.setdefault("eventName", entry.get("EventName"))
+    record.setdefault("eventID", entry.get("EventId"))
     return parse_record(record)
 
 

@@ -79,11 +79,26 @@ class Principal:
     tags: Mapping[str, str] = field(default_factory=dict)
     boundary_arn: str | None = None
     trust_policy: Mapping[str, Any] | None = None
+    # False for a caller in another account: its policies can only be read there, so they are
+    # not read (and never evaluated as if it had none).
+    readable: bool = True
 
     @property
     def holder(self) -> str:
         """How ``Policy.attached_to`` names the principal: "user alice" or "role app"."""
         return f"{'user' if self.kind == 'user' else 'role'} {self.name}"
+
+
+def foreign_principal(arn: str, caller_account: str | None) -> Principal | None:
+    """The principal, unread, when it lives in another account than the credentials'; else None."""
+    who = identify(arn)
+    if not (caller_account and who.account and who.account != caller_account):
+        return None
+    if who.kind not in ("user", "role", "assumed-role") or not who.name:
+        return None
+    kind: Literal["user", "role", "assumed-role"] = who.kind  # type: ignore[assignment]
+    entity = arn if kind != "assumed-role" else (who.role_arn or arn)
+    return Principal(arn, kind, who.name, who.account or "", entity, readable=False)
 
 
 def resolve_principal(iam: Any, arn: str, caller_account: str | None = None) -> Principal:
@@ -143,29 +158,53 @@ class ManagedPolicyReader:
         return Policy(arn, type_, self.document(arn), arn=arn, attached_to=attached_to)
 
 
-def _holder_policies(iam: Any, managed: ManagedPolicyReader, kind: str, name: str) -> list[Policy]:
-    """The inline and attached policies of one user, group or role."""
+# ``read(fact, fetch, default)``: a step's ctx.read, which keeps a failed call as a missing fact
+# and returns ``default``. Without one, a failed call raises.
+Reader_ = Callable[[str, Callable[[], Any], Any], Any]
+
+
+def _direct(fact: str, fetch: Callable[[], Any], default: Any) -> Any:
+    return fetch()
+
+
+def _holder_policies(iam: Any, managed: ManagedPolicyReader, kind: str, name: str,
+                     read: Reader_ = _direct) -> list[Policy]:
+    """The inline and attached policies of one user, group or role; what cannot be read is skipped
+    through ``read`` (which records it), so the rest is kept."""
     title = kind.capitalize()
     arg = {f"{title}Name": name}
     holder = f"{kind} {name}"
     policies = []
-    for policy_name in _pages(iam, f"list_{kind}_policies", "PolicyNames", **arg):
-        answer = getattr(iam, f"get_{kind}_policy")(PolicyName=policy_name, **arg)
-        policies.append(Policy(policy_name, "identity", document(answer["PolicyDocument"]), attached_to=holder))
-    for attached in _pages(iam, f"list_attached_{kind}_policies", "AttachedPolicies", **arg):
-        policies.append(managed.policy(attached["PolicyArn"], "identity", holder))
+    names = read(f"the inline policies of {holder}",
+                 lambda: list(_pages(iam, f"list_{kind}_policies", "PolicyNames", **arg)), [])
+    for policy_name in names:
+        answer = read(f"the inline policy {policy_name} of {holder}",
+                      lambda policy_name=policy_name: getattr(iam, f"get_{kind}_policy")(
+                          PolicyName=policy_name, **arg), None)
+        if answer is not None:
+            policies.append(Policy(policy_name, "identity", document(answer["PolicyDocument"]), attached_to=holder))
+    attached = read(f"the managed policies attached to {holder}",
+                    lambda: list(_pages(iam, f"list_attached_{kind}_policies", "AttachedPolicies", **arg)), [])
+    for item in attached:
+        policy = read(f"the managed policy {item['PolicyArn']}",
+                      lambda item=item: managed.policy(item["PolicyArn"], "identity", holder), None)
+        if policy is not None:
+            policies.append(policy)
     return policies
 
 
-def identity_policies(iam: Any, principal: Principal, managed: ManagedPolicyReader | None = None) -> list[Policy]:
+def identity_policies(iam: Any, principal: Principal, managed: ManagedPolicyReader | None = None,
+                      read: Reader_ = _direct) -> list[Policy]:
     """A user's inline, attached and group policies; a role's inline and attached policies."""
     managed = managed or ManagedPolicyReader(iam)
     if principal.kind == "user":
-        policies = _holder_policies(iam, managed, "user", principal.name)
-        for group in _pages(iam, "list_groups_for_user", "Groups", UserName=principal.name):
-            policies += _holder_policies(iam, managed, "group", group["GroupName"])
+        policies = _holder_policies(iam, managed, "user", principal.name, read)
+        groups = read(f"the groups of user {principal.name}",
+                      lambda: list(_pages(iam, "list_groups_for_user", "Groups", UserName=principal.name)), [])
+        for group in groups:
+            policies += _holder_policies(iam, managed, "group", group["GroupName"], read)
         return policies
-    return _holder_policies(iam, managed, "role", principal.name)
+    return _holder_policies(iam, managed, "role", principal.name, read)
 
 
 def boundary_policy(iam: Any, principal: Principal, managed: ManagedPolicyReader | None = None) -> Policy | None:
@@ -470,3 +509,126 @@ def simulate_principal(iam: Any, source_arn: str, action: str, resource: str,
 def decode_authorization_message(sts: Any, encoded: str) -> str:
     """sts:DecodeAuthorizationMessage: the JSON behind EC2's "Encoded authorization failure message"."""
     return str(sts.decode_authorization_message(EncodedMessage=encoded)["DecodedMessage"])
+
+
+# ---------------------------------------------------------------------------------------------
+# VPC endpoint policies
+
+# IAM prefixes whose endpoint service name differs ("com.amazonaws.REGION.monitoring").
+ENDPOINT_SERVICE_NAMES = {"cloudwatch": "monitoring", "execute-api": "execute-api"}
+
+VpceStatus = Literal["read", "none", "unknown", "unreadable"]
+
+
+@dataclass(frozen=True)
+class VpceRead:
+    """The endpoint policy of the VPC endpoint a request went through, or why there is none.
+
+    ``status``: read (``policy`` holds it), none (the caller's VPC has no endpoint for the service:
+    no endpoint policy applies), unknown (which endpoint, if any, is not known from here),
+    unreadable (the endpoint is known but its policy could not be read: another account, refused).
+    """
+
+    status: VpceStatus
+    detail: str
+    policy: Policy | None = None
+    endpoint_id: str = ""
+
+
+def endpoint_service_name(action: str, region: str) -> str:
+    prefix = action.split(":", 1)[0].lower()
+    return f"com.amazonaws.{region}.{ENDPOINT_SERVICE_NAMES.get(prefix, prefix)}"
+
+
+def _endpoint_policy(endpoint: Mapping[str, Any]) -> Policy:
+    endpoint_id = str(endpoint.get("VpcEndpointId"))
+    raw = endpoint.get("PolicyDocument")
+    # An endpoint without a custom policy has AWS's default, full access (VPC User Guide,
+    # "Control access to VPC endpoints using endpoint policies").
+    doc = document(raw) if raw else {"Version": "2008-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": "*", "Action": "*", "Resource": "*"}]}
+    return Policy(endpoint_id, "vpce", doc, attached_to=f"VPC endpoint {endpoint_id} ({endpoint.get('ServiceName')}, "
+                                                       f"{endpoint.get('VpcId')})")
+
+
+def vpc_endpoint(ec2: Any, endpoint_id: str) -> VpceRead:
+    """The endpoint named by aws:SourceVpce, with its policy."""
+    try:
+        found = ec2.describe_vpc_endpoints(VpcEndpointIds=[endpoint_id]).get("VpcEndpoints") or []
+    except ClientError as exc:
+        if "NotFound" in (error_code(exc) or ""):
+            return VpceRead("unreadable", f"The VPC endpoint {endpoint_id} is not in this account and region: its "
+                            "policy can only be read by the account that owns the endpoint's VPC.",
+                            endpoint_id=endpoint_id)
+        raise
+    if not found:
+        return VpceRead("unreadable", f"The VPC endpoint {endpoint_id} was not found in this account and region.",
+                        endpoint_id=endpoint_id)
+    policy = _endpoint_policy(found[0])
+    return VpceRead("read", f"Read the endpoint policy of {policy.attached_to}.", policy, endpoint_id)
+
+
+def vpc_endpoints_for(ec2: Any, vpc_id: str, service_name: str) -> list[Mapping[str, Any]]:
+    """The endpoints of one VPC for one service (gateway or interface)."""
+    return list(_pages(ec2, "describe_vpc_endpoints", "VpcEndpoints",
+                       Filters=[{"Name": "vpc-id", "Values": [vpc_id]},
+                                {"Name": "service-name", "Values": [service_name]}]))
+
+
+def endpoint_in_vpc(endpoints: list[Mapping[str, Any]], vpc_id: str, how: str, service_name: str) -> VpceRead:
+    if not endpoints:
+        return VpceRead("none", f"The caller runs in {vpc_id} ({how}), which has no VPC endpoint for {service_name}: "
+                        "its requests do not pass an endpoint policy.")
+    first = _endpoint_policy(endpoints[0])
+    more = f" ({len(endpoints)} endpoints; the first is judged)" if len(endpoints) > 1 else ""
+    return VpceRead("read", f"The caller runs in {vpc_id} ({how}); its requests to {service_name} go through "
+                    f"{first.attached_to}{more}. Read its endpoint policy.", first, first.name)
+
+
+def trusted_services(trust_policy: Mapping[str, Any] | None) -> set[str]:
+    """The AWS services a role's trust policy lets assume it ("ec2.amazonaws.com", ...)."""
+    out: set[str] = set()
+    statements = (trust_policy or {}).get("Statement") or []
+    for st in [statements] if isinstance(statements, Mapping) else statements:
+        principal = st.get("Principal") if isinstance(st, Mapping) else None
+        services = principal.get("Service") if isinstance(principal, Mapping) else None
+        out.update([services] if isinstance(services, str) else list(services or []))
+    return out
+
+
+def instance_vpc(ec2: Any, instance_id: str) -> str | None:
+    for reservation in ec2.describe_instances(InstanceIds=[instance_id]).get("Reservations") or []:
+        for instance in reservation.get("Instances") or []:
+            return instance.get("VpcId")
+    return None
+
+
+def function_vpc(lambda_client: Any, name: str) -> str | None:
+    config = lambda_client.get_function_configuration(FunctionName=name)
+    return (config.get("VpcConfig") or {}).get("VpcId") or None
+
+
+# ---------------------------------------------------------------------------------------------
+# AWS's Access Troubleshooter
+
+
+def authorization_details(toolbox: Any, authorization_id: str) -> dict[str, Any]:
+    """iam-toolbox GetRequestAuthorizationDetails, every page of evaluations joined."""
+    answer: dict[str, Any] = {"evaluations": [], "policies": []}
+    token: str | None = None
+    for _ in range(20):  # pages of evaluations; a denial has a handful
+        page = toolbox.get_request_authorization_details(
+            authorizationId=authorization_id, **({"nextToken": token} if token else {}))
+        answer["requestContext"] = page.get("requestContext") or answer.get("requestContext") or {}
+        answer["evaluations"] += page.get("evaluations") or []
+        answer["policies"] += page.get("policies") or []
+        token = page.get("nextToken")
+        if not token:
+            break
+    return answer
+
+
+def authorization_policy(toolbox: Any, authorization_id: str, uri: str) -> dict[str, Any]:
+    """The policy as it was when the request was denied (GetRequestAuthorizationPolicy)."""
+    return document(toolbox.get_request_authorization_policy(authorizationId=authorization_id,
+                                                             policyUri=uri).get("policyDocument") or {})

@@ -1,17 +1,35 @@
-"""Read AWS's AccessDenied messages back into principal, action, resource and policy type.
+"""Read AWS's denial messages back into principal, action, resource, policy type and authorization ID.
 
-The forms AWS prints, all accepted with or without the CLI's "An error occurred (AccessDenied) when
-calling the X operation: " prefix:
+People paste what their SDK, the CLI or a log printed, so the SDKs' wrappers are taken off first:
 
-* "User: ARN is not authorized to perform: ACTION on resource: RES because no identity-based
-  policy allows the ACTION action" (also permissions boundary, session policy, resource-based
-  policy, service control policy, resource control policy);
-* "... with an explicit deny in a service control policy: arn:aws:organizations::..." (the policy's
-  ARN is appended in newer messages);
-* the older form that stops after the resource;
-* EC2's "Encoded authorization failure message: ...", which must first go through
-  sts:DecodeAuthorizationMessage (``encoded_message`` extracts it; the decoded JSON is read by
-  ``parse_decoded_authorization``).
+* Python/CLI: ``An error occurred (AccessDenied) when calling the GetObject operation: ...``;
+* Java v1 ``... (Service: Amazon S3; Status Code: 403; Error Code: AccessDenied; Request ID: ...)``,
+  Java v2 ``software.amazon.awssdk.services.sns.model.AuthorizationErrorException: ... (Service: Sns,
+  Status Code: 403, Request ID: ...)``;
+* Go v2 ``operation error S3: GetObject, https response error StatusCode: 403, RequestID: ..., api
+  error AccessDenied: Access Denied``, Go v1 ``AccessDenied: Access Denied\\n\\tstatus code: 403, ...``;
+* JavaScript ``AccessDeniedException: ...`` followed by a stack (``at ...`` lines).
+
+Then the message itself, tolerant of line wrapping and repeated spaces (all whitespace is one space):
+
+* "User: ARN is not authorized to perform: ACTION on resource: RES because no <type> allows the ACTION
+  action", or "... with an explicit deny in a <type>[: POLICY-ARN]", where <type> is identity-based
+  policy, resource-based policy, permissions boundary, session policy, service control policy,
+  resource control policy or VPC endpoint policy (IAM User Guide, "Troubleshoot access denied error
+  messages"); the resource may be quoted; the older form stops after the resource;
+* the Access Troubleshooter's tail, "... call the GetRequestAuthorizationDetails API with the following
+  authorization id: ID" (IAM User Guide, "Troubleshoot access denied error messages with authorization
+  ID");
+* forms without those details: STS's "Not authorized to perform sts:AssumeRoleWithWebIdentity", S3's
+  bare "Access Denied", KMS's "The ciphertext refers to a customer master key that does not exist ..."
+  and "... on this resource because the resource does not exist in this Region, no resource-based
+  policies allow access, or a resource-based policy explicitly denies access", EC2's "You are not
+  authorized to perform this operation." with or without an encoded message (decoded with
+  sts:DecodeAuthorizationMessage and read by ``parse_decoded_authorization``), API Gateway's
+  ``{"Message":"User: anonymous is not authorized to perform: execute-api:Invoke ..."}``.
+
+When the message names an operation but no action, the action comes from botocore's service model
+(``diagnostics.iam.operations``). What the message does not say stays None: the caller fills it.
 """
 
 from __future__ import annotations
@@ -22,9 +40,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from diagnostics.iam.model import ContextValue, PolicyType
+from diagnostics.iam.model import ContextValue
+from diagnostics.iam.operations import action_for_operation, operations_of
 
-_PHRASES: dict[str, PolicyType] = {
+_PHRASES: dict[str, str] = {
     "identity-based policy": "identity",
     "identity-based policies": "identity",
     "resource-based policy": "resource",
@@ -37,33 +56,92 @@ _PHRASES: dict[str, PolicyType] = {
     "service control policies": "scp",
     "resource control policy": "rcp",
     "resource control policies": "rcp",
+    "vpc endpoint policy": "vpce",
+    "vpc endpoint policies": "vpce",
 }
 _PHRASE = "|".join(sorted((re.escape(p) for p in _PHRASES), key=len, reverse=True))
 
-_PREFIX = re.compile(r"^\s*(?:An error occurred \([\w.]+\)(?: when calling the \w+ operation)?:\s*)?", re.I)
-_CORE = re.compile(
-    r"(?:User|Principal|Role)?:?\s*(?P<principal>\S+?)\s+is not authorized to perform:?\s+"
-    r"(?P<action>[\w-]+:[\w*-]+)"
-    r"(?:\s+on resource:?\s+(?P<resource>\"[^\"]*\"|\S+?))?"
-    r"(?:\s+(?P<tail>(?:because|with an explicit deny).*?))?\s*\.?\s*$",
-    re.I | re.S,
+# --- SDK wrappers ---------------------------------------------------------------------------------
+_PYTHON = re.compile(r"An error occurred \((?P<code>[\w.]+)\)(?: when calling the (?P<op>\w+) operation)?"
+                     r"(?: \(reached max retries: \d+\))?:\s*", re.I)
+_JAVA_V1 = re.compile(r"\s*\(Service: (?P<svc>[^;)]+); Status Code: (?P<status>\d+); Error Code: (?P<code>[\w.]+);"
+                      r"[^)]*\)")
+_JAVA_V2 = re.compile(r"\s*\(Service: (?P<svc>[^,)]+), Status Code: (?P<status>\d+), Request ID: [^)]*\)")
+_JAVA_PACKAGE = re.compile(r"(?:com\.amazonaws|software\.amazon\.awssdk)\.services\.(?P<svc>\w+)\.model\."
+                           r"(?P<exc>\w+):\s*")
+_GO_V2 = re.compile(r"operation error (?P<svc>[\w .-]+?): (?P<op>\w+), (?:exceeded maximum number of attempts, "
+                    r"\d+, )?https response error StatusCode: (?P<status>\d+), RequestID: [^,]*,"
+                    r"(?: HostID: [^,]*,)? api error (?P<code>[\w.]+):\s*", re.I)
+_GO_V1_TAIL = re.compile(r"\s+status code: \d+, request id: \S*(?:, host id: \S*)?\s*$", re.I)
+_EXCEPTION = re.compile(r"^(?:\[?ERROR\]?\s*)?(?:[\w.]+\.)?(?P<exc>[A-Z][\w.]*(?:Exception|Error|Denied|Operation|"
+                        r"Forbidden)):\s*")
+_STACK_LINE = re.compile(r"^\s*(?:at\s+\S+.*|File \".*|Traceback .*|\^+)$")
+
+# --- the message ----------------------------------------------------------------------------------
+_ARN = r"arn:[\w-]+:[\w-]*:[\w-]*:[\w-]*:[^\s\"',;]*"
+_NOT_AUTHORIZED = re.compile(
+    r"(?:(?:User|Principal|Role)\s*:\s*)?(?P<principal>\"?" + _ARN + r"\"?|anonymous|[\w@.+-]+)?\s*"
+    r"is not authorized to perform:?\s+(?P<action>[\w-]+:[\w*-]+)"
+    r"(?:\s+on (?:resource:?\s+(?P<resource>\"[^\"]*\"|'[^']*'|[^\s\"']+)|(?P<this>this resource)))?",
+    re.I,
 )
-_EXPLICIT = re.compile(rf"with an explicit deny in (?:an? )?(?P<phrase>{_PHRASE})(?::\s*(?P<arn>arn:\S+?))?\.?$",
-                       re.I | re.S)
+_NOT_AUTHORIZED_SHORT = re.compile(r"\bNot authorized to perform:?\s+(?P<action>[\w-]+:[\w*-]+)", re.I)
+_EXPLICIT = re.compile(rf"with an explicit deny in (?:an? |the )?(?P<phrase>{_PHRASE})"
+                       rf"(?::\s*(?P<arn>{_ARN}))?", re.I)
+_EXPLICIT_BARE = re.compile(r"with an explicit deny\b", re.I)
 _IMPLICIT = re.compile(rf"because no (?P<phrase>{_PHRASE}) allows?", re.I)
+_KMS_THIS_RESOURCE = re.compile(r"because the resource does not exist in this Region, no resource-based policies "
+                                r"allow access, or a resource-based policy explicitly denies access", re.I)
+_KMS_UNKNOWN_KEY = re.compile(r"refers to a customer master key that does not exist|key that does not exist,? "
+                              r"does not exist in this region", re.I)
+_AUTHORIZATION_ID = re.compile(r"authorization id:\s*(?P<id>[A-Za-z0-9]+)|"
+                               r"#/authorization-details/(?P<id2>[A-Za-z0-9]+)", re.I)
 _ENCODED = re.compile(r"Encoded authorization failure message:\s*(?P<blob>[A-Za-z0-9_\-+/=]+)", re.I)
+_DENIAL_CODES = re.compile(r"\b(?:AccessDenied(?:Exception)?|UnauthorizedOperation|Client\.UnauthorizedOperation|"
+                           r"AuthorizationError(?:Exception)?|UnauthorizedException|Forbidden(?:Exception)?|"
+                           r"AccessDeniedError|NotAuthorized|403)\b")
+_DENIAL_WORDS = re.compile(r"access denied|not authorized|not allowed to access|unauthorized operation|forbidden",
+                           re.I)
+
+# Service names as the SDKs print them ("Amazon S3", "AWSKMS", "Sns", "DynamoDb") -> botocore's.
+_SERVICE_ALIASES = {"securitytokenservice": "sts", "dynamodbv2": "dynamodb", "simplesystemsmanagement": "ssm",
+                    "cloudwatchlogs": "logs", "elasticloadbalancingv2": "elbv2", "sqs": "sqs", "kms": "kms",
+                    "secretsmanager": "secretsmanager", "apigateway": "apigateway", "iam": "iam",
+                    "identitymanagement": "iam", "simplenotificationservice": "sns", "lambda": "lambda"}
+_CODE_SERVICES = {"unauthorizedoperation": "ec2", "client.unauthorizedoperation": "ec2", "authorizationerror": "sns",
+                  "authorizationerrorexception": "sns"}
 
 
 @dataclass(frozen=True)
 class ParsedDenial:
-    principal: str            # ARN as printed
-    action: str               # service:Action
+    """What a denial message says. Every field the message does not carry is None (or False, empty).
+
+    ``policy_type``: identity, resource, boundary, session, scp, rcp or vpce, as AWS named it.
+    ``explicit``: "with an explicit deny". ``error_code``/``operation``/``service``: from the SDK's
+    wrapper. ``key_may_not_exist``: KMS's answer that does not tell a missing key from a refused
+    one. ``notes``: plain sentences on what was inferred (the action from the operation, ...).
+    """
+
+    principal: str | None
+    action: str | None
     resource: str | None
-    policy_type: str | None   # "identity", "resource", "boundary", "session", "scp", "rcp" or None
-    explicit: bool            # "with an explicit deny"
-    policy_arn: str | None    # the ARN AWS appends in newer messages, if any
+    policy_type: str | None
+    explicit: bool
+    policy_arn: str | None
     # From a decoded authorization message only: the request's condition keys as AWS saw them.
     context: Mapping[str, ContextValue] = field(default_factory=dict)
+    authorization_id: str | None = None
+    error_code: str | None = None
+    operation: str | None = None
+    service: str | None = None
+    encoded: str | None = None
+    key_may_not_exist: bool = False
+    notes: tuple[str, ...] = ()
+
+    @property
+    def names_request(self) -> bool:
+        """The message names the principal, the action and the resource."""
+        return bool(self.principal and self.action and self.resource)
 
 
 def encoded_message(text: str) -> str | None:
@@ -72,36 +150,146 @@ def encoded_message(text: str) -> str | None:
     return m.group("blob") if m else None
 
 
+def _service_name(printed: str | None) -> str | None:
+    """botocore's name for a service as an SDK printed it, or None."""
+    if not printed:
+        return None
+    low = re.sub(r"[^a-z0-9]", "", printed.lower())
+    for prefix in ("amazon", "aws"):
+        if low.startswith(prefix) and len(low) > len(prefix):
+            low = low[len(prefix):]
+    low = _SERVICE_ALIASES.get(low, low)
+    if low.endswith("v2") and not operations_of(low):
+        low = low[:-2]
+    return low if operations_of(low) else None
+
+
+@dataclass
+class _Unwrapped:
+    body: str
+    code: str | None = None
+    operation: str | None = None
+    service: str | None = None
+
+
+def _unwrap(text: str) -> _Unwrapped:
+    """Take the SDKs' prefixes, suffixes and stack traces off; keep what they said."""
+    lines = [ln for ln in text.replace("\r", "").split("\n") if not _STACK_LINE.match(ln)]
+    body = " ".join(" ".join(lines).split())  # wrapped lines and repeated spaces become one space
+    out = _Unwrapped(body)
+    m = _JAVA_PACKAGE.search(body)
+    if m:
+        out.service = _service_name(m.group("svc"))
+        out.code = out.code or m.group("exc")
+        body = body[:m.start()] + body[m.end():]
+    for suffix in (_JAVA_V1, _JAVA_V2):
+        m = suffix.search(body)
+        if m:
+            out.service = out.service or _service_name(m.group("svc"))
+            if "code" in m.groupdict():
+                out.code = m.group("code")
+            body = body[:m.start()] + body[m.end():]
+    m = _GO_V2.search(body)
+    if m:
+        out.service = out.service or _service_name(m.group("svc"))
+        out.operation, out.code = m.group("op"), m.group("code")
+        body = body[:m.start()] + body[m.end():]
+    m = _PYTHON.search(body)
+    if m:
+        out.code, out.operation = m.group("code"), m.group("op") or out.operation
+        body = body[:m.start()] + body[m.end():]
+    body = _GO_V1_TAIL.sub("", body)
+    m = _EXCEPTION.match(body.strip())
+    if m:
+        out.code = out.code or m.group("exc")
+        body = body.strip()[m.end():]
+    body = body.strip()
+    if body.startswith("{"):  # API Gateway: {"Message":"..."} or {"message":"..."}
+        try:
+            data = json.loads(body)
+            if isinstance(data, Mapping):
+                body = str(data.get("Message") or data.get("message") or body)
+        except json.JSONDecodeError:
+            pass
+    out.body = body.strip()
+    return out
+
+
+def _principal(raw: str | None) -> tuple[str | None, str | None]:
+    """(ARN, note): an ARN as printed, or None with a note for "anonymous" or a bare name."""
+    if not raw:
+        return None, None
+    raw = raw.strip('"')
+    if raw.lower() == "anonymous":
+        return None, "AWS names the caller 'anonymous': the request was not signed (no credentials reached AWS)."
+    if raw.startswith("arn:"):
+        return raw, None
+    return None, f"AWS names the caller '{raw}', which is not an ARN."
+
+
+def _action(raw: str) -> str:
+    """service:Action with the service prefix lowercased, as IAM writes it (SNS prints 'SNS:Publish')."""
+    service, _, name = raw.partition(":")
+    return f"{service.lower()}:{name}"
+
+
 def parse_denial(text: str) -> ParsedDenial:
+    """Read a pasted denial. Raises ValueError (one sentence) only for text that is no denial at all."""
     if not isinstance(text, str) or not text.strip():
         raise ValueError("the error message is empty")
-    if encoded_message(text):
-        raise ValueError("this AccessDenied message is encoded; decode it with "
-                         "'aws sts decode-authorization-message --encoded-message ...' and pass the result")
-    body = _PREFIX.sub("", text.strip(), count=1)
-    m = _CORE.search(body)
-    if m is None:
-        raise ValueError("this does not look like an AWS AccessDenied message "
-                         "('... is not authorized to perform: service:Action ...')")
-    resource = m.group("resource")
-    if resource is not None:
-        resource = resource.strip('"')
-    tail = (m.group("tail") or "").strip()
-    policy_type: str | None = None
+    wrapped = _unwrap(text)
+    body = wrapped.body
+    notes: list[str] = []
+    principal = action = resource = policy_type = policy_arn = None
     explicit = False
-    policy_arn: str | None = None
-    if tail:
-        ex = _EXPLICIT.search(tail)
-        im = _IMPLICIT.search(tail)
-        if ex:
-            explicit = True
-            policy_type = _PHRASES[ex.group("phrase").lower()]
-            policy_arn = ex.group("arn")
-        elif im:
-            policy_type = _PHRASES[im.group("phrase").lower()]
-        elif tail.lower().startswith("with an explicit deny"):
-            explicit = True
-    return ParsedDenial(m.group("principal"), m.group("action"), resource, policy_type, explicit, policy_arn)
+    m = _NOT_AUTHORIZED.search(body)
+    short = None if m else _NOT_AUTHORIZED_SHORT.search(body)
+    if m:
+        principal, note = _principal(m.group("principal"))
+        if note:
+            notes.append(note)
+        action = _action(m.group("action"))
+        raw_resource = m.group("resource")
+        if raw_resource:
+            raw_resource = raw_resource.strip("\"'").rstrip(".,")
+            if raw_resource.startswith("arn:") or raw_resource == "*":
+                resource = raw_resource
+            else:
+                notes.append(f"AWS names the resource '{raw_resource}', which is not an ARN.")
+    elif short:
+        action = _action(short.group("action"))
+    if not m and not short and not (_DENIAL_CODES.search(text) or _DENIAL_WORDS.search(body)
+                                    or _ENCODED.search(text)):
+        raise ValueError("this does not look like an AWS denial message (no 'is not authorized to perform', "
+                         "'Access Denied', 'AccessDenied' or 'UnauthorizedOperation' in it)")
+    ex = _EXPLICIT.search(body)
+    im = _IMPLICIT.search(body)
+    key_may_not_exist = bool(_KMS_UNKNOWN_KEY.search(body))
+    if ex:
+        explicit, policy_type = True, _PHRASES[ex.group("phrase").lower()]
+        policy_arn = (ex.group("arn") or "").rstrip(".") or None
+    elif im:
+        policy_type = _PHRASES[im.group("phrase").lower()]
+    elif _KMS_THIS_RESOURCE.search(body):
+        policy_type, key_may_not_exist = "resource", True
+    elif _EXPLICIT_BARE.search(body):
+        explicit = True
+    service = wrapped.service or _CODE_SERVICES.get((wrapped.code or "").lower())
+    if key_may_not_exist:
+        service = service or "kms"
+    if action is None and wrapped.operation:
+        action = action_for_operation(wrapped.operation, service)
+        if action:
+            notes.append(f"The message names the {wrapped.operation} operation but no action: it needs {action} "
+                         "(from botocore's service model).")
+    if action and not service:
+        service = action.split(":", 1)[0]
+    found_id = _AUTHORIZATION_ID.search(body)
+    authorization_id = (found_id.group("id") or found_id.group("id2")) if found_id else None
+    return ParsedDenial(principal, action, resource, policy_type, explicit, policy_arn,
+                        authorization_id=authorization_id, error_code=wrapped.code, operation=wrapped.operation,
+                        service=service, encoded=encoded_message(text), key_may_not_exist=key_may_not_exist,
+                        notes=tuple(notes))
 
 
 def parse_decoded_authorization(decoded: str | dict) -> ParsedDenial:
@@ -135,6 +323,7 @@ def parse_decoded_authorization(decoded: str | dict) -> ParsedDenial:
         explicit=explicit,
         policy_arn=None,
         context=_conditions(ctx.get("conditions")),
+        service=str(action).split(":", 1)[0],
     )
 
 

@@ -44,7 +44,7 @@ from diagnostics.iam.principals import Identity, MatchKind, identify, not_princi
 from diagnostics.iam.resources import account_of, is_iam_role, is_kms_key, resource_pattern_matches
 from diagnostics.iam.variables import Template, parse_template, parts_regex, uses_variables
 
-POLICY_TYPES: tuple[PolicyType, ...] = ("identity", "boundary", "session", "resource", "scp", "rcp")
+POLICY_TYPES: tuple[PolicyType, ...] = ("identity", "boundary", "session", "resource", "scp", "rcp", "vpce")
 TRUST_ACTIONS = frozenset({"sts:assumerole", "sts:assumerolewithsaml", "sts:assumerolewithwebidentity",
                            "sts:tagsession", "sts:setsourceidentity", "sts:setcontext"})
 
@@ -297,7 +297,7 @@ class CompiledSet:
         if found is None:
             if len(self.by_action) > 4096:
                 self.by_action.clear()
-            found = tuple((st, doc.matched(p, st), p.type, p.attached_to, p.type in ("resource", "rcp"),
+            found = tuple((st, doc.matched(p, st), p.type, p.attached_to, p.type in ("resource", "rcp", "vpce"),
                            st.effect == "Allow")
                           for p, doc in zip(self.order, self.documents, strict=True)
                           for st in doc.for_action(action_lower))
@@ -310,7 +310,8 @@ _SETS: dict[int, tuple[PolicySet, CompiledSet]] = {}
 
 
 def _ordered(policies: PolicySet) -> tuple[Policy, ...]:
-    singles = tuple(p for p in (policies.boundary, policies.session, policies.resource) if p is not None)
+    singles = tuple(p for p in (policies.boundary, policies.session, policies.resource, policies.vpce)
+                    if p is not None)
     return (*policies.identity, *singles, *(policies.scps or ()), *(policies.rcps or ()))
 
 
@@ -405,6 +406,8 @@ def evaluate(request: Request, policies: PolicySet) -> Evaluation:
     res_allows = found.allows.get("resource", no_hits)
     boundary_ok = policies.boundary is None or bool(bnd_allows)
     session_ok = policies.session is None or bool(ses_allows)
+    # A VPC endpoint policy caps every request through the endpoint, like a boundary caps a principal.
+    vpce_ok = policies.vpce is None or bool(found.allows.get("vpce"))
 
     principal_account = request.principal_account or who.account
     resource_account = request.resource_account or account_of(request.resource)
@@ -417,6 +420,8 @@ def evaluate(request: Request, policies: PolicySet) -> Evaluation:
         blocking.append("scp")
     if not rcp_ok:
         blocking.append("rcp")
+    if not vpce_ok:
+        blocking.append("vpce")
     used: list[_Hit] = []
     if cross_account:
         # Both sides must allow; the trusting account's resource policy may name the account.
@@ -443,9 +448,15 @@ def evaluate(request: Request, policies: PolicySet) -> Evaluation:
             used += bnd_allows + ses_allows
         else:
             blocking.append("identity")
+            # Every layer that would still block once an identity allow is added: fixing only the
+            # first would leave the request denied.
+            if not boundary_ok:
+                blocking.append("boundary")
+            if not session_ok:
+                blocking.append("session")
             if policies.resource is not None and not res_allows:
                 blocking.append("resource")
-    used += found.allows.get("scp", no_hits) + found.allows.get("rcp", no_hits)
+    used += found.allows.get("scp", no_hits) + found.allows.get("rcp", no_hits) + found.allows.get("vpce", no_hits)
 
     decision: Decision
     if denies:
@@ -469,6 +480,7 @@ def evaluate(request: Request, policies: PolicySet) -> Evaluation:
         "resource": result("resource", policies.resource is not None, bool(res_allows)),
         "scp": "notChecked" if policies.scps is None else result("scp", bool(policies.scps), scp_ok),
         "rcp": "notChecked" if policies.rcps is None else result("rcp", bool(policies.rcps), rcp_ok),
+        "vpce": result("vpce", policies.vpce is not None, vpce_ok),
     }
     return Evaluation(decision, deciding, matched, per_type,
                       tuple(dict.fromkeys(blocking)) if decision == "implicitDeny" else (), missing_keys)

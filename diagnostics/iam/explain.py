@@ -17,6 +17,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from diagnostics.iam import catalog
 from diagnostics.iam.conditions import evaluate_clause
 from diagnostics.iam.evaluate import (
     CompiledStatement,
@@ -52,12 +53,13 @@ class Fix:
 _GUARDRAIL_WORDS: dict[PolicyType, str] = {
     "boundary": "permissions boundary", "session": "session policy", "scp": "service control policy",
     "rcp": "resource control policy", "resource": "resource-based policy", "identity": "identity-based policy",
+    "vpce": "VPC endpoint policy",
 }
 
 
 def _policies(policies: PolicySet) -> list[Policy]:
     out = list(policies.identity)
-    out += [p for p in (policies.boundary, policies.session, policies.resource) if p is not None]
+    out += [p for p in (policies.boundary, policies.session, policies.resource, policies.vpce) if p is not None]
     out += list(policies.scps or ()) + list(policies.rcps or ())
     return out
 
@@ -84,7 +86,7 @@ def near_misses(request: Request, policies: PolicySet, evaluation: Evaluation) -
                 miss = _statement_near_miss(st, policy, request, action_lower, who, lookup)
                 if miss is not None:
                     found.append(miss)
-    for kind in ("boundary", "session", "scp", "rcp"):
+    for kind in ("boundary", "session", "scp", "rcp", "vpce"):
         if kind in evaluation.blocking_types:
             name = _guardrail_name(policies, kind)  # type: ignore[arg-type]
             found.append(NearMiss(f"{kind}-lacks-action", name, None, -1,
@@ -105,6 +107,8 @@ def _guardrail_name(policies: PolicySet, kind: PolicyType) -> str:
         return policies.boundary.arn or policies.boundary.name
     if kind == "session" and policies.session:
         return policies.session.name
+    if kind == "vpce" and policies.vpce:
+        return policies.vpce.name
     group = policies.scps if kind == "scp" else policies.rcps
     return ", ".join(p.arn or p.name for p in group or ()) or kind
 
@@ -125,6 +129,11 @@ def _statement_near_miss(st: CompiledStatement, policy: Policy, request: Request
 
     resource_ok = statement_resource_matches(st, request.resource, lookup, [])
     if not st.action_matches(action_lower):
+        typo = _misspelt_action(st, request.action)
+        if typo is not None and st.effect == "Allow":
+            return miss("unknown-action", f"{where} names {typo}, which is not an IAM action (the Service "
+                                          f"Authorization Reference has none by that name): did you mean "
+                                          f"{request.action}?")
         if st.not_action and resource_ok:
             return miss("not-action-excludes", f"{where} allows everything except a list of actions "
                                                f"(NotAction) that includes {request.action}.")
@@ -140,6 +149,11 @@ def _statement_near_miss(st: CompiledStatement, policy: Policy, request: Request
         if result.passed:
             continue
         if result.missing_key:
+            if _never_sent(result.missing_key, request.action):
+                return miss("condition-key-never-sent",
+                            f"{where} would allow this, but its condition {clause.operator} tests "
+                            f"{result.missing_key}, a key {request.action} never sends (the action supports "
+                            "other condition keys): the condition can never hold for this action.")
             return miss("condition-key-missing",
                         f"{where} would allow this, but its condition {clause.operator} needs the context "
                         f"key {result.missing_key}, which the request does not carry.")
@@ -166,6 +180,40 @@ def _resource_near_miss(st: CompiledStatement, request: Request, where: str, loo
             return miss("case-mismatch",
                         f"{where} names {pattern}, which differs from {request.resource} only in letter case; "
                         "ARNs are case-sensitive.")
+    for template in st.resources or ():
+        if not template.is_constant:
+            continue
+        pattern = template.pieces[0].text  # type: ignore[union-attr]
+        if catalog.fits(request.action, pattern) is False and catalog.fits(request.action, request.resource):
+            types = ", ".join(name for name, _ in catalog.resource_types(request.action))
+            objects = pattern.endswith("/*") and pattern[:-2] == request.resource
+            what = (f"the objects of the bucket {request.resource}, but {request.action} acts on the bucket "
+                    "itself" if objects else f"a resource {request.action} does not act on (it takes: {types})")
+            return miss("resource-type-mismatch", f"{where} grants {request.action} on {pattern}, {what}: add "
+                                                  f"{request.resource} to its Resource.")
+    return None
+
+
+def _never_sent(key: str, action: str) -> bool:
+    """A service-specific key (s3:prefix) that the catalog says ``action`` does not support."""
+    prefix = key.split(":", 1)[0].lower()
+    if prefix == "aws" or prefix != action.split(":", 1)[0].lower():
+        return False
+    supported = catalog.condition_keys(action)
+    if supported is None:
+        return False
+    low = key.lower()
+    return not any(low == k or (k.endswith("<key>") and low.startswith(k[:-5])) or
+                   ("${" in k and low.startswith(k.split("${", 1)[0])) for k in supported)
+
+
+def _misspelt_action(st: CompiledStatement, action: str) -> str | None:
+    """An action the statement names that does not exist and whose nearest real action is ``action``."""
+    if st.not_action:
+        return None
+    for name in st.actions:
+        if catalog.known_action(name) is False and (catalog.closest_action(name) or "").lower() == action.lower():
+            return name
     return None
 
 
@@ -182,8 +230,8 @@ def _values(value: Any) -> str:
 
 
 def fix_for(request: Request, policies: PolicySet, evaluation: Evaluation) -> Fix | None:
-    if evaluation.decision == "allowed":
-        return None
+    if evaluation.decision == "allowed" or catalog.is_ungated(request.action):
+        return None  # an action IAM never gates needs no allow
     who = identify(request.principal)
     if evaluation.decision == "explicitDeny":
         return _narrow_deny(request, policies, evaluation.deciding[0], who)
@@ -221,6 +269,14 @@ def _grant(kind: PolicyType, request: Request, policies: PolicySet, who: Identit
                 " (a boundary only caps: the identity policy must allow it too).",
                 policies.boundary.arn or policies.boundary.name, statement,
                 _policy_commands(policies.boundary, document, who))
+    if kind == "vpce" and policies.vpce is not None:
+        endpoint = policies.vpce.name
+        statement = {**statement, "Principal": "*",
+                     "Condition": {"ArnEquals": {"aws:PrincipalArn": who.principal_arn}}}
+        document = _with_statement(policies.vpce.document, statement)
+        return (f"Allow {request.action} on {request.resource} for {who.principal_arn} in the endpoint policy of "
+                f"{endpoint} (every request through the endpoint must be allowed by it).", endpoint, statement,
+                _policy_commands(policies.vpce, document, who))
     if kind == "session":
         return ("The session policy passed when the role was assumed does not allow the action: assume the "
                 "role again with a session policy that includes this statement (or none).",
@@ -270,16 +326,29 @@ def _amend_near_miss(request: Request, policies: PolicySet,
                      misses: list[NearMiss]) -> tuple[str, str | None, dict, tuple[str, ...]] | None:
     """For "bucket ARN without /*" or a case slip, the smallest change is to fix that statement."""
     for m in misses:
-        if m.kind not in ("resource-missing-object-suffix", "case-mismatch"):
+        if m.kind not in ("resource-missing-object-suffix", "case-mismatch", "resource-type-mismatch",
+                          "unknown-action"):
             continue
         policy = next((p for p in policies.identity if (p.arn or p.name) == m.policy), None)
         if policy is None:
             continue
         statements = _statement_list(policy.document)
         amended = copy.deepcopy(dict(statements[m.index]))
+        if m.kind == "unknown-action":
+            actions = amended.get("Action")
+            listed = [actions] if isinstance(actions, str) else list(actions or [])
+            wrong = next((a for a in listed if catalog.known_action(a) is False
+                          and (catalog.closest_action(a) or "").lower() == request.action.lower()), None)
+            amended["Action"] = [request.action if a == wrong else a for a in listed]
+            document = _replace_statement(policy.document, m.index, amended)
+            if not _grants(request, policies, policy, document):
+                continue
+            return (f"Correct the misspelt action {wrong} to {request.action} in statement {m.index} of {m.policy}.",
+                    m.policy, amended, _policy_commands(policy, document, identify(request.principal)))
         resources = amended.get("Resource")
         resources = [resources] if isinstance(resources, str) else list(resources or [])
-        addition = _bucket_objects(resources, request.resource) if m.kind.startswith("resource") else request.resource
+        addition = (_bucket_objects(resources, request.resource) if m.kind == "resource-missing-object-suffix"
+                    else request.resource)
         amended["Resource"] = [*resources, addition]
         document = _replace_statement(policy.document, m.index, amended)
         if not _grants(request, policies, policy, document):
@@ -411,6 +480,9 @@ def _inline_command(who: Identity, name: str, document: Mapping[str, Any]) -> st
 def _policy_commands(policy: Policy, document: Mapping[str, Any], who: Identity) -> tuple[str, ...]:
     """The command that writes ``document`` back where ``policy`` lives."""
     arn = policy.arn or (policy.name if policy.name.startswith("arn:") else None)
+    if policy.type == "vpce":
+        return (f"aws ec2 modify-vpc-endpoint --vpc-endpoint-id {shlex.quote(policy.name)} --policy-document "
+                f"{_json(document)}",)
     if policy.type in ("scp", "rcp"):
         policy_id = (arn or policy.name).rsplit("/", 1)[-1]
         return (f"aws organizations update-policy --policy-id {shlex.quote(policy_id)} --content {_json(document)}",)

@@ -14,7 +14,8 @@ from typing import Any, Literal
 # Named as IAM's policy simulator names them, so the two can be compared word for word.
 Decision = Literal["allowed", "explicitDeny", "implicitDeny"]
 
-PolicyType = Literal["identity", "boundary", "session", "resource", "scp", "rcp"]
+# vpce: the endpoint policy of the VPC endpoint the request went through (it must allow, like a boundary).
+PolicyType = Literal["identity", "boundary", "session", "resource", "scp", "rcp", "vpce"]
 
 # Per policy type: did it allow, deny explicitly, deny implicitly (present but no match), or was it
 # absent / not checked.
@@ -52,6 +53,7 @@ class PolicySet:
     resource: Policy | None = None
     scps: tuple[Policy, ...] | None = None
     rcps: tuple[Policy, ...] | None = None
+    vpce: Policy | None = None
 
 
 @dataclass(frozen=True)

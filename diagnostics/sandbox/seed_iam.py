@@ -180,3 +180,18 @@ def seed_key(clients: ClientFactory, spec: dict[str, Any]) -> dict[str, str]:
     if spec.get("alias"):
         kms.create_alias(AliasName=f"alias/{spec['alias']}", TargetKeyId=key["KeyId"])
     return {"id": key["KeyId"], "arn": key["Arn"]}
+
+
+@seeder("ec2.vpc_endpoint")
+def seed_vpc_endpoint(clients: ClientFactory, spec: dict[str, Any]) -> dict[str, str]:
+    """A VPC endpoint for ``service`` (default s3) in ``vpc``, with ``policy`` as its endpoint policy
+    (without one, AWS's default full-access policy)."""
+    ec2 = clients("ec2")
+    region = ec2.meta.region_name
+    kwargs: dict[str, Any] = {"VpcId": str(spec["vpc"]),
+                              "ServiceName": f"com.amazonaws.{region}.{spec.get('service', 's3')}",
+                              "VpcEndpointType": str(spec.get("endpoint_type", "Gateway"))}
+    if spec.get("policy") is not None:
+        kwargs["PolicyDocument"] = _dump(policy_document(spec, "policy"))
+    endpoint = ec2.create_vpc_endpoint(**kwargs)["VpcEndpoint"]
+    return {"id": endpoint["VpcEndpointId"], "name": endpoint["VpcEndpointId"]}

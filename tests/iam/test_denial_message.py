@@ -51,7 +51,7 @@ def test_parse_denial(text, principal, action, resource, policy_type, explicit, 
     assert (parsed.policy_type, parsed.explicit, parsed.policy_arn) == (policy_type, explicit, policy_arn)
 
 
-@pytest.mark.parametrize("junk", ["", "   ", "hello world", "AccessDenied", "User: alice is not happy"])
+@pytest.mark.parametrize("junk", ["", "   ", "hello world", "User: alice is not happy", "Timeout after 30 s"])
 def test_junk_is_one_plain_sentence(junk) -> None:
     with pytest.raises(ValueError) as info:
         parse_denial(junk)
@@ -63,8 +63,8 @@ def test_encoded_message_is_recognised() -> None:
     text = ("An error occurred (UnauthorizedOperation) when calling the RunInstances operation: You are not "
             "authorized to perform this operation. Encoded authorization failure message: AbC-12_xYz/+=")
     assert encoded_message(text) == "AbC-12_xYz/+="
-    with pytest.raises(ValueError, match="decode-authorization-message"):
-        parse_denial(text)
+    parsed = parse_denial(text)  # what the wrapper says is kept; the blob waits for sts to decode it
+    assert (parsed.encoded, parsed.action, parsed.principal) == ("AbC-12_xYz/+=", "ec2:RunInstances", None)
     assert encoded_message(f"User: {ALICE} is not authorized to perform: s3:GetObject") is None
 
 

@@ -34,7 +34,25 @@ def test_implicit_deny_text_names_the_near_miss_and_fix(capsys) -> None:
     assert out.startswith("Decision: implicitDeny")
     assert "identity  implicitDeny" in out
     assert "arn:aws:s3:::logs/*" in out
-    assert "$ aws iam put-user-policy --user-name simulated-user --policy-name s3-read-logs-bucket-only" in out
+    # No --principal: the statement is shown, but no command for the stand-in user.
+    assert "simulated-user --policy-name" not in out and "$ aws" not in out
+    assert "Pass --principal to get the command" in out
+    code, out, _ = _run(capsys, "--policy", LOGS_ONLY, "--action", "s3:GetObject", "--principal", ALICE,
+                        "--resource", "arn:aws:s3:::logs/app.log")
+    assert "$ aws iam put-user-policy --user-name alice --policy-name s3-read-logs-bucket-only" in out
+
+
+def test_the_context_aws_always_sends_is_assumed_and_listed(capsys) -> None:
+    code, out, _ = _run(capsys, "--policy", OFFICE, "--principal", ALICE, "--action", "ec2:RunInstances",
+                        "--resource", "*", "--context", "aws:SourceIp=198.51.100.7", "--format", "json")
+    report = json.loads(out)
+    assert code == 1 and report["decision"] == "explicitDeny"  # aws:ViaAWSService is false on a direct call
+    assert report["assumed_context"]["aws:ViaAWSService"] == "false"
+    assert report["assumed_context"]["aws:SecureTransport"] == "true"
+    code, out, _ = _run(capsys, "--policy", OFFICE, "--principal", ALICE, "--action", "ec2:RunInstances",
+                        "--resource", "*", "--context", "aws:SourceIp=198.51.100.7", "--context",
+                        "aws:ViaAWSService=true")
+    assert code == 0 and "Assumed, as AWS sends them on a direct call: aws:SecureTransport=true" in out
 
 
 def test_allowed_json(capsys) -> None:
@@ -117,3 +135,9 @@ def test_aws_cli_output_shapes_are_accepted(capsys, tmp_path) -> None:
         path.write_text(json.dumps(shape))
         code, _, err = _run(capsys, "--policy", str(path), "--action", "s3:GetObject", "--resource", "*")
         assert (code, err) == (0, ""), (shape, err)
+
+
+def test_a_misspelt_action_is_refused_with_the_real_one(capsys) -> None:
+    code, out, err = _run(capsys, "--policy", LOGS_ONLY, "--action", "s3:GetObjet", "--resource", "*")
+    assert code == 2 and out == ""
+    assert "s3:GetObjet is not an IAM action: did you mean s3:GetObject?" in err

@@ -131,6 +131,8 @@ def expand(specs: list[dict[str, Any]], now: datetime) -> list[dict[str, Any]]:
                 "recipientAccountId": identity.get("accountId", ACCOUNT),
                 "eventCategory": "Management",
             }
+            if spec.get("resources"):  # [{ARN = "...", accountId = "...", type = "AWS::S3::Object"}]
+                record["resources"] = spec["resources"]
             if spec.get("errorCode"):
                 record["errorCode"] = spec["errorCode"]
                 record["errorMessage"] = spec.get("errorMessage", "Rate exceeded")

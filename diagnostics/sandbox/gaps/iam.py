@@ -215,3 +215,53 @@ def install() -> None:
         return ActionResult({"DecodedMessage": text})
 
     TokenResponse.decode_authorization_message = decode_authorization_message  # type: ignore[attr-defined]
+
+
+# * A member account's view of its organization, which moto cannot give (in moto the account that
+#   creates an organization is its management account). With::
+#
+#       [gaps.organizations]
+#       member_of = "111111111111"      # the management account
+#
+#   DescribeOrganization answers as a member account sees it, and the calls that take the
+#   management account (ListParents, ListPoliciesForTarget, DescribePolicy) answer AccessDenied, so
+#   SCPs and RCPs cannot be read, as from a real member account.
+
+
+def member_view(management: str) -> dict[str, Any]:
+    return {"Organization": {
+        "Id": "o-exampleorgid", "Arn": f"arn:aws:organizations::{management}:organization/o-exampleorgid",
+        "FeatureSet": "ALL", "MasterAccountId": management,
+        "MasterAccountArn": f"arn:aws:organizations::{management}:account/o-exampleorgid/{management}",
+        "MasterAccountEmail": "management@example.com",
+        "AvailablePolicyTypes": [{"Type": "SERVICE_CONTROL_POLICY", "Status": "ENABLED"}]}}
+
+
+@gaps.filler
+def install_member_view() -> None:
+    from moto.organizations.exceptions import OrganizationsClientError
+    from moto.organizations.responses import OrganizationsResponse
+
+    def member_of() -> str | None:
+        return (dict(gaps.get("organizations", {}) or {})).get("member_of")
+
+    original_describe = OrganizationsResponse.describe_organization
+
+    def describe_organization(self: Any) -> str:
+        management = member_of()
+        return json.dumps(member_view(management)) if management else original_describe(self)
+
+    def refused(name: str) -> Any:
+        original = getattr(OrganizationsResponse, name)
+
+        def call(self: Any) -> Any:
+            if member_of():
+                raise OrganizationsClientError("AccessDeniedException", "You don't have permissions to access "
+                                               "this resource.")
+            return original(self)
+
+        return call
+
+    OrganizationsResponse.describe_organization = describe_organization  # type: ignore[method-assign]
+    for name in ("list_parents", "list_policies_for_target", "describe_policy", "list_roots"):
+        setattr(OrganizationsResponse, name, refused(name))

@@ -1,0 +1,50 @@
+"""The request context AWS always sends, for keys a person did not give.
+
+AWS sets some condition keys on every request (IAM User Guide, "AWS global condition context keys"):
+aws:SecureTransport (true over HTTPS, which every SDK and the CLI use), aws:ViaAWSService (false
+when the principal calls directly, true when a service calls on its behalf with the principal's
+credentials), aws:CurrentTime and aws:EpochTime (the time of the request), aws:RequestedRegion
+(the region the request is sent to). The principal's own keys (aws:PrincipalArn,
+aws:PrincipalAccount, aws:PrincipalType, aws:username) are derived by the evaluator.
+
+Treating these as missing makes a guard such as "deny unless from the office IP *and* not via an AWS
+service" never match (aws:ViaAWSService "missing"), so a request it refuses comes out allowed. So the
+evaluator gets them with their values for a direct call now, and the transcript lists what was
+assumed; a key the user gives always wins. Keys that really may be absent (aws:MultiFactorAuthPresent
+for long-term keys, aws:SourceVpce outside an endpoint, aws:SourceIp when a service calls) are not
+assumed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+
+from diagnostics.iam.model import ContextValue
+from diagnostics.iam.resources import parse_arn
+
+
+def assumed_context(given: Mapping[str, ContextValue], *, resource: str | None, region: str | None,
+                    now: datetime) -> dict[str, str]:
+    """The always-sent keys ``given`` lacks, with the value they take for a direct call at ``now``."""
+    have = {key.lower() for key in given}
+    arn = parse_arn(resource or "")
+    requested = (arn.region if arn and arn.region else None) or region
+    defaults = {
+        "aws:ViaAWSService": "false",
+        "aws:SecureTransport": "true",
+        "aws:CurrentTime": now.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "aws:EpochTime": str(int(now.timestamp())),
+    }
+    if requested:
+        defaults["aws:RequestedRegion"] = requested
+    return {key: value for key, value in defaults.items() if key.lower() not in have}
+
+
+def assumed_words(assumed: Mapping[str, str]) -> str:
+    """One sentence for the transcript, or "" when nothing was assumed."""
+    if not assumed:
+        return ""
+    listed = ", ".join(f"{k}={v}" for k, v in assumed.items())
+    return (f"Assumed, as AWS sends them on a direct call: {listed} (give another value with --param "
+            "context=KEY=VALUE).")

@@ -1,0 +1,129 @@
+"""A fix that fixes: apply the proposed commands to a copy of the policies and evaluate again.
+
+Each proposed change is a command that writes a whole policy document (``aws iam put-user-policy``,
+``create-policy-version``, ``s3api put-bucket-policy``, ``ec2 modify-vpc-endpoint``, ...). The
+document in the command is the policy as it would be after the change, so applying it here is
+exact: the request is evaluated again against the changed copy. The answer says whether the request
+now passes and what else the change allows beyond it (a wider grant than needed is said plainly).
+Pure: never calls AWS, never runs the commands.
+"""
+
+from __future__ import annotations
+
+import json
+import shlex
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
+from typing import Any
+
+from diagnostics.iam.evaluate import evaluate
+from diagnostics.iam.model import Policy, PolicySet, Request
+
+# The flag that carries the whole new document, per command.
+DOCUMENT_FLAGS = ("--policy-document", "--policy", "--content", "--attribute-value", "--resource-policy")
+
+
+@dataclass(frozen=True)
+class Verified:
+    decision: str           # the decision after every change is applied
+    applied: int            # how many changes could be applied
+    beyond: tuple[str, ...]  # what the changed statements allow beyond the request
+
+    @property
+    def passes(self) -> bool:
+        return self.decision == "allowed"
+
+    def sentence(self, request: Request) -> str:
+        if not self.applied:
+            return "The proposed change could not be applied to a copy of the policies (it is to be made by hand)."
+        head = (f"Applied to a copy of the policies, the proposed change{'s' if self.applied > 1 else ''} "
+                f"{'make' if self.applied > 1 else 'makes'} the request {self.decision}")
+        if not self.passes:
+            return head + ": it does not fix it alone."
+        if self.beyond:
+            return head + ". It also allows more than the request: " + "; ".join(self.beyond) + "."
+        return head + f", and {'allow' if self.applied > 1 else 'allows'} nothing beyond {request.action} on " \
+            f"{request.resource}."
+
+
+def _document(command: str) -> tuple[str, dict[str, str], Any] | None:
+    """(verb, flags, new document) of an aws command that writes a policy, or None."""
+    try:
+        words = shlex.split(command)
+    except ValueError:
+        return None
+    if len(words) < 3 or words[0] != "aws":
+        return None
+    flags = {words[i]: words[i + 1] for i in range(3, len(words) - 1) if words[i].startswith("--")}
+    raw = next((flags[f] for f in DOCUMENT_FLAGS if f in flags), None)
+    if raw is None and "--attributes" in flags:  # sqs set-queue-attributes: {"Policy": "<json>"}
+        raw = json.loads(flags["--attributes"]).get("Policy")
+    if raw is None:
+        return None
+    try:
+        return f"{words[1]} {words[2]}", flags, json.loads(raw)
+    except json.JSONDecodeError:
+        return None
+
+
+def _apply(policies: PolicySet, verb: str, flags: Mapping[str, str], document: Any) -> PolicySet | None:
+    if verb in ("iam put-user-policy", "iam put-role-policy", "iam put-group-policy"):
+        name = flags.get("--policy-name", "")
+        kept = tuple(p for p in policies.identity if not (p.arn is None and p.name == name))
+        return replace(policies, identity=(*kept, Policy(name, "identity", document, attached_to="(proposed)")))
+    if verb == "iam create-policy-version":
+        arn = flags.get("--policy-arn")
+        if policies.boundary is not None and arn in (policies.boundary.arn, policies.boundary.name):
+            return replace(policies, boundary=replace(policies.boundary, document=document))
+        return replace(policies, identity=tuple(replace(p, document=document) if arn in (p.arn, p.name) else p
+                                                for p in policies.identity))
+    if verb == "organizations update-policy":
+        target = flags.get("--policy-id", "")
+
+        def swap(group: tuple[Policy, ...] | None) -> tuple[Policy, ...] | None:
+            return None if group is None else tuple(
+                replace(p, document=document) if (p.arn or p.name).endswith(target) else p for p in group)
+
+        return replace(policies, scps=swap(policies.scps), rcps=swap(policies.rcps))
+    if verb == "ec2 modify-vpc-endpoint" and policies.vpce is not None:
+        return replace(policies, vpce=replace(policies.vpce, document=document))
+    if verb in ("s3api put-bucket-policy", "kms put-key-policy", "iam update-assume-role-policy",
+                "sqs set-queue-attributes", "sns set-topic-attributes", "secretsmanager put-resource-policy"):
+        base = policies.resource or Policy("(proposed)", "resource", document)
+        return replace(policies, resource=replace(base, document=document))
+    return None
+
+
+def _beyond(statement: Mapping[str, Any] | None, request: Request) -> list[str]:
+    """What an Allow statement grants besides the request's action on its resource."""
+    if not statement or statement.get("Effect") != "Allow":
+        return []
+    out = []
+    actions = statement.get("Action")
+    actions = [actions] if isinstance(actions, str) else list(actions or [])
+    others = [a for a in actions if a.lower() != request.action.lower()]
+    if "NotAction" in statement or any("*" in a for a in actions):
+        out.append(f"actions {', '.join(actions) or 'all but a list'}")
+    elif others:
+        out.append(f"also the actions {', '.join(others)}")
+    resources = statement.get("Resource")
+    resources = [resources] if isinstance(resources, str) else list(resources or [])
+    wider = [r for r in resources if r != request.resource and (r == "*" or "*" in r or "?" in r)]
+    if wider:
+        out.append(f"every resource matching {', '.join(wider)}")
+    return out
+
+
+def verify(request: Request, policies: PolicySet, commands: Iterable[str],
+           statements: Iterable[Mapping[str, Any] | None] = ()) -> Verified:
+    """Apply every command that writes a policy document, then evaluate ``request`` again."""
+    changed, applied = policies, 0
+    for command in commands:
+        parsed = _document(command)
+        if parsed is None:
+            continue
+        after = _apply(changed, *parsed)
+        if after is not None:
+            changed, applied = after, applied + 1
+    beyond = [b for st in statements for b in _beyond(st, request)]
+    return Verified(evaluate(request, changed).decision, applied, tuple(dict.fromkeys(beyond)))
