@@ -213,9 +213,10 @@ def _classified(ctx: Context) -> FailureReport:
         wanting = [r for r in dominant[-CONTEXT_EXAMPLES:] if r.stream and len(r.before) < 2]
         extra: list[LogLine] = []
         fn = _known(ctx)
-        for request in wanting:
-            read = ctx.read(f"the lines before the failure of request {request.request_id}",
-                            lambda r=request: read_context_lines(ctx.client("logs"), fn, r.stream, r.at))
+        # One small read per example, independent of the others: asked for together.
+        for read in ctx.read_all([(f"the lines before the failure of request {request.request_id}",
+                                   lambda r=request: read_context_lines(ctx.client("logs"), fn, r.stream, r.at), None)
+                                  for request in wanting]):
             if read is not None:
                 extra.extend(read.lines)
         return classify_invocations(merge_lines(lines, extra)) if extra else report

@@ -12,7 +12,7 @@ Pages hold at most 50 events.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -49,9 +49,24 @@ def ordered_resources(at_fault: Sequence[str], others: Iterable[str], limit: int
     return names[:limit], names[limit:]
 
 
+def lookup_resource(cloudtrail: Any, name: str, start: datetime, end: datetime, budget: int = MAX_EVENTS
+                    ) -> tuple[list[dict[str, Any]], bool]:
+    """The events naming one resource, newest first, at most ``budget``; and whether more were left."""
+    return _lookup(cloudtrail, {"AttributeKey": "ResourceName", "AttributeValue": name}, start, end, budget)
+
+
+Lookup = Callable[[str, int], tuple[list[dict[str, Any]], bool]]
+
+
 def read_changes(cloudtrail: Any, resources: Sequence[str], start: datetime, end: datetime,
-                 at_fault: Sequence[str] = (), max_events: int = MAX_EVENTS, skipped: Sequence[str] = ()) -> Timeline:
-    """Write events to each of ``resources`` between ``start`` and ``end`` (LookupEvents by ResourceName)."""
+                 at_fault: Sequence[str] = (), max_events: int = MAX_EVENTS, skipped: Sequence[str] = (),
+                 lookup: Lookup | None = None) -> Timeline:
+    """Write events to each of ``resources`` between ``start`` and ``end`` (LookupEvents by ResourceName).
+
+    ``lookup(name, budget)`` answers for one resource (the playbooks pass one that reuses a lookup started
+    early, see :func:`playbooks.changes.plan_changes`); an answer longer than the budget is cut to it.
+    """
+    lookup = lookup or (lambda name, budget: lookup_resource(cloudtrail, name, start, end, budget))
     changes: list[Change] = []
     read, capped = 0, False
     for name in resources:
@@ -59,8 +74,9 @@ def read_changes(cloudtrail: Any, resources: Sequence[str], start: datetime, end
         if budget <= 0:
             capped = True
             break
-        entries, more = _lookup(cloudtrail, {"AttributeKey": "ResourceName", "AttributeValue": name},
-                                start, end, budget)
+        entries, more = lookup(name, budget)
+        more = more or len(entries) > budget
+        entries = entries[:budget]
         read += len(entries)
         capped = capped or more
         changes += [parse_change(e, name) for e in entries if is_write(e)]
