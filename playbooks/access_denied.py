@@ -192,6 +192,8 @@ def _request_step(ctx: Context) -> StepOutcome:
     except ValueError as exc:
         return StepOutcome("error", f"Could not name the request: {exc}.")
     ctx.cache["iam:ask"] = ask
+    if not ask.missing():
+        _start_reads(ctx, ask)
     parts = [*ask.notes, *ask.warnings]
     if found:
         parts.insert(0, found)
@@ -247,15 +249,43 @@ def _managed(ctx: Context) -> ManagedPolicyReader:
     return ctx.memo("iam:managed-reader", lambda: ManagedPolicyReader(ctx.client("iam")))
 
 
+def _read_principal(ctx: Context, ask: Ask) -> Principal:
+    caller_account = ctx.identity.get("account") or None
+    return foreign_principal(ask.principal, caller_account) or resolve_principal(
+        ctx.client("iam"), ask.principal, caller_account)
+
+
+def _start_reads(ctx: Context, ask: Ask) -> None:
+    """Once the request is known, what it names is asked for at once: the principal, the resource's policy
+    and AWS's Access Troubleshooter; the principal's policies, boundary, organization policies and VPC
+    endpoint as soon as the principal is read (see :func:`_plan_principal`)."""
+    ctx.prefetch("iam:principal", lambda: _read_principal(ctx, ask))
+    ctx.prefetch("iam:resource-policy", lambda: _resource_policy(ctx))
+    auth_id = ask.denial.authorization_id if ask.denial else None
+    if auth_id:
+        ctx.prefetch(f"iam:troubleshooter:{auth_id}",
+                     lambda: authorization_details(ctx.client("iam-toolbox"), auth_id))
+    ctx.prefetch("iam:plan:principal", lambda: _plan_principal(ctx, ask))
+
+
+def _plan_principal(ctx: Context, ask: Ask) -> None:
+    """With the principal read (a failure stops here: its step reports it), the reads that hang on it.
+    Each goes through the accessor its step uses, under the same key."""
+    principal = ctx.memo("iam:principal", lambda: _read_principal(ctx, ask))
+    parts: list[Any] = [_scps, _rcps, _vpce]
+    if principal.readable:
+        parts += [_identity_policies, _boundary]
+    for accessor in parts:
+        ctx.prefetch(f"iam:plan:{accessor.__name__}", lambda accessor=accessor: accessor(ctx))
+
+
 def _principal(ctx: Context) -> Principal:
     if ctx.peek("iam:principal:failed"):
         raise StepSkip("Not checked: the principal could not be read (see 'Which policies does the principal "
                        "carry?').")
     ask = _ask(ctx)
-    caller_account = ctx.identity.get("account") or None
     try:
-        return ctx.memo("iam:principal", lambda: foreign_principal(ask.principal, caller_account)
-                        or resolve_principal(ctx.client("iam"), ask.principal, caller_account))
+        return ctx.memo("iam:principal", lambda: _read_principal(ctx, ask))
     except Exception as exc:
         ctx.cache["iam:principal:failed"] = str(exc)
         raise
@@ -267,7 +297,7 @@ def _identity_policies(ctx: Context) -> list[Policy]:
         raise StepSkip(_foreign_words(principal))
     def read_all() -> list[Policy]:
         before = len(ctx.missing)
-        policies = identity_policies(ctx.client("iam"), principal, _managed(ctx), ctx.read)
+        policies = identity_policies(ctx.client("iam"), principal, _managed(ctx), ctx.read, ctx.read_all)
         # What could not be read is kept apart: never evaluated as if those policies were empty.
         ctx.cache["iam:identity-unread"] = [m.sentence() for m in ctx.missing[before:]]
         return policies

@@ -194,7 +194,14 @@ class Plan:
         with self._lock:
             if owner.key is not None:
                 if owner.key != key:
-                    self._kept.setdefault(owner.key, _Kept()).waited_on.append(key)
+                    mine = self._kept.setdefault(owner.key, _Kept())
+                    mine.waited_on.append(key)
+                    # Facts it could not read are the user's at once, as if it had read them itself (an
+                    # accessor counts what a read it waited on left unread).
+                    theirs = self._kept.get(key)
+                    if theirs is not None and theirs.missing:
+                        mine.missing.extend(theirs.missing)
+                        theirs.missing.clear()
                 return
             calls, missing, failure = self._take(key)
         if calls or missing:

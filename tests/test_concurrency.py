@@ -217,3 +217,32 @@ def test_a_cancelled_run_sends_no_call(plain_moto) -> None:
     assert session.call_log.calls[-1].error == "Cancelled"
     ec2.describe_vpcs()  # the slot was not kept
     assert session.call_log.calls[-1].error is None
+
+
+@pytest.mark.parametrize("readers", [1, 4])
+def test_facts_a_nested_read_could_not_read_reach_the_read_and_the_step_that_use_it(plain_moto, readers) -> None:
+    """An accessor that counts what its reads left unread (as access-denied does for identity policies)
+    sees the failures of reads it ran through ctx.read_all, however deep, and so does its step."""
+    seen: dict[str, list[str]] = {}
+
+    def inner(ctx: Context) -> list:
+        return ctx.read_all([("the function nope", lambda: ctx.client("lambda").get_function_configuration(
+            FunctionName="nope"), None)])
+
+    def outer(ctx: Context) -> str:
+        before = len(ctx.missing)
+        ctx.read_all([("the inner reads", lambda: inner(ctx), [])])
+        seen["unread"] = [m.fact for m in ctx.missing[before:]]
+        return "read"
+
+    def run(ctx: Context) -> StepOutcome:
+        return StepOutcome("ok", ctx.memo("outer", lambda: outer(ctx)))
+
+    playbook = Playbook("t", "t", "t", (), (Step("first", "first", "", lambda ctx: StepOutcome("ok", "-")),
+                                            Step("outer", "outer", "", run)),
+                        plan=lambda ctx: ctx.prefetch("outer", lambda: outer(ctx)))
+    transcript = run_playbook(playbook, {}, plain_moto.session(), readers=readers)
+    assert seen["unread"] == ["the function nope"]
+    step = transcript.step("outer")
+    assert [m["fact"] for m in step.missing] == ["the function nope"]
+    assert [c["operation"] for c in step.api_calls] == ["GetFunctionConfiguration"]
