@@ -80,7 +80,12 @@ class AwsSession:
         return CREDENTIAL_SOURCES.get(self.credential_method, self.credential_method or "unknown")
 
     def client(self, service: str) -> Any:
-        # boto3 clients are thread-safe, a boto3 Session is not: clients are made under the lock, once.
+        # boto3 clients are thread-safe, a boto3 Session is not: clients are made under the lock, once. A
+        # client already made is handed out without it, so a reader never waits while another thread
+        # builds a client (EC2's takes a few hundred milliseconds).
+        made = self._clients.get(service)
+        if made is not None:
+            return made
         with self._lock:
             if service not in self._clients:
                 self._clients[service] = self._make_client(service)

@@ -455,17 +455,18 @@ def _vpce(ctx: Context) -> VpceRead:
         ask, principal = _ask(ctx), _principal(ctx)
         region = ctx.session.region or "us-east-1"
         service_name = endpoint_service_name(str(ask.action), region)
-        ec2 = ctx.client("ec2")
+        # The EC2 client is made only when an endpoint or a VPC is read (most runs read neither): making it
+        # costs a few hundred milliseconds of start-up.
         source = next((val for key, val in ask.context.items() if key.lower() == "aws:sourcevpce"), None)
         if source:
             endpoint_id = source if isinstance(source, str) else source[0]
-            got = ctx.read(f"the VPC endpoint {endpoint_id}", lambda: vpc_endpoint(ec2, endpoint_id))
+            got = ctx.read(f"the VPC endpoint {endpoint_id}", lambda: vpc_endpoint(ctx.client("ec2"), endpoint_id))
             return got or VpceRead("unreadable", f"The VPC endpoint {endpoint_id} could not be read.",
                                    endpoint_id=endpoint_id)
         session = identify(principal.arn).session or "" if principal.kind == "assumed-role" else ""
         trusted = trusted_services(principal.trust_policy) if principal.readable else set()
         if re.fullmatch(r"i-[0-9a-f]{8,17}", session) and "ec2.amazonaws.com" in trusted:
-            how, fetch = f"instance {session}", lambda: instance_vpc(ec2, session)
+            how, fetch = f"instance {session}", lambda: instance_vpc(ctx.client("ec2"), session)
         elif session and "lambda.amazonaws.com" in trusted:
             how, fetch = f"Lambda function {session}", lambda: function_vpc(ctx.client("lambda"), session)
         else:
@@ -478,7 +479,8 @@ def _vpce(ctx: Context) -> VpceRead:
             if len(ctx.missing) > missing_before:
                 return VpceRead("unreadable", f"The VPC of {how} could not be read, so neither could its endpoints.")
             return VpceRead("none", f"The {how} is not attached to a VPC: its requests pass no endpoint policy.")
-        endpoints = ctx.read(f"the VPC endpoints of {vpc}", lambda: vpc_endpoints_for(ec2, vpc, service_name))
+        endpoints = ctx.read(f"the VPC endpoints of {vpc}",
+                             lambda: vpc_endpoints_for(ctx.client("ec2"), vpc, service_name))
         if endpoints is None:
             return VpceRead("unreadable", f"The VPC endpoints of {vpc} could not be read.")
         return endpoint_in_vpc(endpoints, vpc, how, service_name)
