@@ -1,11 +1,11 @@
 """How long a diagnosis takes when every AWS call costs a network round trip.
 
-Run: .venv/bin/python benchmarks/latency.py [--delay-ms 100] [--playbook NAME ...] [--readers 8]
+Run: .venv/bin/python benchmarks/latency.py [--delay-ms 100] [--playbook NAME ...] [--readers 8] [--repeat 3]
 
 Each playbook diagnoses a fixed world (its default sandbox scenario) in the in-process moto server,
 reached through a proxy on 127.0.0.1 that holds every request for ``--delay-ms`` before passing it on
-(and adds nothing else). Each playbook runs once unmeasured, then twice in the same process, on a
-fresh session each time:
+(and adds nothing else). Each playbook runs once unmeasured, then ``--repeat`` times each way in the
+same process, alternating, on a fresh session each time (the median of each is shown):
 once with one read at a time (``readers=1``, the sequential baseline: what awstriage did before reads
 ran concurrently) and once with ``--readers`` reader threads. Printed per playbook: the calls, the calls
 on the longest dependent chain (the most calls that ran one after another in the concurrent run: its
@@ -64,6 +64,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--delay-ms", type=float, default=100.0)
     parser.add_argument("--readers", type=int, default=8)
+    parser.add_argument("--repeat", type=int, default=3, help="runs of each kind; the median is shown")
     parser.add_argument("--playbook", action="append", choices=PLAYBOOKS)
     args = parser.parse_args()
 
@@ -84,13 +85,19 @@ def main() -> int:
                 inputs = parse_inputs(playbook, {k: [str(v)] for k, v in seeded.inputs.items()})
                 # Once unmeasured: the first run in a process also loads service models and lazy imports.
                 run_once(playbook, inputs, proxy.url, 1, scenario.name)
-                seq_wall, seq = run_once(playbook, inputs, proxy.url, 1, scenario.name)
-                wall0 = time.time()
-                conc_wall, conc = run_once(playbook, inputs, proxy.url, args.readers, scenario.name)
+                # Alternated and repeated, the median of each: a shared machine's noise hits both alike.
+                seq_runs, conc_runs = [], []
+                for _ in range(args.repeat):
+                    seq_runs.append(run_once(playbook, inputs, proxy.url, 1, scenario.name))
+                    wall0 = time.time()
+                    conc_wall, conc = run_once(playbook, inputs, proxy.url, args.readers, scenario.name)
+                    conc_runs.append((conc_wall, conc, first_call_offset(conc, wall0)))
+                seq_wall, seq = sorted(seq_runs, key=lambda r: r[0])[len(seq_runs) // 2]
+                conc_wall, conc, first = sorted(conc_runs, key=lambda r: r[0])[len(conc_runs) // 2]
                 calls = len(conc.api_calls)
                 chain = longest_chain(conc.api_calls)
                 local = max(0.0, seq_wall - len(seq.api_calls) * delay)
-                budget = first_call_offset(conc, wall0) + TARGET_ROUND_TRIPS * delay + local
+                budget = first + TARGET_ROUND_TRIPS * delay + local
                 same = findings_of(seq) == findings_of(conc) and seq.verdict == conc.verdict
                 within = conc_wall <= budget
                 ok = ok and same and within
