@@ -140,8 +140,12 @@ class Plan:
             read.claimed = True
             return True
 
+    def _stopped(self) -> bool:
+        # Once the run is over nothing can use a read still going: it stops at its next call.
+        return self._closed or self.cancelled()
+
     def _run_queued(self, read: _Read) -> None:
-        token = CANCELLED.set(self.cancelled)
+        token = CANCELLED.set(self._stopped)
         try:
             if self._claim(read):
                 self._execute(read)
@@ -151,7 +155,7 @@ class Plan:
     def _execute(self, read: _Read) -> None:
         token = OWNER.set(Owner(self, key=read.key))
         try:
-            if self.cancelled():
+            if self._stopped():
                 raise CallCancelled("the run was cancelled")
             read.value = read.fetch()
         except BaseException as exc:  # handed to every thread that waits for it
@@ -222,9 +226,9 @@ class Plan:
     # --- the end of the run -------------------------------------------------------------------
 
     def close(self) -> None:
-        """Drop the reads not started, wait for those in flight (a cancelled run's calls stop at the
-        next request). The calls of reads no step used (a cancelled run's) are handed over with no step:
-        the journal and the call log show them, no step claims them."""
+        """Drop the reads not started and wait for those in flight, which stop at their next call (no step
+        is left to use them). The calls of reads no step used (a cancelled run's) are handed over with no
+        step: the journal and the call log show them, no step claims them."""
         with self._lock:
             self._closed = True
             pool, self._pool = self._pool, None
