@@ -203,9 +203,11 @@ class Plan:
                     # Facts it could not read are the user's at once, as if it had read them itself (an
                     # accessor counts what a read it waited on left unread).
                     theirs = self._kept.get(key)
-                    if theirs is not None and theirs.missing:
+                    if theirs is not None:
                         mine.missing.extend(theirs.missing)
                         theirs.missing.clear()
+                        # Its failed call names the IAM action when the user explains the failure.
+                        mine.last_failure = theirs.last_failure or mine.last_failure
                 return
             calls, missing, failure = self._take(key)
         if calls or missing:

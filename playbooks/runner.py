@@ -239,7 +239,7 @@ def _start_reads(playbook: Playbook, ctx: Context, plan: Plan) -> None:
     token = OWNER.set(Owner(plan, step=playbook.steps[0].id))
     try:
         playbook.plan(ctx)
-    except Exception:  # the steps read for themselves and say what failed
+    except (Exception, CallCancelled):  # the steps read for themselves (or the run is over) and say so
         pass
     finally:
         OWNER.reset(token)
