@@ -205,8 +205,11 @@ def cmd_run(args: argparse.Namespace) -> int:
                 print(f"awstriage: {notice}", file=sys.stderr)
         try:
             inputs = parse_inputs(playbook, raw)
+            notice = workspace.aim(inputs)  # the ARN's region; never another account's resource read in ours
         except ValueError as exc:
             raise UsageError(str(exc)) from None
+        if notice:
+            print(f"awstriage: {notice}", file=sys.stderr)
         handle = RunHandle()
         live = sys.stderr.isatty()
         observers = [ProgressPrinter()] if live else []

@@ -212,7 +212,12 @@ _MEANING = {"allowed": "allowed", "explicitDeny": "denied by an explicit Deny st
 
 
 def _text(report: dict[str, Any]) -> str:
-    lines = [f"Decision: {report['decision']} ({_MEANING[report['decision']]})",
+    from diagnostics.iam import catalog
+
+    meaning = _MEANING[report["decision"]]
+    if catalog.is_ungated(str(report["action"])):
+        meaning = "no policy controls it, not even an explicit deny: IAM never gates this action"
+    lines = [f"Decision: {report['decision']} ({meaning})",
              f"Request:  {report['principal']} -> {report['action']} on {report['resource']}"]
     if report["deciding"]:
         lines.append("Deciding statements:")

@@ -687,3 +687,11 @@ def _unknown_region(url: Any) -> str | None:
         if region not in _known_regions():
             return region
     return None
+
+
+def where_searched(region: str, account: str = "") -> str:
+    """What a not-found sentence adds: where awstriage looked, and what to check. Most "not found" answers
+    are the right name looked up in the wrong region or account."""
+    whose = f"account {account}" if account else "the credentials' account"
+    return (f"looked in {whose}, region {region}: check the name or ID, the region (--region) and the account "
+            "(--profile)")

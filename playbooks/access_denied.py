@@ -16,9 +16,13 @@ Exactly one finding carries ``evidence.decision`` (allowed, explicitDeny, implic
   resource policy (which must allow by itself for KMS keys, role trust and other accounts) lacks an allow;
 * IAM_NO_ALLOW: no identity-based policy allows the request;
 * IAM_OTHER_ACCOUNT_BLOCKS: a caller from another account, allowed on the side read here;
-* IAM_ALLOWED (info; warning when AWS denied it): the request is allowed by what could be read.
+* IAM_ALLOWED (info; warning when AWS denied it): the request is allowed by what could be read, or
+  the action is one IAM never gates (sts:GetCallerIdentity): the failure lies elsewhere;
+* IAM_UNSIGNED_REQUEST: AWS names the caller "anonymous": the request carried no signature.
 
-Beside it: IAM_RESOURCE_NOT_FOUND (the resource is not there), and, where AWS's message names a
+Beside it: IAM_UNKNOWN_ACTION (the action asked for is not one AWS has: the finding is the typo, and
+the action meant is what gets evaluated; nothing ever grants the misspelling), IAM_RESOURCE_NOT_FOUND
+(the resource is not there), and, where AWS's message names a
 type awstriage cannot read while its own evaluation blames another, a second finding carrying
 ``evidence.aws_decision``.
 """
@@ -58,6 +62,7 @@ from diagnostics.iam.collect import (
     function_vpc,
     identity_policies,
     instance_vpc,
+    named_resource_arn,
     organization_rcps,
     organization_scps,
     resolve_principal,
@@ -85,7 +90,13 @@ from playbooks.model import Context, Param, Playbook, Step, StepOutcome, StepSki
 
 def resource_arn(text: str) -> str:
     """An ARN, or * for actions that take no resource (ec2:DescribeInstances, s3:ListAllMyBuckets)."""
-    return "*" if text.strip() == "*" else v.arn(text)
+    if text.strip() == "*":
+        return "*"
+    arn = v.arn(text)
+    wrong = catalog.malformed_arn(arn)
+    if wrong:
+        raise ValueError(wrong)
+    return arn
 
 
 PARAMS = (
@@ -188,9 +199,29 @@ def _request_step(ctx: Context) -> StepOutcome:
         inputs, found = recent
     try:
         ask = understand(inputs, caller, lambda blob: ctx.memo(
-            f"sts:decoded:{blob}", lambda: decode_authorization_message(ctx.client("sts"), blob)))
+            f"sts:decoded:{blob}", lambda: decode_authorization_message(ctx.client("sts"), blob)),
+            region=ctx.session.region)
     except ValueError as exc:
         return StepOutcome("error", f"Could not name the request: {exc}.")
+    if ask.anonymous:
+        # Not cached as the request: no principal's policies can explain an unsigned request.
+        finding = _unsigned_finding(ask)
+        return StepOutcome("problem", " ".join([found, finding.summary]).strip(), [finding])
+    ask = _resolved_name(ctx, ask, inputs)
+    typed = str(ask.action) if ask.action and catalog.known_action(str(ask.action)) is False else None
+    near = catalog.closest_action(typed) if typed else None
+    if typed and near:
+        # The finding is the typo; what decides is the action the person meant.
+        ctx.cache["iam:typo"] = (typed, near)
+        ask = replace(ask, action=near, resource=ask.resource or ("*" if catalog.acts_on_no_resource(near) else None))
+    elif typed:
+        finding = Finding("IAM_UNKNOWN_ACTION", "error", typed,
+                          f"{typed} is not an IAM action (Service Authorization Reference), and none is near it: "
+                          "no policy can grant it and no fix is offered. Check the action's name (service:Action, as "
+                          "in the service's list of actions).", {"action": typed, "known_action": False},
+                          [f"# Check the name of {typed}: aws iam list-policies does not help here; see the "
+                           "Service Authorization Reference for the service's actions."])
+        return StepOutcome("problem", " ".join([found, finding.summary]).strip(), [finding])
     ctx.cache["iam:ask"] = ask
     if not ask.missing():
         _start_reads(ctx, ask)
@@ -205,11 +236,9 @@ def _request_step(ctx: Context) -> StepOutcome:
         if ask.denial is not None:
             parts.append(_denial_words(ask.denial))
         return StepOutcome("error", " ".join(parts))
-    unknown = catalog.known_action(str(ask.action)) is False
-    if unknown:
-        near = catalog.closest_action(str(ask.action))
-        parts.append(f"{ask.action} is not an IAM action" + (f" (did you mean {near}?)" if near else "")
-                     + ": no policy can grant it, so check the action's name.")
+    unknown = near is not None
+    if near:
+        parts.append(f"{typed} is not an IAM action: did you mean {near}? It is judged as {near}.")
     if catalog.is_ungated(str(ask.action)):
         parts.append(f"{ask.action} needs no permission: IAM never denies it, whatever the policies say.")
     who = identify(ask.principal)
@@ -222,6 +251,43 @@ def _request_step(ctx: Context) -> StepOutcome:
     if ask.denial is not None:
         parts.append(_denial_words(ask.denial))
     return StepOutcome("warning" if ask.warnings or unknown else "ok", " ".join(parts))
+
+
+def _unsigned_finding(ask: Ask) -> Finding:
+    """AWS named the caller "anonymous": the request carried no signature, so no policy of any caller
+    explains it (API Gateway answers so for a method with AWS_IAM authorization called unsigned)."""
+    resource = ask.resource or (ask.denial.masked_resource if ask.denial else None) or "the resource"
+    summary = (f"AWS names the caller 'anonymous': the request for {ask.action} on {resource} was not signed, so "
+               "no credentials reached AWS and no one's policies were weighed. The API requires IAM authorization, so "
+               "sign the request with SigV4 (an AWS SDK or awscurl), or change the method's authorization type if "
+               "it should be public.")
+    remediation = [f"# Sign the request with SigV4 as a principal allowed to {ask.action} (an AWS SDK, or "
+                   "awscurl --service execute-api URL)"]
+    alternatives = []
+    if str(ask.action).lower() == "execute-api:invoke":
+        alternatives.append(FixOption(("aws apigateway update-method --rest-api-id API_ID --resource-id RESOURCE_ID "
+                                       "--http-method METHOD --patch-operations op=replace,path=/authorizationType,"
+                                       "value=NONE",), "Make the method public (authorization type NONE)",
+                                      "lets anyone call the method without credentials"))
+    return Finding("IAM_UNSIGNED_REQUEST", "error", resource, summary,
+                   {"decision": "implicitDeny", "principal": "anonymous", "action": ask.action,
+                    "resource": ask.resource, "masked_resource": ask.denial.masked_resource if ask.denial else None},
+                   remediation, alternatives=alternatives)
+
+
+def _resolved_name(ctx: Context, ask: Ask, inputs: dict[str, Any]) -> Ask:
+    """A resource AWS named without an ARN ("role app-role", "prod/db"): its real ARN when readable."""
+    if inputs.get("resource") or not ask.resource or ask.denial is None or not ask.denial.resource_name:
+        return ask
+    try:
+        real = ctx.memo(f"iam:named:{ask.resource}", lambda: named_resource_arn(ctx.client, str(ask.resource)))
+    except (ClientError, BotoCoreError) as exc:
+        info = describe_error(exc)
+        return replace(ask, notes=(*ask.notes, f"Its real ARN could not be read ({info.sentence}): the assumed one "
+                                              "is used."))
+    if real and real != ask.resource:
+        return replace(ask, resource=real, notes=(*ask.notes, f"Read its ARN: {real}."))
+    return ask
 
 
 def _denial_words(denial: ParsedDenial) -> str:
@@ -280,6 +346,9 @@ def _plan_principal(ctx: Context, ask: Ask) -> None:
 
 
 def _principal(ctx: Context) -> Principal:
+    ask = _ask(ctx)
+    if catalog.is_ungated(str(ask.action)):
+        raise StepSkip(f"Not read: {ask.action} needs no permission, so no policy of the principal takes part.")
     if ctx.peek("iam:principal:failed"):
         raise StepSkip("Not checked: the principal could not be read (see 'Which policies does the principal "
                        "carry?').")
@@ -327,18 +396,21 @@ def _foreign_words(principal: Principal) -> str:
 
 def _scps(ctx: Context) -> ScpRead:
     account = _principal(ctx).account or ctx.identity.get("account", "")
-    return ctx.memo("iam:scps", lambda: organization_scps(ctx.client("organizations"), account))
+    return ctx.memo("iam:scps", lambda: organization_scps(ctx.client("organizations"), account,
+                                                          ctx.identity.get("account") or None))
 
 
 def _rcps(ctx: Context) -> ScpRead:
     """RCPs cap the resource, so they are read for the resource's account (an S3 ARN names none: the
-    principal's account is assumed, as for the rest of a same-account evaluation)."""
+    bucket was read with these credentials, so their account holds it)."""
     ask = _ask(ctx)
     service = str(ask.action).split(":", 1)[0].lower()
     if service not in RCP_SERVICES:
         return ScpRead("none", f"Resource control policies do not apply to {service}.", ())
-    account = account_of(str(ask.resource)) or _principal(ctx).account or ctx.identity.get("account", "")
-    return ctx.memo("iam:rcps", lambda: organization_rcps(ctx.client("organizations"), account))
+    # A resource whose ARN names no account (S3) is read in the credentials' account.
+    account = account_of(str(ask.resource)) or ctx.identity.get("account") or _principal(ctx).account
+    return ctx.memo("iam:rcps", lambda: organization_rcps(ctx.client("organizations"), account,
+                                                          ctx.identity.get("account") or None))
 
 
 def _count(n: int, one: str, many: str) -> str:
@@ -521,9 +593,13 @@ def _assumed(ctx: Context) -> dict[str, str]:
         ask.context, resource=ask.resource, region=ctx.session.region, now=datetime.now(UTC)))
 
 
-def _request(ask: Ask, principal: Principal, assumed: dict[str, str] | None = None) -> Request:
+def _request(ask: Ask, principal: Principal, assumed: dict[str, str] | None = None,
+             resource_account: str | None = None) -> Request:
+    """``resource_account``: the account whose resource was read, for ARNs that name none (S3): a
+    caller from another account then needs both sides to allow."""
     return Request(principal.arn, str(ask.action), str(ask.resource), {**(assumed or {}), **ask.context},
-                   principal_account=principal.account or None, principal_tags=principal.tags)
+                   principal_account=principal.account or None, principal_tags=principal.tags,
+                   resource_account=account_of(str(ask.resource)) or resource_account)
 
 
 def _policy_set(ctx: Context) -> PolicySet:
@@ -532,10 +608,12 @@ def _policy_set(ctx: Context) -> PolicySet:
         # The caller's side lives in another account: only the resource side takes part. Its SCPs
         # are the caller's account's, read only if this account can see that organization.
         return ctx.memo("iam:policy-set", lambda: PolicySet(resource=read.policy, rcps=_rcps(ctx).policies,
-                                                             vpce=_vpce(ctx).policy))
+                                                             vpce=_vpce(ctx).policy,
+                                                             resource_absent=read.status == "none"))
     return ctx.memo("iam:policy-set", lambda: PolicySet(
         identity=tuple(_identity_policies(ctx)), boundary=_boundary(ctx), resource=read.policy,
-        scps=_scps(ctx).policies, rcps=_rcps(ctx).policies, vpce=_vpce(ctx).policy))
+        scps=_scps(ctx).policies, rcps=_rcps(ctx).policies, vpce=_vpce(ctx).policy,
+        resource_absent=read.status == "none"))
 
 
 @dataclass(frozen=True)
@@ -549,7 +627,7 @@ class Decision:
 
 def _decision(ctx: Context) -> Decision:
     def decide() -> Decision:
-        request = _request(_ask(ctx), _principal(ctx), _assumed(ctx))
+        request = _request(_ask(ctx), _principal(ctx), _assumed(ctx), ctx.identity.get("account") or None)
         policies = _policy_set(ctx)
         evaluation = evaluate(request, policies)
         return Decision(request, policies, evaluation, tuple(near_misses(request, policies, evaluation)),
@@ -841,6 +919,90 @@ def ask_denial(ctx: Context) -> ParsedDenial | None:
 
 
 def _evaluate_step(ctx: Context) -> StepOutcome:
+    ask = _ask(ctx)
+    if catalog.is_ungated(str(ask.action)):
+        return _ungated_outcome(ask)
+    try:
+        outcome = _evaluate_read(ctx)
+    except Exception as exc:
+        # AWS's message names the policy type that decided: that finding stands whatever else could
+        # not be read here (the principal, the resource); what failed is added, never substituted.
+        if ask.denial is None or not ask.denial.policy_type:
+            raise
+        why = ctx.peek("iam:principal:failed") or (
+            f"{ask.resource} does not exist here" if _resource_policy(ctx).status == "missing" else str(exc))
+        outcome = _aws_only(ctx, ask, str(why).rstrip("."))
+    typo = ctx.peek("iam:typo")
+    if typo:
+        outcome = _with_typo(ctx, outcome, *typo)
+    return outcome
+
+
+def _ungated_outcome(ask: Ask) -> StepOutcome:
+    summary = (f"{ask.action} cannot be denied: IAM never gates it, whatever the policies say (no permission is "
+               "needed, even under an explicit deny).")
+    if ask.denial is not None:
+        summary += (" The failure lies elsewhere: look at the credentials (expired, missing, or not the ones you "
+                    "think), the endpoint the call went to, and the region.")
+    finding = Finding("IAM_ALLOWED", "warning" if ask.denial is not None else "info", str(ask.action), summary,
+                      {"decision": "allowed", "principal": ask.principal, "action": ask.action,
+                       "resource": ask.resource, "ungated": True})
+    return StepOutcome("warning" if ask.denial is not None else "ok", f"Decision: allowed. {summary}", [finding])
+
+
+def _aws_only(ctx: Context, ask: Ask, why: str) -> StepOutcome:
+    """The finding AWS's message makes when awstriage could not evaluate (the principal or the resource
+    could not be read): AWS saw every policy, so the type it names is the cause."""
+    denial = ask.denial
+    assert denial is not None and denial.policy_type
+    kind = denial.policy_type
+    words = AwsWords(kind, denial.explicit, "unseen", why)
+    principal_arn = str(ask.principal)
+    account = account_of(principal_arn) or ctx.identity.get("account") or None
+    if kind == "rcp":
+        account = account_of(str(ask.resource)) or account
+    where, commands = where_to_look(kind, account=account, region=ctx.session.region,
+                                    service=str(ask.action).split(":", 1)[0], principal=principal_arn,
+                                    resource=ask.resource, action=ask.action)
+    summary = (f"{ask.principal} cannot {ask.action} on {ask.resource}: AWS's message says {words.said()}. "
+               f"awstriage could not evaluate the rest here ({why}), but AWS's word stands: look {where}.")
+    code = ("IAM_EXPLICIT_DENY" if denial.explicit and kind in ("identity", "boundary", "session", "resource")
+            else CODES.get(kind, "IAM_NO_ALLOW"))
+    at_fault = denial.policy_arn or {
+        "vpce": f"VPC endpoint policy (com.amazonaws.{ctx.session.region}.{str(ask.action).split(':', 1)[0]})",
+        "resource": str(ask.resource)}.get(kind, f"{TYPE_WORDS[kind].replace('policy', 'policies')} of account "
+                                                 f"{account}" if kind in ("scp", "rcp") else principal_arn)
+    finding = Finding(code, "error", at_fault, summary, {
+        "decision": words.decision, "aws_decision": words.decision, "policy_type": kind, "agreement": "unseen",
+        "authoritative": "AWS's message (it saw every policy when the request was made)",
+        "awstriage_decision": None, "not_evaluated_because": why, "where_to_look": where,
+        "aws_message": {"policy_type": kind, "explicit": denial.explicit, "policy_arn": denial.policy_arn}},
+        [f"# Look {where}", *commands])
+    return StepOutcome("problem", f"Decision: {words.decision} (AWS's message). {summary}", [finding])
+
+
+def _with_typo(ctx: Context, outcome: StepOutcome, typed: str, meant: str) -> StepOutcome:
+    """The typo is the finding; the evaluation of the action meant says whether anything else is wrong."""
+    decision = ctx.peek("iam:decision")
+    ask = _ask(ctx)
+    verdict = decision.evaluation.decision if decision is not None else None
+    if verdict == "allowed":
+        tail = f"With it, {ask.principal} is already allowed {meant} on {ask.resource}: nothing to grant."
+    elif verdict:
+        tail = f"With it, the request is still {verdict}: see the other finding for {meant}."
+    else:
+        tail = f"The request was not evaluated with {meant}."
+    finding = Finding("IAM_UNKNOWN_ACTION", "error", typed,
+                      f"{typed} is not an IAM action: did you mean {meant}? {tail}",
+                      {"action": typed, "did_you_mean": meant, "known_action": False, "meant_decision": verdict},
+                      [f"# Use {meant} (not {typed}) in the request and in any policy that names it."])
+    findings = [finding, *outcome.findings]
+    if verdict == "allowed":  # the IAM_ALLOWED finding stays as evidence, never as the cause
+        findings = [finding, *(replace(f, severity="info") for f in outcome.findings)]
+    return StepOutcome("problem", f"{finding.summary} {outcome.detail}", findings)
+
+
+def _evaluate_read(ctx: Context) -> StepOutcome:
     ask = _ask(ctx)
     principal = _principal(ctx)
     read = _resource_policy(ctx)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from playbooks.model import Context, Step, StepOutcome
+from playbooks.params import Placement, placement
 
 
 def _identity(ctx: Context) -> StepOutcome:
@@ -15,11 +16,18 @@ def _identity(ctx: Context) -> StepOutcome:
         "source": session.credential_source,
     }
     profile = f", profile {session.profile}" if session.profile else ""
-    return StepOutcome(
-        "ok",
-        f"Signed in as {ctx.identity['arn']} in account {ctx.identity['account']}, region {session.region}"
-        f"{profile}; credentials from {session.credential_source}.",
-    )
+    try:
+        where = placement(ctx.inputs)
+    except ValueError:  # ARNs in two regions: the CLI and TUI refuse them before the run
+        where = Placement()
+    why = f" (the {where.region_param} ARN's)" if where.region == session.region else ""
+    said = (f"Signed in as {ctx.identity['arn']} in account {ctx.identity['account']}, region {session.region}{why}"
+            f"{profile}; credentials from {session.credential_source}.")
+    if where.account and where.account != ctx.identity["account"]:  # the CLI and TUI stop before; a safety net
+        return StepOutcome("error", f"{said} But the {where.account_param} ARN is in account {where.account}: what "
+                           "follows is read in the credentials' account, not the resource's; use credentials for "
+                           f"account {where.account}.")
+    return StepOutcome("ok", said)
 
 
 IDENTITY_STEP = Step(

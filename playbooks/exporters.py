@@ -49,6 +49,8 @@ FINDING_TITLES: dict[str, str] = {
     "IAM_SESSION_POLICY_BLOCKS": "The session policy does not allow it",
     "IAM_SIMULATOR_DISAGREES": "AWS's policy simulator disagrees",
     "IAM_ALLOWED": "The call is allowed",
+    "IAM_UNKNOWN_ACTION": "The action does not exist",
+    "IAM_UNSIGNED_REQUEST": "The request was not signed",
     "API_THROTTLING": "Calls are throttled by the API rate limit",
     "ACCOUNT_CONCURRENCY_LIMIT": "The account's Lambda concurrency is used up",
     "LAMBDA_CONCURRENCY_LIMIT": "The function's reserved concurrency is too low",
@@ -70,13 +72,33 @@ FINDING_TITLES: dict[str, str] = {
 }
 
 
+TITLE_CHARS = 80
+# Where a title may end: after a clause, never inside a word, an ARN ("arn:aws:kms:...", no space after
+# its colons), an address or a parenthesis.
+CLAUSE_ENDS = (": ", "; ", ", ", " — ", " (")
+
+
+def clause_cut(text: str, most: int = TITLE_CHARS) -> str:
+    """``text`` up to the last clause boundary within ``most`` characters, outside parentheses and
+    brackets; the whole text when it is short or has no such boundary (a title too long beats a cut word)."""
+    if len(text) <= most:
+        return text
+    depth, best = 0, 0
+    for i, ch in enumerate(text[:most + 1]):
+        if depth == 0 and any(text.startswith(end, i) for end in CLAUSE_ENDS) and i > 0:
+            best = i
+        depth += (ch in "([") - (ch in ")]")
+    return text[:best].rstrip(" ,;:") if best else text
+
+
 def finding_title(f: dict[str, Any]) -> str:
-    """The short title in plain words; for a code without one, the summary's first sentence, cut short."""
+    """The short title in plain words; for a code without one, the summary's first sentence, ended at a
+    clause boundary when it is long (never mid-word: the full summary follows it)."""
     code = str(f.get("code", ""))
     if code in FINDING_TITLES:
         return FINDING_TITLES[code]
     first = str(f.get("summary", "")).split(". ")[0].strip().rstrip(".")
-    return (first[:57] + "…") if len(first) > 58 else (first or code.replace("_", " ").capitalize())
+    return clause_cut(first) if first else code.replace("_", " ").capitalize()
 
 
 def sorted_findings(t: Transcript) -> list[dict[str, Any]]:
@@ -183,18 +205,31 @@ def _choice_heading(choice: FixChoice) -> str:
     return head + (f" — CAUTION: {choice.disrupts}" if choice.careful else "")
 
 
+def _gist(text: str, most: int = 100) -> str:
+    """The first clause of ``text`` (up to the first sentence end, colon or semicolon), or "" when even that is
+    long: enough to say what went wrong without the 40 words that followed."""
+    first = re.split(r"(?<=[^.]{3})\. |: |; ", text.strip(), maxsplit=1)[0].strip().rstrip(".")
+    return first if len(first) <= most else ""
+
+
 def step_detail_once(t: Transcript) -> list[tuple[Any, str]]:
     """Each step with its detail, a sentence already said by an earlier step said only once
-    (without credentials every later step is "Not run: <the same 40 words>")."""
-    said: set[str] = set()
+    (without credentials every later step is "Not run: <the same 40 words>"): the repeat names the
+    step that said it and the gist of what it could not do."""
+    said: dict[str, str] = {}  # detail (without "Not run: ") -> title of the step that said it first
     out: list[tuple[Any, str]] = []
     for s in t.steps:
         detail = s.detail or ""
         core = detail.removeprefix("Not run: ")
         if core and core in said:
-            detail = "Not run: the same reason as above." if detail.startswith("Not run: ") else "The same as above."
+            gist = _gist(core)
+            because = f": {gist}." if gist else " (see there)."
+            if detail.startswith("Not run: "):
+                detail = f"Not run, for the reason given at '{said[core]}'{because}"
+            else:
+                detail = f"As at '{said[core]}'{because}"
         elif core:
-            said.add(core)
+            said[core] = s.title
         out.append((s, detail))
     return out
 

@@ -23,7 +23,7 @@ from diagnostics.awslambda.collect import (
     read_report_lines,
 )
 from diagnostics.awslambda.cost import compute_optimizer_note
-from diagnostics.awslambda.failure_findings import describe_failures, failure_findings, kills_of
+from diagnostics.awslambda.failure_findings import describe_failures, failure_findings, kills_of, throttle_finding
 from diagnostics.awslambda.failures import TIMED_OUT, FailureReport, classify_invocations, merge_lines
 from diagnostics.awslambda.memory import (
     FunctionMemory,
@@ -36,6 +36,7 @@ from diagnostics.awslambda.memory import (
 )
 from diagnostics.cloudwatch.logs import InsightsRead, LogLine, LogRead
 from diagnostics.cloudwatch.metrics import MetricSeries, window
+from diagnostics.throttling.collect import read_reserved
 from playbooks import params as v
 from playbooks.common import IDENTITY_STEP
 from playbooks.model import Context, Param, Playbook, Step, StepOutcome
@@ -316,9 +317,17 @@ def _failures(ctx: Context) -> StepOutcome:
     oom = next((f for f in memory_findings(verdict, ctx.session.region) if f.code == "LAMBDA_OUT_OF_MEMORY"),
                None)
     findings = failure_findings(_known(ctx), report, _invocations(ctx), ctx.session.region, memory=oom)
-    detail = describe_failures(report, throttles.total() if throttles is not None else None)
+    throttled = throttles.total() if throttles is not None else None
+    detail = describe_failures(report, throttled)
+    if throttled:
+        # Throttled requests never ran: the logs cannot show them, so they are a failure class of their own.
+        fn = _known(ctx)
+        before = len(ctx.missing)
+        reserved = ctx.read(f"the reserved concurrency of {fn.name}",
+                            lambda: read_reserved(ctx.client("lambda"), fn.name))
+        findings.append(throttle_finding(fn, throttled, reserved, reserved_read=len(ctx.missing) == before))
     failed = bool(report.failed or report.environment_failures)
-    return StepOutcome("problem" if failed else "ok", detail, findings)
+    return StepOutcome("problem" if failed else "warning" if throttled else "ok", detail, findings)
 
 
 def _metric_step(ctx: Context) -> StepOutcome:

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from diagnostics.calllog import ApiCall
 from diagnostics.concurrency import CANCELLED, CallCancelled
-from diagnostics.errors import classify_error, describe_error, explain_error, iam_action
+from diagnostics.errors import classify_error, describe_error, explain_error, iam_action, where_searched
 from diagnostics.redact import redact
 from diagnostics.session import AwsSession
 from playbooks.events import (
@@ -125,7 +125,13 @@ def run_playbook(
         operation = failed.operation if failed else getattr(exc, "operation_name", None)
         info = describe_error(exc, service=service, operation=operation, profile=session.profile)
         action = info.action or iam_action(service, operation) or operation or "the AWS call"
-        return action, info.sentence, info.kind.name in FATAL_KINDS
+        return action, _where(info.sentence, info.kind.name), info.kind.name in FATAL_KINDS
+
+    def _where(sentence: str, kind: str) -> str:
+        # A "not found" is most often the right name in the wrong region or account: say where we looked.
+        if kind != "NOT_FOUND":
+            return sentence
+        return f"{sentence}; {where_searched(session.region, ctx.identity.get('account', ''))}"
 
     ctx.explain = explain_read
     ctx.cancelled = is_cancelled
@@ -186,6 +192,7 @@ def run_playbook(
                     profile=session.profile,
                 ))
                 error_kind = classify_error(exc).name
+                outcome.detail = _where(outcome.detail, error_kind)
                 if error_kind in FATAL_KINDS:
                     fatal = outcome.detail
             missing = [*ctx.missing, *(m for m in outcome.missing if m not in ctx.missing)]

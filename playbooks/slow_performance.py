@@ -17,12 +17,14 @@ from typing import TYPE_CHECKING, Any
 from diagnostics.awslambda.collect import LogRead
 from diagnostics.awslambda.memory import Invocation
 from diagnostics.cloudwatch.metrics import MetricSeries, window
+from diagnostics.errors import where_searched
 from diagnostics.findings import Finding
 from diagnostics.performance.baseline import BASELINES, baseline_name, baseline_window
 from diagnostics.performance.collect import (
     ResourceRef,
     classify_resource,
     component_of,
+    other_kinds,
     read_front,
     read_insights_answers,
     read_latency,
@@ -52,8 +54,13 @@ MAX_HOURS = 14 * 24  # CloudWatch keeps one-minute datapoints for 15 days
 
 
 def performance_resource(text: str) -> str:
+    try:  # an instance ID or ARN as pasted (upper case, ARN) becomes the ID, keeping the ARN's place
+        return v.instance_id(text)
+    except ValueError:
+        pass
     classify_resource(text)  # raises ValueError with the sentence
-    return text.strip()
+    where = v.arn_location(text)
+    return v.Located(text.strip(), *where) if where else text.strip()  # the ARN's region steers the run
 
 
 def lookback_hours(text: str) -> int:
@@ -267,9 +274,14 @@ def _resource(ctx: Context) -> StepOutcome:
     except ValueError as exc:  # an API with several stages and none named, and the like
         return StepOutcome("error", str(exc))
     if not path:
-        name = str(ctx.inputs["resource"])
-        return StepOutcome("error", f"There is no Lambda function or RDS DB instance named {name} in "
-                                    f"{ctx.session.region}; check the name and the region.")
+        given = str(ctx.inputs["resource"])
+        name = given.partition(":")[2] if given.split(":")[0] in ("lambda", "rds") else given
+        where = where_searched(ctx.session.region, ctx.identity.get("account", ""))
+        others = [f"{kind} named {name} exists: use resource={prefix}:{name}"
+                  for prefix, kind in other_kinds(ctx.client, name)]  # the likeliest answer comes first
+        if others:
+            where = f"but {' and '.join(others)} ({where.split(':')[0]})"
+        return StepOutcome("error", f"There is no Lambda function or RDS DB instance named {name}; {where}.")
     ctx.set_graph(path_graph(path))
     profiles = _profiles(ctx)
     parts = []

@@ -12,7 +12,7 @@ from typing import Any
 
 from diagnostics.errors import explain_error
 from diagnostics.findings import Finding
-from diagnostics.reachability.addresses import internet_part, parse_block
+from diagnostics.reachability.addresses import internet_part, parse_block, vpc_holding
 from diagnostics.reachability.collect import (
     eni_group_ids,
     fetch_addresses,
@@ -33,6 +33,7 @@ from diagnostics.reachability.collect import (
     fetch_ssm_info,
     fetch_subnets,
     fetch_transit,
+    fetch_vpcs,
     fetch_vpn,
     prefix_list_ids,
     subnet_ids,
@@ -155,10 +156,22 @@ def _resolve_source(ctx: Context) -> _Source:
     if enis is None:
         return _Source(address=spec, note=f"the network interface that holds {spec} could not be looked up")
     if not enis:
-        return _Source(address=spec, note=(f"no network interface in this account and region holds "
-                                           f"{spec.split('/')[0]}: the client is in another account or region, "
-                                           "on premises or behind a VPN"))
+        return _Source(address=spec, note=_no_interface(ctx, spec.split("/")[0]))
     return _Source(tuple(enis), spec)
+
+
+def _no_interface(ctx: Context, address: str) -> str:
+    """Why no interface holds ``address``, as far as observed: inside a VPC of this account it names that
+    VPC (the client may not be running); outside them all it may be elsewhere; unread VPCs claim neither."""
+    vpcs = ctx.read(f"the VPCs of this account that could hold {address}", lambda: fetch_vpcs(_ec2(ctx)))
+    if vpcs is None:
+        return f"no network interface in this account and region holds {address}"
+    held = vpc_holding(vpcs, address)
+    if held is not None:
+        return (f"no network interface has {address} in {held[0]} ({held[1]}), a VPC of this account: is the "
+                "client running?")
+    return (f"no network interface and no VPC of this account in this region holds {address}: the client may be "
+            "in another account or region, on premises or behind a VPN")
 
 
 def _source(ctx: Context) -> _Source:

@@ -101,13 +101,14 @@ def lookback_hours(text: str) -> int:
 def table_name(text: str) -> str:
     """A DynamoDB table name, or its ARN (``arn:aws:dynamodb:REGION:ACCOUNT:table/NAME``)."""
     value = text.strip()
+    where = v.arn_location(value)
     if value.startswith("arn:"):
         if ":table/" not in value:
             raise ValueError(f"'{text}' is not a DynamoDB table ARN")
         value = value.split(":table/", 1)[1].split("/")[0]
     if not TABLE.match(value):
         raise ValueError(f"'{text}' is not a DynamoDB table name (3-255 letters, digits, '_', '-', '.')")
-    return value
+    return v.Located(value, *where) if where else value  # the ARN's region and account steer the run
 
 
 PARAMS = (
@@ -333,6 +334,15 @@ def _wanted(ctx: Context, service: str) -> bool:
     return _service(ctx) == service or service in _throttled_sources(ctx)
 
 
+def _unseen(ctx: Context, what: str) -> str:
+    """Why no throttled ``what`` call points this step at a resource, without claiming an absence that was
+    never observed: when CloudTrail's event history was not read, it says so."""
+    if _read_events(ctx) is None:
+        return (f"CloudTrail's event history was not read (see 'Were API calls throttled?'), so it could not "
+                f"show a throttled {what} call either")
+    return f"CloudTrail's event history has no throttled {what} call in the window"
+
+
 def _partition_and_account(ctx: Context) -> tuple[str, str]:
     arn = ctx.identity.get("arn", "")
     parts = arn.split(":")
@@ -447,7 +457,7 @@ def _to_judge(ctx: Context, given: str, named: list[str], metric: tuple[str, str
 def _lambda_step(ctx: Context) -> StepOutcome:
     if not (_function(ctx) or _wanted(ctx, "lambda")):
         raise StepSkip("This step checks Lambda concurrency: name function=NAME or service=lambda "
-                       "(no throttled Lambda call was seen).")
+                       f"({_unseen(ctx, 'Lambda')}).")
     cw = ctx.client("cloudwatch")
     start, end = _window(ctx)
     hours = int(ctx.inputs.get("hours", 1))
@@ -544,7 +554,7 @@ def _table_load(ctx: Context, name: str) -> TableLoad:
 def _dynamodb_step(ctx: Context) -> StepOutcome:
     if not (_table(ctx) or _wanted(ctx, "dynamodb")):
         raise StepSkip("This step checks DynamoDB capacity: name table=NAME or service=dynamodb "
-                       "(no throttled DynamoDB call was seen).")
+                       f"({_unseen(ctx, 'DynamoDB')}).")
     given = _table(ctx)
     named = _named(ctx, "dynamodb", "tableName")
     names = _to_judge(ctx, given, named, ("AWS/DynamoDB", "ThrottledRequests", "TableName"), "table",

@@ -88,9 +88,11 @@ def _changes(ctx: Context) -> StepOutcome:
     routine = f" ({notable.hidden} routine service calls left out)" if notable.hidden else ""
     cap = f" {timeline.cap_sentence()}" if timeline.capped else ""
     if not timeline.changes:
-        return StepOutcome("no_data", f"CloudTrail's event history has no write by a person or deployment in "
-                                      f"{ctx.session.region} in the last {hours} h{routine} (widen changes_hours, "
-                                      f"up to 2160, to look further back).{cap}")
+        # A complete read with no write is an answer; a read the cap stopped leaves the rest unknown.
+        return StepOutcome("no_data" if timeline.capped else "ok",
+                           f"CloudTrail's event history has no write by a person or deployment in "
+                           f"{ctx.session.region} in the last {hours} h{routine} (widen changes_hours, up to 2160, "
+                           f"to look further back).{cap}")
     newest = [c.line() for c in reversed(timeline.changes)]
     count = len(timeline.changes)
     return StepOutcome("ok", f"{count} change{'' if count == 1 else 's'} in the last {hours} h{routine}, newest "

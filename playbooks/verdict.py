@@ -8,8 +8,8 @@ was observed:
 - ``incomplete``: the run was cancelled, or a step the verdict rests on (``Step.decides``) ended
   ``error`` or ``no_data``. No data is not health.
 - ``no_problem_found``: every deciding step read data and found it healthy. Corroborating steps
-  (``decides=False``) that failed or had no data do not change this; the transcript says what
-  could not be corroborated.
+  (``decides=False``) that failed or had no data do not change this; the headline and the
+  transcript say what could not be corroborated.
 
 ``skipped`` steps are neutral (not applicable to this input), except that a run stopped by a fatal
 error already has that error on a deciding step.
@@ -130,4 +130,9 @@ def headline(
     words = "No problem found"
     if warnings:
         words += f", {warning_words()}"
+    # The verdict stands without them, but a reader of this line alone must not take them as read.
+    unread = uncorroborated(steps)
+    if unread:
+        words += "; not corroborated: " + ", ".join(
+            f"'{s.title}' {'had no data' if s.status == 'no_data' else 'could not be read'}" for s in unread)
     return words

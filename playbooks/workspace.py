@@ -7,7 +7,7 @@ the TUI calls it from thread workers. Nothing here knows about Textual.
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -15,6 +15,7 @@ from diagnostics.errors import explain_error
 from diagnostics.session import AwsSession, SessionOptions, open_session
 from playbooks.journal import Journal, JournalError, new_journal_path
 from playbooks.model import Playbook
+from playbooks.params import placement
 from playbooks.runner import Observer, run_playbook
 from playbooks.transcript import Transcript
 
@@ -56,6 +57,9 @@ class Workspace:
         self.sandbox: Sandbox | None = sandbox
         self._owns_sandbox = sandbox is None
         self.session: AwsSession | None = None
+        # The session in the region first chosen, kept while a run reads the region an ARN named.
+        self.home: AwsSession | None = None
+        self._accounts: dict[int, str] = {}  # the caller's account by session, read once (aim)
         self.scenario: Scenario | None = None
         self._lock = threading.Lock()
 
@@ -73,6 +77,7 @@ class Workspace:
                 self.session = self.sandbox.session()
             else:
                 self.session = open_session(self.options)
+            self.home = self.session
             return self.session
 
     def switch(self, profile: str | None, region: str | None) -> AwsSession:
@@ -83,8 +88,50 @@ class Workspace:
                                  "to use your own profiles")
             self.options = SessionOptions(profile=profile or None, region=region or None,
                                           endpoint_url=self.options.endpoint_url)
-            self.session = open_session(self.options)
+            self.session = self.home = open_session(self.options)
             return self.session
+
+    def aim(self, inputs: dict[str, Any]) -> str | None:
+        """Point the session where the inputs' ARNs say the resource lives, before anything is read.
+
+        With no region chosen explicitly (``--region``, the TUI's region switch) the ARN's region is used
+        and the returned notice says so; a region chosen explicitly that differs is a ValueError, as is an
+        ARN in another account than the credentials' (awstriage would read the credentials' account and
+        describe the wrong resource, or a same-named one). Blocking (STS, once per session)."""
+        where = placement(inputs)
+        session = self.connect()
+        home = self.home or session
+        notice = None
+        wanted = where.region or home.region
+        if wanted != session.region:
+            named = f"the {where.region_param} ARN"
+            if self.demo:
+                raise ValueError(f"{named} is in {wanted}, but the sandbox has one region, {session.region}")
+            if self.options.region:
+                raise ValueError(f"{named} is in {wanted} but --region is {self.options.region}: "
+                                 f"pass --region {wanted}")
+            with self._lock:
+                self.session = session = home if wanted == home.region else open_session(
+                    replace(self.options, region=wanted))
+            if where.region:
+                notice = f"{named} is in {wanted}: reading {wanted}, the ARN's region (no --region was given)"
+        if where.account:
+            caller = self._caller_account(session)
+            if caller and caller != where.account:
+                raise ValueError(
+                    f"the {where.account_param} ARN is in account {where.account} but these credentials are for "
+                    f"account {caller}: awstriage reads the credentials' account, so it would look at another "
+                    f"resource or none; use credentials for account {where.account} (--profile)")
+        return notice
+
+    def _caller_account(self, session: AwsSession) -> str:
+        """The credentials' account, or "" when STS cannot say (the run then reports why)."""
+        if id(session) not in self._accounts:
+            try:
+                self._accounts[id(session)] = session.client("sts").get_caller_identity().get("Account", "")
+            except Exception:  # no credentials, offline: the run's identity step says it in a sentence
+                return ""
+        return self._accounts[id(session)]
 
     def identity(self) -> Identity:
         """Who the session is, by STS. Never raises: a failure is the ``problem`` sentence."""
@@ -123,7 +170,11 @@ class Workspace:
     # -- running --------------------------------------------------------------------------------------
     def run(self, playbook: Playbook, inputs: dict[str, Any], observers: list[Observer],
             handle: RunHandle | None = None) -> Transcript:
-        """Run with a journal written as events happen. Blocking; cancel through the handle."""
+        """Run with a journal written as events happen. Blocking; cancel through the handle.
+
+        The session is first pointed at the region of the inputs' ARNs (:meth:`aim`; a ValueError when
+        that contradicts an explicit region or the credentials' account)."""
+        self.aim(inputs)
         session = self.connect()
         handle = handle or RunHandle()
         journal = None

@@ -110,7 +110,11 @@ def test_without_a_write_to_the_component_at_fault_there_is_no_suspect() -> None
     other = parse_change(entry("ModifyInstanceAttribute", 10, resource="i-0abc"), "i-0abc")
     timeline = build_timeline([other], [ACL, "i-0abc"], 24, at_fault=[ACL])
     assert not timeline.suspects
-    assert f"none to the component at fault ({ACL})" in summary(timeline)
+    words = summary(timeline)
+    assert f"none to the component at fault ({ACL})" in words
+    # It names what changed (the instance), not every name it looked up, and the change that did happen.
+    assert words.startswith(f"1 change in the last 24 h (to i-0abc; looked up: {ACL}, i-0abc)")
+    assert "the latest change:" in words and "ModifyInstanceAttribute" in words
 
 
 def test_an_empty_history_says_which_source_and_how_to_look_further() -> None:
@@ -311,3 +315,31 @@ def test_each_broken_scenario_shows_its_change(sandbox, scenario) -> None:
         at_fault = {f["resource"] for f in transcript.findings if f["severity"] == "error"}
         assert {c["resource"] for c in transcript.changes if c["suspect"]} <= {
             n for r in at_fault for n in lookup_names(r)}
+
+
+def test_a_complete_read_with_no_write_is_an_answer_not_a_missing_source(monkeypatch) -> None:
+    """CloudTrail read fine and found no write: the step is ``ok``, and nothing says "could not corroborate";
+    only a read the cap stopped leaves the rest of the window unknown (``no_data``)."""
+    from diagnostics.findings import Finding
+    from diagnostics.session import sandbox_session
+    from playbooks import changes as changes_module
+    from playbooks.exporters import to_text
+    from playbooks.model import Playbook, Step, StepOutcome
+
+    blocked = Step("path", "Path?", "why", lambda c: StepOutcome(
+        "problem", "The ACL drops the replies.", [Finding("NACL_BLOCKS", "error", ACL, "The ACL drops replies.")]))
+    playbook = with_change_step(Playbook(name="t", title="T", purpose="p", params=(), steps=(blocked,)))
+    session = sandbox_session("http://127.0.0.1:9")  # nothing listens: the read below is replaced
+
+    for capped, status in ((False, "ok"), (True, "no_data")):
+        monkeypatch.setattr(changes_module, "read_changes", lambda *a, capped=capped, **k: build_timeline(
+            [], [ACL], 24, read=500, capped=capped, cap=500))
+        transcript = run_playbook(playbook, {}, session)
+        step = transcript.step("changes")
+        assert step is not None and step.status == status, step.detail
+        text = to_text(transcript)
+        assert ("Could not corroborate" in text) is capped, text
+        if capped:
+            assert "nothing recorded" not in step.detail and "500 newest events" in step.detail
+        else:
+            assert "no successful write" in step.detail

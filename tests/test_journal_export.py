@@ -157,3 +157,34 @@ def test_command_risk_names_what_a_command_stops_replaces_or_loosens() -> None:
     assert "every action" in command_risk(['aws iam put-user-policy --policy-document \'{"Action": "*"}\''])
     assert "every principal" in command_risk(['aws s3api put-bucket-policy --policy \'{"Principal": {"AWS": "*"}}\''])
     assert command_risk(["# stop-instances is mentioned in a comment only"]) == ""
+
+
+KEY = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+
+
+@pytest.mark.parametrize(("summary", "title"), [
+    ("py-crash crashed in 4 of 4 requests read, not for lack of memory: 4x Runtime.ExitError. Last: exit 1.",
+     "py-crash crashed in 4 of 4 requests read, not for lack of memory"),
+    ("healthy-fn was throttled 50 times (up to 50 a minute; peak concurrency 12 of the account's 1,000) in "
+     "the window. Raise it.", "healthy-fn was throttled 50 times"),
+    (f"{KEY} does not let arn:aws:iam::123456789012:role/exporter decrypt with it. Add a statement.",
+     f"{KEY} does not let arn:aws:iam::123456789012:role/exporter decrypt with it"),
+    ("The bucket denies it. More words.", "The bucket denies it"),
+])
+def test_a_finding_title_ends_at_a_clause_never_mid_word_or_mid_arn(summary: str, title: str) -> None:
+    from playbooks.exporters import finding_title
+
+    assert finding_title({"code": "SOME_NEW_CODE", "summary": summary}) == title
+
+
+def test_text_and_markdown_never_cut_a_summary_or_an_arn() -> None:
+    summary = (f"{KEY} does not let arn:aws:iam::123456789012:role/exporter use kms:Decrypt, so every read of the "
+               "encrypted objects fails: the key policy names no such principal.")
+    finding = Finding("KMS_KEY_POLICY_DENIES", "error", KEY, summary)
+    playbook = Playbook(name="t", title="T", purpose="p", params=(), steps=(
+        Step("k", "Key?", "why", lambda c: StepOutcome("problem", "denied", [finding])),))
+    t = run_playbook(playbook, {}, sandbox_session("http://127.0.0.1:9"))
+    for fmt in ("text", "markdown"):
+        out = export(t, fmt)
+        assert "…" not in out and summary in out
+        assert out.count(KEY) >= 2  # in the title and as the component at fault, whole

@@ -300,6 +300,14 @@ def test_the_dominant_class_comes_first_with_counts_and_examples() -> None:
     detail = describe_failures(report, throttles=7)
     assert detail.startswith("5 of 5 requests read failed: 3 timed out, 2 crashed.")
     assert "7 throttled" in detail
+    # The lead speaks of the failed requests: never "All of them" after "N of M requests read failed".
+    assert "Most failed requests (3) timed out" in detail
+
+
+def test_one_failure_class_is_said_of_the_failures_not_of_every_request() -> None:
+    timed_out = text(f"2026-11-29T21:00:03.021Z {RID} Task timed out after 3.00 seconds", tail="Status: timeout")
+    detail = describe_failures(classify_invocations(lines_of([*timed_out, *text()])))
+    assert "Every failed request timed out" in detail and "All of them" not in detail
 
 
 @pytest.mark.parametrize(("ok_ms", "before", "primary"), [
@@ -331,3 +339,13 @@ def test_a_log_format_switch_inside_the_window_is_read_both_ways() -> None:
     assert sorted(f.request_id for f in report.failed) == sorted([RID, OTHER])
     assert {f.cls for f in report.failed} == {TIMEOUT}
     assert len([line for line in lines if parse_report(line)]) == 2
+
+
+def test_a_long_log_line_is_cut_at_a_word_boundary() -> None:
+    from diagnostics.awslambda.failures import cut_line
+
+    line = "[ERROR] ConnectionError: could not reach orders-db.cluster-abc.us-east-1.rds.amazonaws.com " * 5
+    cut = cut_line(line, 160)
+    assert len(cut) <= 160 and cut.endswith("…")
+    assert line.startswith(cut[:-1]) and line[len(cut) - 1] == " "  # the cut falls between two words
+    assert cut_line("short  line\n") == "short line"

@@ -208,3 +208,20 @@ def test_an_unreadable_configuration_keeps_the_logs_diagnosis(plain_moto) -> Non
     assert timeout["resource"] == arn  # built from the account and region, as the configuration would say
     assert "its 3 s timeout" in timeout["summary"]  # the timeout stated by the log lines
     assert transcript.verdict == "problem_found"
+
+
+def test_throttled_requests_are_a_warning_that_points_at_the_throttling_playbook(plain_moto) -> None:
+    make_function(plain_moto, "busy", memory=512)
+    plain_moto.client("lambda").put_function_concurrency(FunctionName="busy", ReservedConcurrentExecutions=5)
+    put_lines(plain_moto, "busy", [line for n in range(10) for line in invocation(n, 100 - n * 5, used=90)])
+    plain_moto.client("cloudwatch").put_metric_data(Namespace="AWS/Lambda", MetricData=[
+        {"MetricName": "Throttles", "Dimensions": [{"Name": "FunctionName", "Value": "busy"}],
+         "Timestamp": datetime.now(UTC) - timedelta(minutes=30), "Value": 50, "Unit": "Count"}])
+    transcript = run(plain_moto, "busy")
+    status, detail = steps(transcript)["failures"]
+    assert status == "warning", detail
+    throttled = [f for f in transcript.findings if f["code"] == "LAMBDA_THROTTLED"]
+    assert len(throttled) == 1 and throttled[0]["severity"] == "warning"
+    assert "throttled 50 times" in throttled[0]["summary"] and "reserved concurrency is 5" in throttled[0]["summary"]
+    assert throttled[0]["remediation"] == ["awstriage run throttling --param function=busy"]
+    assert "1 warning" in transcript.headline

@@ -231,3 +231,20 @@ def test_service_quotas_stands_in_for_a_refused_get_account_settings(sandbox) ->
     assert finding["code"] == "LAMBDA_ACCOUNT_CONCURRENCY" and finding["certainty"] == "certain"
     assert "of its limit of 20,000" in finding["summary"] and "batch-etl held 19,700" in finding["summary"]
     assert [m["action"] for m in t.step("lambda-limits").missing] == ["lambda:GetAccountSettings"]
+
+
+def test_without_parameters_an_unread_cloudtrail_is_never_no_throttled_call(plain_moto, monkeypatch) -> None:
+    """Plain moto has no LookupEvents: the skipped limits steps must not claim that no throttled call was
+    seen in a history that was never read."""
+    from moto.cloudtrail.responses import CloudTrailResponse
+
+    if hasattr(CloudTrailResponse, "lookup_events"):  # the sandbox's filler, patched process-wide
+        monkeypatch.delattr(CloudTrailResponse, "lookup_events")
+    t = run(plain_moto)
+    assert t.step("throttled-calls").status == "error"
+    for step_id, what in (("lambda-limits", "Lambda"), ("dynamodb-limits", "DynamoDB")):
+        step = t.step(step_id)
+        assert step.status == "skipped", step.detail
+        assert "was seen" not in step.detail and "no throttled" not in step.detail
+        assert f"was not read (see 'Were API calls throttled?'), so it could not show a throttled {what} call" \
+            in step.detail

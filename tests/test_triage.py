@@ -5,6 +5,7 @@ the whole overview on the sandbox, through the CLI, and on a plain moto server."
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
@@ -13,7 +14,14 @@ import pytest
 
 from diagnostics.cloudtrail.timeline import Change
 from diagnostics.sandbox.gaps import health as health_gap
-from diagnostics.triage.overview import Alarm, notable_changes, parse_alarm, parse_health_event, suggest
+from diagnostics.triage.overview import (
+    SUGGESTIONS,
+    Alarm,
+    notable_changes,
+    parse_alarm,
+    parse_health_event,
+    suggest,
+)
 from playbooks.registry import parse_inputs
 from playbooks.runner import run_playbook
 from playbooks.triage import TRIAGE, checked
@@ -61,14 +69,18 @@ def test_a_metric_math_alarm_names_its_first_metric() -> None:
 
 @pytest.mark.parametrize(("namespace", "metric", "dims", "playbook", "params"), [
     ("AWS/Lambda", "Errors", {"FunctionName": "orders-worker"}, "lambda-oom", {"function": "orders-worker"}),
-    ("AWS/Lambda", "Throttles", {"FunctionName": "resizer"}, "throttling", {"service": "lambda"}),
+    ("AWS/Lambda", "Throttles", {"FunctionName": "resizer"}, "throttling", {"function": "resizer"}),
+    ("AWS/Lambda", "Throttles", {}, "throttling", {"service": "lambda"}),  # account-wide: no FunctionName
+    ("AWS/ApplicationELB", "TargetResponseTime", {"LoadBalancer": "app/shop/50dc6c495c0c9188"}, "slow-performance",
+     {"resource": "alb:shop"}),
     ("AWS/EC2", "StatusCheckFailed_Instance", {"InstanceId": "i-0abc12345678def01"}, "ssh-timeout",
      {"instance": "i-0abc12345678def01"}),
     ("AWS/EC2", "CPUCreditBalance", {"InstanceId": "i-0abc12345678def01"}, "slow-performance",
      {"resource": "i-0abc12345678def01"}),
     ("AWS/RDS", "BurstBalance", {"DBInstanceIdentifier": "orders-db"}, "slow-performance",
      {"resource": "rds:orders-db"}),
-    ("AWS/DynamoDB", "ReadThrottleEvents", {"TableName": "orders"}, "throttling", {"service": "dynamodb"}),
+    ("AWS/DynamoDB", "ReadThrottleEvents", {"TableName": "orders"}, "throttling", {"table": "orders"}),
+    ("AWS/DynamoDB", "ThrottledRequests", {}, "throttling", {"service": "dynamodb"}),
     ("AWS/Kinesis", "WriteProvisionedThroughputExceeded", {}, None, None),
 ])
 def test_the_suggestion_table_maps_an_alarm_to_a_playbook_and_its_parameters(namespace, metric, dims, playbook,
@@ -83,11 +95,30 @@ def test_the_suggestion_table_maps_an_alarm_to_a_playbook_and_its_parameters(nam
     assert suggestion.command().startswith(f"awstriage run {playbook}")
 
 
+# A dimension value of each kind, as CloudWatch names it, for checking every row of the table.
+SAMPLE_DIMENSIONS = {"FunctionName": "thumbnail-resizer", "LoadBalancer": "app/shop-web/50dc6c495c0c9188",
+                     "ApiId": "a1b2c3d4e5", "Stage": "prod", "DistributionId": "E2QWRUHAPOMQZL",
+                     "InstanceId": "i-0abc12345678def01", "DBInstanceIdentifier": "orders-db", "TableName": "orders"}
+
+
+@pytest.mark.parametrize("rule", SUGGESTIONS, ids=lambda r: f"{r.namespace}:{r.metrics[0]}->{r.playbook}")
+def test_every_row_of_the_suggestion_table_is_a_command_its_playbook_accepts_today(rule) -> None:
+    """A row whose parameters the playbook no longer takes (service=lambda after throttling grew function=)
+    would suggest a command that fails: each row is checked against the playbook's own validators."""
+    names = {m.group(1) for _, template in rule.params for m in re.finditer(r"\{(\w+)\}", template)}
+    dims = {k: v for k, v in SAMPLE_DIMENSIONS.items() if k in names or (k == "LoadBalancer" and
+                                                                         "LoadBalancerName" in names)}
+    metric = rule.metrics[0].replace("*", "Events")
+    suggestion = suggest(parse_alarm(metric_alarm("a", rule.namespace.replace("*", "Custom/App"), metric, **dims)),
+                         rules=[rule])
+    assert suggestion is not None and suggestion.note == ""
+    assert checked(suggestion).note == "", checked(suggestion).note
+
+
 def test_a_suggestion_the_playbook_would_refuse_becomes_a_note() -> None:
-    alb = suggest(parse_alarm(metric_alarm("slow", "AWS/ApplicationELB", "TargetResponseTime",
-                                           LoadBalancer="app/shop/50dc6c495c0c9188")))
-    assert alb is not None and alb.playbook == "slow-performance"
-    assert "cannot take these parameters yet" in checked(alb).note
+    api = suggest(parse_alarm(metric_alarm("slow", "AWS/ApiGateway", "Latency", ApiId="NOT_AN_ID", Stage="prod")))
+    assert api is not None and api.playbook == "slow-performance"
+    assert "cannot take these parameters yet" in checked(api).note
     missing = suggest(Alarm("x", "", None, "", "AWS/Lambda", "Errors"))
     assert missing is not None and "no FunctionName dimension" in missing.note
 
@@ -167,6 +198,7 @@ def test_awstriage_triage_demo_end_to_end() -> None:
     text = subprocess.run([sys.executable, "-m", "awstriage", "triage", "--demo"], capture_output=True, text=True,
                           timeout=120, stdin=subprocess.DEVNULL).stdout
     for expected in ("Alarms in ALARM", "-> awstriage run lambda-oom --param function=invoice-renderer",
+                     "-> awstriage run throttling --param function=thumbnail-resizer",
                      "AWS Health events", "AWS_EC2_OPERATIONAL_ISSUE", "What changed", "UpdateStack"):
         assert expected in text, text
 
@@ -198,6 +230,26 @@ def test_triage_on_plain_moto_reads_alarms_and_says_what_it_could_not_read(plain
     assert status["alarms"] == "problem" and status["health"] == "error" and status["recent-changes"] == "error"
     assert transcript.overview["suggestions"][0]["params"] == {"function": "orders-worker"}
     assert transcript.verdict == "problem_found"
+
+
+def test_triage_on_plain_moto_without_alarms_says_health_and_changes_were_not_read(plain_moto, monkeypatch) -> None:
+    """Alarms decide, Health and changes corroborate: no alarm in ALARM is "no problem found", and the
+    headline itself says which corroborating sources could not be read."""
+    from moto.cloudtrail.responses import CloudTrailResponse
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication
+
+    if hasattr(CloudTrailResponse, "lookup_events"):
+        monkeypatch.delattr(CloudTrailResponse, "lookup_events")
+    get_application = DomainDispatcherApplication.get_application
+    monkeypatch.setattr(DomainDispatcherApplication, "get_application",
+                        getattr(get_application, "__wrapped__", get_application))
+    transcript = run_playbook(TRIAGE, parse_inputs(TRIAGE, {}), plain_moto.session())
+    status = {s.id: s.status for s in transcript.steps}
+    assert status["alarms"] == "ok" and status["health"] == "error" and status["recent-changes"] == "error"
+    assert transcript.verdict == "no_problem_found"
+    assert transcript.headline == (
+        "No problem found; not corroborated: 'Does AWS report a problem?' could not be read, "
+        "'What changed in the account recently?' could not be read")
 
 
 # --- the TUI -------------------------------------------------------------------------------------

@@ -67,6 +67,9 @@ def test_headlines_count_warnings_and_name_what_could_not_decide() -> None:
     assert headline("no_problem_found", _steps(("warning", D)), [WARN]) == (
         "No problem found, 1 warning: Memory at 93% of the 512 MB configured")
     assert headline("no_problem_found", _steps(("ok", D)), []) == "No problem found"
+    # What could not corroborate is in the headline itself: "No problem found" alone would read as "all read".
+    assert headline("no_problem_found", _steps(("ok", D), ("error", C), ("no_data", C)), []) == (
+        "No problem found; not corroborated: 'Step 1' could not be read, 'Step 2' had no data")
     incomplete = headline("incomplete", _steps(("ok", D), ("no_data", D)), [])
     assert incomplete == "Incomplete: could not decide: 'Step 1' (no data)"
     both = headline("problem_found", _steps(("problem", D)), [BLOCK, COND, WARN])

@@ -38,7 +38,7 @@ def function_name_of(value: str) -> str:
     if value.startswith("arn:"):
         parts = value.split(":")
         return parts[6] if len(parts) > 6 else value
-    return value
+    return value.rpartition(":function:")[2].split(":")[0]  # NAME:QUALIFIER, 123456789012:function:NAME
 
 
 def fetch_function(lambda_client: Any, function: str) -> dict[str, Any]:

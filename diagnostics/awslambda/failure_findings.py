@@ -24,6 +24,7 @@ from diagnostics.awslambda.failures import (
     VERBS,
     FailedRequest,
     FailureReport,
+    cut_line,
 )
 from diagnostics.awslambda.memory import FunctionMemory, Invocation, OomKill
 from diagnostics.findings import Finding, Fix
@@ -215,8 +216,8 @@ def crash_finding(fn: FunctionMemory, report: FailureReport) -> Finding:
                + ", ".join(f"{n}x {c}" for c, n in causes.most_common(3)) + ".")
     last = crashed[-1]
     if last.line:
-        summary += f" Last: {last.line[:160]}"
-        summary += "" if summary.endswith(".") else "."
+        summary += f" Last: {cut_line(last.line, 160)}"
+        summary += "" if summary.endswith((".", "…")) else "."
     summary += _retries(crashed)
     evidence = base_evidence(report, crashed)
     evidence["causes"] = dict(causes)
@@ -226,6 +227,29 @@ def crash_finding(fn: FunctionMemory, report: FailureReport) -> Finding:
         alternatives.append(Fix(("# Find what ends the process (os.exit, an uncaught signal, a native crash) in "
                                  "the lines before 'Runtime exited'",), "The runtime process itself exited", ""))
     return Finding("LAMBDA_CRASH", "error", fn.arn, summary, evidence, remediation, alternatives=alternatives)
+
+
+def throttle_finding(fn: FunctionMemory, throttles: float, reserved: int | None = None,
+                     reserved_read: bool = False) -> Finding:
+    """Throttled requests never ran, so the logs hold nothing of them: only the ``Throttles`` metric
+    counts them (https://docs.aws.amazon.com/lambda/latest/dg/monitoring-metrics-types.html). A warning
+    that points at the throttling playbook, which reads the account's and the function's concurrency."""
+    summary = (f"{fn.name} was throttled {throttles:g} times: those requests never ran, so the logs read "
+               "have no line of them.")
+    if reserved is not None:
+        summary += f" Its reserved concurrency is {reserved}: at most {reserved} requests run at once."
+    elif reserved_read:
+        summary += " It has no reserved concurrency: it shares the account's unreserved pool."
+    evidence: dict[str, object] = {"throttles": throttles, "reserved_concurrency": reserved}
+    remediation = [f"awstriage run throttling --param function={fn.name}"]
+    alternatives = []
+    if reserved is not None:
+        alternatives.append(Fix((f"aws lambda put-function-concurrency --function-name {fn.name} "
+                                 f"--reserved-concurrent-executions {reserved * 2}",),
+                                "Raise the function's reserved concurrency",
+                                "takes that much from the account's unreserved pool, which other functions share"))
+    return Finding("LAMBDA_THROTTLED", "warning", fn.arn, summary, evidence, remediation,
+                   alternatives=alternatives)
 
 
 def kills_of(report: FailureReport) -> list[OomKill]:
@@ -265,7 +289,8 @@ def describe_failures(report: FailureReport, throttles: float | None = None) -> 
         parts.append(f"{total} of {report.requests} requests read failed: {listed}.")
         dominant = report.dominant
         requests = report.by_class()[dominant or ""]
-        lead = "All of them" if len(counts) == 1 else f"Mostly ({len(requests)}), they"
+        # The lead speaks of the failed requests, never of all requests read.
+        lead = "Every failed request" if len(counts) == 1 else f"Most failed requests ({len(requests)})"
         parts.append(f"{lead} {VERBS[dominant or '']}: requests {_ids(requests) or '(no request ID)'}.")
         last = requests[-1]
         if last.before:

@@ -249,9 +249,15 @@ class _Request:
     open: _Attempt = field(default_factory=_Attempt)
 
 
-def _cut(text: str) -> str:
+def cut_line(text: str, most: int = LINE_CHARS) -> str:
+    """A log line on one line, at most ``most`` characters, ended at a word boundary when it is longer
+    (a word cut in half reads as a different word)."""
     text = " ".join(text.split())
-    return text if len(text) <= LINE_CHARS else text[:LINE_CHARS - 1] + "…"
+    if len(text) <= most:
+        return text
+    head = text[:most - 1]
+    space = head.rfind(" ")
+    return (head[:space] if space > most // 2 else head).rstrip() + "…"
 
 
 def _decide(signals: list[tuple[Signal, LogLine]], report: Invocation | None) -> tuple[str | None, str, LogLine | None]:
@@ -400,8 +406,8 @@ def classify_invocations(lines: Iterable[LogLine]) -> FailureReport:
             attempts += 1
 
     failed = [f for request in requests.values() if (f := _failed(request)) is not None]
-    environment = [FailedRequest("", INIT_FAILURE, signal.detail, line.at, stream, _cut(line.message),
-                                 tuple(_cut(b) for b in before))
+    environment = [FailedRequest("", INIT_FAILURE, signal.detail, line.at, stream, cut_line(line.message),
+                                 tuple(cut_line(b) for b in before))
                    for stream, waiting in pending.items() for signal, line, before in waiting
                    if signal.kind == "init"]
     failed.sort(key=lambda f: (f.at, f.request_id))
@@ -427,7 +433,8 @@ def _failed(request: _Request) -> FailedRequest | None:
     at = shown.at if shown else (report.at if report else datetime.min)
     return FailedRequest(
         request_id=request.request_id, cls=str(cls), detail=detail, at=at, stream=request.stream,
-        line=_cut(shown.message) if shown else "", before=tuple(_cut(b) for b in before if not b.startswith(NOISE)),
+        line=cut_line(shown.message) if shown else "",
+        before=tuple(cut_line(b) for b in before if not b.startswith(NOISE)),
         attempts=request.skipped + len(request.outcomes), failed_attempts=len(failures),
         recovered=request.outcomes[-1][0] is None,
         duration_ms=report.duration_ms if report else None,

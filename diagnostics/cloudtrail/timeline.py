@@ -251,19 +251,27 @@ def summary(timeline: Timeline) -> str:
     skipped = (f" ({', '.join(timeline.skipped_resources)} not looked up: at most {len(timeline.resources)} "
                "resources a run)") if timeline.skipped_resources else ""
     cap = f" {timeline.cap_sentence()}" if timeline.capped else ""
+    if not timeline.changes and timeline.capped:
+        # The cap stopped the reading: only the newest events were seen, so nothing is said of the rest.
+        return (f"No successful write to {what} among the {timeline.read} newest events of the last "
+                f"{window}{skipped}.{cap}")
     if not timeline.changes:
         return (f"CloudTrail's event history has no successful write to {what} in the last {window}{skipped}: "
                 f"nothing recorded in this region changed it (widen changes_hours, up to 2160, to look further "
-                f"back).{cap}")
+                f"back).")
     count = len(timeline.changes)
-    words = f"{count} change{'' if count == 1 else 's'} to {what} in the last {window}{skipped}"
+    # Name what changed, not what was looked up: a lookup by one name also returns writes to its neighbours.
+    changed = ", ".join(dict.fromkeys(c.resource for c in timeline.changes if c.resource)) or what
+    words = (f"{count} change{'' if count == 1 else 's'} in the last {window} (to {changed}; looked up: "
+             f"{what}{skipped})")
     suspect = timeline.newest_suspect
+    newest = timeline.changes[-1]
     if suspect is not None:
         words += (f". Most plausible cause: {suspect.line()}. It is the last change to the component at fault "
                   "before this diagnosis: a correlation in time, not a proof")
     elif timeline.at_fault:
-        words += f"; none to the component at fault ({', '.join(timeline.at_fault)})"
+        words += (f"; none to the component at fault ({', '.join(timeline.at_fault)}); the latest change: "
+                  f"{newest.line()}")
     else:
-        newest = timeline.changes[-1]
         words += f"; the latest: {newest.line()}"
     return words + "." + cap

@@ -15,8 +15,9 @@ from functools import lru_cache
 from typing import Any
 
 # Actions IAM never gates (IAM User Guide, GetCallerIdentity: "No permissions are required ... even
-# when an explicit deny applies"; GetSessionToken needs no permission).
-UNGATED = frozenset({"sts:getcalleridentity"})
+# when an explicit deny applies"; "Permissions for GetSessionToken": "No permissions are required for a
+# user to get a session token ... You cannot use policies to control authentication operations").
+UNGATED = frozenset({"sts:getcalleridentity", "sts:getsessiontoken"})
 
 
 @lru_cache(maxsize=256)
@@ -126,3 +127,41 @@ def condition_keys(action: str) -> frozenset[str] | None:
 
 def is_ungated(action: str) -> bool:
     return action.lower() in UNGATED
+
+
+def acts_on_no_resource(action: str) -> bool | None:
+    """True when the catalog lists no resource type for a known action (s3:ListAllMyBuckets,
+    ec2:DescribeInstances): IAM then authorizes it on "*". None for an unknown action or service."""
+    service, name = _split(action)
+    actions = _actions(service)
+    details = actions.get(name.lower()) if actions else None
+    if not details:
+        return None
+    return not details.get("resourceTypes")
+
+
+def arn_forms(service: str) -> list[str]:
+    """Every ARN template of ``service``'s resource types (empty when the catalog lacks the service)."""
+    return [str(t["arn"]) for t in _resource_types(service.lower()).values() if t.get("arn")]
+
+
+def _loose_regex(template: str) -> re.Pattern[str]:
+    """A template's shape only: region and account stay one segment (empty where the form has none),
+    names take anything (a secret name holds slashes, a log group colons)."""
+    parts = re.split(r"(\$\{[^}]+\})", template)
+    return re.compile("".join("[^:]*" if p in ("${Partition}", "${Region}", "${Account}") else ".+"
+                              if p.startswith("${") else re.escape(p) for p in parts))
+
+
+def malformed_arn(resource: str) -> str | None:
+    """One sentence when ``resource`` fits none of its service's ARN forms in the catalog (S3 ARNs hold
+    no region or account: arn:aws:s3:::bucket/key); None when it fits or the catalog cannot say."""
+    parts = resource.split(":", 5)
+    if len(parts) != 6 or parts[0] != "arn" or "*" in resource or "?" in resource or "${" in resource:
+        return None
+    forms = arn_forms(parts[2])
+    if parts[2] == "sts" or not forms or any(_loose_regex(f).fullmatch(resource) for f in forms):
+        return None
+    shown = sorted(forms, key=lambda f: (f.count("${Region}") + f.count("${Account}"), len(f)))[:3]
+    return (f"{resource} is not an ARN {parts[2]} uses; its forms (Service Authorization Reference) include "
+            + ", ".join(f.replace("${Partition}", "aws") for f in shown))

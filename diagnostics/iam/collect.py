@@ -403,21 +403,29 @@ class ScpRead:
     levels: tuple[str, ...] = ()
 
 
-def organization_scps(org: Any, account: str) -> ScpRead:
+def organization_scps(org: Any, account: str, caller_account: str | None = None) -> ScpRead:
     """The SCPs on the path from ``account`` (the principal's) up to its organization's root."""
-    return organization_policies(org, account, "scp")
+    return organization_policies(org, account, "scp", caller_account)
 
 
-def organization_rcps(org: Any, account: str) -> ScpRead:
+def organization_rcps(org: Any, account: str, caller_account: str | None = None) -> ScpRead:
     """The RCPs on the path from ``account`` (the resource's) up to its organization's root."""
-    return organization_policies(org, account, "rcp")
+    return organization_policies(org, account, "rcp", caller_account)
 
 
-def organization_policies(org: Any, account: str, kind: OrgPolicyKind) -> ScpRead:
+def organization_policies(org: Any, account: str, kind: OrgPolicyKind, caller_account: str | None = None) -> ScpRead:
+    """``caller_account``: the account of the credentials, the only one DescribeOrganization speaks for."""
     policy_type, short, restricted = _ORG_KINDS[kind]
     try:
         organization = org.describe_organization()["Organization"]
     except ClientError as exc:
+        if error_code(exc) == "AWSOrganizationsNotInUseException" and caller_account and account != caller_account:
+            # Only the credentials' account is known to be outside any organization; another
+            # account may well be in one of its own.
+            return ScpRead("unreadable", f"Account {account}'s {short}s cannot be read here: the credentials' "
+                           f"account {caller_account} is in no AWS Organization, so account {account}'s "
+                           f"organization, if it has one, is another. An {short} deny there would not show in "
+                           "this diagnosis.", None)
         if error_code(exc) == "AWSOrganizationsNotInUseException":
             return ScpRead("none", f"Account {account} is not in an AWS Organization, so no {short}s apply.", ())
         return ScpRead("unreadable", f"{short}s were not checked: "
@@ -659,3 +667,24 @@ def authorization_policy(toolbox: Any, authorization_id: str, uri: str) -> dict[
     """The policy as it was when the request was denied (GetRequestAuthorizationPolicy)."""
     return document(toolbox.get_request_authorization_policy(authorizationId=authorization_id,
                                                              policyUri=uri).get("policyDocument") or {})
+
+
+def named_resource_arn(client: Any, arn: str) -> str | None:
+    """The real ARN of a resource AWS named without one (its IAM path, a secret's suffix), read with
+    iam:GetRole/GetUser/GetGroup or secretsmanager:DescribeSecret; None for other kinds.
+
+    ``client`` makes a boto3 client by service name. Raises ClientError when the read is refused."""
+    parts = arn.split(":", 5)
+    service, rest = parts[2], parts[5]
+    if service == "iam":
+        kind, _, name = rest.partition("/")
+        name = name.rsplit("/", 1)[-1]
+        call = {"role": ("get_role", "RoleName", "Role"), "user": ("get_user", "UserName", "User"),
+                "group": ("get_group", "GroupName", "Group")}.get(kind)
+        if call is None:
+            return None
+        answer = getattr(client("iam"), call[0])(**{call[1]: name})
+        return str(answer[call[2]]["Arn"])
+    if service == "secretsmanager" and rest.startswith("secret:"):
+        return str(client("secretsmanager").describe_secret(SecretId=rest.removeprefix("secret:"))["ARN"])
+    return None

@@ -85,6 +85,7 @@ _NOT_AUTHORIZED = re.compile(
     r"(?:\s+on (?:resource:?\s+(?P<resource>\"[^\"]*\"|'[^']*'|[^\s\"']+)|(?P<this>this resource)))?",
     re.I,
 )
+_MASKED_ARN = re.compile(r"arn:[\w-]+:[\w-]*:[\w-]*:[*\d]*\*[*\d]*:.*")
 _NOT_AUTHORIZED_SHORT = re.compile(r"\bNot authorized to perform:?\s+(?P<action>[\w-]+:[\w*-]+)", re.I)
 _EXPLICIT = re.compile(rf"with an explicit deny in (?:an? |the )?(?P<phrase>{_PHRASE})"
                        rf"(?::\s*(?P<arn>{_ARN}))?", re.I)
@@ -137,6 +138,12 @@ class ParsedDenial:
     encoded: str | None = None
     key_may_not_exist: bool = False
     notes: tuple[str, ...] = ()
+    # The caller AWS named "anonymous": an unsigned request, never the one running awstriage.
+    anonymous: bool = False
+    # The resource as AWS named it when that is no ARN: "role app-role", "prod/db" (resolved by the caller).
+    resource_name: str | None = None
+    # The resource ARN AWS printed with its account masked ("********9012"): never used as an account ID.
+    masked_resource: str | None = None
 
     @property
     def names_request(self) -> bool:
@@ -240,22 +247,31 @@ def parse_denial(text: str) -> ParsedDenial:
     wrapped = _unwrap(text)
     body = wrapped.body
     notes: list[str] = []
-    principal = action = resource = policy_type = policy_arn = None
-    explicit = False
+    principal = action = resource = policy_type = policy_arn = resource_name = masked_resource = None
+    explicit = anonymous = False
     m = _NOT_AUTHORIZED.search(body)
     short = None if m else _NOT_AUTHORIZED_SHORT.search(body)
     if m:
         principal, note = _principal(m.group("principal"))
+        anonymous = (m.group("principal") or "").strip('"').lower() == "anonymous"
         if note:
             notes.append(note)
         action = _action(m.group("action"))
         raw_resource = m.group("resource")
         if raw_resource:
             raw_resource = raw_resource.strip("\"'").rstrip(".,")
-            if raw_resource.startswith("arn:") or raw_resource == "*":
+            # IAM names its own resources by kind and name: "on resource: role app-role".
+            kind = re.match(r"(role|user|group|policy|instance-profile)\s+(\S+)", body[m.start("resource"):])
+            if kind and not raw_resource.startswith("arn:"):
+                resource_name = f"{kind.group(1)} {kind.group(2).strip(chr(34) + chr(39)).rstrip('.,')}"
+            elif _MASKED_ARN.fullmatch(raw_resource):
+                masked_resource = raw_resource
+                notes.append(f"AWS printed the resource {raw_resource} with its account masked: the account is "
+                             "not taken from it.")
+            elif raw_resource.startswith("arn:") or raw_resource == "*":
                 resource = raw_resource
             else:
-                notes.append(f"AWS names the resource '{raw_resource}', which is not an ARN.")
+                resource_name = raw_resource
     elif short:
         action = _action(short.group("action"))
     if not m and not short and not (_DENIAL_CODES.search(text) or _DENIAL_WORDS.search(body)
@@ -289,7 +305,8 @@ def parse_denial(text: str) -> ParsedDenial:
     return ParsedDenial(principal, action, resource, policy_type, explicit, policy_arn,
                         authorization_id=authorization_id, error_code=wrapped.code, operation=wrapped.operation,
                         service=service, encoded=encoded_message(text), key_may_not_exist=key_may_not_exist,
-                        notes=tuple(notes))
+                        notes=tuple(notes), anonymous=anonymous, resource_name=resource_name,
+                        masked_resource=masked_resource)
 
 
 def parse_decoded_authorization(decoded: str | dict) -> ParsedDenial:

@@ -27,6 +27,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from diagnostics.iam import catalog
 from diagnostics.iam.actions import action_matcher
 from diagnostics.iam.conditions import Clause, ConditionError, compile_conditions, evaluate_conditions
 from diagnostics.iam.model import (
@@ -459,7 +460,11 @@ def evaluate(request: Request, policies: PolicySet) -> Evaluation:
     used += found.allows.get("scp", no_hits) + found.allows.get("rcp", no_hits) + found.allows.get("vpce", no_hits)
 
     decision: Decision
-    if denies:
+    if catalog.is_ungated(request.action):
+        # Authentication actions no policy controls, not even an explicit deny (IAM User Guide,
+        # GetCallerIdentity and "Permissions for GetSessionToken"): the policies are shown, never decide.
+        decision, deciding, denies, blocking = "allowed", (), (), []
+    elif denies:
         decision, deciding = "explicitDeny", denies
     elif blocking:
         decision, deciding = "implicitDeny", ()

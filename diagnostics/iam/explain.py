@@ -28,7 +28,7 @@ from diagnostics.iam.evaluate import (
 )
 from diagnostics.iam.model import Evaluation, MatchedStatement, Policy, PolicySet, PolicyType, Request
 from diagnostics.iam.principals import Identity, identify, principal_match
-from diagnostics.iam.resources import parse_arn, s3_object_of_bucket
+from diagnostics.iam.resources import account_of, is_kms_key, parse_arn, s3_object_of_bucket
 from diagnostics.iam.variables import Part, parts_regex
 
 
@@ -232,6 +232,8 @@ def _values(value: Any) -> str:
 def fix_for(request: Request, policies: PolicySet, evaluation: Evaluation) -> Fix | None:
     if evaluation.decision == "allowed" or catalog.is_ungated(request.action):
         return None  # an action IAM never gates needs no allow
+    if catalog.known_action(request.action) is False:
+        return None  # an action AWS does not have: no grant makes it exist
     who = identify(request.principal)
     if evaluation.decision == "explicitDeny":
         return _narrow_deny(request, policies, evaluation.deciding[0], who)
@@ -254,6 +256,12 @@ def _new_statement(request: Request) -> dict[str, Any]:
 def _grant(kind: PolicyType, request: Request, policies: PolicySet, who: Identity,
            misses: list[NearMiss]) -> tuple[str, str | None, dict, tuple[str, ...]]:
     statement = _new_statement(request)
+    resource_account = request.resource_account or account_of(request.resource)
+    if kind == "identity" and who.account and resource_account and who.account != resource_account:
+        # The caller's identity policies live in its own account: nothing written here changes them.
+        return (f"Account {who.account}'s administrator must also allow {request.action} on {request.resource} "
+                f"in the identity policies of {who.principal_arn} (a request from another account needs both "
+                "sides to allow it).", None, statement, ())
     if kind == "identity":
         amended = _amend_near_miss(request, policies, misses)
         if amended is not None:
@@ -299,6 +307,9 @@ def _grant(kind: PolicyType, request: Request, policies: PolicySet, who: Identit
     elif (parse_arn(request.resource) or parse_arn("arn:x:x:x:x:x")).service == "kms":
         statement["Resource"] = "*"  # in a key policy "*" means "this key"
     summary = f"Add a statement to the resource-based policy of {request.resource} that names {who.principal_arn}."
+    if policies.resource is None and policies.resource_absent and not is_kms_key(request.resource):
+        command = _resource_command(request.resource, {"Version": "2012-10-17", "Statement": [statement]})
+        return (summary + " It has no policy yet: this one is new.", None, statement, (command,) if command else ())
     if policies.resource is None:
         # Writing a whole new policy over one we have not read could lock out its owners (a KMS key
         # policy without the account root, for one): give the statement, not a command.

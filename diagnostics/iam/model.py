@@ -54,6 +54,9 @@ class PolicySet:
     scps: tuple[Policy, ...] | None = None
     rcps: tuple[Policy, ...] | None = None
     vpce: Policy | None = None
+    # The resource was read and holds no policy of its own (not: its policy could not be read), so a
+    # fix may write a new one without overwriting anything.
+    resource_absent: bool = False
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from diagnostics.errors import explain_error
+from diagnostics.iam import catalog
 from diagnostics.iam.denial_message import ParsedDenial, parse_decoded_authorization, parse_denial
 from diagnostics.iam.model import ContextValue
 
@@ -37,6 +38,35 @@ class Ask:
 
     def missing(self) -> list[str]:
         return [name for name in ("action", "resource") if not getattr(self, name)]
+
+    @property
+    def anonymous(self) -> bool:
+        """AWS named the caller "anonymous" and no principal was given: an unsigned request."""
+        return self.principal == ANONYMOUS
+
+
+ANONYMOUS = "anonymous"
+_IAM_KINDS = {"role": "role", "user": "user", "group": "group", "policy": "policy",
+              "instance-profile": "instance-profile"}
+
+
+def arn_for_name(name: str, action: str | None, account: str | None, region: str | None) -> tuple[str, str] | None:
+    """(ARN, what was assumed) for a resource AWS named without an ARN: IAM's "role app-role" (in the
+    caller's account, at path /; the playbook reads the real path), or a bare Secrets Manager name
+    (a partial ARN: the real one ends in -XXXXXX). None when nothing can be built."""
+    if not account:
+        return None
+    kind, _, rest = name.partition(" ")
+    if kind in _IAM_KINDS and rest:
+        return (f"arn:aws:iam::{account}:{_IAM_KINDS[kind]}/{rest}",
+                f"AWS names the resource '{name}' (IAM's way, without an ARN): taken as "
+                f"arn:aws:iam::{account}:{_IAM_KINDS[kind]}/{rest} in account {account}")
+    service = (action or "").split(":", 1)[0].lower()
+    if service == "secretsmanager" and region:
+        arn = f"arn:aws:secretsmanager:{region}:{account}:secret:{name}"
+        return (arn, f"AWS names the secret '{name}' without an ARN: taken as {arn} in account {account}, "
+                     f"region {region} (a partial ARN: the full one ends in a 6-character suffix)")
+    return None
 
 
 def context_of(pairs: Any) -> dict[str, ContextValue]:
@@ -86,7 +116,7 @@ def _read_message(text: str, decode: Callable[[str], str] | None,
 
 
 def understand(inputs: dict[str, Any], caller_arn: str | None,
-               decode: Callable[[str], str] | None = None) -> Ask:
+               decode: Callable[[str], str] | None = None, region: str | None = None) -> Ask:
     """Merge the parameters with what the pasted error says; explicit parameters win, the message
     fills in only what is missing, and a message that cannot be read is a warning.
 
@@ -107,12 +137,45 @@ def understand(inputs: dict[str, Any], caller_arn: str | None,
                          "wins.")
         chosen[name] = str(mine) if mine else theirs
     principal = chosen["principal"]
+    if not principal and denial is not None and denial.anonymous:
+        principal = ANONYMOUS  # an unsigned request: never the caller running awstriage
     if not principal:
         if not caller_arn:
             raise ValueError("no principal was given and the caller's identity is unknown")
         principal = caller_arn
         notes.append("No principal was given" + (" and the message names none" if denial else "")
                      + ": judging the caller's own access.")
+    chosen["resource"] = chosen["resource"] or _resource_from(denial, chosen["action"], principal, caller_arn,
+                                                              region, notes, warnings)
+    action = chosen["action"]
+    if action and not chosen["resource"] and (catalog.is_ungated(action) or catalog.acts_on_no_resource(action)):
+        chosen["resource"] = "*"
+        notes.append(f"{action} acts on no resource type (Service Authorization Reference), so IAM authorizes it "
+                     "on \"*\".")
     context = dict(denial.context) if denial else {}
     context.update(context_of(inputs.get("context")))
     return Ask(principal, chosen["action"], chosen["resource"], context, denial, tuple(notes), tuple(warnings))
+
+
+def _account(arn: str | None) -> str | None:
+    parts = (arn or "").split(":")
+    return parts[4] if len(parts) > 5 and parts[4].isdigit() else None
+
+
+def _resource_from(denial: ParsedDenial | None, action: str | None, principal: str, caller_arn: str | None,
+                   region: str | None, notes: list[str], warnings: list[str]) -> str | None:
+    """The resource ARN from a message that names it without one (or with its account masked)."""
+    if denial is None:
+        return None
+    account = _account(principal) or _account(caller_arn)
+    if denial.masked_resource:
+        return None  # a masked account is never taken for an account ID: the person names the resource
+    if denial.resource_name:
+        built = arn_for_name(denial.resource_name, action, account, region)
+        if built is None:
+            warnings.append(f"AWS names the resource '{denial.resource_name}', which is not an ARN and could not be "
+                            "turned into one.")
+            return None
+        notes.append(built[1] + ".")
+        return built[0]
+    return None

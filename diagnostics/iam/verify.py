@@ -16,6 +16,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
+from diagnostics.iam import catalog
 from diagnostics.iam.evaluate import evaluate
 from diagnostics.iam.model import Policy, PolicySet, Request
 
@@ -28,18 +29,24 @@ class Verified:
     decision: str           # the decision after every change is applied
     applied: int            # how many changes could be applied
     beyond: tuple[str, ...]  # what the changed statements allow beyond the request
+    still_blocking: tuple[str, ...] = ()  # the policy types that still lack an allow afterwards
+    unknown_action: bool = False  # the request's action is not one AWS has: nothing can allow it
 
     @property
     def passes(self) -> bool:
         return self.decision == "allowed"
 
     def sentence(self, request: Request) -> str:
+        if self.unknown_action:
+            return (f"{request.action} is not an action AWS has (Service Authorization Reference): no policy change "
+                    "can allow it.")
         if not self.applied:
             return "The proposed change could not be applied to a copy of the policies (it is to be made by hand)."
         head = (f"Applied to a copy of the policies, the proposed change{'s' if self.applied > 1 else ''} "
                 f"{'make' if self.applied > 1 else 'makes'} the request {self.decision}")
         if not self.passes:
-            return head + ": it does not fix it alone."
+            still = ", ".join(_WORDS.get(k, k) for k in self.still_blocking)
+            return head + ": it does not fix it alone" + (f" (still lacking an allow: {still})." if still else ".")
         if self.beyond:
             return head + ". It also allows more than the request: " + "; ".join(self.beyond) + "."
         return head + f", and {'allow' if self.applied > 1 else 'allows'} nothing beyond {request.action} on " \
@@ -102,6 +109,7 @@ def _beyond(statement: Mapping[str, Any] | None, request: Request) -> list[str]:
     actions = statement.get("Action")
     actions = [actions] if isinstance(actions, str) else list(actions or [])
     others = [a for a in actions if a.lower() != request.action.lower()]
+    out += [f"the action {a}, which AWS does not have" for a in actions if catalog.known_action(a) is False]
     if "NotAction" in statement or any("*" in a for a in actions):
         out.append(f"actions {', '.join(actions) or 'all but a list'}")
     elif others:
@@ -126,4 +134,12 @@ def verify(request: Request, policies: PolicySet, commands: Iterable[str],
         if after is not None:
             changed, applied = after, applied + 1
     beyond = [b for st in statements for b in _beyond(st, request)]
-    return Verified(evaluate(request, changed).decision, applied, tuple(dict.fromkeys(beyond)))
+    if catalog.known_action(request.action) is False:
+        return Verified("implicitDeny", applied, (), unknown_action=True)
+    after_all = evaluate(request, changed)
+    return Verified(after_all.decision, applied, tuple(dict.fromkeys(beyond)), after_all.blocking_types)
+
+
+_WORDS = {"identity": "the caller's identity-based policies", "resource": "the resource-based policy",
+          "boundary": "the permissions boundary", "session": "the session policy", "scp": "an SCP",
+          "rcp": "an RCP", "vpce": "the VPC endpoint policy"}

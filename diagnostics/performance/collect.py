@@ -484,3 +484,25 @@ def read_insights_answers(pi: Any, resource_id: str, start: datetime, end: datet
     waits = read("the wait events (Performance Insights)", lambda: pi.describe_dimension_keys(
         **base, Metric="db.load.avg", GroupBy={"Group": "db.wait_event", "Limit": 10}), None)
     return metrics, sql, waits
+
+
+# The kinds a bare name may also be, with the prefix that names it and the one Describe call that finds it.
+OTHER_KINDS: tuple[tuple[str, str, Callable[[Any, str], Any]], ...] = (
+    ("dynamodb", "a DynamoDB table", lambda client, name: client("dynamodb").describe_table(TableName=name)),
+    ("alb", "a load balancer", lambda client, name: client("elbv2").describe_load_balancers(Names=[name])),
+    ("stack", "a CloudFormation stack", lambda client, name: client("cloudformation").describe_stacks(StackName=name)),
+)
+
+
+def other_kinds(client: Callable[[str], Any], name: str) -> list[tuple[str, str]]:
+    """(prefix, kind) of each other kind this playbook follows that has a resource of that name: one Describe
+    call per kind, so a name that is neither a function nor a database can be told apart from a table
+    named like one. A refused or failed call counts as not found (it only shapes a hint)."""
+    found = []
+    for prefix, kind, describe in OTHER_KINDS:
+        try:
+            describe(client, name)
+        except Exception:  # not found, refused or missing in an emulator: no hint from this kind
+            continue
+        found.append((prefix, kind))
+    return found

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 Interval = tuple[int, int]
 Intervals = tuple[Interval, ...]
@@ -181,3 +182,15 @@ INTERNET_V6: Intervals = _blocks(["2000::/3"])
 def internet_part(version: int, intervals: Intervals) -> Intervals:
     """The addresses of a set that could be clients on the public internet."""
     return intersect(intervals, INTERNET_V4 if version == 4 else INTERNET_V6)
+
+
+def vpc_holding(vpcs: Iterable[Mapping[str, Any]], address: str) -> tuple[str, str] | None:
+    """(VPC ID, CIDR) of the VPC whose IPv4 or IPv6 ranges hold ``address`` (DescribeVpcs items), or None."""
+    target = parse_block(address)
+    for vpc in vpcs:
+        cidrs = [a.get("CidrBlock") for a in vpc.get("CidrBlockAssociationSet") or []] or [vpc.get("CidrBlock")]
+        cidrs += [a.get("Ipv6CidrBlock") for a in vpc.get("Ipv6CidrBlockAssociationSet") or []]
+        for cidr in cidrs:
+            if cidr and parse_block(cidr).contains(target):
+                return str(vpc.get("VpcId") or ""), cidr
+    return None

@@ -333,3 +333,9 @@ def fetch_instance_connect_endpoint(ec2: Any, endpoint_id: str) -> dict[str, Any
 def fetch_enis(ec2: Any, ids: Iterable[str]) -> list[dict[str, Any]]:
     ids = sorted(set(ids))
     return _pages(ec2, "describe_network_interfaces", "NetworkInterfaces", NetworkInterfaceIds=ids) if ids else []
+
+
+def fetch_vpcs(ec2: Any) -> list[dict[str, Any]]:
+    """Every VPC of this account in the region, with its IPv4 and IPv6 ranges: to tell an address inside
+    one of them that no interface holds (a client that is not running) from one outside them all."""
+    return _pages(ec2, "describe_vpcs", "Vpcs")

@@ -1264,9 +1264,13 @@ def check_gateway(snap: Snapshot, probe: Probe) -> StageResult:
         subnet = snap.subnets.get(path.subnet_id)
         hint = (f" Subnet {path.subnet_id} does not assign public addresses at launch." if v == 4 and subnet
                 and not subnet.map_public_ip else "")
-        summary = (f"{eni.id} of {path.instance.label} has no {family}, only the private address "
-                   f"{eni.private_ip}: the internet gateway delivers only to public addresses, so nothing on "
-                   f"the internet can address this instance.{hint}")
+        # Say what it lacks for this packet's family, and only the addresses it does have.
+        held = ([f"the public IPv4 address {eni.public_ip}"] if v == 6 and eni.public_ip else []) + \
+            [f"the private address {eni.private_ip}"]
+        summary = (f"{eni.id} of {path.instance.label} has no {family}; it has {' and '.join(held)}"
+                   f"{', which an IPv6 client cannot reach' if v == 6 else ''}: the internet gateway delivers only "
+                   f"to public addresses of the packet's family, so nothing on the internet can address this "
+                   f"instance over IPv{v}.{hint}")
         severity = "error"
         if path.instance.state != "running" and v == 4:
             # A stopped instance gives its automatic public address back; it may get a new one when

@@ -126,15 +126,26 @@ class Rule:
         return any(m == alarm.metric or (m.endswith("*") and alarm.metric.startswith(m[:-1])) for m in self.metrics)
 
 
+# Each row's parameters are the ones its playbook takes today (``awstriage list``); a test checks every row
+# against the playbook's own validators. Rules are tried in order: the first whose parameters all fill from
+# the alarm's dimensions wins, so a per-resource row comes before the account-wide one for the same metric.
 SUGGESTIONS: tuple[Rule, ...] = (
     Rule("AWS/Lambda", ("Errors",), "lambda-oom", (("function", "{FunctionName}"),),
          "a function's errors: an out-of-memory kill shows as an error with no stack trace"),
+    Rule("AWS/Lambda", ("Throttles",), "throttling", (("function", "{FunctionName}"),),
+         "a function's throttles: its reserved concurrency or the account's ran out"),
     Rule("AWS/Lambda", ("Throttles",), "throttling", (("service", "lambda"),),
          "Lambda throttles: reserved or account concurrency ran out"),
     Rule("AWS/Lambda", ("Duration", "ConcurrentExecutions"), "slow-performance",
          (("resource", "lambda:{FunctionName}"),), "a function got slower: memory (and so CPU) or timeout"),
-    Rule("AWS/ApplicationELB", ("TargetResponseTime",), "slow-performance", (("resource", "{LoadBalancer}"),),
-         "slow responses behind a load balancer: the targets are the usual limit"),
+    Rule("AWS/ApplicationELB", ("TargetResponseTime",), "slow-performance",
+         (("resource", "alb:{LoadBalancerName}"),), "slow responses behind a load balancer: the targets are the usual "
+                                                    "limit"),
+    Rule("AWS/ApiGateway", ("Latency", "IntegrationLatency"), "slow-performance",
+         (("resource", "api:{ApiId}/{Stage}"),), "a slow API: its integrations (functions, backends) are the usual "
+                                                 "limit"),
+    Rule("AWS/CloudFront", ("OriginLatency",), "slow-performance", (("resource", "cloudfront:{DistributionId}"),),
+         "a slow distribution: its origin is the usual limit"),
     Rule("AWS/EC2", ("StatusCheckFailed*",), "ssh-timeout", (("instance", "{InstanceId}"),),
          "an instance failing its status checks is often one nobody can reach"),
     Rule("AWS/EC2", ("CPUUtilization", "CPUCreditBalance", "CPUSurplusCreditsCharged"), "slow-performance",
@@ -143,9 +154,23 @@ SUGGESTIONS: tuple[Rule, ...] = (
                      "CPUCreditBalance"), "slow-performance", (("resource", "rds:{DBInstanceIdentifier}"),),
          "a database at its CPU, storage or burst limit"),
     Rule("AWS/DynamoDB", ("ThrottledRequests", "ReadThrottleEvents", "WriteThrottleEvents"), "throttling",
+         (("table", "{TableName}"),), "a table's throttles: its capacity or a hot partition"),
+    Rule("AWS/DynamoDB", ("ThrottledRequests", "ReadThrottleEvents", "WriteThrottleEvents"), "throttling",
          (("service", "dynamodb"),), "DynamoDB throttles: capacity or a hot partition"),
+    Rule("AWS/DynamoDB", ("SuccessfulRequestLatency",), "slow-performance", (("resource", "dynamodb:{TableName}"),),
+         "a table answering slower: throttled retries or large items"),
     Rule("*", ("Throttl*", "*Throttles"), "throttling", (), "a throttling metric"),
 )
+
+
+def _dimensions(alarm: Alarm) -> dict[str, str]:
+    """The alarm's dimensions, and the values derived from them that the playbooks take: the load balancer's
+    name from ``LoadBalancer`` (``app/NAME/ID``)."""
+    dims = dict(alarm.dimensions)
+    balancer = dims.get("LoadBalancer", "")
+    if balancer.count("/") == 2 and "LoadBalancerName" not in dims:
+        dims["LoadBalancerName"] = balancer.split("/")[1]
+    return dims
 
 
 @dataclass(frozen=True)
@@ -171,8 +196,10 @@ class Suggestion:
 
 
 def suggest(alarm: Alarm, rules: Sequence[Rule] = SUGGESTIONS) -> Suggestion | None:
-    """The first rule that fits the alarm, its parameters filled from the alarm's dimensions."""
-    dims = dict(alarm.dimensions)
+    """The first rule that fits the alarm and whose parameters all fill from its dimensions; when none
+    fills, the first that fits, with a note saying which dimension is missing."""
+    dims = _dimensions(alarm)
+    partial: Suggestion | None = None
     for rule in rules:
         if not rule.matches(alarm):
             continue
@@ -183,9 +210,12 @@ def suggest(alarm: Alarm, rules: Sequence[Rule] = SUGGESTIONS) -> Suggestion | N
                 params.append((key, template.format_map(dims)))
             except KeyError as exc:
                 missing.append(str(exc.args[0]))
-        note = (f"the alarm has no {', '.join(missing)} dimension: give the parameter by hand" if missing else "")
-        return Suggestion(alarm.name, rule.playbook, tuple(params), rule.why, note)
-    return None
+        if not missing:
+            return Suggestion(alarm.name, rule.playbook, tuple(params), rule.why)
+        if partial is None:
+            partial = Suggestion(alarm.name, rule.playbook, tuple(params), rule.why,
+                                 f"the alarm has no {', '.join(missing)} dimension: give the parameter by hand")
+    return partial
 
 
 # Write calls every account makes by itself all day: they hide the changes people made.

@@ -173,6 +173,11 @@ def test_ipv6_source_needs_an_ipv6_rule_route_and_address() -> None:
     assert ("SUBNET_ACL_RESTRICTION", ACL) in errors  # only IPv4 entries: the IPv6 implicit deny drops it
     assert ("NO_ROUTE_TO_DESTINATION", RTB_MAIN) in errors
     assert ("IGW_PRIVATE_IP_ASSOCIATION_FOR_INGRESS", ENI) in errors
+    # It says precisely what the interface lacks (an IPv6 address) and names the public IPv4 address it has.
+    words = finding(result, "IGW_PRIVATE_IP_ASSOCIATION_FOR_INGRESS").summary
+    public = world.eni["Association"]["PublicIp"]
+    assert "has no IPv6 address" in words and f"the public IPv4 address {public}" in words
+    assert "only the private address" not in words
     world.group["IpPermissions"].append(permission(cidrs=("::/0",)))
     world.acl["Entries"] += [nacl_entry(101, cidr="::/0"), nacl_entry(101, egress=True, cidr="::/0")]
     world.main_table["Routes"].append(route("::/0", IGW))

@@ -111,9 +111,20 @@ def test_unresolved_private_source_names_the_rules_that_need_it(plain_moto) -> N
     transcript = _run(plain_moto, world.instance, source="10.0.5.99")
     sg = next(f for f in transcript.findings if f["code"] == "ENI_SG_RULES_MISMATCH")
     assert sg["severity"] == "warning"
-    assert world.extra["bastion_sg"] in sg["summary"] and "no network interface in this account" in sg["summary"]
+    # 10.0.5.99 is inside the world's own VPC: that is said, never "the client is in another account".
+    assert world.extra["bastion_sg"] in sg["summary"]
+    assert f"no network interface has 10.0.5.99 in {world.vpc} (10.0.0.0/16)" in sg["summary"]
+    assert "is the client running?" in sg["summary"] and "the client is in another account" not in sg["summary"]
     assert sg["evidence"]["group_rules_unjudged"] == [world.extra["bastion_sg"]]
     assert transcript.step("source").status == "skipped"
+
+
+def test_an_address_outside_every_vpc_of_the_account_may_be_elsewhere(plain_moto) -> None:
+    world = bastion_world(plain_moto.client("ec2"), referenced=True)
+    transcript = _run(plain_moto, world.instance, source="192.168.77.5")
+    sg = next(f for f in transcript.findings if f["code"] == "ENI_SG_RULES_MISMATCH")
+    assert "no network interface and no VPC of this account in this region holds 192.168.77.5" in sg["summary"]
+    assert "may be in another account or region" in sg["summary"]
 
 
 def test_bastion_whose_own_group_lets_nothing_out_is_blocked_on_its_side(plain_moto) -> None:
