@@ -25,6 +25,7 @@ class ApiCall:
     retries: int = 0
     error: str | None = None
     started_at: float = 0.0
+    ended_at: float = 0.0  # wall clock, like started_at: calls of concurrent reads overlap in time
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -41,6 +42,7 @@ class ApiCall:
             retries=int(data.get("retries") or 0),
             error=data.get("error"),
             started_at=float(data.get("started_at") or 0.0),
+            ended_at=float(data.get("ended_at") or 0.0),
         )
 
 
@@ -127,5 +129,6 @@ class CallLog:
                 retries=retries,
                 error=error,
                 started_at=wall,
+                ended_at=time.time(),
             )
         )

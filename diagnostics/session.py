@@ -15,8 +15,8 @@ from typing import Any
 import boto3
 from botocore.config import Config
 
-from diagnostics import credentials as keyring_store
 from diagnostics.calllog import ApiCall, CallLog
+from diagnostics.concurrency import ServiceLimiter
 from diagnostics.readonly import ReadOnlyViolation, is_read_only
 
 DEFAULT_REGION = "us-east-1"
@@ -59,6 +59,7 @@ class AwsSession:
     credential_method: str
     call_log: CallLog = field(default_factory=CallLog)
     notices: list[str] = field(default_factory=list)
+    limiter: ServiceLimiter = field(default_factory=ServiceLimiter)
     _clients: dict[str, Any] = field(default_factory=dict, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
@@ -79,6 +80,12 @@ class AwsSession:
         return CREDENTIAL_SOURCES.get(self.credential_method, self.credential_method or "unknown")
 
     def client(self, service: str) -> Any:
+        # boto3 clients are thread-safe, a boto3 Session is not: clients are made under the lock, once. A
+        # client already made is handed out without it, so a reader never waits while another thread
+        # builds a client (EC2's takes a few hundred milliseconds).
+        made = self._clients.get(service)
+        if made is not None:
+            return made
         with self._lock:
             if service not in self._clients:
                 self._clients[service] = self._make_client(service)
@@ -100,6 +107,8 @@ class AwsSession:
         # start hook; it records the refusal itself, so the log still shows what was attempted.
         client.meta.events.register("before-parameter-build.*.*", self._guard)
         self.call_log.install(client)
+        # Per-service slots: concurrent reads never add up to throttling the account being diagnosed.
+        self.limiter.install(client, on_cancel=lambda model: self.call_log.abandon(model, "Cancelled"))
         return client
 
     def _guard(self, params: dict[str, Any], model: Any, **_: Any) -> None:
@@ -117,6 +126,9 @@ def open_session(options: SessionOptions | None = None) -> AwsSession:
     options.endpoint_url = endpoint
     stored = None
     if options.use_keyring and options.profile:
+        # Imported here: the keyring backends take ~50 ms to load, and only a named profile uses them.
+        from diagnostics import credentials as keyring_store
+
         try:
             stored = keyring_store.load(options.profile)
         except keyring_store.KeyringUnavailable as exc:

@@ -223,6 +223,8 @@ def _request_step(ctx: Context) -> StepOutcome:
                            "Service Authorization Reference for the service's actions."])
         return StepOutcome("problem", " ".join([found, finding.summary]).strip(), [finding])
     ctx.cache["iam:ask"] = ask
+    if not ask.missing():
+        _start_reads(ctx, ask)
     parts = [*ask.notes, *ask.warnings]
     if found:
         parts.insert(0, found)
@@ -313,6 +315,36 @@ def _managed(ctx: Context) -> ManagedPolicyReader:
     return ctx.memo("iam:managed-reader", lambda: ManagedPolicyReader(ctx.client("iam")))
 
 
+def _read_principal(ctx: Context, ask: Ask) -> Principal:
+    caller_account = ctx.identity.get("account") or None
+    return foreign_principal(ask.principal, caller_account) or resolve_principal(
+        ctx.client("iam"), ask.principal, caller_account)
+
+
+def _start_reads(ctx: Context, ask: Ask) -> None:
+    """Once the request is known, what it names is asked for at once: the principal, the resource's policy
+    and AWS's Access Troubleshooter; the principal's policies, boundary, organization policies and VPC
+    endpoint as soon as the principal is read (see :func:`_plan_principal`)."""
+    ctx.prefetch("iam:principal", lambda: _read_principal(ctx, ask))
+    ctx.prefetch("iam:resource-policy", lambda: _resource_policy(ctx))
+    auth_id = ask.denial.authorization_id if ask.denial else None
+    if auth_id:
+        ctx.prefetch(f"iam:troubleshooter:{auth_id}",
+                     lambda: authorization_details(ctx.client("iam-toolbox"), auth_id))
+    ctx.prefetch("iam:plan:principal", lambda: _plan_principal(ctx, ask))
+
+
+def _plan_principal(ctx: Context, ask: Ask) -> None:
+    """With the principal read (a failure stops here: its step reports it), the reads that hang on it.
+    Each goes through the accessor its step uses, under the same key."""
+    principal = ctx.memo("iam:principal", lambda: _read_principal(ctx, ask))
+    parts: list[Any] = [_scps, _rcps, _vpce]
+    if principal.readable:
+        parts += [_identity_policies, _boundary]
+    for accessor in parts:
+        ctx.prefetch(f"iam:plan:{accessor.__name__}", lambda accessor=accessor: accessor(ctx))
+
+
 def _principal(ctx: Context) -> Principal:
     ask = _ask(ctx)
     if catalog.is_ungated(str(ask.action)):
@@ -321,10 +353,8 @@ def _principal(ctx: Context) -> Principal:
         raise StepSkip("Not checked: the principal could not be read (see 'Which policies does the principal "
                        "carry?').")
     ask = _ask(ctx)
-    caller_account = ctx.identity.get("account") or None
     try:
-        return ctx.memo("iam:principal", lambda: foreign_principal(ask.principal, caller_account)
-                        or resolve_principal(ctx.client("iam"), ask.principal, caller_account))
+        return ctx.memo("iam:principal", lambda: _read_principal(ctx, ask))
     except Exception as exc:
         ctx.cache["iam:principal:failed"] = str(exc)
         raise
@@ -336,7 +366,7 @@ def _identity_policies(ctx: Context) -> list[Policy]:
         raise StepSkip(_foreign_words(principal))
     def read_all() -> list[Policy]:
         before = len(ctx.missing)
-        policies = identity_policies(ctx.client("iam"), principal, _managed(ctx), ctx.read)
+        policies = identity_policies(ctx.client("iam"), principal, _managed(ctx), ctx.read, ctx.read_all)
         # What could not be read is kept apart: never evaluated as if those policies were empty.
         ctx.cache["iam:identity-unread"] = [m.sentence() for m in ctx.missing[before:]]
         return policies
@@ -497,17 +527,18 @@ def _vpce(ctx: Context) -> VpceRead:
         ask, principal = _ask(ctx), _principal(ctx)
         region = ctx.session.region or "us-east-1"
         service_name = endpoint_service_name(str(ask.action), region)
-        ec2 = ctx.client("ec2")
+        # The EC2 client is made only when an endpoint or a VPC is read (most runs read neither): making it
+        # costs a few hundred milliseconds of start-up.
         source = next((val for key, val in ask.context.items() if key.lower() == "aws:sourcevpce"), None)
         if source:
             endpoint_id = source if isinstance(source, str) else source[0]
-            got = ctx.read(f"the VPC endpoint {endpoint_id}", lambda: vpc_endpoint(ec2, endpoint_id))
+            got = ctx.read(f"the VPC endpoint {endpoint_id}", lambda: vpc_endpoint(ctx.client("ec2"), endpoint_id))
             return got or VpceRead("unreadable", f"The VPC endpoint {endpoint_id} could not be read.",
                                    endpoint_id=endpoint_id)
         session = identify(principal.arn).session or "" if principal.kind == "assumed-role" else ""
         trusted = trusted_services(principal.trust_policy) if principal.readable else set()
         if re.fullmatch(r"i-[0-9a-f]{8,17}", session) and "ec2.amazonaws.com" in trusted:
-            how, fetch = f"instance {session}", lambda: instance_vpc(ec2, session)
+            how, fetch = f"instance {session}", lambda: instance_vpc(ctx.client("ec2"), session)
         elif session and "lambda.amazonaws.com" in trusted:
             how, fetch = f"Lambda function {session}", lambda: function_vpc(ctx.client("lambda"), session)
         else:
@@ -520,7 +551,8 @@ def _vpce(ctx: Context) -> VpceRead:
             if len(ctx.missing) > missing_before:
                 return VpceRead("unreadable", f"The VPC of {how} could not be read, so neither could its endpoints.")
             return VpceRead("none", f"The {how} is not attached to a VPC: its requests pass no endpoint policy.")
-        endpoints = ctx.read(f"the VPC endpoints of {vpc}", lambda: vpc_endpoints_for(ec2, vpc, service_name))
+        endpoints = ctx.read(f"the VPC endpoints of {vpc}",
+                             lambda: vpc_endpoints_for(ctx.client("ec2"), vpc, service_name))
         if endpoints is None:
             return VpceRead("unreadable", f"The VPC endpoints of {vpc} could not be read.")
         return endpoint_in_vpc(endpoints, vpc, how, service_name)

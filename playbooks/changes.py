@@ -17,7 +17,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from diagnostics.cloudtrail.changes import ordered_resources, read_changes
+from diagnostics.cloudtrail.changes import MAX_EVENTS, lookup_resource, ordered_resources, read_changes
 from diagnostics.cloudtrail.timeline import summary
 from playbooks import params as v
 from playbooks.model import Context, Param, Playbook, Step, StepOutcome, StepSkip
@@ -59,19 +59,43 @@ def _at_fault(ctx: Context) -> list[str]:
     return list(dict.fromkeys(f.resource for f in ctx.findings if f.severity == "error" and f.resource))
 
 
+def _window(ctx: Context) -> tuple[datetime, datetime]:
+    """The hours before the run began (fixed once per run, so a lookup started early reads the same window)."""
+    def make() -> tuple[datetime, datetime]:
+        end = datetime.now(UTC)
+        return end - timedelta(hours=int(ctx.inputs.get("changes_hours") or DEFAULT_CHANGES_HOURS)), end
+    return ctx.memo("changes:window", make)
+
+
+def _input_names(ctx: Context) -> list[str]:
+    others = [str(ctx.inputs[k]) for k in RESOURCE_INPUTS if isinstance(ctx.inputs.get(k), str)]
+    return [n for r in others for n in lookup_names(r)]
+
+
+def _lookup(ctx: Context, name: str, budget: int = MAX_EVENTS) -> tuple[list[dict[str, Any]], bool]:
+    start, end = _window(ctx)
+    return ctx.memo(f"cloudtrail:changes:{name}",
+                    lambda: lookup_resource(ctx.client("cloudtrail"), name, start, end, budget))
+
+
+def plan_changes(ctx: Context) -> None:
+    """The resource the run is about is known from the start: its history is looked up while the diagnosis
+    runs (CloudTrail paces lookups at two a second, so this also takes that wait off the end of the run).
+    The components at fault are known only at the end; they are looked up then."""
+    _window(ctx)
+    for name in _input_names(ctx):
+        ctx.prefetch(f"cloudtrail:changes:{name}", lambda name=name: _lookup(ctx, name))
+
+
 def _run(ctx: Context) -> StepOutcome:
     at_fault = _at_fault(ctx)
-    others = [str(ctx.inputs[k]) for k in RESOURCE_INPUTS if isinstance(ctx.inputs.get(k), str)]
-    names, skipped = ordered_resources([n for r in at_fault for n in lookup_names(r)],
-                                       [n for r in others for n in lookup_names(r)])
+    names, skipped = ordered_resources([n for r in at_fault for n in lookup_names(r)], _input_names(ctx))
     if not names:
         raise StepSkip("Not run: the diagnosis named no resource whose changes could be looked up.")
-    hours = int(ctx.inputs.get("changes_hours") or DEFAULT_CHANGES_HOURS)
-    end = datetime.now(UTC)
-    start = end - timedelta(hours=hours)
+    start, end = _window(ctx)
     timeline = ctx.read("the change history (CloudTrail event history)",
                         lambda: read_changes(ctx.client("cloudtrail"), names, start, end, at_fault=at_fault,
-                                             skipped=skipped))
+                                             skipped=skipped, lookup=lambda name, budget: _lookup(ctx, name, budget)))
     if timeline is None:
         # One line says it all: the fact is not also listed as missing.
         missing = ctx.missing.pop()
@@ -107,4 +131,11 @@ def with_change_step(playbook: Playbook) -> Playbook:
     params: tuple[Any, ...] = playbook.params
     if playbook.param(CHANGES_PARAM.name) is None:
         params = (*params, CHANGES_PARAM)
-    return replace(playbook, params=params, steps=(*playbook.steps, CHANGE_STEP))
+    own = playbook.plan
+
+    def plan(ctx: Context) -> None:
+        if own is not None:
+            own(ctx)
+        plan_changes(ctx)
+
+    return replace(playbook, params=params, steps=(*playbook.steps, CHANGE_STEP), plan=plan)

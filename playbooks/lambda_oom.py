@@ -7,8 +7,10 @@ read into the transcript: the configuration step keeps only the fields the diagn
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
+from typing import Any
 
 from diagnostics.awslambda.collect import (
     LAMBDA_METRICS,
@@ -72,8 +74,9 @@ def _function(ctx: Context) -> FunctionMemory:
     """The configuration, read once. When it cannot be read, the diagnosis goes on with what the name
     says (the default log group ``/aws/lambda/NAME``) and takes memory and timeout from the logs; each
     step that leans on that guess names the missing configuration."""
-    if "lambda:function" in ctx.cache:
-        return ctx.cache["lambda:function"]
+    known = ctx.peek("lambda:function")
+    if known is not None:
+        return known
     failed = ctx.peek("lambda:function:missing")
     if failed is None:
         before = len(ctx.missing)
@@ -160,6 +163,26 @@ def _metric(ctx: Context, name: str) -> MetricSeries | None:
                     key=f"cloudwatch:{name}")
 
 
+def _plan(ctx: Context) -> None:
+    """The configuration at once; everything that hangs on it (the log group, the metrics' dimension) as
+    soon as it is read (see :func:`_plan_reads`)."""
+    ctx.prefetch("lambda:function", lambda: read_function(ctx.client("lambda"), str(ctx.inputs["function"])))
+    ctx.prefetch("lambda:plan:reads", lambda: _plan_reads(ctx))
+
+
+def _plan_reads(ctx: Context) -> None:
+    """With the configuration read (when it fails the steps read with the guessed log group, in order),
+    the log reads and every metric the metrics step reads start together; the context lines of the
+    failures follow the failure lines. Each goes through the accessor a step uses, under its key."""
+    ctx.memo("lambda:function", lambda: read_function(ctx.client("lambda"), str(ctx.inputs["function"])))
+    parts: dict[str, Callable[[Context], Any]] = {
+        "reports": _reports, "failure-lines": _failure_lines, "classified": _classified,
+        **{f"metric:{name}": (lambda c, name=name: _metric(c, name)) for name in LAMBDA_METRICS},
+    }
+    for name, accessor in parts.items():
+        ctx.prefetch(f"lambda:plan:{name}", lambda accessor=accessor: accessor(ctx))
+
+
 def _reads(ctx: Context) -> list[LogRead]:
     return [r for r in (_reports(ctx), _failure_lines(ctx)) if r is not None]
 
@@ -191,9 +214,10 @@ def _classified(ctx: Context) -> FailureReport:
         wanting = [r for r in dominant[-CONTEXT_EXAMPLES:] if r.stream and len(r.before) < 2]
         extra: list[LogLine] = []
         fn = _known(ctx)
-        for request in wanting:
-            read = ctx.read(f"the lines before the failure of request {request.request_id}",
-                            lambda r=request: read_context_lines(ctx.client("logs"), fn, r.stream, r.at))
+        # One small read per example, independent of the others: asked for together.
+        for read in ctx.read_all([(f"the lines before the failure of request {request.request_id}",
+                                   lambda r=request: read_context_lines(ctx.client("logs"), fn, r.stream, r.at), None)
+                                  for request in wanting]):
             if read is not None:
                 extra.extend(read.lines)
         return classify_invocations(merge_lines(lines, extra)) if extra else report
@@ -441,5 +465,6 @@ PLAYBOOK = Playbook(
             "timeout, init failure, crash) with the lines before it, and recommends a memory size or timeout.",
     params=PARAMS,
     steps=(IDENTITY_STEP, CONFIG_STEP, LOGS_STEP, FAILURES_STEP, METRICS_STEP, VERDICT_STEP),
+    plan=_plan,
     default_scenario="lambda-oom-killed",
 )

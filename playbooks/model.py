@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import itertools
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
 from diagnostics.findings import Finding
+from playbooks.plan import OWNER, Plan
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -93,6 +95,8 @@ class Playbook:
     params: tuple[Param, ...]
     steps: tuple[Step, ...]
     default_scenario: str = ""
+    # Starts the reads whose inputs are known before the first step (``ctx.prefetch``); see playbooks.plan.
+    plan: Callable[[Context], None] | None = None
 
     def param(self, name: str) -> Param | None:
         return next((p for p in self.params if p.name == name), None)
@@ -115,7 +119,7 @@ class Context:
         self._on_graph = on_graph
         self.graph: nx.DiGraph | None = None
         # Facts the current step could not read; the runner moves them onto the step's outcome.
-        self.missing: list[MissingFact] = []
+        self._missing: list[MissingFact] = []
         # Set by the runner: turns an exception from a read into (IAM action, sentence, fatal?).
         self.explain: Callable[[BaseException], tuple[str, str, bool]] | None = None
         # Set by the runner: true once the person cancelled the run, so a long read can stop early.
@@ -124,6 +128,22 @@ class Context:
         # diagnosis named, as the shared "What changed recently?" step does.
         self.findings: list[Finding] = []
         self._on_attach = on_attach
+        # The run's reads (see playbooks.plan): the runner gives it reader threads and the cancel switch.
+        self.plan = Plan(readers=1)
+        self._read_ids = itertools.count()
+
+    @property
+    def missing(self) -> list[MissingFact]:
+        """Facts the current step could not read; on a reader thread, those of its read (handed to the
+        step that uses the read)."""
+        owner = OWNER.get()
+        if owner is not None and owner.plan is self.plan and owner.key is not None:
+            return self.plan.missing_of(owner.key)
+        return self._missing
+
+    @missing.setter
+    def missing(self, value: list[MissingFact]) -> None:
+        self._missing = value
 
     def client(self, service: str) -> Any:
         return self.session.client(service)
@@ -133,9 +153,17 @@ class Context:
 
         A failed fetch is not cached, so a later step that needs it reports the failure too.
         """
-        if key not in self.cache:
-            self.cache[key] = fetch()
-        return self.cache[key]
+        return self.plan.memo(key, fetch, self.cache)
+
+    def prefetch(self, key: str, fetch: Callable[[], Any]) -> None:
+        """Start fetching ``key`` now, on a reader thread, as soon as what ``fetch`` needs is known.
+
+        The steps that use it later call :meth:`memo` or :meth:`read` with the same ``key`` and wait
+        only for this read. Call it with everything the read needs already in hand: a fetch that itself
+        waits for another key is fine, but it holds a reader thread while it waits. Its calls and
+        failures belong to the first step that uses it, as if that step had made it.
+        """
+        self.plan.prefetch(key, fetch, self.cache)
 
     def read(self, fact: str, fetch: Callable[[], Any], default: Any = None, key: str | None = None) -> Any:
         """``fetch()``, or ``default`` when it fails: the failure is recorded as a missing ``fact``.
@@ -153,12 +181,30 @@ class Context:
             action, reason, fatal = self.explain(exc)
             if fatal:
                 raise
-            self.missing.append(MissingFact(fact, action, reason))
+            self.missing.append(MissingFact(fact, action, reason))  # the step's, or its read's
             return default
 
+    def read_all(self, reads: Sequence[tuple[str, Callable[[], Any], Any]]) -> list[Any]:
+        """Several independent reads of one step at once: ``[(fact, fetch, default), ...]`` -> answers.
+
+        Like :meth:`read` for each, in order (a failed one is a missing fact and its default), but the
+        fetches run together on the reader threads.
+        """
+        keys = [f"read-all:{next(self._read_ids)}" for _ in reads]
+        for key, (_, fetch, _) in zip(keys, reads, strict=True):
+            self.prefetch(key, fetch)
+        answers = [self.read(fact, fetch, default, key=key) for key, (fact, fetch, default) in
+                   zip(keys, reads, strict=True)]
+        for key in keys:
+            self.cache.pop(key, None)  # answered once: nothing later asks for these keys
+        return answers
+
     def peek(self, key: str, default: Any = None) -> Any:
-        """What an earlier step already fetched under ``key``, without fetching it."""
-        return self.cache.get(key, default)
+        """What an earlier step already fetched under ``key``, without fetching it (nor waiting for it)."""
+        if key not in self.cache:
+            return default
+        self.plan.used(key)  # read on a reader thread: its calls go to the step that looks at it first
+        return self.cache[key]
 
     def attach(self, kind: str, data: Any) -> None:
         """Hand the transcript a section of its own (``changes``: the change timeline, ``overview``)."""
@@ -169,3 +215,4 @@ class Context:
         self.graph = graph
         if self._on_graph is not None:
             self._on_graph(graph)
+

@@ -141,18 +141,13 @@ def _resolve_source(ctx: Context) -> _Source:
                                           "looked up as a network interface")
     if spec.startswith(("i-", "eni-", "eice-")):
         endpoint = None
-        try:
-            if spec.startswith("eice-"):
-                # The endpoint opens the connection to the instance from its own network interface.
-                endpoint = fetch_instance_connect_endpoint(_ec2(ctx), spec)
-                enis = fetch_enis(_ec2(ctx), endpoint.get("NetworkInterfaceIds") or [])
-            else:
-                enis = fetch_source_enis(_ec2(ctx), spec)
-        except Exception as exc:
-            ctx.cache["ssh:source:failed"] = explain_error(exc)
-            raise
+        if spec.startswith("eice-"):
+            # The endpoint opens the connection to the instance from its own network interface.
+            endpoint = fetch_instance_connect_endpoint(_ec2(ctx), spec)
+            enis = fetch_enis(_ec2(ctx), endpoint.get("NetworkInterfaceIds") or [])
+        else:
+            enis = fetch_source_enis(_ec2(ctx), spec)
         if not enis:
-            ctx.cache["ssh:source:failed"] = "no network interface"
             raise LookupError(f"{spec} has no network interface, so there is no address to connect from")
         found = _Source(tuple(enis))
         address = (found.eni or {}).get("PrivateIpAddress")
@@ -183,7 +178,12 @@ def _source(ctx: Context) -> _Source:
     """Resolved once per run; a source ID that could not be read skips the steps that need it."""
     if ctx.peek("ssh:source:failed"):
         raise StepSkip("Not checked: it needs the source, which could not be read (see the source step).")
-    return ctx.memo("ssh:source", lambda: _resolve_source(ctx))
+    try:
+        return ctx.memo("ssh:source", lambda: _resolve_source(ctx))
+    except Exception as exc:
+        # Set by the step that sees the failure (never by a reader thread), so that step reports it.
+        ctx.cache["ssh:source:failed"] = explain_error(exc)
+        raise
 
 
 def _source_groups(ctx: Context) -> list[dict[str, Any]]:
@@ -378,6 +378,32 @@ def _verdict(ctx: Context) -> StepOutcome:
     return StepOutcome(status, detail, list(result.verdict_findings))
 
 
+def _plan(ctx: Context) -> None:
+    """The reads that need only the inputs start at once; the rest as soon as the instance and the client
+    are known (see :func:`_plan_path`)."""
+    ctx.prefetch("ec2:instance", lambda: fetch_instance(_ec2(ctx), _instance_id(ctx)))
+    ctx.prefetch("ec2:instance-status", lambda: fetch_instance_status(_ec2(ctx), _instance_id(ctx)))
+    ctx.prefetch("ec2:addresses", lambda: fetch_addresses(_ec2(ctx), _instance_id(ctx)))
+    ctx.prefetch("ssh:source", lambda: _resolve_source(ctx))
+    ctx.prefetch("ssh:plan:path", lambda: _plan_path(ctx))
+
+
+def _plan_path(ctx: Context) -> None:
+    """Once the instance and the client are read (a failure of either stops here: the steps report it),
+    every part of the path is asked for at once. Each read goes through the accessor a step uses, so it
+    is the same read under the same key; the steps wait for the parts they judge."""
+    ctx.memo("ec2:instance", lambda: fetch_instance(_ec2(ctx), _instance_id(ctx)))
+    ctx.memo("ssh:source", lambda: _resolve_source(ctx))
+    parts: dict[str, Callable[[Context], Any]] = {
+        "ssm": _ssm, "groups": _groups, "subnets": _subnets, "acls": _acls, "own-tables": _own_tables,
+        "tables": _tables, "gateways": _gateways, "targets": _targets,
+        "prefix-lists": lambda c: _prefix_lists(c, groups=True, tables=True),
+        "own-prefix-lists": lambda c: _prefix_lists(c, tables=True, source=False),
+    }
+    for name, accessor in parts.items():
+        ctx.prefetch(f"ssh:plan:{name}", lambda accessor=accessor: accessor(ctx))
+
+
 # --- the steps -------------------------------------------------------------------------------
 
 INSTANCE_STEP = Step(
@@ -527,4 +553,5 @@ PLAYBOOK = Playbook(
     steps=(IDENTITY_STEP, INSTANCE_STEP, SSM_STEP, SOURCE_STEP, SECURITY_GROUP_STEP, NACL_STEP, ROUTE_STEP,
            GATEWAY_STEP, VERDICT_STEP),
     default_scenario="ssh-nacl-return-traffic",
+    plan=_plan,
 )

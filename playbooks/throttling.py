@@ -218,6 +218,13 @@ def _scope(query: EventQuery) -> str:
     return ", ".join(parts)
 
 
+def _plan(ctx: Context) -> None:
+    """CloudTrail's event history is the longest read (pages one after another, two a second): it starts
+    beside the identity step, unless the question is about data events, which the history never holds."""
+    if not _data_plane(ctx):
+        ctx.prefetch("cloudtrail:events", lambda: _events(ctx))
+
+
 # --- CloudTrail: throttled API calls and who sent them ----------------------------------------
 
 
@@ -360,13 +367,14 @@ def _account_pool(ctx: Context) -> AccountPool:
     def make() -> AccountPool:
         lam, cw = ctx.client("lambda"), ctx.client("cloudwatch")
         start, end = _window(ctx)
-        settings = ctx.read("the account's Lambda concurrency limit", lambda: read_account_settings(lam))
+        settings, account, unreserved_series = ctx.read_all([  # independent: asked for together
+            ("the account's Lambda concurrency limit", lambda: read_account_settings(lam), None),
+            ("the account-wide ConcurrentExecutions metric",
+             lambda: lambda_series(cw, "ConcurrentExecutions", None, start, end, "Maximum"), None),
+            ("the account-wide UnreservedConcurrentExecutions metric",
+             lambda: lambda_series(cw, "UnreservedConcurrentExecutions", None, start, end, "Maximum"), None),
+        ])
         limit, unreserved, source = (settings[0], settings[1], "GetAccountSettings") if settings else (None, None, "")
-        account = ctx.read("the account-wide ConcurrentExecutions metric",
-                           lambda: lambda_series(cw, "ConcurrentExecutions", None, start, end, "Maximum"))
-        unreserved_series = ctx.read("the account-wide UnreservedConcurrentExecutions metric",
-                                     lambda: lambda_series(cw, "UnreservedConcurrentExecutions", None, start, end,
-                                                           "Maximum"))
         return AccountPool(limit=limit, unreserved=unreserved, concurrency=account,
                            unreserved_concurrency=unreserved_series, limit_source=source)
 
@@ -395,18 +403,19 @@ def _with_consumers(ctx: Context, pool: AccountPool) -> AccountPool:
 def _function_load(ctx: Context, name: str, throttles: MetricSeries | None) -> FunctionLoad:
     lam, cw = ctx.client("lambda"), ctx.client("cloudwatch")
     start, end = _window(ctx)
-    reserved = ctx.read(f"the reserved concurrency of {name}", lambda: read_reserved(lam, name), default=_NOT_READ)
-    concurrency = ctx.read(f"the ConcurrentExecutions metric of {name}",
-                           lambda: lambda_series(cw, "ConcurrentExecutions", name, start, end, "Maximum"))
-    invocations = ctx.read(f"the Invocations metric of {name}",
-                           lambda: lambda_series(cw, "Invocations", name, start, end))
-    spillover = ctx.read(f"the ProvisionedConcurrencySpilloverInvocations metric of {name}",
-                         lambda: lambda_series(cw, "ProvisionedConcurrencySpilloverInvocations", name, start, end))
+    reserved, concurrency, invocations, spillover, sqs = ctx.read_all([  # independent: asked for together
+        (f"the reserved concurrency of {name}", lambda: read_reserved(lam, name), _NOT_READ),
+        (f"the ConcurrentExecutions metric of {name}",
+         lambda: lambda_series(cw, "ConcurrentExecutions", name, start, end, "Maximum"), None),
+        (f"the Invocations metric of {name}", lambda: lambda_series(cw, "Invocations", name, start, end), None),
+        (f"the ProvisionedConcurrencySpilloverInvocations metric of {name}",
+         lambda: lambda_series(cw, "ProvisionedConcurrencySpilloverInvocations", name, start, end), None),
+        (f"the SQS event sources of {name}", lambda: read_sqs_sources(lam, name), ()),
+    ])
     # Provisioned concurrency is read only where the metric shows it spilled over: most functions have none.
     provisioned = None
     if spillover is not None and spillover.total() > 0:
         provisioned = ctx.read(f"the provisioned concurrency of {name}", lambda: read_provisioned(lam, name))
-    sqs = ctx.read(f"the SQS event sources of {name}", lambda: read_sqs_sources(lam, name), default=())
     known = reserved is not _NOT_READ
     return FunctionLoad(name=name, arn=_function_arn(ctx, name), throttles=throttles, concurrency=concurrency,
                         invocations=invocations, reserved=reserved if known else None, reserved_known=known,
@@ -624,4 +633,5 @@ PLAYBOOK = Playbook(
     params=PARAMS,
     steps=(IDENTITY_STEP, THROTTLED_STEP, OFFENDER_STEP, LAMBDA_STEP, DYNAMODB_STEP),
     default_scenario="throttling-ec2-poller",
+    plan=_plan,
 )

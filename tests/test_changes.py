@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from diagnostics.cloudtrail.changes import Pacer, ordered_resources, read_changes
+from diagnostics.cloudtrail.changes import ordered_resources, read_changes
 from diagnostics.cloudtrail.timeline import (
     build_timeline,
     is_write,
@@ -17,6 +17,7 @@ from diagnostics.cloudtrail.timeline import (
     request_summary,
     summary,
 )
+from diagnostics.concurrency import Pacer
 from diagnostics.sandbox.gaps import cloudtrail as ct_gap
 from playbooks.changes import CHANGE_STEP, changes_hours, lookup_names, with_change_step
 from playbooks.exporters import export
@@ -171,14 +172,12 @@ class FakeCloudTrail:
 def test_read_changes_looks_up_by_resource_name_keeps_writes_and_says_when_the_cap_was_hit() -> None:
     entries = [entry("DeleteNetworkAclEntry" if i % 2 else "DescribeNetworkAcls", i, read_only=not i % 2)
                for i in range(120)]
-    fake, clock = FakeCloudTrail(entries), FakeClock()
-    timeline = read_changes(fake, [ACL], NOW - timedelta(hours=24), NOW, at_fault=[ACL], max_events=100,
-                            pacer=Pacer(2.0, clock=clock.clock, sleep=clock.sleep))
+    fake = FakeCloudTrail(entries)
+    timeline = read_changes(fake, [ACL], NOW - timedelta(hours=24), NOW, at_fault=[ACL], max_events=100)
     assert fake.calls[0]["LookupAttributes"] == [{"AttributeKey": "ResourceName", "AttributeValue": ACL}]
     assert timeline.read == 100 and timeline.capped
     assert len(timeline.changes) == 50  # the writes among the 100 read
     assert "Stopped after reading 100 events" in summary(timeline)
-    assert clock.slept == [0.5]  # two pages, one wait between them
 
 
 def test_the_components_at_fault_are_looked_up_first_and_the_list_is_bounded() -> None:

@@ -4,60 +4,27 @@ LookupEvents takes one lookup attribute per request. By resource, the collector 
 ``ResourceName`` (the most selective key) and keeps the writes on this side; account-wide it asks with
 ``ReadOnly=false``. CloudTrail allows two lookups a second per account per Region ("The rate of lookup
 requests is limited to two per second, per account, per Region. If this limit is exceeded, a
-throttling error occurs", API reference of LookupEvents), so every request waits for its turn in a
-pacer shared by the process, and the reading stops after a cap on events read (saying so) rather than
-walking a busy account's history for minutes. Pages hold at most 50 events.
+throttling error occurs", API reference of LookupEvents), so every request waits for its turn (the
+session paces LookupEvents for every collector, see :mod:`diagnostics.concurrency`), and the reading
+stops after a cap on events read (saying so) rather than walking a busy account's history for minutes.
+Pages hold at most 50 events.
 """
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
 from diagnostics.cloudtrail.timeline import Change, Timeline, build_timeline, is_write, parse_change
 
-LOOKUPS_PER_SECOND = 2.0
 PAGE_SIZE = 50
 MAX_EVENTS = 500  # events read per history (writes and reads): ten pages, five seconds at CloudTrail's rate
 MAX_RESOURCES = 6  # resources looked up per run: the components at fault first
 
 
-class Pacer:
-    """At most ``rate`` requests a second: :meth:`wait` blocks until the next one may go."""
-
-    def __init__(self, rate: float = LOOKUPS_PER_SECOND, clock: Callable[[], float] = time.monotonic,
-                 sleep: Callable[[float], None] = time.sleep) -> None:
-        self.interval = 1.0 / rate
-        self._clock, self._sleep = clock, sleep
-        self._next = 0.0
-        self._lock = threading.Lock()
-
-    def wait(self) -> None:
-        with self._lock:
-            now = self._clock()
-            if now < self._next:
-                self._sleep(self._next - now)
-                now = self._next
-            self._next = now + self.interval
-
-
-_pacers: dict[tuple[str, str], Pacer] = {}
-_pacers_lock = threading.Lock()
-
-
-def pacer_for(cloudtrail: Any) -> Pacer:
-    """One pacer per endpoint and Region (the limit is per account per Region)."""
-    meta = getattr(cloudtrail, "meta", None)
-    key = (str(getattr(meta, "endpoint_url", "")), str(getattr(meta, "region_name", "")))
-    with _pacers_lock:
-        return _pacers.setdefault(key, Pacer())
-
-
-def _lookup(cloudtrail: Any, attribute: dict[str, str], start: datetime, end: datetime, budget: int,
-            pacer: Pacer) -> tuple[list[dict[str, Any]], bool]:
+def _lookup(cloudtrail: Any, attribute: dict[str, str], start: datetime, end: datetime, budget: int
+            ) -> tuple[list[dict[str, Any]], bool]:
     """Entries for one lookup attribute, newest first, at most ``budget``; and whether more were left."""
     pages = iter(cloudtrail.get_paginator("lookup_events").paginate(
         LookupAttributes=[attribute], StartTime=start, EndTime=end,
@@ -65,14 +32,13 @@ def _lookup(cloudtrail: Any, attribute: dict[str, str], start: datetime, end: da
     entries: list[dict[str, Any]] = []
     more = False
     while True:
-        pacer.wait()  # each next() below sends one request
         page = next(pages, None)
         if page is None:
             break
         entries.extend(page.get("Events", []))
         more = bool(page.get("NextToken")) or len(entries) > budget
         if not page.get("NextToken") or len(entries) >= budget:
-            break  # the last page, or the cap: no further request, so no wait for one
+            break  # the last page, or the cap: no further request
     return entries[:budget], more
 
 
@@ -83,11 +49,24 @@ def ordered_resources(at_fault: Sequence[str], others: Iterable[str], limit: int
     return names[:limit], names[limit:]
 
 
+def lookup_resource(cloudtrail: Any, name: str, start: datetime, end: datetime, budget: int = MAX_EVENTS
+                    ) -> tuple[list[dict[str, Any]], bool]:
+    """The events naming one resource, newest first, at most ``budget``; and whether more were left."""
+    return _lookup(cloudtrail, {"AttributeKey": "ResourceName", "AttributeValue": name}, start, end, budget)
+
+
+Lookup = Callable[[str, int], tuple[list[dict[str, Any]], bool]]
+
+
 def read_changes(cloudtrail: Any, resources: Sequence[str], start: datetime, end: datetime,
-                 at_fault: Sequence[str] = (), max_events: int = MAX_EVENTS, pacer: Pacer | None = None,
-                 skipped: Sequence[str] = ()) -> Timeline:
-    """Write events to each of ``resources`` between ``start`` and ``end`` (LookupEvents by ResourceName)."""
-    pacer = pacer or pacer_for(cloudtrail)
+                 at_fault: Sequence[str] = (), max_events: int = MAX_EVENTS, skipped: Sequence[str] = (),
+                 lookup: Lookup | None = None) -> Timeline:
+    """Write events to each of ``resources`` between ``start`` and ``end`` (LookupEvents by ResourceName).
+
+    ``lookup(name, budget)`` answers for one resource (the playbooks pass one that reuses a lookup started
+    early, see :func:`playbooks.changes.plan_changes`); an answer longer than the budget is cut to it.
+    """
+    lookup = lookup or (lambda name, budget: lookup_resource(cloudtrail, name, start, end, budget))
     changes: list[Change] = []
     read, capped = 0, False
     for name in resources:
@@ -95,8 +74,9 @@ def read_changes(cloudtrail: Any, resources: Sequence[str], start: datetime, end
         if budget <= 0:
             capped = True
             break
-        entries, more = _lookup(cloudtrail, {"AttributeKey": "ResourceName", "AttributeValue": name},
-                                start, end, budget, pacer)
+        entries, more = lookup(name, budget)
+        more = more or len(entries) > budget
+        entries = entries[:budget]
         read += len(entries)
         capped = capped or more
         changes += [parse_change(e, name) for e in entries if is_write(e)]
@@ -104,12 +84,10 @@ def read_changes(cloudtrail: Any, resources: Sequence[str], start: datetime, end
     return build_timeline(changes, resources, hours, at_fault, read, capped, max_events, skipped)
 
 
-def read_account_changes(cloudtrail: Any, start: datetime, end: datetime, max_events: int = MAX_EVENTS,
-                         pacer: Pacer | None = None) -> Timeline:
+def read_account_changes(cloudtrail: Any, start: datetime, end: datetime, max_events: int = MAX_EVENTS) -> Timeline:
     """The account's latest write events in this Region (LookupEvents with ReadOnly=false)."""
-    pacer = pacer or pacer_for(cloudtrail)
     entries, more = _lookup(cloudtrail, {"AttributeKey": "ReadOnly", "AttributeValue": "false"},
-                            start, end, max_events, pacer)
+                            start, end, max_events)
     changes = [parse_change(e) for e in entries if is_write(e)]
     hours = (end - start).total_seconds() / 3600.0
     return build_timeline(changes, (), hours, (), len(entries), more, max_events)

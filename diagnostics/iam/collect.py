@@ -13,6 +13,7 @@ it, and the evaluation records the policy type as not checked.
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -146,13 +147,19 @@ class ManagedPolicyReader:
     def __init__(self, iam: Any) -> None:
         self.iam = iam
         self._documents: dict[str, dict[str, Any]] = {}
+        # Reads run concurrently (the identity policies and the boundary): one lock per ARN keeps "once".
+        self._locks: dict[str, threading.Lock] = {}
+        self._lock = threading.Lock()
 
     def document(self, arn: str) -> dict[str, Any]:
-        if arn not in self._documents:
-            meta = self.iam.get_policy(PolicyArn=arn)["Policy"]
-            version = self.iam.get_policy_version(PolicyArn=arn, VersionId=meta["DefaultVersionId"])
-            self._documents[arn] = document(version["PolicyVersion"]["Document"])
-        return self._documents[arn]
+        with self._lock:
+            lock = self._locks.setdefault(arn, threading.Lock())
+        with lock:
+            if arn not in self._documents:
+                meta = self.iam.get_policy(PolicyArn=arn)["Policy"]
+                version = self.iam.get_policy_version(PolicyArn=arn, VersionId=meta["DefaultVersionId"])
+                self._documents[arn] = document(version["PolicyVersion"]["Document"])
+            return self._documents[arn]
 
     def policy(self, arn: str, type_: Literal["identity", "boundary"], attached_to: str) -> Policy:
         return Policy(arn, type_, self.document(arn), arn=arn, attached_to=attached_to)
@@ -167,44 +174,64 @@ def _direct(fact: str, fetch: Callable[[], Any], default: Any) -> Any:
     return fetch()
 
 
+# ``read_all([(fact, fetch, default), ...])``: a step's ctx.read_all, the same for several independent
+# reads asked for together. Without one, they are read one after another through ``read``.
+ReadAll_ = Callable[[list[tuple[str, Callable[[], Any], Any]]], list[Any]]
+
+
+def _one_by_one(read: Reader_) -> ReadAll_:
+    return lambda reads: [read(*item) for item in reads]
+
+
 def _holder_policies(iam: Any, managed: ManagedPolicyReader, kind: str, name: str,
-                     read: Reader_ = _direct) -> list[Policy]:
+                     read: Reader_ = _direct, read_all: ReadAll_ | None = None) -> list[Policy]:
     """The inline and attached policies of one user, group or role; what cannot be read is skipped
-    through ``read`` (which records it), so the rest is kept."""
+    through ``read`` (which records it), so the rest is kept. The two lists are asked for together, then
+    every policy in them (``read_all``), in the order they are listed."""
+    read_all = read_all or _one_by_one(read)
     title = kind.capitalize()
     arg = {f"{title}Name": name}
     holder = f"{kind} {name}"
-    policies = []
-    names = read(f"the inline policies of {holder}",
-                 lambda: list(_pages(iam, f"list_{kind}_policies", "PolicyNames", **arg)), [])
-    for policy_name in names:
-        answer = read(f"the inline policy {policy_name} of {holder}",
-                      lambda policy_name=policy_name: getattr(iam, f"get_{kind}_policy")(
-                          PolicyName=policy_name, **arg), None)
-        if answer is not None:
-            policies.append(Policy(policy_name, "identity", document(answer["PolicyDocument"]), attached_to=holder))
-    attached = read(f"the managed policies attached to {holder}",
-                    lambda: list(_pages(iam, f"list_attached_{kind}_policies", "AttachedPolicies", **arg)), [])
-    for item in attached:
-        policy = read(f"the managed policy {item['PolicyArn']}",
-                      lambda item=item: managed.policy(item["PolicyArn"], "identity", holder), None)
-        if policy is not None:
-            policies.append(policy)
-    return policies
+    names, attached = read_all([
+        (f"the inline policies of {holder}", lambda: list(_pages(iam, f"list_{kind}_policies", "PolicyNames", **arg)),
+         []),
+        (f"the managed policies attached to {holder}",
+         lambda: list(_pages(iam, f"list_attached_{kind}_policies", "AttachedPolicies", **arg)), []),
+    ])
+    answers = read_all([
+        *((f"the inline policy {policy_name} of {holder}",
+           lambda policy_name=policy_name: getattr(iam, f"get_{kind}_policy")(PolicyName=policy_name, **arg), None)
+          for policy_name in names),
+        *((f"the managed policy {item['PolicyArn']}",
+           lambda item=item: managed.policy(item["PolicyArn"], "identity", holder), None) for item in attached),
+    ])
+    inline, managed_policies = answers[:len(names)], answers[len(names):]
+    policies = [Policy(policy_name, "identity", document(answer["PolicyDocument"]), attached_to=holder)
+                for policy_name, answer in zip(names, inline, strict=True) if answer is not None]
+    return policies + [p for p in managed_policies if p is not None]
 
 
 def identity_policies(iam: Any, principal: Principal, managed: ManagedPolicyReader | None = None,
-                      read: Reader_ = _direct) -> list[Policy]:
-    """A user's inline, attached and group policies; a role's inline and attached policies."""
+                      read: Reader_ = _direct, read_all: ReadAll_ | None = None) -> list[Policy]:
+    """A user's inline, attached and group policies; a role's inline and attached policies. With
+    ``read_all``, what does not depend on another read is asked for together."""
     managed = managed or ManagedPolicyReader(iam)
+    read_all = read_all or _one_by_one(read)
     if principal.kind == "user":
-        policies = _holder_policies(iam, managed, "user", principal.name, read)
-        groups = read(f"the groups of user {principal.name}",
-                      lambda: list(_pages(iam, "list_groups_for_user", "Groups", UserName=principal.name)), [])
-        for group in groups:
-            policies += _holder_policies(iam, managed, "group", group["GroupName"], read)
+        policies, groups = read_all([
+            # _holder_policies records its own failures: this item never fails, it only runs beside the next.
+            (f"the policies of user {principal.name}",
+             lambda: _holder_policies(iam, managed, "user", principal.name, read, read_all), []),
+            (f"the groups of user {principal.name}",
+             lambda: list(_pages(iam, "list_groups_for_user", "Groups", UserName=principal.name)), []),
+        ])
+        for more in read_all([(f"the policies of group {group['GroupName']}",
+                               lambda group=group: _holder_policies(iam, managed, "group", group["GroupName"], read,
+                                                                    read_all), [])
+                              for group in groups]):
+            policies += more
         return policies
-    return _holder_policies(iam, managed, "role", principal.name, read)
+    return _holder_policies(iam, managed, "role", principal.name, read, read_all)
 
 
 def boundary_policy(iam: Any, principal: Principal, managed: ManagedPolicyReader | None = None) -> Policy | None:

@@ -222,19 +222,24 @@ def metric_plan(profile: Profile) -> tuple[str, dict[str, tuple[str, ...]]]:
     return namespace, plan
 
 
+ReadAll = Callable[[list[tuple[str, Callable[[], Any], Any]]], list[Any]]
+
+
 def read_metrics(cloudwatch: Any, profile: Profile, start: datetime, end: datetime,
-                 read: Callable[[str, Callable[[], Any], Any], Any] | None = None) -> dict[str, MetricSeries]:
-    """The resource's metrics; with ``read``, one metric that cannot be read is left out and named."""
+                 read: Callable[[str, Callable[[], Any], Any], Any] | None = None,
+                 read_all: ReadAll | None = None) -> dict[str, MetricSeries]:
+    """The resource's metrics; with ``read`` (``ctx.read``) one metric that cannot be read is left out and
+    named; ``read_all`` (``ctx.read_all``) does the same and asks for them together."""
     namespace, plan = metric_plan(profile)
     dims = {DIMENSION[kind_of(profile)]: dimension_value(profile)}
-    out: dict[str, MetricSeries] = {}
-    for name, stats in plan.items():
-        def fetch(name: str = name, stats: tuple[str, ...] = stats) -> MetricSeries:
-            return fetch_series(cloudwatch, namespace, name, dims, start, end, stats)
-        series = read(f"{namespace} {name} of {dimension_value(profile)}", fetch, None) if read else fetch()
-        if series is not None:
-            out[name] = series
-    return out
+    reads = [(f"{namespace} {name} of {dimension_value(profile)}",
+              lambda name=name, stats=stats: fetch_series(cloudwatch, namespace, name, dims, start, end, stats),
+              None) for name, stats in plan.items()]
+    if read_all is None:
+        read_all = (lambda items: [read(*item) for item in items]) if read else (
+            lambda items: [fetch() for _, fetch, _ in items])
+    answers = read_all(reads)
+    return {name: series for name, series in zip(plan, answers, strict=True) if series is not None}
 
 
 def component_of(profile: Profile) -> Component:
