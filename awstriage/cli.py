@@ -166,7 +166,6 @@ class ProgressPrinter:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from diagnostics.errors import explain_error
     from playbooks.exporters import export, to_text
     from playbooks.registry import UnknownPlaybook, get_playbook, parse_inputs
     from playbooks.workspace import RunHandle, Workspace
@@ -197,12 +196,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             raw = {**workspace.prepare(scenario), **raw}  # what the user typed wins over the scenario
             print(f"Sandbox: scenario '{scenario.name}' — {scenario.title}", file=sys.stderr)
         else:
-            try:
-                session = workspace.connect()
-            except Exception as exc:  # ProfileNotFound and friends: the user's setup, not a bug
-                raise UsageError(explain_error(exc)) from None
-            for notice in session.notices:
-                print(f"awstriage: {notice}", file=sys.stderr)
+            _connect(workspace)
         try:
             inputs = parse_inputs(playbook, raw)
             notice = workspace.aim(inputs)  # the ARN's region; never another account's resource read in ours
@@ -228,9 +222,20 @@ def cmd_run(args: argparse.Namespace) -> int:
         workspace.close()
 
 
+def _connect(workspace) -> None:
+    """Open the account's session, or one sentence (exit 2); print the session's notices."""
+    from diagnostics.errors import explain_error
+
+    try:
+        session = workspace.connect()
+    except Exception as exc:  # ProfileNotFound and friends: the user's setup, not a bug
+        raise UsageError(explain_error(exc)) from None
+    for notice in session.notices:
+        print(f"awstriage: {notice}", file=sys.stderr)
+
+
 def cmd_triage(args: argparse.Namespace) -> int:
     """Like ``run``, with the triage overview in place of a playbook; exit 1 when an alarm is firing."""
-    from diagnostics.errors import explain_error
     from playbooks.exporters import export, to_text
     from playbooks.registry import parse_inputs
     from playbooks.triage import TRIAGE
@@ -249,12 +254,7 @@ def cmd_triage(args: argparse.Namespace) -> int:
             workspace.prepare(scenario)
             print(f"Sandbox: '{scenario.name}' — {scenario.title}", file=sys.stderr)
         else:
-            try:
-                session = workspace.connect()
-            except Exception as exc:  # ProfileNotFound and friends: the user's setup, not a bug
-                raise UsageError(explain_error(exc)) from None
-            for notice in session.notices:
-                print(f"awstriage: {notice}", file=sys.stderr)
+            _connect(workspace)
         handle = RunHandle()
         transcript = workspace.run(TRIAGE, inputs, [ProgressPrinter()] if sys.stderr.isatty() else [], handle)
         color = args.format == "text" and args.output is None and sys.stdout.isatty()

@@ -33,35 +33,16 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from diagnostics.sandbox.seed_observability import BATCH, NAMESPACE, _put, _series
+from diagnostics.sandbox.seed_observability import NAMESPACE, _put, put_metric_series
 from diagnostics.sandbox.seeders import ClientFactory, seeder
 
 
 @seeder("cloudwatch.metric_then")
 def seed_metric_then(clients: ClientFactory, spec: dict[str, Any]) -> dict[str, str]:
-    namespace, metric = str(spec["namespace"]), str(spec["metric"])
-    dims = [{"Name": k, "Value": str(v)} for k, v in (spec.get("dimensions") or {}).items()]
-    every = float(spec.get("every_minutes", 5))
-    points = _series(spec)
     newest = (datetime.now(UTC).replace(second=0, microsecond=0)
               - timedelta(days=float(spec.get("days_ago", 7)), minutes=1))
-    data = []
-    for index, (value, maximum) in enumerate(points):
-        item: dict[str, Any] = {"MetricName": metric, "Dimensions": dims,
-                                "Timestamp": newest - timedelta(minutes=every * (len(points) - 1 - index))}
-        if spec.get("unit"):
-            item["Unit"] = spec["unit"]
-        if maximum is None:
-            item["Value"] = value
-        else:
-            samples = float(spec.get("samples", 10))
-            item["StatisticValues"] = {"SampleCount": samples, "Sum": value * samples,
-                                       "Minimum": min(value, maximum), "Maximum": maximum}
-        data.append(item)
-    cloudwatch = clients("cloudwatch")
-    for start in range(0, len(data), BATCH):
-        cloudwatch.put_metric_data(Namespace=namespace, MetricData=data[start:start + BATCH])
-    return {"id": f"{namespace}/{metric}@-{spec.get('days_ago', 7)}d", "points": str(len(data))}
+    count = put_metric_series(clients, spec, newest)
+    return {"id": f"{spec['namespace']}/{spec['metric']}@-{spec.get('days_ago', 7)}d", "points": str(count)}
 
 
 def report_line(request: str, duration: float, memory: int, used: int, init: float | None) -> str:

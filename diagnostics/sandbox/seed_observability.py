@@ -70,13 +70,12 @@ def _series(spec: dict[str, Any]) -> list[tuple[float, float | None]]:
     return points
 
 
-@seeder("cloudwatch.metric")
-def seed_metric(clients: ClientFactory, spec: dict[str, Any]) -> dict[str, str]:
+def put_metric_series(clients: ClientFactory, spec: dict[str, Any], newest: datetime) -> int:
+    """Put the scenario's series for one metric, its last point at ``newest``; the number of points put."""
     namespace, metric = str(spec["namespace"]), str(spec["metric"])
     dims = [{"Name": k, "Value": str(v)} for k, v in (spec.get("dimensions") or {}).items()]
     every = float(spec.get("every_minutes", 5))
     points = _series(spec)
-    newest = datetime.now(UTC).replace(second=0, microsecond=0) - timedelta(minutes=1)
     data = []
     for index, (value, maximum) in enumerate(points):
         at = newest - timedelta(minutes=every * (len(points) - 1 - index))
@@ -93,7 +92,14 @@ def seed_metric(clients: ClientFactory, spec: dict[str, Any]) -> dict[str, str]:
     cloudwatch = clients("cloudwatch")
     for start in range(0, len(data), BATCH):
         cloudwatch.put_metric_data(Namespace=namespace, MetricData=data[start:start + BATCH])
-    return {"id": f"{namespace}/{metric}", "points": str(len(data))}
+    return len(data)
+
+
+@seeder("cloudwatch.metric")
+def seed_metric(clients: ClientFactory, spec: dict[str, Any]) -> dict[str, str]:
+    newest = datetime.now(UTC).replace(second=0, microsecond=0) - timedelta(minutes=1)
+    count = put_metric_series(clients, spec, newest)
+    return {"id": f"{spec['namespace']}/{spec['metric']}", "points": str(count)}
 
 
 # --- logs ------------------------------------------------------------------------------------
