@@ -201,11 +201,12 @@ class Plan:
                     mine = self._kept.setdefault(owner.key, _Kept())
                     mine.waited_on.append(key)
                     # Facts it could not read are the user's at once, as if it had read them itself (an
-                    # accessor counts what a read it waited on left unread).
+                    # accessor counts what a read it waited on left unread). Copied, not moved: the read
+                    # that waited may be one no step ever uses (a plan's trigger), and the step that uses
+                    # ``key`` judged without those facts too (a step's missing facts are de-duplicated).
                     theirs = self._kept.get(key)
                     if theirs is not None:
-                        mine.missing.extend(theirs.missing)
-                        theirs.missing.clear()
+                        mine.missing.extend(m for m in theirs.missing if m not in mine.missing)
                         # Its failed call names the IAM action when the user explains the failure.
                         mine.last_failure = theirs.last_failure or mine.last_failure
                 return

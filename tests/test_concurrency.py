@@ -246,3 +246,35 @@ def test_facts_a_nested_read_could_not_read_reach_the_read_and_the_step_that_use
     step = transcript.step("outer")
     assert [m["fact"] for m in step.missing] == ["the function nope"]
     assert [c["operation"] for c in step.api_calls] == ["GetFunctionConfiguration"]
+
+
+def test_facts_a_read_could_not_read_reach_its_step_even_when_a_plan_read_waited_on_it_first(plain_moto) -> None:
+    """A plan's trigger read (prefetched, never used by a step) that waits on a read takes nothing from the
+    step that uses that read: the step still names what it could not read. (Found in CI: access-denied's
+    ``iam:plan:_identity_policies`` trigger sometimes finished first and the unread group listing vanished.)"""
+    finished = threading.Event()
+
+    def policies(ctx: Context) -> str:
+        ctx.read("the groups of user alice", lambda: ctx.client("iam").list_groups_for_user(UserName="nobody"))
+        return "read"
+
+    def trigger(ctx: Context) -> None:
+        try:
+            ctx.memo("policies", lambda: policies(ctx))
+        finally:
+            finished.set()
+
+    def first(ctx: Context) -> StepOutcome:
+        assert finished.wait(10)  # the trigger has waited on "policies" before any step uses it
+        return StepOutcome("ok", "-")
+
+    def run(ctx: Context) -> StepOutcome:
+        return StepOutcome("ok", ctx.memo("policies", lambda: policies(ctx)))
+
+    playbook = Playbook("t", "t", "t", (), (Step("first", "first", "", first), Step("policies", "policies", "", run)),
+                        plan=lambda ctx: ctx.prefetch("trigger", lambda: trigger(ctx)))
+    transcript = run_playbook(playbook, {}, plain_moto.session(), readers=4)
+    step = transcript.step("policies")
+    assert [m["fact"] for m in step.missing] == ["the groups of user alice"]
+    assert [c["operation"] for c in step.api_calls] == ["ListGroupsForUser"]
+    assert not transcript.step("first").api_calls
