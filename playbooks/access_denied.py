@@ -46,6 +46,7 @@ from diagnostics.iam.aws_words import TYPE_WORDS, AwsWords, article, weigh, wher
 from diagnostics.iam.collect import (
     RCP_SERVICES,
     ManagedPolicyReader,
+    PolicyHolder,
     Principal,
     PrincipalError,
     ResourcePolicyRead,
@@ -65,6 +66,7 @@ from diagnostics.iam.collect import (
     named_resource_arn,
     organization_rcps,
     organization_scps,
+    policy_holder,
     resolve_principal,
     resource_policy,
     simulate_principal,
@@ -84,7 +86,7 @@ from diagnostics.iam.resources import account_of, parse_arn
 from diagnostics.iam.troubleshooter import compare, denying_policy_uris, read_details
 from diagnostics.iam.verify import verify
 from playbooks import params as v
-from playbooks.common import IDENTITY_STEP
+from playbooks.common import IDENTITY_STEP, make_clients
 from playbooks.model import Context, Param, Playbook, Step, StepOutcome, StepSkip
 
 
@@ -321,26 +323,40 @@ def _read_principal(ctx: Context, ask: Ask) -> Principal:
         ctx.client("iam"), ask.principal, caller_account)
 
 
+def _plan(ctx: Context) -> None:
+    """Nothing can be read before the request is known (the request step, which needs the caller's
+    account): the clients its first reads use are made meanwhile."""
+    make_clients(ctx, "iam", "organizations")
+
+
 def _start_reads(ctx: Context, ask: Ask) -> None:
     """Once the request is known, what it names is asked for at once: the principal, the resource's policy
-    and AWS's Access Troubleshooter; the principal's policies, boundary, organization policies and VPC
-    endpoint as soon as the principal is read (see :func:`_plan_principal`)."""
+    and AWS's Access Troubleshooter; and, for a user or role of this account, whose name is in the ARN, its
+    identity policies and the organization's policies beside the principal itself. The boundary, the VPC
+    endpoint and AWS's simulator follow as soon as the principal is read (see :func:`_plan_principal`)."""
     ctx.prefetch("iam:principal", lambda: _read_principal(ctx, ask))
     ctx.prefetch("iam:resource-policy", lambda: _resource_policy(ctx))
     auth_id = ask.denial.authorization_id if ask.denial else None
     if auth_id:
         ctx.prefetch(f"iam:troubleshooter:{auth_id}",
                      lambda: authorization_details(ctx.client("iam-toolbox"), auth_id))
-    ctx.prefetch("iam:plan:principal", lambda: _plan_principal(ctx, ask))
+    holder = policy_holder(str(ask.principal), ctx.identity.get("account") or None)
+    early = holder is not None and not catalog.is_ungated(str(ask.action))
+    if holder is not None and early:
+        ctx.prefetch(IDENTITY_POLICIES, lambda: _read_identity_policies(ctx, holder))
+        for accessor in (_read_scps, _rcps):
+            ctx.prefetch(f"iam:plan:{accessor.__name__}", lambda accessor=accessor: accessor(ctx))
+    ctx.prefetch("iam:plan:principal", lambda: _plan_principal(ctx, ask, early))
 
 
-def _plan_principal(ctx: Context, ask: Ask) -> None:
-    """With the principal read (a failure stops here: its step reports it), the reads that hang on it.
-    Each goes through the accessor its step uses, under the same key."""
+def _plan_principal(ctx: Context, ask: Ask, early: bool) -> None:
+    """With the principal read (a failure stops here: its step reports it), the reads that hang on it, and
+    those :func:`_start_reads` could not start before it (``early``: it started the identity policies and
+    the organization's policies). Each goes through the accessor its step uses, under the same key."""
     principal = ctx.memo("iam:principal", lambda: _read_principal(ctx, ask))
-    parts: list[Any] = [_scps, _rcps, _vpce]
+    parts: list[Any] = [_vpce] if early else [_scps, _rcps, _vpce]
     if principal.readable:
-        parts += [_identity_policies, _boundary]
+        parts += [_boundary, _simulation] if early else [_identity_policies, _boundary, _simulation]
     for accessor in parts:
         ctx.prefetch(f"iam:plan:{accessor.__name__}", lambda accessor=accessor: accessor(ctx))
 
@@ -360,18 +376,22 @@ def _principal(ctx: Context) -> Principal:
         raise
 
 
+IDENTITY_POLICIES = "iam:identity-policies"
+
+
+def _read_identity_policies(ctx: Context, holder: PolicyHolder | Principal) -> list[Policy]:
+    before = len(ctx.missing)
+    policies = identity_policies(ctx.client("iam"), holder, _managed(ctx), ctx.read, ctx.read_all)
+    # What could not be read is kept apart: never evaluated as if those policies were empty.
+    ctx.cache["iam:identity-unread"] = [m.sentence() for m in ctx.missing[before:]]
+    return policies
+
+
 def _identity_policies(ctx: Context) -> list[Policy]:
     principal = _principal(ctx)
     if not principal.readable:
         raise StepSkip(_foreign_words(principal))
-    def read_all() -> list[Policy]:
-        before = len(ctx.missing)
-        policies = identity_policies(ctx.client("iam"), principal, _managed(ctx), ctx.read, ctx.read_all)
-        # What could not be read is kept apart: never evaluated as if those policies were empty.
-        ctx.cache["iam:identity-unread"] = [m.sentence() for m in ctx.missing[before:]]
-        return policies
-
-    return ctx.memo("iam:identity-policies", read_all)
+    return ctx.memo(IDENTITY_POLICIES, lambda: _read_identity_policies(ctx, principal))
 
 
 def _boundary(ctx: Context) -> Policy | None:
@@ -395,7 +415,13 @@ def _foreign_words(principal: Principal) -> str:
 
 
 def _scps(ctx: Context) -> ScpRead:
-    account = _principal(ctx).account or ctx.identity.get("account", "")
+    _principal(ctx)  # a principal that cannot be read (or needs none) answers for its SCPs too, as it always did
+    return _read_scps(ctx)
+
+
+def _read_scps(ctx: Context) -> ScpRead:
+    """The SCPs of the principal's account: named in its ARN, so they are read beside the principal."""
+    account = identify(str(_ask(ctx).principal)).account or ctx.identity.get("account", "")
     return ctx.memo("iam:scps", lambda: organization_scps(ctx.client("organizations"), account,
                                                           ctx.identity.get("account") or None))
 
@@ -1148,6 +1174,15 @@ def _troubleshooter_step(ctx: Context) -> StepOutcome:
     return StepOutcome("warning", detail, [finding])
 
 
+def _simulation(ctx: Context) -> Simulation:
+    """AWS's simulator on the principal's own policies, asked as soon as the principal is read: what it is
+    asked (the principal, the request and its context) needs no other read."""
+    ask, principal = _ask(ctx), _principal(ctx)
+    context = {**_assumed(ctx), **ask.context}  # the decision's request context (see _request)
+    return ctx.memo("iam:simulation", lambda: simulate_principal(
+        ctx.client("iam"), principal.entity_arn, str(ask.action), str(ask.resource), context))
+
+
 def _simulator_step(ctx: Context) -> StepOutcome:
     ask = _ask(ctx)
     principal = _principal(ctx)
@@ -1156,8 +1191,7 @@ def _simulator_step(ctx: Context) -> StepOutcome:
                        f"{principal.account}.")
     decision = _decision(ctx)
     try:
-        answer: Simulation = ctx.memo("iam:simulation", lambda: simulate_principal(
-            ctx.client("iam"), principal.entity_arn, str(ask.action), str(ask.resource), decision.request.context))
+        answer = _simulation(ctx)
     except (ClientError, ValueError) as exc:
         # Refused, not implemented (plain moto) or empty: nothing to compare. The step only
         # corroborates, so the decision above stands; the transcript lists it as not corroborated.
@@ -1315,4 +1349,5 @@ PLAYBOOK = Playbook(
     steps=(IDENTITY_STEP, REQUEST_STEP, PRINCIPAL_STEP, BOUNDARY_STEP, RESOURCE_STEP, VPCE_STEP, SCP_STEP,
            EVALUATE_STEP, TROUBLESHOOTER_STEP, SIMULATOR_STEP),
     default_scenario="iam-boundary-hides-allow",
+    plan=_plan,
 )

@@ -30,6 +30,21 @@ def _identity(ctx: Context) -> StepOutcome:
     return StepOutcome("ok", said)
 
 
+def make_clients(ctx: Context, *services: str) -> None:
+    """Make, on reader threads, the clients of ``services`` while the identity step's call is in flight.
+
+    Making a client reads its service's model (tens of milliseconds; more for a large service): made when
+    the first read of a service needs it, that time sits between two round trips. STS's client is made
+    first, here, so the identity step's call does not wait behind the others (a session makes one client
+    at a time). A playbook's plan calls this with the services its first reads use; with one reader
+    (the sequential baseline) nothing is made early."""
+    if ctx.plan.readers <= 1:
+        return
+    ctx.client("sts")
+    for service in services:
+        ctx.prefetch(f"client:{service}", lambda service=service: ctx.client(service))
+
+
 IDENTITY_STEP = Step(
     id="identity",
     title="Who am I?",

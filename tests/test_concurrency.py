@@ -54,7 +54,11 @@ def _run(sandbox, scenario, readers: int, url: str | None = None, seeded=None, *
 # unreadable log group): the concurrent run must give what the sequential one gives, step by step.
 EQUIVALENCE = sorted({default_scenario(name).name for name in MODULES} | {
     "ssh-bastion-group-not-referenced", "ssh-peered-no-return-route", "ssh-eice-group-not-allowed",
-    "ssh-tgw-no-propagation", "lambda-init-failure", "slow-lambda-cold-starts", "throttling-lambda-reserved"})
+    "ssh-tgw-no-propagation", "lambda-init-failure", "slow-lambda-cold-starts", "throttling-lambda-reserved",
+    # access-denied reads a principal's policies beside the principal, and its organization's policies: a
+    # group, a role session, an organization, a VPC endpoint, an authorization ID.
+    "iam-explicit-deny-without-mfa", "iam-allowed-role-session", "iam-scp-member-account", "iam-vpc-endpoint-denies",
+    "iam-authorization-id"})
 
 
 @pytest.mark.sandbox

@@ -102,6 +102,29 @@ def foreign_principal(arn: str, caller_account: str | None) -> Principal | None:
     return Principal(arn, kind, who.name, who.account or "", entity, readable=False)
 
 
+@dataclass(frozen=True)
+class PolicyHolder:
+    """The IAM user or role whose identity policies apply to a principal (a role session's are its role's).
+
+    Its name is in the principal's ARN, so its policies can be listed beside the read of the principal
+    itself (GetUser/GetRole), not after it."""
+
+    kind: Literal["user", "role", "assumed-role"]
+    name: str
+
+
+def policy_holder(arn: str, caller_account: str | None = None) -> PolicyHolder | None:
+    """Whose identity policies :func:`resolve_principal` would lead to, known without a call: None for an
+    ARN whose policies are not read here (the root user, not an IAM user or role, another account)."""
+    who = identify(arn)
+    if who.kind not in ("user", "role", "assumed-role") or not who.name:
+        return None
+    if caller_account and who.account and who.account != caller_account:
+        return None
+    kind: Literal["user", "role", "assumed-role"] = who.kind  # type: ignore[assignment]
+    return PolicyHolder(kind, who.name)
+
+
 def resolve_principal(iam: Any, arn: str, caller_account: str | None = None) -> Principal:
     """Read the user or role behind ``arn`` (GetUser or GetRole: its ARN, boundary and tags)."""
     who = identify(arn)
@@ -186,35 +209,41 @@ def _one_by_one(read: Reader_) -> ReadAll_:
 def _holder_policies(iam: Any, managed: ManagedPolicyReader, kind: str, name: str,
                      read: Reader_ = _direct, read_all: ReadAll_ | None = None) -> list[Policy]:
     """The inline and attached policies of one user, group or role; what cannot be read is skipped
-    through ``read`` (which records it), so the rest is kept. The two lists are asked for together, then
-    every policy in them (``read_all``), in the order they are listed."""
+    through ``read`` (which records it), so the rest is kept. The two lists are asked for together, and
+    the policies each names as soon as that list is in (``read_all``), in the order they are listed."""
     read_all = read_all or _one_by_one(read)
     title = kind.capitalize()
     arg = {f"{title}Name": name}
     holder = f"{kind} {name}"
-    names, attached = read_all([
-        (f"the inline policies of {holder}", lambda: list(_pages(iam, f"list_{kind}_policies", "PolicyNames", **arg)),
-         []),
-        (f"the managed policies attached to {holder}",
-         lambda: list(_pages(iam, f"list_attached_{kind}_policies", "AttachedPolicies", **arg)), []),
-    ])
-    answers = read_all([
-        *((f"the inline policy {policy_name} of {holder}",
-           lambda policy_name=policy_name: getattr(iam, f"get_{kind}_policy")(PolicyName=policy_name, **arg), None)
-          for policy_name in names),
-        *((f"the managed policy {item['PolicyArn']}",
-           lambda item=item: managed.policy(item["PolicyArn"], "identity", holder), None) for item in attached),
-    ])
-    inline, managed_policies = answers[:len(names)], answers[len(names):]
-    policies = [Policy(policy_name, "identity", document(answer["PolicyDocument"]), attached_to=holder)
-                for policy_name, answer in zip(names, inline, strict=True) if answer is not None]
-    return policies + [p for p in managed_policies if p is not None]
+
+    def inline() -> list[Policy]:
+        names = read(f"the inline policies of {holder}",
+                     lambda: list(_pages(iam, f"list_{kind}_policies", "PolicyNames", **arg)), [])
+        answers = read_all([(f"the inline policy {policy_name} of {holder}",
+                             lambda policy_name=policy_name: getattr(iam, f"get_{kind}_policy")(
+                                 PolicyName=policy_name, **arg), None) for policy_name in names])
+        return [Policy(policy_name, "identity", document(answer["PolicyDocument"]), attached_to=holder)
+                for policy_name, answer in zip(names, answers, strict=True) if answer is not None]
+
+    def attached() -> list[Policy]:
+        items = read(f"the managed policies attached to {holder}",
+                     lambda: list(_pages(iam, f"list_attached_{kind}_policies", "AttachedPolicies", **arg)), [])
+        answers = read_all([(f"the managed policy {item['PolicyArn']}",
+                             lambda item=item: managed.policy(item["PolicyArn"], "identity", holder), None)
+                            for item in items])
+        return [p for p in answers if p is not None]
+
+    # Each part records its own failures through ``read``: these two items never fail, they only run together.
+    own, managed_policies = read_all([(f"the inline policies of {holder}", inline, []),
+                                      (f"the managed policies of {holder}", attached, [])])
+    return own + managed_policies
 
 
-def identity_policies(iam: Any, principal: Principal, managed: ManagedPolicyReader | None = None,
+def identity_policies(iam: Any, principal: Principal | PolicyHolder, managed: ManagedPolicyReader | None = None,
                       read: Reader_ = _direct, read_all: ReadAll_ | None = None) -> list[Policy]:
     """A user's inline, attached and group policies; a role's inline and attached policies. With
-    ``read_all``, what does not depend on another read is asked for together."""
+    ``read_all``, what does not depend on another read is asked for together. Only the holder's kind and
+    name are used: the principal itself need not have been read yet (see :func:`policy_holder`)."""
     managed = managed or ManagedPolicyReader(iam)
     read_all = read_all or _one_by_one(read)
     if principal.kind == "user":
