@@ -57,6 +57,20 @@ def raise_if_cancelled() -> None:
         raise CallCancelled("the run was cancelled")
 
 
+def pause(seconds: float, stop: Callable[[], bool] = cancelled,
+          sleep: Callable[[float], None] = time.sleep) -> bool:
+    """Sleep ``seconds`` in short slices; False as soon as ``stop()`` turns true (a cancelled run's thread
+    does not sit out a whole wait), True once the time is up."""
+    left = seconds
+    while left > 0:
+        if stop():
+            return False
+        step = min(left, POLL_SECONDS)
+        sleep(step)
+        left -= step
+    return True
+
+
 class Pacer:
     """At most ``rate`` requests a second: :meth:`wait` blocks until the next one may go."""
 
@@ -67,13 +81,15 @@ class Pacer:
         self._next = 0.0
         self._lock = threading.Lock()
 
-    def wait(self) -> None:
+    def wait(self, stop: Callable[[], bool] = cancelled) -> None:
+        """Take the next turn and sleep until it comes; a cancel (``stop()``) ends the wait at once with
+        :class:`CallCancelled`. The turn is taken before the wait, so a cancelled one stays used: the pace
+        never gets faster than ``rate``."""
         with self._lock:
-            now = self._clock()
-            if now < self._next:
-                self._sleep(self._next - now)
-                now = self._next
-            self._next = now + self.interval
+            at = max(self._clock(), self._next)
+            self._next = at + self.interval
+        if not pause(at - self._clock(), stop, self._sleep):
+            raise CallCancelled("the run was cancelled")
 
 
 _pacers: dict[tuple[str, str, str, str], Pacer] = {}
@@ -127,7 +143,14 @@ class ServiceLimiter:
                     break
             pacer = self._pacer(service, model.name, endpoint, region)
             if pacer is not None:
-                pacer.wait()
+                try:
+                    pacer.wait()
+                except CallCancelled:
+                    # The call does not go out: botocore never tells after-call of it, so its slot is given
+                    # back and the call log told here.
+                    context.pop(SLOT_KEY).release()
+                    on_cancel(model)
+                    raise
 
         def release(context: dict[str, Any], **_: Any) -> None:
             slot = context.pop(SLOT_KEY, None)

@@ -13,7 +13,7 @@ from collections import Counter
 
 import pytest
 
-from diagnostics.concurrency import CANCELLED, CallCancelled, Pacer, ServiceLimiter
+from diagnostics.concurrency import CANCELLED, POLL_SECONDS, CallCancelled, Pacer, ServiceLimiter
 from diagnostics.sandbox import default_scenario, load_scenarios
 from diagnostics.sandbox.latency import DelayProxy
 from diagnostics.session import sandbox_session
@@ -206,7 +206,28 @@ def test_the_per_service_slot_caps_concurrent_calls_and_lookups_are_paced(plain_
     for _ in range(3):
         with contextlib.suppress(Exception):  # the plain server may lack it: the pacing comes first
             cloudtrail.lookup_events()
-    assert clock["slept"] == [0.5, 0.5]
+    # Three lookups: the second and third each wait half a second, in slices short enough to see a cancel.
+    assert round(sum(clock["slept"]), 6) == 1.0 and max(clock["slept"]) <= POLL_SECONDS
+
+
+def test_a_cancel_ends_a_pacing_wait_at_once_and_the_turn_stays_taken() -> None:
+    clock = {"now": 0.0}
+    stop = threading.Event()
+
+    def sleep(seconds: float) -> None:
+        before = clock["now"]
+        clock["now"] += seconds
+        if before < 0.2 <= clock["now"]:
+            stop.set()  # the person cancels while the second request waits its turn
+
+    pacer = Pacer(2.0, clock=lambda: clock["now"], sleep=sleep)
+    pacer.wait(stop.is_set)
+    with pytest.raises(CallCancelled):
+        pacer.wait(stop.is_set)
+    assert clock["now"] == pytest.approx(0.2)  # not the whole half second
+    stop.clear()
+    pacer.wait(stop.is_set)
+    assert clock["now"] == pytest.approx(1.0)  # the cancelled turn was not given back
 
 
 def test_a_cancelled_run_sends_no_call(plain_moto) -> None:
@@ -282,3 +303,42 @@ def test_facts_a_read_could_not_read_reach_its_step_even_when_a_plan_read_waited
     assert [m["fact"] for m in step.missing] == ["the groups of user alice"]
     assert [c["operation"] for c in step.api_calls] == ["ListGroupsForUser"]
     assert not transcript.step("first").api_calls
+
+
+@pytest.mark.sandbox
+@pytest.mark.parametrize("readers", [1, 8])
+def test_a_cancel_stops_a_long_paginated_read_at_its_next_page(sandbox, readers) -> None:
+    """The throttling playbook's CloudTrail read is nine pages, paced at two a second: one step of four
+    seconds. A cancel a second into it ends the run at once (the page in flight, not the rest of the step):
+    no further page is asked for, the pacing wait is cut short, and no reader thread is left behind."""
+    scenario = default_scenario("throttling")
+    cancel = threading.Event()
+    cancelled_at: list[float] = []
+
+    def cancel_now() -> None:
+        cancelled_at.append(time.perf_counter())
+        cancel.set()
+
+    calls: list[dict] = []  # every call, a step's or (a read no step got to use) none's
+
+    def observer(event) -> None:
+        data = event.to_dict()
+        if data["type"] == "api_call":
+            calls.append(data["call"])
+        if data["type"] == "step_started" and data["step_id"] == "throttled-calls":
+            # Pages go out every half second; by then the third page is in and the fourth waits its turn.
+            threading.Timer(1.2, cancel_now).start()
+
+    seeded = sandbox.seed(scenario)
+    with DelayProxy(sandbox.endpoint_url, DELAY) as proxy:
+        time.sleep(0.5)  # CloudTrail's pacing idle, as in a new process
+        transcript = _run(sandbox, scenario, readers=readers, url=proxy.url, seeded=seeded, observers=[observer],
+                          cancel=cancel)
+        ended = time.perf_counter()
+    assert not _readers_alive()
+    assert transcript.cancelled and transcript.verdict == "incomplete"
+    assert cancelled_at and ended - cancelled_at[0] < 2.5 * DELAY  # at most the page in flight, no pacing wait
+    sent = [c for c in calls if c["operation"] == "LookupEvents" and c.get("error") != "Cancelled"]
+    assert 2 <= len(sent) <= 4, sent  # two pages a second: the other five or more were never asked for
+    step = transcript.step("throttled-calls")
+    assert step.status == "skipped" and "Cancelled" in step.detail

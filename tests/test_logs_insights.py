@@ -123,3 +123,13 @@ def test_a_cancelled_run_stops_its_query() -> None:
     read = insights_lines(logs, "/aws/lambda/x", "fields @message", NOW - timedelta(hours=1), NOW,
                           sleep=lambda _: None, cancelled=lambda: True)
     assert logs.stopped and read.stopped == "the run was cancelled" and read.truncated
+
+
+def test_a_cancel_during_a_wait_between_polls_is_seen_within_a_slice() -> None:
+    """The waits between polls grow to five seconds; a cancel that comes during one ends it at once."""
+    logs = FakeInsights(["Running"])
+    slept: list[float] = []
+    read = insights_lines(logs, "/aws/lambda/x", "fields @message", NOW - timedelta(hours=1), NOW,
+                          sleep=slept.append, cancelled=lambda: sum(slept) >= 0.1)
+    assert logs.stopped and read.stopped == "the run was cancelled"
+    assert sum(slept) == pytest.approx(0.1)  # not the half second of the first wait

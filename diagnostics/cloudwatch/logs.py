@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from diagnostics.concurrency import pause
+
 MAX_PAGES = 50
 
 
@@ -133,7 +135,10 @@ def insights_lines(logs: Any, group: str, query: str, start: datetime, end: date
             logs.stop_query(queryId=query_id)
             answer = logs.get_query_results(queryId=query_id)
             break
-        sleep(delay)
+        if cancelled is None:
+            sleep(delay)
+        else:
+            pause(delay, cancelled, sleep)  # a cancel is seen within a slice, not after five seconds
         delay = min(delay * 2, 5.0)
     if status in ("Failed", "Cancelled", "Timeout", "Unknown") and not stopped:
         raise InsightsFailed(f"the Logs Insights query on {group} ended with status {status}")
