@@ -24,7 +24,10 @@ from diagnostics.performance.collect import (
     ResourceRef,
     classify_resource,
     component_of,
+    describe_ec2,
+    ec2_profile,
     other_kinds,
+    read_ec2,
     read_front,
     read_insights_answers,
     read_latency,
@@ -106,7 +109,8 @@ def _path(ctx: Context) -> list[Component]:
     def fetch() -> list[Component]:
         ref = classify_resource(str(ctx.inputs["resource"]))
         if ref.kind in SINGLE:
-            profile = read_profile(ctx.client, ref)
+            profile = read_ec2(ctx.client("ec2"), ref.id, _instance(ctx, ref.id)) if ref.kind == "ec2" else \
+                read_profile(ctx.client, ref)
             if profile is None:
                 return []
             comp = component_of(profile)
@@ -115,6 +119,10 @@ def _path(ctx: Context) -> list[Component]:
         return read_path(ctx.client, ref, ctx.session.region, ctx.read)
 
     return ctx.memo("path", fetch)
+
+
+def _instance(ctx: Context, instance_id: str) -> Any:
+    return ctx.memo(f"ec2:described:{instance_id}", lambda: describe_ec2(ctx.client("ec2"), instance_id))
 
 
 def _found_path(ctx: Context) -> list[Component]:
@@ -128,15 +136,11 @@ def _found_path(ctx: Context) -> list[Component]:
 def _profiles(ctx: Context) -> dict[str, Profile]:
     """The configuration of every function, instance and database on the path."""
     def fetch() -> dict[str, Profile]:
-        found: dict[str, Profile] = {}
-        for comp in _found_path(ctx):
-            if comp.kind not in ("lambda", "rds", "ec2"):
-                continue
-            profile = ctx.read(f"the configuration of {comp.label}",
-                               lambda c=comp: read_profile(ctx.client, ResourceRef(c.kind, c.id)), None)
-            if profile is not None:
-                found[comp.key] = profile
-        return found
+        comps = [c for c in _found_path(ctx) if c.kind in ("lambda", "rds", "ec2")]
+        profiles = ctx.read_all([(f"the configuration of {comp.label}",  # independent: asked for together
+                                  lambda c=comp: read_profile(ctx.client, ResourceRef(c.kind, c.id)), None)
+                                 for comp in comps])
+        return {comp.key: profile for comp, profile in zip(comps, profiles, strict=True) if profile is not None}
 
     return ctx.memo("profiles", fetch)
 
@@ -627,9 +631,22 @@ REGRESSION_STEP = Step(
 
 def _plan(ctx: Context) -> None:
     """The path at once; once it is read, the metrics of every resource on it and the latency of every
-    component that has one, together (the saturation and latency steps read all of them)."""
+    component that has one, together (the saturation and latency steps read all of them). A named instance's
+    metrics start as soon as it is described, beside the read of its credit mode (see
+    :func:`_plan_instance`)."""
+    ref = classify_resource(str(ctx.inputs["resource"]))
+    if ref.kind == "ec2":
+        ctx.prefetch(f"ec2:described:{ref.id}", lambda: _instance(ctx, ref.id))
+        ctx.prefetch("slow:plan:instance", lambda: _plan_instance(ctx, ref.id))
     ctx.prefetch("path", lambda: _path(ctx))
     ctx.prefetch("slow:plan:components", lambda: _plan_components(ctx))
+
+
+def _plan_instance(ctx: Context, instance_id: str) -> None:
+    """Which metrics an instance has follows from its type (a burstable one has credit metrics), not its
+    credit mode: they are read under the key the saturation step uses, with the profile so far."""
+    profile = ec2_profile(instance_id, _instance(ctx, instance_id))
+    ctx.prefetch(f"slow:plan:metrics:{component_of(profile).key}", lambda: _metrics(ctx, profile))
 
 
 def _plan_components(ctx: Context) -> None:

@@ -58,7 +58,9 @@ EQUIVALENCE = sorted({default_scenario(name).name for name in MODULES} | {
     # access-denied reads a principal's policies beside the principal, and its organization's policies: a
     # group, a role session, an organization, a VPC endpoint, an authorization ID.
     "iam-explicit-deny-without-mfa", "iam-allowed-role-session", "iam-scp-member-account", "iam-vpc-endpoint-denies",
-    "iam-authorization-id"})
+    "iam-authorization-id",
+    # slow-performance reads an instance's metrics beside its credit mode, and a path's configurations together.
+    "slow-alb-target-group", "slow-healthy", "slow-rds-burst-balance"})
 
 
 @pytest.mark.sandbox

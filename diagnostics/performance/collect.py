@@ -4,7 +4,7 @@ configuration, and its CloudWatch metrics over the window."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal
@@ -144,18 +144,28 @@ def _prefixed(kind: str, rest: str, text: str) -> ResourceRef:
     return ResourceRef(kind, rest)  # type: ignore[arg-type]
 
 
-def read_ec2(ec2: Any, instance_id: str) -> Ec2Profile:
-    reservations = ec2.describe_instances(InstanceIds=[instance_id])["Reservations"]
-    instance = reservations[0]["Instances"][0]
-    itype = instance.get("InstanceType", "")
+def describe_ec2(ec2: Any, instance_id: str) -> Mapping[str, Any]:
+    """The instance as DescribeInstances answers it."""
+    return ec2.describe_instances(InstanceIds=[instance_id])["Reservations"][0]["Instances"][0]
+
+
+def ec2_profile(instance_id: str, instance: Mapping[str, Any], credit_mode: str | None = None) -> Ec2Profile:
+    """The profile of a described instance. Its metrics hang on its type alone (a burstable type has credit
+    metrics), so a profile without the credit mode already says which metrics to read."""
+    return Ec2Profile(instance_id=instance_id, instance_type=instance.get("InstanceType", ""),
+                      state=(instance.get("State") or {}).get("Name", ""), credit_mode=credit_mode,
+                      monitoring=(instance.get("Monitoring") or {}).get("State", "disabled"))
+
+
+def read_ec2(ec2: Any, instance_id: str, instance: Mapping[str, Any] | None = None) -> Ec2Profile:
+    """``instance``: the instance already described (DescribeInstances is then not asked again)."""
+    instance = instance if instance is not None else describe_ec2(ec2, instance_id)
     mode = None
-    if is_burstable(itype):
+    if is_burstable(instance.get("InstanceType", "")):
         specs = ec2.describe_instance_credit_specifications(InstanceIds=[instance_id])
         found = specs.get("InstanceCreditSpecifications", [])
         mode = found[0].get("CpuCredits") if found else None
-    return Ec2Profile(instance_id=instance_id, instance_type=itype,
-                      state=(instance.get("State") or {}).get("Name", ""), credit_mode=mode,
-                      monitoring=(instance.get("Monitoring") or {}).get("State", "disabled"))
+    return ec2_profile(instance_id, instance, mode)
 
 
 def read_lambda(lambda_client: Any, function: str) -> LambdaProfile:
