@@ -467,8 +467,9 @@ def _lambda_step(ctx: Context) -> StepOutcome:
                       "no function was invoked in the window according to CloudWatch")
     if isinstance(names, StepOutcome):
         return names
-    throttles = {n: ctx.read(f"the Throttles metric of {n}", lambda n=n: lambda_series(cw, "Throttles", n, start, end))
-                 for n in names}
+    throttles = dict(zip(names, ctx.read_all([  # independent: asked for together
+        (f"the Throttles metric of {n}", lambda n=n: lambda_series(cw, "Throttles", n, start, end), None)
+        for n in names]), strict=True))
     judged = [n for n in names if n == given or n in named
               or (throttles[n] is not None and throttles[n].total() > 0)][:MAX_JUDGED_FUNCTIONS]
     read = [n for n in names if throttles[n] is not None]
@@ -482,9 +483,19 @@ def _lambda_step(ctx: Context) -> StepOutcome:
     reason = message.lambda_reason if message else ""
     decisions: list[LimitDecision] = []
     pool: AccountPool | None = None
+
+    def throttled(name: str) -> bool:
+        return bool((throttles[name] is not None and throttles[name].total() > 0) or reason)
+
+    # The functions' loads and, when one was throttled, the account's pool need only what is read so far:
+    # they are asked for together.
     for name in judged:
-        load = _function_load(ctx, name, throttles[name])
-        if (load.throttles is not None and load.throttles.total() > 0) or reason:
+        ctx.prefetch(f"throttle:load:{name}", lambda name=name: _function_load(ctx, name, throttles[name]))
+    if any(throttled(name) for name in judged):
+        ctx.prefetch("throttle:plan:pool", lambda: _account_pool(ctx))
+    for name in judged:
+        load = ctx.memo(f"throttle:load:{name}", lambda name=name: _function_load(ctx, name, throttles[name]))
+        if throttled(name):
             pool = _account_pool(ctx)
             if load.reserved is None:  # it shares the pool (or its reservation could not be read)
                 pool = _with_consumers(ctx, pool)
