@@ -340,13 +340,13 @@ def _start_reads(ctx: Context, ask: Ask) -> None:
     if auth_id:
         ctx.prefetch(f"iam:troubleshooter:{auth_id}",
                      lambda: authorization_details(ctx.client("iam-toolbox"), auth_id))
-    holder = policy_holder(str(ask.principal), ctx.identity.get("account") or None)
-    early = holder is not None and not catalog.is_ungated(str(ask.action))
-    if holder is not None and early:
+    ungated = catalog.is_ungated(str(ask.action))  # no policy of the principal takes part
+    holder = None if ungated else policy_holder(str(ask.principal), ctx.identity.get("account") or None)
+    if holder is not None:
         ctx.prefetch(IDENTITY_POLICIES, lambda: _read_identity_policies(ctx, holder))
         for accessor in (_read_scps, _rcps):
             ctx.prefetch(f"iam:plan:{accessor.__name__}", lambda accessor=accessor: accessor(ctx))
-    ctx.prefetch("iam:plan:principal", lambda: _plan_principal(ctx, ask, early))
+    ctx.prefetch("iam:plan:principal", lambda: _plan_principal(ctx, ask, early=holder is not None))
 
 
 def _plan_principal(ctx: Context, ask: Ask, early: bool) -> None:
