@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from diagnostics.text import shorten
 from playbooks.timeline import timeline_html, timeline_markdown, timeline_text
 from playbooks.transcript import Transcript
 
@@ -439,7 +440,7 @@ def _wrap_words(text: str, width: int, most: int = 4) -> list[str]:
     import textwrap
 
     lines = textwrap.wrap(text, width) or [""]
-    return [*lines[:most - 1], " ".join(lines[most - 1:])[:width - 1] + "…"] if len(lines) > most else lines
+    return [*lines[:most - 1], shorten(" ".join(lines[most - 1:]), width)] if len(lines) > most else lines
 
 
 def _svg_path_diagram(t: Transcript) -> str:

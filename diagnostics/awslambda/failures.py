@@ -37,6 +37,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from diagnostics.awslambda.memory import OOM_MARKERS, Invocation, LogLine, find_oom, parse_report
+from diagnostics.text import shorten
 
 OUT_OF_MEMORY = "out_of_memory"
 INIT_FAILURE = "init_failure"
@@ -250,14 +251,8 @@ class _Request:
 
 
 def cut_line(text: str, most: int = LINE_CHARS) -> str:
-    """A log line on one line, at most ``most`` characters, ended at a word boundary when it is longer
-    (a word cut in half reads as a different word)."""
-    text = " ".join(text.split())
-    if len(text) <= most:
-        return text
-    head = text[:most - 1]
-    space = head.rfind(" ")
-    return (head[:space] if space > most // 2 else head).rstrip() + "…"
+    """A log line on one line, at most ``most`` characters, ended at a word boundary when it is longer."""
+    return shorten(text, most)
 
 
 def _decide(signals: list[tuple[Signal, LogLine]], report: Invocation | None) -> tuple[str | None, str, LogLine | None]:
