@@ -53,7 +53,7 @@ def lookback_hours(text: str) -> int:
 
 
 PARAMS = (
-    Param("function", "the Lambda function (name or ARN)", v.function_name, required=True,
+    Param("function", "the Lambda function (name, name:alias or ARN)", v.function_name, required=True,
           picker="lambda-function", example="orders-worker"),
     Param("hours", "how many hours of logs and metrics to read", lookback_hours, default="24"),
 )

@@ -80,8 +80,15 @@ def test_parse_datapoints_sorts_and_makes_times_utc() -> None:
 @pytest.mark.parametrize("text, ref", [
     (IID, ResourceRef("ec2", IID)),
     (f"arn:aws:ec2:eu-west-1:123456789012:instance/{IID}", ResourceRef("ec2", IID)),
-    ("arn:aws:lambda:eu-west-1:123456789012:function:search-api", ResourceRef(
-        "lambda", "arn:aws:lambda:eu-west-1:123456789012:function:search-api")),
+    # Every form Lambda's FunctionName takes; $LATEST is the unqualified function (the ARN's region
+    # steers the run's session, so the name is what is asked for).
+    ("arn:aws:lambda:eu-west-1:123456789012:function:search-api", ResourceRef("lambda", "search-api")),
+    ("arn:aws:lambda:eu-west-1:123456789012:function:search-api:$LATEST", ResourceRef("lambda", "search-api")),
+    ("arn:aws:lambda:eu-west-1:123456789012:function:search-api:prod", ResourceRef("lambda", "search-api:prod")),
+    ("123456789012:function:search-api", ResourceRef("lambda", "search-api")),
+    ("search-api:$LATEST", ResourceRef("lambda", "search-api")),
+    ("search-api:7", ResourceRef("lambda", "search-api:7")),
+    ("lambda:search-api:prod", ResourceRef("lambda", "search-api:prod")),
     ("arn:aws:rds:eu-west-1:123456789012:db:orders-db", ResourceRef("rds", "orders-db")),
     ("orders-db", ResourceRef("lambda-or-rds", "orders-db")),
     ("search_api", ResourceRef("lambda", "search_api")),
