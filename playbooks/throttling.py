@@ -112,7 +112,8 @@ def table_name(text: str) -> str:
 
 
 PARAMS = (
-    Param("function", "the throttled Lambda function (name, name:alias or ARN)", v.function_name, picker="lambda-function",
+    Param("function", "the throttled Lambda function (name, name:alias or ARN)", v.function_name,
+          picker="lambda-function",
           example="thumbnail-resizer"),
     Param("table", "the throttled DynamoDB table (name or ARN)", table_name, example="orders"),
     Param("error", "the error message as the caller logged it; fills service, operation, and Lambda's or "

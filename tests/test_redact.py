@@ -5,7 +5,6 @@ from __future__ import annotations
 import copy
 import json
 import string
-import time
 import zipfile
 from io import BytesIO
 
@@ -391,18 +390,6 @@ def test_types_are_kept() -> None:
         "d": None,
     }
 
-
-def test_redaction_is_fast() -> None:
-    params = {
-        "Filters": [{"Name": "vpc-id", "Values": ["vpc-0123456789abcdef0"]}],
-        "MaxResults": 100,
-        "GroupIds": [f"sg-{i:017x}" for i in range(20)],
-    }
-    start = time.perf_counter()
-    for _ in range(5000):
-        redact(params)
-    # About 20 ms on a laptop; the bound only catches an accidental slow path.
-    assert time.perf_counter() - start < 2.0
 
 
 @pytest.fixture
