@@ -142,7 +142,9 @@ TEXT_RULES: tuple[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]], 
     # Any value after a well-known secret name; a quoted value is masked whole.
     (
         re.compile(
-            rf"((?<![:/])(?i:{'|'.join(TEXT_SECRET_NAMES)})"
+            # The look-ahead at the names' first letters lets most positions fail before the alternation.
+            rf"((?<![:/])(?=[{''.join(sorted({n[0] + n[0].upper() for n in TEXT_SECRET_NAMES}))}])"
+            rf"(?i:{'|'.join(TEXT_SECRET_NAMES)})"
             r"(?![A-Za-z])(?:\\{0,2}[\"'])?\s*[:=]\s*)"
             r"(?:(\\{0,2}[\"'])((?:\\.|[^\\\r\n])*?)\2|([^\s\"'\\&,;<>]+))"
         ),
