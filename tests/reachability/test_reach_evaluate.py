@@ -256,7 +256,12 @@ def test_lower_numbered_deny_beats_later_allow_and_the_fix_goes_before_it() -> N
     assert (found.severity, found.resource) == ("error", ACL)
     assert "rule 90" in found.summary
     assert found.evidence["inbound"]["blocking_rules"][0]["rule_number"] == "90"
-    command = found.remediation[0]
+    # Rule 90 is a deny someone wrote: overriding it is never the fix offered first, only an alternative
+    # that says what it overrides.
+    assert found.remediation == [] and "explicit deny that someone added" in found.summary
+    [override] = found.alternatives
+    assert "overrides the explicit deny rule 90" in override.disrupts
+    command = override.commands[0]
     assert "create-network-acl-entry" in command and "--ingress" in command
     assert "--rule-number 70" in command  # 80 is taken: the highest free multiple of 10 below 90
     assert f"--cidr-block {CLIENT}" in command and "--port-range From=22,To=22" in command
@@ -284,7 +289,8 @@ def test_explicit_outbound_deny_on_part_of_the_ephemeral_range_is_named() -> Non
                           nacl_entry(100, egress=True))
     found = finding(world.evaluate(), "SUBNET_ACL_RESTRICTION")
     assert "rule 50" in found.summary and "1024-2048" in found.summary
-    assert "--rule-number 40" in found.remediation[-1]
+    assert not found.remediation  # a deny someone wrote: overriding it is only an alternative
+    assert "--rule-number 40" in found.alternatives[0].commands[-1]
 
 
 def test_nacl_without_listed_implicit_deny_still_denies() -> None:
