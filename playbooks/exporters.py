@@ -38,7 +38,7 @@ FINDING_TITLES: dict[str, str] = {
     "BAD_STATE_ATTACHMENT": "The internet gateway is not attached",
     "BAD_STATE": "A component on the path is not in a usable state",
     "NO_INTERNET_GATEWAY": "The VPC has no internet gateway",
-    "IGW_PRIVATE_IP_ASSOCIATION_FOR_INGRESS": "The instance has no public address",
+    "IGW_PRIVATE_IP_ASSOCIATION_FOR_INGRESS": "The instance has no public address of the client's IP version",
     "IGW_SOURCE_ADDRESS_NOT_IN_RFC1918_INGRESS": "A private source cannot come in from the internet",
     "EC2_STATUS_CHECK_FAILED": "The instance fails its status checks",
     "PATH_OPEN": "The path is open both ways",

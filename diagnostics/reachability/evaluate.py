@@ -1295,7 +1295,7 @@ def check_gateway(snap: Snapshot, probe: Probe) -> StageResult:
         findings.append(Finding("IGW_PRIVATE_IP_ASSOCIATION_FOR_INGRESS", severity, eni.id, summary,
                                 {"network_interface": eni.id, "private_ip": eni.private_ip,
                                  "packet": path.packet("inbound")},
-                                fix.public_address(region, eni.id, v)))
+                                _public_address_fix(snap, path, eni.id)))
         (fwd_problems if severity == "error" else fwd_warnings).append(
             f"{eni.id} has no public address to translate to")
     eip = snap.elastic_ip_of(eni.id)
@@ -1314,6 +1314,15 @@ def check_gateway(snap: Snapshot, probe: Probe) -> StageResult:
                   f"{path.vpc_id}: the internet can address the instance and the replies can leave.")
         return StageResult("gateway", "ok", detail, hops=hops)
     return StageResult("gateway", _status(findings), " ".join(f.summary for f in findings), findings, hops)
+
+
+def _public_address_fix(snap: Snapshot, path: _Path, eni_id: str) -> list[str]:
+    subnet = snap.subnets.get(path.subnet_id)
+    if path.probe.version != 6 or subnet is None:
+        return fix.public_address(path.region, eni_id, path.probe.version)
+    used = tuple(b for s in snap.subnets.values() if s.vpc_id == path.vpc_id for b in s.ipv6_cidrs)
+    return fix.public_address(path.region, eni_id, 6, subnet.id, subnet.ipv6_cidrs, path.vpc_id,
+                              snap.vpc_cidrs.get(path.vpc_id), used)
 
 
 # --- the whole path --------------------------------------------------------------------------
