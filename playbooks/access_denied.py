@@ -82,7 +82,7 @@ from diagnostics.iam.request_findings import (
 )
 from diagnostics.iam.resources import account_of
 from diagnostics.iam.troubleshooter import compare, denying_policy_uris, read_details
-from diagnostics.iam.verdicts import Circumstances, Decision, decide, request_for, unseen
+from diagnostics.iam.verdicts import Circumstances, Decision, decide, identity_blocks, request_for, unseen
 from diagnostics.iam.wording import (
     boundary_words,
     count,
@@ -355,7 +355,20 @@ def _principal_step(ctx: Context) -> StepOutcome:
         return StepOutcome("error", str(exc))
     policies = _identity_policies(ctx)
     unread = ctx.peek("iam:identity-unread") or []
-    return StepOutcome("warning" if unread else "ok", identity_words(ask, principal, policies, unread))
+    if unread:  # never judged as if the unread ones were empty: they could allow
+        return StepOutcome("warning", identity_words(ask, principal, policies, unread))
+    # A layer that blocks on its own is a problem here, judged on what this step read, not on the
+    # later steps. Only when no identity policy allows is the resource's policy looked at: within one
+    # account it may grant in their place (and its read is then this step's).
+    request = request_for(ask, principal, _assumed(ctx), ctx.identity.get("account") or None)
+    blocks = identity_blocks(request, policies, None)
+    if blocks:
+        try:
+            resource = _resource_policy(ctx).policy
+        except Exception:  # its step says why; without it, the identity policies are judged alone
+            resource = None
+        blocks = identity_blocks(request, policies, resource)
+    return StepOutcome("problem" if blocks else "ok", identity_words(ask, principal, policies, unread, blocks))
 
 
 def _boundary_step(ctx: Context) -> StepOutcome:

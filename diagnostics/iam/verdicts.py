@@ -69,6 +69,17 @@ def decide(request: Request, policies: PolicySet) -> Decision:
                     fix_for(request, policies, evaluation))
 
 
+def identity_blocks(request: Request, identity: Sequence[Policy], resource: Policy | None) -> bool:
+    """No identity-based policy allows ``request``, and the resource's own policy does not grant it in
+    their place (within one account, a resource policy naming the principal suffices): the identity
+    layer is then one that blocks, whatever the boundary, the session policy or the guardrails say.
+
+    Judged on these two alone, so the step that read the identity policies says what it saw without
+    waiting for the rest; the decision step weighs everything (an explicit deny elsewhere wins there)."""
+    evaluation = evaluate(request, PolicySet(identity=tuple(identity), resource=resource))
+    return "identity" in evaluation.blocking_types
+
+
 @dataclass(frozen=True)
 class Circumstances:
     """What surrounds a decision besides the policies.

@@ -88,8 +88,10 @@ def request_words(ask: Ask, found: str = "", typed: str | None = None, meant: st
     return " ".join(parts)
 
 
-def identity_words(ask: Ask, principal: Principal, policies: Sequence[Policy], unread: Sequence[str]) -> str:
-    """The identity policies the principal carries, which of them mention the action, and its tags."""
+def identity_words(ask: Ask, principal: Principal, policies: Sequence[Policy], unread: Sequence[str],
+                   blocks: bool = False) -> str:
+    """The identity policies the principal carries, which of them mention the action, and its tags;
+    ``blocks``: none of them allows the request, nor does the resource's policy in their place."""
     kind = {"user": "IAM user", "role": "role", "assumed-role": "role"}[principal.kind]
     parts = []
     if principal.kind == "assumed-role":
@@ -112,6 +114,9 @@ def identity_words(ask: Ask, principal: Principal, policies: Sequence[Policy], u
         parts.append(f"{len(mentioning)} of them {verb} {ask.action}: {', '.join(mentioning)}.")
     else:
         parts.append(f"None of them mentions {ask.action} (not even by a wildcard).")
+    if blocks:
+        parts.append(f"None of them allows {ask.action} on {ask.resource} (nor does a resource-based policy in their "
+                     "place): this layer refuses the request on its own.")
     if principal.tags:
         parts.append("Tags (for ${aws:PrincipalTag/...} conditions): "
                      + ", ".join(f"{k}={val}" for k, val in principal.tags.items()) + ".")
