@@ -38,14 +38,12 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from diagnostics.cloudtrail.events import EventQuery, lookup_events
 from diagnostics.errors import ErrorKind, describe_error, explain_error
-from diagnostics.findings import Finding
 from diagnostics.iam import Policy, PolicySet, catalog, evaluate
 from diagnostics.iam.aws_words import weigh
 from diagnostics.iam.collect import (
     RCP_SERVICES,
     ManagedPolicyReader,
     PrincipalError,
-    Simulation,
     authorization_details,
     authorization_policy,
     boundary_policy,
@@ -62,13 +60,20 @@ from diagnostics.iam.collect import (
     resolve_principal,
     resource_policy,
     simulate_principal,
-    simulator_view,
     trusted_services,
     vpc_endpoint,
     vpc_endpoints_for,
 )
 from diagnostics.iam.context_defaults import assumed_context
-from diagnostics.iam.denials import denial_text, group_denials, is_denial, pick
+from diagnostics.iam.denials import (
+    denial_text,
+    group_denials,
+    is_denial,
+    no_denial_words,
+    pick,
+    recent_denials_words,
+    unknown_event_words,
+)
 from diagnostics.iam.judgement import Judgement, judge, judge_aws_only, with_typo
 from diagnostics.iam.model import Principal
 from diagnostics.iam.principals import identify
@@ -81,7 +86,8 @@ from diagnostics.iam.request_findings import (
     unsigned_finding,
 )
 from diagnostics.iam.resources import account_of
-from diagnostics.iam.troubleshooter import compare, denying_policy_uris, read_details
+from diagnostics.iam.simulator import Simulation, simulation_words
+from diagnostics.iam.troubleshooter import compare, denying_policy_uris, read_details, record_words
 from diagnostics.iam.verdicts import Circumstances, Decision, decide, identity_blocks, request_for, unseen
 from diagnostics.iam.wording import (
     boundary_words,
@@ -167,24 +173,11 @@ def _recent_denial(ctx: Context, caller: str | None) -> tuple[dict[str, Any], st
                            "resource=...")
     groups = group_denials(window.events)
     if not groups:
-        cut = " (the reading stopped at its page limit)" if window.truncated else ""
-        return StepOutcome("no_data", f"No request was given, and CloudTrail's event history in {region} holds no "
-                           f"denied call {whose} in the last {hours} h ({window.read} events read{cut}). Widen "
-                           "--param hours, try the region where the call was made, or paste the message with "
-                           "--param error=...")
+        return StepOutcome("no_data", no_denial_words(region, whose, hours, window.read, window.truncated))
     chosen = pick(window.events, ctx.inputs.get("event"))
     if chosen is None:
-        return StepOutcome("error", f"No denied call with event ID {ctx.inputs.get('event')} is in CloudTrail's "
-                           f"history {whose} in the last {hours} h. The denials there: "
-                           + "; ".join(f"{g.latest.event.event_id} ({g.action} on {g.resource})" for g in groups[:5]))
-    listing = "; ".join(f"{g.count}× {g.action} on {g.resource} (newest {g.latest.event.at:%Y-%m-%d %H:%M:%S}Z, "
-                        f"event {g.latest.event.event_id})" for g in groups[:5])
-    more = f" and {len(groups) - 5} more" if len(groups) > 5 else ""
-    at = f"{chosen.event.at:%Y-%m-%d %H:%M:%S}Z"
-    words = (f"No request was given: CloudTrail's event history in {region} holds {len(groups)} denied "
-             f"{'call' if len(groups) == 1 else 'kinds of call'} {whose} in the last {hours} h: {listing}{more}. "
-             f"Diagnosing {'the one picked' if ctx.inputs.get('event') else 'the newest'}: event "
-             f"{chosen.event.event_id} at {at} (pick another with --param event=ID).")
+        return StepOutcome("error", unknown_event_words(str(ctx.inputs.get("event")), whose, hours, groups))
+    words = recent_denials_words(groups, chosen, region, whose, hours, picked=bool(ctx.inputs.get("event")))
     inputs = {**ctx.inputs, "error": denial_text(chosen.event)}
     inputs.setdefault("principal", None)
     inputs["principal"] = inputs["principal"] or chosen.principal
@@ -573,23 +566,8 @@ def _troubleshooter_step(ctx: Context) -> StepOutcome:
             as_they_were.append(f"{uri} ({count(len(doc.get('Statement') or []), 'statement', 'statements')})")
     decision = ctx.peek("iam:decision")
     per_type = dict(decision.evaluation.per_type) if decision is not None else {}
-    comparisons = compare(first, per_type)
-    checks = "; ".join(c.sentence() for c in comparisons) or "no per-check verdicts"
-    detail = (f"AWS's Access Troubleshooter ({auth_id}) evaluated {first.action} on {first.resource}: "
-              f"{first.effect}. Per check: {checks}.")
-    if as_they_were:
-        detail += " Read as they were at the denial: " + ", ".join(as_they_were) + "."
-    against = [c for c in comparisons if c.agrees is False]
-    if not against:
-        return StepOutcome("ok", detail + " Nothing awstriage checked disagrees with AWS's record.")
-    summary = (f"AWS's Access Troubleshooter and awstriage disagree on {first.action} on {first.resource}: "
-               + "; ".join(c.sentence() for c in against) + ". AWS's record is authoritative for the request as it "
-               "was made; a policy changed since, or context awstriage was not given, explains the difference.")
-    finding = Finding("IAM_TROUBLESHOOTER_DISAGREES", "warning", auth_id, summary, {
-        "authorization_id": auth_id, "aws_effect": first.effect,
-        "checks": [{"policy_type": c.policy_type, "aws": c.aws, "awstriage": c.awstriage, "agrees": c.agrees}
-                   for c in comparisons]})
-    return StepOutcome("warning", detail, [finding])
+    detail, disagreement = record_words(auth_id, first, compare(first, per_type), as_they_were)
+    return StepOutcome("warning", detail, [disagreement]) if disagreement else StepOutcome("ok", detail)
 
 
 def _simulator_step(ctx: Context) -> StepOutcome:
@@ -610,24 +588,8 @@ def _simulator_step(ctx: Context) -> StepOutcome:
                 else "")
         return StepOutcome("error", f"Could not ask AWS's policy simulator to corroborate the decision: "
                                     f"{info.sentence}.{hint} The decision above does not depend on it.")
-    # The simulator weighs the identity policies, the boundary and the SCPs; not resource or session
-    # policies unless given. awstriage's answer on the same policies is what it must match.
-    same = PolicySet(identity=decision.policies.identity, boundary=decision.policies.boundary,
-                     scps=decision.policies.scps)
-    ours = simulator_view(evaluate(decision.request, same))
-    if answer.decision == ours:
-        return StepOutcome("ok", f"AWS's policy simulator agrees: on the identity policies, the boundary and the "
-                                 f"SCPs both say {ours} (the simulator leaves resource and session policies out, "
-                                 "so its answer can differ from the decision above without either being wrong).")
-    summary = (f"AWS's policy simulator says {answer.decision} where awstriage says {ours} for {ask.action} on "
-               f"{ask.resource}, on the same identity policies, boundary and SCPs. Trust AWS's answer and check "
-               "the statements it matched; please report the difference.")
-    finding = Finding("IAM_SIMULATOR_DISAGREES", "warning", principal.entity_arn, summary, {
-        "simulator_decision": answer.decision, "awstriage_decision": ours,
-        "simulator_matched": list(answer.matched), "simulator_missing_context_keys": list(answer.missing_context_keys),
-        "allowed_by_boundary": answer.allowed_by_boundary,
-    })
-    return StepOutcome("warning", summary, [finding])
+    detail, disagreement = simulation_words(answer, decision.request, decision.policies, principal.entity_arn)
+    return StepOutcome("warning", detail, [disagreement]) if disagreement else StepOutcome("ok", detail)
 
 
 # --- the steps -------------------------------------------------------------------------------

@@ -15,17 +15,17 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
 from typing import Any, Literal
 from urllib.parse import unquote
 
 from botocore.exceptions import ClientError
 
 from diagnostics.errors import ErrorKind, describe_error, error_code
-from diagnostics.iam.model import ContextValue, Evaluation, Policy, Principal
+from diagnostics.iam.model import ContextValue, Policy, Principal
 from diagnostics.iam.principals import identify
 from diagnostics.iam.reads import ResourcePolicyRead, ScpRead, VpceRead
 from diagnostics.iam.resources import parse_arn
+from diagnostics.iam.simulator import Simulation
 
 ClientFactory = Callable[[str], Any]
 
@@ -412,31 +412,6 @@ def organization_policies(org: Any, account: str, kind: OrgPolicyKind, caller_ac
 
 # ---------------------------------------------------------------------------------------------
 # AWS's own simulator
-
-
-@dataclass(frozen=True)
-class Simulation:
-    decision: str
-    matched: tuple[str, ...]
-    missing_context_keys: tuple[str, ...]
-    allowed_by_boundary: bool | None = None
-    allowed_by_organizations: bool | None = None
-
-
-def simulator_view(evaluation: Evaluation) -> str:
-    """The decision IAM's simulator gives, from an evaluation over identity policies, boundary and SCPs.
-
-    The simulator weighs those alone: a KMS key or a role trust policy it was not given does not
-    make it deny, as awstriage's full evaluation rightly does. So the comparison is made on the
-    per-type results, not on the full decision.
-    """
-    results = evaluation.per_type
-    if "explicitDeny" in results.values():
-        return "explicitDeny"
-    if (results.get("identity") == "allow" and results.get("boundary") in ("allow", "absent")
-            and results.get("scp") in ("allow", "absent", "notChecked")):
-        return "allowed"
-    return "implicitDeny"
 
 
 def _context_type(value: ContextValue) -> tuple[str, list[str]]:
