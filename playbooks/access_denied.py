@@ -30,6 +30,7 @@ type awstriage cannot read while its own evaluation blames another, a second fin
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -88,7 +89,15 @@ from diagnostics.iam.request_findings import (
 from diagnostics.iam.resources import account_of
 from diagnostics.iam.simulator import Simulation, simulation_words
 from diagnostics.iam.troubleshooter import compare, denying_policy_uris, read_details, record_words
-from diagnostics.iam.verdicts import Circumstances, Decision, decide, identity_blocks, request_for, unseen
+from diagnostics.iam.verdicts import (
+    Circumstances,
+    Decision,
+    boundary_blocks,
+    decide,
+    identity_blocks,
+    request_for,
+    unseen,
+)
 from diagnostics.iam.wording import (
     boundary_words,
     count,
@@ -351,17 +360,23 @@ def _principal_step(ctx: Context) -> StepOutcome:
     if unread:  # never judged as if the unread ones were empty: they could allow
         return StepOutcome("warning", identity_words(ask, principal, policies, unread))
     # A layer that blocks on its own is a problem here, judged on what this step read, not on the
-    # later steps. Only when no identity policy allows is the resource's policy looked at: within one
-    # account it may grant in their place (and its read is then this step's).
+    # later steps.
     request = request_for(ask, principal, _assumed(ctx), ctx.identity.get("account") or None)
-    blocks = identity_blocks(request, policies, None)
-    if blocks:
-        try:
-            resource = _resource_policy(ctx).policy
-        except Exception:  # its step says why; without it, the identity policies are judged alone
-            resource = None
-        blocks = identity_blocks(request, policies, resource)
+    blocks = _layer_blocks(ctx, lambda resource: identity_blocks(request, policies, resource))
     return StepOutcome("problem" if blocks else "ok", identity_words(ask, principal, policies, unread, blocks))
+
+
+def _layer_blocks(ctx: Context, blocks: Callable[[Policy | None], bool]) -> bool:
+    """Whether a layer refuses the request on its own, judged without the resource's policy and, only when
+    it would, again with it: within one account a resource policy naming the principal grants in place of
+    identity policies and past a boundary. (The resource's read is then the asking step's.)"""
+    if not blocks(None):
+        return False
+    try:
+        resource = _resource_policy(ctx).policy
+    except Exception:  # its own step says why; without it, the layer is judged alone
+        resource = None
+    return blocks(resource)
 
 
 def _boundary_step(ctx: Context) -> StepOutcome:
@@ -372,14 +387,15 @@ def _boundary_step(ctx: Context) -> StepOutcome:
         return StepOutcome("ok", boundary_words(ask, principal, None, None))
     as_identity = Policy(boundary.name, "identity", boundary.document, boundary.arn, boundary.attached_to)
     alone = _alone(ask, principal, PolicySet(identity=(as_identity,)))
-    # A boundary that blocks the request blocks it whatever else is fixed: a problem here. (A
-    # resource policy naming the user directly grants past the boundary, so the decision is asked.)
+    # A boundary that blocks the request blocks it whatever else is fixed: a problem here, judged on
+    # what the principal carries (and the resource's policy), not on the later steps.
     try:
-        evaluation = _decision(ctx).evaluation
-        blocks = "boundary" in evaluation.blocking_types or any(
-            m.policy_type == "boundary" for m in evaluation.deciding if m.effect == "Deny")
-    except Exception:  # the rest could not be read: the decision step says so
+        identity = _identity_policies(ctx)
+    except Exception:  # the identity policies could not be read: their step says so
         blocks = alone != "allowed"
+    else:
+        request = request_for(ask, principal, _assumed(ctx), ctx.identity.get("account") or None)
+        blocks = _layer_blocks(ctx, lambda resource: boundary_blocks(request, identity, boundary, resource))
     return StepOutcome("problem" if blocks else "ok", boundary_words(ask, principal, boundary, alone))
 
 

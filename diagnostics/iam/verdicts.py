@@ -80,6 +80,15 @@ def identity_blocks(request: Request, identity: Sequence[Policy], resource: Poli
     return "identity" in evaluation.blocking_types
 
 
+def boundary_blocks(request: Request, identity: Sequence[Policy], boundary: Policy, resource: Policy | None) -> bool:
+    """The permissions boundary refuses ``request`` on its own: it lacks an allow that is needed, or it
+    denies. Judged with the identity policies and the resource's policy beside it, since a resource
+    policy naming the principal grants past a boundary; the decision step weighs the rest."""
+    evaluation = evaluate(request, PolicySet(identity=tuple(identity), boundary=boundary, resource=resource))
+    return "boundary" in evaluation.blocking_types or any(
+        m.policy_type == "boundary" for m in evaluation.deciding if m.effect == "Deny")
+
+
 @dataclass(frozen=True)
 class Circumstances:
     """What surrounds a decision besides the policies.

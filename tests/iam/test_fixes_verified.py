@@ -66,4 +66,7 @@ def test_the_two_layer_world_has_both_findings_and_both_steps_are_problems(sandb
     identity = transcript.step("identity-policies")
     assert identity.status == "problem", identity.detail
     assert "None of them allows s3:PutObject" in identity.detail
+    # Each judged on what it read: the organization's policies are the guardrails step's reads.
+    for step in ("identity-policies", "boundary"):
+        assert "DescribeOrganization" not in [c["operation"] for c in transcript.step(step).api_calls]
     assert all(f["evidence"]["verified_together"]["passes"] for f in transcript.findings if f["severity"] == "error")

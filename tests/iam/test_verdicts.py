@@ -13,6 +13,7 @@ from diagnostics.iam.request import Ask
 from diagnostics.iam.request_findings import typo_finding, ungated_finding
 from diagnostics.iam.verdicts import (
     Circumstances,
+    boundary_blocks,
     decide,
     finding,
     identity_blocks,
@@ -117,6 +118,20 @@ def test_identity_blocks_unless_an_identity_policy_or_the_resource_grants() -> N
     someone = {"AWS": f"arn:aws:iam::{OTHER}:root"}
     other = pol("logs", "resource", allow("s3:PutObject", BUCKET + "/*", Principal=someone))
     assert identity_blocks(request, two_layers().identity, other)
+
+
+def test_boundary_blocks_unless_it_allows_or_a_resource_policy_grants_past_it() -> None:
+    request, identity = req("s3:PutObject"), ps([allow("s3:PutObject")]).identity
+    reading = two_layers().boundary
+    assert boundary_blocks(request, identity, reading, None)
+    assert not boundary_blocks(request, identity, pol("b", "boundary", allow("s3:*")), None)
+    assert boundary_blocks(request, identity, pol("b", "boundary", allow("s3:*"), deny("s3:PutObject")), None)
+    # A bucket policy naming alice herself grants past her boundary; one naming her account does not.
+    naming = pol("logs", "resource", allow("s3:PutObject", BUCKET + "/*", Principal={"AWS": ALICE}))
+    account = pol("logs", "resource", allow("s3:PutObject", BUCKET + "/*",
+                                            Principal={"AWS": f"arn:aws:iam::{ACCOUNT}:root"}))
+    assert not boundary_blocks(request, identity, reading, naming)
+    assert boundary_blocks(request, identity, reading, account)
 
 
 def test_request_for_lets_the_given_context_win_over_the_assumed() -> None:
