@@ -7,6 +7,11 @@ does and names the deciding statement. AWS's own words count as evidence: a past
 names a policy type awstriage cannot read makes that type the cause (``diagnostics.iam.aws_words``).
 Where AWS's own policy simulator may be asked, its answer corroborates; a disagreement is shown.
 
+This module only reads (through ``ctx``) and sets each step's status; what the steps and findings
+say is worded by pure analysers: ``diagnostics.iam.verdicts`` (a decision's findings and fixes),
+``diagnostics.iam.judgement`` (the decision against AWS's words), ``diagnostics.iam.request_findings``
+(the request itself) and ``diagnostics.iam.wording`` (each step's sentence).
+
 Exactly one finding carries ``evidence.decision`` (allowed, explicitDeny, implicitDeny). Its code:
 
 * IAM_EXPLICIT_DENY: a Deny statement matched (in an identity, boundary or resource policy);
