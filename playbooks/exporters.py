@@ -14,6 +14,7 @@ from typing import Any
 
 from diagnostics.text import shorten
 from playbooks.markdown import md_code, md_text
+from playbooks.proof_view import PROOF_STYLE, proof_html, proof_markdown, proof_text
 from playbooks.timeline import timeline_html, timeline_markdown, timeline_text
 from playbooks.transcript import Transcript
 
@@ -313,6 +314,7 @@ def to_markdown(t: Transcript) -> str:
             out += [f"**{heading}**" if choice.primary else f"- {heading}", ""]
             block = ["```sh", *choice.commands, "```", ""]
             out += block if choice.primary else [f"  {line}" if line else "" for line in block]
+        out += proof_markdown(f)
         if f.get("evidence"):  # after the fixes: the ticket reader wants the change first, the data behind it on demand
             out += ["<details><summary>Evidence</summary>", "", "```json",
                     json.dumps(f["evidence"], indent=2, default=str), "```", "", "</details>", ""]
@@ -352,6 +354,7 @@ def to_text(t: Transcript, color: bool = False, steps: bool = True) -> str:
         for choice in fix_choices(f):
             lines.append(f"    {_choice_heading(choice)}:")
             lines += [f"        {cmd}" for cmd in choice.commands]
+        lines += proof_text(f)
     lines += corroboration_lines(t)
     lines += timeline_text(t)
     lines += ["", f"Verdict: {summary_line(t)}"]
@@ -391,6 +394,8 @@ def _rich_text(t: Transcript, steps: bool = True) -> str:
                           style="bold green" if choice.primary else ("yellow" if choice.careful else "dim"))
             for cmd in choice.commands:
                 console.print(f"        {cmd}", markup=False, style="green" if choice.primary else "")
+        for line in proof_text(f):
+            console.print(line, markup=False, style="dim" if line.strip() == "Proof:" else "")
     for line in corroboration_lines(t):
         console.print(line, markup=False, style="yellow")
     for line in timeline_text(t):
@@ -559,6 +564,7 @@ def to_html(t: Transcript) -> str:
             head = "Fix (the least disruptive)" if choice.primary else f"{choice.label}: {e(choice.summary)}"
             body.append(f'<div class="{kind}{" careful" if choice.careful else ""}"><p><strong>{head}</strong>'
                         f'{caution}</p><pre class="commands">' + e("\n".join(choice.commands)) + "</pre></div>")
+        body.append(proof_html(f))
         if f.get("evidence"):
             body.append("<details><summary>Evidence</summary><pre>"
                         + e(json.dumps(f["evidence"], indent=2, default=str)) + "</pre></details>")
@@ -580,7 +586,7 @@ def to_html(t: Transcript) -> str:
         body.append("</div>")
     body.append(f"<p><small>awstriage {e(t.version)}</small></p>")
     return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-            f"<title>awstriage: {e(t.playbook)}</title><style>{HTML_STYLE}</style></head><body>\n"
+            f"<title>awstriage: {e(t.playbook)}</title><style>{HTML_STYLE}{PROOF_STYLE}</style></head><body>\n"
             + "\n".join(body) + "\n</body></html>\n")
 
 

@@ -23,7 +23,13 @@ from diagnostics.awslambda.collect import (
     read_report_lines,
 )
 from diagnostics.awslambda.cost import compute_optimizer_note
-from diagnostics.awslambda.failure_findings import describe_failures, failure_findings, kills_of, throttle_finding
+from diagnostics.awslambda.failure_findings import (
+    describe_failures,
+    failure_findings,
+    kills_of,
+    report_series,
+    throttle_finding,
+)
 from diagnostics.awslambda.failures import TIMED_OUT, FailureReport, classify_invocations, merge_lines
 from diagnostics.awslambda.memory import (
     FunctionMemory,
@@ -36,6 +42,7 @@ from diagnostics.awslambda.memory import (
 )
 from diagnostics.cloudwatch.logs import InsightsRead, LogLine, LogRead
 from diagnostics.cloudwatch.metrics import MetricSeries, window
+from diagnostics.proof import metric_proof, with_proof
 from diagnostics.throttling.collect import read_reserved
 from playbooks import params as v
 from playbooks.common import IDENTITY_STEP
@@ -325,7 +332,8 @@ def _failures(ctx: Context) -> StepOutcome:
         before = len(ctx.missing)
         reserved = ctx.read(f"the reserved concurrency of {fn.name}",
                             lambda: read_reserved(ctx.client("lambda"), fn.name))
-        findings.append(throttle_finding(fn, throttled, reserved, reserved_read=len(ctx.missing) == before))
+        findings.append(with_proof(throttle_finding(fn, throttled, reserved, reserved_read=len(ctx.missing) == before),
+                                   metric_proof(throttles, "Sum")))
     failed = bool(report.failed or report.environment_failures)
     return StepOutcome("problem" if failed else "warning" if throttled else "ok", detail, findings)
 
@@ -381,7 +389,8 @@ def _verdict(ctx: Context) -> StepOutcome:
         return StepOutcome("no_data", f"No REPORT line in {fn.log_group} in the last {_hours(ctx)} h, so memory "
                                       "use cannot be judged; read a longer window with hours=.")
     # An out-of-memory finding is the failure step's; this step sizes the memory and warns near the limit.
-    findings = [f for f in memory_findings(verdict, ctx.session.region) if f.code != "LAMBDA_OUT_OF_MEMORY"]
+    findings = [with_proof(f, report_series(_known(ctx), _invocations(ctx), "memory"))
+                for f in memory_findings(verdict, ctx.session.region) if f.code != "LAMBDA_OUT_OF_MEMORY"]
     status = "problem" if verdict.killed else "warning" if verdict.near_limit else "ok"
     detail = describe_verdict(verdict)
     if verdict.killed or verdict.near_limit:

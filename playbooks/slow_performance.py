@@ -41,8 +41,9 @@ from diagnostics.performance.insights import describe_insights, insights_finding
 from diagnostics.performance.lambda_logs import LambdaLogStats, describe, log_findings, log_stats
 from diagnostics.performance.percentiles import LOG_SAMPLES, Latency, best, from_samples
 from diagnostics.performance.regression import Timing, judge, regression_finding, sentence, with_children
-from diagnostics.performance.saturation import Ec2Profile, LambdaProfile, Profile, RdsProfile, assess
+from diagnostics.performance.saturation import Ec2Profile, LambdaProfile, Profile, RdsProfile, assess, proof_of
 from diagnostics.performance.traces import describe_traces, read_summaries
+from diagnostics.proof import with_proof
 from playbooks import params as v
 from playbooks.common import IDENTITY_STEP
 from playbooks.model import Context, Param, Playbook, Step, StepOutcome, StepSkip
@@ -371,7 +372,8 @@ def _saturation(ctx: Context) -> StepOutcome:
         if isinstance(profile, LambdaProfile):
             stats = _log_stats(ctx, _observe(ctx, next(c for c in _found_path(ctx) if c.key == key)))
             if stats is not None:
-                found = log_findings(stats, profile, ctx.session.region, _hours(ctx))
+                found = [with_proof(f, *proof_of(f.code, profile, _metrics(ctx, profile)))
+                         for f in log_findings(stats, profile, ctx.session.region, _hours(ctx))]
         codes = {f.code for f in found}
         found += [f for f in assessment.findings if f.code not in codes]  # the logs' count says more
         findings += found

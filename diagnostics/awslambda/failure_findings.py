@@ -13,6 +13,7 @@ import re
 import statistics
 from collections import Counter
 from collections.abc import Sequence
+from datetime import datetime
 
 from diagnostics.awslambda.failures import (
     CLASSES,
@@ -28,6 +29,7 @@ from diagnostics.awslambda.failures import (
 )
 from diagnostics.awslambda.memory import FunctionMemory, Invocation, OomKill
 from diagnostics.findings import Finding, Fix
+from diagnostics.proof import LogProof, MetricProof, event_proof, log_proof, with_proof
 
 MAX_TIMEOUT_S = 900
 EXAMPLES = 3
@@ -46,6 +48,32 @@ def examples(requests: Sequence[FailedRequest], n: int = EXAMPLES) -> list[dict[
             item["attempts"] = r.attempts
         out.append(item)
     return out
+
+
+def failure_lines(fn: FunctionMemory, request: FailedRequest, before: int = 2) -> LogProof | None:
+    """The line that shows ``request`` failed and the ``before`` lines its stream wrote just before it."""
+    shown = (None if request.at == datetime.min else request.at, request.line)
+    lines = [*zip(request.before_at, request.before, strict=False)][-before:] if request.before_at else [
+        (None, text) for text in request.before[-before:]]
+    return log_proof(fn.log_group, request.stream, [*lines, shown])
+
+
+def _last_lines(fn: FunctionMemory, requests: Sequence[FailedRequest]) -> LogProof | None:
+    shown = [r for r in requests if r.line]
+    return failure_lines(fn, shown[-1]) if shown else None
+
+
+def report_series(fn: FunctionMemory, invocations: Sequence[Invocation], what: str) -> MetricProof | None:
+    """Each invocation's REPORT ``Max Memory Used`` (``what="memory"``) against the memory size, or its
+    ``Duration`` against the timeout; None without REPORT lines."""
+    where = f"LogGroup={fn.log_group}" if fn.log_group else ""
+    if what == "memory":
+        return event_proof("REPORT lines", "Max Memory Used", where, "per invocation", "Megabytes",
+                           [(i.at, i.max_memory_used_mb) for i in invocations],
+                           fn.memory_size_mb or None, "memory size")
+    return event_proof("REPORT lines", "Duration", where, "per invocation", "Milliseconds",
+                       [(i.at, i.duration_ms) for i in invocations if i.duration_ms is not None],
+                       fn.timeout_s * 1000 or None, "timeout")
 
 
 def _ids(requests: Sequence[FailedRequest]) -> str:
@@ -170,7 +198,9 @@ def timeout_finding(fn: FunctionMemory, report: FailureReport, invocations: Sequ
     if ok and not needs_time:
         summary += (f" The runs that finish need at most {max(ok) / limit_ms:.0%} of the timeout, so the timed-out "
                     "ones are stuck rather than slow.")
-    return Finding("LAMBDA_TIMEOUT", "error", fn.arn, summary, evidence, remediation, alternatives=alternatives)
+    return with_proof(Finding("LAMBDA_TIMEOUT", "error", fn.arn, summary, evidence, remediation,
+                              alternatives=alternatives),
+                      report_series(fn, invocations, "duration"), _last_lines(fn, timed_out))
 
 
 INIT_ADVICE = {
@@ -205,8 +235,8 @@ def init_finding(fn: FunctionMemory, report: FailureReport, region: str) -> Find
     alternatives = [Fix((f"aws lambda get-function-configuration --function-name {fn.name} --query "
                          f"'[Handler,Runtime,Layers]' --region {region}",),
                         "Check the handler, runtime and layers the package was built for", "")]
-    return Finding("LAMBDA_INIT_FAILURE", "error", fn.arn, summary, evidence, remediation,
-                   alternatives=alternatives)
+    return with_proof(Finding("LAMBDA_INIT_FAILURE", "error", fn.arn, summary, evidence, remediation,
+                              alternatives=alternatives), _last_lines(fn, sorted(every, key=lambda r: r.at)))
 
 
 def crash_finding(fn: FunctionMemory, report: FailureReport) -> Finding:
@@ -226,7 +256,8 @@ def crash_finding(fn: FunctionMemory, report: FailureReport) -> Finding:
     if any("ExitError" in c for c in causes):
         alternatives.append(Fix(("# Find what ends the process (os.exit, an uncaught signal, a native crash) in "
                                  "the lines before 'Runtime exited'",), "The runtime process itself exited", ""))
-    return Finding("LAMBDA_CRASH", "error", fn.arn, summary, evidence, remediation, alternatives=alternatives)
+    return with_proof(Finding("LAMBDA_CRASH", "error", fn.arn, summary, evidence, remediation,
+                              alternatives=alternatives), _last_lines(fn, crashed))
 
 
 def throttle_finding(fn: FunctionMemory, throttles: float, reserved: int | None = None,
@@ -272,7 +303,8 @@ def failure_findings(fn: FunctionMemory, report: FailureReport, invocations: Seq
     if memory is not None and OUT_OF_MEMORY in by_class:
         memory.evidence.update(examples=examples(by_class[OUT_OF_MEMORY]),
                                retried_requests=sum(1 for r in by_class[OUT_OF_MEMORY] if r.attempts > 1))
-        findings[OUT_OF_MEMORY] = memory
+        findings[OUT_OF_MEMORY] = with_proof(memory, report_series(fn, invocations, "memory"),
+                                             _last_lines(fn, by_class[OUT_OF_MEMORY]))
     order = [report.dominant] + [c for c in CLASSES if c != report.dominant]
     return [findings[c] for c in order if c in findings]
 

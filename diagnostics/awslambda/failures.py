@@ -226,6 +226,7 @@ class FailedRequest:
     stream: str
     line: str
     before: tuple[str, ...] = ()
+    before_at: tuple[datetime, ...] = ()  # when each line of ``before`` was written
     attempts: int = 1
     failed_attempts: int = 1
     recovered: bool = False
@@ -237,7 +238,7 @@ class FailedRequest:
 @dataclass
 class _Attempt:
     signals: list[tuple[Signal, LogLine]] = field(default_factory=list)
-    before: tuple[str, ...] = ()
+    before: tuple[LogLine, ...] = ()
 
 
 @dataclass
@@ -245,7 +246,7 @@ class _Request:
     request_id: str
     stream: str
     skipped: int = 0  # successful attempts counted before the request got a record
-    outcomes: list[tuple[str | None, str, LogLine | None, tuple[str, ...], Invocation | None]] = field(
+    outcomes: list[tuple[str | None, str, LogLine | None, tuple[LogLine, ...], Invocation | None]] = field(
         default_factory=list)
     open: _Attempt = field(default_factory=_Attempt)
 
@@ -330,8 +331,8 @@ def classify_invocations(lines: Iterable[LogLine]) -> FailureReport:
     requests: dict[str, _Request] = {}
     reported: dict[str, int] = {}  # REPORT lines per request ID (an async retry repeats the ID)
     current: dict[str, str] = {}
-    pending: dict[str, list[tuple[Signal, LogLine, tuple[str, ...]]]] = {}
-    tails: dict[str, deque[str]] = {}
+    pending: dict[str, list[tuple[Signal, LogLine, tuple[LogLine, ...]]]] = {}
+    tails: dict[str, deque[LogLine]] = {}
     attempts = 0
     heads = HEADS
     suspect = _suspect
@@ -356,7 +357,7 @@ def classify_invocations(lines: Iterable[LogLine]) -> FailureReport:
             tail = tails.get(stream)
             if tail is None:
                 tail = tails[stream] = deque(maxlen=TAIL)
-            tail.append(text)
+            tail.append(line)
             continue
         kind = signal.kind
         if kind == START:
@@ -402,7 +403,7 @@ def classify_invocations(lines: Iterable[LogLine]) -> FailureReport:
 
     failed = [f for request in requests.values() if (f := _failed(request)) is not None]
     environment = [FailedRequest("", INIT_FAILURE, signal.detail, line.at, stream, cut_line(line.message),
-                                 tuple(cut_line(b) for b in before))
+                                 tuple(cut_line(b.message) for b in before), tuple(b.at for b in before))
                    for stream, waiting in pending.items() for signal, line, before in waiting
                    if signal.kind == "init"]
     failed.sort(key=lambda f: (f.at, f.request_id))
@@ -426,10 +427,11 @@ def _failed(request: _Request) -> FailedRequest | None:
     last = [o for o in failures if o[0] == cls][-1]
     _, detail, shown, before, report = last
     at = shown.at if shown else (report.at if report else datetime.min)
+    kept = [b for b in before if not b.message.startswith(NOISE)]
     return FailedRequest(
         request_id=request.request_id, cls=str(cls), detail=detail, at=at, stream=request.stream,
         line=cut_line(shown.message) if shown else "",
-        before=tuple(cut_line(b) for b in before if not b.startswith(NOISE)),
+        before=tuple(cut_line(b.message) for b in kept), before_at=tuple(b.at for b in kept),
         attempts=request.skipped + len(request.outcomes), failed_attempts=len(failures),
         recovered=request.outcomes[-1][0] is None,
         duration_ms=report.duration_ms if report else None,

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
 
 from diagnostics.cloudwatch.metrics import MetricSeries
 from diagnostics.findings import Finding, Fix
+from diagnostics.proof import MetricProof, metric_proof, with_proof
 
 CPU_SATURATED = 90.0
 SUSTAINED_MINUTES = 15.0
@@ -392,9 +393,73 @@ def assess_rds(profile: RdsProfile, metrics: Mapping[str, MetricSeries], region:
     return Assessment(tuple(findings), tuple(notes), has_data=not cpu.empty)
 
 
+# --- the series each finding rests on ----------------------------------------------------------
+
+Limit = Callable[[Profile], tuple[float | None, str]]
+
+
+def _none(_: Profile) -> tuple[float | None, str]:
+    return None, ""
+
+
+def _fixed(value: float, label: str) -> Limit:
+    return lambda _: (value, label)
+
+
+def _baseline(profile: Profile) -> tuple[float | None, str]:
+    kind = profile.instance_type if isinstance(profile, Ec2Profile) else ""
+    base = baseline_percent(kind) if kind else None
+    return (base, f"baseline of {kind}") if base is not None else (None, "")
+
+
+def _timeout(profile: Profile) -> tuple[float | None, str]:
+    return (profile.timeout_s * 1000.0, "timeout") if isinstance(profile, LambdaProfile) else (None, "")
+
+
+_CPU_SATURATED = ("CPUUtilization", "Average", _fixed(CPU_SATURATED, "saturated"))
+_NO_CREDITS = ("CPUCreditBalance", "Minimum", _fixed(0.0, "no credits left"))
+_SLOW_READS = ("ReadLatency", "Average", _fixed(HIGH_LATENCY_S, "slow storage"))
+_SLOW_WRITES = ("WriteLatency", "Average", _fixed(HIGH_LATENCY_S, "slow storage"))
+_DURATION = ("Duration", "Maximum", _timeout)
+# Finding code -> (metric, statistic, its limit): the series a reader checks the finding against, at most three.
+PROOF_SERIES: dict[str, tuple[tuple[str, str, Limit], ...]] = {
+    "EC2_CPU_CREDITS_EXHAUSTED": (_NO_CREDITS, ("CPUUtilization", "Average", _baseline)),
+    "EC2_CPU_SATURATED": (_CPU_SATURATED,),
+    "EC2_STATUS_CHECK_FAILED": (("StatusCheckFailed", "Maximum", _none),),
+    "EBS_BURST_BALANCE_EXHAUSTED": (("EBSIOBalance%", "Minimum", _fixed(0.0, "empty")),),
+    "LAMBDA_TIMEOUT": (_DURATION,),
+    "LAMBDA_DURATION_NEAR_TIMEOUT": (_DURATION,),
+    "LAMBDA_THROTTLED": (("Throttles", "Sum", _none), ("ConcurrentExecutions", "Maximum", _none)),
+    "RDS_CPU_SATURATED": (_CPU_SATURATED,),
+    "RDS_CPU_CREDITS_EXHAUSTED": (_NO_CREDITS, ("CPUUtilization", "Average", _none)),
+    "RDS_BURST_BALANCE_EXHAUSTED": (("BurstBalance", "Minimum", _fixed(0.0, "empty")), _SLOW_READS, _SLOW_WRITES),
+    "RDS_HIGH_IO_LATENCY": (_SLOW_READS, _SLOW_WRITES),
+    "RDS_LOW_MEMORY": (("FreeableMemory", "Minimum", _none),),
+    "RDS_STORAGE_NEARLY_FULL": (("FreeStorageSpace", "Minimum", _none),),
+}
+
+
+def proof_of(code: str, profile: Profile, metrics: Mapping[str, MetricSeries]) -> list[MetricProof]:
+    """The series behind a finding ``code`` on ``profile``, each against its limit; a series that was not read,
+    or read empty, is left out (never drawn as zeros)."""
+    out = []
+    for name, stat, limit_of in PROOF_SERIES.get(code, ()):
+        series = metrics.get(name)
+        if series is None:
+            continue
+        if not series.values(stat):
+            stat = "Average"  # the statistic the rule falls back on when the first was not answered
+        limit, label = limit_of(profile)
+        if (proof := metric_proof(series, stat, limit, label)) is not None:
+            out.append(proof)
+    return out
+
+
 def assess(profile: Profile, metrics: Mapping[str, MetricSeries], region: str) -> Assessment:
     if isinstance(profile, Ec2Profile):
-        return assess_ec2(profile, metrics, region)
-    if isinstance(profile, LambdaProfile):
-        return assess_lambda(profile, metrics, region)
-    return assess_rds(profile, metrics, region)
+        found = assess_ec2(profile, metrics, region)
+    elif isinstance(profile, LambdaProfile):
+        found = assess_lambda(profile, metrics, region)
+    else:
+        found = assess_rds(profile, metrics, region)
+    return replace(found, findings=tuple(with_proof(f, *proof_of(f.code, profile, metrics)) for f in found.findings))

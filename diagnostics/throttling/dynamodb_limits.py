@@ -19,10 +19,11 @@ hot only Contributor Insights can tell, when it is enabled.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from diagnostics.cloudwatch.metrics import MetricSeries
 from diagnostics.findings import Finding, Fix
+from diagnostics.proof import MetricProof, metric_proof, with_proof
 
 NEAR = 0.9
 SUSTAINED_EVENTS = 10
@@ -140,6 +141,7 @@ def decide_dynamodb(load: TableLoad, region: str, reason: str = "") -> list[Tabl
     if not decisions:
         # Only ThrottledRequests (per operation) was published: judge the table with it.
         decisions = [d for d in [_decide_target(load, None, region, reason, True)] if d]
+    decisions = [_with_proof(load, d) for d in decisions]
     if not decisions:
         traffic = any(not s.empty for (m, _), s in load.series.items() if m in CONSUMED.values())
         if not load.series and load.unread:
@@ -154,6 +156,35 @@ def decide_dynamodb(load: TableLoad, region: str, reason: str = "") -> list[Tabl
                 "had no traffic according to CloudWatch, or the window or region is not the one of the errors "
                 "(widen `hours`, check `--region`).")))
     return decisions
+
+
+def _with_proof(load: TableLoad, decision: TableDecision) -> TableDecision:
+    """Each finding with the series that show it: the side's consumed capacity a second against what the target
+    may use (provisioned, or the on-demand maximum), and its throttle events (the series that counts most)."""
+    if not decision.findings:
+        return decision
+    proofs = []
+    for finding in decision.findings:
+        index = finding.evidence.get("index")
+        side = str(finding.evidence.get("side", "")).capitalize()
+        if side not in SIDES:
+            proofs.append(finding)
+            continue
+        consumed = load.series.get((CONSUMED[side], index))  # type: ignore[arg-type]
+        limit = finding.evidence.get("provisioned_capacity") if finding.evidence.get("billing_mode") == "PROVISIONED" \
+            else finding.evidence.get("on_demand_maximum")
+        label = ("provisioned capacity" if finding.evidence.get("billing_mode") == "PROVISIONED"
+                 else "on-demand maximum")
+        per_second = metric_proof(consumed, "Sum", limit if isinstance(limit, int | float) else None,
+                                  label if isinstance(limit, int | float) else "", unit="units/s",
+                                  scale=1.0 / consumed.period) if consumed is not None else None
+        if per_second is not None:
+            per_second = replace(per_second, statistic="Sum per second")
+        throttled = [s for m in (f"{side}ThrottleEvents", *(f"{side}{k}ThrottleEvents" for k in LIMIT_TYPES))
+                     if (s := load.series.get((m, index))) is not None and s.total() > 0]  # type: ignore[arg-type]
+        events: MetricProof | None = metric_proof(max(throttled, key=lambda s: s.total()), "Sum") if throttled else None
+        proofs.append(with_proof(finding, per_second, events))
+    return replace(decision, findings=proofs)
 
 
 def _decide_target(load: TableLoad, index: str | None, region: str, reason: str,

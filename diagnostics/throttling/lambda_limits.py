@@ -27,11 +27,12 @@ from __future__ import annotations
 
 import itertools
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from diagnostics.cloudwatch.metrics import MetricSeries
 from diagnostics.findings import Finding, Fix
+from diagnostics.proof import MetricProof, metric_proof, with_proof
 from diagnostics.throttling.error_message import LAMBDA_REASON_MEANS
 
 LAMBDA_CONCURRENCY_QUOTA = "L-B99A9384"
@@ -171,11 +172,34 @@ def _quota_fix(region: str, desired: int, why: str) -> Fix:
 
 
 def decide_lambda_limit(fn: FunctionLoad, pool: AccountPool | None, region: str, reason: str = "") -> LimitDecision:
-    """Name the limit behind ``fn``'s throttles, with the numbers and the fix.
+    """Name the limit behind ``fn``'s throttles, with the numbers and the fix, and the series that show it.
 
     ``pool`` is None when nothing account-wide was read; ``reason`` is the Reason of a pasted
     TooManyRequestsException, used where the metrics cannot decide alone.
     """
+    decision = _decide(fn, pool, region, reason)
+    if not decision.findings:
+        return decision
+    proofs = _proof(fn, pool, decision.cause)
+    return replace(decision, findings=[with_proof(f, *proofs) for f in decision.findings])
+
+
+def _proof(fn: FunctionLoad, pool: AccountPool | None, cause: Cause) -> tuple[MetricProof | None, ...]:
+    """The concurrency that reached its limit (the account's for a drained pool, the function's own against
+    its reservation otherwise) and the throttles; a series with no datapoints shows nothing."""
+    concurrency: MetricProof | None
+    if cause == "account_pool" and pool is not None:
+        concurrency = (metric_proof(pool.concurrency, "Maximum", pool.limit, "the account's concurrency limit")
+                       or metric_proof(pool.unreserved_concurrency, "Maximum", pool.unreserved,
+                                       "the account's unreserved concurrency"))
+    else:
+        reserved = fn.reserved if fn.reserved_known else None
+        concurrency = metric_proof(fn.concurrency, "Maximum", reserved,
+                                   "reserved concurrency" if reserved is not None else "")
+    return concurrency, metric_proof(fn.throttles, "Sum")
+
+
+def _decide(fn: FunctionLoad, pool: AccountPool | None, region: str, reason: str) -> LimitDecision:
     name = fn.name
     if fn.reserved_known and fn.reserved == 0:
         throttled = fn.throttles.total() if fn.throttles is not None and not fn.throttles.empty else None
