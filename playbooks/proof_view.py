@@ -113,7 +113,7 @@ def metric_svg(proof: MetricProof) -> str:
         parts.append(f'<text x="{LEFT + plot_w}" y="{CHART_H - 6}" text-anchor="end">{e(_clock(last))}</text>')
     if proof.limit is not None:
         ly = y(proof.limit)
-        label = f"limit {number(proof.limit)}" + (f" ({proof.limit_label})" if proof.limit_label else "")
+        label = f"limit {with_unit(proof.limit, proof.unit)}" + (f" ({proof.limit_label})" if proof.limit_label else "")
         parts.append(f'<line class="limit" x1="{LEFT}" y1="{ly}" x2="{LEFT + plot_w}" y2="{ly}" '
                      'stroke-dasharray="6 4"/>')
         parts.append(f'<text class="limit-label" x="{LEFT + plot_w - 4}" y="{max(TOP + 10, ly - 4)}" '
@@ -141,10 +141,10 @@ PROOF_STYLE = """
 .proof-chart{margin:.4rem 0}.proof-chart svg{display:block;max-width:100%;height:auto}
 .proof-chart text{font-size:11px;fill:currentColor}.proof-chart .axis{stroke:#90a4ae;stroke-width:1}
 .proof-chart .series{stroke:#1e88e5;stroke-width:2;fill:none}.proof-chart circle.series{fill:#1e88e5}
-.proof-chart .limit{stroke:#c62828;stroke-width:1.5}.proof-chart .limit-label{fill:#c62828}
+.proof-chart .limit{stroke:#e65100;stroke-width:1.5}.proof-chart .limit-label{fill:#e65100}
 .proof-chart figcaption{font-size:.85em;color:#455a64}
 @media (prefers-color-scheme: dark){.proof-chart .series{stroke:#64b5f6}.proof-chart circle.series{fill:#64b5f6}
-.proof-chart .limit{stroke:#ef9a9a}.proof-chart .limit-label{fill:#ef9a9a}.proof-chart figcaption{color:#b0bec5}}
+.proof-chart .limit{stroke:#ffb74d}.proof-chart .limit-label{fill:#ffb74d}.proof-chart figcaption{color:#b0bec5}}
 """
 
 
