@@ -170,12 +170,14 @@ def metric_proof(series: MetricSeries | None, statistic: str, limit: float | Non
 
 def event_proof(namespace: str, metric: str, dimensions: str, statistic: str, unit: str,
                 events: Iterable[tuple[datetime, float]], limit: float | None = None,
-                limit_label: str = "") -> MetricProof | None:
-    """A series read from events (one point per log line), or None when there is none."""
+                limit_label: str = "", period: int = 0) -> MetricProof | None:
+    """A series read from events, or None when there is none: one point per event (a REPORT line) with
+    ``period`` 0, or events counted per ``period`` seconds."""
     points = tuple((iso(at), float(v)) for at, v in sorted(events, key=lambda e: e[0]))
     if not points:
         return None
-    return MetricProof(namespace, metric, dimensions, statistic, unit, 0, points[-MAX_POINTS:], limit, limit_label)
+    return MetricProof(namespace, metric, dimensions, statistic, unit, period, points[-MAX_POINTS:], limit,
+                       limit_label)
 
 
 def log_proof(log_group: str, stream: str, lines: Iterable[tuple[datetime | None, str]],

@@ -12,7 +12,6 @@ from diagnostics.proof import (
     Proof,
     log_day,
     log_line_words,
-    number,
     proofs_from,
     scale_of,
     segments,

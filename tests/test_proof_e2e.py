@@ -145,3 +145,14 @@ def test_rds_burst_balance_shows_the_balance_and_the_read_latency(sandbox) -> No
     assert proof(f, "BurstBalance")["limit"] == 0
     latency = proof(f, "ReadLatency")
     assert latency["limit"] == 0.02 and max(v for _, v in latency["points"]) > 0.02
+
+
+def test_an_api_offender_shows_its_calls_and_throttles_a_minute_from_cloudtrail(sandbox) -> None:
+    f = finding(run(sandbox, "throttling-ec2-poller"), "API_THROTTLING")
+    calls, throttled = proof(f, "calls"), proof(f, "throttled calls")
+    assert calls["namespace"] == "CloudTrail" and calls["period_seconds"] == 60
+    assert "operation=ec2:DescribeInstances" in calls["dimensions"]
+    assert sum(v for _, v in calls["points"]) == f["evidence"]["calls_seen"]
+    assert sum(v for _, v in throttled["points"]) == f["evidence"]["throttled_calls"]
+    assert max(v for _, v in throttled["points"]) == f["evidence"]["peak_throttled_per_minute"]
+    assert [at for at, _ in calls["points"]] == [at for at, _ in throttled["points"]], "one minute axis"

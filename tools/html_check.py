@@ -32,8 +32,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 RECORDED = ROOT / "tests" / "tui" / "snapshot_apps" / "ssh-nacl-return-traffic.jsonl"
-BLOCKED_STROKE = (0xC6, 0x28, 0x28)
-DIAGRAM_MARK = 'class="diagram"'  # a page with a path diagram (ssh-timeout's) must show it  # _SVG_STATUS["blocked"] in playbooks/exporters.py
+BLOCKED_STROKE = (0xC6, 0x28, 0x28)  # _SVG_STATUS["blocked"] in playbooks/exporters.py
+DIAGRAM_MARK = 'class="diagram"'  # a page with a path diagram (ssh-timeout's) must show it
 
 MEASURE = """
 <script>
@@ -71,7 +71,8 @@ window.addEventListener("load", () => {
       const b = mark.getBBox();
       if (b.x < frame.x - 0.5 || b.y < frame.y - 0.5 || b.x + b.width > frame.x + frame.width + 0.5
           || b.y + b.height > frame.y + frame.height + 0.5)
-        out.problems.push(`the chart '${name}' draws '${(mark.textContent || mark.tagName).slice(0, 30)}' outside its frame`);
+        out.problems.push(`the chart '${name}' draws '${(mark.textContent || mark.tagName).slice(0, 30)}' `
+                          + "outside its frame");
     }
   }
   for (const pre of document.querySelectorAll("pre")) {
