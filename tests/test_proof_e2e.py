@@ -58,8 +58,10 @@ def test_lambda_timeout_shows_the_timeout_line_the_call_before_it_and_durations_
     lines = proof(f, kind="log")
     assert lines["log_group"] == "/aws/lambda/partner-sync" and lines["stream"]
     texts = [text for _, text in lines["lines"]]
-    assert texts[-1].endswith("Task timed out after 3.00 seconds"), texts
-    assert texts[-2].endswith("calling https://api.partner.example.com/v2/orders/sync"), "the line before it"
+    assert texts[0].endswith("calling https://api.partner.example.com/v2/orders/sync"), "the line before it"
+    assert texts[1].endswith("Task timed out after 3.00 seconds"), texts
+    assert texts[2].startswith("REPORT RequestId: ") and "Duration: 3000.00 ms" in texts[2]
+    assert texts[2].endswith("Status: timeout")
     assert all(at.endswith("Z") and len(at) == 24 for at, _ in lines["lines"]), "each line with its time"
     durations = proof(f, "Duration")
     values = [v for _, v in durations["points"]]
@@ -77,8 +79,9 @@ def test_lambda_timeout_shows_the_timeout_line_the_call_before_it_and_durations_
 
 def test_lambda_oom_shows_the_kill_line_and_max_memory_used_against_the_memory_size(sandbox) -> None:
     f = finding(run(sandbox, "lambda-oom-killed"), "LAMBDA_OUT_OF_MEMORY")
-    kill = proof(f, kind="log")["lines"][-1][1]
-    assert "signal: killed" in kill or "Runtime.OutOfMemory" in kill
+    *_, kill, report = [text for _, text in proof(f, kind="log")["lines"]]
+    assert "Runtime exited with error: signal: killed" in kill
+    assert "Memory Size: 256 MB Max Memory Used: 256 MB" in report and "Error Type: Runtime.OutOfMemory" in report
     memory = proof(f, "Max Memory Used")
     assert memory["namespace"] == "REPORT lines" and memory["unit"] == "Megabytes"
     assert memory["limit"] == f["evidence"]["memory_size_mb"] and memory["limit_label"] == "memory size"

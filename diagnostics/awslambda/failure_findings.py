@@ -50,12 +50,17 @@ def examples(requests: Sequence[FailedRequest], n: int = EXAMPLES) -> list[dict[
     return out
 
 
-def failure_lines(fn: FunctionMemory, request: FailedRequest, before: int = 2) -> LogProof | None:
-    """The line that shows ``request`` failed and the ``before`` lines its stream wrote just before it."""
-    shown = (None if request.at == datetime.min else request.at, request.line)
-    lines = [*zip(request.before_at, request.before, strict=False)][-before:] if request.before_at else [
-        (None, text) for text in request.before[-before:]]
-    return log_proof(fn.log_group, request.stream, [*lines, shown])
+def failure_lines(fn: FunctionMemory, request: FailedRequest, most: int = 3) -> LogProof | None:
+    """At most ``most`` lines: the one that shows ``request`` failed, its REPORT line when that is another
+    (Max Memory Used at the memory size, ``Status: timeout``), and before them the lines its stream wrote just
+    before it failed, where the cause usually is."""
+    shown = [(None if request.at == datetime.min else request.at, request.line)]
+    if request.report_line:
+        shown.append((request.report_at, request.report_line))
+    room = max(0, most - len(shown))
+    earlier = [*zip(request.before_at, request.before, strict=False)] if request.before_at else [
+        (None, text) for text in request.before]
+    return log_proof(fn.log_group, request.stream, [*(earlier[-room:] if room else []), *shown], most=most)
 
 
 def _last_lines(fn: FunctionMemory, requests: Sequence[FailedRequest]) -> LogProof | None:

@@ -227,6 +227,8 @@ class FailedRequest:
     line: str
     before: tuple[str, ...] = ()
     before_at: tuple[datetime, ...] = ()  # when each line of ``before`` was written
+    report_line: str = ""  # the attempt's REPORT line, when ``line`` is another one (Max Memory Used, Status)
+    report_at: datetime | None = None
     attempts: int = 1
     failed_attempts: int = 1
     recovered: bool = False
@@ -246,7 +248,9 @@ class _Request:
     request_id: str
     stream: str
     skipped: int = 0  # successful attempts counted before the request got a record
-    outcomes: list[tuple[str | None, str, LogLine | None, tuple[LogLine, ...], Invocation | None]] = field(
+    # (class, detail, the line that shows it, the lines before, the REPORT read, the REPORT line)
+    outcomes: list[tuple[str | None, str, LogLine | None, tuple[LogLine, ...], Invocation | None,
+                         LogLine | None]] = field(
         default_factory=list)
     open: _Attempt = field(default_factory=_Attempt)
 
@@ -378,7 +382,7 @@ def classify_invocations(lines: Iterable[LogLine]) -> FailureReport:
                 request = request_of(rid, stream)
                 report = parse_report(line)
                 cls, detail, shown = _decide(request.open.signals, report)
-                request.outcomes.append((cls, detail, shown or line, request.open.before, report))
+                request.outcomes.append((cls, detail, shown or line, request.open.before, report, line))
                 request.open = _Attempt()
             if current.get(stream) == rid:
                 del current[stream]
@@ -398,7 +402,7 @@ def classify_invocations(lines: Iterable[LogLine]) -> FailureReport:
     for request in requests.values():  # attempts whose REPORT line was not read
         if request.open.signals:
             cls, detail, shown = _decide(request.open.signals, None)
-            request.outcomes.append((cls, detail, shown, request.open.before, None))
+            request.outcomes.append((cls, detail, shown, request.open.before, None, None))
             attempts += 1
 
     failed = [f for request in requests.values() if (f := _failed(request)) is not None]
@@ -425,13 +429,18 @@ def _failed(request: _Request) -> FailedRequest | None:
     # The class most of its attempts failed with; the last such attempt is the example.
     cls = Counter(o[0] for o in failures).most_common(1)[0][0]
     last = [o for o in failures if o[0] == cls][-1]
-    _, detail, shown, before, report = last
+    _, detail, shown, before, report, report_line = last
+    # Its REPORT line too when it records the failure (Status, Error Type): the one line that shows the limit.
+    separate = (report_line is not None and shown is not None and report_line is not shown
+                and _reports_failure(report_line.message))
     at = shown.at if shown else (report.at if report else datetime.min)
     kept = [b for b in before if not b.message.startswith(NOISE)]
     return FailedRequest(
         request_id=request.request_id, cls=str(cls), detail=detail, at=at, stream=request.stream,
         line=cut_line(shown.message) if shown else "",
         before=tuple(cut_line(b.message) for b in kept), before_at=tuple(b.at for b in kept),
+        report_line=cut_line(report_line.message) if separate and report_line else "",
+        report_at=report_line.at if separate and report_line else None,
         attempts=request.skipped + len(request.outcomes), failed_attempts=len(failures),
         recovered=request.outcomes[-1][0] is None,
         duration_ms=report.duration_ms if report else None,
