@@ -159,3 +159,47 @@ def test_an_api_offender_shows_its_calls_and_throttles_a_minute_from_cloudtrail(
     assert sum(v for _, v in throttled["points"]) == f["evidence"]["throttled_calls"]
     assert max(v for _, v in throttled["points"]) == f["evidence"]["peak_throttled_per_minute"]
     assert [at for at, _ in calls["points"]] == [at for at, _ in throttled["points"]], "one minute axis"
+
+
+# --- a plain moto server (no sandbox code): what a real account without published metrics gives ---------------
+
+
+def test_on_a_plain_account_the_timeout_proof_comes_from_the_logs_alone(plain_moto) -> None:
+    """No AWS/Lambda metric was published: the proof is the REPORT lines and the lines of the last timeout, and no
+    CloudWatch series is drawn (none had a datapoint)."""
+    from test_lambda_oom_e2e import invocation, make_function, put_lines
+    from test_lambda_oom_e2e import run as run_lambda
+
+    make_function(plain_moto, "slow-sync", memory=512, timeout=3)
+    lines = []
+    for n in range(3):
+        lines += invocation(n, 40 - n * 5, used=140, duration=3000.0, report_tail="Status: timeout",
+                            middle=("[INFO]\t2026-11-29T21:00:00.000Z\t{rid}\tcalling https://api.partner.example.com/v2",
+                                    "2026-11-29T21:00:03.000Z {rid} Task timed out after 3.00 seconds"))
+    put_lines(plain_moto, "slow-sync", lines)
+    f = finding(run_lambda(plain_moto, "slow-sync"), "LAMBDA_TIMEOUT")
+    assert [p["namespace"] for p in f["proof"] if p["kind"] == "metric"] == ["REPORT lines"]
+    assert [v for _, v in proof(f, "Duration")["points"]] == [3000.0] * 3
+    texts = [text for _, text in proof(f, kind="log")["lines"]]
+    assert "calling https://api.partner.example.com/v2" in texts[0] and "Task timed out" in texts[1]
+    assert "Status: timeout" in texts[2]
+
+
+def test_on_a_plain_account_throttles_without_a_concurrency_series_draw_only_the_throttles(plain_moto) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from test_lambda_oom_e2e import make_function
+
+    from playbooks.throttling import PLAYBOOK as THROTTLING
+
+    make_function(plain_moto, "capped")
+    plain_moto.client("lambda").put_function_concurrency(FunctionName="capped", ReservedConcurrentExecutions=2)
+    now = datetime.now(UTC).replace(second=0, microsecond=0)
+    plain_moto.client("cloudwatch").put_metric_data(Namespace="AWS/Lambda", MetricData=[
+        {"MetricName": "Throttles", "Dimensions": [{"Name": "FunctionName", "Value": "capped"}],
+         "Timestamp": now - timedelta(minutes=m), "Value": 9.0, "Unit": "Count"} for m in range(1, 6)])
+    transcript = run_playbook(THROTTLING, parse_inputs(THROTTLING, {"function": "capped", "hours": "1"}),
+                              plain_moto.session())
+    f = next(x for x in transcript.findings if x["code"].startswith("LAMBDA_"))
+    assert [p["metric"] for p in f["proof"]] == ["Throttles"], "ConcurrentExecutions had no datapoint: no picture"
+    assert [v for _, v in proof(f, "Throttles")["points"]] == [9.0] * 5
