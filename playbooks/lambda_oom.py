@@ -27,7 +27,7 @@ from diagnostics.awslambda.failure_findings import (
     describe_failures,
     failure_findings,
     kills_of,
-    report_series,
+    memory_series,
     throttle_finding,
 )
 from diagnostics.awslambda.failures import TIMED_OUT, FailureReport, classify_invocations, merge_lines
@@ -389,7 +389,7 @@ def _verdict(ctx: Context) -> StepOutcome:
         return StepOutcome("no_data", f"No REPORT line in {fn.log_group} in the last {_hours(ctx)} h, so memory "
                                       "use cannot be judged; read a longer window with hours=.")
     # An out-of-memory finding is the failure step's; this step sizes the memory and warns near the limit.
-    findings = [with_proof(f, report_series(_known(ctx), _invocations(ctx), "memory"))
+    findings = [with_proof(f, memory_series(_known(ctx), _invocations(ctx)))
                 for f in memory_findings(verdict, ctx.session.region) if f.code != "LAMBDA_OUT_OF_MEMORY"]
     status = "problem" if verdict.killed else "warning" if verdict.near_limit else "ok"
     detail = describe_verdict(verdict)

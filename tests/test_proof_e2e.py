@@ -203,3 +203,12 @@ def test_on_a_plain_account_throttles_without_a_concurrency_series_draw_only_the
     f = next(x for x in transcript.findings if x["code"].startswith("LAMBDA_"))
     assert [p["metric"] for p in f["proof"]] == ["Throttles"], "ConcurrentExecutions had no datapoint: no picture"
     assert [v for _, v in proof(f, "Throttles")["points"]] == [9.0] * 5
+
+
+def test_cold_starts_show_each_init_duration_from_the_report_lines(sandbox) -> None:
+    """CloudWatch has no Init Duration metric: the REPORT lines the finding counted are its proof."""
+    transcript = run(sandbox, "slow-lambda-cold-starts")
+    init = proof(finding(transcript, "LAMBDA_COLD_STARTS"), "Init Duration")
+    cold = finding(transcript, "LAMBDA_COLD_STARTS")["evidence"]["cold_starts"]
+    assert init["namespace"] == "REPORT lines" and len(init["points"]) == cold
+    assert init["limit"] == 10_000 and init["limit_label"] == "init limit"

@@ -68,17 +68,26 @@ def _last_lines(fn: FunctionMemory, requests: Sequence[FailedRequest]) -> LogPro
     return failure_lines(fn, shown[-1]) if shown else None
 
 
-def report_series(fn: FunctionMemory, invocations: Sequence[Invocation], what: str) -> MetricProof | None:
-    """Each invocation's REPORT ``Max Memory Used`` (``what="memory"``) against the memory size, or its
-    ``Duration`` against the timeout; None without REPORT lines."""
-    where = f"LogGroup={fn.log_group}" if fn.log_group else ""
-    if what == "memory":
-        return event_proof("REPORT lines", "Max Memory Used", where, "per invocation", "Megabytes",
-                           [(i.at, i.max_memory_used_mb) for i in invocations],
-                           fn.memory_size_mb or None, "memory size")
-    return event_proof("REPORT lines", "Duration", where, "per invocation", "Milliseconds",
-                       [(i.at, i.duration_ms) for i in invocations if i.duration_ms is not None],
-                       fn.timeout_s * 1000 or None, "timeout")
+# What a REPORT line measures: the field's name, its unit, how to read it, the limit it is judged against.
+REPORT_FIELDS = {
+    "memory": ("Max Memory Used", "Megabytes", lambda i: i.max_memory_used_mb, "memory size"),
+    "duration": ("Duration", "Milliseconds", lambda i: i.duration_ms, "timeout"),
+    "init": ("Init Duration", "Milliseconds", lambda i: i.init_ms, "init limit"),
+}
+
+
+def report_series(log_group: str, invocations: Sequence[Invocation], what: str,
+                  limit: float | None = None) -> MetricProof | None:
+    """One REPORT field per invocation (``what``: memory, duration or init, see :data:`REPORT_FIELDS`) against
+    its ``limit`` (the memory size, the timeout in ms, the 10 s init limit); None when no line has it."""
+    name, unit, read, label = REPORT_FIELDS[what]
+    return event_proof("REPORT lines", name, f"LogGroup={log_group}" if log_group else "", "per invocation", unit,
+                       [(i.at, v) for i in invocations if (v := read(i)) is not None], limit or None,
+                       label if limit else "")
+
+
+def memory_series(fn: FunctionMemory, invocations: Sequence[Invocation]) -> MetricProof | None:
+    return report_series(fn.log_group, invocations, "memory", fn.memory_size_mb)
 
 
 def _ids(requests: Sequence[FailedRequest]) -> str:
@@ -205,7 +214,8 @@ def timeout_finding(fn: FunctionMemory, report: FailureReport, invocations: Sequ
                     "ones are stuck rather than slow.")
     return with_proof(Finding("LAMBDA_TIMEOUT", "error", fn.arn, summary, evidence, remediation,
                               alternatives=alternatives),
-                      report_series(fn, invocations, "duration"), _last_lines(fn, timed_out))
+                      report_series(fn.log_group, invocations, "duration", fn.timeout_s * 1000),
+                      _last_lines(fn, timed_out))
 
 
 INIT_ADVICE = {
@@ -308,7 +318,7 @@ def failure_findings(fn: FunctionMemory, report: FailureReport, invocations: Seq
     if memory is not None and OUT_OF_MEMORY in by_class:
         memory.evidence.update(examples=examples(by_class[OUT_OF_MEMORY]),
                                retried_requests=sum(1 for r in by_class[OUT_OF_MEMORY] if r.attempts > 1))
-        findings[OUT_OF_MEMORY] = with_proof(memory, report_series(fn, invocations, "memory"),
+        findings[OUT_OF_MEMORY] = with_proof(memory, memory_series(fn, invocations),
                                              _last_lines(fn, by_class[OUT_OF_MEMORY]))
     order = [report.dominant] + [c for c in CLASSES if c != report.dominant]
     return [findings[c] for c in order if c in findings]

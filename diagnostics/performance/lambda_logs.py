@@ -14,10 +14,13 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from diagnostics.awslambda.failure_findings import report_series
+from diagnostics.awslambda.failures import INIT_LIMIT_MS
 from diagnostics.awslambda.memory import Invocation
 from diagnostics.findings import Finding, Fix
 from diagnostics.performance.percentiles import Latency, from_samples
 from diagnostics.performance.saturation import LambdaProfile
+from diagnostics.proof import MetricProof
 
 NEAR_TIMEOUT_SHARE = 0.8  # an invocation that used 80% of its timeout is one slow dependency from failing
 NEAR_TIMEOUT_PROBLEM = 0.25  # when a quarter of the invocations are that close, callers are already hurting
@@ -151,3 +154,17 @@ def log_findings(stats: LambdaLogStats, profile: LambdaProfile, region: str, hou
                               "SnapStart (Java, Python and .NET runtimes) resumes from a snapshot",
                               "needs published versions; code must tolerate being restored")]))
     return findings
+
+
+def report_proof(code: str, profile: LambdaProfile, runs: Iterable[Invocation]) -> list[MetricProof]:
+    """The REPORT lines behind a finding judged from them: each invocation's Duration against the timeout, or
+    each cold start's Init Duration against the 10 s init limit."""
+    group = profile.log_group or f"/aws/lambda/{profile.name}"
+    runs = list(runs)
+    if code == "LAMBDA_DURATION_NEAR_TIMEOUT":
+        found = report_series(group, runs, "duration", profile.timeout_s * 1000)
+    elif code == "LAMBDA_COLD_STARTS":
+        found = report_series(group, runs, "init", INIT_LIMIT_MS)
+    else:
+        found = None
+    return [found] if found is not None else []
