@@ -51,8 +51,9 @@ def proof_text(finding: dict[str, Any], indent: str = "    ") -> list[str]:
     lines: list[str] = []
     for proof in proofs_of(finding):
         if isinstance(proof, MetricProof):
-            lines += [f"{indent}  {metric_heading(proof)}:",
-                      f"{indent}      {sparkline(proof, SPARK_WIDTH)}  {stats_words(proof)}"]
+            # The drawing and its numbers on lines of their own: both fit an 80-column terminal.
+            lines += [f"{indent}  {metric_heading(proof)}:", f"{indent}      {sparkline(proof, SPARK_WIDTH)}",
+                      f"{indent}      {stats_words(proof)}"]
         else:
             lines.append(f"{indent}  {log_heading(proof)}:")
             lines += [f"{indent}      {line}" for line in log_lines(proof)]
