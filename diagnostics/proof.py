@@ -152,18 +152,19 @@ def dimension_text(dimensions: Iterable[tuple[str, str]]) -> str:
 
 
 def metric_proof(series: MetricSeries | None, statistic: str, limit: float | None = None, limit_label: str = "",
-                 unit: str | None = None, scale: float = 1.0) -> MetricProof | None:
+                 unit: str | None = None, scale: float = 1.0, scaled_as: str = "") -> MetricProof | None:
     """``series`` as proof, or None when it was not read or has no value for ``statistic``.
 
     ``scale`` converts what CloudWatch counts into what the finding speaks of (a Sum per period into units a
-    second: ``1 / period``); ``unit`` names the result when it differs from the series' own.
+    second: ``1 / period``, ``scaled_as="Sum per second"``); ``unit`` names the result when it differs from the
+    series' own.
     """
     if series is None or series.empty:
         return None
     points = tuple((iso(p.at), round(v * scale, 6)) for p in series.points if (v := p.get(statistic)) is not None)
     if not points:
         return None
-    return MetricProof(series.namespace, series.name, dimension_text(series.dimensions), statistic,
+    return MetricProof(series.namespace, series.name, dimension_text(series.dimensions), scaled_as or statistic,
                        series.unit if unit is None else unit, series.period, points[-MAX_POINTS:], limit,
                        limit_label)
 

@@ -203,8 +203,8 @@ def _transcript_with_proof() -> Transcript:
 def test_text_and_markdown_draw_the_sparkline_and_quote_the_lines() -> None:
     t = _transcript_with_proof()
     text = to_text(t)
-    assert "\n          ▂▂ █\n          min 400 ms, max 3,000 ms, last 3,000 ms; 1 min periods; limit 3,000 ms (timeout)\n" \
-        in text
+    assert ("\n          ▂▂ █\n"
+            "          min 400 ms, max 3,000 ms, last 3,000 ms; 1 min periods; limit 3,000 ms (timeout)\n") in text
     assert "13:00:03.000  Task timed out after 3.00 seconds" in text
     assert text.count("Proof:") == 1, "the finding without proof gets no heading"
     markdown = to_markdown(t)

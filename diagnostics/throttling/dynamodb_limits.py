@@ -23,7 +23,7 @@ from dataclasses import dataclass, field, replace
 
 from diagnostics.cloudwatch.metrics import MetricSeries
 from diagnostics.findings import Finding, Fix
-from diagnostics.proof import MetricProof, metric_proof, with_proof
+from diagnostics.proof import metric_proof, with_proof
 
 NEAR = 0.9
 SUSTAINED_EVENTS = 10
@@ -159,32 +159,29 @@ def decide_dynamodb(load: TableLoad, region: str, reason: str = "") -> list[Tabl
 
 
 def _with_proof(load: TableLoad, decision: TableDecision) -> TableDecision:
-    """Each finding with the series that show it: the side's consumed capacity a second against what the target
-    may use (provisioned, or the on-demand maximum), and its throttle events (the series that counts most)."""
-    if not decision.findings:
-        return decision
-    proofs = []
-    for finding in decision.findings:
-        index = finding.evidence.get("index")
-        side = str(finding.evidence.get("side", "")).capitalize()
-        if side not in SIDES:
-            proofs.append(finding)
-            continue
-        consumed = load.series.get((CONSUMED[side], index))  # type: ignore[arg-type]
-        limit = finding.evidence.get("provisioned_capacity") if finding.evidence.get("billing_mode") == "PROVISIONED" \
-            else finding.evidence.get("on_demand_maximum")
-        label = ("provisioned capacity" if finding.evidence.get("billing_mode") == "PROVISIONED"
-                 else "on-demand maximum")
-        per_second = metric_proof(consumed, "Sum", limit if isinstance(limit, int | float) else None,
-                                  label if isinstance(limit, int | float) else "", unit="units/s",
-                                  scale=1.0 / consumed.period) if consumed is not None else None
-        if per_second is not None:
-            per_second = replace(per_second, statistic="Sum per second")
-        throttled = [s for m in (f"{side}ThrottleEvents", *(f"{side}{k}ThrottleEvents" for k in LIMIT_TYPES))
-                     if (s := load.series.get((m, index))) is not None and s.total() > 0]  # type: ignore[arg-type]
-        events: MetricProof | None = metric_proof(max(throttled, key=lambda s: s.total()), "Sum") if throttled else None
-        proofs.append(with_proof(finding, per_second, events))
-    return replace(decision, findings=proofs)
+    return replace(decision, findings=[_proved(load, f) for f in decision.findings]) if decision.findings else decision
+
+
+def _proved(load: TableLoad, finding: Finding) -> Finding:
+    """``finding`` with the series that show it: the side's consumed capacity a second against what the target
+    may use (its provisioned capacity, or its on-demand maximum), and the throttle events that count most."""
+    evidence = finding.evidence
+    side = str(evidence.get("side", "")).capitalize()
+    if side not in SIDES:
+        return finding
+    index = evidence.get("index")
+    target = index if isinstance(index, str) else None
+    provisioned = evidence.get("billing_mode") == "PROVISIONED"
+    allowed = evidence.get("provisioned_capacity" if provisioned else "on_demand_maximum")
+    limit = float(allowed) if isinstance(allowed, int | float) else None
+    label = ("provisioned capacity" if provisioned else "on-demand maximum") if limit is not None else ""
+    consumed = load.series.get((CONSUMED[side], target))
+    per_second = metric_proof(consumed, "Sum", limit, label, unit="units/s", scale=1.0 / consumed.period,
+                              scaled_as="Sum per second") if consumed is not None else None
+    counted = [found for metric in (f"{side}ThrottleEvents", *(f"{side}{kind}ThrottleEvents" for kind in LIMIT_TYPES))
+               if (found := load.series.get((metric, target))) is not None and found.total() > 0]
+    events = metric_proof(max(counted, key=lambda found: found.total()), "Sum") if counted else None
+    return with_proof(finding, per_second, events)
 
 
 def _decide_target(load: TableLoad, index: str | None, region: str, reason: str,
