@@ -358,6 +358,8 @@ A playbook runs its steps top to bottom; each step asks AWS one question and say
   fixes as a choice. `c` copies the **primary fix** (the least disruptive change) with a comment
   naming the finding; `1`-`9` copy an alternative. A fix that stops, replaces or loosens something
   is marked CAUTION and is copied only when you press its key twice. awstriage never runs a fix.
+  Under **Proof**, what the finding rests on: each metric as a sparkline with its min, max, last value
+  and the limit it is judged against, and the log lines that show it. A source without data draws nothing.
 - **Path** (ssh-timeout): one line says where the packets are dropped; `p` opens the drawing, `z`
   gives it the whole screen.
 
