@@ -210,7 +210,7 @@ def test_text_and_markdown_draw_the_sparkline_and_quote_the_lines() -> None:
     markdown = to_markdown(t)
     assert "`▂▂ █` min 400 ms" in markdown
     assert "  ````text" in markdown, "a line holding ``` cannot close the block"
-    assert "Log lines from /aws/lambda/partner-sync, stream 2026/11/29/[$LATEST]abc, 2026-11-29 (UTC)" in markdown
+    assert r"Log lines from /aws/lambda/partner-sync, stream 2026/11/29/\[$LATEST\]abc, 2026-11-29 (UTC)" in markdown
 
 
 def test_html_draws_a_chart_with_the_limit_dashed_and_axes_labelled() -> None:
