@@ -25,7 +25,9 @@ from playbooks.runner import run_playbook
 from playbooks.workspace import raw_inputs
 
 DELAY = 0.1
-TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d)?Z( with \d+ throttled calls)?|EpochTime=\d+")
+# Times as the steps write them (ISO, "2026-11-22 21:53 UTC", "00:31 UTC"): two runs can straddle a minute.
+TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d)?Z( with \d+ throttled calls)?|EpochTime=\d+"
+                  r"|(\d{4}-\d\d-\d\d )?\b\d\d:\d\d(:\d\d)?( UTC)\b")
 
 
 def _readers_alive() -> list[str]:
