@@ -209,18 +209,18 @@ def _classified(ctx: Context) -> FailureReport:
     """
     def classify() -> FailureReport:
         lines = _lines(ctx)
-        report = classify_invocations(lines)
+        fn = _known(ctx)
+        report = classify_invocations(lines, runtime=fn.runtime)
         dominant = report.by_class().get(report.dominant or "", [])
         wanting = [r for r in dominant[-CONTEXT_EXAMPLES:] if r.stream and len(r.before) < 2]
         extra: list[LogLine] = []
-        fn = _known(ctx)
         # One small read per example, independent of the others: asked for together.
         for read in ctx.read_all([(f"the lines before the failure of request {request.request_id}",
                                    lambda r=request: read_context_lines(ctx.client("logs"), fn, r.stream, r.at), None)
                                   for request in wanting]):
             if read is not None:
                 extra.extend(read.lines)
-        return classify_invocations(merge_lines(lines, extra)) if extra else report
+        return classify_invocations(merge_lines(lines, extra), runtime=fn.runtime) if extra else report
     return ctx.memo("lambda:failures", classify)
 
 

@@ -225,3 +225,22 @@ def test_throttled_requests_are_a_warning_that_points_at_the_throttling_playbook
     assert "throttled 50 times" in throttled[0]["summary"] and "reserved concurrency is 5" in throttled[0]["summary"]
     assert throttled[0]["remediation"] == ["awstriage run throttling --param function=busy"]
     assert "1 warning" in transcript.headline
+
+
+def test_a_healthy_function_quoting_another_systems_oom_has_no_failure(plain_moto) -> None:
+    """The breaker's fp-healthy (seed_fp.py): python3.12, 512 MB, every REPORT at 90 MB with no error status,
+    and each request logs a handled [WARNING] quoting Java's OutOfMemoryError and an [INFO] quoting a timeout."""
+    make_function(plain_moto, "fp-healthy", memory=512, timeout=30, runtime="python3.12")
+    lines = []
+    for n in range(12):
+        lines += invocation(n, 50 - n, used=90, middle=(
+            "[WARNING]\t2026-11-30T01:00:00.000Z\t{rid}\tdownstream worker reported java.lang.OutOfMemoryError: "
+            "Java heap space; retrying on another node",
+            "[INFO]\t2026-11-30T01:00:00.000Z\t{rid}\tpartner said: Task timed out after 3.00 seconds (their side); "
+            "we used the cached quote"))
+    put_lines(plain_moto, "fp-healthy", lines)
+    transcript = run(plain_moto, "fp-healthy")
+    by_id = steps(transcript)
+    assert by_id["failures"] == ("ok", "None of the 12 requests read failed.")
+    assert by_id["verdict"][0] == "ok" and "room to spare" in by_id["verdict"][1]
+    assert transcript.findings == [] and transcript.verdict == "no_problem_found"

@@ -48,7 +48,10 @@ REPORT_FAST = re.compile(
     r"Memory Size: (\d+) MB\s+Max Memory Used: (\d+) MB(?:\s+Init Duration: ([\d.]+) ms)?"
     r"(?:\s+Status: (\w+))?(?:\s+Error Type: ([\w.]+))?")
 
-# (marker, kind) in the order of preference when one invocation logs several.
+# (marker, kind) in the order of preference when one invocation logs several. The markers are the
+# terms a log read searches for (FilterLogEvents, Logs Insights); a line holding one is only a
+# candidate: :func:`find_oom` counts it when the line is the record that says the invocation failed
+# (OOM_SIGNATURES), never a message that quotes the words.
 OOM_MARKERS: tuple[tuple[str, str], ...] = (
     ("Runtime.OutOfMemory", "memory limit reached (Runtime.OutOfMemory)"),
     ("signal: killed", "killed by Lambda (signal: killed)"),
@@ -62,7 +65,49 @@ OOM_MARKERS: tuple[tuple[str, str], ...] = (
 # Heap errors happen when a language runtime hits its own limit, which may be below the function's.
 HEAP_KINDS = frozenset({"Node.js heap exhausted", "Java heap exhausted", "Python MemoryError",
                         ".NET out of memory", "Go runtime out of memory"})
-PYTHON_MEMORY_ERROR = re.compile(r"(?<!\w)MemoryError(?!\w)")
+
+# The runtime families of Lambda's Runtime setting. "" (a container image, or a configuration that
+# could not be read) accepts every runtime's own format, since none can be ruled out.
+RUNTIME_FAMILIES = (("python", "python"), ("nodejs", "node"), ("java", "java"), ("dotnet", "dotnet"),
+                    ("provided", "custom"), ("go", "custom"), ("ruby", "ruby"))
+ANY_RUNTIME = ""
+
+
+def runtime_family(runtime: str) -> str:
+    """python, node, java, dotnet, custom (provided.* and Go), ruby, or "" when unknown."""
+    lowered = runtime.lower()
+    return next((family for prefix, family in RUNTIME_FAMILIES if lowered.startswith(prefix)), ANY_RUNTIME)
+
+
+# The records that prove an invocation itself ran out of memory, each with the runtime family that
+# writes it ("" for Lambda's own platform lines, whatever the runtime). Each is the runtime's format
+# for an error that ended the invocation (documented on each runtime's "function errors" page and in
+# https://docs.aws.amazon.com/lambda/latest/dg/monitoring-cloudwatchlogs-advanced.html), anchored
+# where the runtime writes it: a WARNING/INFO line or an application message quoting the same words
+# (``downstream reported java.lang.OutOfMemoryError``) is not the function failing.
+OOM_SIGNATURES: tuple[tuple[str, re.Pattern[str], str], ...] = (
+    # Lambda's platform line and the REPORT line: the function was stopped at its memory size.
+    ("", re.compile(r"^REPORT RequestId: [^\n]*Error Type: Runtime\.OutOfMemory"),
+     "memory limit reached (Runtime.OutOfMemory)"),
+    ("", re.compile(r"^(?:RequestId: \S+\s+)?Error: Runtime\.OutOfMemory"),
+     "memory limit reached (Runtime.OutOfMemory)"),
+    ("", re.compile(r"^(?:RequestId: \S+\s+)?(?:Error: )?Runtime exited with error: signal: killed"),
+     "killed by Lambda (signal: killed)"),
+    # V8 writes its fatal error straight to stderr (sometimes behind the console prefix).
+    ("node", re.compile(r"(?:^|\t)FATAL ERROR: [^\n]*(?:JavaScript heap out of memory|Reached heap limit)"),
+     "Node.js heap exhausted"),
+    # The Java runtime's uncaught error: "message: java.lang.OutOfMemoryError" over the stack, or the
+    # JVM's "Exception in thread ..." with its frames.
+    ("java", re.compile(r"^(?:[^\n]*: java\.lang\.OutOfMemoryError[ \t]*\n"
+                        r"|(?:Exception in thread \"[^\"\n]*\" )?java\.lang\.OutOfMemoryError\b[^\n]*\n\s+at )"),
+     "Java heap exhausted"),
+    # .NET: the runtime's "fail" record (or the host's "Unhandled exception.") with the exception first.
+    ("dotnet", re.compile(r"(?:\t(?:fail|crit)\t|^)(?:Unhandled exception\. )?System\.OutOfMemoryException\b"),
+     ".NET out of memory"),
+    ("custom", re.compile(r"^fatal error: runtime: out of memory"), "Go runtime out of memory"),
+    # Python's unhandled-error record: "[ERROR] MemoryError" (one space; its logger writes a tab).
+    ("python", re.compile(r"^\[ERROR\] MemoryError(?::|\s*$|\s*\n)"), "Python MemoryError"),
+)
 
 
 @dataclass(frozen=True)
@@ -185,25 +230,34 @@ def parse_report(line: LogLine) -> Invocation | None:
     )
 
 
-def find_oom(line: LogLine) -> OomKill | None:
-    text = line.message
-    for marker, kind in OOM_MARKERS:
-        if marker not in text:
-            continue
-        if marker == "MemoryError" and not PYTHON_MEMORY_ERROR.search(text):
-            continue  # part of another word ("OutOfMemoryError" without its package), not Python's
-        found = REQUEST_ID.search(text)
-        return OomKill(found.group(0) if found else "", line.at, kind, " ".join(text.split())[:200])
+def oom_kind(text: str, family: str = ANY_RUNTIME) -> str | None:
+    """The kind of out-of-memory failure a line records, for a function of runtime ``family``
+    (:func:`runtime_family`), or None."""
+    for owner, pattern, kind in OOM_SIGNATURES:
+        if (not owner or not family or owner == family) and pattern.search(text) is not None:
+            return kind
     return None
 
 
-def oom_kills(lines: Iterable[LogLine]) -> list[OomKill]:
+def find_oom(line: LogLine, runtime: str = ANY_RUNTIME) -> OomKill | None:
+    """The out-of-memory failure this line records, or None. ``runtime``: the function's Runtime
+    setting; only Lambda's own lines and that runtime's error records count (a Python function quoting
+    a Java error is not out of memory), every runtime's when it is unknown."""
+    text = line.message.lstrip()
+    kind = oom_kind(text, runtime_family(runtime))
+    if kind is None:
+        return None
+    found = REQUEST_ID.search(text)
+    return OomKill(found.group(0) if found else "", line.at, kind, " ".join(text.split())[:200])
+
+
+def oom_kills(lines: Iterable[LogLine], runtime: str = ANY_RUNTIME) -> list[OomKill]:
     """One kill per invocation (an invocation often logs the error and its REPORT line), oldest first."""
     preference = {kind: i for i, (_, kind) in enumerate(OOM_MARKERS)}
     by_request: dict[str, OomKill] = {}
     anonymous: list[OomKill] = []
     for line in lines:
-        kill = find_oom(line)
+        kill = find_oom(line, runtime)
         if kill is None:
             continue
         if not kill.request_id:
