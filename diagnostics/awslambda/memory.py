@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from diagnostics.awslambda.cost import cost_change, cost_sentence
+from diagnostics.awslambda.deploy import Target, change_summary, configuration_change
 from diagnostics.cloudwatch.logs import LogLine
 from diagnostics.findings import Finding
 
@@ -152,10 +153,17 @@ class FunctionMemory:
     log_group: str = ""
     log_format: str = "Text"
     ephemeral_storage_mb: int | None = None
+    qualifier: str = ""  # the alias or version asked about ("" for the function itself, $LATEST)
+    version: str = "$LATEST"  # the version that configuration belongs to (an alias's version)
+
+    @property
+    def target(self) -> Target:
+        return Target(self.name, self.qualifier, self.version)
 
 
-def function_memory(config: dict) -> FunctionMemory:
-    """From a GetFunctionConfiguration answer; Environment is deliberately not read."""
+def function_memory(config: dict, qualifier: str = "") -> FunctionMemory:
+    """From a GetFunctionConfiguration answer (of ``qualifier``, an alias or version, when given);
+    Environment is deliberately not read."""
     logging = config.get("LoggingConfig") or {}
     name = str(config.get("FunctionName", ""))
     return FunctionMemory(
@@ -170,6 +178,8 @@ def function_memory(config: dict) -> FunctionMemory:
         log_group=str(logging.get("LogGroup") or f"/aws/lambda/{name}"),
         log_format=str(logging.get("LogFormat") or "Text"),
         ephemeral_storage_mb=(config.get("EphemeralStorage") or {}).get("Size"),
+        qualifier="" if qualifier == "$LATEST" else qualifier,
+        version=str(config.get("Version") or "$LATEST"),
     )
 
 
@@ -341,9 +351,9 @@ def analyse_memory(function: FunctionMemory, invocations: Iterable[Invocation], 
     )
 
 
-def _command(function: FunctionMemory, size: int, region: str) -> str:
-    return (f"aws lambda update-function-configuration --function-name {function.name} "
-            f"--memory-size {size} --region {region}")
+def _command(function: FunctionMemory, size: int, region: str) -> list[str]:
+    """The commands that give what the caller runs ``size`` MB (through a new version for an alias)."""
+    return configuration_change(function.target, region, memory_size=size)
 
 
 def _evidence(verdict: MemoryVerdict) -> dict[str, object]:
@@ -357,6 +367,8 @@ def _evidence(verdict: MemoryVerdict) -> dict[str, object]:
         "recommended_memory_mb": verdict.recommended_mb,
         "runtime": fn.runtime,
     }
+    if fn.qualifier:
+        evidence.update(qualifier=fn.qualifier, version=fn.version)
     if verdict.kills:
         evidence.update(
             out_of_memory_kills=len(verdict.kills),
@@ -381,7 +393,7 @@ def memory_findings(verdict: MemoryVerdict, region: str) -> list[Finding]:
     at_max = fn.memory_size_mb >= MAX_MEMORY_MB
     if verdict.killed:
         last = verdict.kills[-1]
-        summary = (f"{fn.name} ran out of memory {len(verdict.kills)} time(s) in the window, last at "
+        summary = (f"{fn.target.label()} ran out of memory {len(verdict.kills)} time(s) in the window, last at "
                    f"{last.at:%Y-%m-%d %H:%M} UTC ({last.kind}). It has {fn.memory_size_mb} MB")
         summary += (f"; invocations used up to {verdict.peak_mb} MB ({verdict.peak_ratio:.0%})."
                     if verdict.peak_mb is not None else ".")
@@ -396,16 +408,18 @@ def memory_findings(verdict: MemoryVerdict, region: str) -> list[Finding]:
                                "split the work over several invocations")
         else:
             summary += f" Give it at least {size} MB (more memory also brings proportionally more CPU)."
-            remediation.append(_command(fn, size, region))
+            summary += change_summary(fn.target)
+            remediation.extend(_command(fn, size, region))
         remediation.append("# Then watch the REPORT lines' Max Memory Used for a day; a steady climb across "
                            "invocations of one instance is a leak (state kept in globals)")
         return [Finding("LAMBDA_OUT_OF_MEMORY", "error", fn.arn, summary, _evidence(verdict), remediation)]
     if verdict.near_limit:
-        summary = (f"{fn.name} used up to {verdict.peak_mb} MB of its {fn.memory_size_mb} MB "
+        summary = (f"{fn.target.label()} used up to {verdict.peak_mb} MB of its {fn.memory_size_mb} MB "
                    f"({verdict.peak_ratio:.0%}) in {verdict.near_limit_count} of {verdict.invocations} "
                    "invocations read: one larger input away from being killed.")
-        remediation = [_command(fn, size, region)] if not at_max else [
+        remediation = _command(fn, size, region) if not at_max else [
             "# It already has the most memory Lambda offers: reduce what one invocation holds in memory"]
+        summary += change_summary(fn.target)
         return [Finding("LAMBDA_MEMORY_NEAR_LIMIT", "warning", fn.arn, summary, _evidence(verdict),
                         remediation)]
     return []

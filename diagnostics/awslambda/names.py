@@ -45,3 +45,15 @@ def parse_function(text: str) -> FunctionRef | None:
     qualifier = match.group("qualifier") or ""
     return FunctionRef(match.group("name"), "" if qualifier == "$LATEST" else qualifier,
                        match.group("region") or "", match.group("arn_account") or match.group("account") or "")
+
+
+# Lambda names a function's log streams "YYYY/MM/DD/[VERSION]<environment id>", the version the
+# execution environment runs ($LATEST or a number; an alias's invocations run its version):
+# https://docs.aws.amazon.com/lambda/latest/operatorguide/log-structure.html
+STREAM_VERSION = re.compile(r"^\d{4}/\d{2}/\d{2}/\[([^\]]+)\]")
+
+
+def stream_version(stream: str) -> str | None:
+    """The version a Lambda log stream's environment ran, or None for a stream not named that way."""
+    found = STREAM_VERSION.match(stream)
+    return found.group(1) if found else None
