@@ -35,7 +35,7 @@ from diagnostics.awslambda.memory import (
     memory_findings,
     parse_report,
 )
-from diagnostics.awslambda.names import parse_function, stream_version
+from diagnostics.awslambda.names import parse_function, ran_version, stream_version
 from diagnostics.cloudwatch.logs import InsightsRead, LogLine, LogRead
 from diagnostics.cloudwatch.metrics import MetricSeries, window
 from diagnostics.throttling.collect import read_reserved
@@ -241,10 +241,7 @@ def _ran_it(ctx: Context, line: LogLine) -> bool:
     streams count (the unqualified function is every version's lines, as before). A stream not
     named that way is kept: it cannot be told apart."""
     fn = _function(ctx)
-    if not fn.qualifier or not fn.version:
-        return True
-    version = stream_version(line.stream)
-    return version is None or version == fn.version
+    return not fn.qualifier or ran_version(line.stream, fn.version)
 
 
 def _of_version(fn: FunctionMemory) -> str:

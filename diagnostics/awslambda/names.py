@@ -57,3 +57,10 @@ def stream_version(stream: str) -> str | None:
     """The version a Lambda log stream's environment ran, or None for a stream not named that way."""
     found = STREAM_VERSION.match(stream)
     return found.group(1) if found else None
+
+
+def ran_version(stream: str, version: str) -> bool:
+    """Whether a log stream's lines are those of ``version`` (a stream not named after a version cannot
+    be told apart, so it counts; an empty ``version`` takes every stream)."""
+    found = stream_version(stream)
+    return not version or found is None or found == version
