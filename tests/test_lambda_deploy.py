@@ -63,3 +63,22 @@ def test_the_configuration_of_an_alias_keeps_its_version() -> None:
 ])
 def test_a_log_stream_names_its_version(stream: str, version: str | None) -> None:
     assert stream_version(stream) == version
+
+
+@pytest.mark.parametrize(("same", "said"), [
+    (True, "holds the same code as version 7"),
+    (False, "CAUTION: $LATEST's code differs from version 7's"),
+    (None, "compare CodeSha256"),
+])
+def test_publishing_says_whether_it_ships_other_code(same: bool | None, said: str) -> None:
+    lines = configuration_change(Target("orders", "prod", "7", same), "us-east-1", memory_size=512)
+    assert any(said in line for line in lines if line.startswith("#"))
+    assert ("CAUTION" in change_summary(Target("orders", "prod", "7", same))) is (same is False)
+
+
+def test_the_code_comparison_comes_from_both_configurations() -> None:
+    version = function_memory({"FunctionName": "orders", "Version": "7", "CodeSha256": "abc="}, qualifier="prod")
+    assert version.target.same_code is None  # $LATEST's code not read
+    from dataclasses import replace
+    assert replace(version, latest_code_sha256="abc=").target.same_code is True
+    assert replace(version, latest_code_sha256="xyz=").target.same_code is False

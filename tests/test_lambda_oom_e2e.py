@@ -293,6 +293,21 @@ def test_an_alias_gets_the_fix_that_reaches_it_from_its_own_versions_lines(plain
     assert commands[3].startswith('aws lambda update-alias --function-name py-oom --name prod --function-version '
                                   '"$VERSION"')
     assert "immutable" in oom["summary"]
+    assert any("holds the same code as version 1" in c for c in oom["remediation"])  # CodeSha256 compared
+
+
+def test_publishing_latest_with_other_code_is_a_caution(plain_moto) -> None:
+    make_function(plain_moto, "py-oom", memory=128)
+    version = publish_prod(plain_moto, "py-oom")
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("handler.py", "def handler(event, context):\n    return 2  # not released yet\n")
+    plain_moto.client("lambda").update_function_code(FunctionName="py-oom", ZipFile=buffer.getvalue())
+    put_lines(plain_moto, "py-oom", [line for n in range(2) for line in killed(n, 40 - n, version)],
+              stream=f"2026/11/30/[{version}]abcdef")
+    [oom] = [f for f in run(plain_moto, "py-oom:prod").findings if f["code"] == "LAMBDA_OUT_OF_MEMORY"]
+    assert "CAUTION" in oom["summary"]
+    assert any(c.startswith("# CAUTION: $LATEST's code differs from version 1's") for c in oom["remediation"])
 
 
 def test_a_bare_version_is_said_immutable_and_its_callers_moved(plain_moto) -> None:

@@ -9,7 +9,7 @@ their own log streams, so a finding can show what the function was doing when it
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -74,17 +74,27 @@ def _not_found(exc: ClientError) -> bool:
 def read_target(lambda_client: Any, function: str) -> FunctionMemory | FunctionAbsent:
     """The configuration of the function as given (NAME, NAME:ALIAS, NAME:VERSION or an ARN), or what is
     known of its absence: a name, alias or version that does not exist is an answer, not a failure."""
+    ref = parse_function(function)
+    name, qualifier = (ref.name, ref.qualifier) if ref else (function, "")
+    base = function.rpartition(":")[0] if qualifier else function  # the same form without the qualifier
     try:
-        return read_function(lambda_client, function)
+        found = read_function(lambda_client, function)
     except ClientError as exc:
         if not _not_found(exc):
             raise
         message = str(exc.response.get("Error", {}).get("Message") or "")
-    ref = parse_function(function)
-    name, qualifier = (ref.name, ref.qualifier) if ref else (function, "")
+    else:
+        if found.qualifier and found.version != "$LATEST":
+            # A fix for a published version is published from $LATEST: whether $LATEST holds the same
+            # code decides whether that ships other code too. Unread, the fix says to compare.
+            try:
+                latest = str(fetch_function(lambda_client, base).get("CodeSha256") or "")
+            except ClientError:
+                latest = ""
+            found = replace(found, latest_code_sha256=latest)
+        return found
     if not qualifier:
         return FunctionAbsent(name, "", message, function_exists=False)
-    base = function.rpartition(":")[0]  # the same form (name, partial ARN or ARN) without the qualifier
     try:
         lambda_client.get_function_configuration(FunctionName=base)
     except ClientError as exc:

@@ -27,6 +27,8 @@ class Target:
     name: str
     qualifier: str = ""
     version: str = "$LATEST"
+    # Whether $LATEST holds the code the version runs (CodeSha256 of both); None when not compared.
+    same_code: bool | None = None
 
     @property
     def alias(self) -> str:
@@ -58,14 +60,24 @@ def configuration_change(target: Target, region: str, **settings: object) -> lis
     change = ", ".join(f"{key.replace('_', ' ')} {value}" for key, value in settings.items())
     publish = (f'VERSION=$(aws lambda publish-version --function-name {target.name} --description "{change}" '
                f"--query Version --output text --region {region})")
+    who = target.alias or f"the callers of version {target.version}"
+    if target.same_code is True:
+        code = (f"# $LATEST holds the same code as version {target.version} (CodeSha256), so the new version "
+                "differs only in this setting.")
+    elif target.same_code is False:
+        code = (f"# CAUTION: $LATEST's code differs from version {target.version}'s (CodeSha256): publishing it "
+                f"ships $LATEST's code to {who} too. Put version {target.version}'s code on $LATEST first (aws "
+                f"lambda get-function --function-name {target.name}:{target.version} --query Code.Location gives "
+                "its package), or publish only once $LATEST's code is ready.")
+    else:
+        code = ("# publish-version also publishes $LATEST's code: make sure $LATEST holds the code "
+                + (f"{target.alias} should run" if target.alias else f"version {target.version} runs")
+                + " (compare CodeSha256).")
     steps = [
         f"# Version {target.version} is published, so its configuration cannot change (published versions are "
         "immutable): change $LATEST, publish it as a new version, then move "
-        + (f"alias {target.alias} to it." if target.alias else "the callers of version "
-           f"{target.version} to it."),
-        "# publish-version also publishes $LATEST's code: make sure $LATEST holds the code "
-        + (f"{target.alias} should run" if target.alias else f"version {target.version} runs")
-        + " (compare CodeSha256).",
+        + (f"alias {target.alias} to it." if target.alias else f"{who} to it."),
+        code,
         update,
         f"aws lambda wait function-updated --function-name {target.name} --region {region}",
         publish,
@@ -86,8 +98,10 @@ def change_summary(target: Target) -> str:
     """One sentence for a finding's summary when the change must be published to reach the caller."""
     if not target.published:
         return ""
+    caution = (f" CAUTION: $LATEST holds other code than version {target.version}, and publishing it ships that "
+               "code too." if target.same_code is False else "")
     if target.alias:
         return (f" Alias {target.alias} runs version {target.version}, which is immutable: the fix is published "
-                f"as a new version and {target.alias} moved to it.")
+                f"as a new version and {target.alias} moved to it.{caution}")
     return (f" Version {target.version} is immutable: the fix is published as a new version, and the callers of "
-            f"version {target.version} must be moved to it.")
+            f"version {target.version} must be moved to it.{caution}")

@@ -155,10 +155,14 @@ class FunctionMemory:
     ephemeral_storage_mb: int | None = None
     qualifier: str = ""  # the alias or version asked about ("" for the function itself, $LATEST)
     version: str = "$LATEST"  # the version that configuration belongs to (an alias's version)
+    code_sha256: str = ""
+    latest_code_sha256: str = ""  # $LATEST's, read beside a published version's to compare the code
 
     @property
     def target(self) -> Target:
-        return Target(self.name, self.qualifier, self.version)
+        same = (self.code_sha256 == self.latest_code_sha256) if self.code_sha256 and self.latest_code_sha256 \
+            else None
+        return Target(self.name, self.qualifier, self.version, same)
 
 
 def function_memory(config: dict, qualifier: str = "") -> FunctionMemory:
@@ -180,6 +184,7 @@ def function_memory(config: dict, qualifier: str = "") -> FunctionMemory:
         ephemeral_storage_mb=(config.get("EphemeralStorage") or {}).get("Size"),
         qualifier="" if qualifier == "$LATEST" else qualifier,
         version=str(config.get("Version") or "$LATEST"),
+        code_sha256=str(config.get("CodeSha256") or ""),
     )
 
 
