@@ -249,6 +249,24 @@ def _of_version(fn: FunctionMemory) -> str:
     return f" of version {fn.version}" if fn.qualifier and fn.version else ""
 
 
+def _published_failures(fn: FunctionMemory, report: FailureReport) -> str:
+    """For the unqualified function: a sentence when failed requests ran published versions (their log
+    streams say [1], [2]...): a change to $LATEST does not reach them, only a new version does."""
+    if fn.qualifier:
+        return ""
+    versions: dict[str, int] = {}
+    for request in report.failed:
+        version = stream_version(request.stream)
+        if version is not None and version != "$LATEST":
+            versions[version] = versions.get(version, 0) + 1
+    if not versions:
+        return ""
+    listed = ", ".join(f"{n} in version {v}" for v, n in sorted(versions.items()))
+    return (f"Of the failed requests, {listed}: published versions are immutable, so a change to $LATEST does not "
+            f"reach them; run again with function={fn.name}:ALIAS (the alias callers invoke) for the fix that "
+            "does.")
+
+
 def _other_versions(ctx: Context) -> dict[str, int]:
     """REPORT lines of the window written by other versions than the one asked about, per version."""
     reports = _reports(ctx)
@@ -409,6 +427,11 @@ def _failures(ctx: Context) -> StepOutcome:
     findings = failure_findings(_known(ctx), report, _invocations(ctx), ctx.session.region, memory=oom)
     throttled = throttles.total() if throttles is not None else None
     detail = describe_failures(report, throttled) + (_guessed(ctx) if report.failed else "")
+    published = _published_failures(fn, report)
+    if published:
+        detail += " " + published
+        findings = [replace(f, summary=f"{f.summary} {published}") if f.code != "LAMBDA_THROTTLED" else f
+                    for f in findings]
     if throttled:
         # Throttled requests never ran: the logs cannot show them, so they are a failure class of their own.
         fn = _known(ctx)

@@ -364,3 +364,15 @@ def test_a_function_missing_in_another_region_is_not_found_not_idle(plain_moto) 
                                                    "region eu-west-1")
     assert "has not run since it was created" not in result.stdout
 
+
+
+def test_the_unqualified_function_says_which_failures_ran_a_published_version(plain_moto) -> None:
+    """function=NAME reads every version's lines; failures that ran version 1 are not reached by a change to
+    $LATEST, and the finding says so."""
+    make_function(plain_moto, "py-oom", memory=128)
+    version = publish_prod(plain_moto, "py-oom")
+    put_lines(plain_moto, "py-oom", [line for n in range(2) for line in killed(n, 40 - n, version)],
+              stream=f"2026/11/30/[{version}]abcdef")
+    [oom] = [f for f in run(plain_moto, "py-oom").findings if f["code"] == "LAMBDA_OUT_OF_MEMORY"]
+    assert "2 in version 1: published versions are immutable" in oom["summary"]
+    assert "function=py-oom:ALIAS" in oom["summary"]
