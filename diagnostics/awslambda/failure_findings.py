@@ -15,6 +15,7 @@ from collections import Counter
 from collections.abc import Sequence
 from datetime import datetime
 
+from diagnostics.awslambda.deploy import change_summary, configuration_change
 from diagnostics.awslambda.failures import (
     CLASSES,
     CRASH,
@@ -131,9 +132,9 @@ def downstream_host(requests: Sequence[FailedRequest]) -> str | None:
     return hosts.most_common(1)[0][0] if hosts else None
 
 
-def _update(fn: FunctionMemory, region: str, **settings: object) -> str:
-    flags = " ".join(f"--{k.replace('_', '-')} {v}" for k, v in settings.items())
-    return f"aws lambda update-function-configuration --function-name {fn.name} {flags} --region {region}"
+def _update(fn: FunctionMemory, region: str, **settings: object) -> tuple[str, ...]:
+    """The commands that make the change reach what the caller runs (an alias: through a new version)."""
+    return tuple(configuration_change(fn.target, region, **settings))
 
 
 def timeout_finding(fn: FunctionMemory, report: FailureReport, invocations: Sequence[Invocation],
@@ -143,8 +144,8 @@ def timeout_finding(fn: FunctionMemory, report: FailureReport, invocations: Sequ
     failed_ids = {r.request_id for r in report.failed}
     durations = [r.duration_ms for r in timed_out if r.duration_ms is not None]
     ok = [i.duration_ms for i in invocations if i.duration_ms is not None and i.request_id not in failed_ids]
-    summary = (f"{fn.name} timed out in {len(timed_out)} of {report.requests} requests read: each was stopped at "
-               f"its {fn.timeout_s} s timeout")
+    summary = (f"{fn.target.label()} timed out in {len(timed_out)} of {report.requests} requests read: each was "
+               f"stopped at its {fn.timeout_s} s timeout")
     if durations:
         low, high = min(durations), max(durations)
         summary += f" (after {low:.0f} ms)." if round(low) == round(high) else f" (after {low:.0f}-{high:.0f} ms)."
@@ -195,10 +196,10 @@ def timeout_finding(fn: FunctionMemory, report: FailureReport, invocations: Sequ
          f"function's {fn.timeout_s} s, and retry or fail fast when it expires",),
         "Fail fast on the call it waits on, so an invocation ends with a clear error instead of a timeout",
         "a code change and a deployment")
-    memory_fix = Fix((_update(fn, region, memory_size=min(10240, fn.memory_size_mb * 2)),),
+    memory_fix = Fix(_update(fn, region, memory_size=min(10240, fn.memory_size_mb * 2)),
                      "Double the memory: more memory brings proportionally more CPU, which helps only CPU-bound "
                      "work", "costs more per millisecond; no help when it waits on the network")
-    raise_fix = Fix((_update(fn, region, timeout=new_timeout),), f"Raise the timeout to {new_timeout} s",
+    raise_fix = Fix(_update(fn, region, timeout=new_timeout), f"Raise the timeout to {new_timeout} s",
                     "callers wait longer for a failure")
     # Which fix comes first follows the data: successful runs close to the timeout need more time;
     # fast successful runs beside timeouts mean some runs hang, on the host the logs name if they do.
@@ -212,6 +213,7 @@ def timeout_finding(fn: FunctionMemory, report: FailureReport, invocations: Sequ
     if ok and not needs_time:
         summary += (f" The runs that finish need at most {max(ok) / limit_ms:.0%} of the timeout, so the timed-out "
                     "ones are stuck rather than slow.")
+    summary += change_summary(fn.target)
     return with_proof(Finding("LAMBDA_TIMEOUT", "error", fn.arn, summary, evidence, remediation,
                               alternatives=alternatives),
                       report_series(fn.log_group, invocations, "duration", fn.timeout_s * 1000),

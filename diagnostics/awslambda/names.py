@@ -45,3 +45,22 @@ def parse_function(text: str) -> FunctionRef | None:
     qualifier = match.group("qualifier") or ""
     return FunctionRef(match.group("name"), "" if qualifier == "$LATEST" else qualifier,
                        match.group("region") or "", match.group("arn_account") or match.group("account") or "")
+
+
+# Lambda names a function's log streams "YYYY/MM/DD/[VERSION]<environment id>", the version the
+# execution environment runs ($LATEST or a number; an alias's invocations run its version):
+# https://docs.aws.amazon.com/lambda/latest/operatorguide/log-structure.html
+STREAM_VERSION = re.compile(r"^\d{4}/\d{2}/\d{2}/\[([^\]]+)\]")
+
+
+def stream_version(stream: str) -> str | None:
+    """The version a Lambda log stream's environment ran, or None for a stream not named that way."""
+    found = STREAM_VERSION.match(stream)
+    return found.group(1) if found else None
+
+
+def ran_version(stream: str, version: str) -> bool:
+    """Whether a log stream's lines are those of ``version`` (a stream not named after a version cannot
+    be told apart, so it counts; an empty ``version`` takes every stream)."""
+    found = stream_version(stream)
+    return not version or found is None or found == version

@@ -11,7 +11,7 @@ from typing import Any, Literal
 
 from diagnostics.awslambda.collect import LogRead, read_report_lines
 from diagnostics.awslambda.memory import FunctionMemory, Invocation, function_memory, parse_report
-from diagnostics.awslambda.names import parse_function
+from diagnostics.awslambda.names import parse_function, ran_version
 from diagnostics.cloudwatch.metrics import MetricSeries, WindowStats, fetch_series, fetch_window
 from diagnostics.performance.components import LATENCY, Component
 from diagnostics.performance.frontends import METRICS as FRONT_METRICS
@@ -162,8 +162,10 @@ def read_ec2(ec2: Any, instance_id: str) -> Ec2Profile:
 
 def read_lambda(lambda_client: Any, function: str) -> LambdaProfile:
     config = lambda_client.get_function_configuration(FunctionName=function)
-    memory = function_memory(config)  # where its logs go, as the Lambda diagnosis reads it
+    ref = parse_function(function)
+    memory = function_memory(config, ref.qualifier if ref else "")  # where its logs go, as lambda-oom reads it
     return LambdaProfile(name=config["FunctionName"], arn=config["FunctionArn"],
+                         qualifier=memory.qualifier, version=memory.version,
                          memory_mb=int(config.get("MemorySize") or 128),
                          timeout_s=int(config.get("Timeout") or 3),
                          runtime=str(config.get("Runtime") or ""),
@@ -234,6 +236,8 @@ def read_metrics(cloudwatch: Any, profile: Profile, start: datetime, end: dateti
     named; ``read_all`` (``ctx.read_all``) does the same and asks for them together."""
     namespace, plan = metric_plan(profile)
     dims = {DIMENSION[kind_of(profile)]: dimension_value(profile)}
+    if isinstance(profile, LambdaProfile) and profile.qualifier:
+        dims["Resource"] = f"{profile.name}:{profile.qualifier}"  # Lambda's metrics of one alias or version
     reads = [(f"{namespace} {name} of {dimension_value(profile)}",
               lambda name=name, stats=stats: fetch_series(cloudwatch, namespace, name, dims, start, end, stats),
               None) for name, stats in plan.items()]
@@ -262,7 +266,10 @@ def read_reports(logs: Any, profile: LambdaProfile, start: datetime, end: dateti
                               timeout_s=profile.timeout_s, log_group=profile.log_group or
                               f"/aws/lambda/{profile.name}", log_format=profile.log_format)
     read = read_report_lines(logs, function, start, end, limit)
-    return [inv for line in read.lines if (inv := parse_report(line)) is not None], read
+    # An alias or version: only the log streams of the version it runs ([1] in their names) are its.
+    version = profile.version if profile.qualifier else ""
+    return [inv for line in read.lines
+            if ran_version(line.stream, version) and (inv := parse_report(line)) is not None], read
 
 
 def read_latency(cloudwatch: Any, comp: Component, start: datetime, end: datetime,
