@@ -27,6 +27,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from diagnostics.cloudtrail.data_events import operation_service
+from diagnostics.cloudtrail.events import event_source, is_throttle
+
 LAMBDA_REASONS = (
     "ReservedFunctionConcurrentInvocationLimitExceeded",
     "ReservedFunctionInvocationRateLimitExceeded",
@@ -50,15 +53,6 @@ DYNAMODB_LIMIT_TYPES = ("ProvisionedThroughputExceeded", "AccountLimitExceeded",
                         "MaxOnDemandThroughputExceeded")
 DYNAMODB_REASON = re.compile(r"\b(Table|Index)(Read|Write)(" + "|".join(DYNAMODB_LIMIT_TYPES) + r")\b")
 
-# Operations whose service is plain from the name; item operations belong to DynamoDB.
-OPERATION_SERVICES = {
-    **dict.fromkeys(("Invoke", "InvokeAsync", "InvokeWithResponseStream"), "lambda"),
-    **dict.fromkeys(("GetItem", "PutItem", "UpdateItem", "DeleteItem", "Query", "Scan", "BatchGetItem",
-                     "BatchWriteItem", "TransactGetItems", "TransactWriteItems", "ExecuteStatement",
-                     "BatchExecuteStatement"), "dynamodb"),
-}
-# Data-plane operations: CloudTrail's event history never shows them (they are data events).
-DATA_OPERATIONS = frozenset(OPERATION_SERVICES)
 CODE_SERVICES = {"ProvisionedThroughputExceededException": "dynamodb", "RequestLimitExceeded": "ec2",
                  "SlowDown": "s3"}
 # SDK service names as they print them -> the CLI's service name.
@@ -77,6 +71,7 @@ _FUNCTION_ARN = re.compile(r"arn:aws[\w-]*:lambda:[\w-]+:\d{12}:function:([\w-]+
 # DynamoDB's own wording: "The level of configured provisioned throughput for the table was exceeded",
 # "Throughput exceeds the current capacity of your table or index".
 _DYNAMODB_TEXT = re.compile(r"capacity of your table or index|provisioned throughput for the table", re.I)
+_THROTTLE_TEXT = re.compile(r"Rate Exceeded|reduce your request rate|\bSlow ?Down\b|Throttl", re.I)
 _TABLE_ARN = re.compile(r"arn:aws[\w-]*:dynamodb:[\w-]+:\d{12}:table/([\w.-]+)(?:/index/([\w.-]+))?")
 
 
@@ -95,6 +90,13 @@ class ThrottleMessage:
 
     def __str__(self) -> str:  # inputs are journaled as text: the message as it was pasted
         return self.text
+
+    @property
+    def says_throttled(self) -> bool:
+        """AWS's own words say the call was throttled: a throttling error code, a throttle reason, or the
+        text S3 and Lambda put in such errors. That is evidence, whatever the metrics read later show."""
+        return bool(is_throttle(self.code, event_source(self.service) if self.service else "") or self.reason
+                    or _THROTTLE_TEXT.search(self.text))
 
     @property
     def lambda_reason(self) -> str:
@@ -141,7 +143,7 @@ def parse_throttle_message(text: str) -> ThrottleMessage:
     if match := _TABLE_ARN.search(text):
         table, index = match[1], match[2] or ""
     if not service:
-        service = (OPERATION_SERVICES.get(operation) or CODE_SERVICES.get(code)
+        service = (operation_service(operation) or CODE_SERVICES.get(code)
                    or ("lambda" if reason in LAMBDA_REASONS or function else "")
                    or ("dynamodb" if table or DYNAMODB_REASON.search(reason) or _DYNAMODB_TEXT.search(text)
                        else ""))
