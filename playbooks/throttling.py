@@ -640,6 +640,8 @@ _WHERE_READ = {"lambda": "AWS/Lambda Throttles", "dynamodb": "the table's AWS/Dy
 
 
 def _shows(finding: Finding, service: str) -> bool:
+    if not service:  # the message did not say which service: any throttle found accounts for it
+        return True
     prefix = _FINDING_PREFIX.get(service)
     return finding.code.startswith(prefix) if prefix else finding.code == "API_THROTTLING"
 
@@ -662,15 +664,15 @@ def _pasted_throttle(ctx: Context) -> StepOutcome:
         return StepOutcome("ok", f"{said}; the steps above account for it: {named}.")
     hours = int(ctx.inputs.get("hours", 1))
     source = _WHERE_READ.get(service, "CloudTrail's event history")
-    hints = [f"it happened more than {hours} h ago (widen `hours`)", f"in another region than {ctx.session.region}"]
+    hints = [f"it is older than the last {hours} h (widen `hours`)", f"from another region than {ctx.session.region}"]
     if service == "lambda":
-        hints.append("on another function than the one(s) read (name it with function=NAME)"
-                     if not ctx.inputs.get("function") else "on another function than the one named")
+        hints.append("from another function than the one(s) read (name it with function=NAME)"
+                     if not ctx.inputs.get("function") else "from another function than the one named")
     elif service == "dynamodb":
-        hints.append("on another table or index (name it with table=NAME)")
+        hints.append("from another table or index (name it with table=NAME)")
     return StepOutcome("no_data", (
-        f"{said}, but nothing read here shows it ({source}, see the steps above): {', or '.join(hints)}. "
-        "The throttle happened; its cause was not found."))
+        f"{said}, but nothing read here shows it ({source}, see the steps above). It may be "
+        f"{', or '.join(hints)}. The throttle happened; its cause was not found."))
 
 
 THROTTLED_STEP = Step(

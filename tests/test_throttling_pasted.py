@@ -116,6 +116,10 @@ def test_throttles_without_limits_are_a_conditional_problem_naming_what_was_not_
     assert "never rose" not in finding.summary and "below every" not in finding.summary
     assert "no ConcurrentExecutions datapoints" in finding.summary
     assert finding.evidence["not_read"]
+    # the fix reads what was not read (read-only commands), beginning with the error's Reason
+    assert finding.remediation[0].startswith("# Paste the TooManyRequestsException")
+    assert any(c.startswith("aws lambda get-account-settings") for c in finding.remediation)
+    assert any("--metric-name ConcurrentExecutions" in c for c in finding.remediation)
 
 
 def test_throttles_below_every_limit_read_are_still_a_problem() -> None:
@@ -141,6 +145,7 @@ def test_a_reserved_reason_on_a_function_without_a_reservation_is_said_to_contra
     assert "function=NAME" in finding.summary and "What changed recently?" in finding.summary
     assert "below every concurrency limit" not in finding.summary
     assert finding.evidence["error_reason"] == reason
+    assert not any(c.startswith("# Paste") for c in finding.remediation)  # it was pasted already
     # a function that has the reservation the Reason names is no contradiction
     reserved = decide_lambda_limit(metrics_only(reserved=40), pool, REGION, reason=reason)
     assert reserved.cause == "reserved" and "has no reserved concurrency" not in reserved.detail

@@ -180,8 +180,8 @@ def decide_lambda_limit(fn: FunctionLoad, pool: AccountPool | None, region: str,
     """
     contradiction = _contradiction(fn, reason)
     if not contradiction:
-        return _decide(fn, pool, region, reason)
-    decision = _decide(fn, pool, region, "")
+        return _decide(fn, pool, region, reason, pasted=bool(reason))
+    decision = _decide(fn, pool, region, "", pasted=True)
     findings = [replace(f, summary=f"{f.summary} {contradiction}", evidence={**f.evidence, "error_reason": reason},
                         certainty="conditional",
                         condition=f.condition or f"if the pasted error was about {fn.name}: its Reason, {reason}, "
@@ -195,7 +195,7 @@ def _contradiction(fn: FunctionLoad, reason: str) -> str:
     if not (reason.startswith("ReservedFunction") and fn.reserved_known and fn.reserved is None):
         return ""
     return (f"AWS's stated reason, {reason}, says {LAMBDA_REASON_MEANS[reason]}, but {fn.name} has no reserved "
-            "concurrency now: the error came from another function (name it with function=NAME), or "
+            "concurrency now: either the error came from another function (name it with function=NAME), or "
             f"{fn.name}'s reservation was removed after the error ('What changed recently?' lists changes to it, "
             "such as DeleteFunctionConcurrency).")
 
@@ -218,7 +218,7 @@ def _unread_limits(fn: FunctionLoad, pool: AccountPool | None) -> list[str]:
     return unread
 
 
-def _decide(fn: FunctionLoad, pool: AccountPool | None, region: str, reason: str) -> LimitDecision:
+def _decide(fn: FunctionLoad, pool: AccountPool | None, region: str, reason: str, pasted: bool) -> LimitDecision:
     name = fn.name
     if fn.reserved_known and fn.reserved == 0:
         throttled = fn.throttles.total() if fn.throttles is not None and not fn.throttles.empty else None
@@ -362,14 +362,13 @@ def _decide(fn: FunctionLoad, pool: AccountPool | None, region: str, reason: str
     unread = _unread_limits(fn, pool)
     reserved = "not read" if not fn.reserved_known else "none" if fn.reserved is None else str(fn.reserved)
     evidence = _evidence(fn, pool, reason, largest_rise=rise, **({"not_read": unread} if unread else {}))
-    checks = ["# Paste the TooManyRequestsException your caller logged with error=...: its Reason names the limit"]
+    checks = [] if pasted else [
+        "# Paste the TooManyRequestsException your caller logged with error=...: its Reason names the limit"]
     if unread:
         summary = (f"{said}; reserved concurrency {reserved}. Which limit throttled it is not known, because "
                    f"these were not read or had no datapoints: {'; '.join(unread)}.{reason_note}")
         return LimitDecision("unexplained", summary, [Finding(
-            "LAMBDA_THROTTLED", "error", fn.arn, summary, evidence,
-            [*checks, f"aws lambda get-function-concurrency --function-name {name} --region {region}",
-             f"aws lambda get-account-settings --region {region}"],
+            "LAMBDA_THROTTLED", "error", fn.arn, summary, evidence, [*checks, *_reads_for(fn, pool, region)],
             certainty="conditional",
             condition="the limit is one of those not read: " + "; ".join(unread))])
     summary = (f"{said}, below every concurrency limit read (reserved {reserved}; account pool "
@@ -378,6 +377,21 @@ def _decide(fn: FunctionLoad, pool: AccountPool | None, region: str, reason: str
     return LimitDecision("unexplained", summary, [Finding(
         "LAMBDA_THROTTLED", "error", fn.arn, summary, evidence,
         [*checks, f"aws lambda get-account-settings --region {region}"])])
+
+
+def _reads_for(fn: FunctionLoad, pool: AccountPool | None, region: str) -> list[str]:
+    """The read-only commands that show the limits :func:`_unread_limits` names, to run with other credentials."""
+    window = "--start-time <START> --end-time <END> --period 60 --statistics Maximum"
+    commands = []
+    if not fn.reserved_known:
+        commands.append(f"aws lambda get-function-concurrency --function-name {fn.name} --region {region}")
+    if fn.reserved is None and (pool is None or pool.limit is None):
+        commands.append(f"aws lambda get-account-settings --region {region}")
+    if fn.concurrency is None or fn.concurrency.empty:
+        commands.append("aws cloudwatch get-metric-statistics --namespace AWS/Lambda --metric-name "
+                        f"ConcurrentExecutions --dimensions Name=FunctionName,Value={fn.name} {window} "
+                        f"--region {region}")
+    return commands
 
 
 def _account_pool(fn: FunctionLoad, pool: AccountPool | None, region: str, reason: str, said: str,
