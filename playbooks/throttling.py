@@ -15,7 +15,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from diagnostics.awslambda.collect import function_name_of
-from diagnostics.cloudtrail.data_events import DataEventService, data_event_service
+from diagnostics.cloudtrail.data_events import DATA_EVENT_SERVICES, DataEventService, data_event_service
 from diagnostics.cloudtrail.events import EventQuery, EventWindow, event_source, lookup_events
 from diagnostics.cloudwatch.metrics import MetricSeries
 from diagnostics.findings import Finding
@@ -244,6 +244,13 @@ def _plan(ctx: Context) -> None:
 # --- CloudTrail: throttled API calls and who sent them ----------------------------------------
 
 
+def _data_calls_unseen(entry: DataEventService) -> str:
+    """The sentence that keeps "no throttled management call" from passing for "no throttled call" of a service
+    whose data calls the event history never holds."""
+    return (f"Only {entry.service}'s management calls are in the event history; its data calls "
+            f"({entry.examples()}, ...) never are. For those: {entry.evidence} ({entry.doc}).")
+
+
 def _unseen_data_events(ctx: Context, entry: DataEventService) -> StepOutcome:
     """A data-event question no step here reads: say it cannot be judged from the event history, and where
     the evidence is."""
@@ -261,10 +268,11 @@ def _unseen_data_events(ctx: Context, entry: DataEventService) -> StepOutcome:
 def _skip_data_plane(ctx: Context) -> None:
     if _data_plane(ctx):
         what = _function(ctx) or _table(ctx) or _operation(ctx)[1]
-        raise StepSkip(f"The question is about {what}: Lambda invocations and DynamoDB item calls are data "
-                       "events, which CloudTrail's event history never holds; the steps below read the "
-                       "service's own metrics. (Name service= and operation= to look for throttled "
-                       "management calls too.)")
+        entry = _data_events(ctx) or DATA_EVENT_SERVICES["lambda" if _function(ctx) else "dynamodb"]
+        raise StepSkip(f"The question is about {what}: {entry.service} {entry.examples()} "
+                       "and the like are data events, which CloudTrail's event history never holds; the steps "
+                       "below read the service's own metrics. (Name service= and operation= to look for "
+                       "throttled management calls too.)")
 
 
 def _throttled_calls(ctx: Context) -> StepOutcome:
@@ -287,6 +295,8 @@ def _throttled_calls(ctx: Context) -> StepOutcome:
         if _service(ctx) in LIMIT_SERVICES:
             detail += (" Lambda invocations and DynamoDB item calls are not in the event history: see the "
                        "last steps.")
+        elif (entry := DATA_EVENT_SERVICES.get(_service(ctx) or "")) is not None:
+            detail += " " + _data_calls_unseen(entry)
         return StepOutcome("ok", detail)
     sustained = any(o.sustained for o in report.offenders)
     return StepOutcome("problem" if sustained else "warning", detail)
@@ -664,15 +674,21 @@ def _pasted_throttle(ctx: Context) -> StepOutcome:
         return StepOutcome("ok", f"{said}; the steps above account for it: {named}.")
     hours = int(ctx.inputs.get("hours", 1))
     source = _WHERE_READ.get(service, "CloudTrail's event history")
-    hints = [f"it is older than the last {hours} h (widen `hours`)", f"from another region than {ctx.session.region}"]
+    hints = [f"older than the last {hours} h (widen `hours`)", f"from another region than {ctx.session.region}"]
     if service == "lambda":
         hints.append("from another function than the one(s) read (name it with function=NAME)"
                      if not ctx.inputs.get("function") else "from another function than the one named")
     elif service == "dynamodb":
         hints.append("from another table or index (name it with table=NAME)")
+    entry = DATA_EVENT_SERVICES.get(service)
+    unseen = ""
+    if entry is not None and service not in LIMIT_SERVICES:
+        unseen = (f" {_data_calls_unseen(entry)}" if _read_events(ctx) is None else
+                  f" If it was one of {service}'s data calls ({entry.examples()}, ...), the event history cannot "
+                  "show it: 'Were API calls throttled?' says where it shows.")
     return StepOutcome("no_data", (
         f"{said}, but nothing read here shows it ({source}, see the steps above). It may be "
-        f"{', or '.join(hints)}. The throttle happened; its cause was not found."))
+        f"{', or '.join(hints)}.{unseen} The throttle happened; its cause was not found."))
 
 
 THROTTLED_STEP = Step(

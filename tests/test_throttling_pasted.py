@@ -82,9 +82,27 @@ def test_a_message_says_whether_aws_throttled(text: str, throttled: bool) -> Non
     assert parse_throttle_message(text).says_throttled is throttled
 
 
-def test_the_slowdown_message_is_about_s3() -> None:
-    message = parse_throttle_message(SLOWDOWN)
-    assert (message.code, message.service, message.operation) == ("SlowDown", "s3", "PutObject")
+# Java SDK v1 as it prints S3's throttle: a generic class, the code in the field after the status.
+JAVA_V1_SLOWDOWN = ("com.amazonaws.services.s3.model.AmazonS3Exception: Slow Down (Service: Amazon S3; Status Code: "
+                    "503; Error Code: 503 Slow Down; Request ID: A4DBBEXAMPLE2C4D; S3 Extended Request ID: "
+                    "oGSeRdT4xSKtyZAcUe53LgUf1=)")
+
+
+@pytest.mark.parametrize("text, code, operation", [
+    (SLOWDOWN, "SlowDown", "PutObject"),
+    (JAVA_V1_SLOWDOWN, "SlowDown", ""),
+])
+def test_the_slowdown_messages_are_about_s3(text: str, code: str, operation: str) -> None:
+    message = parse_throttle_message(text)
+    assert (message.code, message.service, message.operation) == (code, "s3", operation)
+    assert message.says_throttled
+
+
+def test_a_java_v1_field_code_wins_over_the_generic_class() -> None:
+    message = parse_throttle_message(
+        "com.amazonaws.services.dynamodbv2.model.AmazonDynamoDBException: Rate exceeded (Service: AmazonDynamoDBv2; "
+        "Status Code: 400; Error Code: ThrottlingException; Request ID: 7Q2N3V4B5C6D7E8F9G0H1J2K3L4M5N6O)")
+    assert (message.code, message.service) == ("ThrottlingException", "dynamodb")
 
 
 # --- Throttles > 0 is a problem, with or without the limits ---------------------------------------------
@@ -280,3 +298,17 @@ def test_sandbox_a_found_throttle_accounts_for_the_pasted_error(sandbox) -> None
     assert t.verdict == "problem_found"
     step = t.step("pasted-throttle")
     assert step.status == "ok" and "LAMBDA_RESERVED_CONCURRENCY" in step.detail
+
+
+@pytest.mark.sandbox
+def test_sandbox_s3_throttle_without_an_operation_never_clears_s3(sandbox) -> None:
+    """service=s3 reads S3's management calls; its object calls are not there, and the step says so. With
+    the pasted SlowDown the run is incomplete and says where S3's throttles show."""
+    quiet = _scenario_run(sandbox, "throttling-healthy", service="s3")
+    step = quiet.step("throttled-calls")
+    assert step.status == "ok" and "its data calls (" in step.detail and "5xxErrors" in step.detail
+    t = _scenario_run(sandbox, "throttling-healthy", error=JAVA_V1_SLOWDOWN)
+    assert t.verdict == "incomplete"
+    pasted = t.step("pasted-throttle")
+    assert pasted.status == "no_data" and "s3's data calls (PutObject" in pasted.detail, pasted.detail
+    assert "3,500" in t.step("throttled-calls").detail

@@ -23,12 +23,15 @@ class DataEventService:
     """A service's data-event operations and where their throttles show instead of the event history."""
 
     service: str  # the CLI's name for it
-    operations: frozenset[str]
+    operations: tuple[str, ...]  # the most common first: the first few are named as examples
     evidence: str  # one sentence: where the throttles of these calls can be seen
     doc: str  # the AWS page that says so
 
     def covers(self, operation: str) -> bool:
         return operation in self.operations
+
+    def examples(self, n: int = 3) -> str:
+        return ", ".join(self.operations[:n])
 
 
 S3_PERFORMANCE_DOC = "https://docs.aws.amazon.com/AmazonS3/latest/userguide/optimizing-performance.html"
@@ -36,41 +39,41 @@ S3_PERFORMANCE_DOC = "https://docs.aws.amazon.com/AmazonS3/latest/userguide/opti
 DATA_EVENT_SERVICES: dict[str, DataEventService] = {s.service: s for s in (
     # S3 object-level API activity (AWS::S3::Object data events; the CloudTrail DataResource reference:
     # "The PutObject API operation is an Amazon S3 object-level API. It is recorded as a data event").
-    DataEventService("s3", frozenset({
-        "GetObject", "PutObject", "HeadObject", "DeleteObject", "DeleteObjects", "CopyObject", "UploadPart",
+    DataEventService("s3", (
+        "PutObject", "GetObject", "HeadObject", "DeleteObject", "DeleteObjects", "CopyObject", "UploadPart",
         "UploadPartCopy", "CreateMultipartUpload", "CompleteMultipartUpload", "AbortMultipartUpload", "ListParts",
         "GetObjectAcl", "PutObjectAcl", "GetObjectTagging", "PutObjectTagging", "DeleteObjectTagging",
         "GetObjectAttributes", "RestoreObject", "SelectObjectContent", "ListObjects", "ListObjectsV2",
-        "ListObjectVersions"}),
+        "ListObjectVersions"),
         "S3 answers 503 SlowDown when a partitioned prefix gets more than about 3,500 PUT/COPY/POST/DELETE or "
         "5,500 GET/HEAD requests a second, or while it scales a prefix up; the bucket's CloudWatch request "
         "metrics (AWS/S3 5xxErrors and AllRequests, filtered by prefix; enabled per bucket with "
         "put-bucket-metrics-configuration) count them, and so do its server access logs or a trail that logs "
         "S3 data events",
         S3_PERFORMANCE_DOC),
-    DataEventService("lambda", frozenset({"Invoke", "InvokeAsync", "InvokeWithResponseStream"}),
+    DataEventService("lambda", ("Invoke", "InvokeWithResponseStream", "InvokeAsync"),
                      "Lambda counts throttled invocations in AWS/Lambda Throttles, per function (FunctionName) and "
                      "for the whole account (no dimensions)",
                      "https://docs.aws.amazon.com/lambda/latest/dg/monitoring-metrics-types.html"),
-    DataEventService("dynamodb", frozenset({
-        "GetItem", "PutItem", "UpdateItem", "DeleteItem", "Query", "Scan", "BatchGetItem", "BatchWriteItem",
+    DataEventService("dynamodb", (
+        "GetItem", "PutItem", "UpdateItem", "Query", "DeleteItem", "Scan", "BatchGetItem", "BatchWriteItem",
         "TransactGetItems", "TransactWriteItems", "ExecuteStatement", "BatchExecuteStatement",
-        "ExecuteTransaction"}),
+        "ExecuteTransaction"),
                      "DynamoDB counts throttled item calls in AWS/DynamoDB ThrottledRequests and the "
                      "Read/WriteThrottleEvents of the table and its indexes",
                      "https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/metrics-dimensions.html"),
-    DataEventService("kinesis", frozenset({"PutRecord", "PutRecords", "GetRecords", "GetShardIterator",
-                                           "SubscribeToShard"}),
+    DataEventService("kinesis", ("PutRecord", "PutRecords", "GetRecords", "GetShardIterator",
+                                           "SubscribeToShard"),
                      "Kinesis counts them in AWS/Kinesis WriteProvisionedThroughputExceeded and "
                      "ReadProvisionedThroughputExceeded, per stream",
                      "https://docs.aws.amazon.com/streams/latest/dev/monitoring-with-cloudwatch.html"),
-    DataEventService("sqs", frozenset({"SendMessage", "SendMessageBatch", "ReceiveMessage", "DeleteMessage",
+    DataEventService("sqs", ("SendMessage", "ReceiveMessage", "DeleteMessage", "SendMessageBatch",
                                        "DeleteMessageBatch", "ChangeMessageVisibility",
-                                       "ChangeMessageVisibilityBatch"}),
+                                       "ChangeMessageVisibilityBatch"),
                      "only the caller's own logs show them (a trail can log SQS data events from now on)",
                      "https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/"
                      "logging-using-cloudtrail.html"),
-    DataEventService("sns", frozenset({"Publish", "PublishBatch"}),
+    DataEventService("sns", ("Publish", "PublishBatch"),
                      "the caller's own logs show them, and Service Quotas gives the region's Publish rate "
                      "quota (a trail can log SNS data events from now on)",
                      "https://docs.aws.amazon.com/sns/latest/dg/sns-logging-using-cloudtrail.html"),

@@ -64,7 +64,8 @@ _GO = re.compile(r"operation error (?P<service>[\w ]+?): (?P<op>\w+),")
 _JAVA_PACKAGE = re.compile(r"\b(?:software\.amazon\.awssdk\.services|com\.amazonaws\.services)\.(?P<service>\w+)"
                            r"\.model\.(?P<code>\w+)")
 _SERVICE_FIELD = re.compile(r"\(Service: (?P<service>[\w ]+?)[;,]")
-_ERROR_CODE_FIELD = re.compile(r"Error Code: (?P<code>\w+)")
+# Java v1 prints S3's as "Error Code: 503 Slow Down" (status and words); others as "Error Code: Throttling".
+_ERROR_CODE_FIELD = re.compile(r"Error Code: (?:\d{3} )?(?P<code>\w+(?: \w+)*?)\s*(?=[;,)]|$)")
 _CODE_COLON = re.compile(r"\b(?P<code>\w+(?:Exception|Exceeded|Throttled|Throttling))\b\s*:")
 _LAMBDA_REASON = re.compile(r"\b(" + "|".join(LAMBDA_REASONS) + r")\b")
 _FUNCTION_ARN = re.compile(r"arn:aws[\w-]*:lambda:[\w-]+:\d{12}:function:([\w-]+)")
@@ -125,10 +126,12 @@ def parse_throttle_message(text: str) -> ThrottleMessage:
         service, operation = _service(match["service"]), operation or match["op"]
     if match := _JAVA_PACKAGE.search(text):
         service, code = service or _service(match["service"]), code or match["code"]
+        if field := _ERROR_CODE_FIELD.search(text):  # the class may be generic (AmazonS3Exception): the field is not
+            code = field["code"].replace(" ", "")
     if not service and (match := _SERVICE_FIELD.search(text)):
         service = _service(match["service"])
     if not code and (match := _ERROR_CODE_FIELD.search(text)):
-        code = match["code"]
+        code = match["code"].replace(" ", "")
     if not code and (match := _CODE_COLON.search(text)):
         code = match["code"]
     code = code.removeprefix("Client.")
