@@ -679,7 +679,8 @@ def _pasted_throttle(ctx: Context) -> StepOutcome:
         hints.append("from another function than the one(s) read (name it with function=NAME)"
                      if not ctx.inputs.get("function") else "from another function than the one named")
     elif service == "dynamodb":
-        hints.append("from another table or index (name it with table=NAME)")
+        hints.append("from another table or index (name it with table=NAME)" if not _table(ctx)
+                     else "from another table or index than the one read")
     entry = DATA_EVENT_SERVICES.get(service)
     unseen = ""
     if entry is not None and service not in LIMIT_SERVICES:

@@ -312,3 +312,35 @@ def test_sandbox_s3_throttle_without_an_operation_never_clears_s3(sandbox) -> No
     pasted = t.step("pasted-throttle")
     assert pasted.status == "no_data" and "s3's data calls (PutObject" in pasted.detail, pasted.detail
     assert "3,500" in t.step("throttled-calls").detail
+
+
+@pytest.mark.sandbox
+def test_sandbox_a_management_throttle_the_history_does_not_hold_is_incomplete(sandbox) -> None:
+    """EC2's RequestLimitExceeded on a call the event history has no throttle of, in the window read."""
+    error = ("An error occurred (RequestLimitExceeded) when calling the DescribeVolumes operation (reached max "
+             "retries: 4): Request limit exceeded.")
+    t = _scenario_run(sandbox, "throttling-healthy", error=error)
+    assert t.step("throttled-calls").status == "ok"  # it read the history, and says what it found there
+    pasted = t.step("pasted-throttle")
+    assert pasted.status == "no_data" and "CloudTrail's event history" in pasted.detail
+    assert t.verdict == "incomplete"
+
+
+@pytest.mark.sandbox
+def test_a_dynamodb_throttle_on_a_table_read_as_unthrottled_is_incomplete(plain_moto) -> None:
+    plain_moto.client("dynamodb").create_table(
+        TableName="orders", KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+        ProvisionedThroughput={"ReadCapacityUnits": 100, "WriteCapacityUnits": 100})
+    now = datetime.now(UTC).replace(second=0, microsecond=0)
+    plain_moto.client("cloudwatch").put_metric_data(Namespace="AWS/DynamoDB", MetricData=[
+        {"MetricName": "ConsumedWriteCapacityUnits", "Dimensions": [{"Name": "TableName", "Value": "orders"}],
+         "Timestamp": now - timedelta(minutes=m), "Value": 600, "Unit": "Count"} for m in range(1, 31)])
+    error = ("An error occurred (ProvisionedThroughputExceededException) when calling the PutItem operation "
+             "(reached max retries: 9): The level of configured provisioned throughput for the table was exceeded. "
+             "Consider increasing your provisioning level with the UpdateTable API.")
+    t = _run(plain_moto, error=error, table="orders")
+    assert t.step("dynamodb-limits").status == "ok", t.step("dynamodb-limits").detail
+    pasted = t.step("pasted-throttle")
+    assert pasted.status == "no_data" and "another table or index than the one read" in pasted.detail
+    assert t.verdict == "incomplete"
