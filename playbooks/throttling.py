@@ -661,8 +661,11 @@ def _pasted_throttle(ctx: Context) -> StepOutcome:
     whatever each source said on its own. No data is not health, and neither is a source that looked
     elsewhere (another function, window or region)."""
     message = _message(ctx)
-    if message is None or not message.says_throttled:
-        raise StepSkip("No throttling error was pasted (error=...): the steps above decide.")
+    if message is None:
+        raise StepSkip("No error was pasted (error=...): the steps above decide.")
+    if not message.says_throttled:
+        raise StepSkip(f"The pasted error ({message.describe()}) is not a throttling error, so it proves no "
+                       "throttle: the steps above decide.")
     if _unjudged_data_events(ctx) is not None:
         raise StepSkip("'Were API calls throttled?' says where this data event's throttles can be seen.")
     service = message.service or _service(ctx) or ""
