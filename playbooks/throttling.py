@@ -528,7 +528,10 @@ def _lambda_step(ctx: Context) -> StepOutcome:
                 pool = _with_consumers(ctx, pool)
         decisions.append(decide_lambda_limit(load, pool, ctx.session.region, reason))
     parts = [d.detail for d in decisions]
-    if pool is not None and not any(d.cause == "account_pool" for d in decisions):
+    # The pool's limit, unless a decision already says it (the drained pool's numbers, or an unexplained
+    # throttle that names the unread limit among the others).
+    if pool is not None and not any(d.cause == "account_pool" or (d.cause == "unexplained" and pool.limit is None)
+                                    for d in decisions):
         parts.append(_pool_sentence(pool))
     return _outcome(_once(parts), [f for d in decisions for f in d.findings], {d.cause for d in decisions})
 
