@@ -54,7 +54,7 @@ DATA_EVENT_SERVICES: dict[str, DataEventService] = {s.service: s for s in (
     DataEventService("lambda", ("Invoke", "InvokeWithResponseStream", "InvokeAsync"),
                      "Lambda counts throttled invocations in AWS/Lambda Throttles, per function (FunctionName) and "
                      "for the whole account (no dimensions)",
-                     "https://docs.aws.amazon.com/lambda/latest/dg/monitoring-metrics-types.html"),
+                     "https://docs.aws.amazon.com/lambda/latest/dg/monitoring-metrics.html"),
     DataEventService("dynamodb", (
         "GetItem", "PutItem", "UpdateItem", "Query", "DeleteItem", "Scan", "BatchGetItem", "BatchWriteItem",
         "TransactGetItems", "TransactWriteItems", "ExecuteStatement", "BatchExecuteStatement",
