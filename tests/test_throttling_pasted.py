@@ -344,3 +344,15 @@ def test_a_dynamodb_throttle_on_a_table_read_as_unthrottled_is_incomplete(plain_
     pasted = t.step("pasted-throttle")
     assert pasted.status == "no_data" and "another table or index than the one read" in pasted.detail
     assert t.verdict == "incomplete"
+
+
+@pytest.mark.sandbox
+def test_sandbox_a_reserved_reason_on_the_drained_pool_is_judged_by_the_numbers_and_said(sandbox) -> None:
+    """checkout has no reservation and the pool is drained: the numbers decide (the pool), and AWS's Reason,
+    which names a reservation, is said not to fit instead of being quoted as if it confirmed the pool."""
+    t = _scenario_run(sandbox, "throttling-lambda-pool-drained", error=JAVA_RESERVED)
+    [finding] = t.findings
+    assert finding["code"] == "LAMBDA_ACCOUNT_CONCURRENCY" and finding["certainty"] == "conditional"
+    assert "has no reserved concurrency now" in finding["summary"]
+    assert "says the function reached its reserved concurrency" in finding["summary"]
+    assert t.verdict == "problem_found"
