@@ -178,48 +178,16 @@ def decide_lambda_limit(fn: FunctionLoad, pool: AccountPool | None, region: str,
     ``fn`` (a reservation reached by a function without one) is AWS's word against what was read: the
     function is judged on its own numbers and the contradiction is said, never smoothed over.
     """
+    decision = _decide(fn, pool, region, reason)
     contradiction = _contradiction(fn, reason)
-    if not contradiction:
-        return _decide(fn, pool, region, reason, pasted=bool(reason))
-    decision = _decide(fn, pool, region, "", pasted=True)
-    findings = [replace(f, summary=f"{f.summary} {contradiction}", evidence={**f.evidence, "error_reason": reason},
-                        certainty="conditional",
-                        condition=f.condition or f"if the pasted error was about {fn.name}: its Reason, {reason}, "
-                                                 "does not fit a function without a reservation")
-                for f in decision.findings]
-    return replace(decision, detail=f"{decision.detail} {contradiction}", findings=findings)
+    return _said_against(decision, fn, reason, contradiction) if contradiction else decision
 
 
-def _contradiction(fn: FunctionLoad, reason: str) -> str:
-    """The sentence saying that AWS's stated Reason does not fit ``fn`` as read, or ""."""
-    if not (reason.startswith("ReservedFunction") and fn.reserved_known and fn.reserved is None):
-        return ""
-    return (f"AWS's stated reason, {reason}, says {LAMBDA_REASON_MEANS[reason]}, but {fn.name} has no reserved "
-            "concurrency now: either the error came from another function (name it with function=NAME), or "
-            f"{fn.name}'s reservation was removed after the error ('What changed recently?' lists changes to it, "
-            "such as DeleteFunctionConcurrency).")
-
-
-def _unread_limits(fn: FunctionLoad, pool: AccountPool | None) -> list[str]:
-    """The facts a limit decision needs that were not read (or had no datapoints), in plain words."""
-    unread = []
-    if not fn.reserved_known:
-        unread.append(f"the reserved concurrency of {fn.name}")
-    if fn.concurrency is None or fn.concurrency.empty:
-        unread.append(f"the concurrency of {fn.name} (ConcurrentExecutions "
-                      f"{'not read' if fn.concurrency is None else 'has no datapoints'})")
-    if fn.reserved is None:  # it shares the account's pool
-        if pool is None or pool.limit is None:
-            unread.append("the account's concurrency limit (lambda:GetAccountSettings, or quota "
-                          f"{LAMBDA_CONCURRENCY_QUOTA} in Service Quotas)")
-        if pool is None or ((pool.concurrency is None or pool.concurrency.empty)
-                            and (pool.unreserved_concurrency is None or pool.unreserved_concurrency.empty)):
-            unread.append("the account-wide concurrency (ConcurrentExecutions without dimensions)")
-    return unread
-
-
-def _decide(fn: FunctionLoad, pool: AccountPool | None, region: str, reason: str, pasted: bool) -> LimitDecision:
+def _decide(fn: FunctionLoad, pool: AccountPool | None, region: str, reason: str) -> LimitDecision:
     name = fn.name
+    pasted = bool(reason)
+    if _contradiction(fn, reason):
+        reason = ""  # AWS's Reason does not fit this function: judge it on its own numbers (the caller says so)
     if fn.reserved_known and fn.reserved == 0:
         throttled = fn.throttles.total() if fn.throttles is not None and not fn.throttles.empty else None
         return LimitDecision("reserved_zero", (
@@ -377,6 +345,45 @@ def _decide(fn: FunctionLoad, pool: AccountPool | None, region: str, reason: str
     return LimitDecision("unexplained", summary, [Finding(
         "LAMBDA_THROTTLED", "error", fn.arn, summary, evidence,
         [*checks, f"aws lambda get-account-settings --region {region}"])])
+
+
+def _said_against(decision: LimitDecision, fn: FunctionLoad, reason: str, contradiction: str) -> LimitDecision:
+    """``decision`` with the sentence that AWS's stated Reason does not fit ``fn``: its findings become
+    conditional on the error having been about ``fn`` at all."""
+    findings = [replace(f, summary=f"{f.summary} {contradiction}", evidence={**f.evidence, "error_reason": reason},
+                        certainty="conditional",
+                        condition=f.condition or f"if the pasted error was about {fn.name}: its Reason, {reason}, "
+                                                 "does not fit a function without a reservation")
+                for f in decision.findings]
+    return replace(decision, detail=f"{decision.detail} {contradiction}", findings=findings)
+
+
+def _contradiction(fn: FunctionLoad, reason: str) -> str:
+    """The sentence saying that AWS's stated Reason does not fit ``fn`` as read, or ""."""
+    if not (reason.startswith("ReservedFunction") and fn.reserved_known and fn.reserved is None):
+        return ""
+    return (f"AWS's stated reason, {reason}, says {LAMBDA_REASON_MEANS[reason]}, but {fn.name} has no reserved "
+            "concurrency now: either the error came from another function (name it with function=NAME), or "
+            f"{fn.name}'s reservation was removed after the error ('What changed recently?' lists changes to it, "
+            "such as DeleteFunctionConcurrency).")
+
+
+def _unread_limits(fn: FunctionLoad, pool: AccountPool | None) -> list[str]:
+    """The facts a limit decision needs that were not read (or had no datapoints), in plain words."""
+    unread = []
+    if not fn.reserved_known:
+        unread.append(f"the reserved concurrency of {fn.name}")
+    if fn.concurrency is None or fn.concurrency.empty:
+        unread.append(f"the concurrency of {fn.name} (ConcurrentExecutions "
+                      f"{'not read' if fn.concurrency is None else 'has no datapoints'})")
+    if fn.reserved is None:  # it shares the account's pool
+        if pool is None or pool.limit is None:
+            unread.append("the account's concurrency limit (lambda:GetAccountSettings, or quota "
+                          f"{LAMBDA_CONCURRENCY_QUOTA} in Service Quotas)")
+        if pool is None or ((pool.concurrency is None or pool.concurrency.empty)
+                            and (pool.unreserved_concurrency is None or pool.unreserved_concurrency.empty)):
+            unread.append("the account-wide concurrency (ConcurrentExecutions without dimensions)")
+    return unread
 
 
 def _reads_for(fn: FunctionLoad, pool: AccountPool | None, region: str) -> list[str]:
