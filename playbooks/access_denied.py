@@ -42,7 +42,7 @@ from diagnostics.errors import ErrorKind, describe_error, explain_error
 from diagnostics.findings import Finding
 from diagnostics.findings import Fix as FixOption
 from diagnostics.iam import Evaluation, MatchedStatement, Policy, PolicySet, Request, catalog, evaluate
-from diagnostics.iam.aws_words import TYPE_WORDS, AwsWords, article, weigh, where_to_look
+from diagnostics.iam.aws_words import TYPE_WORDS, AwsWords, article, deny_not_found, weigh, where_to_look
 from diagnostics.iam.collect import (
     RCP_SERVICES,
     ManagedPolicyReader,
@@ -67,6 +67,7 @@ from diagnostics.iam.collect import (
     organization_scps,
     resolve_principal,
     resource_policy,
+    s3_object_state,
     simulate_principal,
     simulator_view,
     trusted_services,
@@ -82,6 +83,7 @@ from diagnostics.iam.principals import identify
 from diagnostics.iam.request import Ask, understand
 from diagnostics.iam.resources import account_of, parse_arn
 from diagnostics.iam.troubleshooter import compare, denying_policy_uris, read_details
+from diagnostics.iam.unexplained import missing_key_finding, s3_object, unexplained_finding
 from diagnostics.iam.verify import verify
 from playbooks import params as v
 from playbooks.common import IDENTITY_STEP
@@ -782,22 +784,29 @@ def _finding(ctx: Context, decision: Decision, principal: Principal) -> Finding:
     if fix is not None:
         evidence["fix"] = {"summary": fix.summary, "policy": fix.policy, "statement": fix.statement}
         guards = _guard_keys(evidence["statement"]) if evaluation.decision == "explicitDeny" else []
-        if guards and fix.commands:
+        if (guards or fix.disrupts) and fix.commands:
             # Meeting the guard is the fix; exempting the principal from it weakens the guard, so it
             # is never the first or only command: it is an alternative that says what it disrupts.
             remediation.append(f"# {fix.summary}")
-            alternatives.append(FixOption(tuple(fix.commands), f"Exempt {request.principal} from the deny with an "
-                                          "ArnNotEquals condition on aws:PrincipalArn",
-                                          f"exempts {request.principal} from the guard on {', '.join(guards)}"))
+            remediation += list(fix.first)
+            alternatives.append(FixOption(tuple(fix.commands), fix.alternative or f"Exempt {request.principal} from "
+                                          "the deny with an ArnNotEquals condition on aws:PrincipalArn",
+                                          fix.disrupts or f"exempts {request.principal} from the guard on "
+                                          f"{', '.join(guards)}"))
         else:
             remediation.append(f"# {fix.summary}")
+            remediation += list(fix.first)
             if fix.statement:
                 remediation.append("# Statement: " + json.dumps(fix.statement, separators=(",", ":")))
             remediation += list(fix.commands)
         verified = verify(request, decision.policies, fix.commands, [fix.statement])
-        if fix.commands and not guards:
+        if fix.commands and not guards and not fix.disrupts:
             evidence["verified"] = {"decision": verified.decision, "passes": verified.passes,
                                     "beyond": list(verified.beyond), "sentence": verified.sentence(request)}
+        elif fix.commands:  # the alternative that weakens a guard: checked too, and what else it allows said
+            evidence["verified_alternative"] = {"decision": verified.decision, "passes": verified.passes,
+                                                "beyond": list(verified.beyond),
+                                                "sentence": verified.sentence(request)}
     return Finding(code, "error", resource, _summary(decision, principal, kind), evidence, remediation,
                    alternatives=alternatives)
 
@@ -866,6 +875,14 @@ def _aws_finding(ctx: Context, decision: Decision, principal: Principal, words: 
         evidence["decision"] = words.decision
     remediation = [f"# Look {where}", *commands] if words.agreement == "unseen" else list(
         local.remediation if local else [])
+    if words.explicit and words.agreement == "disagrees" and evaluation.decision != "explicitDeny" and kind in (
+            "identity", "boundary", "session", "resource"):
+        # AWS named an explicit deny the policies read do not hold: still an explicit deny (issue 9).
+        places, look = deny_not_found(kind, principal=principal.arn, kind=principal.kind, region=ctx.session.region)
+        condition = f"if AWS's message stands and the deny is not in the policies read here: look for {places}"
+        return Finding("IAM_EXPLICIT_DENY", "error", at_fault, summary, evidence,
+                       [f"# Find the deny AWS named: {places}", *look, *remediation],
+                       certainty="conditional", condition=condition)
     return Finding(CODES.get(kind, "IAM_NO_ALLOW"), "error", at_fault, summary, evidence, remediation)
 
 
@@ -1030,7 +1047,9 @@ def _evaluate_read(ctx: Context) -> StepOutcome:
         aws = _aws_finding(ctx, decision, principal, words, local if evaluation.decision != "allowed" else None)
         findings = [aws] if evaluation.decision == "allowed" else [local, aws]
         return StepOutcome("problem", f"Decision: {words.decision} (AWS's message). {aws.summary} {detail}", findings)
-    if words is not None and words.agreement == "disagrees" and evaluation.decision == "allowed":
+    if words is not None and words.agreement == "disagrees" and (evaluation.decision == "allowed" or (
+            words.explicit and evaluation.decision == "implicitDeny" and words.policy_type in (
+                "identity", "boundary", "session", "resource"))):  # AWS's explicit deny is the finding
         aws = _aws_finding(ctx, decision, principal, words, None)
         return StepOutcome("problem", f"Decision: {words.decision} (AWS's message). {aws.summary} {detail}", [aws])
     if words is not None and words.agreement == "agrees":
@@ -1053,11 +1072,39 @@ def _evaluate_read(ctx: Context) -> StepOutcome:
     if check:
         detail += " " + check
     if evaluation.decision == "allowed":
-        if ask.denial is not None:
-            local = replace(local, severity="warning")
-            return StepOutcome("warning", detail, [local])
+        if ask.denial is not None:  # AWS denied what the policies read allow: never "no problem" (fault 6)
+            return _denied_yet_allowed(ctx, decision, principal, replace(local, severity="info"), detail)
         return StepOutcome("ok", detail, [local])
     return StepOutcome("problem", detail, layers)
+
+
+def _denied_yet_allowed(ctx: Context, decision: Decision, principal: Principal, local: Finding,
+                        detail: str) -> StepOutcome:
+    """AWS denied what the policies read allow: S3's 403 for a missing key, or what was not read."""
+    request = decision.request
+    state, list_allowed = None, None
+    target = s3_object(request)
+    if target is not None:
+        bucket, key = target
+        state, _ = ctx.read(f"whether s3://{bucket}/{key} exists", lambda: s3_object_state(
+            ctx.client("s3"), bucket, key), default=("unknown", ""), key=f"s3:object:{bucket}/{key}")
+        arn = parse_arn(request.resource)
+        bucket_arn = f"arn:{arn.partition if arn else 'aws'}:s3:::{bucket}"
+        listing = replace(request, action="s3:ListBucket", resource=bucket_arn)
+        listed = evaluate(listing, decision.policies)
+        list_allowed = listed.decision == "allowed"
+        if state == "missing" and not list_allowed:
+            grant = fix_for(listing, decision.policies, listed)
+            option = FixOption(tuple(grant.commands), grant.summary, f"lets {request.principal} list every key in "
+                               f"{bucket} (then a missing key answers 404)") if grant and grant.commands else None
+            finding = missing_key_finding(request, bucket, key, bucket_arn, option)
+            return StepOutcome("problem", f"{finding.summary} {detail}", [finding, local])
+    st = local.evidence.get("statement") or {}
+    by = f"statement {st.get('index')} of {st.get('policy')}" if st else "the policies read"
+    missing = tuple(decision.evaluation.missing_context_keys)
+    finding = unexplained_finding(request, _unseen(ctx, principal), allowed_by=by, object_state=state,
+                                  list_allowed=list_allowed, missing_keys=missing)
+    return StepOutcome("problem", f"{finding.summary} {detail}", [finding, local])
 
 
 def _layer_findings(ctx: Context, decision: Decision, principal: Principal, local: Finding) -> list[Finding]:
