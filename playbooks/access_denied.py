@@ -74,13 +74,13 @@ from diagnostics.iam.collect import (
     vpc_endpoint,
     vpc_endpoints_for,
 )
-from diagnostics.iam.context_defaults import assumed_context, assumed_words
+from diagnostics.iam.context_defaults import assumed_context, assumed_words, lacking_words
 from diagnostics.iam.denial_message import ParsedDenial
 from diagnostics.iam.denials import denial_text, group_denials, is_denial, pick
 from diagnostics.iam.evaluate import compile_document
 from diagnostics.iam.explain import CONDITION_HINTS, Fix, NearMiss, fix_for, near_misses
 from diagnostics.iam.principals import identify
-from diagnostics.iam.request import Ask, understand
+from diagnostics.iam.request import Ask, other_partition, understand
 from diagnostics.iam.resources import account_of, parse_arn
 from diagnostics.iam.troubleshooter import compare, denying_policy_uris, read_details
 from diagnostics.iam.unexplained import missing_key_finding, s3_object, unexplained_finding
@@ -200,15 +200,18 @@ def _request_step(ctx: Context) -> StepOutcome:
             return recent
         inputs, found = recent
     try:
-        ask = understand(inputs, caller, lambda blob: ctx.memo(
-            f"sts:decoded:{blob}", lambda: decode_authorization_message(ctx.client("sts"), blob)),
-            region=ctx.session.region)
+        ask = understand(inputs, caller, lambda blob: ctx.read(  # a failed decode is a missing fact (fault 9a)
+            "the decoded authorization message", lambda: decode_authorization_message(ctx.client("sts"), blob),
+            key=f"sts:decoded:{blob}"), region=ctx.session.region)
     except ValueError as exc:
         return StepOutcome("error", f"Could not name the request: {exc}.")
     if ask.anonymous:
         # Not cached as the request: no principal's policies can explain an unsigned request.
         finding = _unsigned_finding(ask)
         return StepOutcome("problem", " ".join([found, finding.summary]).strip(), [finding])
+    other = other_partition(ask, caller)  # another partition: nothing here explains it (fault 10a)
+    if other:
+        return StepOutcome("error", other)
     ask = _resolved_name(ctx, ask, inputs)
     typed = str(ask.action) if ask.action and catalog.known_action(str(ask.action)) is False else None
     near = catalog.closest_action(typed) if typed else None
@@ -903,6 +906,11 @@ def _foreign_outcome(ctx: Context, decision: Decision, principal: Principal, wor
                                        + ("there is none." if read.status == "none" else "it does not.")
                                        + f" Account {principal.account} must also allow it in the caller's "
                                        "identity policies."))
+        if words is not None and words.policy_type in ("identity", "boundary", "session") and \
+                evaluation.decision != "explicitDeny":
+            # AWS blames the caller's own account: that is the headline; the resource side is a second cause.
+            aws = _aws_finding(ctx, decision, principal, replace(words, agreement="unseen"), finding)
+            return StepOutcome("problem", f"{detail} {aws.summary} {finding.summary}", [aws, finding])
         return StepOutcome("problem", f"{detail} {finding.summary}", [finding])
     if words is not None and words.policy_type:
         finding = _aws_finding(ctx, decision, principal, replace(words, agreement="unseen") if words.agreement
@@ -1032,9 +1040,8 @@ def _evaluate_read(ctx: Context) -> StepOutcome:
     words = weigh(ask.denial.policy_type, ask.denial.explicit, evaluation, unseen) if ask.denial else None
     per_type = ", ".join(f"{TYPE_WORDS[k]}: {r}" for k, r in evaluation.per_type.items() if r != "absent")
     detail = f"awstriage's evaluation: {evaluation.decision}. Per policy type: {per_type}."
-    if evaluation.missing_context_keys:
-        detail += (" The request lacked the context keys " + ", ".join(evaluation.missing_context_keys)
-                   + " (pass them with --param context=KEY=VALUE if the real request carried them).")
+    if evaluation.missing_context_keys:  # a key AWS always sends is "not given", never lacked (fault 8c)
+        detail += " " + lacking_words(evaluation.missing_context_keys)
     assumed = assumed_words(_assumed(ctx))
     if assumed:
         detail += " " + assumed

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from diagnostics.iam.model import Evaluation
+from diagnostics.iam.principals import identify
 
 TYPE_WORDS = {"identity": "identity-based policy", "boundary": "permissions boundary", "session": "session policy",
               "resource": "resource-based policy", "scp": "service control policy",
@@ -92,8 +93,12 @@ def where_to_look(policy_type: str, *, account: str | None, region: str | None, 
     if policy_type == "resource":
         return (f"in the resource-based policy of {resource or 'the resource'}", ())
     if policy_type in ("identity", "boundary"):
-        return (f"in account {account}'s IAM: the {TYPE_WORDS[policy_type]} of {principal}",
-                (f"aws iam simulate-principal-policy --policy-source-arn {principal} --action-names "
+        # SimulatePrincipalPolicy takes "a user, group, or role" (IAM API Reference, PolicySourceArn):
+        # a session is simulated through its role (whose ARN carries a path the session ARN lacks).
+        who = identify(principal)
+        source = (who.role_arn or principal) if who.kind == "assumed-role" else principal
+        return (f"in account {account}'s IAM: the {TYPE_WORDS[policy_type]} of {source}",
+                (f"aws iam simulate-principal-policy --policy-source-arn {source} --action-names "
                  f"{action or 'ACTION'}" + (f" --resource-arns {resource}" if resource and resource != "*" else ""),))
     return ("", ())
 

@@ -62,6 +62,17 @@ def not_given(key: str) -> str:
             f"--param context={key}=VALUE)")
 
 
+def lacking_words(keys: list[str] | tuple[str, ...]) -> str:
+    """What the transcript says of the context keys the evaluation lacked: a key AWS always sends is
+    "not given", never "lacked"; "" when none."""
+    absent = [k for k in keys if not not_given(k)]
+    words = [not_given(k)[:1].upper() + not_given(k)[1:] + "." for k in keys if not_given(k)]
+    if absent:
+        words.insert(0, "The request lacked the context keys " + ", ".join(absent) + " (pass them with --param "
+                     "context=KEY=VALUE if the real request carried them).")
+    return " ".join(words)
+
+
 def assumed_words(assumed: Mapping[str, str]) -> str:
     """One sentence for the transcript, or "" when nothing was assumed."""
     if not assumed:

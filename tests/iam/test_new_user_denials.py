@@ -108,6 +108,8 @@ def test_without_the_callers_address_the_key_is_not_given_never_absent(account) 
     assert "the caller's address was not given" in text
     assert "does not carry" not in text and "absent)" not in text and "key is absent" not in text, text
     assert _writes(finding["remediation"]) == [] and "10.0.0.0/8" in " ".join(finding["remediation"])
+    decision = {s["id"]: s for s in t["steps"]}["decision"]["detail"]
+    assert "The caller's address was not given" in decision and "lacked the context keys aws:SourceIp" not in decision
 
 
 # Fault 7: AWS named an explicit deny in an identity-based policy that the policies read do not hold.
@@ -191,7 +193,23 @@ def test_an_arn_in_another_partition_stops_the_run(account) -> None:
     message = ('User: arn:aws-cn:iam::123456789012:user/alice is not authorized to perform: s3:GetObject on '
                'resource: "arn:aws-cn:s3:::reports/q3.csv" because no identity-based policy allows the s3:GetObject '
                "action")
-    done = account.cli("run", "access-denied", "--param", f"error={message}")
-    assert done.returncode == 2, done.stdout + done.stderr
-    assert "partition" in done.stderr and "aws-cn" in done.stderr
-    assert "Traceback" not in done.stderr
+    code, t = run_json(account, f"error={message}")
+    assert (code, t["verdict"]) == (3, "incomplete")
+    request = {s["id"]: s for s in t["steps"]}["request"]
+    assert request["status"] == "error" and "partition aws-cn" in request["detail"]
+    assert t["findings"] == [] or not any(c.startswith("aws iam put-") for f in t["findings"]
+                                          for c in f["remediation"])
+
+
+# Fault 10b: a caller from another account whose message blames its identity-based policy.
+
+def test_another_accounts_caller_is_headlined_with_the_cause_aws_named(account) -> None:
+    message = ('User: arn:aws:sts::111122223333:assumed-role/app-role/sess is not authorized to perform: '
+               's3:GetObject on resource: "arn:aws:s3:::reports/q3.csv" because no identity-based policy allows the '
+               "s3:GetObject action")
+    code, t = run_json(account, f"error={message}")
+    assert (code, t["verdict"]) == (1, "problem_found")
+    first, *rest = _errors(t)
+    assert first["code"] == "IAM_NO_ALLOW" and "111122223333" in first["summary"]
+    assert "identity-based policy" in first["summary"]
+    assert [f["code"] for f in rest] == ["IAM_RESOURCE_POLICY_BLOCKS"]
