@@ -106,7 +106,7 @@ def _read_message(text: str, decode: Callable[[str], str | None] | None,
         if raw is None:
             # The caller recorded why as a missing fact. The decode only cross-checks: what was given
             # (the parameters, the rest of the message) is still judged.
-            warnings.append("The encoded authorization message could not be decoded (sts:DecodeAuthorizationMessage, "
+            warnings.append("Could not decode the encoded authorization message (sts:DecodeAuthorizationMessage, "
                             "named under what could not be read): the request is judged from what was given, which "
                             "the decoded message would only have cross-checked.")
             return denial

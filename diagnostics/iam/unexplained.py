@@ -79,7 +79,8 @@ def unexplained_finding(request: Request, unseen: Mapping[str, str], *, allowed_
                         object_state: str | None = None, list_allowed: bool | None = None,
                         missing_keys: tuple[str, ...] = ()) -> Finding:
     """AWS denied it, the policies read allow it: a conditional finding that says what was not read."""
-    places = [f"the {TYPE_WORDS.get(kind, kind)} ({why.rstrip('.')})" for kind, why in unseen.items()]
+    places = [f"the {TYPE_WORDS.get(kind, kind)} ({why[:1].lower() + why[1:].rstrip('.')})"
+              for kind, why in unseen.items()]
     places += _action_specific(request, object_state, list_allowed)
     if missing_keys:
         places.append("a condition on context not given here (" + ", ".join(missing_keys) + ")")

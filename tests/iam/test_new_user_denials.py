@@ -11,7 +11,7 @@ import json
 import pytest
 
 # The simulator refuses here as there (autouse, imported so it applies to this module too).
-from tests.iam.test_plain_moto import _simulator_unavailable, run_json  # noqa: F401
+from tests.iam.test_plain_moto import _doc, _simulator_unavailable, run_json  # noqa: F401
 
 ACCOUNT = "123456789012"
 DAVE = f"arn:aws:iam::{ACCOUNT}:user/dave"
@@ -21,10 +21,6 @@ INSTANCE = f"arn:aws:ec2:us-east-1:{ACCOUNT}:instance/i-0123456789abcdef0"
 WRITES = ("put-", "create-", "update-", "modify-", "set-", "delete-")
 
 pytestmark = pytest.mark.sandbox
-
-
-def _doc(*statements: dict) -> str:
-    return json.dumps({"Version": "2012-10-17", "Statement": list(statements)})
 
 
 @pytest.fixture
