@@ -74,7 +74,12 @@ from diagnostics.iam.collect import (
     vpc_endpoint,
     vpc_endpoints_for,
 )
-from diagnostics.iam.context_defaults import assumed_context, assumed_words, lacking_words
+from diagnostics.iam.context_defaults import (
+    assumed_context,
+    assumed_words,
+    lacking_words,
+    unknown_value_condition,
+)
 from diagnostics.iam.denial_message import ParsedDenial
 from diagnostics.iam.denials import denial_text, group_denials, is_denial, pick
 from diagnostics.iam.evaluate import compile_document
@@ -1073,6 +1078,9 @@ def _evaluate_read(ctx: Context) -> StepOutcome:
             return StepOutcome("error", f"Could not decide: what was read allows it, but {unseen[kind].rstrip('.')}. "
                                         f"A deny in {what.split(',')[0]} would refuse the request. {detail}")
         local = replace(local, certainty="conditional", condition=f"unless {what} allows it")
+    unknown = unknown_value_condition(evaluation.missing_context_keys)  # aws:SourceIp not given (fault 8c)
+    if unknown and evaluation.decision != "allowed" and local.certainty == "certain":
+        local = replace(local, certainty="conditional", condition=unknown)
     layers = _layer_findings(ctx, decision, principal, local)
     detail = f"Decision: {evaluation.decision}. {' '.join(f.summary for f in layers)} {detail}"
     check = _verify_all(decision, layers)
@@ -1139,7 +1147,7 @@ def _layer_findings(ctx: Context, decision: Decision, principal: Principal, loca
     first = _finding(ctx, replace(decision, evaluation=first_only, fix=fix_for(
         decision.request, decision.policies, first_only)), principal)
     first.evidence["blocking_types"] = list(evaluation.blocking_types)
-    out[0] = first
+    out[0] = replace(first, certainty=local.certainty, condition=local.condition)  # keep what holds it
     return out
 
 

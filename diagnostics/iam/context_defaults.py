@@ -62,6 +62,17 @@ def not_given(key: str) -> str:
             f"--param context={key}=VALUE)")
 
 
+def unknown_value_condition(keys: list[str] | tuple[str, ...]) -> str:
+    """The condition under which a decision that tested a key AWS always sends, whose value was not
+    given, holds: "" when the decision tested no such key."""
+    unknown = [k for k in keys if not_given(k)]
+    if not unknown:
+        return ""
+    what = " and ".join(f"{SENT_UNKNOWN[k.lower()]} ({k})" for k in unknown)
+    return (f"if {what}, which was not given, does not meet the conditions that test it: pass "
+            + " ".join(f"--param context={k}=VALUE" for k in unknown) + " to decide")
+
+
 def lacking_words(keys: list[str] | tuple[str, ...]) -> str:
     """What the transcript says of the context keys the evaluation lacked: a key AWS always sends is
     "not given", never "lacked"; "" when none."""

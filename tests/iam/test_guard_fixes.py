@@ -9,7 +9,7 @@ import shlex
 
 from diagnostics.iam import evaluate
 from diagnostics.iam.aws_words import deny_not_found, where_to_look
-from diagnostics.iam.context_defaults import lacking_words, not_given
+from diagnostics.iam.context_defaults import lacking_words, not_given, unknown_value_condition
 from diagnostics.iam.explain import fix_for, near_misses
 from diagnostics.iam.model import PolicySet
 from diagnostics.iam.request import Ask, other_partition, understand
@@ -118,6 +118,9 @@ def test_source_ip_is_not_given_never_absent_and_other_keys_may_be_absent() -> N
     words = lacking_words(["aws:SourceIp", "aws:MultiFactorAuthPresent"])
     assert words.startswith("The request lacked the context keys aws:MultiFactorAuthPresent (")
     assert "The caller's address was not given" in words and "aws:SourceIp," not in words
+    assert unknown_value_condition(["aws:SourceIp"]).startswith("if the caller's address (aws:SourceIp), which was "
+                                                                "not given, does not meet")
+    assert unknown_value_condition(["aws:MultiFactorAuthPresent"]) == ""
 
 
 # --- AWS's words -------------------------------------------------------------------------------

@@ -104,6 +104,7 @@ def test_without_the_callers_address_the_key_is_not_given_never_absent(account) 
     assert "the caller's address was not given" in text
     assert "does not carry" not in text and "absent)" not in text and "key is absent" not in text, text
     assert _writes(finding["remediation"]) == [] and "10.0.0.0/8" in " ".join(finding["remediation"])
+    assert finding["certainty"] == "conditional" and "the caller's address (aws:SourceIp)" in finding["condition"]
     decision = {s["id"]: s for s in t["steps"]}["decision"]["detail"]
     assert "The caller's address was not given" in decision and "lacked the context keys aws:SourceIp" not in decision
 
