@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from diagnostics.text import shorten
+from playbooks.markdown import md_code, md_text
 from playbooks.timeline import timeline_html, timeline_markdown, timeline_text
 from playbooks.transcript import Transcript
 
@@ -37,7 +38,7 @@ FINDING_TITLES: dict[str, str] = {
     "BAD_STATE_ATTACHMENT": "The internet gateway is not attached",
     "BAD_STATE": "A component on the path is not in a usable state",
     "NO_INTERNET_GATEWAY": "The VPC has no internet gateway",
-    "IGW_PRIVATE_IP_ASSOCIATION_FOR_INGRESS": "The instance has no public address",
+    "IGW_PRIVATE_IP_ASSOCIATION_FOR_INGRESS": "The instance has no public address of the client's IP version",
     "IGW_SOURCE_ADDRESS_NOT_IN_RFC1918_INGRESS": "A private source cannot come in from the internet",
     "EC2_STATUS_CHECK_FAILED": "The instance fails its status checks",
     "PATH_OPEN": "The path is open both ways",
@@ -293,7 +294,7 @@ def to_markdown(t: Transcript) -> str:
     out += [f"- Playbook: `{t.playbook}`", f"- Identity: {_identity_line(t) or 'unknown'}",
             f"- Started: {t.started_at or '?'}; finished: {t.finished_at or 'not finished'}"]
     if t.inputs:
-        out.append("- Inputs: " + ", ".join(f"`{k}={v}`" for k, v in t.inputs.items()))
+        out.append("- Inputs: " + ", ".join(md_code(f"{k}={v}") for k, v in t.inputs.items()))
     out.append("")
     mermaid = _graph_mermaid(t)
     if mermaid:
@@ -302,10 +303,11 @@ def to_markdown(t: Transcript) -> str:
     if not t.findings:
         out += ["No findings.", ""]
     for f in sorted_findings(t):
-        out += [f"### {f.get('severity', 'info').upper()}: {finding_title(f)}", "",
-                f"At fault: `{f.get('resource')}` (`{f.get('code')}`)", "", f.get("summary", ""), ""]
+        out += [f"### {f.get('severity', 'info').upper()}: {md_text(finding_title(f))}", "",
+                f"At fault: {md_code(f.get('resource'))} ({md_code(f.get('code'))})", "", md_text(f.get("summary", "")),
+                ""]
         if certainty_words(f):
-            out += [f"_{certainty_words(f)}_", ""]
+            out += [f"_{md_text(certainty_words(f))}_", ""]
         for choice in fix_choices(f):
             heading = _choice_heading(choice)
             out += [f"**{heading}**" if choice.primary else f"- {heading}", ""]
@@ -316,16 +318,16 @@ def to_markdown(t: Transcript) -> str:
                     json.dumps(f["evidence"], indent=2, default=str), "```", "", "</details>", ""]
     corroboration = corroboration_lines(t)
     if corroboration:
-        out += ["## Not corroborated", "", *[f"- {line}" for line in corroboration], ""]
+        out += ["## Not corroborated", "", *[f"- {md_text(line)}" for line in corroboration], ""]
     out += timeline_markdown(t)
     out += ["## Steps", ""]
     for s in t.steps:
         mark = STATUS_MARKS.get(s.status, "?")
         elapsed = f" ({s.elapsed_ms:.0f} ms)" if s.elapsed_ms is not None else ""
         role = "" if s.decides else ", corroborates"
-        out += [f"### {mark} {s.title} — {s.status}{role}{elapsed}", "", s.detail or "", ""]
+        out += [f"### {mark} {md_text(s.title)} — {s.status}{role}{elapsed}", "", md_text(s.detail), ""]
         if s.missing:
-            out += [*[f"- {line}" for line in missing_lines(s)], ""]
+            out += [*[f"- {md_text(line)}" for line in missing_lines(s)], ""]
         if s.api_calls:
             out += ["API calls:", ""] + [f"- `{line}`" for line in call_lines(s.api_calls)] + [""]
     out.append(f"_awstriage {t.version}_")

@@ -73,7 +73,7 @@ def unknown_value_condition(keys: list[str] | tuple[str, ...]) -> str:
             + " ".join(f"--param context={k}=VALUE" for k in unknown) + " to decide")
 
 
-def lacking_words(keys: list[str] | tuple[str, ...]) -> str:
+def missing_key_words(keys: list[str] | tuple[str, ...]) -> str:
     """What the transcript says of the context keys the evaluation lacked: a key AWS always sends is
     "not given", never "lacked"; "" when none."""
     absent = [k for k in keys if not not_given(k)]

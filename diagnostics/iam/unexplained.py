@@ -18,10 +18,13 @@ from __future__ import annotations
 
 import shlex
 from collections.abc import Mapping
+from dataclasses import replace
 
 from diagnostics.findings import Finding, Fix
 from diagnostics.iam.aws_words import TYPE_WORDS
-from diagnostics.iam.model import Request
+from diagnostics.iam.evaluate import evaluate
+from diagnostics.iam.explain import fix_for
+from diagnostics.iam.model import PolicySet, Request
 from diagnostics.iam.resources import parse_arn
 
 # The actions S3 answers with 403 for a missing key when the caller may not list the bucket.
@@ -94,3 +97,29 @@ def unexplained_finding(request: Request, unseen: Mapping[str, str], *, allowed_
                    certainty="conditional",
                    condition="if AWS's message is about this request as it was given here: the policies read "
                              "allow it, so the cause is something awstriage could not read")
+
+
+def denied_yet_allowed(request: Request, policies: PolicySet, local: Finding, unseen: Mapping[str, str],
+                       object_state: str | None) -> list[Finding]:
+    """AWS denied what ``policies`` allow (``local``, the evaluation's own finding, stays as evidence):
+    S3's 403 for a missing key without s3:ListBucket, or what was not read. ``object_state``: for an
+    S3 object read, whether the key exists ("exists", "missing", "unknown"), else None."""
+    target = s3_object(request)
+    list_allowed = None
+    if target is not None:
+        bucket, key = target
+        arn = parse_arn(request.resource)
+        bucket_arn = f"arn:{arn.partition if arn else 'aws'}:s3:::{bucket}"
+        listing = replace(request, action="s3:ListBucket", resource=bucket_arn)
+        listed = evaluate(listing, policies)
+        list_allowed = listed.decision == "allowed"
+        if object_state == "missing" and not list_allowed:
+            grant = fix_for(listing, policies, listed)
+            option = Fix(tuple(grant.commands), grant.summary, f"lets {request.principal} list every key in {bucket} "
+                         "(then a missing key answers 404)") if grant and grant.commands else None
+            return [missing_key_finding(request, bucket, key, bucket_arn, option), local]
+    st = local.evidence.get("statement") or {}
+    by = f"statement {st.get('index')} of {st.get('policy')}" if st else "the policies read"
+    evaluation = evaluate(request, policies)
+    return [unexplained_finding(request, unseen, allowed_by=by, object_state=object_state, list_allowed=list_allowed,
+                                missing_keys=tuple(evaluation.missing_context_keys)), local]

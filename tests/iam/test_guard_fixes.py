@@ -9,7 +9,7 @@ import shlex
 
 from diagnostics.iam import evaluate
 from diagnostics.iam.aws_words import deny_not_found, where_to_look
-from diagnostics.iam.context_defaults import lacking_words, not_given, unknown_value_condition
+from diagnostics.iam.context_defaults import missing_key_words, not_given, unknown_value_condition
 from diagnostics.iam.explain import fix_for, near_misses
 from diagnostics.iam.model import PolicySet
 from diagnostics.iam.request import Ask, other_partition, understand
@@ -115,7 +115,7 @@ def test_a_condition_that_cannot_be_widened_is_only_met() -> None:
 def test_source_ip_is_not_given_never_absent_and_other_keys_may_be_absent() -> None:
     assert not_given("aws:SourceIp").startswith("the caller's address was not given")
     assert not_given("aws:MultiFactorAuthPresent") == ""
-    words = lacking_words(["aws:SourceIp", "aws:MultiFactorAuthPresent"])
+    words = missing_key_words(["aws:SourceIp", "aws:MultiFactorAuthPresent"])
     assert words.startswith("The request lacked the context keys aws:MultiFactorAuthPresent (")
     assert "The caller's address was not given" in words and "aws:SourceIp," not in words
     assert unknown_value_condition(["aws:SourceIp"]).startswith("if the caller's address (aws:SourceIp), which was "
