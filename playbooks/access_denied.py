@@ -65,6 +65,7 @@ from diagnostics.iam.collect import (
     organization_scps,
     resolve_principal,
     resource_policy,
+    s3_object_state,
     simulate_principal,
     trusted_services,
     vpc_endpoint,
@@ -84,7 +85,7 @@ from diagnostics.iam.judgement import Judgement, judge, judge_aws_only, with_typ
 from diagnostics.iam.model import Principal
 from diagnostics.iam.principals import identify
 from diagnostics.iam.reads import ResourcePolicyRead, ScpRead, VpceRead
-from diagnostics.iam.request import Ask, understand
+from diagnostics.iam.request import Ask, other_partition, understand
 from diagnostics.iam.request_findings import (
     not_found_finding,
     ungated_finding,
@@ -94,6 +95,7 @@ from diagnostics.iam.request_findings import (
 from diagnostics.iam.resources import account_of
 from diagnostics.iam.simulator import Simulation, simulation_words
 from diagnostics.iam.troubleshooter import compare, denying_policy_uris, read_details, record_words
+from diagnostics.iam.unexplained import s3_object
 from diagnostics.iam.verdicts import (
     Circumstances,
     Decision,
@@ -211,15 +213,18 @@ def _request_step(ctx: Context) -> StepOutcome:
             return recent
         inputs, found = recent
     try:
-        ask = understand(inputs, caller, lambda blob: ctx.memo(
-            f"sts:decoded:{blob}", lambda: decode_authorization_message(ctx.client("sts"), blob)),
-            region=ctx.session.region)
+        ask = understand(inputs, caller, lambda blob: ctx.read(  # a failed decode is a missing fact
+            "the decoded authorization message", lambda: decode_authorization_message(ctx.client("sts"), blob),
+            key=f"sts:decoded:{blob}"), region=ctx.session.region)
     except ValueError as exc:
         return StepOutcome("error", f"Could not name the request: {exc}.")
     if ask.anonymous:
         # Not cached as the request: no principal's policies can explain an unsigned request.
         finding = unsigned_finding(ask)
         return StepOutcome("problem", " ".join([found, finding.summary]).strip(), [finding])
+    other = other_partition(ask, caller)  # another partition: nothing read here explains it
+    if other:
+        return StepOutcome("error", other)
     ask = _resolved_name(ctx, ask, inputs)
     typed = str(ask.action) if ask.action and catalog.known_action(str(ask.action)) is False else None
     near = catalog.closest_action(typed) if typed else None
@@ -558,7 +563,19 @@ def _evaluate_read(ctx: Context) -> Judgement:
     seen = _circumstances(ctx, principal)
     words = (weigh(ask.denial.policy_type, ask.denial.explicit, decision.evaluation, seen.unseen)
              if ask.denial else None)
-    return judge(decision, principal, words, seen, read)
+    return judge(decision, principal, words, seen, read, _object_state(ctx, decision))
+
+
+def _object_state(ctx: Context, decision: Decision) -> str | None:
+    """For an S3 object read AWS denied but the policies allow: whether the key exists (S3 answers a
+    missing key with 403 to a caller without s3:ListBucket). None when it does not matter."""
+    target = s3_object(decision.request)
+    if target is None or decision.evaluation.decision != "allowed" or _ask(ctx).denial is None:
+        return None
+    bucket, key = target
+    state, _ = ctx.read(f"whether s3://{bucket}/{key} exists", lambda: s3_object_state(ctx.client("s3"), bucket, key),
+                        default=("unknown", ""), key=f"s3:object:{bucket}/{key}")
+    return state
 
 
 def _troubleshooter_step(ctx: Context) -> StepOutcome:

@@ -585,3 +585,23 @@ def named_resource_arn(client: Any, arn: str) -> str | None:
     if service == "secretsmanager" and rest.startswith("secret:"):
         return str(client("secretsmanager").describe_secret(SecretId=rest.removeprefix("secret:"))["ARN"])
     return None
+
+
+# ---------------------------------------------------------------------------------------------
+# S3 objects
+
+
+ObjectState = Literal["exists", "missing", "unknown"]
+
+
+def s3_object_state(s3: Any, bucket: str, key: str) -> tuple[ObjectState, str]:
+    """Whether ``key`` is in ``bucket`` (s3:HeadObject with these credentials), and the reason when
+    unknown. Only a 404 says "missing": without s3:ListBucket S3 answers a missing key with 403, the
+    same as a refused one (GetObject, "Permissions"), so a 403 here decides nothing."""
+    try:
+        s3.head_object(Bucket=bucket, Key=key)
+    except ClientError as exc:
+        if error_code(exc) in ("404", "NoSuchKey", "NotFound"):
+            return "missing", ""
+        return "unknown", describe_error(exc, service="s3", operation="HeadObject").sentence
+    return "exists", ""

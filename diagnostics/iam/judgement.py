@@ -22,13 +22,14 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from diagnostics.findings import Finding
-from diagnostics.iam.aws_words import TYPE_WORDS, AwsWords, where_to_look
-from diagnostics.iam.context_defaults import assumed_words
+from diagnostics.iam.aws_words import TYPE_WORDS, AwsWords, deny_not_found, where_to_look
+from diagnostics.iam.context_defaults import assumed_words, missing_key_words, unknown_value_condition
 from diagnostics.iam.model import Evaluation, Principal
 from diagnostics.iam.reads import ResourcePolicyRead
 from diagnostics.iam.request import Ask
 from diagnostics.iam.request_findings import typo_finding
 from diagnostics.iam.resources import account_of
+from diagnostics.iam.unexplained import denied_yet_allowed
 from diagnostics.iam.verdicts import CODES, Circumstances, Decision, finding, layer_findings, verify_all
 
 
@@ -50,9 +51,8 @@ def evaluation_words(evaluation: Evaluation, assumed: Mapping[str, str]) -> str:
     """The evaluation per policy type, the context keys it lacked and the ones it assumed."""
     per_type = ", ".join(f"{TYPE_WORDS[k]}: {r}" for k, r in evaluation.per_type.items() if r != "absent")
     detail = f"awstriage's evaluation: {evaluation.decision}. Per policy type: {per_type}."
-    if evaluation.missing_context_keys:
-        detail += (" The request lacked the context keys " + ", ".join(evaluation.missing_context_keys)
-                   + " (pass them with --param context=KEY=VALUE if the real request carried them).")
+    if evaluation.missing_context_keys:  # a key AWS always sends is "not given", never lacked
+        detail += " " + missing_key_words(evaluation.missing_context_keys)
     words = assumed_words(assumed)
     if words:
         detail += " " + words
@@ -60,9 +60,10 @@ def evaluation_words(evaluation: Evaluation, assumed: Mapping[str, str]) -> str:
 
 
 def judge(decision: Decision, principal: Principal, words: AwsWords | None, seen: Circumstances,
-          read: ResourcePolicyRead) -> Judgement:
+          read: ResourcePolicyRead, object_state: str | None = None) -> Judgement:
     """The decision, weighed against AWS's ``words`` (None without a message); ``read`` is the
-    resource's policy as read (a caller from another account is judged on that side alone)."""
+    resource's policy as read (a caller from another account is judged on that side alone);
+    ``object_state``: for an S3 object read, whether the key exists ("exists", "missing", "unknown")."""
     evaluation = decision.evaluation
     detail = evaluation_words(evaluation, seen.assumed)
     if not principal.readable:
@@ -74,7 +75,9 @@ def judge(decision: Decision, principal: Principal, words: AwsWords | None, seen
         aws = aws_finding(decision, principal, words, local if evaluation.decision != "allowed" else None, seen)
         findings = [aws] if evaluation.decision == "allowed" else [local, aws]
         return Judgement(f"Decision: {words.decision} (AWS's message). {aws.summary} {detail}", findings)
-    if words is not None and words.agreement == "disagrees" and evaluation.decision == "allowed":
+    if words is not None and words.agreement == "disagrees" and (evaluation.decision == "allowed" or (
+            words.explicit and evaluation.decision == "implicitDeny" and words.policy_type in (
+                "identity", "boundary", "session", "resource"))):  # AWS's explicit deny is the finding
         aws = aws_finding(decision, principal, words, None, seen)
         return Judgement(f"Decision: {words.decision} (AWS's message). {aws.summary} {detail}", [aws])
     if words is not None and words.agreement == "agrees":
@@ -91,14 +94,19 @@ def judge(decision: Decision, principal: Principal, words: AwsWords | None, seen
             return Judgement(f"Could not decide: what was read allows it, but {seen.unseen[kind].rstrip('.')}. "
                              f"A deny in {what.split(',')[0]} would refuse the request. {detail}", undecided="unread")
         local = replace(local, certainty="conditional", condition=f"unless {what} allows it")
+    unknown = unknown_value_condition(evaluation.missing_context_keys)  # aws:SourceIp not given
+    if unknown and evaluation.decision != "allowed" and local.certainty == "certain":
+        local = replace(local, certainty="conditional", condition=unknown)
     layers = layer_findings(decision, principal, local, seen)
     detail = f"Decision: {evaluation.decision}. {' '.join(f.summary for f in layers)} {detail}"
     check = verify_all(decision, layers)
     if check:
         detail += " " + check
     if evaluation.decision == "allowed":
-        if seen.denial is not None:
-            local = replace(local, severity="warning")
+        if seen.denial is not None:  # AWS denied what the policies read allow: never "no problem"
+            found = denied_yet_allowed(decision.request, decision.policies, replace(local, severity="info"),
+                                       seen.unseen, object_state)
+            return Judgement(f"{found[0].summary} {detail}", found)
         return Judgement(detail, [local])
     return Judgement(detail, layers)
 
@@ -156,6 +164,14 @@ def aws_finding(decision: Decision, principal: Principal, words: AwsWords, local
         evidence["decision"] = words.decision
     remediation = [f"# Look {where}", *commands] if words.agreement == "unseen" else list(
         local.remediation if local else [])
+    if words.explicit and words.agreement == "disagrees" and evaluation.decision != "explicitDeny" and kind in (
+            "identity", "boundary", "session", "resource"):
+        # AWS named an explicit deny the policies read do not hold: still an explicit deny (issue 9).
+        places, look = deny_not_found(kind, principal=principal.arn, kind=principal.kind, region=seen.region)
+        condition = f"if AWS's message stands and the deny is not in the policies read here: look for {places}"
+        return Finding("IAM_EXPLICIT_DENY", "error", at_fault, summary, evidence,
+                       [f"# Find the deny AWS named: {places}", *look, *remediation],
+                       certainty="conditional", condition=condition)
     return Finding(CODES.get(kind, "IAM_NO_ALLOW"), "error", at_fault, summary, evidence, remediation)
 
 
@@ -175,6 +191,11 @@ def judge_foreign(decision: Decision, principal: Principal, words: AwsWords | No
                                      + ("there is none." if read.status == "none" else "it does not.")
                                      + f" Account {principal.account} must also allow it in the caller's "
                                      "identity policies."))
+        if words is not None and words.policy_type in ("identity", "boundary", "session") and \
+                evaluation.decision != "explicitDeny":
+            # AWS blames the caller's own account: that is the headline; the resource side is a second cause.
+            aws = aws_finding(decision, principal, replace(words, agreement="unseen"), local, seen)
+            return Judgement(f"{detail} {aws.summary} {local.summary}", [aws, local])
         return Judgement(f"{detail} {local.summary}", [local])
     if words is not None and words.policy_type:
         aws = aws_finding(decision, principal, replace(words, agreement="unseen") if words.agreement

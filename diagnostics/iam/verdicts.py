@@ -255,22 +255,30 @@ def finding(decision: Decision, principal: Principal, seen: Circumstances) -> Fi
     if fix is not None:
         evidence["fix"] = {"summary": fix.summary, "policy": fix.policy, "statement": fix.statement}
         guards = guard_keys(evidence["statement"]) if evaluation.decision == "explicitDeny" else []
-        if guards and fix.commands:
-            # Meeting the guard is the fix; exempting the principal from it weakens the guard, so it
-            # is never the first or only command: it is an alternative that says what it disrupts.
+        if (guards or fix.disrupts) and fix.commands:
+            # Meeting the guard (or reading a deliberate deny and asking its owner) is the fix; exempting
+            # the principal or widening the condition weakens the guard, so it is never the first or only
+            # command: it is an alternative that says what it disrupts.
             remediation.append(f"# {fix.summary}")
-            alternatives.append(FixOption(tuple(fix.commands), f"Exempt {request.principal} from the deny with an "
-                                          "ArnNotEquals condition on aws:PrincipalArn",
-                                          f"exempts {request.principal} from the guard on {', '.join(guards)}"))
+            remediation += list(fix.first)
+            alternatives.append(FixOption(tuple(fix.commands), fix.alternative or f"Exempt {request.principal} from "
+                                          "the deny with an ArnNotEquals condition on aws:PrincipalArn",
+                                          fix.disrupts or f"exempts {request.principal} from the guard on "
+                                          f"{', '.join(guards)}"))
         else:
             remediation.append(f"# {fix.summary}")
+            remediation += list(fix.first)
             if fix.statement:
                 remediation.append("# Statement: " + json.dumps(fix.statement, separators=(",", ":")))
             remediation += list(fix.commands)
         verified = verify(request, decision.policies, fix.commands, [fix.statement])
-        if fix.commands and not guards:
+        if fix.commands and not guards and not fix.disrupts:
             evidence["verified"] = {"decision": verified.decision, "passes": verified.passes,
                                     "beyond": list(verified.beyond), "sentence": verified.sentence(request)}
+        elif fix.commands:  # the alternative that weakens a guard: checked too, and what else it allows said
+            evidence["verified_alternative"] = {"decision": verified.decision, "passes": verified.passes,
+                                                "beyond": list(verified.beyond),
+                                                "sentence": verified.sentence(request)}
     return Finding(code, "error", resource, summary(decision, principal, kind), evidence, remediation,
                    alternatives=alternatives)
 
@@ -312,7 +320,7 @@ def layer_findings(decision: Decision, principal: Principal, local: Finding, see
     first = finding(replace(decision, evaluation=first_only, fix=fix_for(
         decision.request, decision.policies, first_only)), principal, seen)
     first.evidence["blocking_types"] = list(evaluation.blocking_types)
-    out[0] = first
+    out[0] = replace(first, certainty=local.certainty, condition=local.condition)  # keep what holds it
     return out
 
 

@@ -217,8 +217,13 @@ def test_the_endpoint_policy_of_the_instances_vpc_is_read_and_its_deny_decides(p
     assert finding["code"] == "IAM_VPCE_POLICY_BLOCKS" and finding["resource"] == endpoint
     assert finding["evidence"]["deciding"][0]["sid"] == "NoReports"
     assert "AWS's message says the same" in finding["summary"]
+    # The deny is deliberate: exempting the caller from it weakens the endpoint's guard, so it is only an
+    # alternative that says what it disrupts (issue 10).
+    assert not any(c.startswith("aws ec2 modify-vpc-endpoint") for c in finding["remediation"])
+    [exempt] = finding["alternatives"]
     assert any(c.startswith(f"aws ec2 modify-vpc-endpoint --vpc-endpoint-id {endpoint} --policy-document")
-               for c in finding["remediation"])
+               for c in exempt["commands"])
+    assert exempt["disrupts"]
 
 
 def test_an_endpoint_named_by_source_vpce_is_read_and_must_allow(plain_moto) -> None:
