@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -124,16 +125,32 @@ def _parse_params(pairs: Sequence[str]) -> dict[str, list[str]]:
     return raw
 
 
-def _write(text: str, output: Path | None) -> None:
+def _check_output(output: Path | None) -> None:
+    """Refuse an --output that cannot be written before anything runs: a diagnosis is not run for nothing."""
     if output is None:
-        sys.stdout.write(text)
-        sys.stdout.flush()
         return
-    try:
-        output.write_text(text, encoding="utf-8")
-    except OSError as exc:
-        raise UsageError(f"cannot write {output}: {exc.strerror or exc}") from None
-    print(f"Transcript written to {output}", file=sys.stderr)
+    folder = output.parent
+    if output.is_dir():
+        raise UsageError(f"cannot write {output}: it is a folder; give a file name")
+    if not folder.is_dir():
+        raise UsageError(f"cannot write {output}: the folder {folder} does not exist")
+    if not os.access(output if output.exists() else folder, os.W_OK):
+        raise UsageError(f"cannot write {output}: permission denied")
+
+
+def _write(text: str, output: Path | None) -> None:
+    """The transcript to ``output``; if that fails after the run, to stdout with a sentence: nothing is lost."""
+    if output is not None:
+        try:
+            output.write_text(text, encoding="utf-8")
+        except OSError as exc:
+            print(f"awstriage: cannot write {output}: {exc.strerror or exc}; the transcript follows on stdout",
+                  file=sys.stderr)
+        else:
+            print(f"Transcript written to {output}", file=sys.stderr)
+            return
+    sys.stdout.write(text)
+    sys.stdout.flush()
 
 
 class ProgressPrinter:
@@ -178,6 +195,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     if args.scenario and not args.demo:
         raise UsageError("--scenario goes with --demo")
     check_params(playbook, raw)  # before the sandbox starts: a typo costs no wait
+    _check_output(args.output)
     scenario = None
     if args.demo:
         from diagnostics.sandbox import default_scenario, scenario_by_name
@@ -245,6 +263,7 @@ def cmd_triage(args: argparse.Namespace) -> int:
         inputs = parse_inputs(TRIAGE, {"changes_hours": [args.hours]})
     except ValueError as exc:
         raise UsageError(str(exc).replace("changes_hours", "--hours")) from None
+    _check_output(args.output)
     workspace = Workspace(demo=args.demo, options=None if args.demo else _session_options(args))
     try:
         if args.demo:
@@ -358,6 +377,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     path = args.journal
     if args.last and path is not None:
         raise UsageError("give a journal or --last, not both")
+    _check_output(args.output)
     if args.last:
         from playbooks.journal import journal_dir, recent_journals
 

@@ -203,7 +203,10 @@ def _report(request, evaluation, misses, fix) -> dict[str, Any]:
         "near_misses": [{"kind": m.kind, "policy": m.policy, "sid": m.sid, "index": m.index,
                          "summary": m.summary} for m in misses],
         "fix": None if fix is None else {"summary": fix.summary, "policy": fix.policy,
-                                         "statement": fix.statement, "commands": list(fix.commands)},
+                                         "statement": fix.statement, "commands": list(fix.commands),
+                                         # Commands that weaken a guard: an alternative, never the fix.
+                                         "first": list(fix.first), "disrupts": fix.disrupts,
+                                         "alternative": fix.alternative},
     }
 
 
@@ -239,6 +242,9 @@ def _text(report: dict[str, Any]) -> str:
     fix = report["fix"]
     if fix:
         lines.append("Fix: " + fix["summary"])
+        lines += [f"  $ {c}" for c in fix.get("first", [])]
+        if fix.get("disrupts") and fix["commands"]:
+            lines.append(f"Alternative (CAUTION: {fix['disrupts']}): {fix['alternative']}")
         if fix["statement"]:
             lines.append("  Statement: " + json.dumps(fix["statement"]))
         lines += [f"  $ {c}" for c in fix["commands"]]

@@ -23,6 +23,7 @@ from botocore.parsers import ResponseParserError
 
 from diagnostics.readonly import ReadOnlyViolation
 from diagnostics.redact import redact_text
+from diagnostics.text import shorten
 
 
 class ErrorKind(enum.Enum):
@@ -647,10 +648,7 @@ def _kw(exc: BaseException, name: str) -> Any:
 def _clean(message: Any) -> str:
     """One line, no markup, no secret, not too long, no final full stop."""
     text = redact_text(_TAGS.sub(" ", str(message or "")))
-    text = " ".join(text.split()).rstrip(". ")
-    if len(text) > _MAX_MESSAGE:
-        text = text[: _MAX_MESSAGE - 1].rstrip() + "…"
-    return text
+    return shorten(" ".join(text.split()).rstrip(". "), _MAX_MESSAGE)
 
 
 def _safe_url(url: Any) -> str:

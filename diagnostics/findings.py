@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
+from diagnostics.proof import Proof, proofs_from
+
 Severity = Literal["error", "warning", "info"]
 SEVERITIES: tuple[Severity, ...] = ("error", "warning", "info")
 Certainty = Literal["certain", "conditional"]
@@ -46,6 +48,10 @@ class Finding:
     ``certainty`` is ``"certain"`` when what was observed decides the finding on its own, and
     ``"conditional"`` when it holds only under ``condition`` (plain words: "for clients whose source
     port is below 32768: NAT gateways, Elastic Load Balancing, Windows XP/2003").
+
+    ``proof`` holds the data a reader checks the finding against (:mod:`diagnostics.proof`): the metric series
+    with the limit it is judged by, the two or three log lines that show it; empty where the story rests on no
+    series or line.
     """
 
     code: str
@@ -57,10 +63,12 @@ class Finding:
     certainty: Certainty = "certain"
     condition: str = ""
     alternatives: list[Fix] = field(default_factory=list)
+    proof: list[Proof] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["alternatives"] = [fix.to_dict() for fix in self.alternatives]
+        data["proof"] = [p.to_dict() for p in self.proof]
         return data
 
     @classmethod
@@ -75,4 +83,5 @@ class Finding:
             certainty=data.get("certainty") or "certain",
             condition=str(data.get("condition") or ""),
             alternatives=[Fix.from_dict(a) for a in data.get("alternatives") or []],
+            proof=proofs_from(data.get("proof")),
         )

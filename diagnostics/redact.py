@@ -61,6 +61,8 @@ SENSITIVE_KEYS: frozenset[str] = frozenset(
         "keymaterial",
         "plaintext",
         "apikey",
+        "xapikey",
+        "authtoken",
     }
 )
 # Key endings that also mark a secret: MasterUserPassword, NewPassword, SharedSecret, ...
@@ -98,7 +100,11 @@ TEXT_SECRET_NAMES: tuple[str, ...] = (
     "passphrase",
     "private_?key",
     "key_?material",
-    "api_?key",
+    "api[_-]?key",
+    "access[_-]?token",
+    "refresh[_-]?token",
+    "auth[_-]?token",
+    "id[_-]?token",
     "plaintext",
 )
 # A JSON string or a Python repr string, escapes included.
@@ -136,12 +142,25 @@ TEXT_RULES: tuple[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]], 
     # Any value after a well-known secret name; a quoted value is masked whole.
     (
         re.compile(
-            rf"((?<![:/])(?i:{'|'.join(TEXT_SECRET_NAMES)})"
+            # The look-ahead at the names' first letters lets most positions fail before the alternation.
+            rf"((?<![:/])(?=[{''.join(sorted({n[0] + n[0].upper() for n in TEXT_SECRET_NAMES}))}])"
+            rf"(?i:{'|'.join(TEXT_SECRET_NAMES)})"
             r"(?![A-Za-z])(?:\\{0,2}[\"'])?\s*[:=]\s*)"
             r"(?:(\\{0,2}[\"'])((?:\\.|[^\\\r\n])*?)\2|([^\s\"'\\&,;<>]+))"
         ),
         lambda m: m.group(1) + (_quoted(m.group(2), m.group(3)) if m.group(2) else MARKER),
     ),
+    # The password of a URL's user info (RFC 3986 3.2.1, "user:password@host" is deprecated but still
+    # how connection strings are written: postgresql://app:PASSWORD@db:5432/orders, redis://:PASSWORD@host).
+    (re.compile(r"(?i)\b([a-z][a-z0-9+.\-]*://[^\s/:@'\"<>]*:)(?!\[REDACTED\]@)([^\s/'\"<>]+)@"),
+     rf"\g<1>{MARKER}@"),
+    # A bearer token (RFC 6750 2.1), wherever it is written, not only after "Authorization".
+    (re.compile(r"((?<![A-Za-z])(?i:bearer)\s+)(?!\[REDACTED\])[A-Za-z0-9._~+/\-]{8,}=*"), rf"\g<1>{MARKER}"),
+    # Tokens whose shape names them: JSON Web Tokens, and the API keys of services Lambda functions often
+    # call (Stripe sk_/rk_ keys, GitHub ghp_/gho_/ghu_/ghs_/ghr_ tokens, Slack xox?- tokens).
+    (re.compile(r"eyJ[A-Za-z0-9_\-]{8,}\.eyJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]*"), MARKER),
+    (re.compile(r"\b(?:[sr]k_(?:live|test)_[0-9A-Za-z]{8,}|gh[pousr]_[A-Za-z0-9]{30,}|xox[abprs]-[A-Za-z0-9\-]{10,})"),
+     MARKER),
     # STS session tokens by shape.
     (re.compile(rf"(?:IQoJ|IQoD|FwoG|FQoG|AQoD|AQoE|AgoJ)[{_B64}=%]{{20,}}"), MARKER),
     # SigV4 Authorization header: the credential scope and the signature.
@@ -161,8 +180,8 @@ _PAIR_VALUE = re.compile(rf"((?:{_STR})\s*:\s*)({_STR})")
 # A string without any of these (after lower-casing) cannot match a rule above; most strings are IDs,
 # names and numbers, and skip every other regular expression. Factored by first letter for speed.
 _TRIGGER = re.compile(
-    r"a(?:kia|sia|bia|cca|uthoriz|ws4-|pi_?key|qod|qoe|goj)|secret|token|passw|private|signature"
-    r"|credential|material|plaintext|iqo[jd]|f[wq]og|variables"
+    r"a(?:kia|sia|bia|cca|uthoriz|ws4-|pi[_-]?key|qod|qoe|goj)|secret|token|passw|private|signature"
+    r"|credential|material|plaintext|iqo[jd]|f[wq]og|variables|://|bearer|eyj|k_live_|k_test_|gh[pousr]_|xox"
 )
 
 

@@ -17,6 +17,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from diagnostics.awslambda.names import parse_function
 from diagnostics.cloudtrail.changes import MAX_EVENTS, lookup_resource, ordered_resources, read_changes
 from diagnostics.cloudtrail.timeline import summary
 from playbooks import params as v
@@ -43,10 +44,15 @@ CHANGES_PARAM = Param("changes_hours", "how many hours of change history (CloudT
 
 def lookup_names(resource: str) -> list[str]:
     """The names CloudTrail may list a resource under: the ID or ARN as given, and for an ARN its last part
-    (a role's or function's name), which is what some services record."""
+    (a role's or function's name), which is what some services record. A Lambda function's ARN is
+    looked up unqualified (``:$LATEST`` is the function itself), and with its alias or version too."""
     resource = KIND_PREFIX.sub("", resource.strip())
     if not resource or resource == "*":
         return []
+    function = parse_function(resource) if resource.startswith("arn:") else None
+    if function is not None:
+        base = resource.removesuffix(f":{function.qualifier or '$LATEST'}")
+        return [base, function.name, *([resource] if function.qualifier else [])]
     names = [resource]
     if resource.startswith("arn:"):
         short = re.split(r"[/:]", resource)[-1]

@@ -12,6 +12,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from diagnostics.text import shorten
+from playbooks.markdown import md_code, md_text
+from playbooks.proof_view import PROOF_STYLE, proof_html, proof_markdown, proof_text
 from playbooks.timeline import timeline_html, timeline_markdown, timeline_text
 from playbooks.transcript import Transcript
 
@@ -36,7 +39,7 @@ FINDING_TITLES: dict[str, str] = {
     "BAD_STATE_ATTACHMENT": "The internet gateway is not attached",
     "BAD_STATE": "A component on the path is not in a usable state",
     "NO_INTERNET_GATEWAY": "The VPC has no internet gateway",
-    "IGW_PRIVATE_IP_ASSOCIATION_FOR_INGRESS": "The instance has no public address",
+    "IGW_PRIVATE_IP_ASSOCIATION_FOR_INGRESS": "The instance has no public address of the client's IP version",
     "IGW_SOURCE_ADDRESS_NOT_IN_RFC1918_INGRESS": "A private source cannot come in from the internet",
     "EC2_STATUS_CHECK_FAILED": "The instance fails its status checks",
     "PATH_OPEN": "The path is open both ways",
@@ -292,7 +295,7 @@ def to_markdown(t: Transcript) -> str:
     out += [f"- Playbook: `{t.playbook}`", f"- Identity: {_identity_line(t) or 'unknown'}",
             f"- Started: {t.started_at or '?'}; finished: {t.finished_at or 'not finished'}"]
     if t.inputs:
-        out.append("- Inputs: " + ", ".join(f"`{k}={v}`" for k, v in t.inputs.items()))
+        out.append("- Inputs: " + ", ".join(md_code(f"{k}={v}") for k, v in t.inputs.items()))
     out.append("")
     mermaid = _graph_mermaid(t)
     if mermaid:
@@ -301,30 +304,32 @@ def to_markdown(t: Transcript) -> str:
     if not t.findings:
         out += ["No findings.", ""]
     for f in sorted_findings(t):
-        out += [f"### {f.get('severity', 'info').upper()}: {finding_title(f)}", "",
-                f"At fault: `{f.get('resource')}` (`{f.get('code')}`)", "", f.get("summary", ""), ""]
+        out += [f"### {f.get('severity', 'info').upper()}: {md_text(finding_title(f))}", "",
+                f"At fault: {md_code(f.get('resource'))} ({md_code(f.get('code'))})", "", md_text(f.get("summary", "")),
+                ""]
         if certainty_words(f):
-            out += [f"_{certainty_words(f)}_", ""]
+            out += [f"_{md_text(certainty_words(f))}_", ""]
         for choice in fix_choices(f):
             heading = _choice_heading(choice)
             out += [f"**{heading}**" if choice.primary else f"- {heading}", ""]
             block = ["```sh", *choice.commands, "```", ""]
             out += block if choice.primary else [f"  {line}" if line else "" for line in block]
+        out += proof_markdown(f)
         if f.get("evidence"):  # after the fixes: the ticket reader wants the change first, the data behind it on demand
             out += ["<details><summary>Evidence</summary>", "", "```json",
                     json.dumps(f["evidence"], indent=2, default=str), "```", "", "</details>", ""]
     corroboration = corroboration_lines(t)
     if corroboration:
-        out += ["## Not corroborated", "", *[f"- {line}" for line in corroboration], ""]
+        out += ["## Not corroborated", "", *[f"- {md_text(line)}" for line in corroboration], ""]
     out += timeline_markdown(t)
     out += ["## Steps", ""]
     for s in t.steps:
         mark = STATUS_MARKS.get(s.status, "?")
         elapsed = f" ({s.elapsed_ms:.0f} ms)" if s.elapsed_ms is not None else ""
         role = "" if s.decides else ", corroborates"
-        out += [f"### {mark} {s.title} — {s.status}{role}{elapsed}", "", s.detail or "", ""]
+        out += [f"### {mark} {md_text(s.title)} — {s.status}{role}{elapsed}", "", md_text(s.detail), ""]
         if s.missing:
-            out += [*[f"- {line}" for line in missing_lines(s)], ""]
+            out += [*[f"- {md_text(line)}" for line in missing_lines(s)], ""]
         if s.api_calls:
             out += ["API calls:", ""] + [f"- `{line}`" for line in call_lines(s.api_calls)] + [""]
     out.append(f"_awstriage {t.version}_")
@@ -349,6 +354,7 @@ def to_text(t: Transcript, color: bool = False, steps: bool = True) -> str:
         for choice in fix_choices(f):
             lines.append(f"    {_choice_heading(choice)}:")
             lines += [f"        {cmd}" for cmd in choice.commands]
+        lines += proof_text(f)
     lines += corroboration_lines(t)
     lines += timeline_text(t)
     lines += ["", f"Verdict: {summary_line(t)}"]
@@ -388,6 +394,8 @@ def _rich_text(t: Transcript, steps: bool = True) -> str:
                           style="bold green" if choice.primary else ("yellow" if choice.careful else "dim"))
             for cmd in choice.commands:
                 console.print(f"        {cmd}", markup=False, style="green" if choice.primary else "")
+        for line in proof_text(f):
+            console.print(line, markup=False, style="dim" if line.strip() == "Proof:" else "")
     for line in corroboration_lines(t):
         console.print(line, markup=False, style="yellow")
     for line in timeline_text(t):
@@ -439,7 +447,7 @@ def _wrap_words(text: str, width: int, most: int = 4) -> list[str]:
     import textwrap
 
     lines = textwrap.wrap(text, width) or [""]
-    return [*lines[:most - 1], " ".join(lines[most - 1:])[:width - 1] + "…"] if len(lines) > most else lines
+    return [*lines[:most - 1], shorten(" ".join(lines[most - 1:]), width)] if len(lines) > most else lines
 
 
 def _svg_path_diagram(t: Transcript) -> str:
@@ -556,6 +564,7 @@ def to_html(t: Transcript) -> str:
             head = "Fix (the least disruptive)" if choice.primary else f"{choice.label}: {e(choice.summary)}"
             body.append(f'<div class="{kind}{" careful" if choice.careful else ""}"><p><strong>{head}</strong>'
                         f'{caution}</p><pre class="commands">' + e("\n".join(choice.commands)) + "</pre></div>")
+        body.append(proof_html(f))
         if f.get("evidence"):
             body.append("<details><summary>Evidence</summary><pre>"
                         + e(json.dumps(f["evidence"], indent=2, default=str)) + "</pre></details>")
@@ -577,7 +586,7 @@ def to_html(t: Transcript) -> str:
         body.append("</div>")
     body.append(f"<p><small>awstriage {e(t.version)}</small></p>")
     return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-            f"<title>awstriage: {e(t.playbook)}</title><style>{HTML_STYLE}</style></head><body>\n"
+            f"<title>awstriage: {e(t.playbook)}</title><style>{HTML_STYLE}{PROOF_STYLE}</style></head><body>\n"
             + "\n".join(body) + "\n</body></html>\n")
 
 

@@ -14,16 +14,23 @@ from typing import Any
 
 from diagnostics.awslambda.collect import (
     LAMBDA_METRICS,
+    FunctionAbsent,
     function_name_of,
     query_failure_lines,
     read_context_lines,
     read_failure_lines,
-    read_function,
     read_lambda_metric,
     read_report_lines,
+    read_target,
 )
 from diagnostics.awslambda.cost import compute_optimizer_note
-from diagnostics.awslambda.failure_findings import describe_failures, failure_findings, kills_of, throttle_finding
+from diagnostics.awslambda.failure_findings import (
+    describe_failures,
+    failure_findings,
+    kills_of,
+    memory_series,
+    throttle_finding,
+)
 from diagnostics.awslambda.failures import TIMED_OUT, FailureReport, classify_invocations, merge_lines
 from diagnostics.awslambda.memory import (
     FunctionMemory,
@@ -34,12 +41,14 @@ from diagnostics.awslambda.memory import (
     memory_findings,
     parse_report,
 )
+from diagnostics.awslambda.names import parse_function, ran_version, stream_version
 from diagnostics.cloudwatch.logs import InsightsRead, LogLine, LogRead
 from diagnostics.cloudwatch.metrics import MetricSeries, window
+from diagnostics.proof import metric_proof, with_proof
 from diagnostics.throttling.collect import read_reserved
 from playbooks import params as v
 from playbooks.common import IDENTITY_STEP
-from playbooks.model import Context, Param, Playbook, Step, StepOutcome
+from playbooks.model import Context, Param, Playbook, Step, StepOutcome, StepSkip
 
 MAX_HOURS = 30 * 24
 CONTEXT_EXAMPLES = 3
@@ -53,7 +62,7 @@ def lookback_hours(text: str) -> int:
 
 
 PARAMS = (
-    Param("function", "the Lambda function (name or ARN)", v.function_name, required=True,
+    Param("function", "the Lambda function (name, name:alias or ARN)", v.function_name, required=True,
           picker="lambda-function", example="orders-worker"),
     Param("hours", "how many hours of logs and metrics to read", lookback_hours, default="24"),
 )
@@ -70,34 +79,75 @@ def _hours(ctx: Context) -> int:
 CONFIG_FACT = "the function's configuration (memory, timeout, log group)"
 
 
+def _read_target(ctx: Context) -> FunctionMemory | FunctionAbsent:
+    return read_target(ctx.client("lambda"), str(ctx.inputs["function"]))
+
+
 def _function(ctx: Context) -> FunctionMemory:
     """The configuration, read once. When it cannot be read, the diagnosis goes on with what the name
-    says (the default log group ``/aws/lambda/NAME``) and takes memory and timeout from the logs; each
-    step that leans on that guess names the missing configuration."""
+    says (the default log group ``/aws/lambda/NAME``) and takes memory and timeout from the logs; the
+    configuration step names the missing configuration once (the steps after it lean on the guess)."""
     known = ctx.peek("lambda:function")
-    if known is not None:
+    if isinstance(known, FunctionMemory):
         return known
-    failed = ctx.peek("lambda:function:missing")
-    if failed is None:
+    if known is None and "lambda:function:missing" not in ctx.cache:
         before = len(ctx.missing)
-        fn = ctx.read(CONFIG_FACT, lambda: read_function(ctx.client("lambda"), str(ctx.inputs["function"])),
-                      key="lambda:function")
-        if fn is not None:
+        fn = ctx.read(CONFIG_FACT, lambda: _read_target(ctx), key="lambda:function")
+        if isinstance(fn, FunctionMemory):
             return fn
-        failed = ctx.cache["lambda:function:missing"] = ctx.missing[before:]
-    else:
-        ctx.missing.extend(m for m in failed if m not in ctx.missing)
+        if fn is None:
+            ctx.cache["lambda:function:missing"] = ctx.missing[before:]
     return ctx.memo("lambda:function:guess", lambda: _guess(ctx))
+
+
+def _guessed(ctx: Context) -> str:
+    """A clause for the steps that judge with the memory size and timeout the logs state, because the
+    configuration step could not read them (it names the missing fact; they do not repeat it)."""
+    if "lambda:function:missing" not in ctx.cache:
+        return ""
+    return (" (Memory size and timeout as the log lines state them: the configuration could not be read, see "
+            "the first step.)")
+
+
+def _absent(ctx: Context) -> FunctionAbsent | None:
+    """What Lambda said when the function, alias or version asked about does not exist."""
+    _function(ctx)
+    found = ctx.peek("lambda:function")
+    return found if isinstance(found, FunctionAbsent) else None
+
+
+def _absent_sentence(ctx: Context, absent: FunctionAbsent) -> str:
+    where = f"account {ctx.identity.get('account') or '(unknown)'}, region {ctx.session.region}"
+    if absent.qualifier and absent.function_exists:
+        aliases = (f" Its aliases: {', '.join(absent.aliases)}." if absent.aliases
+                   else " It has no alias.")
+        return (f"Function {absent.name} has no alias or version {absent.qualifier} in {where}: "
+                f"GetFunctionConfiguration answered ResourceNotFoundException.{aliases} Give function="
+                f"{absent.name} for $LATEST, name:ALIAS for an alias, or name:N for a published version.")
+    return (f"There is no Lambda function {absent.name} in {where}: GetFunctionConfiguration answered "
+            "ResourceNotFoundException. Check the name, the region (--region, or the one in the ARN) and the "
+            "account (--profile).")
+
+
+def _present(ctx: Context) -> None:
+    """Stop a step when the function asked about does not exist: there is nothing of it to read."""
+    absent = _absent(ctx)
+    if absent is not None:
+        raise StepSkip("Not run: " + _absent_sentence(ctx, absent))
 
 
 def _guess(ctx: Context) -> FunctionMemory:
     given = str(ctx.inputs["function"])
     name = function_name_of(given)
+    ref = parse_function(given)
     account = ctx.identity.get("account", "")
     arn = given if given.startswith("arn:") else (
         f"arn:aws:lambda:{ctx.session.region}:{account}:function:{name}" if account else name)
+    # The version an alias runs is unknown without its configuration: its lines cannot be told apart.
+    qualifier = ref.qualifier if ref else ""
     return FunctionMemory(name=name, arn=arn, memory_size_mb=0, timeout_s=0, architectures=(),
-                          log_group=f"/aws/lambda/{name}", log_format="")
+                          log_group=f"/aws/lambda/{name}", log_format="", qualifier=qualifier,
+                          version=qualifier if qualifier.isdigit() else "$LATEST" if not qualifier else "")
 
 
 def _known(ctx: Context) -> FunctionMemory:
@@ -158,15 +208,15 @@ def _failure_lines(ctx: Context) -> LogRead | None:
 def _metric(ctx: Context, name: str) -> MetricSeries | None:
     start, end = _window(ctx)
     fn = _function(ctx)
-    return ctx.read(f"the AWS/Lambda {name} metric of {fn.name}",
-                    lambda: read_lambda_metric(ctx.client("cloudwatch"), fn.name, name, start, end),
+    return ctx.read(f"the AWS/Lambda {name} metric of {fn.target.label()}",
+                    lambda: read_lambda_metric(ctx.client("cloudwatch"), fn.name, name, start, end, fn.qualifier),
                     key=f"cloudwatch:{name}")
 
 
 def _plan(ctx: Context) -> None:
     """The configuration at once; everything that hangs on it (the log group, the metrics' dimension) as
     soon as it is read (see :func:`_plan_reads`)."""
-    ctx.prefetch("lambda:function", lambda: read_function(ctx.client("lambda"), str(ctx.inputs["function"])))
+    ctx.prefetch("lambda:function", lambda: _read_target(ctx))
     ctx.prefetch("lambda:plan:reads", lambda: _plan_reads(ctx))
 
 
@@ -174,7 +224,8 @@ def _plan_reads(ctx: Context) -> None:
     """With the configuration read (when it fails the steps read with the guessed log group, in order),
     the log reads and every metric the metrics step reads start together; the context lines of the
     failures follow the failure lines. Each goes through the accessor a step uses, under its key."""
-    ctx.memo("lambda:function", lambda: read_function(ctx.client("lambda"), str(ctx.inputs["function"])))
+    if isinstance(ctx.memo("lambda:function", lambda: _read_target(ctx)), FunctionAbsent):
+        return  # nothing of a function that does not exist can be read
     parts: dict[str, Callable[[Context], Any]] = {
         "reports": _reports, "failure-lines": _failure_lines, "classified": _classified,
         **{f"metric:{name}": (lambda c, name=name: _metric(c, name)) for name in LAMBDA_METRICS},
@@ -191,13 +242,57 @@ def _no_log_group(ctx: Context) -> bool:
     return any(not r.log_group_exists for r in _reads(ctx))
 
 
+def _ran_it(ctx: Context, line: LogLine) -> bool:
+    """Whether a line was written by the version asked about. Lambda names each log stream after the
+    version its environment runs ([$LATEST], [1], ...); for an alias or a version only its own
+    streams count (the unqualified function is every version's lines, as before). A stream not
+    named that way is kept: it cannot be told apart."""
+    fn = _function(ctx)
+    return not fn.qualifier or ran_version(line.stream, fn.version)
+
+
+def _of_version(fn: FunctionMemory) -> str:
+    """" of version N" when only one version's lines are read, for sentences about what the logs hold."""
+    return f" of version {fn.version}" if fn.qualifier and fn.version else ""
+
+
+def _published_failures(fn: FunctionMemory, report: FailureReport) -> str:
+    """For the unqualified function: a sentence when failed requests ran published versions (their log
+    streams say [1], [2]...): a change to $LATEST does not reach them, only a new version does."""
+    if fn.qualifier:
+        return ""
+    versions: dict[str, int] = {}
+    for request in report.failed:
+        version = stream_version(request.stream)
+        if version is not None and version != "$LATEST":
+            versions[version] = versions.get(version, 0) + 1
+    if not versions:
+        return ""
+    listed = ", ".join(f"{n} in version {v}" for v, n in sorted(versions.items()))
+    return (f"Of the failed requests, {listed}: published versions are immutable, so a change to $LATEST does not "
+            f"reach them; run again with function={fn.name}:ALIAS (the alias callers invoke) for the fix that "
+            "does.")
+
+
+def _other_versions(ctx: Context) -> dict[str, int]:
+    """REPORT lines of the window written by other versions than the one asked about, per version."""
+    reports = _reports(ctx)
+    counts: dict[str, int] = {}
+    for line in reports.lines if reports else ():
+        if not _ran_it(ctx, line) and parse_report(line) is not None:
+            version = stream_version(line.stream) or "?"
+            counts[version] = counts.get(version, 0) + 1
+    return counts
+
+
 def _invocations(ctx: Context) -> list[Invocation]:
     reports = _reports(ctx)
-    return [i for line in (reports.lines if reports else ()) if (i := parse_report(line)) is not None]
+    return [i for line in (reports.lines if reports else ())
+            if _ran_it(ctx, line) and (i := parse_report(line)) is not None]
 
 
 def _lines(ctx: Context) -> list[LogLine]:
-    return merge_lines(*(r.lines for r in _reads(ctx)))
+    return [line for line in merge_lines(*(r.lines for r in _reads(ctx))) if _ran_it(ctx, line)]
 
 
 def _classified(ctx: Context) -> FailureReport:
@@ -209,18 +304,18 @@ def _classified(ctx: Context) -> FailureReport:
     """
     def classify() -> FailureReport:
         lines = _lines(ctx)
-        report = classify_invocations(lines)
+        fn = _known(ctx)
+        report = classify_invocations(lines, runtime=fn.runtime)
         dominant = report.by_class().get(report.dominant or "", [])
         wanting = [r for r in dominant[-CONTEXT_EXAMPLES:] if r.stream and len(r.before) < 2]
         extra: list[LogLine] = []
-        fn = _known(ctx)
         # One small read per example, independent of the others: asked for together.
         for read in ctx.read_all([(f"the lines before the failure of request {request.request_id}",
                                    lambda r=request: read_context_lines(ctx.client("logs"), fn, r.stream, r.at), None)
                                   for request in wanting]):
             if read is not None:
                 extra.extend(read.lines)
-        return classify_invocations(merge_lines(lines, extra)) if extra else report
+        return classify_invocations(merge_lines(lines, extra), runtime=fn.runtime) if extra else report
     return ctx.memo("lambda:failures", classify)
 
 
@@ -250,18 +345,27 @@ def _metrics_sentence(ctx: Context, logged: int) -> str:
 
 def _configuration(ctx: Context) -> StepOutcome:
     fn = _function(ctx)
+    absent = _absent(ctx)
+    if absent is not None:
+        return StepOutcome("error", _absent_sentence(ctx, absent))
     if "lambda:function" not in ctx.cache:
-        return StepOutcome("error", f"Could not read the configuration of {fn.name}. The next steps read its "
-                                    f"default log group {fn.log_group} and take the memory size and timeout from "
-                                    "its log lines.")
+        unknown = (f" Which version alias {fn.qualifier} runs is unknown too, so every version's lines are read."
+                   if fn.qualifier and not fn.version else "")
+        return StepOutcome("error", f"Could not read the configuration of {fn.target.label()}. The next steps read "
+                                    f"its default log group {fn.log_group} and take the memory size and timeout "
+                                    f"from its log lines.{unknown}")
     arch = ", ".join(fn.architectures)
-    detail = (f"{fn.name} has {fn.memory_size_mb} MB of memory and a {fn.timeout_s} s timeout; runtime "
+    detail = (f"{fn.target.label()} has {fn.memory_size_mb} MB of memory and a {fn.timeout_s} s timeout; runtime "
               f"{fn.runtime or fn.package_type + ' image'} on {arch}; last changed "
               f"{fn.last_modified or 'unknown'}. It logs to {fn.log_group} ({fn.log_format} format).")
+    if fn.qualifier:
+        detail += (f" Only the log streams of version {fn.version} ([{fn.version}] in their names) are read as its "
+                   "lines; a published version's configuration cannot change.")
     return StepOutcome("ok", detail)
 
 
 def _logs(ctx: Context) -> StepOutcome:
+    _present(ctx)
     fn = _function(ctx)
     reads = _reads(ctx)
     if not reads:
@@ -274,6 +378,13 @@ def _logs(ctx: Context) -> StepOutcome:
             "can be read. " + _metrics_sentence(ctx, 0)).strip())
     invocations = _invocations(ctx)
     report = _classified(ctx)
+    others = _other_versions(ctx) if fn.qualifier else {}
+    if not invocations and not report.failed and not report.environment_failures and others:
+        listed = ", ".join(f"{n} from version {v}" for v, n in sorted(others.items()))
+        return StepOutcome("no_data", (
+            f"None of the REPORT lines in {fn.log_group} in the last {hours} h is from version {fn.version}, which "
+            f"{fn.target.label()} runs: {listed}. Another version's failures are not this one's, so nothing "
+            f"{fn.target.label()} did can be judged; widen hours=, or check that callers invoke it."))
     if not invocations and not report.failed and not report.environment_failures:
         return StepOutcome("no_data", (
             f"The log group {fn.log_group} has no REPORT line and no error line in the last {hours} h. "
@@ -283,6 +394,9 @@ def _logs(ctx: Context) -> StepOutcome:
                if reports is not None and reports.truncated else "")
     parts = [f"Read {len(invocations)} REPORT lines from the last {hours} h{sampled}, for {report.requests} "
              "requests."]
+    if others:
+        parts.append(f"Left out as other versions' lines: {sum(others.values())} REPORT lines of version(s) "
+                     f"{', '.join(sorted(others))}.")
     if report.attempts > report.requests:
         parts.append(f"{report.attempts - report.requests} were retries of a request already seen.")
     if invocations:
@@ -304,51 +418,60 @@ def _logs(ctx: Context) -> StepOutcome:
 
 
 def _failures(ctx: Context) -> StepOutcome:
+    _present(ctx)
     fn = _function(ctx)
     if not _reads(ctx):
         return StepOutcome("error", f"Could not read the log group {fn.log_group}, so no failure can be "
                                     "classified.")
     report = _classified(ctx)
     if _no_log_group(ctx) or (not report.requests and not report.failed and not report.environment_failures):
-        return StepOutcome("no_data", f"Nothing to classify: {fn.log_group} shows no invocation in the last "
-                                      f"{_hours(ctx)} h.")
+        return StepOutcome("no_data", f"Nothing to classify: {fn.log_group} shows no invocation{_of_version(fn)} in "
+                                      f"the last {_hours(ctx)} h.")
     throttles = _metric(ctx, "Throttles")
     verdict = _verdict_of(ctx)
     oom = next((f for f in memory_findings(verdict, ctx.session.region) if f.code == "LAMBDA_OUT_OF_MEMORY"),
                None)
     findings = failure_findings(_known(ctx), report, _invocations(ctx), ctx.session.region, memory=oom)
     throttled = throttles.total() if throttles is not None else None
-    detail = describe_failures(report, throttled)
+    detail = describe_failures(report, throttled) + (_guessed(ctx) if report.failed else "")
+    published = _published_failures(fn, report)
+    if published:
+        detail += " " + published
+        findings = [replace(f, summary=f"{f.summary} {published}") if f.code != "LAMBDA_THROTTLED" else f
+                    for f in findings]
     if throttled:
         # Throttled requests never ran: the logs cannot show them, so they are a failure class of their own.
         fn = _known(ctx)
         before = len(ctx.missing)
         reserved = ctx.read(f"the reserved concurrency of {fn.name}",
                             lambda: read_reserved(ctx.client("lambda"), fn.name))
-        findings.append(throttle_finding(fn, throttled, reserved, reserved_read=len(ctx.missing) == before))
+        findings.append(with_proof(throttle_finding(fn, throttled, reserved, reserved_read=len(ctx.missing) == before),
+                                   metric_proof(throttles, "Sum")))
     failed = bool(report.failed or report.environment_failures)
     return StepOutcome("problem" if failed else "warning" if throttled else "ok", detail, findings)
 
 
 def _metric_step(ctx: Context) -> StepOutcome:
+    _present(ctx)
     fn = _function(ctx)
     series = {name: _metric(ctx, name) for name in LAMBDA_METRICS}
     read = {name: s for name, s in series.items() if s is not None}
     if not read:
-        return StepOutcome("error", f"None of the AWS/Lambda metrics of {fn.name} could be read.")
+        return StepOutcome("error", f"None of the AWS/Lambda metrics of {fn.target.label()} could be read.")
     logs_read = bool(_reads(ctx))
     report = _classified(ctx) if logs_read else None
     logged = report.requests if report else 0
+    label = fn.target.label()
     if all(s.empty for s in read.values()):
         if logged:
-            detail = (f"CloudWatch has no AWS/Lambda metrics for {fn.name} in the window, while its logs show "
+            detail = (f"CloudWatch has no AWS/Lambda metrics for {label} in the window, while its logs show "
                       f"{logged} invocations: the two sources disagree (metrics can lag a few minutes, or this "
                       "endpoint does not publish them). The diagnosis rests on the logs.")
         elif logs_read:
-            detail = (f"CloudWatch has no AWS/Lambda metrics for {fn.name} in the window, and its logs show no "
+            detail = (f"CloudWatch has no AWS/Lambda metrics for {label} in the window, and its logs show no "
                       f"invocation either: by both sources, it was not invoked in the last {_hours(ctx)} h.")
         else:
-            detail = (f"CloudWatch has no AWS/Lambda metrics for {fn.name} in the window; the logs could not be "
+            detail = (f"CloudWatch has no AWS/Lambda metrics for {label} in the window; the logs could not be "
                       "read to compare.")
         return StepOutcome("no_data", detail)
     parts = []
@@ -373,17 +496,19 @@ def _metric_step(ctx: Context) -> StepOutcome:
 
 
 def _verdict(ctx: Context) -> StepOutcome:
+    _present(ctx)
     fn = _function(ctx)
     if not _reads(ctx):
         return StepOutcome("error", f"Could not read the log group {fn.log_group}, so memory use is unknown.")
     verdict = _verdict_of(ctx)
     if verdict.peak_mb is None and not verdict.killed:
-        return StepOutcome("no_data", f"No REPORT line in {fn.log_group} in the last {_hours(ctx)} h, so memory "
-                                      "use cannot be judged; read a longer window with hours=.")
+        return StepOutcome("no_data", f"No REPORT line{_of_version(fn)} in {fn.log_group} in the last {_hours(ctx)} h, "
+                                      "so memory use cannot be judged; read a longer window with hours=.")
     # An out-of-memory finding is the failure step's; this step sizes the memory and warns near the limit.
-    findings = [f for f in memory_findings(verdict, ctx.session.region) if f.code != "LAMBDA_OUT_OF_MEMORY"]
+    findings = [with_proof(f, memory_series(_known(ctx), _invocations(ctx)))
+                for f in memory_findings(verdict, ctx.session.region) if f.code != "LAMBDA_OUT_OF_MEMORY"]
     status = "problem" if verdict.killed else "warning" if verdict.near_limit else "ok"
-    detail = describe_verdict(verdict)
+    detail = describe_verdict(verdict) + _guessed(ctx)
     if verdict.killed or verdict.near_limit:
         detail += " " + compute_optimizer_note(fn.memory_size_mb, verdict.invocations, _hours(ctx))
     return StepOutcome(status, detail, findings)

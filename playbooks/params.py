@@ -8,20 +8,11 @@ import ipaddress
 import re
 from dataclasses import dataclass
 
+from diagnostics.awslambda.names import FUNCTION_FORMS, parse_function
+
 INSTANCE_ID = re.compile(r"^i-(?:[0-9a-f]{8}|[0-9a-f]{17})$")
 # arn:PARTITION:ec2:REGION:ACCOUNT:instance/ID, the form the console's "Copy ARN" and IAM policies use.
 EC2_INSTANCE_ARN = re.compile(r"^arn:[^:]+:ec2:([^:]*):(\d{12})?:instance/(i-[0-9a-fA-F]+)$")
-# The forms Lambda's FunctionName takes (API reference, GetFunctionConfiguration, "FunctionName"):
-# my-function, my-function:v1 (an alias or version), 123456789012:function:my-function (a partial
-# ARN) and arn:aws:lambda:us-west-2:123456789012:function:my-function[:v1]. Names are 1-64 letters,
-# digits, '-' and '_'; a qualifier is $LATEST, a version number or an alias name.
-LAMBDA_FUNCTION = re.compile(
-    r"^(?:arn:(?P<partition>aws[a-zA-Z-]*):lambda:(?P<region>[a-z]{2}(?:-gov|-iso[a-z]*)?-[a-z]+-\d):"
-    r"(?P<arn_account>\d{12}):function:|(?P<account>\d{12}):function:)?"
-    r"(?P<name>[A-Za-z0-9_-]{1,64})(?::(?P<qualifier>\$LATEST|[A-Za-z0-9_-]{1,128}))?$")
-FUNCTION_FORMS = ("its name (my-function), name:alias or name:version (my-function:prod), a partial ARN "
-                  "(123456789012:function:my-function) or its ARN "
-                  "(arn:aws:lambda:us-east-1:123456789012:function:my-function)")
 ARN = re.compile(r"^arn:(aws|aws-cn|aws-us-gov|aws-iso[a-z-]*):[a-z0-9-]+:[a-z0-9-]*:(\d{12})?:.+$")
 ACTION = re.compile(r"^[a-z0-9-]+:[A-Za-z0-9*?]+$")
 PROTOCOLS = {"tcp": "tcp", "udp": "udp", "icmp": "icmp", "6": "tcp", "17": "udp", "1": "icmp"}
@@ -123,13 +114,10 @@ def function_name(text: str) -> str:
     """A Lambda function in any form Lambda's FunctionName takes, as NAME or NAME:QUALIFIER (which Lambda
     also takes, and which names the log group /aws/lambda/NAME). ``$LATEST`` is the unqualified function,
     so it is dropped; the region and account of an ARN are kept (:class:`Located`)."""
-    match = LAMBDA_FUNCTION.match(text.strip())
-    if match is None:
+    ref = parse_function(text)
+    if ref is None:
         raise ValueError(f"'{text}' is not a Lambda function: give {FUNCTION_FORMS}")
-    qualifier = match.group("qualifier")
-    value = match.group("name") + (f":{qualifier}" if qualifier and qualifier != "$LATEST" else "")
-    account = match.group("arn_account") or match.group("account") or ""
-    return Located(value, match.group("region") or "", account) if account else value
+    return Located(ref.function_name, ref.region, ref.account) if ref.account else ref.function_name
 
 
 def positive_int(text: str) -> int:

@@ -41,11 +41,12 @@ from diagnostics.performance.components import LATENCY, Component
 from diagnostics.performance.frontends import METRICS as FRONT_METRICS
 from diagnostics.performance.frontends import FrontReading, judge_front
 from diagnostics.performance.insights import describe_insights, insights_findings, read_insights
-from diagnostics.performance.lambda_logs import LambdaLogStats, describe, log_findings, log_stats
+from diagnostics.performance.lambda_logs import LambdaLogStats, describe, log_findings, log_stats, report_proof
 from diagnostics.performance.percentiles import LOG_SAMPLES, Latency, best, from_samples
 from diagnostics.performance.regression import Timing, judge, regression_finding, sentence, with_children
-from diagnostics.performance.saturation import Ec2Profile, LambdaProfile, Profile, RdsProfile, assess
+from diagnostics.performance.saturation import Ec2Profile, LambdaProfile, Profile, RdsProfile, assess, proof_of
 from diagnostics.performance.traces import describe_traces, read_summaries
+from diagnostics.proof import with_proof
 from playbooks import params as v
 from playbooks.common import IDENTITY_STEP
 from playbooks.model import Context, Param, Playbook, Step, StepOutcome, StepSkip
@@ -373,9 +374,13 @@ def _saturation(ctx: Context) -> StepOutcome:
         found: list[Finding] = []
         stats = None
         if isinstance(profile, LambdaProfile):
-            stats = _log_stats(ctx, _observe(ctx, next(c for c in _found_path(ctx) if c.key == key)))
+            seen = _observe(ctx, next(c for c in _found_path(ctx) if c.key == key))
+            stats = _log_stats(ctx, seen)
             if stats is not None:
-                found = log_findings(stats, profile, ctx.session.region, _hours(ctx))
+                # The metric where CloudWatch has it, else the REPORT lines the finding was judged from.
+                found = [with_proof(f, *(proof_of(f.code, profile, _metrics(ctx, profile))
+                                         or report_proof(f.code, profile, seen.runs_now)))
+                         for f in log_findings(stats, profile, ctx.session.region, _hours(ctx))]
         codes = {f.code for f in found}
         found += [f for f in assessment.findings if f.code not in codes]  # the logs' count says more
         findings += found

@@ -15,6 +15,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from diagnostics.awslambda.collect import function_name_of
+from diagnostics.cloudtrail.data_events import DATA_EVENT_SERVICES, DataEventService, data_event_service
 from diagnostics.cloudtrail.events import EventQuery, EventWindow, event_source, lookup_events
 from diagnostics.cloudwatch.metrics import MetricSeries
 from diagnostics.findings import Finding
@@ -52,7 +53,7 @@ from diagnostics.throttling.collect import (
     top_consumers,
 )
 from diagnostics.throttling.dynamodb_limits import CONSUMED, THROTTLE_METRICS, TableLoad, decide_dynamodb
-from diagnostics.throttling.error_message import DATA_OPERATIONS, ThrottleMessage, parse_throttle_message
+from diagnostics.throttling.error_message import ThrottleMessage, parse_throttle_message
 from diagnostics.throttling.lambda_limits import (
     LAMBDA_CONCURRENCY_QUOTA,
     AccountPool,
@@ -112,7 +113,8 @@ def table_name(text: str) -> str:
 
 
 PARAMS = (
-    Param("function", "the throttled Lambda function (name or ARN)", v.function_name, picker="lambda-function",
+    Param("function", "the throttled Lambda function (name, name:alias or ARN)", v.function_name,
+          picker="lambda-function",
           example="thumbnail-resizer"),
     Param("table", "the throttled DynamoDB table (name or ARN)", table_name, example="orders"),
     Param("error", "the error message as the caller logged it; fills service, operation, and Lambda's or "
@@ -168,12 +170,26 @@ def _service(ctx: Context) -> str | None:
             or ("dynamodb" if _table(ctx) else "") or None)
 
 
+def _data_events(ctx: Context) -> DataEventService | None:
+    """The service whose data event the named (or pasted) operation is; None for a management call."""
+    prefix, operation = _operation(ctx)
+    return data_event_service(operation, prefix or _service(ctx))
+
+
 def _data_plane(ctx: Context) -> bool:
-    """True when the question is about invocations or item calls, which the event history never holds."""
+    """True when the question is about data events (invocations, item and object calls, ...), which the
+    event history never holds (see diagnostics.cloudtrail.data_events)."""
     _, operation = _operation(ctx)
     if operation:
-        return operation in DATA_OPERATIONS
+        return _data_events(ctx) is not None
     return bool(_function(ctx) or _table(ctx))
+
+
+def _unjudged_data_events(ctx: Context) -> DataEventService | None:
+    """The data-event service of the question when no step of this playbook reads its metrics (S3, SQS, ...):
+    nothing here can see those calls, so the run cannot judge them."""
+    entry = _data_events(ctx)
+    return entry if entry is not None and entry.service not in LIMIT_SERVICES else None
 
 
 def _window(ctx: Context) -> tuple[datetime, datetime]:
@@ -228,16 +244,41 @@ def _plan(ctx: Context) -> None:
 # --- CloudTrail: throttled API calls and who sent them ----------------------------------------
 
 
+def _data_calls_unseen(entry: DataEventService) -> str:
+    """The sentence that keeps "no throttled management call" from passing for "no throttled call" of a service
+    whose data calls the event history never holds."""
+    return (f"Only {entry.service}'s management calls are in the event history; its data calls "
+            f"({entry.examples()}, ...) never are. For those: {entry.evidence} ({entry.doc}).")
+
+
+def _unseen_data_events(ctx: Context, entry: DataEventService) -> StepOutcome:
+    """A data-event question no step here reads: say it cannot be judged from the event history, and where
+    the evidence is."""
+    _, operation = _operation(ctx)
+    message = _message(ctx)
+    said = (f"The pasted error ({message.code or message.reason}) is AWS's word that it throttled {entry.service} "
+            f"{operation}. " if message is not None and message.says_throttled else "")
+    return StepOutcome("no_data", (
+        f"{said}{entry.service} {operation} is a data event, and CloudTrail's event history (LookupEvents) holds "
+        "only management and Insights events, so no matching event there could show it; it was not read. "
+        f"Where to look instead: {entry.evidence} ({entry.doc}). awstriage does not read these for "
+        f"{entry.service} yet."))
+
+
 def _skip_data_plane(ctx: Context) -> None:
     if _data_plane(ctx):
         what = _function(ctx) or _table(ctx) or _operation(ctx)[1]
-        raise StepSkip(f"The question is about {what}: Lambda invocations and DynamoDB item calls are data "
-                       "events, which CloudTrail's event history never holds; the steps below read the "
-                       "service's own metrics. (Name service= and operation= to look for throttled "
-                       "management calls too.)")
+        entry = _data_events(ctx) or DATA_EVENT_SERVICES["lambda" if _function(ctx) else "dynamodb"]
+        raise StepSkip(f"The question is about {what}: {entry.service} {entry.examples()} "
+                       "and the like are data events, which CloudTrail's event history never holds; the steps "
+                       "below read the service's own metrics. (Name service= and operation= to look for "
+                       "throttled management calls too.)")
 
 
 def _throttled_calls(ctx: Context) -> StepOutcome:
+    unjudged = _unjudged_data_events(ctx)
+    if unjudged is not None:
+        return _unseen_data_events(ctx, unjudged)
     _skip_data_plane(ctx)
     window = _events(ctx)
     report = _report(ctx)
@@ -254,6 +295,8 @@ def _throttled_calls(ctx: Context) -> StepOutcome:
         if _service(ctx) in LIMIT_SERVICES:
             detail += (" Lambda invocations and DynamoDB item calls are not in the event history: see the "
                        "last steps.")
+        elif (entry := DATA_EVENT_SERVICES.get(_service(ctx) or "")) is not None:
+            detail += " " + _data_calls_unseen(entry)
         return StepOutcome("ok", detail)
     sustained = any(o.sustained for o in report.offenders)
     return StepOutcome("problem" if sustained else "warning", detail)
@@ -460,7 +503,6 @@ def _lambda_step(ctx: Context) -> StepOutcome:
                        f"({_unseen(ctx, 'Lambda')}).")
     cw = ctx.client("cloudwatch")
     start, end = _window(ctx)
-    hours = int(ctx.inputs.get("hours", 1))
     given = _function(ctx)
     named = _named(ctx, "lambda", "functionName")
     names = _to_judge(ctx, given, named, ("AWS/Lambda", "Throttles", "FunctionName"), "function", MAX_CANDIDATES,
@@ -473,12 +515,8 @@ def _lambda_step(ctx: Context) -> StepOutcome:
     judged = [n for n in names if n == given or n in named
               or (throttles[n] is not None and throttles[n].total() > 0)][:MAX_JUDGED_FUNCTIONS]
     read = [n for n in names if throttles[n] is not None]
-    if not judged and not read:
-        return StepOutcome("error", "No function's Throttles metric could be read, so nothing says whether "
-                                    "any was throttled.")
     if not judged:
-        return StepOutcome("ok", f"None of the {len(read)} function(s) with Throttles metrics in the last "
-                                 f"{hours} h was throttled ({', '.join(read[:5])}).")
+        return _none_throttled(ctx, read)
     message = _message(ctx)
     reason = message.lambda_reason if message else ""
     decisions: list[LimitDecision] = []
@@ -500,10 +538,49 @@ def _lambda_step(ctx: Context) -> StepOutcome:
             if load.reserved is None:  # it shares the pool (or its reservation could not be read)
                 pool = _with_consumers(ctx, pool)
         decisions.append(decide_lambda_limit(load, pool, ctx.session.region, reason))
-    detail = " ".join(d.detail for d in decisions)
-    if pool is not None and not any(d.cause == "account_pool" for d in decisions):
-        detail += " " + _pool_sentence(pool)
-    return _outcome(detail, [f for d in decisions for f in d.findings], {d.cause for d in decisions})
+    parts = [d.detail for d in decisions]
+    # The pool's limit, unless a decision already says it (the drained pool's numbers, or an unexplained
+    # throttle that names the unread limit among the others).
+    if pool is not None and not any(d.cause == "account_pool" or (d.cause == "unexplained" and pool.limit is None)
+                                    for d in decisions):
+        parts.append(_pool_sentence(pool))
+    return _outcome(_once(parts), [f for d in decisions for f in d.findings], {d.cause for d in decisions})
+
+
+def _none_throttled(ctx: Context, read: list[str]) -> StepOutcome:
+    """No function was named and none of those read was throttled. The account-wide Throttles metric (no
+    dimensions) covers every function, also those not read: it decides whether "none" holds for the account."""
+    start, end = _window(ctx)
+    hours = int(ctx.inputs.get("hours", 1))
+    account = ctx.read("the account-wide AWS/Lambda Throttles metric",
+                       lambda: lambda_series(ctx.client("cloudwatch"), "Throttles", None, start, end))
+    total = account.total() if account is not None and not account.empty else None
+    which = f" ({', '.join(read[:5])}{', ...' if len(read) > 5 else ''})" if read else ""
+    if total:
+        return StepOutcome("no_data", (
+            f"The account-wide AWS/Lambda Throttles metric counts {total:,.0f} throttled invocations in the last "
+            f"{hours} h, but none of the {len(read)} function(s) whose Throttles were read{which} shows them: "
+            "the throttled function is another one; name it (function=NAME) to read it directly."))
+    if not read:
+        return StepOutcome("error", "No function's Throttles metric could be read, so nothing says whether "
+                                    "any was throttled.")
+    detail = f"None of the {len(read)} function(s) with Throttles metrics in the last {hours} h was throttled{which}"
+    if total == 0:
+        return StepOutcome("ok", detail + ", and the account-wide Throttles metric is 0 in every minute.")
+    return StepOutcome("ok", detail + (" (the account-wide Throttles metric could not be read)." if account is None
+                                       else "; the account-wide Throttles metric has no datapoints."))
+
+
+def _once(parts: Sequence[str]) -> str:
+    """The parts as one text, each sentence said once: several functions (and the pool) may each say that
+    the same fact could not be read."""
+    seen: set[str] = set()
+    kept = []
+    for sentence in re.split(r"(?<=[.!?])\s+", " ".join(p.strip() for p in parts if p.strip())):
+        if sentence not in seen:
+            seen.add(sentence)
+            kept.append(sentence)
+    return " ".join(kept)
 
 
 def _outcome(detail: str, findings: list[Finding], causes: set[str]) -> StepOutcome:
@@ -575,8 +652,61 @@ def _dynamodb_step(ctx: Context) -> StepOutcome:
     message = _message(ctx)
     reason = message.reason if message and message.reason and not message.lambda_reason else ""
     decisions = [d for n in names for d in decide_dynamodb(_table_load(ctx, n), ctx.session.region, reason)]
-    return _outcome(" ".join(d.detail for d in decisions), [f for d in decisions for f in d.findings],
+    return _outcome(_once([d.detail for d in decisions]), [f for d in decisions for f in d.findings],
                     {d.cause for d in decisions})
+
+
+# --- The pasted error against what was read ---------------------------------------------------------
+
+# Which findings of this playbook show a throttle of which service (API_THROTTLING: any management call).
+_FINDING_PREFIX = {"lambda": "LAMBDA_", "dynamodb": "DYNAMODB_"}
+_WHERE_READ = {"lambda": "AWS/Lambda Throttles", "dynamodb": "the table's AWS/DynamoDB throttle metrics"}
+
+
+def _shows(finding: Finding, service: str) -> bool:
+    if not service:  # the message did not say which service: any throttle found accounts for it
+        return True
+    prefix = _FINDING_PREFIX.get(service)
+    return finding.code.startswith(prefix) if prefix else finding.code == "API_THROTTLING"
+
+
+def _pasted_throttle(ctx: Context) -> StepOutcome:
+    """AWS's message proves a throttle happened: a run that read nothing showing it has not found its cause,
+    whatever each source said on its own. No data is not health, and neither is a source that looked
+    elsewhere (another function, window or region)."""
+    message = _message(ctx)
+    if message is None:
+        raise StepSkip("No error was pasted (error=...): the steps above decide.")
+    if not message.says_throttled:
+        raise StepSkip(f"The pasted error ({message.describe()}) is not a throttling error, so it proves no "
+                       "throttle: the steps above decide.")
+    if _unjudged_data_events(ctx) is not None:
+        raise StepSkip("'Were API calls throttled?' says where this data event's throttles can be seen.")
+    service = message.service or _service(ctx) or ""
+    what = " ".join(filter(None, (service, message.operation))) or "the call"
+    said = f"The pasted error ({message.describe()}) is AWS's word that it throttled {what}"
+    shown = [f for f in ctx.findings if _shows(f, service)]
+    if shown:
+        named = ", ".join(dict.fromkeys(f"{f.code} on {f.resource}" for f in shown))
+        return StepOutcome("ok", f"{said}; the steps above account for it: {named}.")
+    hours = int(ctx.inputs.get("hours", 1))
+    source = _WHERE_READ.get(service, "CloudTrail's event history")
+    hints = [f"older than the last {hours} h (widen `hours`)", f"from another region than {ctx.session.region}"]
+    if service == "lambda":
+        hints.append("from another function than the one(s) read (name it with function=NAME)"
+                     if not ctx.inputs.get("function") else "from another function than the one named")
+    elif service == "dynamodb":
+        hints.append("from another table or index (name it with table=NAME)" if not _table(ctx)
+                     else "from another table or index than the one read")
+    entry = DATA_EVENT_SERVICES.get(service)
+    unseen = ""
+    if entry is not None and service not in LIMIT_SERVICES:
+        unseen = (f" {_data_calls_unseen(entry)}" if _read_events(ctx) is None else
+                  f" If it was one of {service}'s data calls ({entry.examples()}, ...), the event history cannot "
+                  "show it: 'Were API calls throttled?' says where it shows.")
+    return StepOutcome("no_data", (
+        f"{said}, but nothing read here shows it ({source}, see the steps above). It may be "
+        f"{', or '.join(hints)}.{unseen} The throttle happened; its cause was not found."))
 
 
 THROTTLED_STEP = Step(
@@ -636,13 +766,26 @@ DYNAMODB_STEP = Step(
     run=_dynamodb_step,
 )
 
+PASTED_STEP = Step(
+    id="pasted-throttle",
+    title="Does what was read show the pasted throttle?",
+    why=(
+        "A pasted throttling error is AWS's own word that a call was throttled. If none of the sources read "
+        "above shows a throttle, the run has not found it: the error may be older than the window, from "
+        "another region, function or table, or from calls no source here can see. This step says so instead "
+        "of letting a quiet source pass for health."
+    ),
+    good="The steps above name the throttle the pasted error reports.",
+    run=_pasted_throttle,
+)
+
 PLAYBOOK = Playbook(
     name="throttling",
     title="Requests are throttled (rate exceeded)",
     purpose="Finds the throttled API calls in CloudTrail, names the caller and operation behind them, checks "
             "Lambda concurrency and DynamoDB capacity, and gives the backoff, quota and concurrency fixes.",
     params=PARAMS,
-    steps=(IDENTITY_STEP, THROTTLED_STEP, OFFENDER_STEP, LAMBDA_STEP, DYNAMODB_STEP),
+    steps=(IDENTITY_STEP, THROTTLED_STEP, OFFENDER_STEP, LAMBDA_STEP, DYNAMODB_STEP, PASTED_STEP),
     default_scenario="throttling-ec2-poller",
     plan=_plan,
 )

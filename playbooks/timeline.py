@@ -11,6 +11,7 @@ from __future__ import annotations
 import html
 from typing import Any
 
+from playbooks.markdown import md_code, md_text
 from playbooks.transcript import Transcript
 
 CORRELATION = "most plausible cause: the last change to the component at fault (a correlation, not a proof)"
@@ -77,7 +78,7 @@ def timeline_markdown(t: Transcript) -> list[str]:
             suggestion = suggestions.get(alarm.get("name"))
             run = f"`{suggestion['command']}`" + (f" ({suggestion['note']})" if suggestion.get("note") else "") \
                 if suggestion else ""
-            out.append(f"| {alarm.get('name')} | {alarm.get('since')} | {metric} | {run} |")
+            out.append(f"| {md_text(alarm.get('name'))} | {alarm.get('since')} | {md_text(metric)} | {run} |")
         out.append("")
     if overview.get("health"):
         out += ["## AWS Health events", ""]
@@ -90,8 +91,8 @@ def timeline_markdown(t: Transcript) -> list[str]:
         for c in t.changes:
             bold = "**" if c.get("suspect") else ""
             who = _who(c) + (f" via {_agent(c)}" if _agent(c) else "")
-            out.append(f"| {bold}{c.get('at')}{bold} | {who} | {bold}{c.get('event')}{bold} | "
-                       f"`{c.get('resource', '')}` | {_params(c).replace('|', '/')} |")
+            out.append(f"| {bold}{c.get('at')}{bold} | {md_text(who)} | {bold}{c.get('event')}{bold} | "
+                       f"{md_code(c.get('resource', ''))} | {md_text(_params(c))} |")
         if any(c.get("suspect") for c in t.changes):
             out += ["", f"Bold: the {CORRELATION}."]
         out.append("")

@@ -189,6 +189,9 @@ def test_the_components_at_fault_are_looked_up_first_and_the_list_is_bounded() -
     assert lookup_names("arn:aws:iam::123456789012:role/deployer") == ["arn:aws:iam::123456789012:role/deployer",
                                                                         "deployer"]
     assert lookup_names("rds:orders-db") == ["orders-db"]
+    fn = "arn:aws:lambda:us-east-1:123456789012:function:search-api"
+    assert lookup_names(f"{fn}:$LATEST") == [fn, "search-api"]  # never "$LATEST" as a resource name
+    assert lookup_names(f"{fn}:prod") == [fn, "search-api", f"{fn}:prod"]
 
 
 def test_changes_hours_stops_at_cloudtrails_ninety_days() -> None:

@@ -102,6 +102,11 @@ RECORDED = Path(__file__).parent / "tui" / "snapshot_apps" / "ssh-nacl-return-tr
         (["run", "lambda_oom"], "did you mean 'lambda-oom'"),
         (["run", "ssh-timeout", "--demo", "--param", "instanse=i-0123456789abcdef0"], "did you mean 'instance'"),
         (["run", "ssh-timeout", "--demo", "--param", "port=abc"], "port: "),
+        # An --output that cannot be written: refused before the run, not after it (the run would be lost).
+        (["run", "ssh-timeout", "--demo", "--output", "/nonexistent-folder/x.html"],
+         "the folder /nonexistent-folder does not exist"),
+        (["run", "ssh-timeout", "--demo", "--output", "/"], "it is a folder"),
+        (["triage", "--demo", "--output", "/nonexistent-folder/t.md"], "does not exist"),
     ],
 )
 def test_names_and_values_are_checked_before_the_sandbox_starts(args, message, capsys) -> None:
@@ -138,6 +143,21 @@ def test_export_last_takes_the_newest_journal_and_md_is_markdown(journals, tmp_p
     assert "20261128T090000000000Z" in capsys.readouterr().err
     text = out.read_text()
     assert text.startswith("# awstriage: SSH connection times out") and "journal ends before the run did" in text
+
+
+def test_an_output_that_fails_after_the_run_goes_to_stdout_with_a_sentence(journals, tmp_path, monkeypatch,
+                                                                            capsys) -> None:
+    """Nothing shown is lost: a write that fails once the transcript exists falls back to stdout."""
+    target = tmp_path / "t.md"
+
+    def refuse(self, *args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(Path, "write_text", refuse)
+    assert main(["export", "--last", "--format", "md", "--output", str(target)]) == 0
+    out, err = capsys.readouterr()
+    assert "cannot write" in err and "No space left on device" in err and "follows on stdout" in err
+    assert out.startswith("#")
 
 
 def test_export_needs_a_journal_or_last(journals, capsys) -> None:

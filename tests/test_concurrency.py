@@ -25,8 +25,10 @@ from playbooks.runner import run_playbook
 from playbooks.workspace import raw_inputs
 
 DELAY = 0.1
+# Times as the steps write them (ISO, "2026-11-22 21:53 UTC", "00:31 UTC"), and a window's sample count: two
+# runs can straddle a minute.
 TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d)?Z( with \d+ throttled calls)?|EpochTime=\d+"
-                  r"|\d{4}-\d\d-\d\d \d\d:\d\d UTC|\d+ samples")
+                  r"|(\d{4}-\d\d-\d\d )?\b\d\d:\d\d(:\d\d)?( UTC)\b|\d+ samples")
 
 
 def _readers_alive() -> list[str]:
@@ -89,7 +91,7 @@ def test_a_cancel_mid_run_stops_the_reads_leaves_no_reader_thread_and_a_consiste
     cancelled_at: list[float] = []
 
     def cancel_now() -> None:
-        cancelled_at.append(time.perf_counter())
+        cancelled_at.append(time.time())  # the clock of a call's started_at
         cancel.set()
 
     def observer(event) -> None:
@@ -103,11 +105,15 @@ def test_a_cancel_mid_run_stops_the_reads_leaves_no_reader_thread_and_a_consiste
     with DelayProxy(sandbox.endpoint_url, DELAY) as proxy:
         transcript = _run(sandbox, scenario, readers=8, url=proxy.url, seeded=seeded, observers=[observer],
                           cancel=cancel)
-        ended = time.perf_counter()
     assert not _readers_alive()
     assert transcript.cancelled and transcript.verdict == "incomplete"
-    # The calls in flight end (one round trip) and nothing else is sent.
-    assert cancelled_at and ended - cancelled_at[0] < 4 * DELAY
+    # The calls in flight end and nothing else is sent: each thread (8 readers and the runner's) can have
+    # at most one call past the cancel check when the cancel comes; every later call is refused unsent.
+    # (Counted, not timed: a loaded machine stretches time, not the number of calls.)
+    assert cancelled_at
+    sent_after = [e["call"] for e in seen if e["type"] == "api_call"
+                  and e["call"]["started_at"] >= cancelled_at[0] and e["call"].get("error") != "Cancelled"]
+    assert len(sent_after) <= 8 + 1, sent_after
     # Every step that started finished, in the playbook's order, and no later step started.
     started_ids = [e["step_id"] for e in seen if e["type"] == "step_started"]
     finished_ids = [e["step_id"] for e in seen if e["type"] == "step_finished"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -83,6 +84,27 @@ def test_markdown_and_html_read_well(tmp_path) -> None:
     # One self-contained file that reads offline: nothing is fetched from anywhere.
     assert page.startswith("<!DOCTYPE html>") and "<script" not in page
     assert "src=\"http" not in page and "href=\"http" not in page and "@import" not in page
+
+
+HOSTILE = "<script>alert(1)</script><img src=x onerror=alert(1)> | **bold** [link](javascript:alert(1))"
+
+
+def test_what_a_log_line_says_is_shown_in_markdown_never_rendered(tmp_path) -> None:
+    """A log line quoted by a finding or a step is data: in a ticket that renders Markdown (and its HTML)
+    it must show as written, not run a script, draw an image, make a link or break a table."""
+    def hostile(ctx):
+        return StepOutcome("problem", f"Before the failure it logged: {HOSTILE}", [
+            Finding("LAMBDA_CRASH", "error", "arn:aws:lambda:us-east-1:123456789012:function:f",
+                    f"Last: {HOSTILE}", {}, ["aws logs tail /aws/lambda/f"])])
+
+    t, _ = _run(tmp_path, [Step("one", "First", "why", hostile)])
+    md = export(t, "markdown")
+    prose = [line for line in md.splitlines() if "alert(1)" in line]
+    assert len(prose) == 2  # the finding's summary and the step's detail
+    for line in prose:
+        assert "<" not in line and ">" not in line  # no tag reaches a renderer that allows HTML
+        assert not re.search(r"(?<!\\)\]\(javascript:", line) and "**bold**" not in line and " | " not in line
+        assert "&lt;script&gt;" in line and "\\[link\\]" in line
 
 
 def test_damaged_journals_are_a_sentence(tmp_path) -> None:

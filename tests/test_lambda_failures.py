@@ -104,7 +104,8 @@ CASES = [
     # --- Python, JSON ---
     ("python json: unhandled KeyError", as_json(json.dumps(
         {"timestamp": "2026-11-29T21:00:00Z", "level": "ERROR", "errorMessage": "'order_id'", "errorType": "KeyError",
-         "requestId": RID, "stackTrace": ["  File \"/var/task/app.py\", line 12, in handler\n"]})), CRASH, "KeyError"),
+         "requestId": RID, "stackTrace": ["  File \"/var/task/app.py\", line 12, in handler\n"]}),
+        status="error", error_type="KeyError"), CRASH, "KeyError"),
     ("python json: timeout", as_json(
         json_record("platform.runtimeDone", {"requestId": RID, "status": "timeout"}), status="timeout"),
      TIMEOUT, "timeout"),
@@ -139,8 +140,8 @@ CASES = [
     # --- Node.js, JSON ---
     ("node json: Invoke Error", as_json(json.dumps(
         {"timestamp": "2026-11-29T21:00:00.123Z", "level": "ERROR", "requestId": RID, "message": "Invoke Error",
-         "errorType": "TypeError", "errorMessage": "x is not a function", "stackTrace": ["TypeError: x"]})),
-     CRASH, "TypeError"),
+         "errorType": "TypeError", "errorMessage": "x is not a function", "stackTrace": ["TypeError: x"]}),
+        status="error", error_type="TypeError"), CRASH, "TypeError"),
     # --- Java ---
     ("java text: heap", text(
         "Java heap space: java.lang.OutOfMemoryError\njava.lang.OutOfMemoryError: Java heap space\n\tat "
@@ -153,8 +154,8 @@ CASES = [
     ("java json: unhandled exception", as_json(json.dumps(
         {"timestamp": "2026-11-29T21:00:00.123Z", "level": "ERROR", "AWSRequestId": RID,
          "message": {"errorMessage": "Order 42 has no customer", "errorType": "java.lang.IllegalStateException",
-                     "stackTrace": ["example.Handler.handleRequest(Handler.java:21)"]}})),
-     CRASH, "java.lang.IllegalStateException"),
+                     "stackTrace": ["example.Handler.handleRequest(Handler.java:21)"]}}),
+        status="error", error_type="java.lang.IllegalStateException"), CRASH, "java.lang.IllegalStateException"),
     # --- .NET ---
     ("dotnet text: unhandled exception", text(
         f"2026-11-29T21:00:00.456Z\t{RID}\tfail\tSystem.InvalidOperationException: Sequence contains no elements\n"
@@ -167,7 +168,8 @@ CASES = [
     ("dotnet json: unhandled exception", as_json(json.dumps(
         {"timestamp": "2026-11-29T21:00:00.456Z", "level": "Error", "requestId": RID,
          "message": "Sequence contains no elements", "errorType": "System.InvalidOperationException",
-         "errorMessage": "Sequence contains no elements"})), CRASH, "System.InvalidOperationException"),
+         "errorMessage": "Sequence contains no elements"}), status="error",
+        error_type="System.InvalidOperationException"), CRASH, "System.InvalidOperationException"),
     # --- Go / custom runtime (provided.al2023) ---
     ("go text: panic", text(
         "panic: runtime error: invalid memory address or nil pointer dereference\n[signal SIGSEGV: segmentation "
@@ -349,3 +351,100 @@ def test_a_long_log_line_is_cut_at_a_word_boundary() -> None:
     assert len(cut) <= 160 and cut.endswith("…")
     assert line.startswith(cut[:-1]) and line[len(cut) - 1] == " "  # the cut falls between two words
     assert cut_line("short  line\n") == "short line"
+
+
+# --- a request fails only on evidence that IT failed -------------------------------------------
+# Each runtime's own records next to lines that merely quote the same words: an application line below
+# ERROR, another language's exception in a message, a logged (handled) error, and Lambda's success
+# record. (runtime, lines, the class it must get: None when nothing failed)
+TS = "2026-11-29T21:00:00.100Z"
+JAVA_UNCAUGHT_OOM = ("Java heap space: java.lang.OutOfMemoryError\njava.lang.OutOfMemoryError: Java heap space\n"
+                     "\tat java.base/java.util.Arrays.copyOf(Arrays.java:3537)\n"
+                     "\tat example.Handler.handleRequest(Handler.java:42)")
+EVIDENCE_CASES = [
+    # Python: the breaker's healthy function (a [WARNING] quoting Java's error, an [INFO] quoting a timeout).
+    ("python: WARNING quoting java.lang.OutOfMemoryError", "python3.12", text(
+        f"[WARNING]\t{TS}\t{RID}\tdownstream worker reported java.lang.OutOfMemoryError: Java heap space; "
+        "retrying on another node",
+        f"[INFO]\t{TS}\t{RID}\tpartner said: Task timed out after 3.00 seconds (their side); we used the cached "
+        "quote", used=90), None),
+    ("python: logger.error quoting MemoryError (tab format, handled)", "python3.12", text(
+        f"[ERROR]\t{TS}\t{RID}\tworker 7 raised MemoryError, resubmitted"), None),
+    ("python: logger.exception of a handled MemoryError", "python3.12", text(
+        f"[ERROR]\t{TS}\t{RID}\tbatch too large\nTraceback (most recent call last):\n  File \"/var/task/app.py\", "
+        "line 9, in load\nMemoryError"), None),
+    ("python: a Java stack trace in a Python function's log", "python3.12", text(JAVA_UNCAUGHT_OOM), None),
+    ("python: its own unhandled MemoryError", "python3.12", text(
+        "[ERROR] MemoryError\nTraceback (most recent call last):\n  File \"/var/task/app.py\", line 9, in handler"),
+     OUT_OF_MEMORY),
+    ("python json: WARNING record with an errorType", "python3.12", as_json(json.dumps(
+        {"timestamp": TS, "level": "WARNING", "message": "retrying", "errorType": "MemoryError",
+         "requestId": RID})), None),
+    ("python json: Lambda's report says success", "python3.12", as_json(json.dumps(
+        {"timestamp": TS, "log_level": "ERROR", "errorMessage": "handled", "errorType": "ValueError",
+         "requestId": RID, "stackTrace": []})), None),
+    # Node.js
+    ("node: WARN quoting the V8 heap message", "nodejs20.x", text(
+        f"{TS}\t{RID}\tWARN\tworker said FATAL ERROR: Reached heap limit Allocation failed - JavaScript heap out of "
+        "memory"), None),
+    ("node: console.error with an errorType document (handled)", "nodejs20.x", text(
+        f'{TS}\t{RID}\tERROR\tretrying after {{"errorType":"TypeError","errorMessage":"x"}}'), None),
+    ("node: its own heap exhausted", "nodejs20.x", text(
+        "FATAL ERROR: Reached heap limit Allocation failed - JavaScript heap out of memory",
+        f"RequestId: {RID} Error: Runtime exited with error: signal: aborted (core dumped)\nRuntime.ExitError"),
+     OUT_OF_MEMORY),
+    ("node: a Python MemoryError traceback in a Node.js function", "nodejs20.x", text(
+        "[ERROR] MemoryError\nTraceback (most recent call last):"), None),
+    # Java
+    ("java: log4j WARN quoting OutOfMemoryError", "java17", text(
+        f"2026-11-29 21:00:00.100 {RID} WARN  Handler - cache node reported java.lang.OutOfMemoryError"), None),
+    ("java: an ERROR line naming it, without the uncaught stack", "java17", text(
+        f"{RID} ERROR java.lang.OutOfMemoryError: Java heap space (from the partner's report)"), None),
+    ("java: its own uncaught OutOfMemoryError", "java17", text(JAVA_UNCAUGHT_OOM), OUT_OF_MEMORY),
+    ("java: the JVM's uncaught error in thread main", "java21", text(
+        "Exception in thread \"main\" java.lang.OutOfMemoryError: Java heap space\n"
+        "\tat java.base/java.util.Arrays.copyOf(Arrays.java:3537)"), OUT_OF_MEMORY),
+    # .NET
+    (".NET: warn record quoting OutOfMemoryException", "dotnet8", text(
+        f"{TS}\t{RID}\twarn\tSystem.OutOfMemoryException seen on node 3, retried"), None),
+    (".NET: its own out of memory", "dotnet8", text(
+        f"{TS}\t{RID}\tfail\tSystem.OutOfMemoryException: Exception of type 'System.OutOfMemoryException' was "
+        "thrown.\n   at Orders.Function.FunctionHandler()"), OUT_OF_MEMORY),
+    # Go / custom runtime
+    ("go: a log line quoting the runtime's words", "provided.al2023", text(
+        f"{TS} worker said: fatal error: runtime: out of memory"), None),
+    ("go: its own runtime out of memory", "provided.al2023", text(
+        "fatal error: runtime: out of memory\n\nruntime stack:",
+        f"RequestId: {RID} Error: Runtime exited with error: exit status 2\nRuntime.ExitError"), OUT_OF_MEMORY),
+    # Lambda's own evidence counts whatever the runtime and whatever was logged.
+    ("any: REPORT Error Type Runtime.OutOfMemory", "python3.12", text(
+        tail="Status: error\tError Type: Runtime.OutOfMemory", used=512), OUT_OF_MEMORY),
+    ("any: killed by signal", "java17", text(
+        f"RequestId: {RID} Error: Runtime exited with error: signal: killed\nRuntime.ExitError", used=512),
+     OUT_OF_MEMORY),
+    ("any: an INFO line quoting a kill", "python3.12", text(
+        f"[INFO]\t{TS}\t{RID}\tsidecar: Runtime exited with error: signal: killed"), None),
+]
+
+
+@pytest.mark.parametrize(("name", "runtime", "messages", "cls"), EVIDENCE_CASES, ids=[c[0] for c in EVIDENCE_CASES])
+def test_a_request_fails_only_on_its_own_evidence(name: str, runtime: str, messages: list[str],
+                                                  cls: str | None) -> None:
+    report = classify_invocations(lines_of(messages), runtime=runtime)
+    assert report.requests == 1
+    assert [f.cls for f in report.failed] == ([cls] if cls else []), report.failed
+
+
+def test_the_healthy_function_of_the_report_has_no_failure_and_no_memory_advice() -> None:
+    """Twelve requests of a python3.12 function at 90 MB of 512 MB, each logging the WARNING and INFO lines
+    of the breaker's seed (seed_fp.py): none failed, so neither a failure nor a memory finding."""
+    messages: list[str] = []
+    for n in range(12):
+        rid = f"{n:08d}-1111-4222-8333-444455556666"
+        messages += [m.replace(RID, rid) for m in EVIDENCE_CASES[0][2]]
+    lines = lines_of(messages)
+    report = classify_invocations(lines, runtime="python3.12")
+    assert report.requests == 12 and report.failed == ()
+    assert describe_failures(report).startswith("None of the 12 requests read failed")
+    invocations = [i for line in lines if (i := parse_report(line)) is not None]
+    assert failure_findings(FN, report, invocations, "us-east-1") == []

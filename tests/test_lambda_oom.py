@@ -86,7 +86,8 @@ def test_other_lines_are_not_reports(message: str) -> None:
     (f"2026-03-01T11:59:00.000Z\t{RID}\tERROR\tFATAL ERROR: Reached heap limit Allocation failed - "
      "JavaScript heap out of memory", "Node.js"),
     (f"[ERROR] MemoryError\nTraceback (most recent call last):\nRequestId: {RID}", "Python"),
-    (f"{RID} ERROR java.lang.OutOfMemoryError: Java heap space", "Java"),
+    (f"Java heap space: java.lang.OutOfMemoryError\njava.lang.OutOfMemoryError: Java heap space\n\tat "
+     f"example.Handler.handleRequest(Handler.java:42)\nRequestId: {RID}", "Java"),
     (f"REPORT RequestId: {RID}\tMemory Size: 128 MB\tMax Memory Used: 128 MB\tStatus: error\t"
      "Error Type: Runtime.OutOfMemory", "Runtime.OutOfMemory"),
 ])
@@ -159,7 +160,8 @@ def test_a_report_with_out_of_memory_error_type_counts_without_its_error_line() 
 
 
 def test_heap_errors_below_the_limit_mention_the_heap_setting() -> None:
-    kills = oom_kills([line(f"{RID} ERROR java.lang.OutOfMemoryError: Java heap space")])
+    kills = oom_kills([line(f"Exception in thread \"main\" java.lang.OutOfMemoryError: Java heap space\n\tat "
+                            f"java.base/java.util.Arrays.copyOf(Arrays.java:3537) {RID}")], runtime="java17")
     verdict = analyse_memory(FN, invocations(140, 150), kills)
     assert verdict.heap_only
     assert "-Xmx" in memory_findings(verdict, "us-east-1")[0].summary

@@ -32,6 +32,9 @@ def test_scenario_diagnosis(sandbox, scenario) -> None:
             f"{scenario.name}: expected {want}, got {got}; steps: "
             + json.dumps([(s.id, s.status, s.detail) for s in transcript.steps], indent=1)
         )
+    statuses = {s.id: s.status for s in transcript.steps}
+    for step, status in scenario.expect_steps.items():
+        assert statuses.get(step) == status, f"{scenario.name}: step {step} is {statuses.get(step)}, not {status}"
     errors = [(s.id, s.detail) for s in transcript.steps if s.status == "error"]
     assert not errors, f"{scenario.name}: steps failed on the sandbox: {errors}"
     assert transcript.verdict == scenario.verdict, got

@@ -80,8 +80,15 @@ def test_parse_datapoints_sorts_and_makes_times_utc() -> None:
 @pytest.mark.parametrize("text, ref", [
     (IID, ResourceRef("ec2", IID)),
     (f"arn:aws:ec2:eu-west-1:123456789012:instance/{IID}", ResourceRef("ec2", IID)),
-    ("arn:aws:lambda:eu-west-1:123456789012:function:search-api", ResourceRef(
-        "lambda", "arn:aws:lambda:eu-west-1:123456789012:function:search-api")),
+    # Every form Lambda's FunctionName takes; $LATEST is the unqualified function (the ARN's region
+    # steers the run's session, so the name is what is asked for).
+    ("arn:aws:lambda:eu-west-1:123456789012:function:search-api", ResourceRef("lambda", "search-api")),
+    ("arn:aws:lambda:eu-west-1:123456789012:function:search-api:$LATEST", ResourceRef("lambda", "search-api")),
+    ("arn:aws:lambda:eu-west-1:123456789012:function:search-api:prod", ResourceRef("lambda", "search-api:prod")),
+    ("123456789012:function:search-api", ResourceRef("lambda", "search-api")),
+    ("search-api:$LATEST", ResourceRef("lambda", "search-api")),
+    ("search-api:7", ResourceRef("lambda", "search-api:7")),
+    ("lambda:search-api:prod", ResourceRef("lambda", "search-api:prod")),
     ("arn:aws:rds:eu-west-1:123456789012:db:orders-db", ResourceRef("rds", "orders-db")),
     ("orders-db", ResourceRef("lambda-or-rds", "orders-db")),
     ("search_api", ResourceRef("lambda", "search_api")),
@@ -268,3 +275,56 @@ def test_one_unreadable_metric_leaves_the_others_and_is_named() -> None:
     metrics = read_metrics(Cloudwatch(), DB, NOW - timedelta(hours=1), NOW, read)
     assert "FreeableMemory" not in metrics and metrics["CPUUtilization"].peak() == 60.0
     assert missing == ["AWS/RDS FreeableMemory of orders-db"]
+
+
+# --- one near-timeout rule, whichever source gave the durations ---------------------------------
+
+NEAR = LambdaProfile("metrics-only", "arn:aws:lambda:us-east-1:123456789012:function:metrics-only", 128, 3)
+
+
+def judged_both_ways(durations: list[float]) -> tuple[set[tuple[str, str]], set[tuple[str, str]]]:
+    """The same invocations judged from the Duration metric (one datapoint per invocation: Average and
+    Maximum its duration, Invocations 1) and from their REPORT lines."""
+    from diagnostics.awslambda.memory import Invocation
+    from diagnostics.performance.lambda_logs import log_findings, log_stats
+
+    metrics = {"Duration": series("Duration", durations, Maximum=durations),
+               "Invocations": series("Invocations", [1.0] * len(durations), stat="Sum")}
+    from_metrics = {(f.code, f.severity) for f in assess(NEAR, metrics, REGION).findings}
+    runs = [Invocation(f"r{i}", datetime(2026, 11, 30, tzinfo=UTC), 128, 60, d) for i, d in enumerate(durations)]
+    from_logs = {(f.code, f.severity) for f in log_findings(log_stats(runs, 3), NEAR, REGION)}
+    return from_metrics, from_logs
+
+
+@pytest.mark.parametrize(("durations", "want"), [
+    ([2500.0] * 4, {("LAMBDA_DURATION_NEAR_TIMEOUT", "error")}),          # the breaker's metrics-only: 83%
+    ([150.0] * 27 + [2700.0] * 3, {("LAMBDA_DURATION_NEAR_TIMEOUT", "warning")}),  # a few at 90%
+    ([150.0] * 27 + [2500.0] * 3, set()),                                 # a few at 83%: room
+    ([400.0] * 10, set()),
+])
+def test_near_timeout_is_one_rule_for_metrics_and_report_lines(durations: list[float], want: set) -> None:
+    from_metrics, from_logs = judged_both_ways(durations)
+    assert from_metrics == want
+    assert from_logs == want
+
+
+def test_the_breakers_metrics_only_function_is_a_problem_and_its_throttles_name_it() -> None:
+    """AWS/Lambda Duration 2,500 ms (average and maximum) against a 3 s timeout, Throttles 40 of 100."""
+    metrics = {"Duration": series("Duration", [2500.0], Maximum=[2500.0]),
+               "Invocations": series("Invocations", [100.0], stat="Sum"),
+               "Throttles": series("Throttles", [40.0], stat="Sum")}
+    findings = {f.code: f for f in assess(NEAR, metrics, REGION).findings}
+    near = findings["LAMBDA_DURATION_NEAR_TIMEOUT"]
+    assert near.severity == "error" and "Duration metric" in near.summary
+    hint = findings["LAMBDA_THROTTLED"].remediation[-1]
+    assert "--param function=metrics-only" in hint and "service=lambda" not in hint
+
+
+def test_a_qualified_function_gets_its_fix_through_a_new_version() -> None:
+    prod = LambdaProfile("search-api", "arn:aws:lambda:eu-west-1:123456789012:function:search-api:prod", 128, 10,
+                         qualifier="prod", version="3")
+    [finding] = assess(prod, duration([6000, 9000, 10000]), REGION).findings
+    commands = [c for c in finding.remediation if not c.startswith("#")]
+    assert commands[0].startswith("aws lambda update-function-configuration --function-name search-api ")
+    assert "publish-version --function-name search-api" in commands[2]
+    assert commands[-1].startswith("aws lambda update-alias --function-name search-api --name prod ")

@@ -193,3 +193,25 @@ def test_stack_takes_its_functions_and_tables(plain_moto) -> None:
     assert transcript.verdict == "problem_found"
     assert any(f["code"] == "LAMBDA_DURATION_NEAR_TIMEOUT" and f["resource"].endswith(":function:shop-search")
                for f in transcript.findings)
+
+
+@pytest.mark.sandbox
+def test_near_timeout_from_metrics_alone_is_the_same_problem_as_from_logs(plain_moto) -> None:
+    """The breaker's metrics-only (fault 12): AWS/Lambda Duration 2,500 ms against a 3 s timeout, Invocations
+    100, Throttles 40, no log lines. The >= 80%-of-timeout rule is a problem from the metric as from REPORT lines,
+    and the throttling hint names the function."""
+    arn = make_function(plain_moto, "metrics-only", timeout=3, memory=128)
+    at = datetime.now(UTC) - timedelta(minutes=20)
+    for metric, value, unit in (("Duration", 2500.0, "Milliseconds"), ("Invocations", 100.0, "Count"),
+                                ("Throttles", 40.0, "Count"), ("Errors", 5.0, "Count")):
+        plain_moto.client("cloudwatch").put_metric_data(Namespace="AWS/Lambda", MetricData=[{
+            "MetricName": metric, "Dimensions": [{"Name": "FunctionName", "Value": "metrics-only"}],
+            "Timestamp": at, "Value": value, "Unit": unit}])
+    transcript = run(plain_moto, "metrics-only")
+    found = {(f["code"], f["severity"]): f for f in transcript.findings}
+    near = found[("LAMBDA_DURATION_NEAR_TIMEOUT", "error")]
+    assert near["resource"] == arn and "Duration metric" in near["summary"]
+    assert any("update-function-configuration --function-name metrics-only" in c for c in near["remediation"])
+    throttled = found[("LAMBDA_THROTTLED", "warning")]
+    assert any("--param function=metrics-only" in c for c in throttled["remediation"])
+    assert transcript.verdict == "problem_found"

@@ -95,7 +95,8 @@ def test_a_pool_with_room_is_not_blamed() -> None:
     pool = AccountPool(limit=20000, unreserved=20000, concurrency=account([4000] * 60), consumers=CONSUMERS)
     decision = decide_lambda_limit(checkout(**DRAINED_FN), pool, REGION)
     assert decision.cause == "unexplained"
-    assert decision.findings[0].severity == "warning"
+    # throttled invocations were observed: a problem, whichever limit it was
+    assert decision.findings[0].severity == "error" and decision.findings[0].certainty == "certain"
     assert "scaling rate cannot explain it" in decision.detail
 
 
@@ -103,7 +104,9 @@ def test_an_unread_reservation_is_never_called_none() -> None:
     pool = AccountPool(limit=20000, unreserved=20000, concurrency=account([4000] * 60))
     decision = decide_lambda_limit(checkout(**DRAINED_FN, reserved_known=False), pool, REGION)
     assert decision.cause == "unexplained"
-    assert "reserved not read" in decision.detail and "could not be read either" in decision.detail
+    assert "reserved concurrency not read" in decision.detail and "reserved none" not in decision.detail
+    [finding] = decision.findings
+    assert finding.certainty == "conditional" and "the reserved concurrency of checkout" in finding.condition
 
 
 def test_the_function_draining_the_pool_itself_needs_a_larger_pool() -> None:
@@ -178,7 +181,7 @@ def test_the_scaling_rate_only_where_the_jump_could_outrun_it() -> None:
     decision = decide_lambda_limit(load, pool, REGION)
     assert decision.cause == "scaling_rate"
     finding = decision.findings[0]
-    assert finding.severity == "warning" and finding.certainty == "conditional"
+    assert finding.severity == "error" and finding.certainty == "conditional"  # 400 invocations were throttled
     assert "1,000 new execution environments every 10 seconds" in finding.summary
     assert "scaling-behavior.html" in finding.summary
 

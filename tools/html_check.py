@@ -8,7 +8,10 @@ and asks Chromium, at a window 1280 px wide, in light and in dark mode:
 - in the page (``--dump-dom`` after a measuring script): does the path diagram fit the window, is every
   box label inside its box (whole, never cut), does every fix block wrap inside the page;
 - in a screenshot (PNG decoded here, no imaging library needed): is the diagram's red "blocked" border
-  drawn, and is nothing of the diagram drawn in the right margin.
+  drawn, and is nothing of the diagram drawn in the right margin;
+- for a finding's proof (any playbook): does every chart fit the page with its line, limit and labels inside
+  its frame, and do the log lines wrap. A page without a path diagram (lambda-oom, throttling, ...) is
+  checked for what it has.
 
 Exit status 0 when every check holds, 1 otherwise (each failure is one line), 2 without Chromium.
 """
@@ -30,13 +33,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 RECORDED = ROOT / "tests" / "tui" / "snapshot_apps" / "ssh-nacl-return-traffic.jsonl"
 BLOCKED_STROKE = (0xC6, 0x28, 0x28)  # _SVG_STATUS["blocked"] in playbooks/exporters.py
+DIAGRAM_MARK = 'class="diagram"'  # a page with a path diagram (ssh-timeout's) must show it
 
 MEASURE = """
 <script>
 window.addEventListener("load", () => {
   const out = {viewport: document.documentElement.clientWidth, problems: []};
   const svg = document.querySelector(".diagram svg");
-  if (!svg) { out.problems.push("no diagram in the page"); }
+  if (!svg) { if (window.EXPECT_DIAGRAM) out.problems.push("no diagram in the page"); }
   else {
     const box = svg.getBoundingClientRect();
     out.diagram = {left: box.left, right: box.right, width: box.width};
@@ -52,6 +56,23 @@ window.addEventListener("load", () => {
       if (t.x + t.width > b.x + b.width + 0.5) out.problems.push(`label '${label}' runs out of its box`);
       const shown = [...text.querySelectorAll("tspan")].map(s => s.textContent).join(" ");
       if (shown.replace(/\\s+/g, "") !== label.replace(/\\s+/g, "")) out.problems.push(`label '${label}' is cut`);
+    }
+  }
+  out.charts = 0;
+  for (const chart of document.querySelectorAll(".proof-chart svg")) {
+    out.charts += 1;
+    const box = chart.getBoundingClientRect();
+    const name = chart.getAttribute("aria-label").slice(0, 60);
+    if (box.right > out.viewport + 0.5) out.problems.push(`the chart '${name}' ends at ${box.right} px`);
+    const frame = chart.viewBox.baseVal;
+    const drawn = [...chart.querySelectorAll(".series, .limit, text")];
+    if (!chart.querySelector(".series")) out.problems.push(`the chart '${name}' draws no series`);
+    for (const mark of drawn) {
+      const b = mark.getBBox();
+      if (b.x < frame.x - 0.5 || b.y < frame.y - 0.5 || b.x + b.width > frame.x + frame.width + 0.5
+          || b.y + b.height > frame.y + frame.height + 0.5)
+        out.problems.push(`the chart '${name}' draws '${(mark.textContent || mark.tagName).slice(0, 30)}' `
+                          + "outside its frame");
     }
   }
   for (const pre of document.querySelectorAll("pre")) {
@@ -73,6 +94,7 @@ class Report:
     problems: list[str]
     diagram: dict | None = None
     screenshot: Path | None = None
+    charts: int = 0
 
 
 def chromium() -> str | None:
@@ -90,7 +112,10 @@ def _browser(*args: str) -> subprocess.CompletedProcess[str]:
 def measure(html_file: Path, width: int, dark: bool) -> dict:
     """Load the page with the measuring script at ``width`` px and return what it found."""
     page = html_file.with_suffix(".measure.html")
-    page.write_text(html_file.read_text(encoding="utf-8").replace("</body>", MEASURE + "</body>"), encoding="utf-8")
+    text = html_file.read_text(encoding="utf-8")
+    wanted = "true" if DIAGRAM_MARK in text else "false"
+    expect = f"<script>window.EXPECT_DIAGRAM = {wanted};</script>"
+    page.write_text(text.replace("</body>", expect + MEASURE + "</body>"), encoding="utf-8")
     scheme = ["--force-dark-mode", "--blink-settings=preferredColorScheme=0"] if dark else []
     done = _browser(f"--window-size={width},2000", *scheme, "--dump-dom", page.as_uri())
     found = re.search(r'<pre id="html-check">(.*?)</pre>', done.stdout, re.S)
@@ -165,7 +190,8 @@ def check(journal: Path = RECORDED, width: int = 1280, screenshot: Path | None =
 
     with tempfile.TemporaryDirectory() as folder:
         page = Path(folder) / "export.html"
-        page.write_text(to_html(transcript_from_events(read_journal(journal))), encoding="utf-8")
+        exported = to_html(transcript_from_events(read_journal(journal)))
+        page.write_text(exported, encoding="utf-8")
         problems: list[str] = []
         light = measure(page, width, dark=False)
         problems += light.get("problems", [])
@@ -175,9 +201,9 @@ def check(journal: Path = RECORDED, width: int = 1280, screenshot: Path | None =
         _browser(f"--window-size={width},1400", f"--screenshot={shot}", page.as_uri())
         if not shot.exists():
             problems.append("chromium wrote no screenshot")
-        else:
+        elif DIAGRAM_MARK in exported:
             problems += screenshot_problems(shot, light.get("diagram"))
-        return Report(problems, light.get("diagram"), screenshot)
+        return Report(problems, light.get("diagram"), screenshot, int(light.get("charts") or 0))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -193,6 +219,8 @@ def main(argv: list[str] | None = None) -> int:
     if report.diagram:
         print(f"diagram: {report.diagram['width']:.0f} px wide, right edge at {report.diagram['right']:.0f} px "
               f"in a {args.width} px window")
+    if report.charts:
+        print(f"proof: {report.charts} chart(s) inside the page")
     for problem in report.problems:
         print(f"FAIL {problem}")
     print("ok" if not report.problems else f"{len(report.problems)} problem(s)")

@@ -9,11 +9,15 @@ their own log streams, so a finding can show what the function was doing when it
 
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
+from botocore.exceptions import ClientError
+
 from diagnostics.awslambda.failures import FAILURE_FILTER, FAILURE_QUERY
 from diagnostics.awslambda.memory import FunctionMemory, function_memory
+from diagnostics.awslambda.names import parse_function
 from diagnostics.cloudwatch.logs import InsightsRead, LogRead, filter_lines, insights_lines
 from diagnostics.cloudwatch.metrics import MetricSeries, fetch_series
 
@@ -46,7 +50,61 @@ def fetch_function(lambda_client: Any, function: str) -> dict[str, Any]:
 
 
 def read_function(lambda_client: Any, function: str) -> FunctionMemory:
-    return function_memory(fetch_function(lambda_client, function))
+    ref = parse_function(function)
+    return function_memory(fetch_function(lambda_client, function), ref.qualifier if ref else "")
+
+
+@dataclass(frozen=True)
+class FunctionAbsent:
+    """Lambda answered ResourceNotFoundException for the function asked about. ``function_exists``:
+    for an alias or version that was not found, whether the function itself is there (None when that
+    could not be read); ``aliases``: its aliases, to say which exist."""
+
+    name: str
+    qualifier: str
+    message: str
+    function_exists: bool | None = None
+    aliases: tuple[str, ...] = ()
+
+
+def _not_found(exc: ClientError) -> bool:
+    return exc.response.get("Error", {}).get("Code") == "ResourceNotFoundException"
+
+
+def read_target(lambda_client: Any, function: str) -> FunctionMemory | FunctionAbsent:
+    """The configuration of the function as given (NAME, NAME:ALIAS, NAME:VERSION or an ARN), or what is
+    known of its absence: a name, alias or version that does not exist is an answer, not a failure."""
+    ref = parse_function(function)
+    name, qualifier = (ref.name, ref.qualifier) if ref else (function, "")
+    base = function.rpartition(":")[0] if qualifier else function  # the same form without the qualifier
+    try:
+        found = read_function(lambda_client, function)
+    except ClientError as exc:
+        if not _not_found(exc):
+            raise
+        message = str(exc.response.get("Error", {}).get("Message") or "")
+    else:
+        if found.qualifier and found.version != "$LATEST":
+            # A fix for a published version is published from $LATEST: whether $LATEST holds the same
+            # code decides whether that ships other code too. Unread, the fix says to compare.
+            try:
+                latest = str(fetch_function(lambda_client, base).get("CodeSha256") or "")
+            except ClientError:
+                latest = ""
+            found = replace(found, latest_code_sha256=latest)
+        return found
+    if not qualifier:
+        return FunctionAbsent(name, "", message, function_exists=False)
+    try:
+        lambda_client.get_function_configuration(FunctionName=base)
+    except ClientError as exc:
+        return FunctionAbsent(name, qualifier, message, function_exists=False if _not_found(exc) else None)
+    try:
+        pages = lambda_client.get_paginator("list_aliases").paginate(FunctionName=base)
+        aliases = tuple(a["Name"] for page in pages for a in page.get("Aliases", []))
+    except ClientError:
+        aliases = ()
+    return FunctionAbsent(name, qualifier, message, function_exists=True, aliases=aliases)
 
 
 def read_report_lines(logs: Any, function: FunctionMemory, start: datetime, end: datetime,
@@ -76,6 +134,10 @@ def read_context_lines(logs: Any, function: FunctionMemory, stream: str, at: dat
 
 
 def read_lambda_metric(cloudwatch: Any, function_name: str, metric: str, start: datetime,
-                       end: datetime) -> MetricSeries:
-    return fetch_series(cloudwatch, "AWS/Lambda", metric, {"FunctionName": function_name}, start, end,
-                        LAMBDA_METRICS[metric])
+                       end: datetime, qualifier: str = "") -> MetricSeries:
+    """A function's metric; of one alias or version with ``qualifier`` (Lambda publishes those with the
+    dimension Resource = NAME:QUALIFIER beside FunctionName)."""
+    dimensions = {"FunctionName": function_name}
+    if qualifier:
+        dimensions["Resource"] = f"{function_name}:{qualifier}"
+    return fetch_series(cloudwatch, "AWS/Lambda", metric, dimensions, start, end, LAMBDA_METRICS[metric])

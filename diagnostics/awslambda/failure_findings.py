@@ -13,7 +13,9 @@ import re
 import statistics
 from collections import Counter
 from collections.abc import Sequence
+from datetime import datetime
 
+from diagnostics.awslambda.deploy import change_summary, configuration_change
 from diagnostics.awslambda.failures import (
     CLASSES,
     CRASH,
@@ -28,6 +30,7 @@ from diagnostics.awslambda.failures import (
 )
 from diagnostics.awslambda.memory import FunctionMemory, Invocation, OomKill
 from diagnostics.findings import Finding, Fix
+from diagnostics.proof import LogProof, MetricProof, event_proof, log_proof, with_proof
 
 MAX_TIMEOUT_S = 900
 EXAMPLES = 3
@@ -46,6 +49,46 @@ def examples(requests: Sequence[FailedRequest], n: int = EXAMPLES) -> list[dict[
             item["attempts"] = r.attempts
         out.append(item)
     return out
+
+
+def failure_lines(fn: FunctionMemory, request: FailedRequest, most: int = 3) -> LogProof | None:
+    """At most ``most`` lines: the one that shows ``request`` failed, its REPORT line when that is another
+    (Max Memory Used at the memory size, ``Status: timeout``), and before them the lines its stream wrote just
+    before it failed, where the cause usually is."""
+    shown = [(None if request.at == datetime.min else request.at, request.line)]
+    if request.report_line:
+        shown.append((request.report_at, request.report_line))
+    room = max(0, most - len(shown))
+    earlier = [*zip(request.before_at, request.before, strict=False)] if request.before_at else [
+        (None, text) for text in request.before]
+    return log_proof(fn.log_group, request.stream, [*(earlier[-room:] if room else []), *shown], most=most)
+
+
+def _last_lines(fn: FunctionMemory, requests: Sequence[FailedRequest]) -> LogProof | None:
+    shown = [r for r in requests if r.line]
+    return failure_lines(fn, shown[-1]) if shown else None
+
+
+# What a REPORT line measures: the field's name, its unit, how to read it, the limit it is judged against.
+REPORT_FIELDS = {
+    "memory": ("Max Memory Used", "Megabytes", lambda i: i.max_memory_used_mb, "memory size"),
+    "duration": ("Duration", "Milliseconds", lambda i: i.duration_ms, "timeout"),
+    "init": ("Init Duration", "Milliseconds", lambda i: i.init_ms, "init limit"),
+}
+
+
+def report_series(log_group: str, invocations: Sequence[Invocation], what: str,
+                  limit: float | None = None) -> MetricProof | None:
+    """One REPORT field per invocation (``what``: memory, duration or init, see :data:`REPORT_FIELDS`) against
+    its ``limit`` (the memory size, the timeout in ms, the 10 s init limit); None when no line has it."""
+    name, unit, read, label = REPORT_FIELDS[what]
+    return event_proof("REPORT lines", name, f"LogGroup={log_group}" if log_group else "", "per invocation", unit,
+                       [(i.at, v) for i in invocations if (v := read(i)) is not None], limit or None,
+                       label if limit else "")
+
+
+def memory_series(fn: FunctionMemory, invocations: Sequence[Invocation]) -> MetricProof | None:
+    return report_series(fn.log_group, invocations, "memory", fn.memory_size_mb)
 
 
 def _ids(requests: Sequence[FailedRequest]) -> str:
@@ -89,9 +132,9 @@ def downstream_host(requests: Sequence[FailedRequest]) -> str | None:
     return hosts.most_common(1)[0][0] if hosts else None
 
 
-def _update(fn: FunctionMemory, region: str, **settings: object) -> str:
-    flags = " ".join(f"--{k.replace('_', '-')} {v}" for k, v in settings.items())
-    return f"aws lambda update-function-configuration --function-name {fn.name} {flags} --region {region}"
+def _update(fn: FunctionMemory, region: str, **settings: object) -> tuple[str, ...]:
+    """The commands that make the change reach what the caller runs (an alias: through a new version)."""
+    return tuple(configuration_change(fn.target, region, **settings))
 
 
 def timeout_finding(fn: FunctionMemory, report: FailureReport, invocations: Sequence[Invocation],
@@ -101,8 +144,8 @@ def timeout_finding(fn: FunctionMemory, report: FailureReport, invocations: Sequ
     failed_ids = {r.request_id for r in report.failed}
     durations = [r.duration_ms for r in timed_out if r.duration_ms is not None]
     ok = [i.duration_ms for i in invocations if i.duration_ms is not None and i.request_id not in failed_ids]
-    summary = (f"{fn.name} timed out in {len(timed_out)} of {report.requests} requests read: each was stopped at "
-               f"its {fn.timeout_s} s timeout")
+    summary = (f"{fn.target.label()} timed out in {len(timed_out)} of {report.requests} requests read: each was "
+               f"stopped at its {fn.timeout_s} s timeout")
     if durations:
         low, high = min(durations), max(durations)
         summary += f" (after {low:.0f} ms)." if round(low) == round(high) else f" (after {low:.0f}-{high:.0f} ms)."
@@ -153,10 +196,10 @@ def timeout_finding(fn: FunctionMemory, report: FailureReport, invocations: Sequ
          f"function's {fn.timeout_s} s, and retry or fail fast when it expires",),
         "Fail fast on the call it waits on, so an invocation ends with a clear error instead of a timeout",
         "a code change and a deployment")
-    memory_fix = Fix((_update(fn, region, memory_size=min(10240, fn.memory_size_mb * 2)),),
+    memory_fix = Fix(_update(fn, region, memory_size=min(10240, fn.memory_size_mb * 2)),
                      "Double the memory: more memory brings proportionally more CPU, which helps only CPU-bound "
                      "work", "costs more per millisecond; no help when it waits on the network")
-    raise_fix = Fix((_update(fn, region, timeout=new_timeout),), f"Raise the timeout to {new_timeout} s",
+    raise_fix = Fix(_update(fn, region, timeout=new_timeout), f"Raise the timeout to {new_timeout} s",
                     "callers wait longer for a failure")
     # Which fix comes first follows the data: successful runs close to the timeout need more time;
     # fast successful runs beside timeouts mean some runs hang, on the host the logs name if they do.
@@ -170,7 +213,11 @@ def timeout_finding(fn: FunctionMemory, report: FailureReport, invocations: Sequ
     if ok and not needs_time:
         summary += (f" The runs that finish need at most {max(ok) / limit_ms:.0%} of the timeout, so the timed-out "
                     "ones are stuck rather than slow.")
-    return Finding("LAMBDA_TIMEOUT", "error", fn.arn, summary, evidence, remediation, alternatives=alternatives)
+    summary += change_summary(fn.target)
+    return with_proof(Finding("LAMBDA_TIMEOUT", "error", fn.arn, summary, evidence, remediation,
+                              alternatives=alternatives),
+                      report_series(fn.log_group, invocations, "duration", fn.timeout_s * 1000),
+                      _last_lines(fn, timed_out))
 
 
 INIT_ADVICE = {
@@ -205,8 +252,8 @@ def init_finding(fn: FunctionMemory, report: FailureReport, region: str) -> Find
     alternatives = [Fix((f"aws lambda get-function-configuration --function-name {fn.name} --query "
                          f"'[Handler,Runtime,Layers]' --region {region}",),
                         "Check the handler, runtime and layers the package was built for", "")]
-    return Finding("LAMBDA_INIT_FAILURE", "error", fn.arn, summary, evidence, remediation,
-                   alternatives=alternatives)
+    return with_proof(Finding("LAMBDA_INIT_FAILURE", "error", fn.arn, summary, evidence, remediation,
+                              alternatives=alternatives), _last_lines(fn, sorted(every, key=lambda r: r.at)))
 
 
 def crash_finding(fn: FunctionMemory, report: FailureReport) -> Finding:
@@ -226,7 +273,8 @@ def crash_finding(fn: FunctionMemory, report: FailureReport) -> Finding:
     if any("ExitError" in c for c in causes):
         alternatives.append(Fix(("# Find what ends the process (os.exit, an uncaught signal, a native crash) in "
                                  "the lines before 'Runtime exited'",), "The runtime process itself exited", ""))
-    return Finding("LAMBDA_CRASH", "error", fn.arn, summary, evidence, remediation, alternatives=alternatives)
+    return with_proof(Finding("LAMBDA_CRASH", "error", fn.arn, summary, evidence, remediation,
+                              alternatives=alternatives), _last_lines(fn, crashed))
 
 
 def throttle_finding(fn: FunctionMemory, throttles: float, reserved: int | None = None,
@@ -272,7 +320,8 @@ def failure_findings(fn: FunctionMemory, report: FailureReport, invocations: Seq
     if memory is not None and OUT_OF_MEMORY in by_class:
         memory.evidence.update(examples=examples(by_class[OUT_OF_MEMORY]),
                                retried_requests=sum(1 for r in by_class[OUT_OF_MEMORY] if r.attempts > 1))
-        findings[OUT_OF_MEMORY] = memory
+        findings[OUT_OF_MEMORY] = with_proof(memory, memory_series(fn, invocations),
+                                             _last_lines(fn, by_class[OUT_OF_MEMORY]))
     order = [report.dominant] + [c for c in CLASSES if c != report.dominant]
     return [findings[c] for c in order if c in findings]
 

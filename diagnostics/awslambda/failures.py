@@ -36,7 +36,16 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from diagnostics.awslambda.memory import OOM_MARKERS, Invocation, LogLine, find_oom, parse_report
+from diagnostics.awslambda.memory import (
+    ANY_RUNTIME,
+    OOM_MARKERS,
+    Invocation,
+    LogLine,
+    oom_kind,
+    parse_report,
+    runtime_family,
+)
+from diagnostics.text import shorten
 
 OUT_OF_MEMORY = "out_of_memory"
 INIT_FAILURE = "init_failure"
@@ -50,8 +59,11 @@ VERBS = {OUT_OF_MEMORY: "ran out of memory", INIT_FAILURE: "failed to initialise
 # Error types that name the class on their own, whatever line they appear in.
 INIT_TYPES = frozenset({"Runtime.ImportModuleError", "Runtime.HandlerNotFound", "Runtime.UserCodeSyntaxError",
                         "Runtime.MalformedHandlerName", "Runtime.InvalidEntrypoint", "Runtime.BadFunctionCode"})
-OOM_TYPES = frozenset({"Runtime.OutOfMemory", "java.lang.OutOfMemoryError", "System.OutOfMemoryException",
-                       "OutOfMemoryException", "MemoryError"})
+# Error types that are an out-of-memory failure, with the runtime family that raises them ("" for
+# Lambda's own): a Python function's error document never carries Java's error as its own.
+OOM_TYPES: dict[str, str] = {"Runtime.OutOfMemory": "", "java.lang.OutOfMemoryError": "java",
+                             "System.OutOfMemoryException": "dotnet", "OutOfMemoryException": "dotnet",
+                             "MemoryError": "python"}
 TIMEOUT_TYPES = frozenset({"Sandbox.Timedout"})
 FAILED_STATUSES = frozenset({"error", "failure", "timeout"})
 INIT_LIMIT_MS = 10_000  # the init phase's own limit
@@ -69,10 +81,22 @@ ERROR_TYPE_JSON = re.compile(r'"errorType"\s*:\s*"([^"]+)"')
 # Python "[ERROR] Type: message" with one space (its logger writes a tab) and a traceback; Java
 # "message: java.lang.Type" over a stack trace; .NET "fail" with the exception and its "   at" frames.
 PYTHON_ERROR = re.compile(r"^\[ERROR\] ([\w.]+): ")
+# An application's own record below ERROR level, in each runtime's Lambda format: Python
+# "[WARNING]\t...", Node.js/.NET/Java "<time>\t<request id>\tWARN\t..." (.NET writes "warn", "info",
+# "dbug", "trce"), log4j "<time> <request id> WARN ...". Whatever it quotes, it never records a failure.
+BELOW_ERROR = re.compile(r"^\[(?:WARNING|WARN|INFO|DEBUG|NOTICE)\]"
+                         r"|^\S+\t\S+\t(?:WARN|INFO|DEBUG|TRACE|warn|info|dbug|trce)\t"
+                         r"|^\d{4}-\d\d-\d\d[ T][\d:.,]+Z?\s+\S+\s+(?:WARN|INFO|DEBUG|TRACE)\s")
+JSON_LEVELS_BELOW_ERROR = frozenset({"WARN", "WARNING", "INFO", "DEBUG", "TRACE", "NOTICE"})
+# Node.js's runtime wraps an unhandled error in its console format with one of these messages.
+NODE_UNHANDLED = re.compile(r"\tERROR\t(?:Invoke Error|Uncaught Exception|Unhandled Promise Rejection) ?\t")
 JAVA_UNHANDLED = re.compile(r"^[^\n]*?:? ?((?:[a-z_$][\w$]*\.)+[A-Z][\w$]*(?:Exception|Error))\s*\n\S")
 DOTNET_FAIL = re.compile(r"\tfail\t(?:Unhandled exception\. )?((?:\w+\.)*\w*Exception)\b[^\n]*\n\s+at ")
-EXIT_ERROR = re.compile(r"Runtime exited with error: ([^\n]+)")
-TIMED_OUT = re.compile(r"Task timed out after ([\d.]+) seconds")
+# Lambda's own lines, as the platform writes them: "RequestId: <id> Error: Runtime exited with error: ..."
+# and "<time> <id> Task timed out after 3.00 seconds" (a message quoting the words is not Lambda's).
+EXIT_ERROR = re.compile(r"^(?:RequestId: \S+\s+)?(?:Error: )?Runtime exited with error: ([^\n]+)")
+TIMED_OUT = re.compile(r"^(?:\d{4}-\d\d-\d\dT[\d:.]+Z?\s+)?(?:RequestId: )?(?:[0-9a-fA-F-]{36}\s+)?(?:Error: )?"
+                       r"Task timed out after ([\d.]+) seconds")
 PLATFORM_TYPE = re.compile(r'"type"\s*:\s*"platform\.(\w+)"')
 SUCCESS = re.compile(r'"status"\s*:\s*"success"')
 # The cheap gate: a line with none of these is an ordinary application line (most lines are).
@@ -104,8 +128,9 @@ def _rid(text: str) -> str:
     return found.group(0) if found else ""
 
 
-def _class_of_type(error_type: str) -> str:
-    if error_type in OOM_TYPES:
+def _class_of_type(error_type: str, family: str = ANY_RUNTIME) -> str:
+    owner = OOM_TYPES.get(error_type)
+    if owner is not None and (not owner or not family or owner == family):
         return "oom"
     if error_type in INIT_TYPES:
         return "init"
@@ -135,7 +160,7 @@ def _platform_json(data: dict) -> Signal | None:
     return None
 
 
-def _json_line(text: str) -> Signal | None:
+def _json_line(text: str, family: str = ANY_RUNTIME) -> Signal | None:
     platform = PLATFORM_TYPE.search(text, 0, 200) if '"platform.' in text else None
     if platform is not None:
         kind = platform.group(1)
@@ -158,42 +183,60 @@ def _json_line(text: str) -> Signal | None:
         except ValueError:
             data = None
         if isinstance(data, dict):
+            level = str(data.get("level") or data.get("log_level") or data.get("levelname") or "").upper()
+            if level in JSON_LEVELS_BELOW_ERROR:
+                return None  # an application record below ERROR: whatever it names, nothing failed
             inner = data.get("message") if isinstance(data.get("message"), dict) else data
             error_type = str(inner.get("errorType") or data.get("errorType") or "")
             rid = str(data.get("requestId") or data.get("AWSRequestId") or inner.get("requestId") or "")
             if error_type:
-                return Signal(_class_of_type(error_type), rid or _rid(text), error_type)
-    return _markers(text) if _suspect(text) else None
+                return Signal(_class_of_type(error_type, family), rid or _rid(text), error_type)
+    return _markers(text, family) if _suspect(text) else None
 
 
-def _markers(text: str) -> Signal | None:
-    """Failure markers in a line that is not a platform record (the slow path, for suspect lines)."""
-    kill = find_oom(LogLine(datetime.min, text))
-    if kill is not None:
-        return Signal("oom", kill.request_id, kill.kind)
+def _writes(family: str, owner: str) -> bool:
+    """Whether a function of runtime ``family`` writes ``owner``'s error records (any, when unknown)."""
+    return not family or family == owner
+
+
+def _markers(text: str, family: str = ANY_RUNTIME) -> Signal | None:
+    """Failure markers in a line that is not a platform record (the slow path, for suspect lines).
+
+    Each marker counts only in the record that writes it when an invocation fails: Lambda's own
+    lines, or the function's runtime's error format (``family``, "" when unknown)."""
+    if BELOW_ERROR.match(text):
+        return None
+    kind = oom_kind(text.lstrip(), family)
+    if kind is not None:
+        return Signal("oom", _rid(text), kind)
     if (timed := TIMED_OUT.search(text)) is not None:
         return Signal("timeout", _rid(text), f"Task timed out after {timed.group(1)} seconds")
     if (exited := EXIT_ERROR.search(text)) is not None:
         return Signal("crash", _rid(text), f"Runtime.ExitError ({exited.group(1).strip()})")
-    if (found := ERROR_TYPE_JSON.search(text)) is not None:  # Node.js "Invoke Error \t{...}" and kin
-        return Signal(_class_of_type(found.group(1)), _rid(text), found.group(1))
-    if text.startswith("[ERROR] ") and (py := PYTHON_ERROR.match(text)) is not None and (
+    if _writes(family, "node") and NODE_UNHANDLED.search(text) and (found := ERROR_TYPE_JSON.search(text)):
+        return Signal(_class_of_type(found.group(1), family), _rid(text), found.group(1))
+    if _writes(family, "python") and text.startswith("[ERROR] ") and (py := PYTHON_ERROR.match(text)) and (
             "Traceback (most recent call last)" in text or py.group(1) in INIT_TYPES):
-        return Signal(_class_of_type(py.group(1)), _rid(text), py.group(1))
+        return Signal(_class_of_type(py.group(1), family), _rid(text), py.group(1))
     for error_type in INIT_TYPES:
         if error_type in text:
             return Signal("init", _rid(text), error_type)
-    if "\tfail\t" in text and (net := DOTNET_FAIL.search(text)) is not None:
+    if _writes(family, "dotnet") and "\tfail\t" in text and (net := DOTNET_FAIL.search(text)) is not None:
         return Signal("crash", _rid(text), net.group(1))
-    if "\tat " in text and (java := JAVA_UNHANDLED.match(text)) is not None:
-        return Signal(_class_of_type(java.group(1)), _rid(text), java.group(1))
-    if text.startswith("panic: "):
+    if _writes(family, "java") and "\tat " in text and (java := JAVA_UNHANDLED.match(text)) is not None:
+        return Signal(_class_of_type(java.group(1), family), _rid(text), java.group(1))
+    if _writes(family, "custom") and text.startswith("panic: "):
         return Signal("crash", _rid(text), "Go panic: " + text[7:].split("\n", 1)[0][:80])
     return None
 
 
-def classify_line(text: str) -> Signal | None:
-    """What one log line says about its invocation, or None for an ordinary line."""
+def classify_line(text: str, runtime: str = ANY_RUNTIME) -> Signal | None:
+    """What one log line says about its invocation, or None for an ordinary line (``runtime``: the
+    function's Runtime setting, whose error formats count; every runtime's when unknown)."""
+    return _classify(text, runtime_family(runtime))
+
+
+def _classify(text: str, family: str) -> Signal | None:
     first = text[:1]
     if first == "S" and text.startswith("START RequestId: "):
         return Signal(START, text[17:].split(None, 1)[0] if len(text) > 17 else "")
@@ -207,8 +250,8 @@ def classify_line(text: str) -> Signal | None:
             return Signal("init", "", f"init {status.group(1)}" + (f" ({error.group(1)})" if error else ""))
         return None
     if first == "{":
-        return _json_line(text)
-    return _markers(text) if _suspect(text) else None
+        return _json_line(text, family)
+    return _markers(text, family) if _suspect(text) else None
 
 
 # --- per request -----------------------------------------------------------------------------
@@ -225,6 +268,9 @@ class FailedRequest:
     stream: str
     line: str
     before: tuple[str, ...] = ()
+    before_at: tuple[datetime, ...] = ()  # when each line of ``before`` was written
+    report_line: str = ""  # the attempt's REPORT line, when ``line`` is another one (Max Memory Used, Status)
+    report_at: datetime | None = None
     attempts: int = 1
     failed_attempts: int = 1
     recovered: bool = False
@@ -236,7 +282,7 @@ class FailedRequest:
 @dataclass
 class _Attempt:
     signals: list[tuple[Signal, LogLine]] = field(default_factory=list)
-    before: tuple[str, ...] = ()
+    before: tuple[LogLine, ...] = ()
 
 
 @dataclass
@@ -244,20 +290,16 @@ class _Request:
     request_id: str
     stream: str
     skipped: int = 0  # successful attempts counted before the request got a record
-    outcomes: list[tuple[str | None, str, LogLine | None, tuple[str, ...], Invocation | None]] = field(
+    # (class, detail, the line that shows it, the lines before, the REPORT read, the REPORT line)
+    outcomes: list[tuple[str | None, str, LogLine | None, tuple[LogLine, ...], Invocation | None,
+                         LogLine | None]] = field(
         default_factory=list)
     open: _Attempt = field(default_factory=_Attempt)
 
 
 def cut_line(text: str, most: int = LINE_CHARS) -> str:
-    """A log line on one line, at most ``most`` characters, ended at a word boundary when it is longer
-    (a word cut in half reads as a different word)."""
-    text = " ".join(text.split())
-    if len(text) <= most:
-        return text
-    head = text[:most - 1]
-    space = head.rfind(" ")
-    return (head[:space] if space > most // 2 else head).rstrip() + "…"
+    """A log line on one line, at most ``most`` characters, ended at a word boundary when it is longer."""
+    return shorten(text, most)
 
 
 def _decide(signals: list[tuple[Signal, LogLine]], report: Invocation | None) -> tuple[str | None, str, LogLine | None]:
@@ -267,10 +309,12 @@ def _decide(signals: list[tuple[Signal, LogLine]], report: Invocation | None) ->
         by_kind.setdefault(signal.kind, (signal, line))
     status = report.status if report else ""
     error_type = report.error_type if report else ""
+    if status == "success":
+        return None, "", None  # Lambda's own record of the attempt says it succeeded, whatever was logged
     at_limit = report is not None and report.memory_size_mb and report.max_memory_used_mb >= report.memory_size_mb
     if "oom" in by_kind:
         return OUT_OF_MEMORY, by_kind["oom"][0].detail, by_kind["oom"][1]
-    if error_type in OOM_TYPES or (status in ("error", "failure") and at_limit):
+    if error_type == "Runtime.OutOfMemory" or (status in ("error", "failure") and at_limit):
         return OUT_OF_MEMORY, "memory limit reached" + (f" ({error_type})" if error_type else ""), None
     if "init" in by_kind:
         return INIT_FAILURE, by_kind["init"][0].detail, by_kind["init"][1]
@@ -321,8 +365,11 @@ class FailureReport:
         return tuple(r for r in self.failed if r.attempts > 1)
 
 
-def classify_invocations(lines: Iterable[LogLine]) -> FailureReport:
+def classify_invocations(lines: Iterable[LogLine], runtime: str = ANY_RUNTIME) -> FailureReport:
     """Tie each line to its request and classify every attempt; lines in time order per stream.
+
+    ``runtime`` (the function's Runtime setting) says whose error formats count: a language's
+    out-of-memory error is the function's own only in a function of that language.
 
     A line without a request ID belongs to the request running on its log stream (one execution
     environment runs one request at a time); before a request starts (the init phase, or a read that
@@ -335,11 +382,12 @@ def classify_invocations(lines: Iterable[LogLine]) -> FailureReport:
     requests: dict[str, _Request] = {}
     reported: dict[str, int] = {}  # REPORT lines per request ID (an async retry repeats the ID)
     current: dict[str, str] = {}
-    pending: dict[str, list[tuple[Signal, LogLine, tuple[str, ...]]]] = {}
-    tails: dict[str, deque[str]] = {}
+    pending: dict[str, list[tuple[Signal, LogLine, tuple[LogLine, ...]]]] = {}
+    tails: dict[str, deque[LogLine]] = {}
     attempts = 0
     heads = HEADS
     suspect = _suspect
+    family = runtime_family(runtime)
 
     def request_of(rid: str, stream: str) -> _Request:
         request = requests.get(rid)
@@ -356,12 +404,12 @@ def classify_invocations(lines: Iterable[LogLine]) -> FailureReport:
     for line in lines:
         text = line.message
         stream = line.stream
-        signal = classify_line(text) if text[:1] in heads or suspect(text) else None
+        signal = _classify(text, family) if text[:1] in heads or suspect(text) else None
         if signal is None:
             tail = tails.get(stream)
             if tail is None:
                 tail = tails[stream] = deque(maxlen=TAIL)
-            tail.append(text)
+            tail.append(line)
             continue
         kind = signal.kind
         if kind == START:
@@ -382,7 +430,7 @@ def classify_invocations(lines: Iterable[LogLine]) -> FailureReport:
                 request = request_of(rid, stream)
                 report = parse_report(line)
                 cls, detail, shown = _decide(request.open.signals, report)
-                request.outcomes.append((cls, detail, shown or line, request.open.before, report))
+                request.outcomes.append((cls, detail, shown or line, request.open.before, report, line))
                 request.open = _Attempt()
             if current.get(stream) == rid:
                 del current[stream]
@@ -402,12 +450,12 @@ def classify_invocations(lines: Iterable[LogLine]) -> FailureReport:
     for request in requests.values():  # attempts whose REPORT line was not read
         if request.open.signals:
             cls, detail, shown = _decide(request.open.signals, None)
-            request.outcomes.append((cls, detail, shown, request.open.before, None))
+            request.outcomes.append((cls, detail, shown, request.open.before, None, None))
             attempts += 1
 
     failed = [f for request in requests.values() if (f := _failed(request)) is not None]
     environment = [FailedRequest("", INIT_FAILURE, signal.detail, line.at, stream, cut_line(line.message),
-                                 tuple(cut_line(b) for b in before))
+                                 tuple(cut_line(b.message) for b in before), tuple(b.at for b in before))
                    for stream, waiting in pending.items() for signal, line, before in waiting
                    if signal.kind == "init"]
     failed.sort(key=lambda f: (f.at, f.request_id))
@@ -429,12 +477,18 @@ def _failed(request: _Request) -> FailedRequest | None:
     # The class most of its attempts failed with; the last such attempt is the example.
     cls = Counter(o[0] for o in failures).most_common(1)[0][0]
     last = [o for o in failures if o[0] == cls][-1]
-    _, detail, shown, before, report = last
+    _, detail, shown, before, report, report_line = last
+    # Its REPORT line too when it records the failure (Status, Error Type): the one line that shows the limit.
+    separate = (report_line is not None and shown is not None and report_line is not shown
+                and _reports_failure(report_line.message))
     at = shown.at if shown else (report.at if report else datetime.min)
+    kept = [b for b in before if not b.message.startswith(NOISE)]
     return FailedRequest(
         request_id=request.request_id, cls=str(cls), detail=detail, at=at, stream=request.stream,
         line=cut_line(shown.message) if shown else "",
-        before=tuple(cut_line(b) for b in before if not b.startswith(NOISE)),
+        before=tuple(cut_line(b.message) for b in kept), before_at=tuple(b.at for b in kept),
+        report_line=cut_line(report_line.message) if separate and report_line else "",
+        report_at=report_line.at if separate and report_line else None,
         attempts=request.skipped + len(request.outcomes), failed_attempts=len(failures),
         recovered=request.outcomes[-1][0] is None,
         duration_ms=report.duration_ms if report else None,

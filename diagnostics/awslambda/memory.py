@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from diagnostics.awslambda.cost import cost_change, cost_sentence
+from diagnostics.awslambda.deploy import Target, change_summary, configuration_change
 from diagnostics.cloudwatch.logs import LogLine
 from diagnostics.findings import Finding
 
@@ -48,7 +49,10 @@ REPORT_FAST = re.compile(
     r"Memory Size: (\d+) MB\s+Max Memory Used: (\d+) MB(?:\s+Init Duration: ([\d.]+) ms)?"
     r"(?:\s+Status: (\w+))?(?:\s+Error Type: ([\w.]+))?")
 
-# (marker, kind) in the order of preference when one invocation logs several.
+# (marker, kind) in the order of preference when one invocation logs several. The markers are the
+# terms a log read searches for (FilterLogEvents, Logs Insights); a line holding one is only a
+# candidate: :func:`find_oom` counts it when the line is the record that says the invocation failed
+# (OOM_SIGNATURES), never a message that quotes the words.
 OOM_MARKERS: tuple[tuple[str, str], ...] = (
     ("Runtime.OutOfMemory", "memory limit reached (Runtime.OutOfMemory)"),
     ("signal: killed", "killed by Lambda (signal: killed)"),
@@ -62,7 +66,49 @@ OOM_MARKERS: tuple[tuple[str, str], ...] = (
 # Heap errors happen when a language runtime hits its own limit, which may be below the function's.
 HEAP_KINDS = frozenset({"Node.js heap exhausted", "Java heap exhausted", "Python MemoryError",
                         ".NET out of memory", "Go runtime out of memory"})
-PYTHON_MEMORY_ERROR = re.compile(r"(?<!\w)MemoryError(?!\w)")
+
+# The runtime families of Lambda's Runtime setting. "" (a container image, or a configuration that
+# could not be read) accepts every runtime's own format, since none can be ruled out.
+RUNTIME_FAMILIES = (("python", "python"), ("nodejs", "node"), ("java", "java"), ("dotnet", "dotnet"),
+                    ("provided", "custom"), ("go", "custom"), ("ruby", "ruby"))
+ANY_RUNTIME = ""
+
+
+def runtime_family(runtime: str) -> str:
+    """python, node, java, dotnet, custom (provided.* and Go), ruby, or "" when unknown."""
+    lowered = runtime.lower()
+    return next((family for prefix, family in RUNTIME_FAMILIES if lowered.startswith(prefix)), ANY_RUNTIME)
+
+
+# The records that prove an invocation itself ran out of memory, each with the runtime family that
+# writes it ("" for Lambda's own platform lines, whatever the runtime). Each is the runtime's format
+# for an error that ended the invocation (documented on each runtime's "function errors" page and in
+# https://docs.aws.amazon.com/lambda/latest/dg/monitoring-cloudwatchlogs-advanced.html), anchored
+# where the runtime writes it: a WARNING/INFO line or an application message quoting the same words
+# (``downstream reported java.lang.OutOfMemoryError``) is not the function failing.
+OOM_SIGNATURES: tuple[tuple[str, re.Pattern[str], str], ...] = (
+    # Lambda's platform line and the REPORT line: the function was stopped at its memory size.
+    ("", re.compile(r"^REPORT RequestId: [^\n]*Error Type: Runtime\.OutOfMemory"),
+     "memory limit reached (Runtime.OutOfMemory)"),
+    ("", re.compile(r"^(?:RequestId: \S+\s+)?Error: Runtime\.OutOfMemory"),
+     "memory limit reached (Runtime.OutOfMemory)"),
+    ("", re.compile(r"^(?:RequestId: \S+\s+)?(?:Error: )?Runtime exited with error: signal: killed"),
+     "killed by Lambda (signal: killed)"),
+    # V8 writes its fatal error straight to stderr (sometimes behind the console prefix).
+    ("node", re.compile(r"(?:^|\t)FATAL ERROR: [^\n]*(?:JavaScript heap out of memory|Reached heap limit)"),
+     "Node.js heap exhausted"),
+    # The Java runtime's uncaught error: "message: java.lang.OutOfMemoryError" over the stack, or the
+    # JVM's "Exception in thread ..." with its frames.
+    ("java", re.compile(r"^(?:[^\n]*: java\.lang\.OutOfMemoryError[ \t]*\n"
+                        r"|(?:Exception in thread \"[^\"\n]*\" )?java\.lang\.OutOfMemoryError\b[^\n]*\n\s+at )"),
+     "Java heap exhausted"),
+    # .NET: the runtime's "fail" record (or the host's "Unhandled exception.") with the exception first.
+    ("dotnet", re.compile(r"(?:\t(?:fail|crit)\t|^)(?:Unhandled exception\. )?System\.OutOfMemoryException\b"),
+     ".NET out of memory"),
+    ("custom", re.compile(r"^fatal error: runtime: out of memory"), "Go runtime out of memory"),
+    # Python's unhandled-error record: "[ERROR] MemoryError" (one space; its logger writes a tab).
+    ("python", re.compile(r"^\[ERROR\] MemoryError(?::|\s*$|\s*\n)"), "Python MemoryError"),
+)
 
 
 @dataclass(frozen=True)
@@ -107,10 +153,21 @@ class FunctionMemory:
     log_group: str = ""
     log_format: str = "Text"
     ephemeral_storage_mb: int | None = None
+    qualifier: str = ""  # the alias or version asked about ("" for the function itself, $LATEST)
+    version: str = "$LATEST"  # the version that configuration belongs to (an alias's version)
+    code_sha256: str = ""
+    latest_code_sha256: str = ""  # $LATEST's, read beside a published version's to compare the code
+
+    @property
+    def target(self) -> Target:
+        same = (self.code_sha256 == self.latest_code_sha256) if self.code_sha256 and self.latest_code_sha256 \
+            else None
+        return Target(self.name, self.qualifier, self.version, same)
 
 
-def function_memory(config: dict) -> FunctionMemory:
-    """From a GetFunctionConfiguration answer; Environment is deliberately not read."""
+def function_memory(config: dict, qualifier: str = "") -> FunctionMemory:
+    """From a GetFunctionConfiguration answer (of ``qualifier``, an alias or version, when given);
+    Environment is deliberately not read."""
     logging = config.get("LoggingConfig") or {}
     name = str(config.get("FunctionName", ""))
     return FunctionMemory(
@@ -125,6 +182,9 @@ def function_memory(config: dict) -> FunctionMemory:
         log_group=str(logging.get("LogGroup") or f"/aws/lambda/{name}"),
         log_format=str(logging.get("LogFormat") or "Text"),
         ephemeral_storage_mb=(config.get("EphemeralStorage") or {}).get("Size"),
+        qualifier="" if qualifier == "$LATEST" else qualifier,
+        version=str(config.get("Version") or "$LATEST"),
+        code_sha256=str(config.get("CodeSha256") or ""),
     )
 
 
@@ -185,25 +245,34 @@ def parse_report(line: LogLine) -> Invocation | None:
     )
 
 
-def find_oom(line: LogLine) -> OomKill | None:
-    text = line.message
-    for marker, kind in OOM_MARKERS:
-        if marker not in text:
-            continue
-        if marker == "MemoryError" and not PYTHON_MEMORY_ERROR.search(text):
-            continue  # part of another word ("OutOfMemoryError" without its package), not Python's
-        found = REQUEST_ID.search(text)
-        return OomKill(found.group(0) if found else "", line.at, kind, " ".join(text.split())[:200])
+def oom_kind(text: str, family: str = ANY_RUNTIME) -> str | None:
+    """The kind of out-of-memory failure a line records, for a function of runtime ``family``
+    (:func:`runtime_family`), or None."""
+    for owner, pattern, kind in OOM_SIGNATURES:
+        if (not owner or not family or owner == family) and pattern.search(text) is not None:
+            return kind
     return None
 
 
-def oom_kills(lines: Iterable[LogLine]) -> list[OomKill]:
+def find_oom(line: LogLine, runtime: str = ANY_RUNTIME) -> OomKill | None:
+    """The out-of-memory failure this line records, or None. ``runtime``: the function's Runtime
+    setting; only Lambda's own lines and that runtime's error records count (a Python function quoting
+    a Java error is not out of memory), every runtime's when it is unknown."""
+    text = line.message.lstrip()
+    kind = oom_kind(text, runtime_family(runtime))
+    if kind is None:
+        return None
+    found = REQUEST_ID.search(text)
+    return OomKill(found.group(0) if found else "", line.at, kind, " ".join(text.split())[:200])
+
+
+def oom_kills(lines: Iterable[LogLine], runtime: str = ANY_RUNTIME) -> list[OomKill]:
     """One kill per invocation (an invocation often logs the error and its REPORT line), oldest first."""
     preference = {kind: i for i, (_, kind) in enumerate(OOM_MARKERS)}
     by_request: dict[str, OomKill] = {}
     anonymous: list[OomKill] = []
     for line in lines:
-        kill = find_oom(line)
+        kill = find_oom(line, runtime)
         if kill is None:
             continue
         if not kill.request_id:
@@ -287,9 +356,9 @@ def analyse_memory(function: FunctionMemory, invocations: Iterable[Invocation], 
     )
 
 
-def _command(function: FunctionMemory, size: int, region: str) -> str:
-    return (f"aws lambda update-function-configuration --function-name {function.name} "
-            f"--memory-size {size} --region {region}")
+def _command(function: FunctionMemory, size: int, region: str) -> list[str]:
+    """The commands that give what the caller runs ``size`` MB (through a new version for an alias)."""
+    return configuration_change(function.target, region, memory_size=size)
 
 
 def _evidence(verdict: MemoryVerdict) -> dict[str, object]:
@@ -303,6 +372,8 @@ def _evidence(verdict: MemoryVerdict) -> dict[str, object]:
         "recommended_memory_mb": verdict.recommended_mb,
         "runtime": fn.runtime,
     }
+    if fn.qualifier:
+        evidence.update(qualifier=fn.qualifier, version=fn.version)
     if verdict.kills:
         evidence.update(
             out_of_memory_kills=len(verdict.kills),
@@ -327,7 +398,7 @@ def memory_findings(verdict: MemoryVerdict, region: str) -> list[Finding]:
     at_max = fn.memory_size_mb >= MAX_MEMORY_MB
     if verdict.killed:
         last = verdict.kills[-1]
-        summary = (f"{fn.name} ran out of memory {len(verdict.kills)} time(s) in the window, last at "
+        summary = (f"{fn.target.label()} ran out of memory {len(verdict.kills)} time(s) in the window, last at "
                    f"{last.at:%Y-%m-%d %H:%M} UTC ({last.kind}). It has {fn.memory_size_mb} MB")
         summary += (f"; invocations used up to {verdict.peak_mb} MB ({verdict.peak_ratio:.0%})."
                     if verdict.peak_mb is not None else ".")
@@ -342,16 +413,18 @@ def memory_findings(verdict: MemoryVerdict, region: str) -> list[Finding]:
                                "split the work over several invocations")
         else:
             summary += f" Give it at least {size} MB (more memory also brings proportionally more CPU)."
-            remediation.append(_command(fn, size, region))
+            summary += change_summary(fn.target)
+            remediation.extend(_command(fn, size, region))
         remediation.append("# Then watch the REPORT lines' Max Memory Used for a day; a steady climb across "
                            "invocations of one instance is a leak (state kept in globals)")
         return [Finding("LAMBDA_OUT_OF_MEMORY", "error", fn.arn, summary, _evidence(verdict), remediation)]
     if verdict.near_limit:
-        summary = (f"{fn.name} used up to {verdict.peak_mb} MB of its {fn.memory_size_mb} MB "
+        summary = (f"{fn.target.label()} used up to {verdict.peak_mb} MB of its {fn.memory_size_mb} MB "
                    f"({verdict.peak_ratio:.0%}) in {verdict.near_limit_count} of {verdict.invocations} "
                    "invocations read: one larger input away from being killed.")
-        remediation = [_command(fn, size, region)] if not at_max else [
+        remediation = _command(fn, size, region) if not at_max else [
             "# It already has the most memory Lambda offers: reduce what one invocation holds in memory"]
+        summary += change_summary(fn.target)
         return [Finding("LAMBDA_MEMORY_NEAR_LIMIT", "warning", fn.arn, summary, _evidence(verdict),
                         remediation)]
     return []

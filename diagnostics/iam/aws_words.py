@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from diagnostics.iam.model import Evaluation
+from diagnostics.iam.principals import identify
 
 TYPE_WORDS = {"identity": "identity-based policy", "boundary": "permissions boundary", "session": "session policy",
               "resource": "resource-based policy", "scp": "service control policy",
@@ -92,10 +93,38 @@ def where_to_look(policy_type: str, *, account: str | None, region: str | None, 
     if policy_type == "resource":
         return (f"in the resource-based policy of {resource or 'the resource'}", ())
     if policy_type in ("identity", "boundary"):
-        return (f"in account {account}'s IAM: the {TYPE_WORDS[policy_type]} of {principal}",
-                (f"aws iam simulate-principal-policy --policy-source-arn {principal} --action-names "
+        # SimulatePrincipalPolicy takes "a user, group, or role" (IAM API Reference, PolicySourceArn):
+        # a session is simulated through its role (whose ARN carries a path the session ARN lacks).
+        who = identify(principal)
+        source = (who.role_arn or principal) if who.kind == "assumed-role" else principal
+        return (f"in account {account}'s IAM: the {TYPE_WORDS[policy_type]} of {source}",
+                (f"aws iam simulate-principal-policy --policy-source-arn {source} --action-names "
                  f"{action or 'ACTION'}" + (f" --resource-arns {resource}" if resource and resource != "*" else ""),))
     return ("", ())
+
+
+def deny_not_found(policy_type: str, *, principal: str, kind: str, region: str | None) -> tuple[str, tuple[str, ...]]:
+    """AWS named an explicit deny in ``policy_type`` that the policies read here do not hold: where
+    the deny may be ("a policy changed since ...; or ..."), and read-only commands to find it. It
+    stays an explicit deny: the remedy is to find and narrow a deny, never to add an allow."""
+    region = region or "us-east-1"
+    places = ["a policy changed since the denial (CloudTrail shows Put*Policy, CreatePolicyVersion and Attach* "
+              "calls)"]
+    commands = [f"aws cloudtrail lookup-events --lookup-attributes AttributeKey=EventSource,"
+                f"AttributeValue=iam.amazonaws.com --region {region}"]
+    if policy_type == "identity":
+        if kind == "user":
+            name = principal.rsplit("/", 1)[-1]
+            places.append("a policy of a group the user is in that could not be read here")
+            commands.append(f"aws iam list-groups-for-user --user-name {name}")
+        if kind in ("assumed-role", "federated-user"):
+            places.append("the session policy passed when the session was created (no API reads it back)")
+        else:
+            places.append("a session policy, if the call was made with temporary credentials "
+                          "(GetFederationToken or an assumed role) rather than the user's own keys")
+    elif policy_type == "resource":
+        places.append("a statement of the resource's policy that matched context not given here")
+    return "; or ".join(places), tuple(commands)
 
 
 def weigh(policy_type: str | None, explicit: bool, evaluation: Evaluation | None,

@@ -15,16 +15,17 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
 from typing import Any, Literal
 from urllib.parse import unquote
 
 from botocore.exceptions import ClientError
 
 from diagnostics.errors import ErrorKind, describe_error, error_code
-from diagnostics.iam.model import ContextValue, Evaluation, Policy
+from diagnostics.iam.model import ContextValue, Policy, PolicyHolder, Principal
 from diagnostics.iam.principals import identify
+from diagnostics.iam.reads import ResourcePolicyRead, ScpRead, VpceRead
 from diagnostics.iam.resources import parse_arn
+from diagnostics.iam.simulator import Simulation
 
 ClientFactory = Callable[[str], Any]
 
@@ -63,33 +64,6 @@ def _sentence(exc: BaseException, service: str, operation: str) -> str:
 # The principal
 
 
-@dataclass(frozen=True)
-class Principal:
-    """Who asks, as IAM knows them.
-
-    ``arn`` is what the request is evaluated as: the user's or role's ARN (with its path, as
-    GetUser/GetRole give it) or the role session's ARN. ``kind``/``name`` name the IAM user or role
-    that holds the policies (an assumed-role session's policies are its role's).
-    """
-
-    arn: str
-    kind: Literal["user", "role", "assumed-role"]
-    name: str
-    account: str
-    entity_arn: str
-    tags: Mapping[str, str] = field(default_factory=dict)
-    boundary_arn: str | None = None
-    trust_policy: Mapping[str, Any] | None = None
-    # False for a caller in another account: its policies can only be read there, so they are
-    # not read (and never evaluated as if it had none).
-    readable: bool = True
-
-    @property
-    def holder(self) -> str:
-        """How ``Policy.attached_to`` names the principal: "user alice" or "role app"."""
-        return f"{'user' if self.kind == 'user' else 'role'} {self.name}"
-
-
 def foreign_principal(arn: str, caller_account: str | None) -> Principal | None:
     """The principal, unread, when it lives in another account than the credentials'; else None."""
     who = identify(arn)
@@ -100,17 +74,6 @@ def foreign_principal(arn: str, caller_account: str | None) -> Principal | None:
     kind: Literal["user", "role", "assumed-role"] = who.kind  # type: ignore[assignment]
     entity = arn if kind != "assumed-role" else (who.role_arn or arn)
     return Principal(arn, kind, who.name, who.account or "", entity, readable=False)
-
-
-@dataclass(frozen=True)
-class PolicyHolder:
-    """The IAM user or role whose identity policies apply to a principal (a role session's are its role's).
-
-    Its name is in the principal's ARN, so its policies can be listed beside the read of the principal
-    itself (GetUser/GetRole), not after it."""
-
-    kind: Literal["user", "role", "assumed-role"]
-    name: str
 
 
 def policy_holder(arn: str, caller_account: str | None = None) -> PolicyHolder | None:
@@ -272,26 +235,6 @@ def boundary_policy(iam: Any, principal: Principal, managed: ManagedPolicyReader
 # ---------------------------------------------------------------------------------------------
 # The resource-based policy
 
-ResourceStatus = Literal["read", "none", "unsupported", "missing", "unreadable"]
-
-
-@dataclass(frozen=True)
-class ResourcePolicyRead:
-    """The resource's own policy, or why there is none.
-
-    ``status``: read (``policy`` holds it), none (the resource has no policy), unsupported (the
-    service has no resource-based policies, or the request names no resource), missing (the
-    resource does not exist), unreadable (the credentials or the region kept us from reading it).
-    """
-
-    status: ResourceStatus
-    kind: str              # "bucket policy", "key policy", "trust policy", ... or ""
-    holder: str            # "bucket acme-reports", ...
-    detail: str
-    policy: Policy | None = None
-    holder_arn: str = ""   # the ARN of the bucket, key, queue, topic, function, secret or role
-
-
 SERVICE_KINDS = {"s3": "bucket policy", "kms": "key policy", "sqs": "queue policy", "sns": "topic policy",
                  "lambda": "function policy", "secretsmanager": "secret policy"}
 
@@ -406,7 +349,6 @@ _READERS: dict[str, Reader] = {
 # ---------------------------------------------------------------------------------------------
 # Organization policies: service control policies (SCPs) and resource control policies (RCPs)
 
-ScpStatus = Literal["none", "management", "read", "unreadable"]
 OrgPolicyKind = Literal["scp", "rcp"]
 
 # Per kind: the Organizations policy type, its short name, and who it restricts in the management account.
@@ -417,19 +359,6 @@ _ORG_KINDS: dict[str, tuple[str, str, str]] = {
 
 # The services whose resources RCPs restrict (AWS Organizations, "List of AWS services that support RCPs").
 RCP_SERVICES = frozenset({"s3", "sts", "kms", "sqs", "secretsmanager"})
-
-
-@dataclass(frozen=True)
-class ScpRead:
-    """The SCPs (or RCPs) that apply to an account, level by level (``Policy.attached_to`` names the level).
-
-    ``policies`` is None when they could not be read (not checked), an empty tuple when none apply.
-    """
-
-    status: ScpStatus
-    detail: str
-    policies: tuple[Policy, ...] | None
-    levels: tuple[str, ...] = ()
 
 
 def organization_scps(org: Any, account: str, caller_account: str | None = None) -> ScpRead:
@@ -503,31 +432,6 @@ def organization_policies(org: Any, account: str, kind: OrgPolicyKind, caller_ac
 # AWS's own simulator
 
 
-@dataclass(frozen=True)
-class Simulation:
-    decision: str
-    matched: tuple[str, ...]
-    missing_context_keys: tuple[str, ...]
-    allowed_by_boundary: bool | None = None
-    allowed_by_organizations: bool | None = None
-
-
-def simulator_view(evaluation: Evaluation) -> str:
-    """The decision IAM's simulator gives, from an evaluation over identity policies, boundary and SCPs.
-
-    The simulator weighs those alone: a KMS key or a role trust policy it was not given does not
-    make it deny, as awstriage's full evaluation rightly does. So the comparison is made on the
-    per-type results, not on the full decision.
-    """
-    results = evaluation.per_type
-    if "explicitDeny" in results.values():
-        return "explicitDeny"
-    if (results.get("identity") == "allow" and results.get("boundary") in ("allow", "absent")
-            and results.get("scp") in ("allow", "absent", "notChecked")):
-        return "allowed"
-    return "implicitDeny"
-
-
 def _context_type(value: ContextValue) -> tuple[str, list[str]]:
     values = [value] if isinstance(value, str) else list(value)
     many = not isinstance(value, str)
@@ -580,24 +484,6 @@ def decode_authorization_message(sts: Any, encoded: str) -> str:
 
 # IAM prefixes whose endpoint service name differs ("com.amazonaws.REGION.monitoring").
 ENDPOINT_SERVICE_NAMES = {"cloudwatch": "monitoring", "execute-api": "execute-api"}
-
-VpceStatus = Literal["read", "none", "unknown", "unreadable"]
-
-
-@dataclass(frozen=True)
-class VpceRead:
-    """The endpoint policy of the VPC endpoint a request went through, or why there is none.
-
-    ``status``: read (``policy`` holds it), none (the caller's VPC has no endpoint for the service:
-    no endpoint policy applies), unknown (which endpoint, if any, is not known from here),
-    unreadable (the endpoint is known but its policy could not be read: another account, refused).
-    """
-
-    status: VpceStatus
-    detail: str
-    policy: Policy | None = None
-    endpoint_id: str = ""
-
 
 def endpoint_service_name(action: str, region: str) -> str:
     prefix = action.split(":", 1)[0].lower()
@@ -717,3 +603,23 @@ def named_resource_arn(client: Any, arn: str) -> str | None:
     if service == "secretsmanager" and rest.startswith("secret:"):
         return str(client("secretsmanager").describe_secret(SecretId=rest.removeprefix("secret:"))["ARN"])
     return None
+
+
+# ---------------------------------------------------------------------------------------------
+# S3 objects
+
+
+ObjectState = Literal["exists", "missing", "unknown"]
+
+
+def s3_object_state(s3: Any, bucket: str, key: str) -> tuple[ObjectState, str]:
+    """Whether ``key`` is in ``bucket`` (s3:HeadObject with these credentials), and the reason when
+    unknown. Only a 404 says "missing": without s3:ListBucket S3 answers a missing key with 403, the
+    same as a refused one (GetObject, "Permissions"), so a 403 here decides nothing."""
+    try:
+        s3.head_object(Bucket=bucket, Key=key)
+    except ClientError as exc:
+        if error_code(exc) in ("404", "NoSuchKey", "NotFound"):
+            return "missing", ""
+        return "unknown", describe_error(exc, service="s3", operation="HeadObject").sentence
+    return "exists", ""

@@ -81,3 +81,34 @@ def pick(events: Iterable[ApiEvent], event_id: str | None) -> DeniedCall | None:
         found = next((e for e in denied if e.event_id == event_id), None)
         return read_denial(found) if found else None
     return read_denial(max(denied, key=lambda e: e.at)) if denied else None
+
+
+# --- in words, for the step that picks the denial to diagnose ------------------------------------------
+
+
+def no_denial_words(region: str, whose: str, hours: int, read: int, truncated: bool) -> str:
+    """No denied call in the window: what was searched, and how to get data."""
+    cut = " (the reading stopped at its page limit)" if truncated else ""
+    return (f"No request was given, and CloudTrail's event history in {region} holds no denied call {whose} in the "
+            f"last {hours} h ({read} events read{cut}). Widen --param hours, try the region where the call was made, "
+            "or paste the message with --param error=...")
+
+
+def unknown_event_words(event_id: str, whose: str, hours: int, groups: list[DenialGroup]) -> str:
+    """The event ID asked for is not among the denials: which ones are."""
+    return (f"No denied call with event ID {event_id} is in CloudTrail's history {whose} in the last {hours} h. "
+            "The denials there: " + "; ".join(f"{g.latest.event.event_id} ({g.action} on {g.resource})"
+                                              for g in groups[:5]))
+
+
+def recent_denials_words(groups: list[DenialGroup], chosen: DeniedCall, region: str, whose: str, hours: int,
+                         picked: bool) -> str:
+    """The denied calls found (the five newest kinds), and the one diagnosed (``picked``: by event ID)."""
+    listing = "; ".join(f"{g.count}× {g.action} on {g.resource} (newest {g.latest.event.at:%Y-%m-%d %H:%M:%S}Z, "
+                        f"event {g.latest.event.event_id})" for g in groups[:5])
+    more = f" and {len(groups) - 5} more" if len(groups) > 5 else ""
+    at = f"{chosen.event.at:%Y-%m-%d %H:%M:%S}Z"
+    return (f"No request was given: CloudTrail's event history in {region} holds {len(groups)} denied "
+            f"{'call' if len(groups) == 1 else 'kinds of call'} {whose} in the last {hours} h: {listing}{more}. "
+            f"Diagnosing {'the one picked' if picked else 'the newest'}: event "
+            f"{chosen.event.event_id} at {at} (pick another with --param event=ID).")

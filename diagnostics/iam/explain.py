@@ -10,6 +10,7 @@ with ready ``aws`` commands. awstriage never runs them: the user reviews and run
 from __future__ import annotations
 
 import copy
+import ipaddress
 import json
 import re
 import shlex
@@ -19,6 +20,7 @@ from typing import Any
 
 from diagnostics.iam import catalog
 from diagnostics.iam.conditions import evaluate_clause
+from diagnostics.iam.context_defaults import not_given
 from diagnostics.iam.evaluate import (
     CompiledStatement,
     compile_document,
@@ -48,6 +50,11 @@ class Fix:
     policy: str | None          # the policy to change (ARN or inline name), or None for "add a new statement"
     statement: dict | None      # the smallest statement to add, or the narrowed deny
     commands: tuple[str, ...]   # ready `aws ...` commands quoting JSON safely
+    # Non-empty when ``commands`` weaken a guard (exempt a principal from a deny, widen a condition):
+    # what they disrupt. Such commands are an alternative, never the first or only fix (issue 10).
+    disrupts: str = ""
+    first: tuple[str, ...] = ()  # then the primary: meet the condition, or read the policy and ask its owner
+    alternative: str = ""       # then ``commands`` in one line, as an alternative's summary
 
 
 _GUARDRAIL_WORDS: dict[PolicyType, str] = {
@@ -154,6 +161,11 @@ def _statement_near_miss(st: CompiledStatement, policy: Policy, request: Request
                             f"{where} would allow this, but its condition {clause.operator} tests "
                             f"{result.missing_key}, a key {request.action} never sends (the action supports "
                             "other condition keys): the condition can never hold for this action.")
+            unknown = not_given(result.missing_key)
+            if unknown:
+                return miss("condition-key-missing",
+                            f"{where} would allow this only when its condition {clause.operator} "
+                            f"{result.missing_key} {_values(clause.values)} holds, and {unknown}.")
             return miss("condition-key-missing",
                         f"{where} would allow this, but its condition {clause.operator} needs the context "
                         f"key {result.missing_key}, which the request does not carry.")
@@ -238,6 +250,9 @@ def fix_for(request: Request, policies: PolicySet, evaluation: Evaluation) -> Fi
     if evaluation.decision == "explicitDeny":
         return _narrow_deny(request, policies, evaluation.deciding[0], who)
     misses = near_misses(request, policies, evaluation)
+    met = _meet_condition(request, policies, evaluation, misses, who)
+    if met is not None:
+        return met
     parts: list[tuple[str, str | None, dict, tuple[str, ...]]] = []
     for kind in evaluation.blocking_types:
         parts.append(_grant(kind, request, policies, who, misses))
@@ -319,6 +334,71 @@ def _grant(kind: PolicyType, request: Request, policies: PolicySet, who: Identit
     return (summary, policies.resource.name, statement, (command,) if command else ())
 
 
+def _meet_condition(request: Request, policies: PolicySet, evaluation: Evaluation, misses: list[NearMiss],
+                    who: Identity) -> Fix | None:
+    """A statement that would allow but for its condition: meeting the condition is the fix (call from
+    the allowed network, through the endpoint, with MFA). A policy change keeps the condition and the
+    statement's own resources: it adds the request's value to the condition, an alternative that
+    says it widens the guard. Never an unconditional allow: that drops the guard."""
+    blocking = evaluation.blocking_types
+    if blocking[:1] != ("identity",) or any(k != "resource" for k in blocking[1:]):
+        return None
+    resource_account = request.resource_account or account_of(request.resource)
+    if "resource" in blocking[1:] and who.account and resource_account and who.account != resource_account:
+        return None  # another account's resource must allow too: not one change
+    near = next((m for m in misses if m.index >= 0), None)
+    if near is None or near.kind not in ("condition-value-mismatch", "condition-key-missing"):
+        return None
+    policy = next((p for p in policies.identity if (p.arn or p.name) == near.policy), None)
+    if policy is None:
+        return None
+    st = compile_document(policy.document, policy.name).statements[near.index]
+    lookup = request_context(request, who).get
+    clause = next((c for c in st.conditions if not evaluate_clause(c, lookup).passed), None)
+    if clause is None:
+        return None
+    where = f"statement {st.index}" + (f" ({st.sid})" if st.sid else "") + f" of {near.policy}"
+    raw_resources = st.raw.get("Resource", "*")
+    on = ", ".join(raw_resources) if isinstance(raw_resources, list) else str(raw_resources)
+    actual = lookup(clause.key_lower)
+    has = (f"this request has {_values(actual)}" if actual is not None else
+           not_given(clause.key) or f"this request does not carry {clause.key}")
+    hint = CONDITION_HINTS.get(clause.key_lower) or f"make the request with {clause.key} as the condition wants"
+    summary = (f"{where} allows {request.action} on {on} only when {clause.operator} {clause.key} "
+               f"{_values(clause.values)}; {has}. Meet the condition: {hint}. Any policy change must keep the "
+               "condition: it is the guard.")
+    added = _widened_value(clause, actual)
+    if added is None:
+        return Fix(summary, near.policy, None, ())
+    amended = copy.deepcopy(dict(st.raw))
+    block = amended["Condition"][clause.operator]
+    current = block[clause.key]
+    block[clause.key] = [*([current] if isinstance(current, str) else list(current)), added]
+    document = _replace_statement(policy.document, st.index, amended)
+    if not _grants(request, policies, policy, document):
+        return Fix(summary, near.policy, None, ())
+    return Fix(summary, near.policy, amended, _policy_commands(policy, document, who),
+               disrupts=f"widens the guard: {where} then allows everything it allows to every request with "
+                        f"{clause.key} {added}, not only this one",
+               alternative=f"Add {added} to the {clause.operator} {clause.key} condition of {where} (the condition "
+                           "stays)")
+
+
+def _widened_value(clause: Any, actual: Any) -> str | None:
+    """The value to add to a set-like condition so the request's value meets it, or None."""
+    if clause.negated or clause.qualifier or not isinstance(actual, str) or not actual:
+        return None
+    if clause.base == "ipaddress":
+        try:
+            network = ipaddress.ip_network(actual, strict=False)
+        except ValueError:
+            return None
+        return str(network)  # a single address becomes /32 (or /128)
+    if clause.base in ("stringequals", "stringequalsignorecase", "stringlike", "arnequals", "arnlike"):
+        return actual
+    return None
+
+
 def _lacking_org_policy(group: Iterable[Policy], request: Request, who: Identity) -> Policy | None:
     """The first organization policy on a level where nothing allows the request."""
     lookup = request_context(request, who).get
@@ -386,7 +466,10 @@ def _bucket_objects(resources: list[str], resource: str) -> str:
 
 
 def _narrow_deny(request: Request, policies: PolicySet, deny: MatchedStatement, who: Identity) -> Fix:
-    """Keep the deny for everyone else: add a condition that spares this principal."""
+    """An explicit deny is deliberate: the primary is to meet its guard (a conditional deny) or to read
+    the policy and ask its owner. Exempting this principal (an ArnNotEquals condition on
+    aws:PrincipalArn, which keeps the deny for everyone else) weakens the guard: it is the
+    alternative, with what it disrupts."""
     narrowed = copy.deepcopy(dict(deny.statement))
     condition = narrowed.setdefault("Condition", {})
     existing = condition.setdefault("ArnNotEquals", {})
@@ -405,13 +488,94 @@ def _narrow_deny(request: Request, policies: PolicySet, deny: MatchedStatement, 
     summary = f"The {_GUARDRAIL_WORDS[deny.policy_type]} {label} denies this in {where}. "
     guard = _condition_advice(deny.statement.get("Condition"), request_context(request, who))
     exempt = f"exempt {who.principal_arn} with an ArnNotEquals condition on aws:PrincipalArn"
+    show = _show_commands(policy, request) if policy is not None else ()
     if guard:
         # A conditional deny is usually a guard (MFA, HTTPS, network, region): meet it before weakening it.
         summary += f"{guard} Only if this principal should not be held to that guard, {exempt}."
+        keys = ", ".join(_condition_keys(deny.statement.get("Condition")))
+        disrupts = f"exempts {who.principal_arn} from the guard on {keys}"
     else:
-        summary += (f"If the deny is meant to stop others, {exempt}; if it is meant to stop this principal, the "
-                    "request must not be made.")
-    return Fix(summary, label, narrowed, commands)
+        own = policy is not None and _held_by(policy, who)
+        summary += (f"An explicit deny is deliberate: {_owner(policy, deny, who)} put it there to stop "
+                    f"{request.action}. Read the policy and ask its owner whether {who.principal_arn} should be "
+                    "allowed; until they change it, the request must not be made.")
+        disrupts = (f"removes the guard: the deny sits in {who.principal_arn}'s own policy, so exempting it leaves "
+                    "the deny applying to no one" if own else
+                    f"exempts {who.principal_arn} from the guard in {where} of {label}, which its owner wrote on "
+                    "purpose")
+    return Fix(summary, label, narrowed, commands, disrupts=disrupts, first=() if guard else show,
+               alternative=f"Exempt {who.principal_arn} from the deny with an ArnNotEquals condition on "
+                           "aws:PrincipalArn")
+
+
+def _condition_keys(condition: Any) -> list[str]:
+    if not isinstance(condition, Mapping):
+        return []
+    return [str(key) for block in condition.values() if isinstance(block, Mapping) for key in block]
+
+
+def _held_by(policy: Policy, who: Identity) -> bool:
+    """Whether ``policy`` is the principal's own inline policy (on the user, or on the session's role)."""
+    kind, _, holder = policy.attached_to.partition(" ")
+    wanted = {"user": "user", "role": "role", "assumed-role": "role"}.get(who.kind)
+    return policy.type == "identity" and policy.arn is None and kind == wanted and holder == who.name
+
+
+def _owner(policy: Policy | None, deny: MatchedStatement, who: Identity) -> str:
+    """Who answers for a deny, in words: the person to ask before anything is changed."""
+    kind = deny.policy_type
+    if kind in ("scp", "rcp"):
+        return "the organization's administrators (in the management account)"
+    if kind == "resource":
+        return "the owner of the resource's policy"
+    if kind == "vpce":
+        return "the owner of the VPC endpoint"
+    if policy is not None and _held_by(policy, who):
+        return f"whoever administers {who.principal_arn}'s permissions (the deny is in its own inline policy)"
+    return f"the administrators of {'the permissions boundary' if kind == 'boundary' else 'the policy'}"
+
+
+def _show_commands(policy: Policy, request: Request) -> tuple[str, ...]:
+    """Read-only commands that print ``policy`` as it is now (to read before anyone changes it)."""
+    arn = policy.arn or (policy.name if policy.name.startswith("arn:") else None)
+    if policy.type == "vpce":
+        return (f"aws ec2 describe-vpc-endpoints --vpc-endpoint-ids {shlex.quote(policy.name)} --query "
+                "'VpcEndpoints[0].PolicyDocument'",)
+    if policy.type in ("scp", "rcp"):
+        policy_id = (arn or policy.name).rsplit("/", 1)[-1]
+        return (f"aws organizations describe-policy --policy-id {shlex.quote(policy_id)}",)
+    if policy.type == "resource":
+        return _show_resource_policy(request.resource)
+    if arn:
+        quoted = shlex.quote(arn)
+        return (f"aws iam get-policy-version --policy-arn {quoted} --version-id $(aws iam get-policy --policy-arn "
+                f"{quoted} --query Policy.DefaultVersionId --output text)",)
+    holder_kind, _, holder = policy.attached_to.partition(" ")
+    if holder_kind in ("user", "role", "group") and holder:
+        return (f"aws iam get-{holder_kind}-policy --{holder_kind}-name {shlex.quote(holder)} --policy-name "
+                f"{shlex.quote(_inline_name(policy.name))}",)
+    return ()
+
+
+def _show_resource_policy(resource: str) -> tuple[str, ...]:
+    arn = parse_arn(resource)
+    if arn is None:
+        return ()
+    quoted = shlex.quote(resource)
+    if arn.service == "s3":
+        return (f"aws s3api get-bucket-policy --bucket {shlex.quote(arn.resource.split('/', 1)[0])}",)
+    if arn.service == "kms":
+        return (f"aws kms get-key-policy --key-id {quoted} --policy-name default",)
+    if arn.service == "iam" and arn.resource.startswith("role/"):
+        return (f"aws iam get-role --role-name {shlex.quote(arn.resource.rsplit('/', 1)[-1])} --query "
+                "Role.AssumeRolePolicyDocument",)
+    if arn.service == "sns":
+        return (f"aws sns get-topic-attributes --topic-arn {quoted}",)
+    if arn.service == "secretsmanager":
+        return (f"aws secretsmanager get-resource-policy --secret-id {quoted}",)
+    if arn.service == "lambda":
+        return (f"aws lambda get-policy --function-name {quoted}",)
+    return ()
 
 
 # What a person does so that a deny guarded by this key no longer matches (lower-case keys).
@@ -437,7 +601,7 @@ def _condition_advice(condition: Any, context: Mapping[str, Any]) -> str:
             continue
         for key, expected in block.items():
             actual = context.get(str(key).lower())
-            seen = "absent" if actual is None else _values(actual)
+            seen = (not_given(str(key)) or "absent") if actual is None else _values(actual)
             clauses.append(f"{operator} {key} {_values(expected)} (this request: {seen})")
             hint = CONDITION_HINTS.get(str(key).lower())
             if hint and hint not in hints:

@@ -105,3 +105,41 @@ class Evaluation:
     per_type: Mapping[PolicyType, TypeResult]
     blocking_types: tuple[PolicyType, ...] = ()
     missing_context_keys: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who asks, as IAM knows them.
+
+    ``arn`` is what the request is evaluated as: the user's or role's ARN (with its path, as
+    GetUser/GetRole give it) or the role session's ARN. ``kind``/``name`` name the IAM user or role
+    that holds the policies (an assumed-role session's policies are its role's).
+    """
+
+    arn: str
+    kind: Literal["user", "role", "assumed-role"]
+    name: str
+    account: str
+    entity_arn: str
+    tags: Mapping[str, str] = field(default_factory=dict)
+    boundary_arn: str | None = None
+    trust_policy: Mapping[str, Any] | None = None
+    # False for a caller in another account: its policies can only be read there, so they are
+    # not read (and never evaluated as if it had none).
+    readable: bool = True
+
+    @property
+    def holder(self) -> str:
+        """How ``Policy.attached_to`` names the principal: "user alice" or "role app"."""
+        return f"{'user' if self.kind == 'user' else 'role'} {self.name}"
+
+
+@dataclass(frozen=True)
+class PolicyHolder:
+    """The IAM user or role whose identity policies apply to a principal (a role session's are its role's).
+
+    Its name is in the principal's ARN, so its policies can be listed beside the read of the principal
+    itself (GetUser/GetRole), not after it."""
+
+    kind: Literal["user", "role", "assumed-role"]
+    name: str

@@ -81,7 +81,7 @@ def context_of(pairs: Any) -> dict[str, ContextValue]:
     return out
 
 
-def _read_message(text: str, decode: Callable[[str], str] | None,
+def _read_message(text: str, decode: Callable[[str], str | None] | None,
                   notes: list[str], warnings: list[str]) -> ParsedDenial | None:
     """The pasted message read as far as it goes; what cannot be read becomes a warning."""
     if text.lstrip().startswith("{") and '"context"' in text:
@@ -102,7 +102,15 @@ def _read_message(text: str, decode: Callable[[str], str] | None,
         warnings.append("The error holds an encoded authorization message that could not be decoded here.")
         return denial
     try:
-        decoded = parse_decoded_authorization(decode(denial.encoded))
+        raw = decode(denial.encoded)
+        if raw is None:
+            # The caller recorded why as a missing fact. The decode only cross-checks: what was given
+            # (the parameters, the rest of the message) is still judged.
+            warnings.append("Could not decode the encoded authorization message (sts:DecodeAuthorizationMessage, "
+                            "named under what could not be read): the request is judged from what was given, which "
+                            "the decoded message would only have cross-checked.")
+            return denial
+        decoded = parse_decoded_authorization(raw)
     except ClientError as exc:
         warnings.append("Could not decode the encoded authorization message: "
                         + explain_error(exc, service="sts", operation="DecodeAuthorizationMessage") + ".")
@@ -116,7 +124,7 @@ def _read_message(text: str, decode: Callable[[str], str] | None,
 
 
 def understand(inputs: dict[str, Any], caller_arn: str | None,
-               decode: Callable[[str], str] | None = None, region: str | None = None) -> Ask:
+               decode: Callable[[str], str | None] | None = None, region: str | None = None) -> Ask:
     """Merge the parameters with what the pasted error says; explicit parameters win, the message
     fills in only what is missing, and a message that cannot be read is a warning.
 
@@ -155,6 +163,23 @@ def understand(inputs: dict[str, Any], caller_arn: str | None,
     context = dict(denial.context) if denial else {}
     context.update(context_of(inputs.get("context")))
     return Ask(principal, chosen["action"], chosen["resource"], context, denial, tuple(notes), tuple(warnings))
+
+
+def other_partition(ask: Ask, caller_arn: str | None) -> str:
+    """One sentence when the request's principal or resource is in another AWS partition than the
+    credentials (aws-cn, aws-us-gov): IAM there is a separate world, so nothing read with these
+    credentials can explain it; "" otherwise."""
+    mine = (caller_arn or "").split(":")
+    if len(mine) < 2 or mine[0] != "arn":
+        return ""
+    for what, arn in (("principal", ask.principal), ("resource", ask.resource)):
+        parts = str(arn or "").split(":")
+        if len(parts) > 2 and parts[0] == "arn" and parts[1] and parts[1] != mine[1]:
+            return (f"The {what} {arn} is in the AWS partition {parts[1]}, but these credentials are for the "
+                    f"partition {mine[1]}: IAM users, roles and resources of one partition are separate from "
+                    f"another's, so awstriage would read the wrong ones. Run again with credentials for {parts[1]} "
+                    "(--profile).")
+    return ""
 
 
 def _account(arn: str | None) -> str | None:

@@ -5,7 +5,8 @@ request: one evaluation per action and resource, each with per-check verdicts (S
 endpoint, the resource policy, the principal's policies, the boundary, the session) and the policies
 it matched (IAM User Guide, "Troubleshoot access denied error messages with authorization ID").
 This module turns that answer into typed checks and compares each with awstriage's result for the
-same policy type. Pure: the collector reads the answer.
+same policy type, and words the result: what AWS recorded, check by check, and a finding where the
+two disagree. Pure: the collector reads the answer.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from diagnostics.findings import Finding
 from diagnostics.iam.aws_words import TYPE_WORDS
 
 CHECK_TYPES = {"SERVICE_CONTROL_POLICY": "scp", "RESOURCE_CONTROL_POLICY": "rcp", "VPC_ENDPOINT": "vpce",
@@ -90,3 +92,24 @@ def compare(evaluated: Evaluated, per_type: Mapping[str, str]) -> list[Compariso
         agrees = None if ours == "notChecked" else ours in AGREEING.get(check.effect, set())
         out.append(Comparison(check.policy_type, check.effect, ours, agrees))
     return out
+
+
+def record_words(authorization_id: str, evaluated: Evaluated, comparisons: list[Comparison],
+                 as_they_were: list[str]) -> tuple[str, Finding | None]:
+    """What AWS's record says, check by check, beside awstriage's evaluation; with a warning finding
+    when a check awstriage made disagrees (``as_they_were``: the denying policies read as they were)."""
+    checks = "; ".join(c.sentence() for c in comparisons) or "no per-check verdicts"
+    detail = (f"AWS's Access Troubleshooter ({authorization_id}) evaluated {evaluated.action} on {evaluated.resource}: "
+              f"{evaluated.effect}. Per check: {checks}.")
+    if as_they_were:
+        detail += " Read as they were at the denial: " + ", ".join(as_they_were) + "."
+    against = [c for c in comparisons if c.agrees is False]
+    if not against:
+        return detail + " Nothing awstriage checked disagrees with AWS's record.", None
+    summary = (f"AWS's Access Troubleshooter and awstriage disagree on {evaluated.action} on {evaluated.resource}: "
+               + "; ".join(c.sentence() for c in against) + ". AWS's record is authoritative for the request as it "
+               "was made; a policy changed since, or context awstriage was not given, explains the difference.")
+    return detail, Finding("IAM_TROUBLESHOOTER_DISAGREES", "warning", authorization_id, summary, {
+        "authorization_id": authorization_id, "aws_effect": evaluated.effect,
+        "checks": [{"policy_type": c.policy_type, "aws": c.aws, "awstriage": c.awstriage, "agrees": c.agrees}
+                   for c in comparisons]})

@@ -17,8 +17,9 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from diagnostics.iam import catalog
-from diagnostics.iam.evaluate import evaluate
+from diagnostics.iam.evaluate import compile_document, evaluate, request_context, statement_resource_matches
 from diagnostics.iam.model import Policy, PolicySet, Request
+from diagnostics.iam.principals import identify
 
 # The flag that carries the whole new document, per command.
 DOCUMENT_FLAGS = ("--policy-document", "--policy", "--content", "--attribute-value", "--resource-policy")
@@ -122,6 +123,42 @@ def _beyond(statement: Mapping[str, Any] | None, request: Request) -> list[str]:
     return out
 
 
+def _conditions(statement: Mapping[str, Any]) -> dict[str, tuple[str, list[str]]]:
+    """{lower-case key: (operator, values)} of a statement's Condition."""
+    out: dict[str, tuple[str, list[str]]] = {}
+    for operator, block in (statement.get("Condition") or {}).items():
+        if isinstance(block, Mapping):
+            for key, values in block.items():
+                listed = [values] if isinstance(values, str) else [str(v) for v in values or []]
+                out[str(key).lower()] = (str(operator), listed)
+    return out
+
+
+def _guard_changes(statement: Mapping[str, Any] | None, policies: PolicySet, request: Request) -> list[str]:
+    """What a new Allow drops or widens of the conditions the policies already put on the request's
+    action and resource: an allow without the aws:SourceIp condition the existing statement has
+    lets every address in, and a value added to it lets one more in."""
+    if not statement or statement.get("Effect") != "Allow":
+        return []
+    lookup = request_context(request, identify(request.principal)).get
+    new = _conditions(statement)
+    out: list[str] = []
+    for policy in (*policies.identity, *(p for p in (policies.boundary, policies.resource) if p is not None)):
+        for st in compile_document(policy.document, policy.name).for_action(request.action.lower()):
+            if st.effect != "Allow" or not statement_resource_matches(st, request.resource, lookup, []):
+                continue
+            where = f"statement {st.index} of {policy.arn or policy.name}"
+            for key, (operator, values) in _conditions(st.raw).items():
+                written = next((k for block in st.raw["Condition"].values() if isinstance(block, Mapping)
+                                for k in block if k.lower() == key), key)
+                if key not in new:
+                    out.append(f"{request.action} without the condition {operator} {written} {', '.join(values)} "
+                               f"that {where} puts on it ({written} is no longer checked)")
+                elif added := [v for v in new[key][1] if v not in values]:
+                    out.append(f"every request with {written} {', '.join(added)}, which {where} did not allow")
+    return out
+
+
 def verify(request: Request, policies: PolicySet, commands: Iterable[str],
            statements: Iterable[Mapping[str, Any] | None] = ()) -> Verified:
     """Apply every command that writes a policy document, then evaluate ``request`` again."""
@@ -133,7 +170,9 @@ def verify(request: Request, policies: PolicySet, commands: Iterable[str],
         after = _apply(changed, *parsed)
         if after is not None:
             changed, applied = after, applied + 1
+    statements = list(statements)
     beyond = [b for st in statements for b in _beyond(st, request)]
+    beyond += [b for st in statements for b in _guard_changes(st, policies, request)]
     if catalog.known_action(request.action) is False:
         return Verified("implicitDeny", applied, (), unknown_action=True)
     after_all = evaluate(request, changed)

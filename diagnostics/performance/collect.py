@@ -11,6 +11,7 @@ from typing import Any, Literal
 
 from diagnostics.awslambda.collect import LogRead, read_report_lines
 from diagnostics.awslambda.memory import FunctionMemory, Invocation, function_memory, parse_report
+from diagnostics.awslambda.names import parse_function, ran_version
 from diagnostics.cloudwatch.metrics import MetricSeries, WindowStats, fetch_series, fetch_window
 from diagnostics.performance.components import LATENCY, Component
 from diagnostics.performance.frontends import METRICS as FRONT_METRICS
@@ -31,9 +32,7 @@ Kind = Literal["ec2", "lambda", "rds", "lambda-or-rds", "alb", "apigw", "cloudfr
 
 INSTANCE_ID = re.compile(r"^i-(?:[0-9a-f]{8}|[0-9a-f]{17})$")
 EC2_ARN = re.compile(r"^arn:[^:]+:ec2:[^:]*:\d{12}:instance/(i-[0-9a-f]+)$")
-LAMBDA_ARN = re.compile(r"^arn:[^:]+:lambda:[^:]+:\d{12}:function:[A-Za-z0-9_-]{1,64}(:[\w$-]+)?$")
 RDS_ARN = re.compile(r"^arn:[^:]+:rds:[^:]+:\d{12}:db:([a-zA-Z][a-zA-Z0-9-]{0,62})$")
-FUNCTION_NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 ALB_ARN = re.compile(r"^arn:[^:]+:elasticloadbalancing:[^:]+:\d{12}:loadbalancer/app/[^/]+/[0-9a-f]+$")
 API_ARN = re.compile(r"^arn:[^:]+:apigateway:[^:]+::/(restapis|apis)/([a-z0-9]+)(?:/stages/([^/]+))?$")
 CLOUDFRONT_ARN = re.compile(r"^arn:[^:]+:cloudfront::\d{12}:distribution/([A-Z0-9]+)$")
@@ -114,14 +113,17 @@ def classify_resource(text: str) -> ResourceRef:
         return ResourceRef("ec2", value)
     if match := EC2_ARN.match(value):
         return ResourceRef("ec2", match.group(1))
-    if LAMBDA_ARN.match(value):
-        return ResourceRef("lambda", value)
+    function = parse_function(value)
+    if function is not None and function.account:
+        # An ARN (its region steers the run, see the workspace) names the function in that region;
+        # ``$LATEST`` is the unqualified function.
+        return ResourceRef("lambda", function.function_name)
     if match := RDS_ARN.match(value):
         return ResourceRef("rds", match.group(1))
     if RDS_IDENTIFIER.match(value) and len(value) <= 63:
         return ResourceRef("lambda-or-rds", value)
-    if FUNCTION_NAME.match(value):
-        return ResourceRef("lambda", value)
+    if function is not None:
+        return ResourceRef("lambda", function.function_name)
     raise ValueError(f"'{text}' is not an EC2 instance ID, a Lambda function name or ARN, an RDS DB "
                      "instance identifier, or the ARN (or alb:, api:, cloudfront:, dynamodb:, stack: name) of a "
                      "load balancer, API, distribution, table or stack")
@@ -170,8 +172,10 @@ def read_ec2(ec2: Any, instance_id: str, instance: Mapping[str, Any] | None = No
 
 def read_lambda(lambda_client: Any, function: str) -> LambdaProfile:
     config = lambda_client.get_function_configuration(FunctionName=function)
-    memory = function_memory(config)  # where its logs go, as the Lambda diagnosis reads it
+    ref = parse_function(function)
+    memory = function_memory(config, ref.qualifier if ref else "")  # where its logs go, as lambda-oom reads it
     return LambdaProfile(name=config["FunctionName"], arn=config["FunctionArn"],
+                         qualifier=memory.qualifier, version=memory.version,
                          memory_mb=int(config.get("MemorySize") or 128),
                          timeout_s=int(config.get("Timeout") or 3),
                          runtime=str(config.get("Runtime") or ""),
@@ -242,6 +246,8 @@ def read_metrics(cloudwatch: Any, profile: Profile, start: datetime, end: dateti
     named; ``read_all`` (``ctx.read_all``) does the same and asks for them together."""
     namespace, plan = metric_plan(profile)
     dims = {DIMENSION[kind_of(profile)]: dimension_value(profile)}
+    if isinstance(profile, LambdaProfile) and profile.qualifier:
+        dims["Resource"] = f"{profile.name}:{profile.qualifier}"  # Lambda's metrics of one alias or version
     reads = [(f"{namespace} {name} of {dimension_value(profile)}",
               lambda name=name, stats=stats: fetch_series(cloudwatch, namespace, name, dims, start, end, stats),
               None) for name, stats in plan.items()]
@@ -270,7 +276,10 @@ def read_reports(logs: Any, profile: LambdaProfile, start: datetime, end: dateti
                               timeout_s=profile.timeout_s, log_group=profile.log_group or
                               f"/aws/lambda/{profile.name}", log_format=profile.log_format)
     read = read_report_lines(logs, function, start, end, limit)
-    return [inv for line in read.lines if (inv := parse_report(line)) is not None], read
+    # An alias or version: only the log streams of the version it runs ([1] in their names) are its.
+    version = profile.version if profile.qualifier else ""
+    return [inv for line in read.lines
+            if ran_version(line.stream, version) and (inv := parse_report(line)) is not None], read
 
 
 def read_latency(cloudwatch: Any, comp: Component, start: datetime, end: datetime,

@@ -14,13 +14,15 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from diagnostics.awslambda.deploy import change_summary, configuration_change
+from diagnostics.awslambda.failure_findings import report_series
+from diagnostics.awslambda.failures import INIT_LIMIT_MS
 from diagnostics.awslambda.memory import Invocation
 from diagnostics.findings import Finding, Fix
 from diagnostics.performance.percentiles import Latency, from_samples
-from diagnostics.performance.saturation import LambdaProfile
+from diagnostics.performance.saturation import NEAR_TIMEOUT_SHARE, LambdaProfile, near_timeout_severity
+from diagnostics.proof import MetricProof
 
-NEAR_TIMEOUT_SHARE = 0.8  # an invocation that used 80% of its timeout is one slow dependency from failing
-NEAR_TIMEOUT_PROBLEM = 0.25  # when a quarter of the invocations are that close, callers are already hurting
 COLD_START_SHARE = 0.2
 COLD_START_MS = 1000.0
 MAX_MEMORY_MB = 10240
@@ -108,23 +110,28 @@ def log_findings(stats: LambdaLogStats, profile: LambdaProfile, region: str, hou
     memory = _more_memory(memory_mb)
     timeout = min(MAX_TIMEOUT_S, max(timeout_s + 1, math.ceil(longest / 1000.0 * 2)))
     insights = insights_query(profile.log_group or f"/aws/lambda/{name}", hours, region)
-    if stats.near_share >= NEAR_TIMEOUT_PROBLEM or stats.timed_out:
-        severity = "error"
+    target = profile.target
+    label = target.label()
+    # The same rule as from the Duration metric (saturation.near_timeout_severity); a timed-out
+    # invocation is a problem whatever the share.
+    severity = "error" if stats.timed_out else near_timeout_severity(stats.near_share, longest, timeout_s * 1000.0)
+    if severity is not None:
         what = (f"{stats.timed_out} of {stats.count} invocations ran into the {timeout_s} s timeout and "
                 if stats.timed_out else "")
+        effect = ("callers wait that long, and a slightly slower dependency makes them time out"
+                  if severity == "error" else "a few run that close: a slightly slower dependency makes them "
+                  "time out")
         findings.append(Finding(
             "LAMBDA_DURATION_NEAR_TIMEOUT", severity, arn,
-            f"{name}: {what}{stats.near_timeout} of {stats.count} invocations ({stats.near_share:.0%}) took "
+            f"{label}: {what}{stats.near_timeout} of {stats.count} invocations ({stats.near_share:.0%}) took "
             f"{NEAR_TIMEOUT_SHARE:.0%} or more of its {timeout_s} s timeout (longest {longest:,.0f} ms, "
-            f"according to its REPORT lines): callers wait that long, and a slightly slower dependency makes "
-            f"them time out. With {memory_mb} MB it gets {memory_mb / 1769:.2f} of a vCPU.",
+            f"according to its REPORT lines): {effect}. With {memory_mb} MB it gets {memory_mb / 1769:.2f} of a "
+            "vCPU." + change_summary(target),
             evidence,
             ["# More memory brings proportionally more CPU (1,769 MB is one full vCPU); no downtime:",
-             f"aws lambda update-function-configuration --function-name {name} --memory-size {memory} "
-             f"--region {region}",
+             *configuration_change(target, region, memory_size=memory),
              "# then watch the duration percentiles fall:", insights],
-            alternatives=[Fix((f"aws lambda update-function-configuration --function-name {name} --timeout "
-                               f"{timeout} --region {region}",),
+            alternatives=[Fix(tuple(configuration_change(target, region, timeout=timeout)),
                               "give it a longer timeout, so slow invocations finish instead of failing",
                               "callers (API Gateway stops at 29 s by default) wait even longer")]))
     init_typical = (stats.init.get("p50") or stats.init.average) if stats.init else None
@@ -140,14 +147,28 @@ def log_findings(stats: LambdaLogStats, profile: LambdaProfile, region: str, hou
              "init_duration_max_ms": stats.init.maximum if stats.init else None, "source": "REPORT lines"},
             ["# Keep environments warm for the steady part of the traffic (billed per hour; needs a "
              "published version or alias):",
-             f"aws lambda put-provisioned-concurrency-config --function-name {name} --qualifier <alias> "
+             f"aws lambda put-provisioned-concurrency-config --function-name {name} --qualifier "
+             f"{target.qualifier or '<alias>'} "
              f"--provisioned-concurrent-executions {max(1, math.ceil(stats.cold_starts / 2))} --region "
              f"{region}"],
             alternatives=[Fix(("# Move slow start-up work (SDK clients, large imports) inside lazy "
                                "initialisation, or shrink the deployment package",),
                               "make the start itself cheaper", "needs a code change and a deployment"),
-                          Fix((f"aws lambda update-function-configuration --function-name {name} "
-                               f"--snap-start ApplyOn=PublishedVersions --region {region}",),
+                          Fix(tuple(configuration_change(target, region, snap_start="ApplyOn=PublishedVersions")),
                               "SnapStart (Java, Python and .NET runtimes) resumes from a snapshot",
                               "needs published versions; code must tolerate being restored")]))
     return findings
+
+
+def report_proof(code: str, profile: LambdaProfile, runs: Iterable[Invocation]) -> list[MetricProof]:
+    """The REPORT lines behind a finding judged from them: each invocation's Duration against the timeout, or
+    each cold start's Init Duration against the 10 s init limit."""
+    group = profile.log_group or f"/aws/lambda/{profile.name}"
+    runs = list(runs)
+    if code == "LAMBDA_DURATION_NEAR_TIMEOUT":
+        found = report_series(group, runs, "duration", profile.timeout_s * 1000)
+    elif code == "LAMBDA_COLD_STARTS":
+        found = report_series(group, runs, "init", INIT_LIMIT_MS)
+    else:
+        found = None
+    return [found] if found is not None else []

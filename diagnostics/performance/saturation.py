@@ -10,16 +10,24 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
 
+from diagnostics.awslambda.deploy import Target, change_summary, configuration_change
 from diagnostics.cloudwatch.metrics import MetricSeries
-from diagnostics.findings import Finding, Fix
+from diagnostics.findings import Finding, Fix, Severity
+from diagnostics.proof import MetricProof, metric_proof, with_proof
 
 CPU_SATURATED = 90.0
 SUSTAINED_MINUTES = 15.0
 CREDITS_EXHAUSTED = 1.0  # CPU credits (one credit = one vCPU at 100 % for a minute)
 BURST_EXHAUSTED = 5.0  # percent of the I/O burst bucket
+# A function's nearness to its timeout is judged by one rule, whichever source gave the durations
+# (:func:`near_timeout_severity`): a quarter of the invocations at 80% of the timeout or more is a
+# problem (callers already wait that long, and a slightly slower dependency makes them time out); the
+# longest one at 90% or more, with fewer near, is a warning.
+NEAR_TIMEOUT_SHARE = 0.8
+NEAR_TIMEOUT_PROBLEM = 0.25
 NEAR_TIMEOUT = 0.9
 HIGH_LATENCY_S = 0.02  # 20 ms per I/O is far above what SSD storage answers in
 LOW_MEMORY_SHARE = 0.05
@@ -62,6 +70,12 @@ class LambdaProfile:
     log_group: str = ""
     log_format: str = "Text"
     tracing: str = "PassThrough"  # X-Ray: Active records a trace for sampled invocations
+    qualifier: str = ""  # the alias or version asked about ("" for the function itself)
+    version: str = "$LATEST"  # the version its configuration belongs to
+
+    @property
+    def target(self) -> Target:
+        return Target(self.name, self.qualifier, self.version)
 
 
 @dataclass(frozen=True)
@@ -226,19 +240,44 @@ def assess_ec2(profile: Ec2Profile, metrics: Mapping[str, MetricSeries], region:
 # --- Lambda ----------------------------------------------------------------------------------
 
 
+def near_timeout_severity(near_share: float, longest_ms: float | None, timeout_ms: float) -> Severity | None:
+    """The one rule for a function running close to its timeout, from its REPORT lines (each invocation
+    counted) or from the Duration metric (:func:`metric_near_share`): None when it has room."""
+    if near_share >= NEAR_TIMEOUT_PROBLEM:
+        return "error"
+    if longest_ms is not None and longest_ms >= NEAR_TIMEOUT * timeout_ms:
+        return "warning"
+    return None
+
+
+def metric_near_share(duration: MetricSeries, invocations: MetricSeries, timeout_ms: float) -> float:
+    """The share of invocations that took 80% of the timeout or more, as the Duration metric tells it:
+    without per-invocation durations, each period's Average stands for the invocations of that period
+    (weighted by its Invocations Sum, else one per period)."""
+    counts = {p.at: p.total for p in invocations.points if p.total is not None}
+    near = total = 0.0
+    for point in duration.points:
+        if point.average is None:
+            continue
+        weight = counts.get(point.at) or 1.0
+        total += weight
+        if point.average >= NEAR_TIMEOUT_SHARE * timeout_ms:
+            near += weight
+    return near / total if total else 0.0
+
+
 def _lambda_fix(profile: LambdaProfile, region: str, max_duration_ms: float | None) -> list[str]:
     memory = min(MAX_MEMORY_MB, max(profile.memory_mb * 2, 512))
     timeout = profile.timeout_s
     if max_duration_ms:
         timeout = min(MAX_TIMEOUT_S, max(timeout, math.ceil(max_duration_ms / 1000.0 * 1.5)))
-    parts = [f"aws lambda update-function-configuration --function-name {profile.name}"]
+    settings: dict[str, object] = {}
     if memory > profile.memory_mb:
-        parts.append(f"--memory-size {memory}")
+        settings["memory_size"] = memory
     if timeout > profile.timeout_s:
-        parts.append(f"--timeout {timeout}")
-    parts.append(f"--region {region}")
+        settings["timeout"] = timeout
     return ["# More memory also means proportionally more CPU (1,769 MB is one full vCPU), so most "
-            "functions get faster:", " ".join(parts)]
+            "functions get faster:", *configuration_change(profile.target, region, **settings)]
 
 
 def assess_lambda(profile: LambdaProfile, metrics: Mapping[str, MetricSeries], region: str) -> Assessment:
@@ -258,28 +297,42 @@ def assess_lambda(profile: LambdaProfile, metrics: Mapping[str, MetricSeries], r
     if concurrency.peak() is not None:
         notes.append(f"Peak concurrency {concurrency.peak():g}.")
     evidence = {"memory_mb": profile.memory_mb, "timeout_s": profile.timeout_s, "runtime": profile.runtime,
-                "duration_ms": duration.summary(), "invocations": invocations.total()}
+                "duration_ms": duration.summary(), "invocations": invocations.total(), "source": "Duration metric"}
+    name = profile.target.label()
+    share = metric_near_share(duration, invocations, timeout_ms)
+    severity = near_timeout_severity(share, longest, timeout_ms)
     if longest is not None and longest >= timeout_ms * 0.999:
         findings.append(Finding(
             "LAMBDA_TIMEOUT", "error", profile.arn,
-            f"{profile.name} ran into its {profile.timeout_s} s timeout (longest invocation {longest:.0f} "
+            f"{name} ran into its {profile.timeout_s} s timeout (longest invocation {longest:.0f} "
             f"ms): Lambda stopped those invocations unfinished. With {profile.memory_mb} MB it also gets "
-            "only a fraction of a vCPU.",
+            "only a fraction of a vCPU." + change_summary(profile.target),
             evidence, _lambda_fix(profile, region, longest)))
-    elif longest is not None and longest >= NEAR_TIMEOUT * timeout_ms:
+    elif severity == "error":
+        evidence["near_timeout_share"] = round(share, 3)
+        findings.append(Finding(
+            "LAMBDA_DURATION_NEAR_TIMEOUT", "error", profile.arn,
+            f"{name}: about {share:.0%} of its invocations took {NEAR_TIMEOUT_SHARE:.0%} or more of its "
+            f"{profile.timeout_s} s timeout (average {duration.mean():,.0f} ms, longest {longest:,.0f} ms, according "
+            "to the AWS/Lambda Duration metric's per-period averages): callers wait that long, and a slightly "
+            f"slower dependency makes them time out. With {profile.memory_mb} MB it gets "
+            f"{profile.memory_mb / 1769:.2f} of a vCPU." + change_summary(profile.target),
+            evidence, _lambda_fix(profile, region, longest)))
+    elif severity == "warning" and longest is not None:
         findings.append(Finding(
             "LAMBDA_DURATION_NEAR_TIMEOUT", "warning", profile.arn,
-            f"{profile.name}'s longest invocation took {longest:.0f} ms, {longest / timeout_ms:.0%} of its "
-            f"{profile.timeout_s} s timeout: a slightly slower dependency will make it time out.",
+            f"{name}'s longest invocation took {longest:.0f} ms, {longest / timeout_ms:.0%} of its "
+            f"{profile.timeout_s} s timeout: a slightly slower dependency will make it time out."
+            + change_summary(profile.target),
             evidence, _lambda_fix(profile, region, longest)))
     if throttles.total() > 0:
         findings.append(Finding(
             "LAMBDA_THROTTLED", "warning", profile.arn,
-            f"{profile.name} was throttled {throttles.total():g} times: callers waited or retried because no "
+            f"{name} was throttled {throttles.total():g} times: callers waited or retried because no "
             "concurrency was free.",
             {"throttles": throttles.total(), "peak_concurrency": concurrency.peak()},
             ["# Find out which limit (reserved concurrency or the account's pool):",
-             f"awstriage run throttling --param service=lambda --region {region}"]))
+             f"awstriage run throttling --param function={profile.name} --region {region}"]))
     return Assessment(tuple(findings), tuple(notes), has_data=not (duration.empty and invocations.empty))
 
 
@@ -392,9 +445,73 @@ def assess_rds(profile: RdsProfile, metrics: Mapping[str, MetricSeries], region:
     return Assessment(tuple(findings), tuple(notes), has_data=not cpu.empty)
 
 
+# --- the series each finding rests on ----------------------------------------------------------
+
+Limit = Callable[[Profile], tuple[float | None, str]]
+
+
+def _none(_: Profile) -> tuple[float | None, str]:
+    return None, ""
+
+
+def _fixed(value: float, label: str) -> Limit:
+    return lambda _: (value, label)
+
+
+def _baseline(profile: Profile) -> tuple[float | None, str]:
+    kind = profile.instance_type if isinstance(profile, Ec2Profile) else ""
+    base = baseline_percent(kind) if kind else None
+    return (base, f"baseline of {kind}") if base is not None else (None, "")
+
+
+def _timeout(profile: Profile) -> tuple[float | None, str]:
+    return (profile.timeout_s * 1000.0, "timeout") if isinstance(profile, LambdaProfile) else (None, "")
+
+
+_CPU_SATURATED = ("CPUUtilization", "Average", _fixed(CPU_SATURATED, "saturated"))
+_NO_CREDITS = ("CPUCreditBalance", "Minimum", _fixed(0.0, "no credits left"))
+_SLOW_READS = ("ReadLatency", "Average", _fixed(HIGH_LATENCY_S, "slow storage"))
+_SLOW_WRITES = ("WriteLatency", "Average", _fixed(HIGH_LATENCY_S, "slow storage"))
+_DURATION = ("Duration", "Maximum", _timeout)
+# Finding code -> (metric, statistic, its limit): the series a reader checks the finding against, at most three.
+PROOF_SERIES: dict[str, tuple[tuple[str, str, Limit], ...]] = {
+    "EC2_CPU_CREDITS_EXHAUSTED": (_NO_CREDITS, ("CPUUtilization", "Average", _baseline)),
+    "EC2_CPU_SATURATED": (_CPU_SATURATED,),
+    "EC2_STATUS_CHECK_FAILED": (("StatusCheckFailed", "Maximum", _none),),
+    "EBS_BURST_BALANCE_EXHAUSTED": (("EBSIOBalance%", "Minimum", _fixed(0.0, "empty")),),
+    "LAMBDA_TIMEOUT": (_DURATION,),
+    "LAMBDA_DURATION_NEAR_TIMEOUT": (_DURATION,),
+    "LAMBDA_THROTTLED": (("Throttles", "Sum", _none), ("ConcurrentExecutions", "Maximum", _none)),
+    "RDS_CPU_SATURATED": (_CPU_SATURATED,),
+    "RDS_CPU_CREDITS_EXHAUSTED": (_NO_CREDITS, ("CPUUtilization", "Average", _none)),
+    "RDS_BURST_BALANCE_EXHAUSTED": (("BurstBalance", "Minimum", _fixed(0.0, "empty")), _SLOW_READS, _SLOW_WRITES),
+    "RDS_HIGH_IO_LATENCY": (_SLOW_READS, _SLOW_WRITES),
+    "RDS_LOW_MEMORY": (("FreeableMemory", "Minimum", _none),),
+    "RDS_STORAGE_NEARLY_FULL": (("FreeStorageSpace", "Minimum", _none),),
+}
+
+
+def proof_of(code: str, profile: Profile, metrics: Mapping[str, MetricSeries]) -> list[MetricProof]:
+    """The series behind a finding ``code`` on ``profile``, each against its limit; a series that was not read,
+    or read empty, is left out (never drawn as zeros)."""
+    out = []
+    for name, stat, limit_of in PROOF_SERIES.get(code, ()):
+        series = metrics.get(name)
+        if series is None:
+            continue
+        if not series.values(stat):
+            stat = "Average"  # the statistic the rule falls back on when the first was not answered
+        limit, label = limit_of(profile)
+        if (proof := metric_proof(series, stat, limit, label)) is not None:
+            out.append(proof)
+    return out
+
+
 def assess(profile: Profile, metrics: Mapping[str, MetricSeries], region: str) -> Assessment:
     if isinstance(profile, Ec2Profile):
-        return assess_ec2(profile, metrics, region)
-    if isinstance(profile, LambdaProfile):
-        return assess_lambda(profile, metrics, region)
-    return assess_rds(profile, metrics, region)
+        found = assess_ec2(profile, metrics, region)
+    elif isinstance(profile, LambdaProfile):
+        found = assess_lambda(profile, metrics, region)
+    else:
+        found = assess_rds(profile, metrics, region)
+    return replace(found, findings=tuple(with_proof(f, *proof_of(f.code, profile, metrics)) for f in found.findings))

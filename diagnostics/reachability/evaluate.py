@@ -852,6 +852,19 @@ def check_network_acl(snap: Snapshot, probe: Probe) -> StageResult:
     else:
         what = "lets the request in but drops the replies"
     summary = f"Network ACL {label} {what}. " + " ".join(parts)
+    # An explicit DENY rule was put there by someone, unlike the implicit deny (*): a rule placed ahead of
+    # it overrides a guard, so it is never the fix offered first (it stays an alternative that says so).
+    guards = list(dict.fromkeys(d.rule for v in (inbound, outbound) if v.blocked for d in v.drops
+                                if not d.rule.implicit and d.rule.action == "deny"))
+    alternatives: list[Fix] = []
+    if guards:
+        named = _and(f"rule {g.rule_number} ({g.describe().split(': ', 1)[1]})" for g in guards)
+        kind = "is an explicit deny" if len(guards) == 1 else "are explicit denies"
+        summary += (f" {named[0].upper()}{named[1:]} {kind} that someone added, unlike the default rule (*): "
+                    "find out why before overriding it ('What changed recently?' shows who changed the network ACL).")
+        alternatives.append(Fix(tuple(commands), "add an allow rule ahead of the deny, for this client only",
+                                f"overrides the explicit deny {named} for {cidr}"))
+        commands = []
     evidence_extra: dict[str, Any] = {"reply_clients": coverage.to_evidence()} if coverage is not None else {}
     finding = Finding(
         code="SUBNET_ACL_RESTRICTION",
@@ -872,6 +885,7 @@ def check_network_acl(snap: Snapshot, probe: Probe) -> StageResult:
             **evidence_extra,
         },
         remediation=commands,
+        alternatives=alternatives,
     )
     detail = f"Conditional: {finding.condition} {summary}" if conditional else summary
     return StageResult("network_acl", _status([finding]), detail, [finding], hops)
@@ -1281,7 +1295,7 @@ def check_gateway(snap: Snapshot, probe: Probe) -> StageResult:
         findings.append(Finding("IGW_PRIVATE_IP_ASSOCIATION_FOR_INGRESS", severity, eni.id, summary,
                                 {"network_interface": eni.id, "private_ip": eni.private_ip,
                                  "packet": path.packet("inbound")},
-                                fix.public_address(region, eni.id, v)))
+                                _public_address_fix(snap, path, eni.id)))
         (fwd_problems if severity == "error" else fwd_warnings).append(
             f"{eni.id} has no public address to translate to")
     eip = snap.elastic_ip_of(eni.id)
@@ -1300,6 +1314,15 @@ def check_gateway(snap: Snapshot, probe: Probe) -> StageResult:
                   f"{path.vpc_id}: the internet can address the instance and the replies can leave.")
         return StageResult("gateway", "ok", detail, hops=hops)
     return StageResult("gateway", _status(findings), " ".join(f.summary for f in findings), findings, hops)
+
+
+def _public_address_fix(snap: Snapshot, path: _Path, eni_id: str) -> list[str]:
+    subnet = snap.subnets.get(path.subnet_id)
+    if path.probe.version != 6 or subnet is None:
+        return fix.public_address(path.region, eni_id, path.probe.version)
+    used = tuple(b for s in snap.subnets.values() if s.vpc_id == path.vpc_id for b in s.ipv6_cidrs)
+    return fix.public_address(path.region, eni_id, 6, subnet.id, subnet.ipv6_cidrs, path.vpc_id,
+                              snap.vpc_cidrs.get(path.vpc_id), used)
 
 
 # --- the whole path --------------------------------------------------------------------------

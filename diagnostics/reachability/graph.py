@@ -25,6 +25,8 @@ from typing import TYPE_CHECKING, Any
 
 import networkx as nx
 
+from diagnostics.text import shorten
+
 if TYPE_CHECKING:
     from diagnostics.reachability.evaluate import Hop, PathResult
 
@@ -151,10 +153,7 @@ def path_rows(graph: nx.DiGraph) -> tuple[list[Row], list[Row]]:
 
 
 def _quote(text: str, limit: int = 80) -> str:
-    text = " ".join(str(text).split())
-    if len(text) > limit:
-        text = text[: limit - 1] + "…"
-    return text.replace('"', "#quot;").replace("|", "#124;")
+    return shorten(text, limit).replace('"', "#quot;").replace("|", "#124;")
 
 
 def to_mermaid(graph: nx.DiGraph) -> str:

@@ -6,6 +6,8 @@ command of the list, rather than opening anything to the whole internet.
 
 from __future__ import annotations
 
+import ipaddress
+
 from diagnostics.reachability.addresses import Block
 from diagnostics.reachability.snapshot import ICMP, ICMPV6, IMPLICIT_DENY, TCP, UDP, NetworkAcl, protocol_name
 
@@ -136,10 +138,47 @@ def attach_igw(region: str, igw: str, vpc_id: str) -> str:
     return aws(region, "ec2 attach-internet-gateway", f"--internet-gateway-id {igw}", f"--vpc-id {vpc_id}")
 
 
-def public_address(region: str, eni_id: str, version: int) -> list[str]:
+def free_ipv6_subnet(vpc_blocks: tuple[Block, ...], used: tuple[Block, ...]) -> str | None:
+    """The first /64 of the VPC's IPv6 blocks that no subnet uses (a subnet's IPv6 block is a /64 of the
+    VPC's /56, per the VPC user guide, "IPv6 CIDR blocks"), or None."""
+    taken = [ipaddress.ip_network(b.text, strict=False) for b in used if b.version == 6]
+    for block in vpc_blocks:
+        if block.version != 6:
+            continue
+        network = ipaddress.ip_network(block.text, strict=False)
+        if network.prefixlen > 64:
+            continue
+        for candidate in network.subnets(new_prefix=64):
+            if not any(candidate.overlaps(t) for t in taken):
+                return str(candidate)
+    return None
+
+
+def public_address(region: str, eni_id: str, version: int, subnet_id: str = "",
+                   subnet_ipv6: tuple[Block, ...] = (), vpc_id: str = "",
+                   vpc_blocks: tuple[Block, ...] | None = None, used_ipv6: tuple[Block, ...] = ()) -> list[str]:
+    """The commands that give ``eni_id`` an address the internet reaches over IPv``version``. EC2 assigns
+    an IPv6 address only from the subnet's IPv6 block, and a subnet gets one only from its VPC's (VPC user
+    guide, "Add IPv6 support for your VPC"): those steps come first where they are missing. ``vpc_blocks``
+    None means the VPC's blocks were not read."""
     if version == 6:
-        return [aws(region, "ec2 assign-ipv6-addresses", f"--network-interface-id {eni_id}",
-                    "--ipv6-address-count 1")]
+        assign = aws(region, "ec2 assign-ipv6-addresses", f"--network-interface-id {eni_id}", "--ipv6-address-count 1")
+        if subnet_ipv6 or not subnet_id:
+            return [assign]
+        vpc_v6 = tuple(b for b in vpc_blocks or () if b.version == 6)
+        chosen = free_ipv6_subnet(vpc_v6, used_ipv6) if vpc_v6 else None
+        if chosen:
+            return [aws(region, "ec2 associate-subnet-cidr-block", f"--subnet-id {subnet_id}",
+                        f"--ipv6-cidr-block {chosen}"), assign]
+        first = ([aws(region, "ec2 associate-vpc-cidr-block", f"--vpc-id {vpc_id}",
+                      "--amazon-provided-ipv6-cidr-block")] if vpc_blocks is not None and not vpc_v6 and vpc_id
+                 else [])
+        return [*first,
+                f"# then give {subnet_id} a /64 of the VPC's IPv6 block (see: "
+                + aws(region, "ec2 describe-vpcs", f"--vpc-ids {vpc_id or '<vpc>'}",
+                      "--query 'Vpcs[0].Ipv6CidrBlockAssociationSet[].Ipv6CidrBlock'") + ")",
+                f"# aws ec2 associate-subnet-cidr-block --subnet-id {subnet_id} --ipv6-cidr-block <a free /64>",
+                assign]
     return [
         "ALLOC_ID=$(" + aws(region, "ec2 allocate-address", "--domain vpc", "--query AllocationId",
                             "--output text") + ")",

@@ -31,6 +31,8 @@ class Scenario:
     verdict: str
     gaps: dict[str, Any] = field(default_factory=dict)
     path: Path | None = None
+    # Step id -> the status a correct diagnosis gives that step ("problem" where it found a blocking layer).
+    expect_steps: dict[str, str] = field(default_factory=dict)
 
 
 def scenarios_root() -> Path:
@@ -56,6 +58,7 @@ def parse_scenario(path: Path) -> Scenario:
             verdict=data.get("verdict", "problem_found"),
             gaps=dict(data.get("gaps", {})),
             path=path,
+            expect_steps=dict(data.get("expect_steps", {})),
         )
     except KeyError as exc:
         raise ScenarioError(f"scenario {path.name} lacks the field {exc.args[0]}") from None

@@ -13,10 +13,11 @@ import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 from diagnostics.cloudtrail.events import ApiEvent, count
 from diagnostics.findings import Finding, Fix, Severity
+from diagnostics.proof import MetricProof, event_proof, with_proof
 from diagnostics.throttling.lambda_limits import LAMBDA_CONCURRENCY_QUOTA
 from diagnostics.throttling.retry_advice import retry_advice
 
@@ -52,6 +53,9 @@ class Offender:
     peak_calls_per_minute: int
     busiest_minutes: tuple[tuple[str, int], ...]
     resources: tuple[tuple[str, str], ...] = field(default_factory=tuple)
+    # Every minute it called in, oldest first: (minute, calls) and (minute, throttled calls).
+    calls_by_minute: tuple[tuple[str, int], ...] = ()
+    throttled_by_minute: tuple[tuple[str, int], ...] = ()
 
     @property
     def service(self) -> str:
@@ -178,6 +182,8 @@ def _offender(key: tuple[str, str, str], throttled: list[ApiEvent], calls: list[
         peak_calls_per_minute=max((n for _, n in calls_per_minute), default=0),
         busiest_minutes=tuple(per_minute[:5]),
         resources=resources,
+        calls_by_minute=tuple(sorted(calls_per_minute)),
+        throttled_by_minute=tuple(sorted(per_minute)),
     )
 
 
@@ -341,6 +347,20 @@ def _evidence(offender: Offender, report: ThrottleReport) -> dict[str, object]:
     return evidence
 
 
+def _per_minute(offender: Offender, counts: tuple[tuple[str, int], ...], what: str) -> MetricProof | None:
+    """The offender's calls a minute from CloudTrail, from its first call to its last: a minute in between with
+    no event counts 0, since the event history of the whole window was read."""
+    if not offender.calls_by_minute:
+        return None
+    given = dict(counts)
+    first = datetime.strptime(offender.calls_by_minute[0][0], "%Y-%m-%dT%H:%MZ").replace(tzinfo=UTC)
+    last = datetime.strptime(offender.calls_by_minute[-1][0], "%Y-%m-%dT%H:%MZ").replace(tzinfo=UTC)
+    minutes = min(int((last - first).total_seconds() // 60) + 1, 1440)
+    points = [(at, float(given.get(_minute(at), 0))) for at in (first + timedelta(minutes=i) for i in range(minutes))]
+    return event_proof("CloudTrail", what, f"caller={offender.caller}, operation={offender.action}",
+                       "events per minute", "Count", points, period=60)
+
+
 def throttling_findings(report: ThrottleReport, region: str,
                         quota_uses: Mapping[str, QuotaUse] | None = None) -> list[Finding]:
     """The top offender always; others too when they take a large share of the throttles. ``quota_uses``
@@ -357,7 +377,7 @@ def throttling_findings(report: ThrottleReport, region: str,
             evidence["rate_quota"] = {"code": use.quota.code, "name": use.quota.name, "value": use.quota.value,
                                       "adjustable": use.quota.adjustable, "applied": use.quota.applied,
                                       "peak_calls_per_second": use.peak_per_second}
-        findings.append(Finding(
+        findings.append(with_proof(Finding(
             code="API_THROTTLING",
             severity=severity,
             resource=offender.caller,
@@ -365,7 +385,8 @@ def throttling_findings(report: ThrottleReport, region: str,
             evidence=evidence,
             remediation=remediation(offender, region, use),
             alternatives=quota_fix(offender, region, use),
-        ))
+        ), _per_minute(offender, offender.calls_by_minute, "calls"),
+            _per_minute(offender, offender.throttled_by_minute, "throttled calls")))
     return findings
 
 

@@ -19,10 +19,11 @@ hot only Contributor Insights can tell, when it is enabled.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from diagnostics.cloudwatch.metrics import MetricSeries
 from diagnostics.findings import Finding, Fix
+from diagnostics.proof import metric_proof, with_proof
 
 NEAR = 0.9
 SUSTAINED_EVENTS = 10
@@ -140,6 +141,7 @@ def decide_dynamodb(load: TableLoad, region: str, reason: str = "") -> list[Tabl
     if not decisions:
         # Only ThrottledRequests (per operation) was published: judge the table with it.
         decisions = [d for d in [_decide_target(load, None, region, reason, True)] if d]
+    decisions = [_with_proof(load, d) for d in decisions]
     if not decisions:
         traffic = any(not s.empty for (m, _), s in load.series.items() if m in CONSUMED.values())
         if not load.series and load.unread:
@@ -154,6 +156,32 @@ def decide_dynamodb(load: TableLoad, region: str, reason: str = "") -> list[Tabl
                 "had no traffic according to CloudWatch, or the window or region is not the one of the errors "
                 "(widen `hours`, check `--region`).")))
     return decisions
+
+
+def _with_proof(load: TableLoad, decision: TableDecision) -> TableDecision:
+    return replace(decision, findings=[_proved(load, f) for f in decision.findings]) if decision.findings else decision
+
+
+def _proved(load: TableLoad, finding: Finding) -> Finding:
+    """``finding`` with the series that show it: the side's consumed capacity a second against what the target
+    may use (its provisioned capacity, or its on-demand maximum), and the throttle events that count most."""
+    evidence = finding.evidence
+    side = str(evidence.get("side", "")).capitalize()
+    if side not in SIDES:
+        return finding
+    index = evidence.get("index")
+    target = index if isinstance(index, str) else None
+    provisioned = evidence.get("billing_mode") == "PROVISIONED"
+    allowed = evidence.get("provisioned_capacity" if provisioned else "on_demand_maximum")
+    limit = float(allowed) if isinstance(allowed, int | float) else None
+    label = ("provisioned capacity" if provisioned else "on-demand maximum") if limit is not None else ""
+    consumed = load.series.get((CONSUMED[side], target))
+    per_second = metric_proof(consumed, "Sum", limit, label, unit="units/s", scale=1.0 / consumed.period,
+                              scaled_as="Sum per second") if consumed is not None else None
+    counted = [found for metric in (f"{side}ThrottleEvents", *(f"{side}{kind}ThrottleEvents" for kind in LIMIT_TYPES))
+               if (found := load.series.get((metric, target))) is not None and found.total() > 0]
+    events = metric_proof(max(counted, key=lambda found: found.total()), "Sum") if counted else None
+    return with_proof(finding, per_second, events)
 
 
 def _decide_target(load: TableLoad, index: str | None, region: str, reason: str,

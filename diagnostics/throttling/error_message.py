@@ -27,6 +27,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from diagnostics.cloudtrail.data_events import operation_service
+from diagnostics.cloudtrail.events import event_source, is_throttle
+
 LAMBDA_REASONS = (
     "ReservedFunctionConcurrentInvocationLimitExceeded",
     "ReservedFunctionInvocationRateLimitExceeded",
@@ -50,15 +53,6 @@ DYNAMODB_LIMIT_TYPES = ("ProvisionedThroughputExceeded", "AccountLimitExceeded",
                         "MaxOnDemandThroughputExceeded")
 DYNAMODB_REASON = re.compile(r"\b(Table|Index)(Read|Write)(" + "|".join(DYNAMODB_LIMIT_TYPES) + r")\b")
 
-# Operations whose service is plain from the name; item operations belong to DynamoDB.
-OPERATION_SERVICES = {
-    **dict.fromkeys(("Invoke", "InvokeAsync", "InvokeWithResponseStream"), "lambda"),
-    **dict.fromkeys(("GetItem", "PutItem", "UpdateItem", "DeleteItem", "Query", "Scan", "BatchGetItem",
-                     "BatchWriteItem", "TransactGetItems", "TransactWriteItems", "ExecuteStatement",
-                     "BatchExecuteStatement"), "dynamodb"),
-}
-# Data-plane operations: CloudTrail's event history never shows them (they are data events).
-DATA_OPERATIONS = frozenset(OPERATION_SERVICES)
 CODE_SERVICES = {"ProvisionedThroughputExceededException": "dynamodb", "RequestLimitExceeded": "ec2",
                  "SlowDown": "s3"}
 # SDK service names as they print them -> the CLI's service name.
@@ -70,13 +64,15 @@ _GO = re.compile(r"operation error (?P<service>[\w ]+?): (?P<op>\w+),")
 _JAVA_PACKAGE = re.compile(r"\b(?:software\.amazon\.awssdk\.services|com\.amazonaws\.services)\.(?P<service>\w+)"
                            r"\.model\.(?P<code>\w+)")
 _SERVICE_FIELD = re.compile(r"\(Service: (?P<service>[\w ]+?)[;,]")
-_ERROR_CODE_FIELD = re.compile(r"Error Code: (?P<code>\w+)")
+# Java v1 prints S3's as "Error Code: 503 Slow Down" (status and words); others as "Error Code: Throttling".
+_ERROR_CODE_FIELD = re.compile(r"Error Code: (?:\d{3} )?(?P<code>\w+(?: \w+)*?)\s*(?=[;,)]|$)")
 _CODE_COLON = re.compile(r"\b(?P<code>\w+(?:Exception|Exceeded|Throttled|Throttling))\b\s*:")
 _LAMBDA_REASON = re.compile(r"\b(" + "|".join(LAMBDA_REASONS) + r")\b")
 _FUNCTION_ARN = re.compile(r"arn:aws[\w-]*:lambda:[\w-]+:\d{12}:function:([\w-]+)")
 # DynamoDB's own wording: "The level of configured provisioned throughput for the table was exceeded",
 # "Throughput exceeds the current capacity of your table or index".
 _DYNAMODB_TEXT = re.compile(r"capacity of your table or index|provisioned throughput for the table", re.I)
+_THROTTLE_TEXT = re.compile(r"Rate Exceeded|reduce your request rate|\bSlow ?Down\b|Throttl", re.I)
 _TABLE_ARN = re.compile(r"arn:aws[\w-]*:dynamodb:[\w-]+:\d{12}:table/([\w.-]+)(?:/index/([\w.-]+))?")
 
 
@@ -95,6 +91,13 @@ class ThrottleMessage:
 
     def __str__(self) -> str:  # inputs are journaled as text: the message as it was pasted
         return self.text
+
+    @property
+    def says_throttled(self) -> bool:
+        """AWS's own words say the call was throttled: a throttling error code, a throttle reason, or the
+        text S3 and Lambda put in such errors. That is evidence, whatever the metrics read later show."""
+        return bool(is_throttle(self.code, event_source(self.service) if self.service else "") or self.reason
+                    or _THROTTLE_TEXT.search(self.text))
 
     @property
     def lambda_reason(self) -> str:
@@ -123,10 +126,12 @@ def parse_throttle_message(text: str) -> ThrottleMessage:
         service, operation = _service(match["service"]), operation or match["op"]
     if match := _JAVA_PACKAGE.search(text):
         service, code = service or _service(match["service"]), code or match["code"]
+        if field := _ERROR_CODE_FIELD.search(text):  # the class may be generic (AmazonS3Exception): the field is not
+            code = field["code"].replace(" ", "")
     if not service and (match := _SERVICE_FIELD.search(text)):
         service = _service(match["service"])
     if not code and (match := _ERROR_CODE_FIELD.search(text)):
-        code = match["code"]
+        code = match["code"].replace(" ", "")
     if not code and (match := _CODE_COLON.search(text)):
         code = match["code"]
     code = code.removeprefix("Client.")
@@ -141,7 +146,7 @@ def parse_throttle_message(text: str) -> ThrottleMessage:
     if match := _TABLE_ARN.search(text):
         table, index = match[1], match[2] or ""
     if not service:
-        service = (OPERATION_SERVICES.get(operation) or CODE_SERVICES.get(code)
+        service = (operation_service(operation) or CODE_SERVICES.get(code)
                    or ("lambda" if reason in LAMBDA_REASONS or function else "")
                    or ("dynamodb" if table or DYNAMODB_REASON.search(reason) or _DYNAMODB_TEXT.search(text)
                        else ""))

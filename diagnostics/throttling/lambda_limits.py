@@ -27,11 +27,12 @@ from __future__ import annotations
 
 import itertools
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from diagnostics.cloudwatch.metrics import MetricSeries
 from diagnostics.findings import Finding, Fix
+from diagnostics.proof import MetricProof, metric_proof, with_proof
 from diagnostics.throttling.error_message import LAMBDA_REASON_MEANS
 
 LAMBDA_CONCURRENCY_QUOTA = "L-B99A9384"
@@ -171,12 +172,43 @@ def _quota_fix(region: str, desired: int, why: str) -> Fix:
 
 
 def decide_lambda_limit(fn: FunctionLoad, pool: AccountPool | None, region: str, reason: str = "") -> LimitDecision:
-    """Name the limit behind ``fn``'s throttles, with the numbers and the fix.
+    """Name the limit behind ``fn``'s throttles, with the numbers and the fix, and the series that show it.
 
     ``pool`` is None when nothing account-wide was read; ``reason`` is the Reason of a pasted
-    TooManyRequestsException, used where the metrics cannot decide alone.
+    TooManyRequestsException, used where the metrics cannot decide alone. A Reason that cannot be true of
+    ``fn`` (a reservation reached by a function without one) is AWS's word against what was read: the
+    function is judged on its own numbers and the contradiction is said, never smoothed over.
     """
+    decision = _decide(fn, pool, region, reason)
+    contradiction = _contradiction(fn, reason)
+    if contradiction:
+        decision = _said_against(decision, fn, reason, contradiction)
+    if not decision.findings:
+        return decision
+    proofs = _proof(fn, pool, decision.cause)
+    return replace(decision, findings=[with_proof(f, *proofs) for f in decision.findings])
+
+
+def _proof(fn: FunctionLoad, pool: AccountPool | None, cause: Cause) -> tuple[MetricProof | None, ...]:
+    """The concurrency that reached its limit (the account's for a drained pool, the function's own against
+    its reservation otherwise) and the throttles; a series with no datapoints shows nothing."""
+    concurrency: MetricProof | None
+    if cause == "account_pool" and pool is not None:
+        concurrency = (metric_proof(pool.concurrency, "Maximum", pool.limit, "the account's concurrency limit")
+                       or metric_proof(pool.unreserved_concurrency, "Maximum", pool.unreserved,
+                                       "the account's unreserved concurrency"))
+    else:
+        reserved = fn.reserved if fn.reserved_known else None
+        concurrency = metric_proof(fn.concurrency, "Maximum", reserved,
+                                   "reserved concurrency" if reserved is not None else "")
+    return concurrency, metric_proof(fn.throttles, "Sum")
+
+
+def _decide(fn: FunctionLoad, pool: AccountPool | None, region: str, reason: str) -> LimitDecision:
     name = fn.name
+    pasted = bool(reason)
+    if _contradiction(fn, reason):
+        reason = ""  # AWS's Reason does not fit this function: judge it on its own numbers (the caller says so)
     if fn.reserved_known and fn.reserved == 0:
         throttled = fn.throttles.total() if fn.throttles is not None and not fn.throttles.empty else None
         return LimitDecision("reserved_zero", (
@@ -209,7 +241,8 @@ def decide_lambda_limit(fn: FunctionLoad, pool: AccountPool | None, region: str,
     period = fn.throttles.period
     buckets = _throttled_buckets(fn.throttles)
     peak = _peak_in(fn.concurrency, buckets, period)
-    peak_text = f"peak concurrency {_fmt(peak)}"
+    peak_text = (f"peak concurrency {peak:,.0f}" if peak is not None else "peak concurrency not read"
+                 if fn.concurrency is None else "no ConcurrentExecutions datapoints")
     if throttled <= 0:
         limit = (f"reserved {fn.reserved}" if fn.reserved is not None else
                  f"the account's pool of {pool.limit:,}" if pool is not None and pool.limit else "its limits")
@@ -304,7 +337,7 @@ def decide_lambda_limit(fn: FunctionLoad, pool: AccountPool | None, region: str,
                    "limit was reached: a burst outran Lambda's scaling rate of 1,000 new execution environments "
                    f"every 10 seconds per function ({SCALING_DOC}).{reason_note}")
         return LimitDecision("scaling_rate", summary, [Finding(
-            "LAMBDA_SCALING_RATE", "warning", fn.arn, summary, _evidence(fn, pool, reason, largest_rise=rise),
+            "LAMBDA_SCALING_RATE", "error", fn.arn, summary, _evidence(fn, pool, reason, largest_rise=rise),
             [f"aws lambda put-provisioned-concurrency-config --function-name {name} --qualifier <ALIAS> "
              f"--provisioned-concurrent-executions {int(peak or rise)} --region {region}"],
             certainty="conditional", condition="if the burst arrived within seconds (the per-minute metrics cannot "
@@ -313,18 +346,80 @@ def decide_lambda_limit(fn: FunctionLoad, pool: AccountPool | None, region: str,
                                "gentler ramp in the caller",), "Spread the load over time",
                               "adds latency for the queued requests")])])
 
-    missing = "" if pool is not None and pool.limit is not None else (
-        " The account's concurrency limit could not be read, so whether the pool ran out is not known.")
+    # Throttled invocations were observed: that is a problem whichever limit it was. Name what was read, and
+    # claim nothing about what was not (no concurrency data is not "below every limit").
+    unread = _unread_limits(fn, pool)
     reserved = "not read" if not fn.reserved_known else "none" if fn.reserved is None else str(fn.reserved)
-    if not fn.reserved_known:
-        missing += " Its reserved concurrency could not be read either, and a reservation would cap it."
+    evidence = _evidence(fn, pool, reason, largest_rise=rise, **({"not_read": unread} if unread else {}))
+    checks = [] if pasted else [
+        "# Paste the TooManyRequestsException your caller logged with error=...: its Reason names the limit"]
+    if unread:
+        summary = (f"{said}; reserved concurrency {reserved}. Which limit throttled it is not known, because "
+                   f"these were not read or had no datapoints: {'; '.join(unread)}.{reason_note}")
+        return LimitDecision("unexplained", summary, [Finding(
+            "LAMBDA_THROTTLED", "error", fn.arn, summary, evidence, [*checks, *_reads_for(fn, pool, region)],
+            certainty="conditional",
+            condition="the limit is one of those not read: " + "; ".join(unread))])
     summary = (f"{said}, below every concurrency limit read (reserved {reserved}; account pool "
                f"{_fmt(pool.limit if pool else None)}), and its concurrency never rose by 1,000 at once, so "
-               f"Lambda's scaling rate cannot explain it either.{missing}{reason_note}")
+               f"Lambda's scaling rate cannot explain it either.{reason_note}")
     return LimitDecision("unexplained", summary, [Finding(
-        "LAMBDA_THROTTLED", "warning", fn.arn, summary, _evidence(fn, pool, reason, largest_rise=rise),
-        ["# Paste the TooManyRequestsException your caller logged with error=...: its Reason names the limit",
-         f"aws lambda get-account-settings --region {region}"])])
+        "LAMBDA_THROTTLED", "error", fn.arn, summary, evidence,
+        [*checks, f"aws lambda get-account-settings --region {region}"])])
+
+
+def _said_against(decision: LimitDecision, fn: FunctionLoad, reason: str, contradiction: str) -> LimitDecision:
+    """``decision`` with the sentence that AWS's stated Reason does not fit ``fn``: its findings become
+    conditional on the error having been about ``fn`` at all."""
+    findings = [replace(f, summary=f"{f.summary} {contradiction}", evidence={**f.evidence, "error_reason": reason},
+                        certainty="conditional",
+                        condition=f.condition or f"if the pasted error was about {fn.name}: its Reason, {reason}, "
+                                                 "does not fit a function without a reservation")
+                for f in decision.findings]
+    return replace(decision, detail=f"{decision.detail} {contradiction}", findings=findings)
+
+
+def _contradiction(fn: FunctionLoad, reason: str) -> str:
+    """The sentence saying that AWS's stated Reason does not fit ``fn`` as read, or ""."""
+    if not (reason.startswith("ReservedFunction") and fn.reserved_known and fn.reserved is None):
+        return ""
+    return (f"AWS's stated reason, {reason}, says {LAMBDA_REASON_MEANS[reason]}, but {fn.name} has no reserved "
+            "concurrency now: either the error came from another function (name it with function=NAME), or "
+            f"{fn.name}'s reservation was removed after the error ('What changed recently?' lists changes to it, "
+            "such as DeleteFunctionConcurrency).")
+
+
+def _unread_limits(fn: FunctionLoad, pool: AccountPool | None) -> list[str]:
+    """The facts a limit decision needs that were not read (or had no datapoints), in plain words."""
+    unread = []
+    if not fn.reserved_known:
+        unread.append(f"the reserved concurrency of {fn.name}")
+    if fn.concurrency is None or fn.concurrency.empty:
+        unread.append(f"the concurrency of {fn.name} (ConcurrentExecutions "
+                      f"{'not read' if fn.concurrency is None else 'has no datapoints'})")
+    if fn.reserved is None:  # it shares the account's pool
+        if pool is None or pool.limit is None:
+            unread.append("the account's concurrency limit (lambda:GetAccountSettings, or quota "
+                          f"{LAMBDA_CONCURRENCY_QUOTA} in Service Quotas)")
+        if pool is None or ((pool.concurrency is None or pool.concurrency.empty)
+                            and (pool.unreserved_concurrency is None or pool.unreserved_concurrency.empty)):
+            unread.append("the account-wide concurrency (ConcurrentExecutions without dimensions)")
+    return unread
+
+
+def _reads_for(fn: FunctionLoad, pool: AccountPool | None, region: str) -> list[str]:
+    """The read-only commands that show the limits :func:`_unread_limits` names, to run with other credentials."""
+    window = "--start-time <START> --end-time <END> --period 60 --statistics Maximum"
+    commands = []
+    if not fn.reserved_known:
+        commands.append(f"aws lambda get-function-concurrency --function-name {fn.name} --region {region}")
+    if fn.reserved is None and (pool is None or pool.limit is None):
+        commands.append(f"aws lambda get-account-settings --region {region}")
+    if fn.concurrency is None or fn.concurrency.empty:
+        commands.append("aws cloudwatch get-metric-statistics --namespace AWS/Lambda --metric-name "
+                        f"ConcurrentExecutions --dimensions Name=FunctionName,Value={fn.name} {window} "
+                        f"--region {region}")
+    return commands
 
 
 def _account_pool(fn: FunctionLoad, pool: AccountPool | None, region: str, reason: str, said: str,

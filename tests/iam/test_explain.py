@@ -188,7 +188,12 @@ def test_every_fix_for_a_missing_identity_allow_works(identity, action) -> None:
     if evaluation.decision != "implicitDeny":
         return
     fix = fix_for(request, policies, evaluation)
-    assert fix is not None and fix.commands
+    assert fix is not None
+    if not fix.commands or fix.disrupts:
+        # A near miss on a condition: meeting it is the fix, and no change drops the condition.
+        assert "Meet the condition" in fix.summary and not (fix.commands and not fix.disrupts)
+        if not fix.commands:
+            return
     document = _document_in(fix.commands[0])
     name = shlex.split(fix.commands[0])[shlex.split(fix.commands[0]).index("--policy-name") + 1]
     others = tuple(p for p in policies.identity if p.name != name)

@@ -55,7 +55,7 @@ def test_a_change_that_does_not_fix_it_alone_is_said() -> None:
 
 
 @pytest.mark.sandbox
-def test_the_two_layer_world_has_both_findings_and_the_boundary_step_is_a_problem(sandbox) -> None:
+def test_the_two_layer_world_has_both_findings_and_both_steps_are_problems(sandbox) -> None:
     seeded = sandbox.seed(next(s for s in load_scenarios() if s.name == "iam-two-layers"))
     transcript = run_playbook(PLAYBOOK, parse_inputs(PLAYBOOK, {k: [str(v)] for k, v in seeded.inputs.items()}),
                               sandbox.session())
@@ -63,4 +63,10 @@ def test_the_two_layer_world_has_both_findings_and_the_boundary_step_is_a_proble
     assert codes == ["IAM_NO_ALLOW", "IAM_BOUNDARY_BLOCKS"]
     assert sum("decision" in f["evidence"] for f in transcript.findings) == 1
     assert transcript.step("boundary").status == "problem"
+    identity = transcript.step("identity-policies")
+    assert identity.status == "problem", identity.detail
+    assert "None of them allows s3:PutObject" in identity.detail
+    # Each judged on what it read: the organization's policies are the guardrails step's reads.
+    for step in ("identity-policies", "boundary"):
+        assert "DescribeOrganization" not in [c["operation"] for c in transcript.step(step).api_calls]
     assert all(f["evidence"]["verified_together"]["passes"] for f in transcript.findings if f["severity"] == "error")

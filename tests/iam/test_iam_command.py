@@ -141,3 +141,13 @@ def test_a_misspelt_action_is_refused_with_the_real_one(capsys) -> None:
     code, out, err = _run(capsys, "--policy", LOGS_ONLY, "--action", "s3:GetObjet", "--resource", "*")
     assert code == 2 and out == ""
     assert "s3:GetObjet is not an IAM action: did you mean s3:GetObject?" in err
+
+
+def test_exempting_from_a_guard_deny_is_printed_as_an_alternative_with_caution(capsys) -> None:
+    code, out, _ = _run(capsys, "--policy", OFFICE, "--action", "ec2:RunInstances", "--resource", "*",
+                        "--principal", ALICE, "--context", "aws:SourceIp=198.51.100.7")
+    assert code == 1
+    fix, alternative = out.split("Fix: ", 1)[1].split("Alternative (CAUTION: ", 1)
+    assert "make the request from an address the policy allows" in fix and "$ aws" not in fix
+    assert alternative.startswith(f"exempts {ALICE} from the guard on aws:SourceIp")
+    assert "$ aws iam put-user-policy --user-name alice" in alternative

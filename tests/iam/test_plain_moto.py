@@ -217,8 +217,13 @@ def test_the_endpoint_policy_of_the_instances_vpc_is_read_and_its_deny_decides(p
     assert finding["code"] == "IAM_VPCE_POLICY_BLOCKS" and finding["resource"] == endpoint
     assert finding["evidence"]["deciding"][0]["sid"] == "NoReports"
     assert "AWS's message says the same" in finding["summary"]
+    # The deny is deliberate: exempting the caller from it weakens the endpoint's guard, so it is only an
+    # alternative that says what it disrupts (issue 10).
+    assert not any(c.startswith("aws ec2 modify-vpc-endpoint") for c in finding["remediation"])
+    [exempt] = finding["alternatives"]
     assert any(c.startswith(f"aws ec2 modify-vpc-endpoint --vpc-endpoint-id {endpoint} --policy-document")
-               for c in finding["remediation"])
+               for c in exempt["commands"])
+    assert exempt["disrupts"]
 
 
 def test_an_endpoint_named_by_source_vpce_is_read_and_must_allow(plain_moto) -> None:
@@ -318,3 +323,56 @@ def test_one_refused_policy_read_keeps_the_rest_and_is_never_taken_as_empty(plai
     assert [m["action"].split(":")[-1] for m in step.missing] == ["ListGroupsForUser"]
     [finding] = [f for f in transcript.findings if f["severity"] == "error"]
     assert finding["certainty"] == "conditional" and "could not be read" in finding["condition"]
+
+
+# --- every blocking layer is a problem at the step that read it (issue 10) -------------------------
+
+BOUNDARY_ARN = f"arn:aws:iam::{ACCOUNT}:policy/contractor-boundary"
+
+
+def _uploader(plain_moto, identity: dict, boundary: dict) -> str:
+    """The role uploader with one inline policy and a permissions boundary, and the bucket acme. (A role:
+    plain moto keeps a role's boundary, not a user's.)"""
+    iam = plain_moto.client("iam")
+    iam.create_policy(PolicyName="contractor-boundary", PolicyDocument=_doc(boundary))
+    iam.create_role(RoleName="uploader", AssumeRolePolicyDocument=json.dumps(TRUST), PermissionsBoundary=BOUNDARY_ARN)
+    iam.put_role_policy(RoleName="uploader", PolicyName="invoices", PolicyDocument=_doc(identity))
+    plain_moto.client("s3").create_bucket(Bucket="acme")
+    return f"arn:aws:iam::{ACCOUNT}:role/uploader"
+
+
+def test_no_identity_allow_and_a_boundary_that_does_not_allow_are_two_problems(plain_moto) -> None:
+    role = _uploader(plain_moto, {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::acme/*"},
+               {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"})
+    code, t = run_json(plain_moto, f"principal={role}", "action=s3:PutObject", "resource=arn:aws:s3:::acme/a.pdf")
+    assert (code, t["verdict"]) == (1, "problem_found")
+    assert [(f["code"], f["resource"]) for f in errors(t)] == [("IAM_NO_ALLOW", role),
+                                                              ("IAM_BOUNDARY_BLOCKS", BOUNDARY_ARN)]
+    steps = {s["id"]: s for s in t["steps"]}
+    assert steps["identity-policies"]["status"] == "problem", steps["identity-policies"]["detail"]
+    assert "None of them allows s3:PutObject on arn:aws:s3:::acme/a.pdf" in steps["identity-policies"]["detail"]
+    assert steps["boundary"]["status"] == "problem"
+    assert all(f["evidence"]["verified_together"]["passes"] for f in errors(t))
+
+
+def test_an_identity_allow_under_a_boundary_that_does_not_allow_is_the_boundarys_problem_only(plain_moto) -> None:
+    role = _uploader(plain_moto, {"Effect": "Allow", "Action": "s3:PutObject", "Resource": "arn:aws:s3:::acme/*"},
+               {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"})
+    code, t = run_json(plain_moto, f"principal={role}", "action=s3:PutObject", "resource=arn:aws:s3:::acme/a.pdf")
+    assert (code, t["verdict"]) == (1, "problem_found")
+    assert [f["code"] for f in errors(t)] == ["IAM_BOUNDARY_BLOCKS"]
+    steps = {s["id"]: s for s in t["steps"]}
+    assert steps["identity-policies"]["status"] == "ok", steps["identity-policies"]["detail"]
+    assert "None of them allows" not in steps["identity-policies"]["detail"]
+    assert steps["boundary"]["status"] == "problem"
+
+
+def test_a_bucket_policy_that_grants_in_place_of_an_identity_policy_is_no_problem(plain_moto) -> None:
+    seed_alice(plain_moto)
+    plain_moto.client("s3").put_bucket_policy(Bucket="acme", Policy=_doc(
+        {"Effect": "Allow", "Principal": {"AWS": ALICE}, "Action": "s3:GetObject", "Resource": "arn:aws:s3:::acme/*"}))
+    code, t = run_json(plain_moto, f"principal={ALICE}", "action=s3:GetObject", "resource=arn:aws:s3:::acme/a.txt")
+    assert (code, t["verdict"]) == (0, "no_problem_found")
+    steps = {s["id"]: s for s in t["steps"]}
+    assert steps["identity-policies"]["status"] == "ok", steps["identity-policies"]["detail"]
+    assert steps["decision"]["status"] == "ok"

@@ -185,6 +185,33 @@ def test_ipv6_source_needs_an_ipv6_rule_route_and_address() -> None:
     assert world.evaluate(source=client).verdict == "open"
 
 
+def test_an_ipv6_address_fix_gives_the_subnet_an_ipv6_block_first_when_it_has_none() -> None:
+    """EC2 assigns IPv6 addresses only from the subnet's IPv6 block, and a subnet takes a /64 of its VPC's
+    block (VPC user guide, "Add IPv6 support for your VPC"): assign-ipv6-addresses alone would fail."""
+    def fix_for(world: World) -> list[str]:
+        return finding(world.evaluate(source="2001:db8:1::10"), "IGW_PRIVATE_IP_ASSOCIATION_FOR_INGRESS").remediation
+
+    world = World()
+    world.vpcs = [{"VpcId": "vpc-0a1", "CidrBlock": "10.0.0.0/16",
+                   "Ipv6CidrBlockAssociationSet": [{"Ipv6CidrBlock": "2600:1f18:aaa:bb00::/56"}]}]
+    world.instance["VpcId"] = world.eni["VpcId"] = world.subnets[0]["VpcId"] = "vpc-0a1"
+    world.subnets.append({"SubnetId": "subnet-0other", "VpcId": "vpc-0a1", "CidrBlock": "10.0.2.0/24",
+                          "Ipv6CidrBlockAssociationSet": [{"Ipv6CidrBlock": "2600:1f18:aaa:bb00::/64"}]})
+    associate, assign = fix_for(world)
+    assert f"associate-subnet-cidr-block --subnet-id {world.subnets[0]['SubnetId']}" in associate
+    assert "--ipv6-cidr-block 2600:1f18:aaa:bb01::/64" in associate  # the first /64 no subnet uses
+    assert "assign-ipv6-addresses" in assign
+    # A VPC without IPv6: its block comes first, then the subnet's, then the address.
+    world.vpcs[0].pop("Ipv6CidrBlockAssociationSet")
+    commands = fix_for(world)
+    assert "associate-vpc-cidr-block --vpc-id vpc-0a1 --amazon-provided-ipv6-cidr-block" in commands[0]
+    assert commands[-1].startswith("aws ec2 assign-ipv6-addresses")
+    # A subnet that has a block: the address only.
+    world.subnets[0]["Ipv6CidrBlockAssociationSet"] = [{"Ipv6CidrBlock": "2600:1f18:aaa:bb02::/64"}]
+    [only] = fix_for(world)
+    assert "assign-ipv6-addresses" in only
+
+
 def test_ipv6_reply_route_through_egress_only_gateway_is_wrong() -> None:
     world = World()
     world.group["IpPermissions"].append(permission(cidrs=("::/0",)))
@@ -256,7 +283,12 @@ def test_lower_numbered_deny_beats_later_allow_and_the_fix_goes_before_it() -> N
     assert (found.severity, found.resource) == ("error", ACL)
     assert "rule 90" in found.summary
     assert found.evidence["inbound"]["blocking_rules"][0]["rule_number"] == "90"
-    command = found.remediation[0]
+    # Rule 90 is a deny someone wrote: overriding it is never the fix offered first, only an alternative
+    # that says what it overrides.
+    assert found.remediation == [] and "explicit deny that someone added" in found.summary
+    [override] = found.alternatives
+    assert "overrides the explicit deny rule 90" in override.disrupts
+    command = override.commands[0]
     assert "create-network-acl-entry" in command and "--ingress" in command
     assert "--rule-number 70" in command  # 80 is taken: the highest free multiple of 10 below 90
     assert f"--cidr-block {CLIENT}" in command and "--port-range From=22,To=22" in command
@@ -284,7 +316,8 @@ def test_explicit_outbound_deny_on_part_of_the_ephemeral_range_is_named() -> Non
                           nacl_entry(100, egress=True))
     found = finding(world.evaluate(), "SUBNET_ACL_RESTRICTION")
     assert "rule 50" in found.summary and "1024-2048" in found.summary
-    assert "--rule-number 40" in found.remediation[-1]
+    assert not found.remediation  # a deny someone wrote: overriding it is only an alternative
+    assert "--rule-number 40" in found.alternatives[0].commands[-1]
 
 
 def test_nacl_without_listed_implicit_deny_still_denies() -> None:

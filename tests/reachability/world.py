@@ -107,6 +107,7 @@ class World:
                                             "Attachments": [{"VpcId": VPC, "State": "available"}]}]
         self.prefix_lists: list[dict[str, Any]] = []
         self.addresses: list[dict[str, Any]] = []
+        self.vpcs: list[dict[str, Any]] = []  # DescribeVpcs items; none: the VPC was not read
 
     # --- handles on the parts tests change most ---
 
@@ -141,7 +142,7 @@ class World:
             security_groups=self.groups, subnets=self.subnets, network_acls=self.acls,
             route_tables=self.tables,
             internet_gateways=self.igws, prefix_lists=self.prefix_lists, addresses=self.addresses,
-            region="us-east-1")
+            vpcs=self.vpcs, region="us-east-1")
 
     def evaluate(self, source: str | None = CLIENT, port: int = 22, protocol: str = "tcp") -> PathResult:
         return evaluate(self.snapshot(), Probe.make(INSTANCE, source, port, protocol))

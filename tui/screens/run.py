@@ -24,6 +24,7 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import DataTable, Footer, Input, OptionList, Static
 
 from diagnostics.errors import explain_error
+from diagnostics.proof import MetricProof, sparkline, stats_words
 from playbooks.exporters import (
     STATUS_MARKS,
     VERDICT_WORDS,
@@ -35,6 +36,7 @@ from playbooks.exporters import (
 )
 from playbooks.journal import JournalError, read_journal
 from playbooks.model import Playbook
+from playbooks.proof_view import log_heading, log_lines, metric_heading, proofs_of
 from playbooks.transcript import StepRecord, Transcript, TranscriptBuilder
 from playbooks.workspace import RunHandle
 from tui.messages import RunDone, RunEvent, RunFailed
@@ -185,6 +187,38 @@ def _choice_parts(choice: FixChoice) -> list[Any]:
     return parts
 
 
+class SparkText:
+    """A series drawn in block characters as wide as the pane allows (at most 60 cells), then its min, max,
+    last value, unit, period and limit on the next line."""
+
+    def __init__(self, proof: MetricProof) -> None:
+        self.proof = proof
+
+    def __rich_console__(self, console: Any, options: Any) -> Any:
+        width = max(8, min(60, options.max_width - 2))
+        yield Text("  " + sparkline(self.proof, width), style="bold cyan")
+        words = Text("  " + stats_words(self.proof), style="dim")
+        words.overflow = "fold"
+        yield words
+
+
+def proof_parts(finding: dict[str, Any]) -> list[Any]:
+    """What the finding rests on: each series as a sparkline, each log read as its lines in a block."""
+    parts: list[Any] = []
+    for proof in proofs_of(finding):
+        if parts:
+            parts.append(Text(""))
+        if isinstance(proof, MetricProof):
+            parts += [Text(metric_heading(proof), style="bold"), SparkText(proof)]
+        else:
+            parts.append(Text(log_heading(proof), style="bold"))
+            for line in log_lines(proof):
+                text = Text(line, style="on grey15")
+                text.overflow = "fold"
+                parts.append(Padding(text, (0, 0, 0, 2)))
+    return [Text(""), Text("Proof", style="bold underline"), *parts] if parts else []
+
+
 def finding_detail(finding: dict[str, Any]) -> Group:
     """The finding in plain words: its summary, then the primary fix (in view at 80x24), then when it holds (a
     condition can be long) and the numbered alternatives."""
@@ -210,6 +244,7 @@ def finding_detail(finding: dict[str, Any]) -> Group:
     if conditional:
         parts += [Text(""), Text.assemble(("Conditional: ", "bold yellow"),
                                           finding.get("condition") or "holds only under conditions not observed")]
+    parts += proof_parts(finding)
     for choice in choices[1:] if has_primary else choices:
         parts += [Text(""), *_choice_parts(choice)]
     return Group(*parts)
@@ -323,6 +358,8 @@ A playbook runs its steps top to bottom; each step asks AWS one question and say
   fixes as a choice. `c` copies the **primary fix** (the least disruptive change) with a comment
   naming the finding; `1`-`9` copy an alternative. A fix that stops, replaces or loosens something
   is marked CAUTION and is copied only when you press its key twice. awstriage never runs a fix.
+  Under **Proof**, what the finding rests on: each metric as a sparkline with its min, max, last value
+  and the limit it is judged against, and the log lines that show it. A source without data draws nothing.
 - **Path** (ssh-timeout): one line says where the packets are dropped; `p` opens the drawing, `z`
   gives it the whole screen.
 

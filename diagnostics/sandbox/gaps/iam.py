@@ -128,7 +128,7 @@ def access_denied(message: str) -> tuple[str, dict[str, Any]]:
 def simulate(backend: Any, params: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
     """SimulatePrincipalPolicy's answer, computed by awstriage's evaluator over moto's stored policies."""
     from diagnostics.iam import Request, evaluate
-    from diagnostics.iam.collect import simulator_view
+    from diagnostics.iam.simulator import simulator_view
 
     source = str(params.get("PolicySourceArn") or "")
     policies, tags = stored_policies(backend, source)
