@@ -354,8 +354,10 @@ def test_a_cancel_stops_a_long_paginated_read_at_its_next_page(sandbox, readers)
     # Nothing was sent after the cancel (the page waiting its turn never went), and the run ended within the
     # page in flight, well before the half-second turn it waited for.
     assert sent_by_cancel == [sent]
-    assert cancelled_at and ended - cancelled_at[0] < 0.5
+    # Generous on purpose (a loaded CI machine stretches time): the rest of the step would take 2.5 s more;
+    # that the pacing wait itself is cut short is tested without a clock below.
+    assert cancelled_at and ended - cancelled_at[0] < 2.0
     pages = [c for c in calls if c["operation"] == "LookupEvents" and c.get("error") != "Cancelled"]
-    assert 2 <= len(pages) <= 4, pages  # two pages a second: the other five or more were never asked for
+    assert 1 <= len(pages) <= 4, pages  # two pages a second: the other five or more were never asked for
     step = transcript.step("throttled-calls")
     assert step.status == "skipped" and "Cancelled" in step.detail
