@@ -351,9 +351,10 @@ def test_a_cancel_stops_a_long_paginated_read_at_its_next_page(sandbox, readers)
         sent = proxy.requests
     assert not _readers_alive()
     assert transcript.cancelled and transcript.verdict == "incomplete"
-    # Nothing was sent after the cancel (the page waiting its turn never went), and the run ended within the
-    # page in flight, well before the half-second turn it waited for.
-    assert sent_by_cancel == [sent]
+    # Nothing is sent after the cancel but, at most, the one page that had passed its cancel check when the
+    # cancel came (a loaded machine can put the cancel between that check and the send): the pages waiting
+    # their turn never go.
+    assert sent_by_cancel and sent - sent_by_cancel[0] <= 1
     # Generous on purpose (a loaded CI machine stretches time): the rest of the step would take 2.5 s more;
     # that the pacing wait itself is cut short is tested without a clock below.
     assert cancelled_at and ended - cancelled_at[0] < 2.0
