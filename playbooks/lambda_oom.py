@@ -15,7 +15,6 @@ from typing import Any
 from diagnostics.awslambda.collect import (
     LAMBDA_METRICS,
     FunctionAbsent,
-    function_name_of,
     query_failure_lines,
     read_context_lines,
     read_failure_lines,
@@ -41,7 +40,7 @@ from diagnostics.awslambda.memory import (
     memory_findings,
     parse_report,
 )
-from diagnostics.awslambda.names import parse_function, ran_version, stream_version
+from diagnostics.awslambda.names import function_name_of, parse_function, ran_version, stream_version
 from diagnostics.cloudwatch.logs import InsightsRead, LogLine, LogRead
 from diagnostics.cloudwatch.metrics import MetricSeries, window
 from diagnostics.proof import metric_proof, with_proof

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
-from diagnostics.awslambda.collect import function_name_of
+from diagnostics.awslambda.names import function_name_of
 from diagnostics.cloudtrail.data_events import DATA_EVENT_SERVICES, DataEventService, data_event_service
 from diagnostics.cloudtrail.events import EventQuery, EventWindow, event_source, lookup_events
 from diagnostics.cloudwatch.metrics import MetricSeries

@@ -7,7 +7,6 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from diagnostics.awslambda.collect import function_name_of
 from diagnostics.awslambda.failures import FAILURE_FILTER
 from diagnostics.awslambda.memory import (
     FunctionMemory,
@@ -21,6 +20,7 @@ from diagnostics.awslambda.memory import (
     parse_report,
     recommend_memory,
 )
+from diagnostics.awslambda.names import function_name_of
 from diagnostics.cloudwatch.logs import filter_lines
 from playbooks.lambda_oom import lookback_hours
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import pytest
 
-from diagnostics.awslambda.collect import function_name_of
+from diagnostics.awslambda.names import function_name_of
 from playbooks import params as v
 from playbooks.slow_performance import performance_resource
 from playbooks.throttling import table_name

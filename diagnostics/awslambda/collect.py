@@ -37,14 +37,6 @@ LAMBDA_METRICS: dict[str, tuple[str, ...]] = {
 }
 
 
-def function_name_of(value: str) -> str:
-    """A function name from a name, a partial ARN or a full ARN (with or without a qualifier)."""
-    if value.startswith("arn:"):
-        parts = value.split(":")
-        return parts[6] if len(parts) > 6 else value
-    return value.rpartition(":function:")[2].split(":")[0]  # NAME:QUALIFIER, 123456789012:function:NAME
-
-
 def fetch_function(lambda_client: Any, function: str) -> dict[str, Any]:
     return lambda_client.get_function_configuration(FunctionName=function)
 

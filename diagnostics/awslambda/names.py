@@ -47,6 +47,13 @@ def parse_function(text: str) -> FunctionRef | None:
                        match.group("region") or "", match.group("arn_account") or match.group("account") or "")
 
 
+def function_name_of(value: str) -> str:
+    """The function's name from any form above (with or without a qualifier); ``value`` itself when it is
+    none of them."""
+    ref = parse_function(value)
+    return ref.name if ref else value
+
+
 # Lambda names a function's log streams "YYYY/MM/DD/[VERSION]<environment id>", the version the
 # execution environment runs ($LATEST or a number; an alias's invocations run its version):
 # https://docs.aws.amazon.com/lambda/latest/operatorguide/log-structure.html

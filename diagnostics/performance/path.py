@@ -20,6 +20,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from typing import Any
 
+from diagnostics.awslambda.names import function_name_of
 from diagnostics.performance.components import Component
 
 LAMBDA_IN_URI = re.compile(r"(arn:[^:/]+:lambda:[^:]+:\d{12}:function:[A-Za-z0-9_-]+)")
@@ -27,13 +28,8 @@ ELB_DNS = re.compile(r"\.elb\.amazonaws\.com\.?$", re.IGNORECASE)
 EXECUTE_API = re.compile(r"^([a-z0-9]{10})\.execute-api\.[a-z0-9-]+\.amazonaws\.com", re.IGNORECASE)
 
 
-def function_name(arn: str) -> str:
-    parts = arn.split(":")
-    return parts[6] if len(parts) > 6 else arn
-
-
 def lambda_component(arn: str, parent: str | None) -> Component:
-    name = function_name(arn)
+    name = function_name_of(arn)
     base = ":".join(arn.split(":")[:7]) if arn.startswith("arn:") else arn
     return Component("lambda", name, name, base, (("FunctionName", name),), parent)
 
