@@ -89,7 +89,7 @@ def _function(ctx: Context) -> FunctionMemory:
     known = ctx.peek("lambda:function")
     if isinstance(known, FunctionMemory):
         return known
-    if known is None and "lambda:function:missing" not in ctx.cache:
+    if known is None and not ctx.has("lambda:function:missing"):
         before = len(ctx.missing)
         fn = ctx.read(CONFIG_FACT, lambda: _read_target(ctx), key="lambda:function")
         if isinstance(fn, FunctionMemory):
@@ -102,7 +102,7 @@ def _function(ctx: Context) -> FunctionMemory:
 def _guessed(ctx: Context) -> str:
     """A clause for the steps that judge with the memory size and timeout the logs state, because the
     configuration step could not read them (it names the missing fact; they do not repeat it)."""
-    if "lambda:function:missing" not in ctx.cache:
+    if not ctx.has("lambda:function:missing"):
         return ""
     return (" (Memory size and timeout as the log lines state them: the configuration could not be read, see "
             "the first step.)")
@@ -347,7 +347,7 @@ def _configuration(ctx: Context) -> StepOutcome:
     absent = _absent(ctx)
     if absent is not None:
         return StepOutcome("error", _absent_sentence(ctx, absent))
-    if "lambda:function" not in ctx.cache:
+    if not ctx.has("lambda:function"):
         unknown = (f" Which version alias {fn.qualifier} runs is unknown too, so every version's lines are read."
                    if fn.qualifier and not fn.version else "")
         return StepOutcome("error", f"Could not read the configuration of {fn.target.label()}. The next steps read "

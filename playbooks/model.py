@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
 from diagnostics.findings import Finding
-from playbooks.plan import OWNER, Plan
+from playbooks.plan import OWNER, Plan, RunCache
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -114,7 +114,7 @@ class Context:
     ) -> None:
         self.session = session
         self.inputs = inputs
-        self.cache: dict[str, Any] = {}
+        self.cache: dict[str, Any] = RunCache()
         self.identity: dict[str, str] = {}
         self._on_graph = on_graph
         self.graph: nx.DiGraph | None = None
@@ -200,11 +200,17 @@ class Context:
         return answers
 
     def peek(self, key: str, default: Any = None) -> Any:
-        """What an earlier step already fetched under ``key``, without fetching it (nor waiting for it)."""
-        if key not in self.cache:
+        """What an earlier step already fetched under ``key``, without fetching it (nor waiting for it).
+        A value only a reader thread has read so far is not shown: what a step sees must not depend on
+        which read finished first."""
+        if not self.has(key):
             return default
         self.plan.used(key)  # read on a reader thread: its calls go to the step that looks at it first
         return self.cache[key]
+
+    def has(self, key: str) -> bool:
+        """Whether an earlier step already fetched ``key`` (the test :meth:`peek` makes)."""
+        return key in self.cache and self.plan.seen(key)
 
     def attach(self, kind: str, data: Any) -> None:
         """Hand the transcript a section of its own (``changes``: the change timeline, ``overview``)."""

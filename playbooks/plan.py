@@ -11,6 +11,10 @@ on a reader thread is kept with its read, and the read's calls (and those of the
 are handed to the first step that uses it. Facts a read could not read travel the same way. So the
 transcript, the journal and the exports are what a run one call at a time would give, in step order.
 
+What a read left in the cache stays out of sight of :meth:`~playbooks.model.Context.peek` until a step
+uses it: a step that looks for "what an earlier step fetched" sees what a run one read at a time would
+have fetched by then, not whatever a reader thread happened to finish first.
+
 Cancelling the run stops it at once: reads still queued never start, a call about to go out raises
 :class:`~diagnostics.concurrency.CallCancelled`, and :meth:`Plan.close` waits for the reader threads
 to end, so none is left behind.
@@ -66,7 +70,19 @@ class _Kept:
     calls: list[ApiCall] = field(default_factory=list)
     missing: list[MissingFact] = field(default_factory=list)
     waited_on: list[str] = field(default_factory=list)
+    wrote: list[str] = field(default_factory=list)  # the cache keys it set
     last_failure: ApiCall | None = None
+
+
+class RunCache(dict):
+    """A run's cache of fetched data (``Context.cache``). A key set on a reader thread belongs to that
+    read: :meth:`Plan.seen` is false for it until a step uses the read."""
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        super().__setitem__(key, value)
+        owner = OWNER.get()
+        if owner is not None and owner.key is not None:
+            owner.plan.wrote(owner.key, key)
 
 
 class Plan:
@@ -79,6 +95,8 @@ class Plan:
         self._pool: ThreadPoolExecutor | None = None
         self._reads: dict[str, _Read] = {}
         self._kept: dict[str, _Kept] = {}
+        # Keys a reader thread put in the cache that no step has used yet (see :meth:`seen`).
+        self._unseen: set[str] = set()
         self._lock = threading.RLock()
         self._closed = False
         # Set by the runner: hand a read's calls and missing facts to the step that uses it.
@@ -189,6 +207,22 @@ class Plan:
             kept = self._kept.get(key)
             return kept.last_failure if kept else None
 
+    def wrote(self, key: str, cache_key: str) -> None:
+        """Read ``key`` set ``cache_key`` in the run's cache on its reader thread."""
+        with self._lock:
+            self._kept.setdefault(key, _Kept()).wrote.append(cache_key)
+            self._unseen.add(cache_key)
+
+    def seen(self, key: str) -> bool:
+        """For a step: false while ``key`` in the run's cache is only what a reader thread set, and no step
+        has used the read that set it (nor a read that waited on it). A read sees the whole cache: it
+        runs what a later step will call, and that step will have seen what came before it."""
+        owner = OWNER.get()
+        if owner is not None and owner.plan is self and owner.key is not None:
+            return True
+        with self._lock:
+            return key not in self._unseen
+
     def used(self, key: str) -> None:
         """``key`` was used by the owner of this thread: a step takes its calls now; a read takes them
         when a step uses it (the first step to use a read, directly or not, gets its calls)."""
@@ -215,9 +249,11 @@ class Plan:
             self.deliver(owner.step or "", calls, missing, failure)
 
     def _take(self, key: str) -> tuple[list[ApiCall], list[MissingFact], ApiCall | None]:
+        self._unseen.discard(key)  # a step uses it, and with it what it waited on
         kept = self._kept.pop(key, None)
         if kept is None:
             return [], [], None
+        self._unseen.difference_update(kept.wrote)
         calls, missing, failure = list(kept.calls), list(kept.missing), kept.last_failure
         for other in kept.waited_on:
             more, more_missing, more_failure = self._take(other)

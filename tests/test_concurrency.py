@@ -316,6 +316,50 @@ def test_facts_a_read_could_not_read_reach_its_step_even_when_a_plan_read_waited
     assert not transcript.step("first").api_calls
 
 
+def test_a_step_sees_only_what_a_run_one_read_at_a_time_would_have_fetched_by_then(plain_moto) -> None:
+    """A read that finished on a reader thread, and what it put in the cache beside its value, stay out of
+    ``peek`` until a step uses the read: whether a step sees a value must not depend on which thread was
+    faster. (Found in CI: ssh-timeout's instance step saw the Session Manager verdict a reader had just
+    read, took its calls, and would have added its way around to the instance's findings.)"""
+    finished = threading.Event()
+
+    def verdict(ctx: Context) -> str:
+        ctx.cache["verdict:note"] = "registered"
+        ctx.client("sts").get_caller_identity()
+        return "usable"
+
+    def trigger(ctx: Context) -> None:
+        try:
+            ctx.memo("verdict", lambda: verdict(ctx))
+        finally:
+            finished.set()
+
+    seen: dict[str, tuple] = {}
+
+    def first(ctx: Context) -> StepOutcome:
+        assert finished.wait(10)  # the reader has read the verdict before any step asks for it
+        seen["first"] = (ctx.peek("verdict"), ctx.peek("verdict:note"), ctx.has("verdict"))
+        return StepOutcome("ok", "-")
+
+    def second(ctx: Context) -> StepOutcome:
+        value = ctx.memo("verdict", lambda: verdict(ctx))
+        seen["second"] = (value, ctx.peek("verdict:note"), ctx.has("verdict"))
+        return StepOutcome("ok", value)
+
+    def third(ctx: Context) -> StepOutcome:
+        seen["third"] = (ctx.peek("verdict"), ctx.peek("verdict:note"), ctx.has("verdict"))
+        return StepOutcome("ok", "-")
+
+    steps = (Step("first", "first", "", first), Step("second", "second", "", second),
+             Step("third", "third", "", third))
+    playbook = Playbook("t", "t", "t", (), steps, plan=lambda ctx: ctx.prefetch("trigger", lambda: trigger(ctx)))
+    transcript = run_playbook(playbook, {}, plain_moto.session(), readers=4)
+    assert seen == {"first": (None, None, False), "second": ("usable", "registered", True),
+                    "third": ("usable", "registered", True)}
+    assert not transcript.step("first").api_calls
+    assert [c["operation"] for c in transcript.step("second").api_calls] == ["GetCallerIdentity"]
+
+
 @pytest.mark.sandbox
 @pytest.mark.parametrize("readers", [1, 8])
 def test_a_cancel_stops_a_long_paginated_read_at_its_next_page(sandbox, readers) -> None:
