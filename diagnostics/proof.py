@@ -24,6 +24,7 @@ from typing import Any, TypeVar
 
 from diagnostics.cloudwatch.metrics import MetricSeries
 from diagnostics.redact import redact_text
+from diagnostics.timestamps import maybe_utc
 
 BLOCKS = "▁▂▃▄▅▆▇█"
 GAP = " "  # a stretch with no datapoint: drawn as nothing, never as zero
@@ -194,19 +195,11 @@ def log_proof(log_group: str, stream: str, lines: Iterable[tuple[datetime | None
 # --- drawing -------------------------------------------------------------------------------------
 
 
-def _parse(at: str) -> datetime | None:
-    try:
-        parsed = datetime.fromisoformat(at.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-
-
 def _timeline(proof: MetricProof) -> tuple[list[datetime], float] | None:
     """The points' times and the slot one datapoint stands for: the period, or the series' own cadence (its
     smallest step) when that is longer (a series answered every 5 minutes for a 1-minute period, as basic
     monitoring does, has no gaps). None when a time does not parse."""
-    times = [_parse(at) for at, _ in proof.points]
+    times = [maybe_utc(at) for at, _ in proof.points]
     if not all(times):
         return None
     known = [t for t in times if t is not None]
@@ -334,7 +327,7 @@ def stats_words(proof: MetricProof) -> str:
 
 def span_words(proof: MetricProof) -> str:
     """"2026-11-29 13:00 to 14:00 UTC": the time the drawing covers."""
-    first, last = _parse(proof.points[0][0]), _parse(proof.points[-1][0])
+    first, last = maybe_utc(proof.points[0][0]), maybe_utc(proof.points[-1][0])
     if first is None or last is None:
         return ""
     end = f"{last:%H:%M}" if first.date() == last.date() else f"{last:%Y-%m-%d %H:%M}"

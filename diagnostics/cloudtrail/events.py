@@ -12,8 +12,10 @@ import json
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
+
+from diagnostics.timestamps import utc
 
 # Error codes AWS services use when they throttle a caller. EC2 prefixes its codes with "Client." in
 # CloudTrail ("Client.RequestLimitExceeded"); normalise_error_code removes that.
@@ -145,16 +147,6 @@ def caller_of(identity: Mapping[str, Any]) -> tuple[str, str]:
     return str(identity.get("type") or "unknown"), ""
 
 
-def _time(value: Any) -> datetime:
-    if isinstance(value, datetime):
-        return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
-    if isinstance(value, (int, float)):
-        return datetime.fromtimestamp(value, UTC)
-    text = str(value).replace("Z", "+00:00")
-    parsed = datetime.fromisoformat(text)
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-
-
 def parse_record(record: Mapping[str, Any]) -> ApiEvent:
     """A CloudTrail record (the JSON document inside a LookupEvents entry)."""
     principal, session = caller_of(record.get("userIdentity") or {})
@@ -162,7 +154,7 @@ def parse_record(record: Mapping[str, Any]) -> ApiEvent:
     request = tuple((k, str(params[k])) for k in REQUEST_KEYS
                     if isinstance(params, Mapping) and isinstance(params.get(k), (str, int)))
     return ApiEvent(
-        at=_time(record.get("eventTime")),
+        at=utc(record.get("eventTime")),
         source=str(record.get("eventSource") or ""),
         operation=str(record.get("eventName") or ""),
         caller=principal,

@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from diagnostics.concurrency import pause
+from diagnostics.timestamps import utc
 
 MAX_PAGES = 50
 
@@ -93,7 +94,7 @@ def _insights_time(value: str) -> datetime:
     """Insights answers "2026-11-29 21:00:00.000" (UTC); some endpoints answer epoch milliseconds."""
     if value.isdigit():
         return datetime.fromtimestamp(int(value) / 1000.0, UTC)
-    return datetime.fromisoformat(value.replace(" ", "T")).replace(tzinfo=UTC)
+    return utc(value)
 
 
 def insights_lines(logs: Any, group: str, query: str, start: datetime, end: datetime,

@@ -23,11 +23,11 @@ import math
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 
 from diagnostics.iam.variables import Part, Template, parse_template, parts_regex, plain, resolve
+from diagnostics.timestamps import maybe_utc
 
 Lookup = Callable[[str], str | list[str] | None]
 
@@ -273,13 +273,8 @@ def parse_date(value: Any) -> float | None:
 
 @lru_cache(maxsize=4096)
 def _iso(text: str) -> float | None:
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError:
-        return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.timestamp()
+    moment = maybe_utc(text)
+    return moment.timestamp() if moment is not None else None
 
 
 @lru_cache(maxsize=4096)

@@ -9,21 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from diagnostics.cloudtrail.timeline import Change
-
-
-def _time(value: Any) -> datetime | None:
-    if value is None or value == "":
-        return None
-    if isinstance(value, datetime):
-        return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
-    if isinstance(value, (int, float)):
-        return datetime.fromtimestamp(value, UTC)
-    parsed = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+from diagnostics.timestamps import maybe_utc
 
 
 def _stamp(at: datetime | None) -> str:
@@ -70,7 +60,7 @@ def parse_alarm(raw: Mapping[str, Any], composite: bool = False) -> Alarm:
                 namespace, metric, dims = str(stat.get("Namespace") or ""), str(stat["MetricName"]), \
                     stat.get("Dimensions") or []
                 break
-    since = _time(raw.get("StateTransitionedTimestamp")) or _time(raw.get("StateUpdatedTimestamp"))
+    since = maybe_utc(raw.get("StateTransitionedTimestamp")) or maybe_utc(raw.get("StateUpdatedTimestamp"))
     return Alarm(
         name=str(raw.get("AlarmName") or ""), arn=str(raw.get("AlarmArn") or ""), since=since,
         reason=str(raw.get("StateReason") or ""), namespace=namespace, metric=metric,
@@ -104,7 +94,7 @@ def parse_health_event(raw: Mapping[str, Any]) -> HealthEvent:
     return HealthEvent(
         arn=str(raw.get("arn") or ""), service=str(raw.get("service") or ""),
         type_code=str(raw.get("eventTypeCode") or ""), category=str(raw.get("eventTypeCategory") or ""),
-        region=str(raw.get("region") or ""), start=_time(raw.get("startTime")),
+        region=str(raw.get("region") or ""), start=maybe_utc(raw.get("startTime")),
         status=str(raw.get("statusCode") or ""), scope=str(raw.get("eventScopeCode") or ""),
     )
 

@@ -43,6 +43,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from diagnostics.sandbox import gaps
+from diagnostics.timestamps import utc
 
 ASSUMED_ROLE = re.compile(r"^arn:([^:]+):sts::(\d{12}):assumed-role/([^/]+)/(.+)$")
 IAM_USER = re.compile(r"^arn:([^:]+):iam::(\d{12}):user/(?:.*/)?([^/]+)$")
@@ -161,9 +162,7 @@ def _matches(entry: dict[str, Any], attribute: dict[str, str]) -> bool:
 def _time(value: Any) -> datetime | None:
     if value is None:
         return None
-    if isinstance(value, (int, float)):
-        return datetime.fromtimestamp(value, UTC)
-    return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    return utc(value)
 
 
 def answer(params: dict[str, Any], specs: list[dict[str, Any]], now: datetime) -> dict[str, Any]:

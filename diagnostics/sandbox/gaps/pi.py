@@ -15,17 +15,17 @@ the one AWS gives for an instance without Performance Insights: an error.
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from diagnostics.sandbox import gaps
+from diagnostics.timestamps import utc
 
 TARGET = "PerformanceInsightsv20180227."
 
 
 def _time(value: Any) -> datetime:
-    return datetime.fromtimestamp(float(value), UTC) if isinstance(value, int | float) else \
-        datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    return utc(value)
 
 
 def answer(operation: str, params: dict[str, Any], data: dict[str, Any]) -> tuple[int, dict[str, Any]]:
