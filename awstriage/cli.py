@@ -35,6 +35,21 @@ FORMAT_ALIASES = {"md": "markdown", "txt": "text", "htm": "html"}
 FORMAT_CHOICES = ("text", "markdown", "md", "json", "html")
 
 
+def output_format(args: argparse.Namespace, default: str) -> str:
+    """The transcript format: --format when given, else what the --output file's extension says, else
+    ``default``. An explicit --format that disagrees with the extension wins, with a notice."""
+    from playbooks.exporters import format_of_path
+
+    by_name = format_of_path(args.output) if args.output is not None else None
+    if args.format is None:
+        return by_name or default
+    fmt = FORMAT_ALIASES.get(args.format, args.format)
+    if by_name is not None and by_name != fmt:
+        print(f"awstriage: writing {fmt} to {args.output} as --format asks (its extension suggests {by_name})",
+              file=sys.stderr)
+    return fmt
+
+
 class UsageError(Exception):
     """Bad input from the user: one sentence, exit status 2."""
 
@@ -75,7 +90,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("playbook", help="access-denied, ssh-timeout, throttling, lambda-oom or slow-performance")
     run.add_argument("--param", action="append", default=[], metavar="KEY=VALUE",
                      help="a playbook parameter (repeat for each); see 'awstriage list'")
-    run.add_argument("--format", choices=FORMAT_CHOICES, default="text", help="text, markdown (or md), json or html")
+    run.add_argument("--format", choices=FORMAT_CHOICES, help="text, markdown (or md), json or html (default: from "
+                     "the --output file's extension, else text)")
     run.add_argument("--output", "-o", type=Path, help="write the transcript to this file instead of stdout")
     run.add_argument("--demo", action="store_true", help="run on the built-in sandbox account")
     run.add_argument("--scenario", help="with --demo: the sandbox scenario to seed (default: the playbook's)")
@@ -83,7 +99,8 @@ def build_parser() -> argparse.ArgumentParser:
     triage = sub.add_parser("triage", parents=[common], help="the first five minutes: alarms firing, AWS Health "
                             "events, recent changes, and the playbook to run for each alarm")
     triage.add_argument("--hours", default="24", metavar="N", help="hours of change history to read (default 24)")
-    triage.add_argument("--format", choices=FORMAT_CHOICES, default="text")
+    triage.add_argument("--format", choices=FORMAT_CHOICES, help="text, markdown (or md), json or html (default: "
+                        "from the --output file's extension, else text)")
     triage.add_argument("--output", "-o", type=Path, help="write the overview to this file instead of stdout")
     triage.add_argument("--demo", action="store_true", help="look at the built-in sandbox account")
 
@@ -228,7 +245,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         transcript = workspace.run(playbook, inputs, observers, handle)
         if handle.journal_problem:
             print(f"awstriage: {handle.journal_problem}", file=sys.stderr)
-        fmt = FORMAT_ALIASES.get(args.format, args.format)
+        fmt = output_format(args, "text")
         on_terminal = fmt == "text" and args.output is None and sys.stdout.isatty()
         # On a terminal the steps were shown live: the final text adds the findings and the verdict only.
         text = to_text(transcript, color=True, steps=not live) if on_terminal else export(transcript, fmt)
@@ -276,8 +293,8 @@ def cmd_triage(args: argparse.Namespace) -> int:
             _connect(workspace)
         handle = RunHandle()
         transcript = workspace.run(TRIAGE, inputs, [ProgressPrinter()] if sys.stderr.isatty() else [], handle)
-        color = args.format == "text" and args.output is None and sys.stdout.isatty()
-        fmt = FORMAT_ALIASES.get(args.format, args.format)
+        fmt = output_format(args, "text")
+        color = fmt == "text" and args.output is None and sys.stdout.isatty()
         _write(to_text(transcript, color=True) if color else export(transcript, fmt), args.output)
         if handle.journal_path is not None:
             print(f"Journal: {handle.journal_path}", file=sys.stderr)
@@ -321,8 +338,8 @@ def _add_journal_commands(sub) -> None:
     export = sub.add_parser("export", help="turn a journal into text, Markdown, JSON or HTML")
     export.add_argument("journal", type=Path, nargs="?", help="a journal file (see 'awstriage journals')")
     export.add_argument("--last", action="store_true", help="the newest journal")
-    export.add_argument("--format", choices=FORMAT_CHOICES, default="markdown", help="text, markdown (or md), json or "
-                        "html")
+    export.add_argument("--format", choices=FORMAT_CHOICES, help="text, markdown (or md), json or html (default: "
+                        "from the --output file's extension, else markdown)")
     export.add_argument("--output", "-o", type=Path)
 
 
@@ -392,7 +409,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         events = read_journal(path)
     except JournalError as exc:
         raise UsageError(str(exc)) from None
-    _write(export(transcript_from_events(events), FORMAT_ALIASES.get(args.format, args.format)), args.output)
+    _write(export(transcript_from_events(events), output_format(args, "markdown")), args.output)
     return EXIT_OK
 
 

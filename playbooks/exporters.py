@@ -9,7 +9,7 @@ import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import Any
 
 from diagnostics.text import shorten
@@ -623,3 +623,13 @@ def journal_summary(path: Path) -> tuple[str, str, str, str, str]:
 
 def export(t: Transcript, fmt: str) -> str:
     return EXPORTERS[fmt](t)
+
+
+# The format a file's extension asks for: a transcript saved as ``ticket.html`` is a page, not text.
+FORMAT_OF_SUFFIX = {".md": "markdown", ".markdown": "markdown", ".json": "json", ".html": "html", ".htm": "html",
+                    ".txt": "text", ".text": "text"}
+
+
+def format_of_path(path: PurePath) -> str | None:
+    """The export format ``path``'s extension names (case-insensitive), or None for any other name."""
+    return FORMAT_OF_SUFFIX.get(path.suffix.lower())

@@ -160,6 +160,32 @@ def test_an_output_that_fails_after_the_run_goes_to_stdout_with_a_sentence(journ
     assert out.startswith("#")
 
 
+@pytest.mark.parametrize(("name", "flags", "starts"), [
+    ("ticket.html", [], "<!DOCTYPE html>"),  # the extension names the format when --format is not given
+    ("ticket.HTM", [], "<!DOCTYPE html>"),
+    ("ticket.json", [], "{"),
+    ("ticket.markdown", [], "# awstriage"),
+    ("ticket.txt", [], "SSH connection times out"),
+    ("ticket", [], "# awstriage"),  # no extension: export's default, Markdown
+    ("ticket.html", ["--format", "json"], "{"),  # an explicit --format wins, with a notice
+])
+def test_export_writes_the_format_the_output_file_asks_for(journals, tmp_path, capsys, name, flags, starts) -> None:
+    out = tmp_path / name
+    assert main(["export", "--last", *flags, "-o", str(out)]) == 0
+    assert out.read_text().lstrip().startswith(starts)
+    err = capsys.readouterr().err
+    assert ("its extension suggests html" in err) == bool(flags)
+
+
+def test_a_run_written_to_an_html_file_is_html(tmp_path, monkeypatch) -> None:
+    """`-o report.html` on a run gives a page a browser shows, not the text transcript under an .html name."""
+    monkeypatch.setenv("AWSTRIAGE_DATA_DIR", str(tmp_path))
+    out = tmp_path / "report.html"
+    assert main(["run", "ssh-timeout", "--demo", "-o", str(out)]) == 1
+    page = out.read_text()
+    assert page.lstrip().startswith("<!DOCTYPE html>") and "</html>" in page
+
+
 def test_export_needs_a_journal_or_last(journals, capsys) -> None:
     assert main(["export"]) == 2
     assert "--last" in capsys.readouterr().err

@@ -97,3 +97,18 @@ async def test_a_path_that_cannot_be_written_is_a_sentence(make_app, data_dir, t
         await pilot.press("ctrl+s")
         assert isinstance(pilot.app.screen, ExportScreen) and dialog.saved is None
         assert "Could not save" in str(dialog.query_one("#export-status").content)
+
+
+async def test_a_path_typed_with_another_formats_extension_chooses_that_format(make_app, data_dir, tmp_path) -> None:
+    """`incident.html` typed over the Markdown default saves a page, not Markdown under an .html name."""
+    async with make_app().run_test(size=(80, 24)) as pilot:
+        dialog = await open_dialog(pilot)
+        await pilot.press("tab")
+        path = dialog.query_one("#path", Input)
+        path.value = str(tmp_path / "incident.html")
+        await pilot.pause()
+        assert dialog.fmt == "html" and dialog.query_one("#format", RadioSet).pressed_button.name == "html"
+        assert path.value == str(tmp_path / "incident.html"), "the typed name is kept"
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: dialog.saved is not None, what="the save")
+        assert dialog.saved.read_text().startswith("<!DOCTYPE html>")

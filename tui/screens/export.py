@@ -17,7 +17,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, RadioButton, RadioSet, Static
 
-from playbooks.exporters import export
+from playbooks.exporters import export, format_of_path
 from playbooks.journal import journal_dir
 from playbooks.transcript import Transcript
 
@@ -58,7 +58,8 @@ class ExportScreen(ModalScreen[Path | None]):
 ## Export
 
 The format list has the focus: `↑`/`↓` choose the format (Markdown for a ticket, JSON for scripts,
-HTML for a page that reads offline) and the file's extension follows. `Tab` moves to the path, which
+HTML for a page that reads offline) and the file's extension follows; a path typed with
+another format's extension (`.md`, `.json`, `.html`) chooses that format. `Tab` moves to the path, which
 you can edit; `Enter` or `ctrl+s` saves. Files go to the exports folder under awstriage's data
 directory (`~/.local/share/awstriage/exports` on Linux; `AWSTRIAGE_DATA_DIR` moves it), and the
 dialog says where the file went. The file holds no secrets: they were redacted before anything was
@@ -132,6 +133,13 @@ recorded.
 
     def on_radio_set_changed(self, event: RadioSet.Changed) -> None:
         self._follow(event.pressed.name or "markdown")
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        """A path typed with another format's extension (``incident.html``) chooses that format: the file
+        holds what its name says."""
+        fmt = format_of_path(Path(event.value.strip())) if event.input.id == "path" else None
+        if fmt in FORMATS and fmt != self.fmt:
+            self.choose(fmt)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         self.action_save()
