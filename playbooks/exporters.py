@@ -440,6 +440,16 @@ _SVG_STATUS = {  # stroke, fill
 }
 
 
+SVG_TITLES = {"forward": "Forward path (client to instance)", "return": "Return path (instance to client)"}
+
+
+def _svg_note(node: dict, edge: dict | None) -> str:
+    """The words under a box: the rule that drops the packets, else a component's own note."""
+    if edge and edge.get("verdict") == "deny":
+        return str(edge.get("rule") or "")
+    return str(node.get("note") or "") if node.get("status", "ok") != "ok" else ""
+
+
 SVG_COLUMNS = 4  # boxes per line: four fit a 64rem page at full size; a longer path continues below ("↪")
 
 
@@ -463,7 +473,9 @@ def _svg_path_diagram(t: Transcript) -> str:
     from diagnostics.reachability.graph import from_node_link, path_rows
 
     e = html.escape
-    forward, back = path_rows(from_node_link(t.graph))
+    graph = from_node_link(t.graph)
+    forward, back = path_rows(graph)
+    titles = {**SVG_TITLES, **(graph.graph.get("titles") or {})}
     labels = [str(n.get("label") or n.get("id", "")) for n, _ in forward + back]
     box_w = max(170, min(220, int(max((len(x) for x in labels), default=10) * 7.4 + 24)))
     label_chars = int((box_w - 20) / 7.4)  # a longer label wraps to a second line, never cut
@@ -472,7 +484,7 @@ def _svg_path_diagram(t: Transcript) -> str:
     width = pad * 2 + gap + SVG_COLUMNS * box_w + (SVG_COLUMNS - 1) * gap
     parts: list[str] = []
     y = pad
-    for name, rows in (("Forward path (client to instance)", forward), ("Return path (instance to client)", back)):
+    for name, rows in ((titles["forward"], forward), (titles["return"], back)):
         if not rows:
             continue
         columns: dict[int, list[tuple[dict, dict | None]]] = {}
@@ -483,16 +495,20 @@ def _svg_path_diagram(t: Transcript) -> str:
         ordered = [members for _stage, members in sorted(columns.items())]
         for first in range(0, len(ordered), SVG_COLUMNS):
             chunk = ordered[first:first + SVG_COLUMNS]
-            notes = [_wrap_words(str(edge.get("rule") or ""), note_chars)
-                     for members in chunk for _node, edge in members if edge and edge.get("verdict") == "deny"]
-            tallest = max(len(m) for m in chunk)
-            row_h = tallest * box_h + (tallest - 1) * stack_gap + max((len(n) for n in notes), default=0) * note_line
+            # A box's note sits under it: a box stacked below starts after the note, never over it.
+            def note_height(node: dict, edge: dict | None) -> int:
+                note = _svg_note(node, edge)
+                return len(_wrap_words(note, note_chars)) * note_line if note else 0
+
+            tops = [[sum(box_h + stack_gap + note_height(*m) for m in members[:k]) for k in range(len(members))]
+                    for members in chunk]
+            row_h = max(tops[c][-1] + box_h + note_height(*members[-1]) for c, members in enumerate(chunk))
             if first:
                 parts.append(f'<text x="{pad}" y="{y + box_h / 2 + 5}" font-size="15">↪</text>')
             for col, members in enumerate(chunk):
                 x = pad + gap + col * (box_w + gap)
                 for k, (node, edge) in enumerate(members):
-                    top = y + k * (box_h + stack_gap)
+                    top = y + tops[col][k]
                     status = str(node.get("status", "ok"))
                     stroke, fill = _SVG_STATUS.get(status, _SVG_STATUS["ok"])
                     heavy = 3 if status == "blocked" else 1.5
@@ -505,6 +521,12 @@ def _svg_path_diagram(t: Transcript) -> str:
                                     for i, line in enumerate(_wrap_words(label, label_chars, most=2)))
                     parts.append(f'<text class="box-text" x="{x + 10}" y="{top + 38}" font-size="12" '
                                  f'font-weight="600"><title>{e(label)}</title>{spans}</text>')
+                    note = str(node.get("note") or "") if status != "ok" else ""
+                    if note and not (edge and edge.get("verdict") == "deny"):
+                        spans = "".join(f'<tspan x="{x + 4}" dy="{note_line if i else 0}">{e(line)}</tspan>'
+                                        for i, line in enumerate(_wrap_words(note, note_chars)))
+                        parts.append(f'<text class="{"deny" if status == "blocked" else "note"}" x="{x + 4}" '
+                                     f'y="{top + box_h + 14}" font-size="11">{spans}</text>')
                     if edge is None and not (first and col == 0):
                         continue
                     deny = bool(edge) and edge.get("verdict") == "deny"  # type: ignore[union-attr]

@@ -10,9 +10,10 @@ say which query or segment takes the time.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from diagnostics.awslambda.collect import LogRead
 from diagnostics.awslambda.memory import Invocation
@@ -40,6 +41,7 @@ from diagnostics.performance.collect import (
 from diagnostics.performance.components import LATENCY, Component
 from diagnostics.performance.frontends import METRICS as FRONT_METRICS
 from diagnostics.performance.frontends import FrontReading, judge_front
+from diagnostics.performance.graph import component_graph
 from diagnostics.performance.insights import describe_insights, insights_findings, read_insights
 from diagnostics.performance.lambda_logs import LambdaLogStats, describe, log_findings, log_stats, report_proof
 from diagnostics.performance.percentiles import LOG_SAMPLES, Latency, best, from_samples
@@ -50,9 +52,6 @@ from diagnostics.proof import with_proof
 from playbooks import params as v
 from playbooks.common import IDENTITY_STEP
 from playbooks.model import Context, Param, Playbook, Step, StepOutcome, StepSkip
-
-if TYPE_CHECKING:
-    import networkx as nx
 
 MAX_HOURS = 14 * 24  # CloudWatch keeps one-minute datapoints for 15 days
 
@@ -287,7 +286,7 @@ def _resource(ctx: Context) -> StepOutcome:
         if others:
             where = f"but {' and '.join(others)} ({where.split(':')[0]})"
         return StepOutcome("error", f"There is no Lambda function or RDS DB instance named {name}; {where}.")
-    ctx.set_graph(path_graph(path))
+    ctx.set_graph(component_graph(path))
     profiles = _profiles(ctx)
     parts = []
     if len(path) > 1:
@@ -312,15 +311,16 @@ def _hop(comp: Component, path: list[Component]) -> str:
     return f"{comp.label}{what}" + (f", called by {parent.label}" if parent else ", the entry point")
 
 
-def path_graph(path: list[Component]) -> nx.DiGraph:
-    import networkx as nx  # imported when a path is drawn: ~150 ms less before the first call
+def _drawn(run: Callable[[Context], StepOutcome]) -> Callable[[Context], StepOutcome]:
+    """A judging step that names components redraws the path with them amber or red."""
+    def step(ctx: Context) -> StepOutcome:
+        outcome = run(ctx)
+        path = ctx.peek("path")
+        if path and outcome.findings:
+            ctx.set_graph(component_graph(path, [*ctx.findings, *outcome.findings]))
+        return outcome
 
-    graph = nx.DiGraph()
-    for comp in path:
-        graph.add_node(comp.key, label=comp.label, kind=comp.kind, resource=comp.resource)
-        if comp.parent:
-            graph.add_edge(comp.parent, comp.key)
-    return graph
+    return step
 
 
 def _latency_step(ctx: Context) -> StepOutcome:
@@ -563,7 +563,7 @@ LATENCY_STEP = Step(
         "logs."
     ),
     good="Latency data exists for the window.",
-    run=_latency_step,
+    run=_drawn(_latency_step),
 )
 
 SATURATION_STEP = Step(
@@ -576,7 +576,7 @@ SATURATION_STEP = Step(
         "Init Duration. Each finding comes with the command that lifts the limit, and what it costs."
     ),
     good="Nothing sustained at its limit.",
-    run=_saturation,
+    run=_drawn(_saturation),
 )
 
 FRONT_STEP = Step(
@@ -589,7 +589,7 @@ FRONT_STEP = Step(
         "table that throttles makes the SDK retry. This step reads those counts for each front component."
     ),
     good="Few errors, healthy targets, a cache hit rate like last week's.",
-    run=_front,
+    run=_drawn(_front),
     decides=False,
 )
 
@@ -603,7 +603,7 @@ TRACES_STEP = Step(
         "requests of the window and gives example trace IDs to open in the console."
     ),
     good="Traces exist, and the slowest ones spend their time where it is expected.",
-    run=_traces,
+    run=_drawn(_traces),
     decides=False,
 )
 
@@ -616,7 +616,7 @@ INSIGHTS_STEP = Step(
         "number of vCPUs means sessions queue; one statement making most of it is the query to fix first."
     ),
     good="DB load below the vCPUs, or no single statement dominating it.",
-    run=_insights,
+    run=_drawn(_insights),
     decides=False,
 )
 
@@ -630,7 +630,7 @@ REGRESSION_STEP = Step(
         "baseline it says so and leaves the verdict to the other steps."
     ),
     good="Latency close to its baseline.",
-    run=_regression,
+    run=_drawn(_regression),
     decides=False,
 )
 

@@ -15,9 +15,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from playbooks.exporters import export
 from playbooks.registry import parse_inputs
 from playbooks.runner import run_playbook
 from playbooks.slow_performance import PLAYBOOK
+from tui.widgets.path_graph import layout_graph
 
 TRUST = {"Version": "2012-10-17", "Statement": [
     {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]}
@@ -172,6 +174,12 @@ def test_load_balancer_path_names_the_function_whose_own_time_grew_against_last_
     assert "only because of what is below them" in regression["summary"]
     assert "Application Load Balancer shop-web" in regression["summary"]
     assert transcript.verdict == "problem_found"
+    # The drawn path marks the function the finding names, and every export draws it.
+    status = {n["id"]: n["status"] for n in transcript.graph["nodes"]}
+    assert status == {"alb:shop-web": "ok", "target-group:shop-search": "ok", "lambda:search": "blocked"}, status
+    page = export(transcript, "html")
+    assert "Request path" in page and ">search</tspan>" in page.replace("Lambda function ", "")
+    assert layout_graph(transcript.graph, 120)[0].plain.startswith("Request path")
 
 
 @pytest.mark.sandbox

@@ -169,7 +169,7 @@ def to_mermaid(graph: nx.DiGraph) -> str:
     for index, (u, v, data) in enumerate(graph.edges(data=True)):
         verdict = data.get("verdict", "allow")
         direction = data.get("direction", "")
-        words = f"{'reply' if direction == 'return' else 'request'}: {verdict}"
+        words = data.get("relation") or f"{'reply' if direction == 'return' else 'request'}: {verdict}"
         if data.get("certainty") == "conditional":
             words += " (conditional: some kinds of client)"
         elif data.get("partial"):

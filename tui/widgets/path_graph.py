@@ -23,7 +23,7 @@ from textual.strip import Strip
 
 from diagnostics.reachability.graph import Row, from_node_link, path_rows
 
-EMPTY_SENTENCE = "No path drawn yet: ssh-timeout draws one"
+EMPTY_SENTENCE = "No path drawn yet: ssh-timeout and slow-performance draw one"
 KIND_LABELS = {
     "client": "client",
     "source_eni": "client ENI",
@@ -45,6 +45,8 @@ STATUS_MARK = {"blocked": "✖ ", "warning": "! ", "ok": ""}
 BORDERS = {"blocked": "┏━┓┃┗━┛", "warning": "┌─┐│└─┘", "ok": "┌─┐│└─┘"}
 ARROW_STYLE = {"deny": "bold red", "partial": "yellow", "allow": "dim"}
 
+PATH_TITLES = {"forward": "Forward path: the request, client to instance",
+               "return": "Return path: the reply, instance to client"}
 BOX_HEIGHT = 4  # top border, kind line, ID line, bottom border
 ARROW_LINE = 1  # arrows enter and leave a box on its kind line
 GAP = 5  # the arrow between two columns: 2 source stub, 1 junction, 1 mark, 1 head
@@ -60,6 +62,7 @@ class _Box:
     extra: str
     status: str
     edge: dict[str, Any] | None
+    note: str = ""  # a component graph's own sentence for an amber or red box
 
     def natural_width(self) -> int:
         """Content width before any abbreviation: the longer of the kind line and the ID."""
@@ -70,7 +73,7 @@ class _Box:
 
 def _box_of(node: dict[str, Any], edge: dict[str, Any] | None) -> _Box:
     kind = str(node.get("kind", ""))
-    ident = str(node.get("id", ""))
+    ident = str(node.get("name") or node.get("id", ""))
     label = str(node.get("label") or ident)
     # The label repeats the ID and adds a detail worth showing ("(web)", "(main)", a private IP).
     extra = label.replace(ident, "", 1).strip() if ident in label else label
@@ -78,7 +81,9 @@ def _box_of(node: dict[str, Any], edge: dict[str, Any] | None) -> _Box:
         # The client's node ID is just "client": its address is what identifies it.
         ident, extra = extra, ""
     status = str(node.get("status", "ok"))
-    return _Box(KIND_LABELS.get(kind, kind.replace("_", " ")), ident, extra, status, edge)
+    if node.get("name"):
+        extra = ""  # a component's label only spells out its kind and name, which the box shows
+    return _Box(KIND_LABELS.get(kind, kind.replace("_", " ")), ident, extra, status, edge, str(node.get("note") or ""))
 
 
 def abbreviate(ident: str, width: int) -> str:
@@ -207,6 +212,8 @@ def _note(box: _Box, direction: str) -> tuple[str, str] | None:
     """The sentence under a blocked or partial box: the rule that drops (or half-admits) the packets."""
     kind = _edge_kind(box.edge)
     rule = str((box.edge or {}).get("rule") or "")
+    if box.note and box.status in ("blocked", "warning"):
+        return (f"{STATUS_MARK[box.status]}{box.ident}: {box.note}", STATUS_STYLE[box.status])
     if kind == "deny":
         return f"✖ {box.ident}: {rule or 'drops the packets here'}", ARROW_STYLE["deny"]
     if box.status == "blocked":
@@ -295,12 +302,16 @@ def layout_graph(graph: nx.DiGraph | dict[str, Any] | None, width: int) -> list[
     if summary:
         style = {"blocked": "bold red", "conditional": "bold yellow"}.get(str(graph.graph.get("verdict")), "bold")
         out += [Text(line, style=style) for line in textwrap.wrap(summary, width, break_on_hyphens=False)] + [""]
-    for title, rows in (("Forward path: the request, client to instance", forward),
-                        ("Return path: the reply, instance to client", back)):
+    titles = {**PATH_TITLES, **(graph.graph.get("titles") or {})}
+    for title, rows in ((titles["forward"], forward), (titles["return"], back)):
         if rows:
             out += [Text(title, style="bold underline"), *layout_path(rows, width), ""]
-    legend = Text.assemble(("■ ok", "green"), "  ", ("■ partial", "yellow"), "  ", ("■ blocked", "bold red"),
-                           "  ", ("✖▶ packets dropped here", "bold red"), style="dim")
+    if graph.graph.get("legend") == "components":
+        legend = Text.assemble(("■ ok", "green"), "  ", ("■ warning", "yellow"), "  ", ("■ at fault", "bold red"),
+                               style="dim")
+    else:
+        legend = Text.assemble(("■ ok", "green"), "  ", ("■ partial", "yellow"), "  ", ("■ blocked", "bold red"),
+                               "  ", ("✖▶ packets dropped here", "bold red"), style="dim")
     if any(d.get("certainty") == "conditional" for _, d in graph.nodes(data=True)):
         legend.append_text(Text.assemble("  ", ("? conditional: only some kinds of client", "yellow")))
     out.append(legend)
