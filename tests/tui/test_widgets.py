@@ -353,8 +353,11 @@ async def _call_log_appends_rows_with_every_column() -> None:
         log.add_call("network-acl", api_call("DescribeNetworkAcls", error="UnauthorizedOperation", retries=2,
                                              duration_ms=1234.4))
         log.add_call(None, api_call("DescribeRegions"))
+        log.add_call("saturation", api_call("GetMetricData", service="cloudwatch"),
+                     step_title="Is it out of CPU, memory, credits or I/O?")
         await pilot.pause()
-        assert log.row_count == 3
+        assert log.row_count == 4
+        assert row_text(log, 3)[1] == "Is it out of CPU, memory,…", "a long title ends at a word, not mid-word"
         clock = time.strftime("%H:%M:%S", time.localtime(1_790_000_000.0))
         assert row_text(log, 0) == [clock, "identity", "sts", "GetCallerIdentity", "12", "", "ok"]
         assert row_text(log, 1) == [clock, "network-acl", "ec2", "DescribeNetworkAcls", "1,234", "2",
@@ -364,7 +367,7 @@ async def _call_log_appends_rows_with_every_column() -> None:
         assert isinstance(outcome, Text) and "red" in str(outcome.style)
         shown = screen_text(app)
         assert "DescribeNetworkAcls" in shown and "UnauthorizedOperation" in shown
-        assert log.summary == "3 calls, 1 failed"
+        assert log.summary == "4 calls, 1 failed"
 
 
 def test_call_log_follows_the_newest_call_unless_the_user_looked_up() -> None:

@@ -13,6 +13,8 @@ from typing import Any
 from rich.text import Text
 from textual.widgets import DataTable
 
+from diagnostics.text import shorten
+
 COLUMNS = ("time", "step", "service", "operation", "ms", "retries", "outcome")
 MAX_CALLS = 10_000  # a long session must not grow without bound; older calls are still in the transcript
 
@@ -106,7 +108,7 @@ Press `/` to filter by service, operation or error code (e.g. `denied`, `ec2`, `
     def add_call(self, step_id: str | None, call: dict[str, Any], step_title: str | None = None) -> None:
         """Append one call (an ``ApiCall.to_dict()``), made by the step ``step_id`` (None outside a step), shown
         by the step's title when given (people read "Who am I?", not "identity")."""
-        title = step_title if step_title is None or len(step_title) <= 28 else step_title[:27] + "…"
+        title = step_title if step_title is None else shorten(step_title, 28)  # at a word boundary
         entry = _Entry(step_id, dict(call), time.time(), title)
         self._entries.append(entry)
         if len(self._entries) > MAX_CALLS:
