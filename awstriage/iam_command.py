@@ -174,6 +174,13 @@ def simulate(args: argparse.Namespace) -> int:
     fix = fix_for(request, policies, evaluation)
     report = _report(request, evaluation, misses, fix)
     report["assumed_context"] = assumed
+    if fix is not None and fix.commands and evaluation.decision != "allowed":
+        # Every proposed change applied to a copy of the policies, and the request evaluated again.
+        from diagnostics.iam.verify import verify
+
+        checked = verify(request, policies, fix.commands, [fix.statement])
+        report["fix"]["verified"] = {"decision": checked.decision, "passes": checked.passes,
+                                     "beyond": list(checked.beyond), "sentence": checked.sentence(request)}
     if fix is not None and not args.principal:
         # The request was judged for a stand-in user: a command for it would change nobody real.
         report["fix"]["commands"] = []
@@ -248,6 +255,8 @@ def _text(report: dict[str, Any]) -> str:
         if fix["statement"]:
             lines.append("  Statement: " + json.dumps(fix["statement"]))
         lines += [f"  $ {c}" for c in fix["commands"]]
+        if fix.get("verified"):
+            lines.append("  Checked: " + fix["verified"]["sentence"])
         if fix.get("note"):
             lines.append("  " + fix["note"])
         if fix["commands"]:

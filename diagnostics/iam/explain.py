@@ -32,6 +32,7 @@ from diagnostics.iam.model import Evaluation, MatchedStatement, Policy, PolicySe
 from diagnostics.iam.principals import Identity, identify, principal_match
 from diagnostics.iam.resources import account_of, is_kms_key, parse_arn, s3_object_of_bucket
 from diagnostics.iam.variables import Part, parts_regex
+from diagnostics.iam.verify import BOUNDARY_ARN_VARIABLE
 
 
 @dataclass(frozen=True)
@@ -288,8 +289,11 @@ def _grant(kind: PolicyType, request: Request, policies: PolicySet, who: Identit
                 None, statement, (command,) if command else ())
     if kind == "boundary" and policies.boundary is not None:
         document = _with_statement(policies.boundary.document, statement)
+        unnamed = "" if policies.boundary.arn else (
+            f" Set {BOUNDARY_ARN_VARIABLE} to the ARN of that managed policy first (PermissionsBoundary in "
+            "`aws iam get-user` or `aws iam get-role`).")
         return (f"Add {request.action} to the permissions boundary {policies.boundary.arn or policies.boundary.name}"
-                " (a boundary only caps: the identity policy must allow it too).",
+                f" (a boundary only caps: the identity policy must allow it too).{unnamed}",
                 policies.boundary.arn or policies.boundary.name, statement,
                 _policy_commands(policies.boundary, document, who))
     if kind == "vpce" and policies.vpce is not None:
@@ -655,6 +659,14 @@ def _inline_command(who: Identity, name: str, document: Mapping[str, Any]) -> st
 def _policy_commands(policy: Policy, document: Mapping[str, Any], who: Identity) -> tuple[str, ...]:
     """The command that writes ``document`` back where ``policy`` lives."""
     arn = policy.arn or (policy.name if policy.name.startswith("arn:") else None)
+    if policy.type == "session":
+        return ()  # a session policy lives in the AssumeRole call that made the session, not in the account
+    if policy.type == "boundary" and not arn:
+        # A boundary is always a managed policy (an inline policy cannot be one): write a new version of it.
+        # Which one the file holds is unknown, so the command names it by a variable the person sets.
+        # https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_boundaries.html
+        return (f'aws iam create-policy-version --policy-arn "${BOUNDARY_ARN_VARIABLE}" --policy-document '
+                f"{_json(document)} --set-as-default",)
     if policy.type == "vpce":
         return (f"aws ec2 modify-vpc-endpoint --vpc-endpoint-id {shlex.quote(policy.name)} --policy-document "
                 f"{_json(document)}",)

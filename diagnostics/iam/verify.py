@@ -74,6 +74,10 @@ def _document(command: str) -> tuple[str, dict[str, str], Any] | None:
         return None
 
 
+# A boundary read from a file has no ARN: its command names it by this shell variable, set by the person.
+BOUNDARY_ARN_VARIABLE = "BOUNDARY_POLICY_ARN"
+
+
 def _apply(policies: PolicySet, verb: str, flags: Mapping[str, str], document: Any) -> PolicySet | None:
     if verb in ("iam put-user-policy", "iam put-role-policy", "iam put-group-policy"):
         name = flags.get("--policy-name", "")
@@ -81,7 +85,8 @@ def _apply(policies: PolicySet, verb: str, flags: Mapping[str, str], document: A
         return replace(policies, identity=(*kept, Policy(name, "identity", document, attached_to="(proposed)")))
     if verb == "iam create-policy-version":
         arn = flags.get("--policy-arn")
-        if policies.boundary is not None and arn in (policies.boundary.arn, policies.boundary.name):
+        unnamed = "$" + BOUNDARY_ARN_VARIABLE if policies.boundary is not None and not policies.boundary.arn else None
+        if policies.boundary is not None and arn in (policies.boundary.arn, policies.boundary.name, unnamed):
             return replace(policies, boundary=replace(policies.boundary, document=document))
         return replace(policies, identity=tuple(replace(p, document=document) if arn in (p.arn, p.name) else p
                                                 for p in policies.identity))

@@ -151,3 +151,29 @@ def test_exempting_from_a_guard_deny_is_printed_as_an_alternative_with_caution(c
     assert "make the request from an address the policy allows" in fix and "$ aws" not in fix
     assert alternative.startswith(f"exempts {ALICE} from the guard on aws:SourceIp")
     assert "$ aws iam put-user-policy --user-name alice" in alternative
+
+
+def test_a_boundary_from_a_file_is_fixed_by_a_new_version_of_a_managed_policy_and_the_fix_is_checked(capsys,
+                                                                                                    tmp_path) -> None:
+    """A permissions boundary is a managed policy, never an inline one: the fix writes a new version of it
+    (named by a variable, since a file does not say which policy it is), not put-user-policy, which would
+    add an inline identity policy and leave the boundary as it was. Every proposed change is then applied
+    to a copy and the request evaluated again.
+    https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_boundaries.html"""
+    read_only = {"Version": "2012-10-17",
+                 "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::data/*"}]}
+    identity, boundary = tmp_path / "identity.json", tmp_path / "boundary.json"
+    identity.write_text(json.dumps(read_only))
+    boundary.write_text(json.dumps(read_only))
+    code, out, _ = _run(capsys, "--policy", str(identity), "--boundary", str(boundary), "--action", "s3:PutObject",
+                        "--resource", "arn:aws:s3:::data/report.csv", "--principal", ALICE, "--format", "json")
+    fix = json.loads(out)["fix"]
+    assert code == 1
+    [inline, new_version] = fix["commands"]
+    assert inline.startswith("aws iam put-user-policy --user-name alice --policy-name awstriage-s3-putobject ")
+    assert new_version.startswith('aws iam create-policy-version --policy-arn "$BOUNDARY_POLICY_ARN" ')
+    assert "BOUNDARY_POLICY_ARN" in fix["summary"] and "boundary.json" not in new_version
+    assert fix["verified"]["passes"] and fix["verified"]["beyond"] == []
+    code, text, _ = _run(capsys, "--policy", str(identity), "--boundary", str(boundary), "--action", "s3:PutObject",
+                         "--resource", "arn:aws:s3:::data/report.csv", "--principal", ALICE)
+    assert "Checked: Applied to a copy of the policies, the proposed changes make the request allowed" in text
