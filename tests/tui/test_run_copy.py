@@ -128,3 +128,34 @@ async def test_a_component_graph_is_a_list_and_no_path_drawing_is_offered(make_a
         assert "SSH" not in summary and not screen.query_one("#graph").display
         await pilot.press("p")
         assert not screen.query_one("#graph").display
+
+
+async def test_a_drawn_request_path_keeps_its_components_line_and_p_opens_its_drawing(make_app) -> None:
+    """slow-performance's request path (diagnostics.performance.graph): the line above the footer lists the
+    components front to back, and `p` opens the drawing with the component at fault in red."""
+    import networkx as nx
+
+    from diagnostics.findings import Finding
+    from diagnostics.performance.components import Component
+    from diagnostics.performance.graph import component_graph
+    from tui.widgets.path_graph import PathGraph
+
+    path = [Component("alb", "web", "web"), Component("target-group", "web-tg", "web-tg", parent="alb:web"),
+            Component("ec2", "i-0abc12345678def01", "i-0abc12345678def01", parent="target-group:web-tg")]
+    slower = Finding("LATENCY_REGRESSION", "error", "web-tg", "target group web-tg got slower: p90 1,640 ms.")
+    drawn = nx.node_link_data(component_graph(path, [slower]), edges="links")
+    events = recorded_events()
+    for event in events:
+        if event["type"] == "graph":
+            event["graph"] = drawn
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_replay(pilot, events)
+        summary = plain(screen.query_one("#path-summary", Static))
+        assert summary.startswith("Components: ") and "target group web-tg" in summary and "forward" not in summary
+        assert screen.check_action("toggle_graph", ()) is True
+        await pilot.press("p")
+        graph = screen.query_one("#graph", PathGraph)
+        assert graph.display
+        text = graph.plain
+        assert text.startswith("Request path") and "✖ web-tg: target group web-tg got slower" in text

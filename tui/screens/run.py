@@ -250,11 +250,17 @@ def finding_detail(finding: dict[str, Any]) -> Group:
     return Group(*parts)
 
 
-def is_network_path(graph: dict[str, Any] | None) -> bool:
-    """A graph with a forward and a return way (ssh-timeout's) can be drawn as the path; the others are a list of
-    components (slow-performance's load balancer, targets and instances)."""
+def is_drawn_path(graph: dict[str, Any] | None) -> bool:
+    """A graph whose links have a direction can be drawn: ssh-timeout's network path (a forward and a return
+    way) and slow-performance's request path (front to back). A journal written before slow-performance drew
+    its path holds a plain list of components: the line above the footer is its whole picture."""
     return bool(graph) and any(link.get("direction") in ("forward", "return")
                                for link in graph.get("links") or graph.get("edges") or [])
+
+
+def is_component_graph(graph: dict[str, Any]) -> bool:
+    """slow-performance's components (see diagnostics.performance.graph), drawn or not."""
+    return (graph.get("graph") or {}).get("legend") == "components" or not is_drawn_path(graph)
 
 
 def components_summary(graph: dict[str, Any]) -> Text:
@@ -281,7 +287,7 @@ def path_summary(graph: dict[str, Any] | None) -> Text:
     """The path graph in one line: where each direction stops, or that it gets through."""
     if not graph:
         return Text("")
-    if not is_network_path(graph):
+    if is_component_graph(graph):
         return components_summary(graph)
     from diagnostics.reachability.graph import from_node_link, path_rows
 
@@ -472,7 +478,7 @@ or goes back. The headline at the top is the verdict: what was observed, nothing
 
     def _show_graph(self) -> None:
         has_graph = self.transcript.graph is not None
-        if has_graph and not is_network_path(self.transcript.graph):
+        if has_graph and not is_drawn_path(self.transcript.graph):
             # Components, not a network path: the list line is the whole picture; no drawing to open.
             self.query_one("#graph").display = False
             self.query_one("#path-summary").display = True
@@ -534,7 +540,7 @@ or goes back. The headline at the top is the verdict: what was observed, nothing
             self._focus_pane(panes[(current - 1) % len(panes)] if current >= 0 else panes[-1])
 
     def action_toggle_graph(self) -> None:
-        if not is_network_path(self.transcript.graph):
+        if not is_drawn_path(self.transcript.graph):
             self.notify("This playbook draws no network path" + (": its components are the line above the footer."
                                                                   if self.transcript.graph else "."), timeout=3)
             return
@@ -550,7 +556,7 @@ or goes back. The headline at the top is the verdict: what was observed, nothing
             self.query_one("#steps", FilterList).focus_list()
 
     def action_maximise_graph(self) -> None:
-        if not is_network_path(self.transcript.graph):
+        if not is_drawn_path(self.transcript.graph):
             self.notify("This playbook draws no path.", timeout=3)
             return
         self.toggle_class("-maximised")
@@ -575,7 +581,7 @@ or goes back. The headline at the top is the verdict: what was observed, nothing
             finding = self._finding()
             return bool(finding) and 1 <= int(str(parameters[0])) <= len(finding.get("alternatives") or [])
         if action in ("toggle_graph", "maximise_graph"):
-            return is_network_path(self.transcript.graph)
+            return is_drawn_path(self.transcript.graph)
         if action == "export":
             return bool(self.transcript.steps)
         return True
