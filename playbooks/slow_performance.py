@@ -45,7 +45,7 @@ from diagnostics.performance.graph import component_graph
 from diagnostics.performance.insights import describe_insights, insights_findings, read_insights
 from diagnostics.performance.lambda_logs import LambdaLogStats, describe, log_findings, log_stats, report_proof
 from diagnostics.performance.percentiles import LOG_SAMPLES, Latency, best, from_samples
-from diagnostics.performance.regression import Timing, judge, regression_finding, sentence, with_children
+from diagnostics.performance.regression import Timing, judge, regression_finding, sentence, under_floor, with_children
 from diagnostics.performance.saturation import Ec2Profile, LambdaProfile, Profile, RdsProfile, assess, proof_of
 from diagnostics.performance.traces import describe_traces, read_summaries
 from diagnostics.proof import with_proof
@@ -533,7 +533,9 @@ def _regression(ctx: Context) -> StepOutcome:
     below = [f"{v.component.label} got slower only because what is below it did" for v in verdicts if v.below_grew]
     detail = "; ".join(sentences + below) + "."
     if finding is None:
-        return StepOutcome("ok", f"Nothing got markedly slower than {label}: {detail}")
+        small = under_floor(verdicts)
+        return StepOutcome("ok", f"Nothing got markedly slower than {label}: {detail}"
+                           + (" " + "; ".join(small) + "." if small else ""))
     return StepOutcome("problem" if finding.severity == "error" else "warning", finding.summary, [finding])
 
 

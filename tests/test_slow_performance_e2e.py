@@ -223,3 +223,30 @@ def test_near_timeout_from_metrics_alone_is_the_same_problem_as_from_logs(plain_
     throttled = found[("LAMBDA_THROTTLED", "warning")]
     assert any("--param function=metrics-only" in c for c in throttled["remediation"])
     assert transcript.verdict == "problem_found"
+
+
+@pytest.mark.sandbox
+def test_a_database_and_a_table_many_times_slower_than_last_week_are_named(plain_moto) -> None:
+    """breaker_b fault 3: RDS ReadLatency 2 ms -> 80 ms per I/O and DynamoDB GetItem 4 ms -> 45 ms were
+    "Nothing got markedly slower" under a 100 ms floor meant for a request's latency."""
+    plain_moto.client("rds").create_db_instance(
+        DBInstanceIdentifier="orders-db", DBInstanceClass="db.t3.medium", Engine="postgres",
+        MasterUsername="admin", MasterUserPassword="Passw0rdPassw0rd", AllocatedStorage=20)
+    db = {"DBInstanceIdentifier": "orders-db"}
+    put_metric(plain_moto, "AWS/RDS", "ReadLatency", db, [0.08] * 30)
+    put_metric(plain_moto, "AWS/RDS", "ReadLatency", db, [0.002] * 30, days_ago=7)
+    plain_moto.client("dynamodb").create_table(
+        TableName="orders", BillingMode="PAY_PER_REQUEST", KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}])
+    get = {"TableName": "orders", "Operation": "GetItem"}
+    put_metric(plain_moto, "AWS/DynamoDB", "SuccessfulRequestLatency", get, [45.0] * 30, unit="Milliseconds")
+    put_metric(plain_moto, "AWS/DynamoDB", "SuccessfulRequestLatency", get, [4.0] * 30, days_ago=7,
+               unit="Milliseconds")
+    for resource, named, numbers in (("orders-db", ":db:orders-db", "80 ms now against 2 ms at baseline (40.0x)"),
+                                     ("dynamodb:orders", ":table/orders", "45 ms now against 4 ms at baseline")):
+        transcript = run(plain_moto, resource)
+        status, detail = steps(transcript)["regression"]
+        assert status == "problem" and "Nothing got markedly slower" not in detail, detail
+        [regression] = [f for f in transcript.findings if f["code"] == "LATENCY_REGRESSION"]
+        assert regression["resource"].endswith(named) and numbers in regression["summary"], regression
+        assert transcript.verdict == "problem_found"
