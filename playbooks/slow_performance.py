@@ -50,6 +50,7 @@ from diagnostics.performance.saturation import Ec2Profile, LambdaProfile, Profil
 from diagnostics.performance.traces import describe_traces, read_summaries
 from diagnostics.proof import with_proof
 from playbooks import params as v
+from playbooks.changes import look_up_also
 from playbooks.common import IDENTITY_STEP
 from playbooks.model import Context, Param, Playbook, Step, StepOutcome, StepSkip
 
@@ -287,6 +288,9 @@ def _resource(ctx: Context) -> StepOutcome:
             where = f"but {' and '.join(others)} ({where.split(':')[0]})"
         return StepOutcome("error", f"There is no Lambda function or RDS DB instance named {name}; {where}.")
     ctx.set_graph(component_graph(path))
+    # The change step looks up what was named under the names CloudTrail records (the load balancer's ARN),
+    # never awstriage's shorthand (alb:NAME, api:ID/stage).
+    look_up_also(ctx, [c.resource for c in path if c.parent is None])
     profiles = _profiles(ctx)
     parts = []
     if len(path) > 1:

@@ -250,3 +250,39 @@ def test_a_database_and_a_table_many_times_slower_than_last_week_are_named(plain
         [regression] = [f for f in transcript.findings if f["code"] == "LATENCY_REGRESSION"]
         assert regression["resource"].endswith(named) and numbers in regression["summary"], regression
         assert transcript.verdict == "problem_found"
+
+
+@pytest.mark.sandbox
+def test_what_changed_looks_up_the_load_balancers_arn_never_the_shorthand(plain_moto, monkeypatch) -> None:
+    """breaker_b fault 7: ``alb:shop-web`` was looked up as a CloudTrail ResourceName, which nothing records,
+    and the step said "nothing changed it". The load balancer read from the account is looked up under its
+    ARN and name. (Plain moto has no LookupEvents: the lookup is answered here, as CloudTrail would.)"""
+    from playbooks import changes as changes_module
+    from playbooks.registry import get_playbook
+
+    arn = make_function(plain_moto, "search", timeout=10, memory=1024)
+    lb, _ = make_alb_to_function(plain_moto, arn)
+    asked: list[str] = []
+    listener_change = {
+        "EventId": "e-1", "EventName": "ModifyListener", "ReadOnly": "false", "EventSource":
+        "elasticloadbalancing.amazonaws.com", "EventTime": datetime.now(UTC) - timedelta(hours=2),
+        "Resources": [{"ResourceType": "AWS::ElasticLoadBalancingV2::LoadBalancer",
+                       "ResourceName": lb["LoadBalancerArn"]}],
+        "CloudTrailEvent": json.dumps({
+            "eventTime": (datetime.now(UTC) - timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "eventName": "ModifyListener", "eventSource": "elasticloadbalancing.amazonaws.com",
+            "userIdentity": {"type": "IAMUser", "arn": "arn:aws:iam::123456789012:user/sam"},
+            "requestParameters": {"port": 8080}, "readOnly": False, "eventID": "e-1"})}
+
+    def lookup(_client, name, _start, _end, _budget=500):
+        asked.append(name)
+        return ([listener_change] if name == lb["LoadBalancerArn"] else []), False
+
+    monkeypatch.setattr(changes_module, "lookup_resource", lookup)
+    playbook = get_playbook("slow-performance")
+    transcript = run_playbook(playbook, parse_inputs(playbook, {"resource": "alb:shop-web"}), plain_moto.session())
+    assert lb["LoadBalancerArn"] in asked and "shop-web" in asked, asked
+    assert not any(name.startswith("alb:") for name in asked), asked
+    step = transcript.step("changes")
+    assert step is not None and "alb:shop-web" not in step.detail, step.detail
+    assert [c["event"] for c in transcript.changes] == ["ModifyListener"]

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from diagnostics.cloudtrail.resource_names import cloudtrail_names
 from diagnostics.findings import Finding
 from diagnostics.performance.baseline import SLOWER_RATIO, Change, compare, own_time
 from diagnostics.performance.components import LATENCY, Component, children, min_growth_ms
@@ -126,10 +127,18 @@ def regression_finding(verdicts: list[Verdict], baseline: str, region: str) -> F
          "total_now_ms": round(top.total.now, 2) if top.total and top.total.now is not None else None,
          "total_baseline_ms": round(top.total.then, 2) if top.total and top.total.then is not None
          else None},
-        [f"# What changed on {comp.name} between the two windows (deployments, configuration):",
-         f"aws cloudtrail lookup-events --lookup-attributes AttributeKey=ResourceName,AttributeValue={comp.name} "
-         f"--region {region}",
-         *alarm_command(comp, own.then * 1.5, region)])
+        [*change_command(comp, region), *alarm_command(comp, own.then * 1.5, region)])
+
+
+def change_command(comp: Component, region: str) -> list[str]:
+    """The CloudTrail lookup of the component's changes, under the name CloudTrail records it by (a load
+    balancer's ARN, a table's ARN, an API's ID), never its label ("orders GetItem")."""
+    names = cloudtrail_names(comp.resource).names
+    if not names:
+        return []
+    return [f"# What changed on {comp.name} between the two windows (deployments, configuration):",
+            f"aws cloudtrail lookup-events --lookup-attributes AttributeKey=ResourceName,AttributeValue={names[0]} "
+            f"--region {region}"]
 
 
 def alarm_command(comp: Component, threshold_ms: float, region: str) -> list[str]:
