@@ -77,9 +77,9 @@ def lookback_hours(text: str) -> int:
 PARAMS = (
     Param("resource", "what is slow: a Lambda function, EC2 instance ID or RDS DB instance (name or ARN; prefix "
           "lambda: or rds: if a name could be either), or, to follow the request path, a load balancer "
-          "(alb:NAME or ARN), an API stage (api:ID/STAGE or stage ARN), a CloudFront distribution "
-          "(cloudfront:ID or ARN), a DynamoDB table (dynamodb:NAME or ARN) or a CloudFormation stack "
-          "(stack:NAME or ARN)", performance_resource, required=True, example="alb:shop-web"),
+          "(alb:NAME or ARN), a target group (tg:NAME or ARN), an API stage (api:ID/STAGE or stage ARN), a "
+          "CloudFront distribution (cloudfront:ID or ARN), a DynamoDB table (dynamodb:NAME or ARN) or a "
+          "CloudFormation stack (stack:NAME or ARN)", performance_resource, required=True, example="alb:shop-web"),
     Param("hours", "how many hours to look at, ending now", lookback_hours, default="1"),
     Param("baseline", "what to compare the window with: week (the same hours a week earlier), day, or "
           "previous (the window just before)", baseline_name, default="week"),
@@ -282,6 +282,10 @@ def _resource(ctx: Context) -> StepOutcome:
         given = str(ctx.inputs["resource"])
         name = given.partition(":")[2] if given.split(":")[0] in ("lambda", "rds") else given
         where = where_searched(ctx.session.region, ctx.identity.get("account", ""))
+        ref = classify_resource(given)
+        if ref.kind == "target-group":
+            return StepOutcome("error", f"There is no target group {ref.id}: DescribeTargetGroups answered "
+                                        f"TargetGroupNotFound; {where}.")
         others = [f"{kind} named {name} exists: use resource={prefix}:{name}"
                   for prefix, kind in other_kinds(ctx.client, name)]  # the likeliest answer comes first
         if others:

@@ -286,3 +286,36 @@ def test_what_changed_looks_up_the_load_balancers_arn_never_the_shorthand(plain_
     step = transcript.step("changes")
     assert step is not None and "alb:shop-web" not in step.detail, step.detail
     assert [c["event"] for c in transcript.changes] == ["ModifyListener"]
+
+
+@pytest.mark.sandbox
+@pytest.mark.parametrize("form", ["arn", "tg"])
+def test_a_target_group_is_walked_from_its_arn_or_name(plain_moto, form) -> None:
+    """breaker_b fault 10: a target group ARN pasted from an alarm was a usage error (exit 2, "is not an EC2
+    instance ID"). It is the entry point: it and its targets are judged, its metrics read with the load
+    balancer's dimension."""
+    arn = make_function(plain_moto, "search", timeout=10, memory=1024)
+    lb, group = make_alb_to_function(plain_moto, arn)
+    lb_dim = lb["LoadBalancerArn"].split(":loadbalancer/")[1]
+    tg_dim = "targetgroup/" + group["TargetGroupArn"].split(":targetgroup/")[1]
+    dims = {"LoadBalancer": lb_dim, "TargetGroup": tg_dim}
+    put_metric(plain_moto, "AWS/ApplicationELB", "TargetResponseTime", dims, [1.4] * 30)
+    put_metric(plain_moto, "AWS/ApplicationELB", "TargetResponseTime", dims, [0.3] * 30, days_ago=7)
+    given = group["TargetGroupArn"] if form == "arn" else "tg:shop-search"
+    result = plain_moto.cli("run", "slow-performance", "--param", f"resource={given}", "--format", "json")
+    assert result.returncode == 1, result.stderr
+    data = json.loads(result.stdout)
+    resource_step = next(s for s in data["steps"] if s["id"] == "resource")
+    assert "target group shop-search" in resource_step["detail"] and "Lambda function search" in \
+        resource_step["detail"], resource_step["detail"]
+    [regression] = [f for f in data["findings"] if f["code"] == "LATENCY_REGRESSION"]
+    assert regression["resource"] == group["TargetGroupArn"], regression
+    assert "1,400 ms now against 300 ms" in regression["summary"]
+
+
+@pytest.mark.sandbox
+def test_a_target_group_that_does_not_exist_is_one_sentence(plain_moto) -> None:
+    result = plain_moto.cli("run", "slow-performance", "--param", "resource=tg:no-such-group", "--format", "json")
+    assert result.returncode == 3, result.stderr
+    step = next(s for s in json.loads(result.stdout)["steps"] if s["id"] == "resource")
+    assert step["status"] == "error" and "no-such-group" in step["detail"] and "\n" not in step["detail"], step
