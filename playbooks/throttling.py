@@ -28,11 +28,13 @@ from diagnostics.throttling.api_rates import (
     RateQuota,
     ThrottleReport,
     analyse_throttling,
+    counted_rate,
     describe_report,
     peak_calls_per_second,
     quota_for,
     quota_sentence,
     throttling_findings,
+    undercount,
 )
 from diagnostics.throttling.collect import (
     MAX_CANDIDATES,
@@ -328,9 +330,9 @@ def _offenders(ctx: Context) -> StepOutcome:
         raise StepSkip("No throttled calls in the window, so nobody to name.")
     uses = _quota_uses(ctx, report.offenders[:MAX_FINDINGS])
     findings = throttling_findings(report, ctx.session.region, uses)
-    detail = (f"Most throttles come from {top.caller} calling {top.action}: {top.throttled} throttled of "
-              f"{top.calls} calls, up to {top.peak_calls_per_minute} calls a minute.")
-    detail += quota_sentence(top, uses.get(top.action))
+    detail = (f"Most throttles come from {top.caller} calling {top.action}: {top.throttled} throttled; "
+              f"{counted_rate(top)}.")
+    detail += undercount(top, uses.get(top.action)) + quota_sentence(top, uses.get(top.action))
     if top.retry_modes:
         detail += f" Its client declares retry mode {', '.join(top.retry_modes)}."
     if len(findings) > 1:
