@@ -9,7 +9,7 @@ import pytest
 from diagnostics.awslambda.memory import Invocation
 from diagnostics.cloudwatch.metrics import combine_window
 from diagnostics.performance.baseline import Change, baseline_name, baseline_window, compare, own_time, rate
-from diagnostics.performance.components import REQUEST_GROWTH_MS, Component, min_growth_ms
+from diagnostics.performance.components import LATENCY, REQUEST_GROWTH_MS, Component, min_growth_ms
 from diagnostics.performance.lambda_logs import log_findings, log_stats
 from diagnostics.performance.percentiles import (
     CLOUDWATCH_AVERAGES,
@@ -237,6 +237,7 @@ def test_a_per_io_or_per_call_latency_many_times_its_baseline_is_a_regression(co
     finding = regression_finding([verdict], "the same hours one week earlier", "us-east-1")
     assert finding is not None and finding.resource == comp.arn and finding.severity == "error"
     assert f"{now:,.0f} ms now against {then:g} ms at baseline" in finding.summary
+    assert f"its {LATENCY[comp.kind].name} is" in finding.summary  # per I/O, per call: the metric is named
     assert under_floor([verdict]) == []
 
 

@@ -118,7 +118,10 @@ def regression_finding(verdicts: list[Verdict], baseline: str, region: str) -> F
     assert own is not None and own.now is not None and own.then is not None
     below = [v.component.label for v in verdicts if v.below_grew]
     also = (f" Slower too, but only because of what is below them: {', '.join(below)}." if below else "")
-    own_word = "its own time" if top.total is not None and top.total is not own else "its latency"
+    # Name the metric (ReadLatency is per disk I/O, SuccessfulRequestLatency per table call): "40x" of which.
+    metric = LATENCY.get(comp.kind)
+    own_word = ("its own time" if top.total is not None and top.total is not own
+                else f"its {metric.name}" if metric else "its latency")
     return Finding(
         "LATENCY_REGRESSION", "error" if own.much_slower else "warning", comp.resource,
         f"{comp.label} got slower: {own_word} is {own.sentence()} ({baseline})." + also,
