@@ -122,9 +122,30 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def endpoint_problem(url: str) -> str | None:
+    """Why ``url`` cannot be an AWS endpoint (None when it can): botocore's own test of the host, and an
+    http or https scheme. Checked before the run, so a typo is a usage error, not every step failing."""
+    from urllib.parse import urlsplit
+
+    from botocore.utils import is_valid_endpoint_url, is_valid_ipv6_endpoint_url
+
+    if urlsplit(url).scheme not in ("http", "https"):
+        return "it does not start with http:// or https://"
+    if not (is_valid_endpoint_url(url) or is_valid_ipv6_endpoint_url(url)):
+        return "its host is not a valid host name or address"
+    return None
+
+
 def _session_options(args: argparse.Namespace):  # -> SessionOptions
     from diagnostics.session import SessionOptions
 
+    endpoint = getattr(args, "endpoint_url", None)
+    source = "--endpoint-url"
+    if endpoint is None and os.environ.get("AWS_ENDPOINT_URL"):
+        endpoint, source = os.environ["AWS_ENDPOINT_URL"], "AWS_ENDPOINT_URL"
+    if endpoint is not None and (why := endpoint_problem(endpoint)) is not None:
+        raise UsageError(f"{source} '{endpoint}' is not an endpoint URL: {why} (for example "
+                         "http://127.0.0.1:5000 or https://ec2.eu-west-1.amazonaws.com)")
     return SessionOptions(
         profile=getattr(args, "profile", None),
         region=getattr(args, "region", None),

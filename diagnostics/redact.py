@@ -150,6 +150,10 @@ TEXT_RULES: tuple[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]], 
         ),
         lambda m: m.group(1) + (_quoted(m.group(2), m.group(3)) if m.group(2) else MARKER),
     ),
+    # A URL's query parameter that carries a credential: ?token=..., &sig=... (a shared access signature),
+    # &apikey=..., &auth=...: a webhook or presigned URL pasted into an alarm name, a description or a log line.
+    (re.compile(r"([?&](?i:[a-z_\-]*token|sig|signature|secret|password|pwd|api[_\-]?key|auth)=)"
+                r"(?!\[REDACTED\])[^&\s\"'<>#]+"), rf"\g<1>{MARKER}"),
     # The password of a URL's user info (RFC 3986 3.2.1, "user:password@host" is deprecated but still
     # how connection strings are written: postgresql://app:PASSWORD@db:5432/orders, redis://:PASSWORD@host).
     (re.compile(r"(?i)\b([a-z][a-z0-9+.\-]*://[^\s/:@'\"<>]*:)(?!\[REDACTED\]@)([^\s/'\"<>]+)@"),
@@ -182,6 +186,7 @@ _PAIR_VALUE = re.compile(rf"((?:{_STR})\s*:\s*)({_STR})")
 _TRIGGER = re.compile(
     r"a(?:kia|sia|bia|cca|uthoriz|ws4-|pi[_-]?key|qod|qoe|goj)|secret|token|passw|private|signature"
     r"|credential|material|plaintext|iqo[jd]|f[wq]og|variables|://|bearer|eyj|k_live_|k_test_|gh[pousr]_|xox"
+    r"|[?&](?:sig|pwd|auth)="
 )
 
 

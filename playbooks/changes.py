@@ -12,23 +12,23 @@ they are.
 
 from __future__ import annotations
 
-import re
+from collections.abc import Iterable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from diagnostics.awslambda.names import parse_function
 from diagnostics.cloudtrail.changes import MAX_EVENTS, lookup_resource, ordered_resources, read_changes
+from diagnostics.cloudtrail.resource_names import Names, cloudtrail_names
 from diagnostics.cloudtrail.timeline import summary
 from playbooks import params as v
 from playbooks.model import Context, Param, Playbook, Step, StepOutcome, StepSkip
 
 MAX_CHANGES_HOURS = 90 * 24  # CloudTrail's event history keeps 90 days
 DEFAULT_CHANGES_HOURS = "24"
-# Inputs that name the resource a run is about.
-RESOURCE_INPUTS = ("instance", "function", "resource", "principal")
-# "rds:orders-db" / "lambda:fn" (slow-performance's way to say which kind a bare name is).
-KIND_PREFIX = re.compile(r"^(rds|lambda|ec2):")
+# Inputs that name the resource a run is about ("function" in every form Lambda takes a function).
+RESOURCE_INPUTS = ("instance", "function", "table", "resource", "principal")
+# What a playbook's input resolved to (the load balancer's ARN behind alb:NAME): see :func:`look_up_also`.
+SUBJECTS = "changes:subjects"
 
 
 def changes_hours(text: str) -> int:
@@ -42,23 +42,21 @@ CHANGES_PARAM = Param("changes_hours", "how many hours of change history (CloudT
                       changes_hours, default=DEFAULT_CHANGES_HOURS)
 
 
-def lookup_names(resource: str) -> list[str]:
-    """The names CloudTrail may list a resource under: the ID or ARN as given, and for an ARN its last part
-    (a role's or function's name), which is what some services record. A Lambda function's ARN is
-    looked up unqualified (``:$LATEST`` is the function itself), and with its alias or version too."""
-    resource = KIND_PREFIX.sub("", resource.strip())
-    if not resource or resource == "*":
-        return []
-    function = parse_function(resource) if resource.startswith("arn:") else None
-    if function is not None:
-        base = resource.removesuffix(f":{function.qualifier or '$LATEST'}")
-        return [base, function.name, *([resource] if function.qualifier else [])]
-    names = [resource]
-    if resource.startswith("arn:"):
-        short = re.split(r"[/:]", resource)[-1]
-        if short and short != resource:
-            names.append(short)
-    return names
+def lookup_names(resource: str, function: bool = False) -> list[str]:
+    """The names CloudTrail may list ``resource`` under (see :mod:`diagnostics.cloudtrail.resource_names`)."""
+    return list(cloudtrail_names(resource, function).names)
+
+
+def look_up_also(ctx: Context, resources: Iterable[str]) -> None:
+    """A playbook names what its input resolved to (the ARN of the load balancer behind ``alb:NAME``, of the
+    API behind ``api:ID/stage``), so its history is looked up under the names CloudTrail records, not the
+    shorthand. Their lookups start now, while the diagnosis runs."""
+    subjects: list[str] = ctx.cache.setdefault(SUBJECTS, [])
+    for resource in resources:
+        if resource and resource not in subjects:
+            subjects.append(resource)
+            for name in lookup_names(resource):
+                ctx.prefetch(f"cloudtrail:changes:{name}", lambda name=name: _lookup(ctx, name))
 
 
 def _at_fault(ctx: Context) -> list[str]:
@@ -73,9 +71,13 @@ def _window(ctx: Context) -> tuple[datetime, datetime]:
     return ctx.memo("changes:window", make)
 
 
+def _inputs(ctx: Context) -> list[Names]:
+    return [cloudtrail_names(str(ctx.inputs[k]), function=k == "function")
+            for k in RESOURCE_INPUTS if isinstance(ctx.inputs.get(k), str) and ctx.inputs[k]]
+
+
 def _input_names(ctx: Context) -> list[str]:
-    others = [str(ctx.inputs[k]) for k in RESOURCE_INPUTS if isinstance(ctx.inputs.get(k), str)]
-    return [n for r in others for n in lookup_names(r)]
+    return [n for r in _inputs(ctx) for n in r.names]
 
 
 def _lookup(ctx: Context, name: str, budget: int = MAX_EVENTS) -> tuple[list[dict[str, Any]], bool]:
@@ -95,13 +97,20 @@ def plan_changes(ctx: Context) -> None:
 
 def _run(ctx: Context) -> StepOutcome:
     at_fault = _at_fault(ctx)
-    names, skipped = ordered_resources([n for r in at_fault for n in lookup_names(r)], _input_names(ctx))
+    fault = [cloudtrail_names(r) for r in at_fault]
+    others = [cloudtrail_names(r) for r in ctx.cache.get(SUBJECTS, [])] + _inputs(ctx)
+    names, skipped = ordered_resources([n for r in fault for n in r.names], [n for r in others for n in r.names])
+    # Said, never looked up under a name that cannot match (an IP target, a URL): "nothing changed it"
+    # would be a claim about a lookup that could not have found anything.
+    unnamed = list(dict.fromkeys(r.resource for r in fault + others if not r.names))
     if not names:
-        raise StepSkip("Not run: the diagnosis named no resource whose changes could be looked up.")
+        raise StepSkip("Not run: the diagnosis named no resource whose changes could be looked up"
+                       + (f" ({', '.join(unnamed)}: no CloudTrail event lists it by name)." if unnamed else "."))
     start, end = _window(ctx)
     timeline = ctx.read("the change history (CloudTrail event history)",
                         lambda: read_changes(ctx.client("cloudtrail"), names, start, end, at_fault=at_fault,
-                                             skipped=skipped, lookup=lambda name, budget: _lookup(ctx, name, budget)))
+                                             skipped=skipped, unnamed=unnamed,
+                                             lookup=lambda name, budget: _lookup(ctx, name, budget)))
     if timeline is None:
         # One line says it all: the fact is not also listed as missing.
         missing = ctx.missing.pop()

@@ -15,6 +15,7 @@ from typing import Any
 from diagnostics.awslambda.collect import (
     LAMBDA_METRICS,
     FunctionAbsent,
+    absent_sentence,
     query_failure_lines,
     read_context_lines,
     read_failure_lines,
@@ -116,16 +117,7 @@ def _absent(ctx: Context) -> FunctionAbsent | None:
 
 
 def _absent_sentence(ctx: Context, absent: FunctionAbsent) -> str:
-    where = f"account {ctx.identity.get('account') or '(unknown)'}, region {ctx.session.region}"
-    if absent.qualifier and absent.function_exists:
-        aliases = (f" Its aliases: {', '.join(absent.aliases)}." if absent.aliases
-                   else " It has no alias.")
-        return (f"Function {absent.name} has no alias or version {absent.qualifier} in {where}: "
-                f"GetFunctionConfiguration answered ResourceNotFoundException.{aliases} Give function="
-                f"{absent.name} for $LATEST, name:ALIAS for an alias, or name:N for a published version.")
-    return (f"There is no Lambda function {absent.name} in {where}: GetFunctionConfiguration answered "
-            "ResourceNotFoundException. Check the name, the region (--region, or the one in the ARN) and the "
-            "account (--profile).")
+    return absent_sentence(absent, ctx.identity.get("account", ""), ctx.session.region)
 
 
 def _present(ctx: Context) -> None:

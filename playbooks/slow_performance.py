@@ -45,11 +45,12 @@ from diagnostics.performance.graph import component_graph
 from diagnostics.performance.insights import describe_insights, insights_findings, read_insights
 from diagnostics.performance.lambda_logs import LambdaLogStats, describe, log_findings, log_stats, report_proof
 from diagnostics.performance.percentiles import LOG_SAMPLES, Latency, best, from_samples
-from diagnostics.performance.regression import Timing, judge, regression_finding, sentence, with_children
+from diagnostics.performance.regression import Timing, judge, regression_finding, sentence, under_floor, with_children
 from diagnostics.performance.saturation import Ec2Profile, LambdaProfile, Profile, RdsProfile, assess, proof_of
 from diagnostics.performance.traces import describe_traces, read_summaries
 from diagnostics.proof import with_proof
 from playbooks import params as v
+from playbooks.changes import look_up_also
 from playbooks.common import IDENTITY_STEP
 from playbooks.model import Context, Param, Playbook, Step, StepOutcome, StepSkip
 
@@ -76,9 +77,9 @@ def lookback_hours(text: str) -> int:
 PARAMS = (
     Param("resource", "what is slow: a Lambda function, EC2 instance ID or RDS DB instance (name or ARN; prefix "
           "lambda: or rds: if a name could be either), or, to follow the request path, a load balancer "
-          "(alb:NAME or ARN), an API stage (api:ID/STAGE or stage ARN), a CloudFront distribution "
-          "(cloudfront:ID or ARN), a DynamoDB table (dynamodb:NAME or ARN) or a CloudFormation stack "
-          "(stack:NAME or ARN)", performance_resource, required=True, example="alb:shop-web"),
+          "(alb:NAME or ARN), a target group (tg:NAME or ARN), an API stage (api:ID/STAGE or stage ARN), a "
+          "CloudFront distribution (cloudfront:ID or ARN), a DynamoDB table (dynamodb:NAME or ARN) or a "
+          "CloudFormation stack (stack:NAME or ARN)", performance_resource, required=True, example="alb:shop-web"),
     Param("hours", "how many hours to look at, ending now", lookback_hours, default="1"),
     Param("baseline", "what to compare the window with: week (the same hours a week earlier), day, or "
           "previous (the window just before)", baseline_name, default="week"),
@@ -281,12 +282,19 @@ def _resource(ctx: Context) -> StepOutcome:
         given = str(ctx.inputs["resource"])
         name = given.partition(":")[2] if given.split(":")[0] in ("lambda", "rds") else given
         where = where_searched(ctx.session.region, ctx.identity.get("account", ""))
+        ref = classify_resource(given)
+        if ref.kind == "target-group":
+            return StepOutcome("error", f"There is no target group {ref.id}: DescribeTargetGroups answered "
+                                        f"TargetGroupNotFound; {where}.")
         others = [f"{kind} named {name} exists: use resource={prefix}:{name}"
                   for prefix, kind in other_kinds(ctx.client, name)]  # the likeliest answer comes first
         if others:
             where = f"but {' and '.join(others)} ({where.split(':')[0]})"
         return StepOutcome("error", f"There is no Lambda function or RDS DB instance named {name}; {where}.")
     ctx.set_graph(component_graph(path))
+    # The change step looks up what was named under the names CloudTrail records (the load balancer's ARN),
+    # never awstriage's shorthand (alb:NAME, api:ID/stage).
+    look_up_also(ctx, [c.resource for c in path if c.parent is None])
     profiles = _profiles(ctx)
     parts = []
     if len(path) > 1:
@@ -533,7 +541,9 @@ def _regression(ctx: Context) -> StepOutcome:
     below = [f"{v.component.label} got slower only because what is below it did" for v in verdicts if v.below_grew]
     detail = "; ".join(sentences + below) + "."
     if finding is None:
-        return StepOutcome("ok", f"Nothing got markedly slower than {label}: {detail}")
+        small = under_floor(verdicts)
+        return StepOutcome("ok", f"Nothing got markedly slower than {label}: {detail}"
+                           + (" " + "; ".join(small) + "." if small else ""))
     return StepOutcome("problem" if finding.severity == "error" else "warning", finding.summary, [finding])
 
 

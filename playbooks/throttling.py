@@ -14,10 +14,12 @@ from collections.abc import Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
+from diagnostics.awslambda.collect import FunctionAbsent, absent_sentence, read_target
 from diagnostics.awslambda.names import function_name_of
 from diagnostics.cloudtrail.data_events import DATA_EVENT_SERVICES, DataEventService, data_event_service
 from diagnostics.cloudtrail.events import EventQuery, EventWindow, event_source, lookup_events
 from diagnostics.cloudwatch.metrics import MetricSeries
+from diagnostics.errors import where_searched
 from diagnostics.findings import Finding
 from diagnostics.throttling.api_rates import (
     MAX_FINDINGS,
@@ -26,14 +28,17 @@ from diagnostics.throttling.api_rates import (
     RateQuota,
     ThrottleReport,
     analyse_throttling,
+    counted_rate,
     describe_report,
     peak_calls_per_second,
     quota_for,
     quota_sentence,
     throttling_findings,
+    undercount,
 )
 from diagnostics.throttling.collect import (
     MAX_CANDIDATES,
+    TableAbsent,
     call_count,
     candidates,
     lambda_series,
@@ -47,12 +52,18 @@ from diagnostics.throttling.collect import (
     read_rate_quotas,
     read_reserved,
     read_sqs_sources,
-    read_table_config,
+    read_table_target,
     table_series,
     throttled_keys,
     top_consumers,
 )
-from diagnostics.throttling.dynamodb_limits import CONSUMED, THROTTLE_METRICS, TableLoad, decide_dynamodb
+from diagnostics.throttling.dynamodb_limits import (
+    CONSUMED,
+    THROTTLE_METRICS,
+    TableConfig,
+    TableLoad,
+    decide_dynamodb,
+)
 from diagnostics.throttling.error_message import ThrottleMessage, parse_throttle_message
 from diagnostics.throttling.lambda_limits import (
     LAMBDA_CONCURRENCY_QUOTA,
@@ -239,6 +250,11 @@ def _plan(ctx: Context) -> None:
     beside the identity step, unless the question is about data events, which the history never holds."""
     if not _data_plane(ctx):
         ctx.prefetch("cloudtrail:events", lambda: _events(ctx))
+    # Whether what was named exists is known from the start: asked beside the identity step.
+    if target := _function_target(ctx):
+        ctx.prefetch(f"throttle:function:{target}", lambda: read_target(ctx.client("lambda"), target))
+    if table := _table(ctx):
+        ctx.prefetch(f"throttle:table:{table}", lambda: read_table_target(ctx.client("dynamodb"), table))
 
 
 # --- CloudTrail: throttled API calls and who sent them ----------------------------------------
@@ -314,9 +330,9 @@ def _offenders(ctx: Context) -> StepOutcome:
         raise StepSkip("No throttled calls in the window, so nobody to name.")
     uses = _quota_uses(ctx, report.offenders[:MAX_FINDINGS])
     findings = throttling_findings(report, ctx.session.region, uses)
-    detail = (f"Most throttles come from {top.caller} calling {top.action}: {top.throttled} throttled of "
-              f"{top.calls} calls, up to {top.peak_calls_per_minute} calls a minute.")
-    detail += quota_sentence(top, uses.get(top.action))
+    detail = (f"Most throttles come from {top.caller} calling {top.action}: {top.throttled} throttled; "
+              f"{counted_rate(top)}.")
+    detail += undercount(top, uses.get(top.action)) + quota_sentence(top, uses.get(top.action))
     if top.retry_modes:
         detail += f" Its client declares retry mode {', '.join(top.retry_modes)}."
     if len(findings) > 1:
@@ -395,6 +411,26 @@ def _partition_and_account(ctx: Context) -> tuple[str, str]:
 # --- Lambda: which concurrency limit ---------------------------------------------------------
 
 _NOT_READ = object()
+
+
+def _where(ctx: Context) -> str:
+    return where_searched(ctx.session.region, ctx.identity.get("account", ""))
+
+
+def _function_target(ctx: Context) -> str:
+    """The function as given (with its alias or version), from the parameter or the pasted error."""
+    given = str(ctx.inputs.get("function") or "")
+    message = _message(ctx)
+    return given or (message.function if message else "")
+
+
+def _function_absent(ctx: Context) -> FunctionAbsent | None:
+    """What Lambda said when the function, alias or version named does not exist; None when it exists or
+    its configuration could not be read (then a missing fact, and the step judges from the metrics)."""
+    target = _function_target(ctx)
+    found = ctx.read(f"the configuration of function {target}", lambda: read_target(ctx.client("lambda"), target),
+                     key=f"throttle:function:{target}")
+    return found if isinstance(found, FunctionAbsent) else None
 
 
 def _function_arn(ctx: Context, name: str) -> str:
@@ -504,6 +540,10 @@ def _lambda_step(ctx: Context) -> StepOutcome:
     cw = ctx.client("cloudwatch")
     start, end = _window(ctx)
     given = _function(ctx)
+    if given and (absent := _function_absent(ctx)) is not None:
+        # A function, alias or version that does not exist has no metrics: never "not invoked", never judged
+        # as the whole function.
+        return StepOutcome("error", absent_sentence(absent, ctx.identity.get("account", ""), ctx.session.region))
     named = _named(ctx, "lambda", "functionName")
     names = _to_judge(ctx, given, named, ("AWS/Lambda", "Throttles", "FunctionName"), "function", MAX_CANDIDATES,
                       "no function was invoked in the window according to CloudWatch")
@@ -598,11 +638,19 @@ def _outcome(detail: str, findings: list[Finding], causes: set[str]) -> StepOutc
 # --- DynamoDB: which capacity ------------------------------------------------------------------
 
 
+def _table_config(ctx: Context, name: str) -> TableConfig | TableAbsent | None:
+    """The table's configuration, or its absence; None when DescribeTable failed (a missing fact)."""
+    return ctx.read(f"the configuration of table {name}", lambda: read_table_target(ctx.client("dynamodb"), name),
+                    key=f"throttle:table:{name}")
+
+
 def _table_load(ctx: Context, name: str) -> TableLoad:
     """Everything about one table, each read on its own so a refused call keeps the rest."""
     ddb, cw = ctx.client("dynamodb"), ctx.client("cloudwatch")
     start, end = _window(ctx)
-    config = ctx.read(f"the configuration of table {name}", lambda: read_table_config(ddb, name))
+    config = _table_config(ctx, name)
+    if isinstance(config, TableAbsent):
+        config = None
     listed = ctx.read(f"the metrics CloudWatch lists for table {name}", lambda: listed_table_metrics(cw, name),
                       default=[])
     wanted = {(m, (("TableName", name),)) for m in (*THROTTLE_METRICS[:2], *CONSUMED.values())}
@@ -644,6 +692,10 @@ def _dynamodb_step(ctx: Context) -> StepOutcome:
         raise StepSkip("This step checks DynamoDB capacity: name table=NAME or service=dynamodb "
                        f"({_unseen(ctx, 'DynamoDB')}).")
     given = _table(ctx)
+    if given and isinstance(absent := _table_config(ctx, given), TableAbsent):
+        # Its metrics would be empty, and empty is not "not throttled": the name is the answer.
+        return StepOutcome("error", f"There is no DynamoDB table {absent.name}: DescribeTable answered "
+                                    f"ResourceNotFoundException; {_where(ctx)}.")
     named = _named(ctx, "dynamodb", "tableName")
     names = _to_judge(ctx, given, named, ("AWS/DynamoDB", "ThrottledRequests", "TableName"), "table",
                       MAX_JUDGED_TABLES, "DynamoDB publishes it only when a request is throttled")

@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from diagnostics.cloudtrail.changes import ordered_resources, read_changes
+from diagnostics.cloudtrail.resource_names import cloudtrail_names
 from diagnostics.cloudtrail.timeline import (
     build_timeline,
     is_write,
@@ -349,3 +350,58 @@ def test_a_complete_read_with_no_write_is_an_answer_not_a_missing_source(monkeyp
             assert "nothing recorded" not in step.detail and "500 newest events" in step.detail
         else:
             assert "no successful write" in step.detail
+
+
+# --- the names CloudTrail records (breaker_b fault 7) ----------------------------------------------
+
+LB_ARN = "arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/shop-web/50dc6c495c0c9188"
+TG_ARN = "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/shop-api/b32ed884215eaed8"
+
+
+@pytest.mark.parametrize(("given", "names"), [
+    # awstriage's own shorthand is never a ResourceName: the part a service records is.
+    ("alb:shop-web", ["shop-web"]),
+    ("api:a1b2c3d4e5/prod", ["a1b2c3d4e5"]),
+    ("dynamodb:orders", ["orders"]),
+    ("table:orders", ["orders"]),
+    ("cloudfront:E2QWRUHAPOMQZL", ["E2QWRUHAPOMQZL"]),
+    ("stack:shop-prod", ["shop-prod"]),
+    ("tg:shop-api", ["shop-api"]),
+    ("lambda:orders-api:prod", ["orders-api"]),
+    # ARNs: the ARN and the name, never the random suffix of a load balancer's or target group's ARN.
+    (LB_ARN, [LB_ARN, "shop-web"]),
+    (TG_ARN, [TG_ARN, "shop-api"]),
+    ("arn:aws:dynamodb:us-east-1:123456789012:table/orders/index/by-customer",
+     ["arn:aws:dynamodb:us-east-1:123456789012:table/orders", "orders"]),
+    ("arn:aws:rds:us-east-1:123456789012:db:orders-db",
+     ["orders-db", "arn:aws:rds:us-east-1:123456789012:db:orders-db"]),
+    ("arn:aws:apigateway:us-east-1::/restapis/a1b2c3d4e5/stages/prod",
+     ["a1b2c3d4e5", "arn:aws:apigateway:us-east-1::/restapis/a1b2c3d4e5"]),
+    ("arn:aws:cloudfront::123456789012:distribution/E2QWRUHAPOMQZL",
+     ["E2QWRUHAPOMQZL", "arn:aws:cloudfront::123456789012:distribution/E2QWRUHAPOMQZL"]),
+    ("arn:aws:cloudformation:us-east-1:123456789012:stack/shop-prod/0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b",
+     ["arn:aws:cloudformation:us-east-1:123456789012:stack/shop-prod/0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b",
+      "shop-prod"]),
+    ("arn:aws:ec2:us-east-1:123456789012:security-group/sg-0a1b2c3d", ["sg-0a1b2c3d",
+                                                                       "arn:aws:ec2:us-east-1:123456789012:"
+                                                                       "security-group/sg-0a1b2c3d"]),
+    # Nothing CloudTrail lists by name: not looked up at all.
+    ("https://backend.example.com/orders", []),
+    ("192.0.2.10", []),
+    ("*", []),
+])
+def test_each_resource_is_looked_up_under_the_names_cloudtrail_records(given, names) -> None:
+    assert lookup_names(given) == names
+
+
+def test_a_function_parameter_is_the_function_whatever_its_form() -> None:
+    assert lookup_names("orders-api:prod", function=True) == ["orders-api"]
+    assert lookup_names("123456789012:function:orders-api", function=True) == ["orders-api"]
+    assert cloudtrail_names("10.0.1.7").why_not
+
+
+def test_a_resource_that_could_not_be_looked_up_is_said_never_nothing_changed_it() -> None:
+    words = summary(build_timeline([], [TG_ARN, "shop-api"], 24, unnamed=["https://backend.example.com/orders"]))
+    assert "https://backend.example.com/orders not looked up: no CloudTrail event lists it by name" in words
+    assert f"listed under {TG_ARN}, shop-api" in words
+    assert "alb:" not in words

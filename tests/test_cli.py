@@ -225,3 +225,30 @@ def test_on_a_terminal_steps_show_live_or_in_the_text_never_both(monkeypatch, ca
     for title in ("Is the instance running and healthy?", "Is there a route back to you?"):
         assert both.count(title) == 1, f"{title!r} printed {both.count(title)} times"
     assert "Verdict:" in captured.out and "Fix (the least disruptive)" in captured.out
+
+
+@pytest.mark.parametrize(("args", "env", "message"), [
+    (["--endpoint-url", "not-a-url", "run", "lambda-oom", "--param", "function=py-oom"], None,
+     "--endpoint-url 'not-a-url' is not an endpoint URL: it does not start with http:// or https://"),
+    (["run", "lambda-oom", "--endpoint-url", "http://bad host:5000", "--param", "function=f"], None,
+     "its host is not a valid host name or address"),
+    (["triage"], "localhost:4566", "AWS_ENDPOINT_URL 'localhost:4566' is not an endpoint URL"),
+])
+def test_an_endpoint_that_is_not_a_url_is_a_usage_error_before_the_run(args, env, message, capsys,
+                                                                       monkeypatch) -> None:
+    """breaker_b fault 11: every step failed with 'unexpected error (ValueError): Invalid endpoint' and exit 3."""
+    if env is not None:
+        monkeypatch.setenv("AWS_ENDPOINT_URL", env)
+    else:
+        monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    code = main(args)
+    err = capsys.readouterr().err
+    assert code == 2 and message in err and len(err.strip().splitlines()) == 1, err
+
+
+def test_endpoint_urls_aws_takes_are_accepted() -> None:
+    from awstriage.cli import endpoint_problem
+
+    for url in ("http://127.0.0.1:5079", "https://ec2.eu-west-1.amazonaws.com", "http://[::1]:4566",
+                "http://localhost:4566/"):
+        assert endpoint_problem(url) is None, url

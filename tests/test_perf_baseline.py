@@ -9,7 +9,7 @@ import pytest
 from diagnostics.awslambda.memory import Invocation
 from diagnostics.cloudwatch.metrics import combine_window
 from diagnostics.performance.baseline import Change, baseline_name, baseline_window, compare, own_time, rate
-from diagnostics.performance.components import Component
+from diagnostics.performance.components import LATENCY, REQUEST_GROWTH_MS, Component, min_growth_ms
 from diagnostics.performance.lambda_logs import log_findings, log_stats
 from diagnostics.performance.percentiles import (
     CLOUDWATCH_AVERAGES,
@@ -18,10 +18,18 @@ from diagnostics.performance.percentiles import (
     best,
     from_cloudwatch,
     from_samples,
+    milliseconds,
     min_samples,
     nearest_rank,
 )
-from diagnostics.performance.regression import Timing, judge, regression_finding, subtract, with_children
+from diagnostics.performance.regression import (
+    Timing,
+    judge,
+    regression_finding,
+    subtract,
+    under_floor,
+    with_children,
+)
 from diagnostics.performance.saturation import LambdaProfile
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
@@ -208,3 +216,49 @@ def test_no_regression_and_no_baseline() -> None:
     assert regression_finding(no_baseline, "last week", "us-east-1") is None
     assert judge([Timing(FUNC)]) == []
     assert subtract(None, lat(1)) is None
+
+
+# --- the growth that counts, per metric (breaker_b fault 3) ---------------------------------
+
+DB = Component("rds", "orders-db", "orders-db", "arn:aws:rds:us-east-1:123456789012:db:orders-db",
+               (("DBInstanceIdentifier", "orders-db"),))
+TABLE = Component("dynamodb", "orders/GetItem", "orders GetItem",
+                  "arn:aws:dynamodb:us-east-1:123456789012:table/orders",
+                  (("TableName", "orders"), ("Operation", "GetItem")))
+ALB = Component("alb", "shop-web", "shop-web", "arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/"
+                "shop-web/50dc6c495c0c9188", (("LoadBalancer", "app/shop-web/50dc6c495c0c9188"),))
+
+
+@pytest.mark.parametrize(("comp", "now", "then"), [(DB, 80.0, 2.0), (TABLE, 45.0, 4.0)])
+def test_a_per_io_or_per_call_latency_many_times_its_baseline_is_a_regression(comp, now, then) -> None:
+    """RDS ReadLatency 2 ms -> 80 ms per I/O, DynamoDB GetItem 4 ms -> 45 ms: a 100 ms floor meant for a
+    request's latency called both "nothing got markedly slower"; the floor fits each metric's scale."""
+    [verdict] = judge([Timing(comp, lat(now), lat(then))])
+    finding = regression_finding([verdict], "the same hours one week earlier", "us-east-1")
+    assert finding is not None and finding.resource == comp.arn and finding.severity == "error"
+    assert f"{now:,.0f} ms now against {then:g} ms at baseline" in finding.summary
+    assert f"its {LATENCY[comp.kind].name} is" in finding.summary  # per I/O, per call: the metric is named
+    assert under_floor([verdict]) == []
+
+
+def test_the_floor_is_data_per_metric_and_small_growth_stays_noise() -> None:
+    assert min_growth_ms("rds") < min_growth_ms("dynamodb") < min_growth_ms("alb") == min_growth_ms("lambda")
+    assert min_growth_ms("origin") == REQUEST_GROWTH_MS  # no metric of its own: a request's floor
+    # 1 ms -> 2 ms per I/O doubles, but is not what an I/O-bound query notices.
+    assert not compare(lat(2.0), lat(1.0), min_growth_ms("rds")).slower  # type: ignore[union-attr]
+    # A load balancer 10 ms -> 40 ms is 4x, by 30 ms: below a request's floor, and said so, not hidden.
+    [verdict] = judge([Timing(ALB, lat(40.0), lat(10.0))])
+    assert regression_finding([verdict], "last week", "us-east-1") is None
+    [said] = under_floor([verdict])
+    assert "grew 4.0x, but by 30 ms, less than the 100 ms" in said
+
+
+def test_a_database_regression_outranks_a_smaller_request_one_on_the_floor_scale() -> None:
+    verdicts = judge([Timing(ALB, lat(450.0), lat(300.0)), Timing(DB, lat(40.0), lat(2.0))])
+    assert verdicts[0].component == DB
+
+
+def test_small_latencies_keep_their_digits() -> None:
+    assert milliseconds(0.35) == "0.35 ms" and milliseconds(4.5) == "4.5 ms" and milliseconds(2.0) == "2 ms"
+    assert milliseconds(1250.4) == "1,250 ms" and milliseconds(45.2) == "45 ms"
+    assert "p50 0.8 ms" in Latency("x", 10, None, None, {"p50": 0.8}).describe()

@@ -15,6 +15,7 @@ from diagnostics.performance.path import (
     reparent,
     rest_api_path,
     stack_entries,
+    target_group_path,
 )
 
 ACCOUNT = "123456789012"
@@ -120,6 +121,11 @@ def test_stack_entries_front_first_and_merge_keeps_the_first_caller() -> None:
 @pytest.mark.parametrize("text, ref", [
     ("alb:shop-web", ResourceRef("alb", "shop-web")),
     (LB_ARN, ResourceRef("alb", LB_ARN)),
+    # A target group as an alarm or the console gives it (breaker_b fault 10), or by name.
+    (f"arn:aws:elasticloadbalancing:us-east-1:{ACCOUNT}:targetgroup/shop-api/089ee0aa567eabb4",
+     ResourceRef("target-group", f"arn:aws:elasticloadbalancing:us-east-1:{ACCOUNT}:targetgroup/shop-api/"
+                                 "089ee0aa567eabb4")),
+    ("tg:shop-api", ResourceRef("target-group", "shop-api")),
     ("api:a1b2c3d4e5/prod", ResourceRef("apigw", "any:a1b2c3d4e5", "prod")),
     ("arn:aws:apigateway:us-east-1::/restapis/a1b2c3d4e5/stages/prod", ResourceRef("apigw", "rest:a1b2c3d4e5", "prod")),
     ("arn:aws:apigateway:us-east-1::/apis/z9y8x7w6v5", ResourceRef("apigw", "http:z9y8x7w6v5", "")),
@@ -135,7 +141,22 @@ def test_classify_front_ends(text: str, ref: ResourceRef) -> None:
     assert classify_resource(text) == ref
 
 
-@pytest.mark.parametrize("text", ["api:Not_An_Id", "cloudfront:lowercase", "dynamodb:x", "stack:1bad", "alb:bad name"])
+@pytest.mark.parametrize("text", ["api:Not_An_Id", "cloudfront:lowercase", "dynamodb:x", "stack:1bad", "alb:bad name",
+                                  "tg:bad_name"])
 def test_classify_rejects_malformed_front_ends(text: str) -> None:
     with pytest.raises(ValueError):
         classify_resource(text)
+
+
+def test_a_target_group_named_on_its_own_is_the_entry_point_with_its_load_balancers_dimension() -> None:
+    arn = f"arn:aws:elasticloadbalancing:us-east-1:{ACCOUNT}:targetgroup/shop-api/089ee0aa567eabb4"
+    group = {"TargetGroupArn": arn,
+             "TargetGroupName": "shop-api", "TargetType": "instance"}
+    health = [{"Target": {"Id": "i-0123456789abcdef0"}, "TargetHealth": {"State": "healthy"}}]
+    path = target_group_path(group, {"LoadBalancerArn": LB_ARN, "LoadBalancerName": "shop-web"}, health)
+    assert [c.key for c in path] == ["target-group:shop-api", "ec2:i-0123456789abcdef0"]
+    assert path[0].parent is None and path[1].parent == "target-group:shop-api"
+    assert dict(path[0].dimensions)["TargetGroup"] == "targetgroup/shop-api/089ee0aa567eabb4"
+    assert dict(path[0].dimensions)["LoadBalancer"].startswith("app/")
+    # Attached to no load balancer: no request reaches it, and CloudWatch has no dimension to read it by.
+    assert target_group_path(group, None, [])[0].dimensions == ()

@@ -461,3 +461,17 @@ def test_lambda_configuration_from_moto(aws) -> None:
     assert "Sup3rSecret!" not in text
     assert '"DB_PASSWORD": "[REDACTED]"' in text
     assert '"FunctionName": "checkout"' in text
+
+
+def test_a_credential_in_a_urls_query_is_redacted_and_the_rest_of_the_url_kept() -> None:
+    """breaker_b: an alarm named after its webhook, '...?token=abcSECRETxyz123', was shown as it is."""
+    assert redact_text("api-5xx https://hooks.example.com/?token=abcSECRETxyz123") == (
+        f"api-5xx https://hooks.example.com/?token={MARKER}")
+    assert redact_text("https://acct.blob.core.windows.net/c?sv=2020-08-04&sig=abcdEF%2B123&se=1") == (
+        f"https://acct.blob.core.windows.net/c?sv=2020-08-04&sig={MARKER}&se=1")
+    assert redact_text("https://h.example.com/x?page=2&access_token=a1b2c3&x=1") == (
+        f"https://h.example.com/x?page=2&access_token={MARKER}&x=1")
+    assert redact_text("https://h.example.com/x?a=1&pwd=hunter2#top") == f"https://h.example.com/x?a=1&pwd={MARKER}#top"
+    # A query parameter that is no credential stays: an S3 key, a page number.
+    assert redact_text("https://h.example.com/x?page=2&key=reports/q3.csv") == (
+        "https://h.example.com/x?page=2&key=reports/q3.csv")

@@ -223,3 +223,99 @@ def test_near_timeout_from_metrics_alone_is_the_same_problem_as_from_logs(plain_
     throttled = found[("LAMBDA_THROTTLED", "warning")]
     assert any("--param function=metrics-only" in c for c in throttled["remediation"])
     assert transcript.verdict == "problem_found"
+
+
+@pytest.mark.sandbox
+def test_a_database_and_a_table_many_times_slower_than_last_week_are_named(plain_moto) -> None:
+    """breaker_b fault 3: RDS ReadLatency 2 ms -> 80 ms per I/O and DynamoDB GetItem 4 ms -> 45 ms were
+    "Nothing got markedly slower" under a 100 ms floor meant for a request's latency."""
+    plain_moto.client("rds").create_db_instance(
+        DBInstanceIdentifier="orders-db", DBInstanceClass="db.t3.medium", Engine="postgres",
+        MasterUsername="admin", MasterUserPassword="Passw0rdPassw0rd", AllocatedStorage=20)
+    db = {"DBInstanceIdentifier": "orders-db"}
+    put_metric(plain_moto, "AWS/RDS", "ReadLatency", db, [0.08] * 30)
+    put_metric(plain_moto, "AWS/RDS", "ReadLatency", db, [0.002] * 30, days_ago=7)
+    plain_moto.client("dynamodb").create_table(
+        TableName="orders", BillingMode="PAY_PER_REQUEST", KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}])
+    get = {"TableName": "orders", "Operation": "GetItem"}
+    put_metric(plain_moto, "AWS/DynamoDB", "SuccessfulRequestLatency", get, [45.0] * 30, unit="Milliseconds")
+    put_metric(plain_moto, "AWS/DynamoDB", "SuccessfulRequestLatency", get, [4.0] * 30, days_ago=7,
+               unit="Milliseconds")
+    for resource, named, numbers in (("orders-db", ":db:orders-db", "80 ms now against 2 ms at baseline (40.0x)"),
+                                     ("dynamodb:orders", ":table/orders", "45 ms now against 4 ms at baseline")):
+        transcript = run(plain_moto, resource)
+        status, detail = steps(transcript)["regression"]
+        assert status == "problem" and "Nothing got markedly slower" not in detail, detail
+        [regression] = [f for f in transcript.findings if f["code"] == "LATENCY_REGRESSION"]
+        assert regression["resource"].endswith(named) and numbers in regression["summary"], regression
+        assert transcript.verdict == "problem_found"
+
+
+@pytest.mark.sandbox
+def test_what_changed_looks_up_the_load_balancers_arn_never_the_shorthand(plain_moto, monkeypatch) -> None:
+    """breaker_b fault 7: ``alb:shop-web`` was looked up as a CloudTrail ResourceName, which nothing records,
+    and the step said "nothing changed it". The load balancer read from the account is looked up under its
+    ARN and name. (Plain moto has no LookupEvents: the lookup is answered here, as CloudTrail would.)"""
+    from playbooks import changes as changes_module
+    from playbooks.registry import get_playbook
+
+    arn = make_function(plain_moto, "search", timeout=10, memory=1024)
+    lb, _ = make_alb_to_function(plain_moto, arn)
+    asked: list[str] = []
+    listener_change = {
+        "EventId": "e-1", "EventName": "ModifyListener", "ReadOnly": "false", "EventSource":
+        "elasticloadbalancing.amazonaws.com", "EventTime": datetime.now(UTC) - timedelta(hours=2),
+        "Resources": [{"ResourceType": "AWS::ElasticLoadBalancingV2::LoadBalancer",
+                       "ResourceName": lb["LoadBalancerArn"]}],
+        "CloudTrailEvent": json.dumps({
+            "eventTime": (datetime.now(UTC) - timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "eventName": "ModifyListener", "eventSource": "elasticloadbalancing.amazonaws.com",
+            "userIdentity": {"type": "IAMUser", "arn": "arn:aws:iam::123456789012:user/sam"},
+            "requestParameters": {"port": 8080}, "readOnly": False, "eventID": "e-1"})}
+
+    def lookup(_client, name, _start, _end, _budget=500):
+        asked.append(name)
+        return ([listener_change] if name == lb["LoadBalancerArn"] else []), False
+
+    monkeypatch.setattr(changes_module, "lookup_resource", lookup)
+    playbook = get_playbook("slow-performance")
+    transcript = run_playbook(playbook, parse_inputs(playbook, {"resource": "alb:shop-web"}), plain_moto.session())
+    assert lb["LoadBalancerArn"] in asked and "shop-web" in asked, asked
+    assert not any(name.startswith("alb:") for name in asked), asked
+    step = transcript.step("changes")
+    assert step is not None and "alb:shop-web" not in step.detail, step.detail
+    assert [c["event"] for c in transcript.changes] == ["ModifyListener"]
+
+
+@pytest.mark.sandbox
+@pytest.mark.parametrize("form", ["arn", "tg"])
+def test_a_target_group_is_walked_from_its_arn_or_name(plain_moto, form) -> None:
+    """breaker_b fault 10: a target group ARN pasted from an alarm was a usage error (exit 2, "is not an EC2
+    instance ID"). It is the entry point: it and its targets are judged, its metrics read with the load
+    balancer's dimension."""
+    arn = make_function(plain_moto, "search", timeout=10, memory=1024)
+    lb, group = make_alb_to_function(plain_moto, arn)
+    lb_dim = lb["LoadBalancerArn"].split(":loadbalancer/")[1]
+    tg_dim = "targetgroup/" + group["TargetGroupArn"].split(":targetgroup/")[1]
+    dims = {"LoadBalancer": lb_dim, "TargetGroup": tg_dim}
+    put_metric(plain_moto, "AWS/ApplicationELB", "TargetResponseTime", dims, [1.4] * 30)
+    put_metric(plain_moto, "AWS/ApplicationELB", "TargetResponseTime", dims, [0.3] * 30, days_ago=7)
+    given = group["TargetGroupArn"] if form == "arn" else "tg:shop-search"
+    result = plain_moto.cli("run", "slow-performance", "--param", f"resource={given}", "--format", "json")
+    assert result.returncode == 1, result.stderr
+    data = json.loads(result.stdout)
+    resource_step = next(s for s in data["steps"] if s["id"] == "resource")
+    assert "target group shop-search" in resource_step["detail"] and "Lambda function search" in \
+        resource_step["detail"], resource_step["detail"]
+    [regression] = [f for f in data["findings"] if f["code"] == "LATENCY_REGRESSION"]
+    assert regression["resource"] == group["TargetGroupArn"], regression
+    assert "1,400 ms now against 300 ms" in regression["summary"]
+
+
+@pytest.mark.sandbox
+def test_a_target_group_that_does_not_exist_is_one_sentence(plain_moto) -> None:
+    result = plain_moto.cli("run", "slow-performance", "--param", "resource=tg:no-such-group", "--format", "json")
+    assert result.returncode == 3, result.stderr
+    step = next(s for s in json.loads(result.stdout)["steps"] if s["id"] == "resource")
+    assert step["status"] == "error" and "no-such-group" in step["detail"] and "\n" not in step["detail"], step

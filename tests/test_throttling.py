@@ -20,7 +20,7 @@ from diagnostics.cloudtrail.events import (
 )
 from diagnostics.sandbox.gaps import cloudtrail as ct_gap
 from diagnostics.sandbox.gaps import lambda_ as lambda_gap
-from diagnostics.throttling.api_rates import analyse_throttling, retry_mode, sdk_of, throttling_findings
+from diagnostics.throttling.api_rates import QuotaUse, analyse_throttling, retry_mode, sdk_of, throttling_findings
 from playbooks.throttling import lookback_hours, operation_name, service_name
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
@@ -296,3 +296,45 @@ def test_parameter_validators() -> None:
                        ("0", lookback_hours), ("2161", lookback_hours)):
         with pytest.raises(ValueError):
             check(bad)
+
+
+# --- CloudTrail's count is not the caller's rate (breaker_b fault 9) ---------------------------------
+
+
+def _throttled_poller(per_minute: int, minutes: int = 5) -> list:
+    """``per_minute`` DescribeInstances calls a minute, a third of them throttled."""
+    out = []
+    for m in range(minutes):
+        for i in range(per_minute):
+            code = "RequestLimitExceeded" if i % 3 == 0 else ""
+            out.append(event(m + i / (per_minute + 1), code=code))
+    return out
+
+
+def test_a_rate_far_below_the_documented_limit_is_said_as_a_lower_bound() -> None:
+    """11 DescribeInstances events a minute cannot be the rate EC2 throttled (its Describe* bucket refills at 20
+    a second): the finding says the count is a lower bound, never that the caller calls faster than allowed."""
+    report = analyse_throttling(_throttled_poller(11), 60)
+    uses = {"ec2:DescribeInstances": QuotaUse(quotas_read=True)}  # Service Quotas has no EC2 API rate
+    [finding] = throttling_findings(report, "us-east-1", uses)
+    assert finding.severity == "error"
+    assert "CloudTrail recorded 55 of its calls, at most 11 in one minute" in finding.summary
+    assert "That count is a lower bound, not its rate" in finding.summary
+    assert "far below the 20 a second at which EC2 refills its Describe* token bucket" in finding.summary
+    assert "calling faster than the API's rate limit allows" not in finding.summary
+    assert finding.evidence["rate_limit_per_second"] == 20.0
+    assert "AWS documents it (a bucket of 100 calls refilled at 20 a second" in finding.summary
+
+
+def test_a_rate_near_the_limit_is_the_callers_rate() -> None:
+    report = analyse_throttling(_throttled_poller(1500, minutes=2), 60)
+    [finding] = throttling_findings(report, "us-east-1")
+    assert "lower bound" not in finding.summary
+    assert "calling faster than the API's rate limit allows" in finding.summary
+
+
+def test_without_a_known_limit_the_count_is_not_judged_against_one() -> None:
+    calls = [event(m / 2, operation="SendMessage", source="sqs.amazonaws.com",
+                   code="ThrottlingException" if m % 2 else "") for m in range(40)]
+    [finding] = throttling_findings(analyse_throttling(calls, 60), "us-east-1")
+    assert "lower bound" not in finding.summary and "rate_limit_per_second" not in finding.evidence

@@ -248,3 +248,35 @@ def test_without_parameters_an_unread_cloudtrail_is_never_no_throttled_call(plai
         assert "was seen" not in step.detail and "no throttled" not in step.detail
         assert f"was not read (see 'Were API calls throttled?'), so it could not show a throttled {what} call" \
             in step.detail
+
+
+def test_a_function_or_table_that_does_not_exist_is_said_never_not_invoked(plain_moto) -> None:
+    """breaker_b fault 8: function=nope-fn and table=nope-table said "not invoked in the window ... widen
+    hours"; a missing alias was judged as the whole function. Lambda's and DynamoDB's own answer
+    (ResourceNotFoundException) is the finding, with the account and region searched, as lambda-oom says."""
+    t = run(plain_moto, function="nope-fn")
+    step = t.step("lambda-limits")
+    assert step.status == "error" and step.detail.startswith(
+        "There is no Lambda function nope-fn in account 123456789012, region us-east-1"), step.detail
+    assert "not invoked" not in step.detail and t.verdict == "incomplete"
+
+    t = run(plain_moto, table="nope-table")
+    step = t.step("dynamodb-limits")
+    assert step.status == "error" and "There is no DynamoDB table nope-table" in step.detail, step.detail
+    assert "account 123456789012, region us-east-1" in step.detail and t.verdict == "incomplete"
+
+    arn = make_function(plain_moto, "orders-api")
+    plain_moto.client("lambda").create_alias(FunctionName="orders-api", Name="live", FunctionVersion="$LATEST")
+    t = run(plain_moto, function=f"{arn}:prod")
+    step = t.step("lambda-limits")
+    assert step.status == "error" and "Function orders-api has no alias or version prod" in step.detail, step.detail
+    assert "Its aliases: live." in step.detail
+
+
+def test_a_function_that_exists_is_still_judged_from_its_metrics(plain_moto) -> None:
+    make_function(plain_moto, "checkout")
+    plain_moto.client("lambda").create_alias(FunctionName="checkout", Name="live", FunctionVersion="$LATEST")
+    put_series(plain_moto, "Throttles", [0] * 60, "checkout")
+    put_series(plain_moto, "Invocations", [300] * 60, "checkout")
+    t = run(plain_moto, function="checkout:live")
+    assert t.step("lambda-limits").status == "ok", t.step("lambda-limits").detail

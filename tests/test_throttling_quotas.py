@@ -96,3 +96,14 @@ def test_the_sandbox_answers_quotas_beyond_vpc() -> None:
     assert sq_gap.get_applied("lambda", "L-B99A9384", specs)["Quota"]["Value"] == 20000.0
     assert sq_gap.list_defaults("ec2", specs) == {"Quotas": []}
     assert sq_gap.get_applied("ec2", "L-0", specs) is None
+
+
+def test_the_account_wide_call_count_and_the_callers_cloudtrail_count_are_reconciled() -> None:
+    """breaker_b fault 9: "up to 11 calls a minute" beside "CallCount peaked at 55.0 calls a second": CloudTrail's
+    count for one caller is a lower bound, CallCount counts every call of the account."""
+    calls = events(110)  # three a minute, all throttled
+    use = QuotaUse(quotas_read=True, quota=QUOTAS[0], peak_per_second=55.0)
+    [finding] = throttling_findings(analyse_throttling(calls, 60), "us-east-1", {"monitoring:GetMetricData": use})
+    assert "far below the 50 a second its quota L-0A1B2C3D allows" in finding.summary
+    assert "(AWS/Usage CallCount, below, counts them all)" in finding.summary
+    assert "peaked at 55.0 calls a second, 110% of it" in finding.summary

@@ -232,6 +232,29 @@ def test_triage_on_plain_moto_reads_alarms_and_says_what_it_could_not_read(plain
     assert transcript.verdict == "problem_found"
 
 
+def test_an_alarm_named_after_its_webhook_never_shows_the_token(plain_moto, monkeypatch) -> None:
+    """breaker_b: 'awstriage triage' printed an alarm name with '?token=abcSECRETxyz123' as it is, in text
+    and JSON alike; the name, its ARN and its reason are redacted where the alarm is read."""
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication
+
+    get_application = DomainDispatcherApplication.get_application
+    monkeypatch.setattr(DomainDispatcherApplication, "get_application",
+                        getattr(get_application, "__wrapped__", get_application))
+    name = "api-5xx-https://hooks.example.com/?token=abcSECRETxyz123"
+    cloudwatch = plain_moto.client("cloudwatch")
+    cloudwatch.put_metric_alarm(AlarmName=name, Namespace="AWS/Lambda", MetricName="Throttles",
+                                Dimensions=[{"Name": "FunctionName", "Value": "orders-api"}], Statistic="Sum",
+                                Period=60, EvaluationPeriods=1, Threshold=1,
+                                ComparisonOperator="GreaterThanOrEqualToThreshold")
+    cloudwatch.set_alarm_state(AlarmName=name, StateValue="ALARM", StateReason="Threshold Crossed")
+    for form in ("text", "json"):
+        result = plain_moto.cli("triage", "--format", form)
+        assert result.returncode == 1, result.stderr
+        assert "abcSECRETxyz123" not in result.stdout + result.stderr
+        assert "?token=[REDACTED]" in result.stdout
+        assert "--param function=orders-api" in result.stdout or '"function": "orders-api"' in result.stdout
+
+
 def test_triage_on_plain_moto_without_alarms_says_health_and_changes_were_not_read(plain_moto, monkeypatch) -> None:
     """Alarms decide, Health and changes corroborate: no alarm in ALARM is "no problem found", and the
     headline itself says which corroborating sources could not be read."""
@@ -288,3 +311,12 @@ async def test_t_opens_triage_and_enter_on_an_alarm_opens_its_playbook(sandbox) 
         await wait_for(pilot, lambda: isinstance(app.screen, InputsScreen), "the suggested playbook's inputs")
         assert app.screen.playbook.name == first["playbook"]
         await wait_for(pilot, lambda: not app.screen.seeding, "the playbook's scenario")
+
+
+def test_an_alarm_is_redacted_where_it_is_read_for_every_screen() -> None:
+    """The TUI's triage screen shows Alarm.name itself, not an exported transcript: it is redacted at the source."""
+    alarm = parse_alarm({"AlarmName": "api-5xx https://hooks.example.com/?token=abcSECRETxyz123",
+                         "AlarmArn": "arn:aws:cloudwatch:us-east-1:123456789012:alarm:api-5xx?token=abcSECRETxyz123",
+                         "StateReason": "Threshold crossed; see https://hooks.example.com/?sig=abcSECRETxyz123",
+                         "Namespace": "AWS/Lambda", "MetricName": "Throttles", "StateValue": "ALARM"})
+    assert "abcSECRETxyz123" not in str(alarm.to_dict()) and "token=[REDACTED]" in alarm.name

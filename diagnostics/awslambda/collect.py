@@ -59,6 +59,21 @@ class FunctionAbsent:
     aliases: tuple[str, ...] = ()
 
 
+def absent_sentence(absent: FunctionAbsent, account: str, region: str) -> str:
+    """What to say when the function, alias or version asked about does not exist: where it was looked
+    for, which aliases do exist, and what to check (every playbook that takes a function says the same)."""
+    where = f"account {account or '(unknown)'}, region {region}"
+    if absent.qualifier and absent.function_exists:
+        aliases = (f" Its aliases: {', '.join(absent.aliases)}." if absent.aliases
+                   else " It has no alias.")
+        return (f"Function {absent.name} has no alias or version {absent.qualifier} in {where}: "
+                f"GetFunctionConfiguration answered ResourceNotFoundException.{aliases} Give function="
+                f"{absent.name} for $LATEST, name:ALIAS for an alias, or name:N for a published version.")
+    return (f"There is no Lambda function {absent.name} in {where}: GetFunctionConfiguration answered "
+            "ResourceNotFoundException. Check the name, the region (--region, or the one in the ARN) and the "
+            "account (--profile).")
+
+
 def _not_found(exc: ClientError) -> bool:
     return exc.response.get("Error", {}).get("Code") == "ResourceNotFoundException"
 

@@ -60,11 +60,12 @@ Lookup = Callable[[str, int], tuple[list[dict[str, Any]], bool]]
 
 def read_changes(cloudtrail: Any, resources: Sequence[str], start: datetime, end: datetime,
                  at_fault: Sequence[str] = (), max_events: int = MAX_EVENTS, skipped: Sequence[str] = (),
-                 lookup: Lookup | None = None) -> Timeline:
+                 lookup: Lookup | None = None, unnamed: Sequence[str] = ()) -> Timeline:
     """Write events to each of ``resources`` between ``start`` and ``end`` (LookupEvents by ResourceName).
 
     ``lookup(name, budget)`` answers for one resource (the playbooks pass one that reuses a lookup started
     early, see :func:`playbooks.changes.plan_changes`); an answer longer than the budget is cut to it.
+    ``unnamed``: resources not looked up because no event lists them by name (the summary says so).
     """
     lookup = lookup or (lambda name, budget: lookup_resource(cloudtrail, name, start, end, budget))
     changes: list[Change] = []
@@ -81,7 +82,7 @@ def read_changes(cloudtrail: Any, resources: Sequence[str], start: datetime, end
         capped = capped or more
         changes += [parse_change(e, name) for e in entries if is_write(e)]
     hours = (end - start).total_seconds() / 3600.0
-    return build_timeline(changes, resources, hours, at_fault, read, capped, max_events, skipped)
+    return build_timeline(changes, resources, hours, at_fault, read, capped, max_events, skipped, unnamed)
 
 
 def read_account_changes(cloudtrail: Any, start: datetime, end: datetime, max_events: int = MAX_EVENTS) -> Timeline:

@@ -182,6 +182,7 @@ class Timeline:
     cap: int = 0
     at_fault: tuple[str, ...] = ()
     skipped_resources: tuple[str, ...] = field(default_factory=tuple)  # not looked up (over the limit)
+    unnamed: tuple[str, ...] = ()  # not looked up: no event lists them by name (an IP target, a URL)
 
     @property
     def suspects(self) -> list[Change]:
@@ -211,6 +212,7 @@ def build_timeline(
     capped: bool = False,
     cap: int = 0,
     skipped_resources: Sequence[str] = (),
+    unnamed: Sequence[str] = (),
 ) -> Timeline:
     """Order by time (oldest first; the same event found under two names once) and mark, for every
     component at fault, its last write as the suspect."""
@@ -226,7 +228,8 @@ def build_timeline(
         last = next((i for i in range(len(marked) - 1, -1, -1) if _names(marked[i], component)), None)
         if last is not None:
             marked[last] = replace(marked[last], suspect=True)
-    return Timeline(tuple(marked), tuple(resources), hours, read, capped, cap, tuple(fault), tuple(skipped_resources))
+    return Timeline(tuple(marked), tuple(resources), hours, read, capped, cap, tuple(fault), tuple(skipped_resources),
+                    tuple(unnamed))
 
 
 def _names(change: Change, component: str) -> bool:
@@ -249,16 +252,19 @@ def summary(timeline: Timeline) -> str:
     what = ", ".join(timeline.resources) if timeline.resources else "the account"
     window = _window_words(timeline.hours)
     skipped = (f" ({', '.join(timeline.skipped_resources)} not looked up: at most {len(timeline.resources)} "
-               "resources a run)") if timeline.skipped_resources else ""
+               "names a run)") if timeline.skipped_resources else ""
+    if timeline.unnamed:
+        skipped += f" ({', '.join(timeline.unnamed)} not looked up: no CloudTrail event lists it by name)"
     cap = f" {timeline.cap_sentence()}" if timeline.capped else ""
     if not timeline.changes and timeline.capped:
         # The cap stopped the reading: only the newest events were seen, so nothing is said of the rest.
         return (f"No successful write to {what} among the {timeline.read} newest events of the last "
                 f"{window}{skipped}.{cap}")
     if not timeline.changes:
-        return (f"CloudTrail's event history has no successful write to {what} in the last {window}{skipped}: "
-                f"nothing recorded in this region changed it (widen changes_hours, up to 2160, to look further "
-                f"back).")
+        names = "that name" if len(timeline.resources) == 1 else "those names"
+        return (f"CloudTrail's event history has no successful write listed under {what} in the last "
+                f"{window}{skipped}: nothing recorded in this region under {names} changed it (widen "
+                f"changes_hours, up to 2160, to look further back).")
     count = len(timeline.changes)
     # Name what changed, not what was looked up: a lookup by one name also returns writes to its neighbours.
     changed = ", ".join(dict.fromkeys(c.resource for c in timeline.changes if c.resource)) or what

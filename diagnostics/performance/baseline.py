@@ -12,15 +12,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from diagnostics.performance.percentiles import Latency
+from diagnostics.performance.components import REQUEST_GROWTH_MS
+from diagnostics.performance.percentiles import Latency, milliseconds
 
 BASELINES = {"week": "the same hours one week earlier", "day": "the same hours one day earlier",
              "previous": "the window just before"}
 # The statistics compared, in order of preference: p90 is steady and still sees the tail.
 COMPARED = ("p90", "p50", "average", "p99")
+# Slower means both: grown by a ratio, and by at least a floor in milliseconds that fits the metric's
+# scale (components.LATENCY: 100 ms for what a request waits for, a few ms per disk I/O or table call).
+# The ratio alone would call 1 ms -> 3 ms an incident; the floor alone would miss 2 ms -> 80 ms per I/O.
 SLOWER_RATIO = 1.5
 MUCH_SLOWER_RATIO = 2.0
-MIN_GROWTH_MS = 100.0  # below this, a change is noise for a person, whatever the ratio
 
 
 def baseline_name(text: str) -> str:
@@ -38,11 +41,13 @@ def baseline_window(start: datetime, end: datetime, mode: str = "week") -> tuple
 
 @dataclass(frozen=True)
 class Change:
-    """One statistic now and at baseline. ``ratio`` and ``growth_ms`` are None when a side is missing."""
+    """One statistic now and at baseline. ``ratio`` and ``growth_ms`` are None when a side is missing.
+    ``floor_ms`` is the smallest growth that counts at this metric's scale (components.min_growth_ms)."""
 
     stat: str
     now: float | None
     then: float | None
+    floor_ms: float = REQUEST_GROWTH_MS
 
     @property
     def growth_ms(self) -> float | None:
@@ -56,37 +61,43 @@ class Change:
 
     @property
     def slower(self) -> bool:
-        return (self.ratio or 0) >= SLOWER_RATIO and (self.growth_ms or 0) >= MIN_GROWTH_MS
+        return (self.ratio or 0) >= SLOWER_RATIO and (self.growth_ms or 0) >= self.floor_ms
 
     @property
     def much_slower(self) -> bool:
-        return (self.ratio or 0) >= MUCH_SLOWER_RATIO and (self.growth_ms or 0) >= 2 * MIN_GROWTH_MS
+        return (self.ratio or 0) >= MUCH_SLOWER_RATIO and (self.growth_ms or 0) >= 2 * self.floor_ms
+
+    @property
+    def weight(self) -> float:
+        """Growth in units of the metric's floor: compares a per-I/O regression with a per-request one."""
+        return (self.growth_ms or 0.0) / self.floor_ms
 
     def sentence(self) -> str:
         if self.now is None and self.then is None:
             return f"no {self.stat} now or at baseline"
         if self.then is None:
-            return f"{self.stat} {self.now:,.0f} ms now, no data at baseline"
+            return f"{self.stat} {milliseconds(self.now)} now, no data at baseline"
         if self.now is None:
-            return f"no data now, {self.stat} {self.then:,.0f} ms at baseline"
+            return f"no data now, {self.stat} {milliseconds(self.then)} at baseline"
         ratio = f" ({self.ratio:.1f}x)" if self.ratio is not None else ""
-        return f"{self.stat} {self.now:,.0f} ms now against {self.then:,.0f} ms at baseline{ratio}"
+        return f"{self.stat} {milliseconds(self.now)} now against {milliseconds(self.then)} at baseline{ratio}"
 
 
-def compare(now: Latency | None, then: Latency | None) -> Change | None:
-    """The first statistic of COMPARED that both windows have; else what one side has; None for neither."""
+def compare(now: Latency | None, then: Latency | None, floor_ms: float = REQUEST_GROWTH_MS) -> Change | None:
+    """The first statistic of COMPARED that both windows have; else what one side has; None for neither.
+    ``floor_ms``: the smallest growth that counts for this metric (components.min_growth_ms)."""
     if now is None and then is None:
         return None
     for stat in COMPARED:
         a = now.get(stat) if now else None
         b = then.get(stat) if then else None
         if a is not None and b is not None:
-            return Change(stat, a, b)
+            return Change(stat, a, b, floor_ms)
     for stat in COMPARED:
         a = now.get(stat) if now else None
         b = then.get(stat) if then else None
         if a is not None or b is not None:
-            return Change(stat, a, b)
+            return Change(stat, a, b, floor_ms)
     return None
 
 

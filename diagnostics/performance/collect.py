@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
+from botocore.exceptions import ClientError
+
 from diagnostics.awslambda.collect import LogRead, read_report_lines
 from diagnostics.awslambda.memory import FunctionMemory, Invocation, function_memory, parse_report
 from diagnostics.awslambda.names import parse_function, ran_version
@@ -24,22 +26,26 @@ from diagnostics.performance.path import (
     reparent,
     rest_api_path,
     stack_entries,
+    target_group_path,
 )
 from diagnostics.performance.percentiles import QUANTILES, Latency, from_cloudwatch
 from diagnostics.performance.saturation import Ec2Profile, LambdaProfile, Profile, RdsProfile, is_burstable
 
-Kind = Literal["ec2", "lambda", "rds", "lambda-or-rds", "alb", "apigw", "cloudfront", "dynamodb", "stack"]
+Kind = Literal["ec2", "lambda", "rds", "lambda-or-rds", "alb", "target-group", "apigw", "cloudfront", "dynamodb",
+               "stack"]
 
 INSTANCE_ID = re.compile(r"^i-(?:[0-9a-f]{8}|[0-9a-f]{17})$")
 EC2_ARN = re.compile(r"^arn:[^:]+:ec2:[^:]*:\d{12}:instance/(i-[0-9a-f]+)$")
 RDS_ARN = re.compile(r"^arn:[^:]+:rds:[^:]+:\d{12}:db:([a-zA-Z][a-zA-Z0-9-]{0,62})$")
 ALB_ARN = re.compile(r"^arn:[^:]+:elasticloadbalancing:[^:]+:\d{12}:loadbalancer/app/[^/]+/[0-9a-f]+$")
+TARGET_GROUP_ARN = re.compile(r"^arn:[^:]+:elasticloadbalancing:[^:]+:\d{12}:targetgroup/[A-Za-z0-9-]{1,32}/[0-9a-f]+$")
 API_ARN = re.compile(r"^arn:[^:]+:apigateway:[^:]+::/(restapis|apis)/([a-z0-9]+)(?:/stages/([^/]+))?$")
 CLOUDFRONT_ARN = re.compile(r"^arn:[^:]+:cloudfront::\d{12}:distribution/([A-Z0-9]+)$")
 DYNAMODB_ARN = re.compile(r"^arn:[^:]+:dynamodb:[^:]+:\d{12}:table/([A-Za-z0-9_.-]{3,255})$")
 STACK_ARN = re.compile(r"^arn:[^:]+:cloudformation:[^:]+:\d{12}:stack/([^/]+)/.+$")
 # kind:value prefixes for what a bare name cannot say (a load balancer, an API, a distribution, ...).
-PREFIXES = {"alb": "alb", "elb": "alb", "api": "apigw", "apigw": "apigw", "cloudfront": "cloudfront",
+PREFIXES = {"alb": "alb", "elb": "alb", "tg": "target-group", "targetgroup": "target-group",
+            "target-group": "target-group", "api": "apigw", "apigw": "apigw", "cloudfront": "cloudfront",
             "dynamodb": "dynamodb", "table": "dynamodb", "stack": "stack"}
 RDS_IDENTIFIER = re.compile(r"^[a-zA-Z](?:[a-zA-Z0-9]|-(?!-)){0,62}(?<!-)$")
 
@@ -91,6 +97,8 @@ def classify_resource(text: str) -> ResourceRef:
         return _prefixed(PREFIXES[kind.lower()], rest.strip(), text)
     if match := ALB_ARN.match(value):
         return ResourceRef("alb", value)
+    if TARGET_GROUP_ARN.match(value):
+        return ResourceRef("target-group", value)
     if match := API_ARN.match(value):
         return ResourceRef("apigw", f"{'rest' if match.group(1) == 'restapis' else 'http'}:{match.group(2)}",
                            match.group(3) or "")
@@ -125,8 +133,8 @@ def classify_resource(text: str) -> ResourceRef:
     if function is not None:
         return ResourceRef("lambda", function.function_name)
     raise ValueError(f"'{text}' is not an EC2 instance ID, a Lambda function name or ARN, an RDS DB "
-                     "instance identifier, or the ARN (or alb:, api:, cloudfront:, dynamodb:, stack: name) of a "
-                     "load balancer, API, distribution, table or stack")
+                     "instance identifier, or the ARN (or alb:, tg:, api:, cloudfront:, dynamodb:, stack: name) of a "
+                     "load balancer, target group, API, distribution, table or stack")
 
 
 def _prefixed(kind: str, rest: str, text: str) -> ResourceRef:
@@ -143,6 +151,8 @@ def _prefixed(kind: str, rest: str, text: str) -> ResourceRef:
         raise ValueError(f"'{text}' is not a CloudFormation stack name")
     if kind == "alb" and not (re.fullmatch(r"[A-Za-z0-9-]{1,32}", rest) or ALB_ARN.match(rest)):
         raise ValueError(f"'{text}' is not a load balancer name")
+    if kind == "target-group" and not (re.fullmatch(r"[A-Za-z0-9-]{1,32}", rest) or TARGET_GROUP_ARN.match(rest)):
+        raise ValueError(f"'{text}' is not a target group name (1-32 letters, digits and '-') or ARN")
     return ResourceRef(kind, rest)  # type: ignore[arg-type]
 
 
@@ -329,6 +339,34 @@ def read_alb_path(elbv2: Any, name_or_arn: str, read: Reader = _plain) -> list[C
     return alb_path(lb, listeners, rules, groups, targets)
 
 
+# Target groups of a Network or Gateway Load Balancer: AWS/NetworkELB has no response time to compare.
+NON_HTTP_PROTOCOLS = ("TCP", "UDP", "TCP_UDP", "TLS", "GENEVE")
+
+
+def read_target_group_path(elbv2: Any, name_or_arn: str, read: Reader = _plain) -> list[Component]:
+    """A target group, the load balancer it is attached to (for its metrics' dimension) and its targets; none
+    when Elastic Load Balancing has no such target group."""
+    key = {"TargetGroupArns": [name_or_arn]} if name_or_arn.startswith("arn:") else {"Names": [name_or_arn]}
+    try:
+        group = elbv2.describe_target_groups(**key)["TargetGroups"][0]
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") == "TargetGroupNotFound":
+            return []  # an answer: the resource step says where it looked
+        raise
+    if str(group.get("Protocol") or "").upper() in NON_HTTP_PROTOCOLS:
+        raise ValueError(f"Target group {group.get('TargetGroupName', name_or_arn)} is a {group['Protocol']} target "
+                         "group of a Network or Gateway Load Balancer, which publishes no response time to compare: "
+                         "name its targets (an instance ID or function) instead.")
+    lbs = list(group.get("LoadBalancerArns") or [])
+    lb = read(f"the load balancer of {group.get('TargetGroupName', name_or_arn)}",
+              lambda: elbv2.describe_load_balancers(LoadBalancerArns=lbs[:1])["LoadBalancers"][0], None) \
+        if lbs else None
+    ga = group["TargetGroupArn"]
+    health = read(f"the targets of {group.get('TargetGroupName', ga)}",
+                  lambda: elbv2.describe_target_health(TargetGroupArn=ga)["TargetHealthDescriptions"], [])
+    return target_group_path(group, lb, health)
+
+
 def read_api_path(client: Callable[[str], Any], api_ref: str, stage: str, region: str,
                   read: Reader = _plain) -> list[Component]:
     """A REST or HTTP API stage and its integrations. ``api_ref`` is ``rest:ID``, ``http:ID`` or
@@ -451,6 +489,8 @@ def read_path(client: Callable[[str], Any], ref: ResourceRef, region: str, read:
     """The components behind what the user named, front first."""
     if ref.kind == "alb":
         return read_alb_path(client("elbv2"), ref.id, read)
+    if ref.kind == "target-group":
+        return read_target_group_path(client("elbv2"), ref.id, read)
     if ref.kind == "apigw":
         return read_api_path(client, ref.id, ref.qualifier, region, read)
     if ref.kind == "cloudfront":

@@ -78,25 +78,46 @@ def alb_path(lb: Mapping[str, Any], listeners: Iterable[Mapping[str, Any]],
     by_arn = {str(g["TargetGroupArn"]): g for g in groups}
     path = [alb]
     for arn in dict.fromkeys(used):
-        group = by_arn.get(arn, {"TargetGroupArn": arn})
-        tg_dim = elb_dimension(arn, "targetgroup/")
-        name = str(group.get("TargetGroupName") or tg_dim)
-        health = list(targets.get(arn, []))
-        states = [str((t.get("TargetHealth") or {}).get("State", "")) for t in health]
-        tg = Component("target-group", name, name, arn, (("LoadBalancer", lb_dim), ("TargetGroup", tg_dim)),
-                       alb.key, facts={"target_type": group.get("TargetType", "instance"),
-                                       "healthy": states.count("healthy"),
-                                       "unhealthy": sum(1 for s in states if s in ("unhealthy", "draining")),
-                                       "targets": len(health)})
-        path.append(tg)
-        for target in health:
-            tid = str((target.get("Target") or {}).get("Id", ""))
-            if tid.startswith("arn:") and ":lambda:" in tid:
-                path.append(lambda_component(tid, tg.key))
-            elif tid.startswith("i-"):
-                path.append(Component("ec2", tid, tid, "", (("InstanceId", tid),), tg.key))
-            elif tid:
-                path.append(Component("origin", tid, tid, "", (), tg.key, facts={"what": "IP target"}))
+        path += _group_path(by_arn.get(arn, {"TargetGroupArn": arn}), lb_dim, targets.get(arn, []), alb.key)
+    return path
+
+
+def _group_path(group: Mapping[str, Any], lb_dim: str | None, health: Iterable[Mapping[str, Any]],
+                parent: str | None) -> list[Component]:
+    """A target group and its registered targets. Its metrics need the load balancer's dimension too
+    (AWS/ApplicationELB publishes a target group's per load balancer); without one it has none."""
+    arn = str(group["TargetGroupArn"])
+    tg_dim = elb_dimension(arn, "targetgroup/")
+    name = str(group.get("TargetGroupName") or tg_dim)
+    health = list(health)
+    states = [str((t.get("TargetHealth") or {}).get("State", "")) for t in health]
+    tg = Component("target-group", name, name, arn,
+                   (("LoadBalancer", lb_dim), ("TargetGroup", tg_dim)) if lb_dim else (),
+                   parent, facts={"target_type": group.get("TargetType", "instance"),
+                                  "healthy": states.count("healthy"),
+                                  "unhealthy": sum(1 for s in states if s in ("unhealthy", "draining")),
+                                  "targets": len(health)})
+    path = [tg]
+    for target in health:
+        tid = str((target.get("Target") or {}).get("Id", ""))
+        if tid.startswith("arn:") and ":lambda:" in tid:
+            path.append(lambda_component(tid, tg.key))
+        elif tid.startswith("i-"):
+            path.append(Component("ec2", tid, tid, "", (("InstanceId", tid),), tg.key))
+        elif tid:
+            path.append(Component("origin", tid, tid, "", (), tg.key, facts={"what": "IP target"}))
+    return path
+
+
+def target_group_path(group: Mapping[str, Any], lb: Mapping[str, Any] | None,
+                      health: Iterable[Mapping[str, Any]]) -> list[Component]:
+    """A target group named on its own (its ARN from an alarm or the console): it and its targets, the
+    target group the entry point. ``lb`` is the Application Load Balancer it is attached to (None: none,
+    so no request reaches it and CloudWatch has no metric for it)."""
+    lb_dim = elb_dimension(str(lb["LoadBalancerArn"]), "loadbalancer/") if lb else None
+    path = _group_path(group, lb_dim, health, None)
+    if lb:
+        path[0].facts["load_balancer"] = str(lb.get("LoadBalancerName", lb_dim))
     return path
 
 

@@ -20,6 +20,12 @@ CLOUDWATCH_AVERAGES = "CloudWatch averages"
 LOG_SAMPLES = "log lines"
 
 
+def milliseconds(value: float) -> str:
+    """"1,250 ms", "45 ms", "4.5 ms", "0.35 ms": a per-I/O or per-request latency of a few milliseconds
+    keeps its digits (rounded to whole milliseconds, 0.35 ms would read "0 ms")."""
+    return f"{value:,.0f} ms" if abs(value) >= 10 else f"{value:.2g} ms"
+
+
 def min_samples(q: float) -> int:
     """The fewest samples for which the q-quantile is not simply the largest sample."""
     return max(1, math.ceil(round(1.0 / (1.0 - q), 9))) if q < 1 else 1
@@ -61,11 +67,11 @@ class Latency:
 
     def describe(self) -> str:
         """"p50 120 ms, p90 480 ms (from log lines, 30 samples; p99 needs at least 100 samples ...)"."""
-        parts = [f"{name} {value:,.0f} ms" for name, value in self.percentiles.items()]
+        parts = [f"{name} {milliseconds(value)}" for name, value in self.percentiles.items()]
         if not parts and self.average is not None:
-            parts.append(f"average {self.average:,.0f} ms")
+            parts.append(f"average {milliseconds(self.average)}")
         if self.maximum is not None:
-            parts.append(f"max {self.maximum:,.0f} ms")
+            parts.append(f"max {milliseconds(self.maximum)}")
         count = f", {self.samples:,} samples" if self.samples is not None else ""
         text = ", ".join(parts) + f" (from {self.source}{count}"
         if self.withheld:

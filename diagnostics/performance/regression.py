@@ -11,10 +11,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from diagnostics.cloudtrail.resource_names import cloudtrail_names
 from diagnostics.findings import Finding
-from diagnostics.performance.baseline import Change, compare, own_time
-from diagnostics.performance.components import LATENCY, Component, children
-from diagnostics.performance.percentiles import Latency
+from diagnostics.performance.baseline import SLOWER_RATIO, Change, compare, own_time
+from diagnostics.performance.components import LATENCY, Component, children, min_growth_ms
+from diagnostics.performance.percentiles import Latency, milliseconds
 
 
 @dataclass(frozen=True)
@@ -47,7 +48,9 @@ class Verdict:
 
     @property
     def own_growth(self) -> float:
-        return (self.own.growth_ms or 0.0) if self.own else 0.0
+        """Own growth in units of the metric's floor, so 2 ms -> 80 ms per disk I/O outranks a load
+        balancer's 150 ms more per request (comparable across metrics of different scales)."""
+        return self.own.weight if self.own else 0.0
 
 
 def with_children(timings: Mapping[str, Timing], path: list[Component]) -> dict[str, Timing]:
@@ -70,10 +73,11 @@ def judge(timings: Iterable[Timing]) -> list[Verdict]:
     """Every component with a comparison, the one whose own time grew most first."""
     verdicts = []
     for t in timings:
-        total = compare(t.now, t.then)
+        floor = min_growth_ms(t.component.kind)
+        total = compare(t.now, t.then, floor)
         if total is None:
             continue
-        own = compare(subtract(t.now, t.below_now), subtract(t.then, t.below_then)) \
+        own = compare(subtract(t.now, t.below_now), subtract(t.then, t.below_then), floor) \
             if t.below_now is not None else total
         below_grew = bool(total.slower and own is not None and not own.slower)
         verdicts.append(Verdict(t.component, total, own, below_grew))
@@ -88,8 +92,21 @@ def sentence(verdict: Verdict) -> str:
         return f"{comp.label}: no data"
     text = f"{comp.label}: {total.sentence()}"
     if own is not None and own is not total and own.now is not None and own.then is not None:
-        text += f", of which its own time {own.now:,.0f} ms (was {own.then:,.0f} ms)"
+        text += f", of which its own time {milliseconds(own.now)} (was {milliseconds(own.then)})"
     return text
+
+
+def under_floor(verdicts: Iterable[Verdict]) -> list[str]:
+    """Components whose own time grew by the ratio but by fewer milliseconds than count at their metric's
+    scale, said as such (never a bare "nothing got slower" beside "(3.0x)")."""
+    out = []
+    for v in verdicts:
+        own = v.own
+        if own is None or own.slower or (own.ratio or 0) < SLOWER_RATIO or own.growth_ms is None:
+            continue
+        out.append(f"{v.component.label} grew {own.ratio:.1f}x, but by {milliseconds(own.growth_ms)}, less than "
+                   f"the {milliseconds(own.floor_ms)} that counts as slower for its metric")
+    return out
 
 
 def regression_finding(verdicts: list[Verdict], baseline: str, region: str) -> Finding | None:
@@ -101,7 +118,10 @@ def regression_finding(verdicts: list[Verdict], baseline: str, region: str) -> F
     assert own is not None and own.now is not None and own.then is not None
     below = [v.component.label for v in verdicts if v.below_grew]
     also = (f" Slower too, but only because of what is below them: {', '.join(below)}." if below else "")
-    own_word = "its own time" if top.total is not None and top.total is not own else "its latency"
+    # Name the metric (ReadLatency is per disk I/O, SuccessfulRequestLatency per table call): "40x" of which.
+    metric = LATENCY.get(comp.kind)
+    own_word = ("its own time" if top.total is not None and top.total is not own
+                else f"its {metric.name}" if metric else "its latency")
     return Finding(
         "LATENCY_REGRESSION", "error" if own.much_slower else "warning", comp.resource,
         f"{comp.label} got slower: {own_word} is {own.sentence()} ({baseline})." + also,
@@ -110,10 +130,18 @@ def regression_finding(verdicts: list[Verdict], baseline: str, region: str) -> F
          "total_now_ms": round(top.total.now, 2) if top.total and top.total.now is not None else None,
          "total_baseline_ms": round(top.total.then, 2) if top.total and top.total.then is not None
          else None},
-        [f"# What changed on {comp.name} between the two windows (deployments, configuration):",
-         f"aws cloudtrail lookup-events --lookup-attributes AttributeKey=ResourceName,AttributeValue={comp.name} "
-         f"--region {region}",
-         *alarm_command(comp, own.then * 1.5, region)])
+        [*change_command(comp, region), *alarm_command(comp, own.then * 1.5, region)])
+
+
+def change_command(comp: Component, region: str) -> list[str]:
+    """The CloudTrail lookup of the component's changes, under the name CloudTrail records it by (a load
+    balancer's ARN, a table's ARN, an API's ID), never its label ("orders GetItem")."""
+    names = cloudtrail_names(comp.resource).names
+    if not names:
+        return []
+    return [f"# What changed on {comp.name} between the two windows (deployments, configuration):",
+            f"aws cloudtrail lookup-events --lookup-attributes AttributeKey=ResourceName,AttributeValue={names[0]} "
+            f"--region {region}"]
 
 
 def alarm_command(comp: Component, threshold_ms: float, region: str) -> list[str]:

@@ -29,6 +29,10 @@ SUSTAINED_MINUTES = 3
 NOTABLE_SHARE = 0.25
 MAX_FINDINGS = 3
 
+# A caller's rate counted from CloudTrail is "far below" a limit under this share of it: then its count is
+# not its rate (more calls were made than the event history read here holds) and is said as a lower bound.
+FAR_BELOW = 0.5
+
 RETRY_MODE = re.compile(r"cfg/retry-mode#(\w+)")
 SDK_TOKEN = re.compile(r"^([A-Za-z][\w.-]*/[\w.-]+)")
 
@@ -117,6 +121,31 @@ class RateQuota:
     @property
     def resource(self) -> str:
         return dict(self.usage).get("Resource", "")
+
+
+@dataclass(frozen=True)
+class DocumentedRate:
+    """An API rate AWS documents outside Service Quotas: a token bucket and its steady refill rate."""
+
+    service: str
+    prefixes: tuple[str, ...]  # the operations it covers, by name prefix
+    bucket: int
+    refill_per_second: float
+    source: str
+
+
+# Service Quotas' value wins where it has one (CloudWatch GetMetricData, ...); these are the rates AWS
+# publishes only in its documentation.
+DOCUMENTED_RATES: tuple[DocumentedRate, ...] = (
+    # "the bucket size for non-mutating (Describe*) API actions is 100 tokens, and the refill rate is 20
+    # tokens per second", per account and region.
+    DocumentedRate("ec2", ("Describe",), 100, 20.0,
+                   "https://docs.aws.amazon.com/ec2/latest/devguide/ec2-api-throttling.html"),
+)
+
+
+def documented_rate(service: str, operation: str) -> DocumentedRate | None:
+    return next((r for r in DOCUMENTED_RATES if r.service == service and operation.startswith(r.prefixes)), None)
 
 
 @dataclass(frozen=True)
@@ -286,6 +315,11 @@ def quota_sentence(offender: Offender, use: QuotaUse | None) -> str:
         return f" The rate quotas of {offender.service} could not be read from Service Quotas."
     quota = use.quota
     if quota is None:
+        documented = documented_rate(offender.service, offender.operation)
+        if documented is not None:
+            return (f" Service Quotas lists no rate quota for {offender.operation}; AWS documents it (a bucket of "
+                    f"{documented.bucket} calls refilled at {documented.refill_per_second:g} a second, per account "
+                    "and region), and only AWS Support raises it.")
         return (f" Service Quotas lists no rate quota for {offender.operation}: its limit is not published, so "
                 "only AWS Support can raise it.")
     per = "a second" if quota.period_seconds == 1 else f"per {quota.period_seconds} s"
@@ -299,15 +333,55 @@ def quota_sentence(offender: Offender, use: QuotaUse | None) -> str:
                    "(averaged over a minute: bursts inside the minute go higher).")
 
 
-def _summary(offender: Offender, report: ThrottleReport) -> str:
+def rate_limit(offender: Offender, use: QuotaUse | None = None) -> tuple[float, str] | None:
+    """The calls a second the API accepts steadily, and where that number comes from (words that follow "the
+    N a second"): the Service Quotas quota, else the rate AWS documents (:data:`DOCUMENTED_RATES`); None when
+    neither is known."""
+    if use is not None and use.quota is not None and use.quota.value:
+        return use.quota.value / use.quota.period_seconds, f"its quota {use.quota.code} allows"
+    documented = documented_rate(offender.service, offender.operation)
+    if documented is not None:
+        return documented.refill_per_second, (f"at which {offender.service.upper()} refills its "
+                                              f"{documented.prefixes[0]}* token bucket ({documented.source})")
+    return None
+
+
+def counted_rate(offender: Offender) -> str:
+    """What CloudTrail shows of the caller's rate, said as what it is: events recorded, not calls made."""
+    return (f"CloudTrail recorded {offender.calls} of its calls, at most {offender.peak_calls_per_minute} in one "
+            "minute")
+
+
+def undercount(offender: Offender, use: QuotaUse | None = None) -> str:
+    """When the rate CloudTrail shows is far below the limit the caller was throttled at, the sentence that
+    says the count is a lower bound (else nothing): a throttle means the bucket was empty, so more calls
+    were made than the events read show, by this caller or by others sharing the account's allowance."""
+    limit = rate_limit(offender, use)
+    if limit is None:
+        return ""
+    per_second, source = limit
+    shown = offender.peak_calls_per_minute / 60.0
+    if shown >= FAR_BELOW * per_second:
+        return ""
+    usage = (" (AWS/Usage CallCount, below, counts them all)" if use is not None and use.peak_per_second is not None
+             else "")
+    return (f" That count is a lower bound, not its rate: {offender.peak_calls_per_minute} a minute is "
+            f"{shown:.1f} a second, far below the {per_second:g} a second {source}, yet it was throttled: more "
+            f"{offender.operation} calls were made than the events read show, by it or by other callers drawing "
+            f"on the same per-account, per-region allowance{usage}.")
+
+
+def _summary(offender: Offender, report: ThrottleReport, use: QuotaUse | None = None) -> str:
     share = offender.throttled / report.throttled if report.throttled else 0.0
     hours = report.window_minutes / 60.0
     window = f"{hours:g} h" if hours >= 1 else f"{report.window_minutes:g} min"
     text = (f"{offender.caller} was throttled {offender.throttled} times on {offender.action} in the last "
-            f"{window} ({share:.0%} of all throttled calls; {offender.calls} calls in all, up to "
-            f"{offender.peak_calls_per_minute} a minute, {offender.peak_throttled_per_minute} throttled in "
-            "the worst minute).")
-    if offender.sustained:
+            f"{window} ({share:.0%} of all throttled calls; {counted_rate(offender)}, "
+            f"{offender.peak_throttled_per_minute} throttled in the worst minute).")
+    lower_bound = undercount(offender, use)
+    if offender.sustained and lower_bound:
+        text += lower_bound + " It keeps running into the API's rate limit, and slows every caller sharing it."
+    elif offender.sustained:
         text += (" It keeps calling faster than the API's rate limit allows, and slows every caller "
                  "sharing it.")
     else:
@@ -332,6 +406,7 @@ def _evidence(offender: Offender, report: ThrottleReport) -> dict[str, object]:
         "minutes_with_throttles": offender.throttled_minutes,
         "peak_throttled_per_minute": offender.peak_throttled_per_minute,
         "peak_calls_per_minute": offender.peak_calls_per_minute,
+        "calls_counted_from": "CloudTrail event history (events recorded and read: a lower bound of the calls made)",
         "busiest_minutes": dict(offender.busiest_minutes),
         "user_agents": dict(offender.user_agents),
         "retry_modes": list(offender.retry_modes),
@@ -373,6 +448,9 @@ def throttling_findings(report: ThrottleReport, region: str,
         severity: Severity = "error" if offender.sustained else "warning"
         use = uses.get(offender.action)
         evidence = _evidence(offender, report)
+        if (limit := rate_limit(offender, use)) is not None:
+            evidence["rate_limit_per_second"] = limit[0]
+            evidence["rate_limit_source"] = limit[1]
         if use is not None and use.quota is not None:
             evidence["rate_quota"] = {"code": use.quota.code, "name": use.quota.name, "value": use.quota.value,
                                       "adjustable": use.quota.adjustable, "applied": use.quota.applied,
@@ -381,7 +459,7 @@ def throttling_findings(report: ThrottleReport, region: str,
             code="API_THROTTLING",
             severity=severity,
             resource=offender.caller,
-            summary=_summary(offender, report) + quota_sentence(offender, use),
+            summary=_summary(offender, report, use) + quota_sentence(offender, use),
             evidence=evidence,
             remediation=remediation(offender, region, use),
             alternatives=quota_fix(offender, region, use),

@@ -7,9 +7,11 @@ CloudTrail events and from the metrics CloudWatch lists, and each list is bounde
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
+
+from botocore.exceptions import ClientError
 
 from diagnostics.cloudwatch.metrics import MetricSeries, fetch_series, period_for
 from diagnostics.throttling.api_rates import RateQuota
@@ -93,6 +95,24 @@ def top_consumers(cloudwatch: Any, start: datetime, end: datetime, last_3_hours:
     peaks = [(n, lambda_series(cloudwatch, "ConcurrentExecutions", n, start, end, "Maximum").peak())
              for n in names[:limit]]
     return sorted(((n, p) for n, p in peaks if p is not None), key=lambda kv: -kv[1]), len(names)
+
+
+@dataclass(frozen=True)
+class TableAbsent:
+    """DynamoDB answered ResourceNotFoundException for the table: there is no such table where it looked."""
+
+    name: str
+    message: str = ""
+
+
+def read_table_target(dynamodb: Any, name: str) -> TableConfig | TableAbsent:
+    """The table's configuration, or what DynamoDB said of its absence (an answer, not a failure)."""
+    try:
+        return read_table_config(dynamodb, name)
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") != "ResourceNotFoundException":
+            raise
+        return TableAbsent(name, str(exc.response.get("Error", {}).get("Message") or ""))
 
 
 def read_table_config(dynamodb: Any, name: str) -> TableConfig:

@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from diagnostics.cloudtrail.timeline import Change
+from diagnostics.redact import redact_text
 from diagnostics.timestamps import maybe_utc
 
 
@@ -61,10 +62,12 @@ def parse_alarm(raw: Mapping[str, Any], composite: bool = False) -> Alarm:
                     stat.get("Dimensions") or []
                 break
     since = maybe_utc(raw.get("StateTransitionedTimestamp")) or maybe_utc(raw.get("StateUpdatedTimestamp"))
+    # Alarm names, reasons and dimensions are free text people write: a webhook URL with its token ends up in
+    # a name. Redacted here, at the source, so no screen, export or journal shows it.
     return Alarm(
-        name=str(raw.get("AlarmName") or ""), arn=str(raw.get("AlarmArn") or ""), since=since,
-        reason=str(raw.get("StateReason") or ""), namespace=namespace, metric=metric,
-        dimensions=tuple((str(d.get("Name")), str(d.get("Value"))) for d in dims), composite=composite,
+        name=redact_text(str(raw.get("AlarmName") or "")), arn=redact_text(str(raw.get("AlarmArn") or "")),
+        since=since, reason=redact_text(str(raw.get("StateReason") or "")), namespace=namespace, metric=metric,
+        dimensions=tuple((str(d.get("Name")), redact_text(str(d.get("Value")))) for d in dims), composite=composite,
     )
 
 
