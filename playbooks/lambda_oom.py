@@ -29,6 +29,7 @@ from diagnostics.awslambda.failure_findings import (
     kills_of,
     memory_series,
     throttle_finding,
+    unexplained_errors_finding,
 )
 from diagnostics.awslambda.failures import TIMED_OUT, FailureReport, classify_invocations, merge_lines
 from diagnostics.awslambda.memory import (
@@ -43,6 +44,7 @@ from diagnostics.awslambda.memory import (
 from diagnostics.awslambda.names import function_name_of, parse_function, ran_version, stream_version
 from diagnostics.cloudwatch.logs import InsightsRead, LogLine, LogRead
 from diagnostics.cloudwatch.metrics import MetricSeries, window
+from diagnostics.findings import Finding
 from diagnostics.proof import metric_proof, with_proof
 from diagnostics.throttling.collect import read_reserved
 from playbooks import params as v
@@ -416,38 +418,69 @@ def _logs(ctx: Context) -> StepOutcome:
     return StepOutcome("ok", " ".join(parts))
 
 
+def _throttled(ctx: Context) -> tuple[float | None, Finding | None]:
+    """Requests Lambda throttled (the Throttles metric) and the finding for them. They never ran, so no log line
+    shows them: a failure class of their own ("throttled or never run"), a problem as the throttling playbook
+    judges it (Throttles > 0), whose limit that playbook names."""
+    throttles = _metric(ctx, "Throttles")
+    throttled = throttles.total() if throttles is not None else None
+    if not throttled or throttles is None:
+        return throttled, None
+    fn = _known(ctx)
+    invocations = _metric(ctx, "Invocations")
+    before = len(ctx.missing)
+    reserved = ctx.read(f"the reserved concurrency of {fn.name}", lambda: read_reserved(ctx.client("lambda"), fn.name))
+    finding = throttle_finding(fn, throttled, reserved, reserved_read=len(ctx.missing) == before,
+                               invocations=invocations.total() if invocations is not None and not invocations.empty
+                               else None)
+    return throttled, with_proof(finding, metric_proof(throttles, "Sum"))
+
+
+def _errors_beyond(ctx: Context, report: FailureReport | None) -> float:
+    """How many failures Lambda's Errors metric counts beyond the failed attempts the logs read show."""
+    errors = _metric(ctx, "Errors")
+    if errors is None or errors.empty:
+        return 0.0
+    shown = sum(r.failed_attempts for r in report.failed) if report else 0
+    return max(0.0, errors.total() - shown)
+
+
 def _failures(ctx: Context) -> StepOutcome:
     _present(ctx)
     fn = _function(ctx)
+    throttled, throttle = _throttled(ctx)
+    throttles = [throttle] if throttle is not None else []
     if not _reads(ctx):
-        return StepOutcome("error", f"Could not read the log group {fn.log_group}, so no failure can be "
-                                    "classified.")
+        detail = f"Could not read the log group {fn.log_group}, so no failure can be classified."
+        if throttle is None:
+            return StepOutcome("error", detail)
+        return StepOutcome("problem", f"{detail} {describe_failures(None, throttled)}", throttles)
     report = _classified(ctx)
     if _no_log_group(ctx) or (not report.requests and not report.failed and not report.environment_failures):
-        return StepOutcome("no_data", f"Nothing to classify: {fn.log_group} shows no invocation{_of_version(fn)} in "
-                                      f"the last {_hours(ctx)} h.")
-    throttles = _metric(ctx, "Throttles")
+        detail = (f"Nothing to classify: {fn.log_group} shows no invocation{_of_version(fn)} in the last "
+                  f"{_hours(ctx)} h.")
+        if throttle is None:
+            return StepOutcome("no_data", detail)
+        return StepOutcome("problem", f"{detail} {describe_failures(None, throttled)}", throttles)
     verdict = _verdict_of(ctx)
     oom = next((f for f in memory_findings(verdict, ctx.session.region) if f.code == "LAMBDA_OUT_OF_MEMORY"),
                None)
     findings = failure_findings(_known(ctx), report, _invocations(ctx), ctx.session.region, memory=oom)
-    throttled = throttles.total() if throttles is not None else None
     detail = describe_failures(report, throttled) + (_guessed(ctx) if report.failed else "")
     published = _published_failures(fn, report)
     if published:
         detail += " " + published
-        findings = [replace(f, summary=f"{f.summary} {published}") if f.code != "LAMBDA_THROTTLED" else f
-                    for f in findings]
-    if throttled:
-        # Throttled requests never ran: the logs cannot show them, so they are a failure class of their own.
-        fn = _known(ctx)
-        before = len(ctx.missing)
-        reserved = ctx.read(f"the reserved concurrency of {fn.name}",
-                            lambda: read_reserved(ctx.client("lambda"), fn.name))
-        findings.append(with_proof(throttle_finding(fn, throttled, reserved, reserved_read=len(ctx.missing) == before),
-                                   metric_proof(throttles, "Sum")))
-    failed = bool(report.failed or report.environment_failures)
-    return StepOutcome("problem" if failed else "warning" if throttled else "ok", detail, findings)
+        findings = [replace(f, summary=f"{f.summary} {published}") for f in findings]
+    if throttle is not None:
+        # The dominant class first: throttled requests outnumbering the failures the logs show lead.
+        lead = (throttled or 0) > len(report.failed)
+        findings = [throttle, *findings] if lead else [*findings, throttle]
+    beyond = _errors_beyond(ctx, report)
+    if beyond:
+        detail += (f" Lambda's Errors metric counts {beyond:g} more failed invocations than these lines show "
+                   "(see 'Do the metrics agree?').")
+    failed = bool(report.failed or report.environment_failures or throttle is not None)
+    return StepOutcome("problem" if failed else "warning" if beyond else "ok", detail, findings)
 
 
 def _metric_step(ctx: Context) -> StepOutcome:
@@ -481,17 +514,26 @@ def _metric_step(ctx: Context) -> StepOutcome:
         parts.append(f"Duration averaged {duration.mean():.0f} ms, longest {duration.peak():.0f} ms "
                      f"(timeout {fn.timeout_s * 1000} ms).")
     errors = totals.get("Errors", 0.0)
-    failed = len(report.failed) if report else 0
+    # Errors counts attempts: a retried request that failed twice is two errors and one failed request.
+    failed = sum(r.failed_attempts for r in report.failed) if report else 0
     status = "ok"
+    findings = []
     if errors and failed:
         parts.append(f"{min(failed, int(errors))} of the errors are failures classified from the logs.")
-    if report is not None and errors > failed:
-        parts.append(f"{errors - failed:g} error(s) are not in the logs read: widen the window or read the "
-                     "function's error lines.")
-        status = "warning"
+    if errors > failed:
+        # Lambda's own count of failed invocations: unexplained by the logs, they still failed.
+        reports = _reports(ctx)
+        finding = unexplained_errors_finding(
+            fn, errors, failed, _hours(ctx), ctx.session.region,
+            invocations=totals.get("Invocations") or None, logs_read=logs_read,
+            log_group_exists=not _no_log_group(ctx) if logs_read else True,
+            truncated=any(r.truncated for r in _reads(ctx)) or bool(reports and reports.truncated))
+        findings.append(with_proof(finding, metric_proof(read["Errors"], "Sum")))
+        parts.append(finding.summary)
+        status = "problem" if finding.severity == "error" else "warning"
     if logged and totals.get("Invocations") == 0 and "Invocations" in read and read["Invocations"].empty:
         parts.append(f"The Invocations metric is empty while the logs show {logged}: the sources disagree.")
-    return StepOutcome(status, " ".join(parts))
+    return StepOutcome(status, " ".join(parts), findings)
 
 
 def _verdict(ctx: Context) -> StepOutcome:

@@ -448,3 +448,22 @@ def test_the_healthy_function_of_the_report_has_no_failure_and_no_memory_advice(
     assert describe_failures(report).startswith("None of the 12 requests read failed")
     invocations = [i for line in lines if (i := parse_report(line)) is not None]
     assert failure_findings(FN, report, invocations, "us-east-1") == []
+
+
+def test_errors_lambda_counts_in_a_json_function_that_drops_error_records_fix_the_log_levels() -> None:
+    """ApplicationLogLevel FATAL drops the runtime's ERROR record of an unhandled exception
+    (https://docs.aws.amazon.com/lambda/latest/dg/monitoring-cloudwatchlogs-log-level.html): the failures Lambda
+    counts are then in no log line, and the finding says why and lets them through."""
+    from dataclasses import replace
+
+    from diagnostics.awslambda.failure_findings import unexplained_errors_finding
+
+    fn = replace(FN, log_format="JSON", application_log_level="FATAL", system_log_level="INFO")
+    finding = unexplained_errors_finding(fn, 12, 0, 24, "us-east-1", invocations=40)
+    assert finding.severity == "error" and finding.code == "LAMBDA_ERRORS_NOT_IN_LOGS"
+    assert "keeps application records at FATAL only" in finding.summary
+    assert finding.remediation == ["aws lambda update-function-configuration --function-name orders --logging-config "
+                                   "LogFormat=JSON,ApplicationLogLevel=ERROR,SystemLogLevel=INFO --region us-east-1"]
+    assert any("describe-log-streams" in c for c in finding.alternatives[0].commands)
+    explained = unexplained_errors_finding(FN, 12, 4, 24, "us-east-1")
+    assert explained.severity == "warning" and explained.summary.startswith("8 failures counted by Lambda")

@@ -213,7 +213,18 @@ def test_an_unreadable_configuration_keeps_the_logs_diagnosis(plain_moto) -> Non
     assert transcript.verdict == "problem_found"
 
 
-def test_throttled_requests_are_a_warning_that_points_at_the_throttling_playbook(plain_moto) -> None:
+def put_counts(moto, name: str, **per_metric: list[float]) -> None:
+    """AWS/Lambda datapoints of ``name`` (Errors=[4, 4, ...]), one every five minutes back from now."""
+    now = datetime.now(UTC)
+    data = [{"MetricName": metric, "Dimensions": [{"Name": "FunctionName", "Value": name}],
+             "Timestamp": now - timedelta(minutes=5 * (i + 1)), "Value": value, "Unit": "Count"}
+            for metric, values in per_metric.items() for i, value in enumerate(values)]
+    cloudwatch = moto.client("cloudwatch")
+    for i in range(0, len(data), 20):
+        cloudwatch.put_metric_data(Namespace="AWS/Lambda", MetricData=data[i:i + 20])
+
+
+def test_throttled_requests_are_a_problem_that_points_at_the_throttling_playbook(plain_moto) -> None:
     make_function(plain_moto, "busy", memory=512)
     plain_moto.client("lambda").put_function_concurrency(FunctionName="busy", ReservedConcurrentExecutions=5)
     put_lines(plain_moto, "busy", [line for n in range(10) for line in invocation(n, 100 - n * 5, used=90)])
@@ -222,12 +233,80 @@ def test_throttled_requests_are_a_warning_that_points_at_the_throttling_playbook
          "Timestamp": datetime.now(UTC) - timedelta(minutes=30), "Value": 50, "Unit": "Count"}])
     transcript = run(plain_moto, "busy")
     status, detail = steps(transcript)["failures"]
-    assert status == "warning", detail
+    assert status == "problem", detail
+    assert detail.startswith("50 requests were throttled")
     throttled = [f for f in transcript.findings if f["code"] == "LAMBDA_THROTTLED"]
-    assert len(throttled) == 1 and throttled[0]["severity"] == "warning"
+    assert len(throttled) == 1 and throttled[0]["severity"] == "error"
     assert "throttled 50 times" in throttled[0]["summary"] and "reserved concurrency is 5" in throttled[0]["summary"]
     assert throttled[0]["remediation"] == ["awstriage run throttling --param function=busy"]
-    assert "1 warning" in transcript.headline
+    assert transcript.verdict == "problem_found"
+
+
+def test_a_mostly_throttled_function_is_a_problem_as_the_throttling_playbook_says(plain_moto) -> None:
+    """The breaker's fault 5 (throttled-only): Throttles 440, Invocations 33, three successful REPORT lines.
+    "Throttled or never run" is a failure class: lambda-oom and throttling agree that it is a problem."""
+    from playbooks.throttling import PLAYBOOK as THROTTLING
+
+    make_function(plain_moto, "throttled-only", memory=256)
+    put_lines(plain_moto, "throttled-only", [line for n in range(3) for line in invocation(n, 50 - n * 10, used=60,
+                                                                                           memory=256)])
+    put_counts(plain_moto, "throttled-only", Invocations=[3.0] * 11, Throttles=[40.0] * 11, Errors=[0.0] * 11)
+    transcript = run(plain_moto, "throttled-only")
+    assert transcript.verdict == "problem_found", transcript.headline
+    [finding] = transcript.findings
+    assert finding["code"] == "LAMBDA_THROTTLED" and finding["severity"] == "error"
+    assert "440 of 473 requests, 93%" in finding["summary"]
+    assert "throttling playbook" in steps(transcript)["failures"][1]
+    other = run_playbook(THROTTLING, parse_inputs(THROTTLING, {"function": "throttled-only", "hours": "2"}),
+                         plain_moto.session())
+    assert other.verdict == transcript.verdict
+
+
+def test_errors_lambda_counts_that_no_log_line_shows_are_a_problem(plain_moto) -> None:
+    """The breaker's fault 1 (errs-metric-only): 5 successful REPORT lines, while AWS/Lambda counts 92 Errors of
+    230 Invocations. Lambda's own count proves the failures: never "No problem found"."""
+    arn = make_function(plain_moto, "errs-metric-only", memory=256)
+    put_lines(plain_moto, "errs-metric-only", [line for n in range(5) for line in invocation(n, 60 - n * 7, used=60,
+                                                                                             memory=256)])
+    put_counts(plain_moto, "errs-metric-only", Invocations=[10.0] * 23, Errors=[4.0] * 23)
+    transcript = run(plain_moto, "errs-metric-only")
+    assert transcript.verdict == "problem_found", transcript.headline
+    [finding] = transcript.findings
+    assert finding["code"] == "LAMBDA_ERRORS_NOT_IN_LOGS" and finding["resource"] == arn
+    assert finding["summary"].startswith("92 failures counted by Lambda are not in the log lines read")
+    assert "230 invocations" in finding["summary"] and "/aws/lambda/errs-metric-only" in finding["summary"]
+    assert "retention" in finding["summary"]
+    assert any("describe-log-groups" in c for c in finding["remediation"])
+    by_id = steps(transcript)
+    assert by_id["metrics"][0] == "problem"
+    assert by_id["failures"][0] == "warning" and "92 more failed invocations" in by_id["failures"][1]
+    assert arn in transcript.headline
+
+
+def test_errors_beyond_the_logged_failures_are_a_warning_in_the_headline(plain_moto) -> None:
+    make_function(plain_moto, "half-logged", memory=256)
+    lines = [line for n in range(3) for line in invocation(n, 60 - n * 7, used=60, memory=256)]
+    for n in (7, 8):
+        lines += invocation(n, 20 - n, used=60, memory=256, middle=(
+            "[ERROR] KeyError: 'order_id'\nTraceback (most recent call last):\n  File \"/var/task/app.py\", line 12",))
+    put_lines(plain_moto, "half-logged", lines)
+    put_counts(plain_moto, "half-logged", Invocations=[5.0, 5.0], Errors=[5.0, 5.0])
+    transcript = run(plain_moto, "half-logged")
+    assert transcript.verdict == "problem_found"
+    [gap] = [f for f in transcript.findings if f["code"] == "LAMBDA_ERRORS_NOT_IN_LOGS"]
+    assert gap["severity"] == "warning" and gap["summary"].startswith("8 failures counted by Lambda")
+    assert "1 warning: 8 failures counted by Lambda are not in the log lines read" in transcript.headline
+
+
+def test_errors_without_a_log_group_say_where_the_lines_went(plain_moto) -> None:
+    make_function(plain_moto, "no-logs-errors", memory=256)
+    put_counts(plain_moto, "no-logs-errors", Invocations=[20.0] * 3, Errors=[5.0] * 3)
+    transcript = run(plain_moto, "no-logs-errors")
+    assert transcript.verdict == "problem_found"
+    [finding] = transcript.findings
+    assert finding["code"] == "LAMBDA_ERRORS_NOT_IN_LOGS"
+    assert "There is no log group /aws/lambda/no-logs-errors" in finding["summary"]
+    assert steps(transcript)["logs"][0] == "no_data"  # still said: no data is not health
 
 
 def test_a_healthy_function_quoting_another_systems_oom_has_no_failure(plain_moto) -> None:

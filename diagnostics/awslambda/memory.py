@@ -152,6 +152,10 @@ class FunctionMemory:
     package_type: str = "Zip"
     log_group: str = ""
     log_format: str = "Text"
+    # JSON format only: the levels below which Lambda drops records before they reach the log group
+    # (https://docs.aws.amazon.com/lambda/latest/dg/monitoring-cloudwatchlogs-log-level.html).
+    application_log_level: str = ""
+    system_log_level: str = ""
     ephemeral_storage_mb: int | None = None
     qualifier: str = ""  # the alias or version asked about ("" for the function itself, $LATEST)
     version: str = "$LATEST"  # the version that configuration belongs to (an alias's version)
@@ -181,6 +185,8 @@ def function_memory(config: dict, qualifier: str = "") -> FunctionMemory:
         package_type=str(config.get("PackageType") or "Zip"),
         log_group=str(logging.get("LogGroup") or f"/aws/lambda/{name}"),
         log_format=str(logging.get("LogFormat") or "Text"),
+        application_log_level=str(logging.get("ApplicationLogLevel") or ""),
+        system_log_level=str(logging.get("SystemLogLevel") or ""),
         ephemeral_storage_mb=(config.get("EphemeralStorage") or {}).get("Size"),
         qualifier="" if qualifier == "$LATEST" else qualifier,
         version=str(config.get("Version") or "$LATEST"),
