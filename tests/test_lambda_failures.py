@@ -72,6 +72,13 @@ def node_frame(kind: str, error_type: str, message: str, rid: str = RID) -> str:
     return f"2026-11-29T21:00:00.123Z\t{rid}\tERROR\t{kind} \t{document}"
 
 
+# https://docs.aws.amazon.com/lambda/latest/dg/ruby-exceptions.html, as JSON.pretty_unparse writes it.
+RUBY_DOCUMENT = json.dumps({"errorMessage": "no implicit conversion of String into Integer",
+                            "errorType": "Function<TypeError>",
+                            "stackTrace": ["/var/task/function.rb:3:in `first'",
+                                           "/var/task/function.rb:3:in `handler'"]},
+                           indent=2)
+
 CASES = [
     # --- Python, text ---
     ("python text: killed at the limit", text(
@@ -189,10 +196,49 @@ CASES = [
     ("custom text: exit at the memory limit", text(
         f"RequestId: {RID} Error: Runtime exited with error: exit status 137\nRuntime.ExitError",
         tail="Status: error\tError Type: Runtime.ExitError", used=512), OUT_OF_MEMORY, "memory limit"),
+    # --- Ruby (aws_lambda_ric): its message, then the error document pretty-printed, as one event or one per line
+    ("ruby text: unhandled TypeError, one event", text(
+        "Processing event...",
+        "Error raised from handler method\n" + RUBY_DOCUMENT), CRASH, "TypeError"),
+    ("ruby text: unhandled TypeError, one event per line", text(
+        "Processing event...", "Error raised from handler method", *RUBY_DOCUMENT.split("\n")), CRASH, "TypeError"),
+    ("ruby text: the error document alone", text(RUBY_DOCUMENT), CRASH, "TypeError"),
+    ("ruby text: critical exception", text(
+        "Critical exception from handler\n" + RUBY_DOCUMENT.replace("TypeError", "SystemStackError")),
+     CRASH, "SystemStackError"),
+    ("ruby text: out of memory", text(
+        "Error raised from handler method\n" + RUBY_DOCUMENT.replace("TypeError", "NoMemoryError")),
+     OUT_OF_MEMORY, "NoMemoryError"),
+    ("ruby text: load error at init", [
+        "Init error when loading handler function.handler\n" + RUBY_DOCUMENT.replace("Function<TypeError>",
+                                                                                   "Init<LoadError>"),
+        "INIT_REPORT Init Duration: 402.10 ms\tPhase: init\tStatus: error\tError Type: Runtime.ExitError",
+        *text(tail="Status: error\tError Type: Runtime.ExitError")], INIT_FAILURE, "LoadError"),
+    ("ruby text: a logged error is not a failure", text(
+        f"E, [2026-11-29T21:00:00.123456 #8] ERROR -- : {RID} payment declined for order 42"), None, ""),
     ("custom text: exit below the limit", text(
         f"RequestId: {RID} Error: Runtime exited with error: exit status 1\nRuntime.ExitError",
         tail="Status: error\tError Type: Runtime.ExitError", used=100), CRASH, "exit status 1"),
 ]
+
+
+def test_every_runtime_family_has_its_unhandled_error_in_the_table() -> None:
+    """Each runtime Lambda runs (memory.RUNTIME_FAMILIES) has a case of its own unhandled-error format that is
+    counted as a crash: a runtime added without one fails here."""
+    from diagnostics.awslambda.memory import RUNTIME_FAMILIES
+
+    prefixes = {"python": ("python",), "node": ("node",), "java": ("java",), "dotnet": ("dotnet",),
+                "custom": ("go", "custom"), "ruby": ("ruby",)}
+    crashes = {name.split()[0] for name, _, cls, _ in CASES if cls == CRASH}
+    for _, family in RUNTIME_FAMILIES:
+        assert crashes & set(prefixes[family]), family
+
+
+@pytest.mark.parametrize(("runtime", "counted"), [("ruby3.3", True), ("", True), ("python3.12", False)])
+def test_rubys_records_count_only_in_a_ruby_function(runtime: str, counted: bool) -> None:
+    report = classify_invocations(lines_of(text("Error raised from handler method", *RUBY_DOCUMENT.split("\n"))),
+                                  runtime=runtime)
+    assert [(f.cls, f.detail) for f in report.failed] == ([(CRASH, "TypeError")] if counted else [])
 
 
 def lines_of(messages: list[str], stream: str = STREAM, start: datetime = T0) -> list[LogLine]:

@@ -455,3 +455,23 @@ def test_the_unqualified_function_says_which_failures_ran_a_published_version(pl
     [oom] = [f for f in run(plain_moto, "py-oom").findings if f["code"] == "LAMBDA_OUT_OF_MEMORY"]
     assert "2 in version 1: published versions are immutable" in oom["summary"]
     assert "function=py-oom:ALIAS" in oom["summary"]
+
+
+RUBY_ERROR = ["Error raised from handler method", "{",
+              '  "errorMessage": "no implicit conversion of String into Integer",',
+              '  "errorType": "Function<TypeError>",', '  "stackTrace": [',
+              "    \"/var/task/function.rb:3:in `first'\",", "    \"/var/task/function.rb:3:in `handler'\"", "  ]", "}"]
+
+
+def test_a_ruby_functions_unhandled_exceptions_are_crashes(plain_moto) -> None:
+    """The breaker's fault 2 (ruby-crash2): the Ruby runtime's message and error document, one event per line, as
+    https://docs.aws.amazon.com/lambda/latest/dg/ruby-exceptions.html shows them, and a REPORT without Status."""
+    arn = make_function(plain_moto, "ruby-crash2", memory=128, runtime="ruby3.3")
+    put_lines(plain_moto, "ruby-crash2", [line for n in range(3) for line in invocation(
+        n, 50 - n * 10, used=18, memory=128, duration=22.74, middle=("Processing event...", *RUBY_ERROR))])
+    transcript = run(plain_moto, "ruby-crash2")
+    assert transcript.verdict == "problem_found", transcript.headline
+    status, detail = steps(transcript)["failures"]
+    assert status == "problem" and detail.startswith("3 of 3 requests read failed: 3 crashed.")
+    [crash] = transcript.findings
+    assert crash["code"] == "LAMBDA_CRASH" and crash["resource"] == arn and "3x TypeError" in crash["summary"]
