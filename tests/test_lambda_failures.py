@@ -513,3 +513,35 @@ def test_errors_lambda_counts_in_a_json_function_that_drops_error_records_fix_th
     assert any("describe-log-streams" in c for c in finding.alternatives[0].commands)
     explained = unexplained_errors_finding(FN, 12, 4, 24, "us-east-1")
     assert explained.severity == "warning" and explained.summary.startswith("8 failures counted by Lambda")
+
+
+def _crash_with_a_late_line(rid: str, previous: str | None) -> list[str]:
+    """A Go crash as the breaker's go-crash logged it: the previous request's 'Runtime exited' line arrives
+    after that request's REPORT, before this request's START."""
+    late = ([f"2026-11-29T21:00:00.020Z {previous} Error: Runtime exited with error: exit status 2"]
+            if previous else [])
+    return [*late, f"START RequestId: {rid} Version: $LATEST",
+            "panic: runtime error: invalid memory address or nil pointer dereference",
+            f"END RequestId: {rid}", text_report(tail="Status: error\tError Type: Runtime.ExitError", rid=rid)]
+
+
+@pytest.mark.parametrize("json_format", [False, True])
+def test_the_lines_before_a_failure_stop_at_its_own_start(json_format: bool) -> None:
+    messages = [*_crash_with_a_late_line(OTHER, None), *_crash_with_a_late_line(RID, OTHER)]
+    if json_format:
+        messages = [json_record("platform.start", {"requestId": m.split()[2], "version": "$LATEST"})
+                    if m.startswith("START") else m for m in messages]
+    report = classify_invocations(lines_of(messages))
+    last = next(f for f in report.failed if f.request_id == RID)
+    assert last.before == () and "Before the last one" not in describe_failures(report)
+
+
+def test_a_line_naming_another_request_is_never_shown_as_this_ones() -> None:
+    """Within a request's own lines, one whose head names another request ID (an extension's, a late write) is
+    that request's, not context of this failure."""
+    messages = text(f"2026-11-29T21:00:00.010Z\t{OTHER}\tINFO\tflushing the other request's batch",
+                    f"2026-11-29T21:00:00.011Z\t{RID}\tINFO\tcalling https://payments.example.com/charge",
+                    "[INFO]\tno request id on this line",
+                    f"2026-11-29T21:00:03.021Z {RID} Task timed out after 3.00 seconds", tail="Status: timeout")
+    [failed] = classify_invocations(lines_of(messages)).failed
+    assert all(OTHER not in line for line in failed.before) and len(failed.before) == 2

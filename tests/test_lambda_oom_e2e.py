@@ -475,3 +475,33 @@ def test_a_ruby_functions_unhandled_exceptions_are_crashes(plain_moto) -> None:
     assert status == "problem" and detail.startswith("3 of 3 requests read failed: 3 crashed.")
     [crash] = transcript.findings
     assert crash["code"] == "LAMBDA_CRASH" and crash["resource"] == arn and "3x TypeError" in crash["summary"]
+
+
+def test_the_lines_before_a_crash_are_its_own_requests(plain_moto) -> None:
+    """The breaker's fault 6 (go-crash): each request's 'Runtime exited' line lands after its REPORT line, so it
+    sits before the next request's START. Neither the step, the proof nor lines_before may show it as the next
+    request's context."""
+    make_function(plain_moto, "go-crash", memory=128, runtime="provided.al2023")
+    lines: list[tuple[float, str]] = []
+    for n in range(3):
+        r, ago = rid(n), 40 - n * 7
+        lines += [(ago, f"START RequestId: {r} Version: $LATEST"),
+                  (ago - 0.0001, "panic: runtime error: invalid memory address or nil pointer dereference\n"
+                                 "goroutine 1 [running]:\nmain.handler()\n\t/build/main.go:25 +0x2a"),
+                  (ago - 0.0002, f"END RequestId: {r}"),
+                  (ago - 0.0003, f"REPORT RequestId: {r}\tDuration: 15.00 ms\tBilled Duration: 16 ms\tMemory Size: "
+                                 "128 MB\tMax Memory Used: 25 MB\tStatus: error\tError Type: Runtime.ExitError"),
+                  (ago - 0.0004, f"2026-11-30T02:26:59.016Z {r} Error: Runtime exited with error: exit status 2\n"
+                                 "Runtime.ExitError")]
+    put_lines(plain_moto, "go-crash", lines)
+    transcript = run(plain_moto, "go-crash")
+    [crash] = transcript.findings
+    assert crash["code"] == "LAMBDA_CRASH"
+    for example in crash["evidence"]["examples"]:
+        others = [rid(n) for n in range(3) if rid(n) != example["request_id"]]
+        assert not any(o in line for o in others for line in example["lines_before"]), example
+    shown = json.dumps(crash["proof"])
+    assert rid(1) not in shown and rid(0) not in shown  # the proof is the last failure's, request 2
+    detail = steps(transcript)["failures"][1]
+    context = detail.split("Before the last one it logged:", 1)[-1].split("Then:", 1)[0] if "Before" in detail else ""
+    assert rid(1) not in context

@@ -455,6 +455,8 @@ def classify_invocations(lines: Iterable[LogLine], runtime: str = ANY_RUNTIME) -
         if kind == START:
             if signal.request_id:
                 current[stream] = signal.request_id
+                # A request's own lines start here: what the stream wrote before is another request's.
+                tails.pop(stream, None)
                 if stream in pending:
                     request_of(signal.request_id, stream)
             continue
@@ -503,6 +505,16 @@ def classify_invocations(lines: Iterable[LogLine], runtime: str = ANY_RUNTIME) -
     return FailureReport(tuple(failed), counted, attempts, tuple(environment))
 
 
+OWNER_SPAN = 80  # the runtimes write a line's request ID after its time, well within this many characters
+
+
+def _own_line(text: str, request_id: str) -> bool:
+    """Whether a line may be shown as one of ``request_id``'s own: one whose head names another request ID
+    (``<time> <id> ...``, ``RequestId: <id> ...``) is that request's, however close in time."""
+    found = REQUEST_ID.search(text, 0, OWNER_SPAN)
+    return found is None or not request_id or found.group(0).lower() == request_id.lower()
+
+
 def _reports_failure(text: str) -> bool:
     """A REPORT line (text or JSON) that records a failure by itself: its status or error type."""
     if text[:1] == "{":
@@ -522,7 +534,7 @@ def _failed(request: _Request) -> FailedRequest | None:
     separate = (report_line is not None and shown is not None and report_line is not shown
                 and _reports_failure(report_line.message))
     at = shown.at if shown else (report.at if report else datetime.min)
-    kept = [b for b in before if not b.message.startswith(NOISE)]
+    kept = [b for b in before if not b.message.startswith(NOISE) and _own_line(b.message, request.request_id)]
     return FailedRequest(
         request_id=request.request_id, cls=str(cls), detail=detail, at=at, stream=request.stream,
         line=cut_line(shown.message) if shown else "",
