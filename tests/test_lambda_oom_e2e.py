@@ -445,16 +445,48 @@ def test_a_function_missing_in_another_region_is_not_found_not_idle(plain_moto) 
 
 
 
-def test_the_unqualified_function_says_which_failures_ran_a_published_version(plain_moto) -> None:
-    """function=NAME reads every version's lines; failures that ran version 1 are not reached by a change to
-    $LATEST, and the finding says so."""
-    make_function(plain_moto, "py-oom", memory=128)
-    version = publish_prod(plain_moto, "py-oom")
-    put_lines(plain_moto, "py-oom", [line for n in range(2) for line in killed(n, 40 - n, version)],
-              stream=f"2026/11/30/[{version}]abcdef")
-    [oom] = [f for f in run(plain_moto, "py-oom").findings if f["code"] == "LAMBDA_OUT_OF_MEMORY"]
-    assert "2 in version 1: published versions are immutable" in oom["summary"]
-    assert "function=py-oom:ALIAS" in oom["summary"]
+def billing(moto) -> str:
+    """The breaker's fault 4 (alias_seed.py): version 1 has 128 MB and alias prod; $LATEST was raised to 1024 MB
+    after. Version 1's [1] stream shows 3 kills at 128 MB, $LATEST's stream 5 healthy runs using 90 MB."""
+    arn = make_function(moto, "billing", memory=128)
+    version = publish_prod(moto, "billing")
+    moto.client("lambda").update_function_configuration(FunctionName="billing", MemorySize=1024)
+    put_lines(moto, "billing", [line for n in range(3) for line in killed(n, 50 - n, version)],
+              stream=f"2026/11/30/[{version}]bbbbbbbb")
+    now = datetime.now(UTC)
+    events = [{"timestamp": int((now - timedelta(minutes=ago)).timestamp() * 1000), "message": text}
+              for n in range(5) for ago, text in invocation(10 + n, 40 - n, used=90, memory=1024)]
+    logs = moto.client("logs")
+    logs.create_log_stream(logGroupName="/aws/lambda/billing", logStreamName="2026/11/30/[$LATEST]cccccccc")
+    logs.put_log_events(logGroupName="/aws/lambda/billing", logStreamName="2026/11/30/[$LATEST]cccccccc",
+                        logEvents=sorted(events, key=lambda e: e["timestamp"]))
+    return arn
+
+
+def test_the_unqualified_function_judges_each_request_against_its_versions_memory(plain_moto) -> None:
+    """function=NAME reads every version's lines: version 1's kills are judged at its 128 MB, and fixed by
+    publishing and moving prod; $LATEST's 90 MB peak is judged against its 1024 MB."""
+    arn = billing(plain_moto)
+    transcript = run(plain_moto, "billing")
+    by_id = steps(transcript)
+    assert "peak was 90 MB of 1024 MB (9%)" in by_id["verdict"][1]
+    assert "peak was 128 MB of 128 MB (100%)" in by_id["verdict"][1]
+    assert "with 128 MB: 3 of 3 requests failed (3 ran out of memory)" in by_id["failures"][1]
+    [oom] = [f for f in transcript.findings if f["code"] == "LAMBDA_OUT_OF_MEMORY"]
+    assert oom["resource"] == f"{arn}:1" and oom["evidence"]["memory_size_mb"] == 128
+    assert "alias prod, version 1" in oom["summary"]
+    assert not any(c.startswith("aws lambda update-function-configuration") for c in oom["remediation"])
+    assert any(c.startswith("aws lambda update-alias --function-name billing --name prod") for c in oom["remediation"])
+    assert "1344" not in json.dumps(transcript.findings)
+
+
+def test_an_aliases_fix_never_lowers_latest(plain_moto) -> None:
+    billing(plain_moto)
+    for name in ("billing:prod", "billing:1"):
+        [oom] = [f for f in run(plain_moto, name).findings if f["code"] == "LAMBDA_OUT_OF_MEMORY"]
+        assert not any("--memory-size 192" in c for c in oom["remediation"]), oom["remediation"]
+        assert any("$LATEST already has memory size 1024 MB" in c for c in oom["remediation"])
+        assert any("publish-version --function-name billing" in c for c in oom["remediation"])
 
 
 RUBY_ERROR = ["Error raised from handler method", "{",
