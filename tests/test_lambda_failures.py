@@ -215,7 +215,12 @@ CASES = [
         "INIT_REPORT Init Duration: 402.10 ms\tPhase: init\tStatus: error\tError Type: Runtime.ExitError",
         *text(tail="Status: error\tError Type: Runtime.ExitError")], INIT_FAILURE, "LoadError"),
     ("ruby text: a logged error is not a failure", text(
-        f"E, [2026-11-29T21:00:00.123456 #8] ERROR -- : {RID} payment declined for order 42"), None, ""),
+        f"E, [2026-11-29T21:00:00.123456 #8] ERROR {RID} -- : payment declined for order 42 (NoMethodError)"),
+     None, ""),
+    ("ruby json: a handled exception logged by Logger is not a failure", as_json(json.dumps(
+        {"timestamp": "2026-11-29T21:00:00.123456Z", "level": "ERROR", "message": "undefined method `id' for nil",
+         "requestId": RID, "errorType": "NoMethodError", "errorMessage": "undefined method `id' for nil",
+         "stackTrace": ["/var/task/function.rb:5:in `handler'"]})), None, ""),
     ("custom text: exit below the limit", text(
         f"RequestId: {RID} Error: Runtime exited with error: exit status 1\nRuntime.ExitError",
         tail="Status: error\tError Type: Runtime.ExitError", used=100), CRASH, "exit status 1"),
