@@ -534,6 +534,9 @@ def _failures(ctx: Context) -> StepOutcome:
     if _no_log_group(ctx) or (not report.requests and not report.failed and not report.environment_failures):
         detail = (f"Nothing to classify: {fn.log_group} shows no invocation{_of_version(fn)} in the last "
                   f"{_hours(ctx)} h.")
+        if beyond := _errors_beyond(ctx, None):
+            detail += (f" Yet Lambda's Errors metric counts {beyond:g} failed invocations (see 'Do the metrics "
+                       "agree?').")
         if throttle is None:
             return StepOutcome("no_data", detail)
         return StepOutcome("problem", f"{detail} {describe_failures(None, throttled)}", throttles)

@@ -307,6 +307,8 @@ def test_errors_without_a_log_group_say_where_the_lines_went(plain_moto) -> None
     assert finding["code"] == "LAMBDA_ERRORS_NOT_IN_LOGS"
     assert "There is no log group /aws/lambda/no-logs-errors" in finding["summary"]
     assert steps(transcript)["logs"][0] == "no_data"  # still said: no data is not health
+    status, detail = steps(transcript)["failures"]
+    assert status == "no_data" and "Errors metric counts 15 failed invocations" in detail
 
 
 def test_a_healthy_function_quoting_another_systems_oom_has_no_failure(plain_moto) -> None:
