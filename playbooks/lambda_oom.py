@@ -22,6 +22,7 @@ from diagnostics.awslambda.collect import (
     read_lambda_metric,
     read_report_lines,
     read_target,
+    read_versions,
 )
 from diagnostics.awslambda.cost import compute_optimizer_note
 from diagnostics.awslambda.failure_findings import (
@@ -30,8 +31,9 @@ from diagnostics.awslambda.failure_findings import (
     kills_of,
     memory_series,
     throttle_finding,
+    unexplained_errors_finding,
 )
-from diagnostics.awslambda.failures import TIMED_OUT, FailureReport, classify_invocations, merge_lines
+from diagnostics.awslambda.failures import TIMED_OUT, VERBS, FailureReport, classify_invocations, merge_lines
 from diagnostics.awslambda.memory import (
     FunctionMemory,
     Invocation,
@@ -40,10 +42,12 @@ from diagnostics.awslambda.memory import (
     describe_verdict,
     memory_findings,
     parse_report,
+    version_memory,
 )
 from diagnostics.awslambda.names import function_name_of, parse_function, ran_version, stream_version
 from diagnostics.cloudwatch.logs import InsightsRead, LogLine, LogRead
 from diagnostics.cloudwatch.metrics import MetricSeries, window
+from diagnostics.findings import Finding
 from diagnostics.proof import metric_proof, with_proof
 from diagnostics.throttling.collect import read_reserved
 from playbooks import params as v
@@ -247,22 +251,92 @@ def _of_version(fn: FunctionMemory) -> str:
     return f" of version {fn.version}" if fn.qualifier and fn.version else ""
 
 
-def _published_failures(fn: FunctionMemory, report: FailureReport) -> str:
-    """For the unqualified function: a sentence when failed requests ran published versions (their log
-    streams say [1], [2]...): a change to $LATEST does not reach them, only a new version does."""
-    if fn.qualifier:
+def _version_key(version: str) -> tuple[int, str]:
+    return (int(version), "") if version.isdigit() else (1 << 30, version)
+
+
+def _groups(ctx: Context) -> list[FunctionMemory]:
+    """The function as each version that ran in the window, each judged on its own lines and memory.
+
+    For an alias or a version, the one asked about. For the unqualified function, $LATEST and every published
+    version its log streams name ([1], [2], ...): memory settings belong to each published version and cannot
+    change (https://docs.aws.amazon.com/lambda/latest/dg/configuration-versions.html), so a request is judged
+    against the memory of the version that ran it, and a published version's fix is published and its alias
+    moved (never a change to $LATEST alone, which does not reach it)."""
+    def build() -> list[FunctionMemory]:
+        fn = _known(ctx)
+        if fn.qualifier or not ctx.has("lambda:function"):
+            return [fn]
+        published = sorted({v for line in _merged(ctx) if (v := stream_version(line.stream)) not in (None, "$LATEST")},
+                           key=_version_key)
+        if not published:
+            return [fn]
+        versions = ctx.read(f"the published versions and aliases of {fn.name}",
+                            lambda: read_versions(ctx.client("lambda"), fn.name))
+        reported: dict[str, int] = {}
+        reports = _reports(ctx)
+        for line in reports.lines if reports else ():
+            version = stream_version(line.stream)
+            if version in published and (invocation := parse_report(line)) is not None:
+                reported[version] = invocation.memory_size_mb
+        return [fn, *(version_memory(fn, v, versions.configs.get(v) if versions else None,
+                                     versions.aliases_of(v) if versions else (), reported.get(v, 0))
+                      for v in published)]
+    return ctx.memo("lambda:groups", build)
+
+
+def _in_group(group: FunctionMemory, line: LogLine) -> bool:
+    """Whether ``line`` was written by the version ``group`` stands for (a stream not named after a version
+    cannot be told apart and counts as the function's own, $LATEST)."""
+    if group.qualifier:
+        return ran_version(line.stream, group.version)
+    return stream_version(line.stream) in (None, "$LATEST")
+
+
+def _group_report(ctx: Context, group: FunctionMemory) -> FailureReport:
+    if len(_groups(ctx)) == 1:
+        return _classified(ctx)
+    return ctx.memo(f"lambda:failures:{group.version}", lambda: classify_invocations(
+        [line for line in _merged(ctx) if _in_group(group, line)], runtime=group.runtime))
+
+
+def _group_invocations(ctx: Context, group: FunctionMemory) -> list[Invocation]:
+    if len(_groups(ctx)) == 1:
+        return _invocations(ctx)
+    reports = _reports(ctx)
+    return [i for line in (reports.lines if reports else ())
+            if _in_group(group, line) and (i := parse_report(line)) is not None]
+
+
+def _group_label(group: FunctionMemory) -> str:
+    return group.target.label() if group.qualifier else f"{group.name} ($LATEST)"
+
+
+def _group_verdict(ctx: Context, group: FunctionMemory) -> MemoryVerdict:
+    reports = _reports(ctx)
+    return analyse_memory(group, _group_invocations(ctx, group), kills_of(_group_report(ctx, group)),
+                          sampled=bool(reports and reports.truncated))
+
+
+def _by_version(ctx: Context) -> str:
+    """For the unqualified function whose published versions ran too: what each version did, at its own memory."""
+    groups = _groups(ctx)
+    if len(groups) == 1:
         return ""
-    versions: dict[str, int] = {}
-    for request in report.failed:
-        version = stream_version(request.stream)
-        if version is not None and version != "$LATEST":
-            versions[version] = versions.get(version, 0) + 1
-    if not versions:
-        return ""
-    listed = ", ".join(f"{n} in version {v}" for v, n in sorted(versions.items()))
-    return (f"Of the failed requests, {listed}: published versions are immutable, so a change to $LATEST does not "
-            f"reach them; run again with function={fn.name}:ALIAS (the alias callers invoke) for the fix that "
-            "does.")
+    parts = []
+    for group in groups:
+        report = _group_report(ctx, group)
+        invocations = _group_invocations(ctx, group)
+        counts = report.counts()
+        peak = max((i.max_memory_used_mb for i in invocations), default=None)
+        said = (f"{sum(counts.values())} of {report.requests} requests failed ("
+                + ", ".join(f"{n} {VERBS[c]}" for c, n in counts.items()) + ")" if counts
+                else f"none of {report.requests} requests failed" if report.requests else "no request read")
+        if peak is not None:
+            said += f", peak {peak} MB"
+        parts.append(f"{_group_label(group)} with {group.memory_size_mb} MB: {said}")
+    return ("By the version that ran each request (log stream [VERSION]): " + "; ".join(parts)
+            + ". Published versions are immutable: a fix for one is published from $LATEST and its alias moved.")
 
 
 def _other_versions(ctx: Context) -> dict[str, int]:
@@ -306,14 +380,17 @@ def _classified(ctx: Context) -> FailureReport:
                                   for request in wanting]):
             if read is not None:
                 extra.extend(read.lines)
-        return classify_invocations(merge_lines(lines, extra), runtime=fn.runtime) if extra else report
+        merged = merge_lines(lines, extra) if extra else lines
+        ctx.cache["lambda:merged"] = merged
+        return classify_invocations(merged, runtime=fn.runtime) if extra else report
     return ctx.memo("lambda:failures", classify)
 
 
-def _verdict_of(ctx: Context) -> MemoryVerdict:
-    reports = _reports(ctx)
-    return analyse_memory(_known(ctx), _invocations(ctx), kills_of(_classified(ctx)),
-                          sampled=bool(reports and reports.truncated))
+def _merged(ctx: Context) -> list[LogLine]:
+    """The lines classified: those read and the context lines read for a few failures."""
+    _classified(ctx)
+    merged = ctx.peek("lambda:merged")
+    return merged if merged is not None else _lines(ctx)
 
 
 def _metrics_sentence(ctx: Context, logged: int) -> str:
@@ -408,38 +485,77 @@ def _logs(ctx: Context) -> StepOutcome:
     return StepOutcome("ok", " ".join(parts))
 
 
+def _throttled(ctx: Context) -> tuple[float | None, Finding | None]:
+    """Requests Lambda throttled (the Throttles metric) and the finding for them. They never ran, so no log line
+    shows them: a failure class of their own ("throttled or never run"), a problem as the throttling playbook
+    judges it (Throttles > 0), whose limit that playbook names."""
+    throttles = _metric(ctx, "Throttles")
+    throttled = throttles.total() if throttles is not None else None
+    if not throttled or throttles is None:
+        return throttled, None
+    fn = _known(ctx)
+    invocations = _metric(ctx, "Invocations")
+    before = len(ctx.missing)
+    reserved = ctx.read(f"the reserved concurrency of {fn.name}", lambda: read_reserved(ctx.client("lambda"), fn.name))
+    finding = throttle_finding(fn, throttled, reserved, reserved_read=len(ctx.missing) == before,
+                               invocations=invocations.total() if invocations is not None and not invocations.empty
+                               else None)
+    return throttled, with_proof(finding, metric_proof(throttles, "Sum"))
+
+
+def _errors_beyond(ctx: Context, report: FailureReport | None) -> float:
+    """How many failures Lambda's Errors metric counts beyond the failed attempts the logs read show."""
+    errors = _metric(ctx, "Errors")
+    if errors is None or errors.empty:
+        return 0.0
+    shown = sum(r.failed_attempts for r in report.failed) if report else 0
+    return max(0.0, errors.total() - shown)
+
+
 def _failures(ctx: Context) -> StepOutcome:
     _present(ctx)
     fn = _function(ctx)
+    throttled, throttle = _throttled(ctx)
+    throttles = [throttle] if throttle is not None else []
     if not _reads(ctx):
-        return StepOutcome("error", f"Could not read the log group {fn.log_group}, so no failure can be "
-                                    "classified.")
+        detail = f"Could not read the log group {fn.log_group}, so no failure can be classified."
+        if throttle is None:
+            return StepOutcome("error", detail)
+        return StepOutcome("problem", f"{detail} {describe_failures(None, throttled)}", throttles)
     report = _classified(ctx)
     if _no_log_group(ctx) or (not report.requests and not report.failed and not report.environment_failures):
-        return StepOutcome("no_data", f"Nothing to classify: {fn.log_group} shows no invocation{_of_version(fn)} in "
-                                      f"the last {_hours(ctx)} h.")
-    throttles = _metric(ctx, "Throttles")
-    verdict = _verdict_of(ctx)
-    oom = next((f for f in memory_findings(verdict, ctx.session.region) if f.code == "LAMBDA_OUT_OF_MEMORY"),
-               None)
-    findings = failure_findings(_known(ctx), report, _invocations(ctx), ctx.session.region, memory=oom)
-    throttled = throttles.total() if throttles is not None else None
+        detail = (f"Nothing to classify: {fn.log_group} shows no invocation{_of_version(fn)} in the last "
+                  f"{_hours(ctx)} h.")
+        if beyond := _errors_beyond(ctx, None):
+            detail += (f" Yet Lambda's Errors metric counts {beyond:g} failed invocations (see 'Do the metrics "
+                       "agree?').")
+        if throttle is None:
+            return StepOutcome("no_data", detail)
+        return StepOutcome("problem", f"{detail} {describe_failures(None, throttled)}", throttles)
+    findings = []
+    for group in _groups(ctx):
+        # Each version's failures against its own memory, with the fix that reaches it.
+        group_report = _group_report(ctx, group)
+        if not group_report.failed and not group_report.environment_failures:
+            continue
+        oom = next((f for f in memory_findings(_group_verdict(ctx, group), ctx.session.region)
+                    if f.code == "LAMBDA_OUT_OF_MEMORY"), None)
+        findings += failure_findings(group, group_report, _group_invocations(ctx, group), ctx.session.region,
+                                     memory=oom)
     detail = describe_failures(report, throttled) + (_guessed(ctx) if report.failed else "")
-    published = _published_failures(fn, report)
-    if published:
-        detail += " " + published
-        findings = [replace(f, summary=f"{f.summary} {published}") if f.code != "LAMBDA_THROTTLED" else f
-                    for f in findings]
-    if throttled:
-        # Throttled requests never ran: the logs cannot show them, so they are a failure class of their own.
-        fn = _known(ctx)
-        before = len(ctx.missing)
-        reserved = ctx.read(f"the reserved concurrency of {fn.name}",
-                            lambda: read_reserved(ctx.client("lambda"), fn.name))
-        findings.append(with_proof(throttle_finding(fn, throttled, reserved, reserved_read=len(ctx.missing) == before),
-                                   metric_proof(throttles, "Sum")))
-    failed = bool(report.failed or report.environment_failures)
-    return StepOutcome("problem" if failed else "warning" if throttled else "ok", detail, findings)
+    by_version = _by_version(ctx)
+    if by_version:
+        detail += " " + by_version
+    if throttle is not None:
+        # The dominant class first: throttled requests outnumbering the failures the logs show lead.
+        lead = (throttled or 0) > len(report.failed)
+        findings = [throttle, *findings] if lead else [*findings, throttle]
+    beyond = _errors_beyond(ctx, report)
+    if beyond:
+        detail += (f" Lambda's Errors metric counts {beyond:g} more failed invocations than these lines show "
+                   "(see 'Do the metrics agree?').")
+    failed = bool(report.failed or report.environment_failures or throttle is not None)
+    return StepOutcome("problem" if failed else "warning" if beyond else "ok", detail, findings)
 
 
 def _metric_step(ctx: Context) -> StepOutcome:
@@ -473,17 +589,26 @@ def _metric_step(ctx: Context) -> StepOutcome:
         parts.append(f"Duration averaged {duration.mean():.0f} ms, longest {duration.peak():.0f} ms "
                      f"(timeout {fn.timeout_s * 1000} ms).")
     errors = totals.get("Errors", 0.0)
-    failed = len(report.failed) if report else 0
+    # Errors counts attempts: a retried request that failed twice is two errors and one failed request.
+    failed = sum(r.failed_attempts for r in report.failed) if report else 0
     status = "ok"
+    findings = []
     if errors and failed:
         parts.append(f"{min(failed, int(errors))} of the errors are failures classified from the logs.")
-    if report is not None and errors > failed:
-        parts.append(f"{errors - failed:g} error(s) are not in the logs read: widen the window or read the "
-                     "function's error lines.")
-        status = "warning"
+    if errors > failed:
+        # Lambda's own count of failed invocations: unexplained by the logs, they still failed.
+        reports = _reports(ctx)
+        finding = unexplained_errors_finding(
+            fn, errors, failed, _hours(ctx), ctx.session.region,
+            invocations=totals.get("Invocations") or None, logs_read=logs_read,
+            log_group_exists=not _no_log_group(ctx) if logs_read else True,
+            truncated=any(r.truncated for r in _reads(ctx)) or bool(reports and reports.truncated))
+        findings.append(with_proof(finding, metric_proof(read["Errors"], "Sum")))
+        parts.append(finding.summary)
+        status = "problem" if finding.severity == "error" else "warning"
     if logged and totals.get("Invocations") == 0 and "Invocations" in read and read["Invocations"].empty:
         parts.append(f"The Invocations metric is empty while the logs show {logged}: the sources disagree.")
-    return StepOutcome(status, " ".join(parts))
+    return StepOutcome(status, " ".join(parts), findings)
 
 
 def _verdict(ctx: Context) -> StepOutcome:
@@ -491,18 +616,28 @@ def _verdict(ctx: Context) -> StepOutcome:
     fn = _function(ctx)
     if not _reads(ctx):
         return StepOutcome("error", f"Could not read the log group {fn.log_group}, so memory use is unknown.")
-    verdict = _verdict_of(ctx)
-    if verdict.peak_mb is None and not verdict.killed:
+    groups = _groups(ctx)
+    verdicts = [(group, _group_verdict(ctx, group)) for group in groups]
+    if all(v.peak_mb is None and not v.killed for _, v in verdicts):
         return StepOutcome("no_data", f"No REPORT line{_of_version(fn)} in {fn.log_group} in the last {_hours(ctx)} h, "
                                       "so memory use cannot be judged; read a longer window with hours=.")
-    # An out-of-memory finding is the failure step's; this step sizes the memory and warns near the limit.
-    findings = [with_proof(f, memory_series(_known(ctx), _invocations(ctx)))
-                for f in memory_findings(verdict, ctx.session.region) if f.code != "LAMBDA_OUT_OF_MEMORY"]
-    status = "problem" if verdict.killed else "warning" if verdict.near_limit else "ok"
-    detail = describe_verdict(verdict) + _guessed(ctx)
-    if verdict.killed or verdict.near_limit:
-        detail += " " + compute_optimizer_note(fn.memory_size_mb, verdict.invocations, _hours(ctx))
-    return StepOutcome(status, detail, findings)
+    findings = []
+    parts = []
+    for group, verdict in verdicts:
+        if verdict.peak_mb is None and not verdict.killed:
+            parts.append(f"{_group_label(group)}: no REPORT line in the window.")
+            continue
+        # An out-of-memory finding is the failure step's; this step sizes the memory and warns near the limit.
+        findings += [with_proof(f, memory_series(group, _group_invocations(ctx, group)))
+                     for f in memory_findings(verdict, ctx.session.region) if f.code != "LAMBDA_OUT_OF_MEMORY"]
+        said = describe_verdict(verdict)
+        if verdict.killed or verdict.near_limit:
+            said += " " + compute_optimizer_note(group.memory_size_mb, verdict.invocations, _hours(ctx))
+        parts.append(f"{_group_label(group)}: {said}" if len(groups) > 1 else said)
+    killed = any(v.killed for _, v in verdicts)
+    near = any(v.near_limit for _, v in verdicts)
+    status = "problem" if killed else "warning" if near else "ok"
+    return StepOutcome(status, " ".join(parts) + _guessed(ctx), findings)
 
 
 CONFIG_STEP = Step(

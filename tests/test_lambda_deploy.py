@@ -82,3 +82,40 @@ def test_the_code_comparison_comes_from_both_configurations() -> None:
     from dataclasses import replace
     assert replace(version, latest_code_sha256="abc=").target.same_code is True
     assert replace(version, latest_code_sha256="xyz=").target.same_code is False
+
+
+@pytest.mark.parametrize(("latest", "wanted", "update"), [
+    ((("memory_size", 1024),), {"memory_size": 192}, None),        # $LATEST has more: published as it is
+    ((("memory_size", 1024),), {"memory_size": 1024}, None),       # exactly enough
+    ((("memory_size", 128),), {"memory_size": 192}, "--memory-size 192"),
+    ((("memory_size", 1024), ("timeout", 3)), {"memory_size": 192, "timeout": 30}, "--timeout 30"),
+    ((), {"memory_size": 192}, "--memory-size 192"),               # $LATEST's settings unread
+])
+def test_a_fix_published_from_latest_never_lowers_latest(latest: tuple, wanted: dict, update: str | None) -> None:
+    """The breaker's fault 4: billing:prod runs version 1 (128 MB), $LATEST has 1024 MB. Setting 192 MB on $LATEST
+    to publish it would lower $LATEST; what $LATEST already exceeds is published as it is."""
+    steps = configuration_change(Target("billing", "prod", "1", True, latest), "us-east-1", **wanted)
+    updates = [s for s in steps if s.startswith("aws lambda update-function-configuration")]
+    if update is None:
+        assert updates == [] and not any(s.startswith("aws lambda wait") for s in steps)
+        assert any("published as it is, never lowered" in s for s in steps)
+    else:
+        [command] = updates
+        assert update in command
+        for key, value in latest:  # a setting $LATEST already meets is never in the command
+            if key in wanted and wanted[key] <= value:
+                assert f"--{key.replace('_', '-')} " not in command
+    assert any("publish-version" in s for s in steps) and steps[-1].startswith("aws lambda update-alias")
+
+
+def test_a_published_version_found_in_the_logs_gets_its_own_memory_and_alias() -> None:
+    from diagnostics.awslambda.memory import version_memory
+
+    latest = function_memory({"FunctionName": "billing", "FunctionArn": "arn:aws:lambda:us-east-1:123456789012:"
+                              "function:billing", "MemorySize": 1024, "Timeout": 3, "CodeSha256": "abc="})
+    one = version_memory(latest, "1", {"FunctionArn": latest.arn + ":1", "MemorySize": 128, "Timeout": 3,
+                                       "CodeSha256": "abc="}, aliases=["prod"])
+    assert (one.arn, one.memory_size_mb, one.qualifier, one.version) == (latest.arn + ":1", 128, "prod", "1")
+    assert one.target.published and one.target.same_code is True and dict(one.target.latest)["memory_size"] == 1024
+    unread = version_memory(latest, "2", None, aliases=["a", "b"], reported_mb=256)
+    assert (unread.memory_size_mb, unread.qualifier) == (256, "2")  # from its REPORT lines; two aliases: none named

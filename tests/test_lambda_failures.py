@@ -72,6 +72,13 @@ def node_frame(kind: str, error_type: str, message: str, rid: str = RID) -> str:
     return f"2026-11-29T21:00:00.123Z\t{rid}\tERROR\t{kind} \t{document}"
 
 
+# https://docs.aws.amazon.com/lambda/latest/dg/ruby-exceptions.html, as JSON.pretty_unparse writes it.
+RUBY_DOCUMENT = json.dumps({"errorMessage": "no implicit conversion of String into Integer",
+                            "errorType": "Function<TypeError>",
+                            "stackTrace": ["/var/task/function.rb:3:in `first'",
+                                           "/var/task/function.rb:3:in `handler'"]},
+                           indent=2)
+
 CASES = [
     # --- Python, text ---
     ("python text: killed at the limit", text(
@@ -189,10 +196,54 @@ CASES = [
     ("custom text: exit at the memory limit", text(
         f"RequestId: {RID} Error: Runtime exited with error: exit status 137\nRuntime.ExitError",
         tail="Status: error\tError Type: Runtime.ExitError", used=512), OUT_OF_MEMORY, "memory limit"),
+    # --- Ruby (aws_lambda_ric): its message, then the error document pretty-printed, as one event or one per line
+    ("ruby text: unhandled TypeError, one event", text(
+        "Processing event...",
+        "Error raised from handler method\n" + RUBY_DOCUMENT), CRASH, "TypeError"),
+    ("ruby text: unhandled TypeError, one event per line", text(
+        "Processing event...", "Error raised from handler method", *RUBY_DOCUMENT.split("\n")), CRASH, "TypeError"),
+    ("ruby text: the error document alone", text(RUBY_DOCUMENT), CRASH, "TypeError"),
+    ("ruby text: critical exception", text(
+        "Critical exception from handler\n" + RUBY_DOCUMENT.replace("TypeError", "SystemStackError")),
+     CRASH, "SystemStackError"),
+    ("ruby text: out of memory", text(
+        "Error raised from handler method\n" + RUBY_DOCUMENT.replace("TypeError", "NoMemoryError")),
+     OUT_OF_MEMORY, "NoMemoryError"),
+    ("ruby text: load error at init", [
+        "Init error when loading handler function.handler\n" + RUBY_DOCUMENT.replace("Function<TypeError>",
+                                                                                   "Init<LoadError>"),
+        "INIT_REPORT Init Duration: 402.10 ms\tPhase: init\tStatus: error\tError Type: Runtime.ExitError",
+        *text(tail="Status: error\tError Type: Runtime.ExitError")], INIT_FAILURE, "LoadError"),
+    ("ruby text: a logged error is not a failure", text(
+        f"E, [2026-11-29T21:00:00.123456 #8] ERROR {RID} -- : payment declined for order 42 (NoMethodError)"),
+     None, ""),
+    ("ruby json: a handled exception logged by Logger is not a failure", as_json(json.dumps(
+        {"timestamp": "2026-11-29T21:00:00.123456Z", "level": "ERROR", "message": "undefined method `id' for nil",
+         "requestId": RID, "errorType": "NoMethodError", "errorMessage": "undefined method `id' for nil",
+         "stackTrace": ["/var/task/function.rb:5:in `handler'"]})), None, ""),
     ("custom text: exit below the limit", text(
         f"RequestId: {RID} Error: Runtime exited with error: exit status 1\nRuntime.ExitError",
         tail="Status: error\tError Type: Runtime.ExitError", used=100), CRASH, "exit status 1"),
 ]
+
+
+def test_every_runtime_family_has_its_unhandled_error_in_the_table() -> None:
+    """Each runtime Lambda runs (memory.RUNTIME_FAMILIES) has a case of its own unhandled-error format that is
+    counted as a crash: a runtime added without one fails here."""
+    from diagnostics.awslambda.memory import RUNTIME_FAMILIES
+
+    prefixes = {"python": ("python",), "node": ("node",), "java": ("java",), "dotnet": ("dotnet",),
+                "custom": ("go", "custom"), "ruby": ("ruby",)}
+    crashes = {name.split()[0] for name, _, cls, _ in CASES if cls == CRASH}
+    for _, family in RUNTIME_FAMILIES:
+        assert crashes & set(prefixes[family]), family
+
+
+@pytest.mark.parametrize(("runtime", "counted"), [("ruby3.3", True), ("", True), ("python3.12", False)])
+def test_rubys_records_count_only_in_a_ruby_function(runtime: str, counted: bool) -> None:
+    report = classify_invocations(lines_of(text("Error raised from handler method", *RUBY_DOCUMENT.split("\n"))),
+                                  runtime=runtime)
+    assert [(f.cls, f.detail) for f in report.failed] == ([(CRASH, "TypeError")] if counted else [])
 
 
 def lines_of(messages: list[str], stream: str = STREAM, start: datetime = T0) -> list[LogLine]:
@@ -448,3 +499,54 @@ def test_the_healthy_function_of_the_report_has_no_failure_and_no_memory_advice(
     assert describe_failures(report).startswith("None of the 12 requests read failed")
     invocations = [i for line in lines if (i := parse_report(line)) is not None]
     assert failure_findings(FN, report, invocations, "us-east-1") == []
+
+
+def test_errors_lambda_counts_in_a_json_function_that_drops_error_records_fix_the_log_levels() -> None:
+    """ApplicationLogLevel FATAL drops the runtime's ERROR record of an unhandled exception
+    (https://docs.aws.amazon.com/lambda/latest/dg/monitoring-cloudwatchlogs-log-level.html): the failures Lambda
+    counts are then in no log line, and the finding says why and lets them through."""
+    from dataclasses import replace
+
+    from diagnostics.awslambda.failure_findings import unexplained_errors_finding
+
+    fn = replace(FN, log_format="JSON", application_log_level="FATAL", system_log_level="INFO")
+    finding = unexplained_errors_finding(fn, 12, 0, 24, "us-east-1", invocations=40)
+    assert finding.severity == "error" and finding.code == "LAMBDA_ERRORS_NOT_IN_LOGS"
+    assert "keeps application records at FATAL only" in finding.summary
+    assert finding.remediation == ["aws lambda update-function-configuration --function-name orders --logging-config "
+                                   "LogFormat=JSON,ApplicationLogLevel=ERROR,SystemLogLevel=INFO --region us-east-1"]
+    assert any("describe-log-streams" in c for c in finding.alternatives[0].commands)
+    explained = unexplained_errors_finding(FN, 12, 4, 24, "us-east-1")
+    assert explained.severity == "warning" and explained.summary.startswith("8 failures counted by Lambda")
+
+
+def _crash_with_a_late_line(rid: str, previous: str | None) -> list[str]:
+    """A Go crash as the breaker's go-crash logged it: the previous request's 'Runtime exited' line arrives
+    after that request's REPORT, before this request's START."""
+    late = ([f"2026-11-29T21:00:00.020Z {previous} Error: Runtime exited with error: exit status 2"]
+            if previous else [])
+    return [*late, f"START RequestId: {rid} Version: $LATEST",
+            "panic: runtime error: invalid memory address or nil pointer dereference",
+            f"END RequestId: {rid}", text_report(tail="Status: error\tError Type: Runtime.ExitError", rid=rid)]
+
+
+@pytest.mark.parametrize("json_format", [False, True])
+def test_the_lines_before_a_failure_stop_at_its_own_start(json_format: bool) -> None:
+    messages = [*_crash_with_a_late_line(OTHER, None), *_crash_with_a_late_line(RID, OTHER)]
+    if json_format:
+        messages = [json_record("platform.start", {"requestId": m.split()[2], "version": "$LATEST"})
+                    if m.startswith("START") else m for m in messages]
+    report = classify_invocations(lines_of(messages))
+    last = next(f for f in report.failed if f.request_id == RID)
+    assert last.before == () and "Before the last one" not in describe_failures(report)
+
+
+def test_a_line_naming_another_request_is_never_shown_as_this_ones() -> None:
+    """Within a request's own lines, one whose head names another request ID (an extension's, a late write) is
+    that request's, not context of this failure."""
+    messages = text(f"2026-11-29T21:00:00.010Z\t{OTHER}\tINFO\tflushing the other request's batch",
+                    f"2026-11-29T21:00:00.011Z\t{RID}\tINFO\tcalling https://payments.example.com/charge",
+                    "[INFO]\tno request id on this line",
+                    f"2026-11-29T21:00:03.021Z {RID} Task timed out after 3.00 seconds", tail="Status: timeout")
+    [failed] = classify_invocations(lines_of(messages)).failed
+    assert all(OTHER not in line for line in failed.before) and len(failed.before) == 2

@@ -213,7 +213,18 @@ def test_an_unreadable_configuration_keeps_the_logs_diagnosis(plain_moto) -> Non
     assert transcript.verdict == "problem_found"
 
 
-def test_throttled_requests_are_a_warning_that_points_at_the_throttling_playbook(plain_moto) -> None:
+def put_counts(moto, name: str, **per_metric: list[float]) -> None:
+    """AWS/Lambda datapoints of ``name`` (Errors=[4, 4, ...]), one every five minutes back from now."""
+    now = datetime.now(UTC)
+    data = [{"MetricName": metric, "Dimensions": [{"Name": "FunctionName", "Value": name}],
+             "Timestamp": now - timedelta(minutes=5 * (i + 1)), "Value": value, "Unit": "Count"}
+            for metric, values in per_metric.items() for i, value in enumerate(values)]
+    cloudwatch = moto.client("cloudwatch")
+    for i in range(0, len(data), 20):
+        cloudwatch.put_metric_data(Namespace="AWS/Lambda", MetricData=data[i:i + 20])
+
+
+def test_throttled_requests_are_a_problem_that_points_at_the_throttling_playbook(plain_moto) -> None:
     make_function(plain_moto, "busy", memory=512)
     plain_moto.client("lambda").put_function_concurrency(FunctionName="busy", ReservedConcurrentExecutions=5)
     put_lines(plain_moto, "busy", [line for n in range(10) for line in invocation(n, 100 - n * 5, used=90)])
@@ -222,12 +233,82 @@ def test_throttled_requests_are_a_warning_that_points_at_the_throttling_playbook
          "Timestamp": datetime.now(UTC) - timedelta(minutes=30), "Value": 50, "Unit": "Count"}])
     transcript = run(plain_moto, "busy")
     status, detail = steps(transcript)["failures"]
-    assert status == "warning", detail
+    assert status == "problem", detail
+    assert detail.startswith("50 requests were throttled")
     throttled = [f for f in transcript.findings if f["code"] == "LAMBDA_THROTTLED"]
-    assert len(throttled) == 1 and throttled[0]["severity"] == "warning"
+    assert len(throttled) == 1 and throttled[0]["severity"] == "error"
     assert "throttled 50 times" in throttled[0]["summary"] and "reserved concurrency is 5" in throttled[0]["summary"]
     assert throttled[0]["remediation"] == ["awstriage run throttling --param function=busy"]
-    assert "1 warning" in transcript.headline
+    assert transcript.verdict == "problem_found"
+
+
+def test_a_mostly_throttled_function_is_a_problem_as_the_throttling_playbook_says(plain_moto) -> None:
+    """The breaker's fault 5 (throttled-only): Throttles 440, Invocations 33, three successful REPORT lines.
+    "Throttled or never run" is a failure class: lambda-oom and throttling agree that it is a problem."""
+    from playbooks.throttling import PLAYBOOK as THROTTLING
+
+    make_function(plain_moto, "throttled-only", memory=256)
+    put_lines(plain_moto, "throttled-only", [line for n in range(3) for line in invocation(n, 50 - n * 10, used=60,
+                                                                                           memory=256)])
+    put_counts(plain_moto, "throttled-only", Invocations=[3.0] * 11, Throttles=[40.0] * 11, Errors=[0.0] * 11)
+    transcript = run(plain_moto, "throttled-only")
+    assert transcript.verdict == "problem_found", transcript.headline
+    [finding] = transcript.findings
+    assert finding["code"] == "LAMBDA_THROTTLED" and finding["severity"] == "error"
+    assert "440 of 473 requests, 93%" in finding["summary"]
+    assert "throttling playbook" in steps(transcript)["failures"][1]
+    other = run_playbook(THROTTLING, parse_inputs(THROTTLING, {"function": "throttled-only", "hours": "2"}),
+                         plain_moto.session())
+    assert other.verdict == transcript.verdict
+
+
+def test_errors_lambda_counts_that_no_log_line_shows_are_a_problem(plain_moto) -> None:
+    """The breaker's fault 1 (errs-metric-only): 5 successful REPORT lines, while AWS/Lambda counts 92 Errors of
+    230 Invocations. Lambda's own count proves the failures: never "No problem found"."""
+    arn = make_function(plain_moto, "errs-metric-only", memory=256)
+    put_lines(plain_moto, "errs-metric-only", [line for n in range(5) for line in invocation(n, 60 - n * 7, used=60,
+                                                                                             memory=256)])
+    put_counts(plain_moto, "errs-metric-only", Invocations=[10.0] * 23, Errors=[4.0] * 23)
+    transcript = run(plain_moto, "errs-metric-only")
+    assert transcript.verdict == "problem_found", transcript.headline
+    [finding] = transcript.findings
+    assert finding["code"] == "LAMBDA_ERRORS_NOT_IN_LOGS" and finding["resource"] == arn
+    assert finding["summary"].startswith("92 failures counted by Lambda are not in the log lines read")
+    assert "230 invocations" in finding["summary"] and "/aws/lambda/errs-metric-only" in finding["summary"]
+    assert "retention" in finding["summary"]
+    assert any("describe-log-groups" in c for c in finding["remediation"])
+    by_id = steps(transcript)
+    assert by_id["metrics"][0] == "problem"
+    assert by_id["failures"][0] == "warning" and "92 more failed invocations" in by_id["failures"][1]
+    assert arn in transcript.headline
+
+
+def test_errors_beyond_the_logged_failures_are_a_warning_in_the_headline(plain_moto) -> None:
+    make_function(plain_moto, "half-logged", memory=256)
+    lines = [line for n in range(3) for line in invocation(n, 60 - n * 7, used=60, memory=256)]
+    for n in (7, 8):
+        lines += invocation(n, 20 - n, used=60, memory=256, middle=(
+            "[ERROR] KeyError: 'order_id'\nTraceback (most recent call last):\n  File \"/var/task/app.py\", line 12",))
+    put_lines(plain_moto, "half-logged", lines)
+    put_counts(plain_moto, "half-logged", Invocations=[5.0, 5.0], Errors=[5.0, 5.0])
+    transcript = run(plain_moto, "half-logged")
+    assert transcript.verdict == "problem_found"
+    [gap] = [f for f in transcript.findings if f["code"] == "LAMBDA_ERRORS_NOT_IN_LOGS"]
+    assert gap["severity"] == "warning" and gap["summary"].startswith("8 failures counted by Lambda")
+    assert "1 warning: 8 failures counted by Lambda are not in the log lines read" in transcript.headline
+
+
+def test_errors_without_a_log_group_say_where_the_lines_went(plain_moto) -> None:
+    make_function(plain_moto, "no-logs-errors", memory=256)
+    put_counts(plain_moto, "no-logs-errors", Invocations=[20.0] * 3, Errors=[5.0] * 3)
+    transcript = run(plain_moto, "no-logs-errors")
+    assert transcript.verdict == "problem_found"
+    [finding] = transcript.findings
+    assert finding["code"] == "LAMBDA_ERRORS_NOT_IN_LOGS"
+    assert "There is no log group /aws/lambda/no-logs-errors" in finding["summary"]
+    assert steps(transcript)["logs"][0] == "no_data"  # still said: no data is not health
+    status, detail = steps(transcript)["failures"]
+    assert status == "no_data" and "Errors metric counts 15 failed invocations" in detail
 
 
 def test_a_healthy_function_quoting_another_systems_oom_has_no_failure(plain_moto) -> None:
@@ -366,13 +447,95 @@ def test_a_function_missing_in_another_region_is_not_found_not_idle(plain_moto) 
 
 
 
-def test_the_unqualified_function_says_which_failures_ran_a_published_version(plain_moto) -> None:
-    """function=NAME reads every version's lines; failures that ran version 1 are not reached by a change to
-    $LATEST, and the finding says so."""
-    make_function(plain_moto, "py-oom", memory=128)
-    version = publish_prod(plain_moto, "py-oom")
-    put_lines(plain_moto, "py-oom", [line for n in range(2) for line in killed(n, 40 - n, version)],
-              stream=f"2026/11/30/[{version}]abcdef")
-    [oom] = [f for f in run(plain_moto, "py-oom").findings if f["code"] == "LAMBDA_OUT_OF_MEMORY"]
-    assert "2 in version 1: published versions are immutable" in oom["summary"]
-    assert "function=py-oom:ALIAS" in oom["summary"]
+def billing(moto) -> str:
+    """The breaker's fault 4 (alias_seed.py): version 1 has 128 MB and alias prod; $LATEST was raised to 1024 MB
+    after. Version 1's [1] stream shows 3 kills at 128 MB, $LATEST's stream 5 healthy runs using 90 MB."""
+    arn = make_function(moto, "billing", memory=128)
+    version = publish_prod(moto, "billing")
+    moto.client("lambda").update_function_configuration(FunctionName="billing", MemorySize=1024)
+    put_lines(moto, "billing", [line for n in range(3) for line in killed(n, 50 - n, version)],
+              stream=f"2026/11/30/[{version}]bbbbbbbb")
+    now = datetime.now(UTC)
+    events = [{"timestamp": int((now - timedelta(minutes=ago)).timestamp() * 1000), "message": text}
+              for n in range(5) for ago, text in invocation(10 + n, 40 - n, used=90, memory=1024)]
+    logs = moto.client("logs")
+    logs.create_log_stream(logGroupName="/aws/lambda/billing", logStreamName="2026/11/30/[$LATEST]cccccccc")
+    logs.put_log_events(logGroupName="/aws/lambda/billing", logStreamName="2026/11/30/[$LATEST]cccccccc",
+                        logEvents=sorted(events, key=lambda e: e["timestamp"]))
+    return arn
+
+
+def test_the_unqualified_function_judges_each_request_against_its_versions_memory(plain_moto) -> None:
+    """function=NAME reads every version's lines: version 1's kills are judged at its 128 MB, and fixed by
+    publishing and moving prod; $LATEST's 90 MB peak is judged against its 1024 MB."""
+    arn = billing(plain_moto)
+    transcript = run(plain_moto, "billing")
+    by_id = steps(transcript)
+    assert "peak was 90 MB of 1024 MB (9%)" in by_id["verdict"][1]
+    assert "peak was 128 MB of 128 MB (100%)" in by_id["verdict"][1]
+    assert "with 128 MB: 3 of 3 requests failed (3 ran out of memory)" in by_id["failures"][1]
+    [oom] = [f for f in transcript.findings if f["code"] == "LAMBDA_OUT_OF_MEMORY"]
+    assert oom["resource"] == f"{arn}:1" and oom["evidence"]["memory_size_mb"] == 128
+    assert "alias prod, version 1" in oom["summary"]
+    assert not any(c.startswith("aws lambda update-function-configuration") for c in oom["remediation"])
+    assert any(c.startswith("aws lambda update-alias --function-name billing --name prod") for c in oom["remediation"])
+    assert "1344" not in json.dumps(transcript.findings)
+
+
+def test_an_aliases_fix_never_lowers_latest(plain_moto) -> None:
+    billing(plain_moto)
+    for name in ("billing:prod", "billing:1"):
+        [oom] = [f for f in run(plain_moto, name).findings if f["code"] == "LAMBDA_OUT_OF_MEMORY"]
+        assert not any("--memory-size 192" in c for c in oom["remediation"]), oom["remediation"]
+        assert any("$LATEST already has memory size 1024 MB" in c for c in oom["remediation"])
+        assert any("publish-version --function-name billing" in c for c in oom["remediation"])
+
+
+RUBY_ERROR = ["Error raised from handler method", "{",
+              '  "errorMessage": "no implicit conversion of String into Integer",',
+              '  "errorType": "Function<TypeError>",', '  "stackTrace": [',
+              "    \"/var/task/function.rb:3:in `first'\",", "    \"/var/task/function.rb:3:in `handler'\"", "  ]", "}"]
+
+
+def test_a_ruby_functions_unhandled_exceptions_are_crashes(plain_moto) -> None:
+    """The breaker's fault 2 (ruby-crash2): the Ruby runtime's message and error document, one event per line, as
+    https://docs.aws.amazon.com/lambda/latest/dg/ruby-exceptions.html shows them, and a REPORT without Status."""
+    arn = make_function(plain_moto, "ruby-crash2", memory=128, runtime="ruby3.3")
+    put_lines(plain_moto, "ruby-crash2", [line for n in range(3) for line in invocation(
+        n, 50 - n * 10, used=18, memory=128, duration=22.74, middle=("Processing event...", *RUBY_ERROR))])
+    transcript = run(plain_moto, "ruby-crash2")
+    assert transcript.verdict == "problem_found", transcript.headline
+    status, detail = steps(transcript)["failures"]
+    assert status == "problem" and detail.startswith("3 of 3 requests read failed: 3 crashed.")
+    [crash] = transcript.findings
+    assert crash["code"] == "LAMBDA_CRASH" and crash["resource"] == arn and "3x TypeError" in crash["summary"]
+
+
+def test_the_lines_before_a_crash_are_its_own_requests(plain_moto) -> None:
+    """The breaker's fault 6 (go-crash): each request's 'Runtime exited' line lands after its REPORT line, so it
+    sits before the next request's START. Neither the step, the proof nor lines_before may show it as the next
+    request's context."""
+    make_function(plain_moto, "go-crash", memory=128, runtime="provided.al2023")
+    lines: list[tuple[float, str]] = []
+    for n in range(3):
+        r, ago = rid(n), 40 - n * 7
+        lines += [(ago, f"START RequestId: {r} Version: $LATEST"),
+                  (ago - 0.0001, "panic: runtime error: invalid memory address or nil pointer dereference\n"
+                                 "goroutine 1 [running]:\nmain.handler()\n\t/build/main.go:25 +0x2a"),
+                  (ago - 0.0002, f"END RequestId: {r}"),
+                  (ago - 0.0003, f"REPORT RequestId: {r}\tDuration: 15.00 ms\tBilled Duration: 16 ms\tMemory Size: "
+                                 "128 MB\tMax Memory Used: 25 MB\tStatus: error\tError Type: Runtime.ExitError"),
+                  (ago - 0.0004, f"2026-11-30T02:26:59.016Z {r} Error: Runtime exited with error: exit status 2\n"
+                                 "Runtime.ExitError")]
+    put_lines(plain_moto, "go-crash", lines)
+    transcript = run(plain_moto, "go-crash")
+    [crash] = transcript.findings
+    assert crash["code"] == "LAMBDA_CRASH"
+    for example in crash["evidence"]["examples"]:
+        others = [rid(n) for n in range(3) if rid(n) != example["request_id"]]
+        assert not any(o in line for o in others for line in example["lines_before"]), example
+    shown = json.dumps(crash["proof"])
+    assert rid(1) not in shown and rid(0) not in shown  # the proof is the last failure's, request 2
+    detail = steps(transcript)["failures"][1]
+    context = detail.split("Before the last one it logged:", 1)[-1].split("Then:", 1)[0] if "Before" in detail else ""
+    assert rid(1) not in context

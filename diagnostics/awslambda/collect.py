@@ -95,10 +95,12 @@ def read_target(lambda_client: Any, function: str) -> FunctionMemory | FunctionA
             # A fix for a published version is published from $LATEST: whether $LATEST holds the same
             # code decides whether that ships other code too. Unread, the fix says to compare.
             try:
-                latest = str(fetch_function(lambda_client, base).get("CodeSha256") or "")
+                latest = fetch_function(lambda_client, base)
             except ClientError:
-                latest = ""
-            found = replace(found, latest_code_sha256=latest)
+                latest = {}
+            found = replace(found, latest_code_sha256=str(latest.get("CodeSha256") or ""),
+                            latest_memory_size_mb=int(latest.get("MemorySize") or 0),
+                            latest_timeout_s=int(latest.get("Timeout") or 0))
         return found
     if not qualifier:
         return FunctionAbsent(name, "", message, function_exists=False)
@@ -112,6 +114,31 @@ def read_target(lambda_client: Any, function: str) -> FunctionMemory | FunctionA
     except ClientError:
         aliases = ()
     return FunctionAbsent(name, qualifier, message, function_exists=True, aliases=aliases)
+
+
+@dataclass(frozen=True)
+class Versions:
+    """A function's published versions (each one's configuration) and its aliases (name -> version)."""
+
+    configs: dict[str, dict[str, Any]]
+    aliases: dict[str, str]
+
+    def aliases_of(self, version: str) -> list[str]:
+        return sorted(name for name, points in self.aliases.items() if points == version)
+
+
+def read_versions(lambda_client: Any, name: str) -> Versions:
+    """Every published version's configuration (ListVersionsByFunction) and every alias (ListAliases): what each
+    version that ran in the window has, and which alias callers reach it by."""
+    configs: dict[str, dict[str, Any]] = {}
+    for page in lambda_client.get_paginator("list_versions_by_function").paginate(FunctionName=name):
+        for config in page.get("Versions", []):
+            configs[str(config.get("Version"))] = config
+    aliases: dict[str, str] = {}
+    for page in lambda_client.get_paginator("list_aliases").paginate(FunctionName=name):
+        for alias in page.get("Aliases", []):
+            aliases[str(alias.get("Name"))] = str(alias.get("FunctionVersion"))
+    return Versions(configs, aliases)
 
 
 def read_report_lines(logs: Any, function: FunctionMemory, start: datetime, end: datetime,

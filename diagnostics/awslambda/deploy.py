@@ -29,6 +29,9 @@ class Target:
     version: str = "$LATEST"
     # Whether $LATEST holds the code the version runs (CodeSha256 of both); None when not compared.
     same_code: bool | None = None
+    # $LATEST's own settings (("memory_size", 1024), ("timeout", 30)), read beside a published version's: the
+    # new version is published from $LATEST, so a size it already exceeds must not be set on it (that lowers it).
+    latest: tuple[tuple[str, int], ...] = ()
 
     @property
     def alias(self) -> str:
@@ -49,15 +52,29 @@ class Target:
         return self.name
 
 
+UNITS = {"memory_size": " MB", "timeout": " s"}
+
+
 def configuration_change(target: Target, region: str, **settings: object) -> list[str]:
     """The commands, in the order to run them, that make ``settings`` (memory_size=192, timeout=30)
     reach what the caller runs. For $LATEST, one command; for an alias or a version, the change to
     $LATEST, the wait for it, the new version, and the move of the alias (or of the callers)."""
-    flags = " ".join(f"--{key.replace('_', '-')} {value}" for key, value in settings.items())
-    update = f"aws lambda update-function-configuration --function-name {target.name} {flags} --region {region}"
+    def update_of(changes: dict[str, object]) -> str:
+        flags = " ".join(f"--{key.replace('_', '-')} {value}" for key, value in changes.items())
+        return f"aws lambda update-function-configuration --function-name {target.name} {flags} --region {region}"
+
     if not target.published:
-        return [update]
+        return [update_of(settings)]
     change = ", ".join(f"{key.replace('_', ' ')} {value}" for key, value in settings.items())
+    # A size or a time $LATEST already has (or exceeds) is published as it is: setting the smaller number the
+    # version needs would lower $LATEST (and every version published from it after).
+    latest = dict(target.latest)
+    kept = {key: latest[key] for key, value in settings.items()
+            if isinstance(value, int) and isinstance(latest.get(key), int) and latest[key] >= value}
+    changes = {key: value for key, value in settings.items() if key not in kept}
+    if kept:
+        change = ", ".join(f"{key.replace('_', ' ')} {latest[key] if key in kept else value}"
+                           for key, value in settings.items())
     publish = (f'VERSION=$(aws lambda publish-version --function-name {target.name} --description "{change}" '
                f"--query Version --output text --region {region})")
     who = target.alias or f"the callers of version {target.version}"
@@ -75,13 +92,20 @@ def configuration_change(target: Target, region: str, **settings: object) -> lis
                 + " (compare CodeSha256).")
     steps = [
         f"# Version {target.version} is published, so its configuration cannot change (published versions are "
-        "immutable): change $LATEST, publish it as a new version, then move "
+        "immutable): " + ("change $LATEST, publish it" if changes else "publish $LATEST")
+        + " as a new version, then move "
         + (f"alias {target.alias} to it." if target.alias else f"{who} to it."),
         code,
-        update,
-        f"aws lambda wait function-updated --function-name {target.name} --region {region}",
-        publish,
     ]
+    if kept:
+        steps.append("# $LATEST already has " + ", ".join(
+            f"{key.replace('_', ' ')} {latest[key]}{UNITS.get(key, '')}" for key in kept) + " (at least the "
+            + ", ".join(f"{settings[key]}{UNITS.get(key, '')}" for key in kept)
+            + " needed): it is published as it is, never lowered.")
+    if changes:
+        steps += [update_of(changes),
+                  f"aws lambda wait function-updated --function-name {target.name} --region {region}"]
+    steps.append(publish)
     if target.alias:
         steps.append(f'aws lambda update-alias --function-name {target.name} --name {target.alias} '
                      f'--function-version "$VERSION" --region {region}')

@@ -278,17 +278,25 @@ def crash_finding(fn: FunctionMemory, report: FailureReport) -> Finding:
 
 
 def throttle_finding(fn: FunctionMemory, throttles: float, reserved: int | None = None,
-                     reserved_read: bool = False) -> Finding:
-    """Throttled requests never ran, so the logs hold nothing of them: only the ``Throttles`` metric
-    counts them (https://docs.aws.amazon.com/lambda/latest/dg/monitoring-metrics-types.html). A warning
-    that points at the throttling playbook, which reads the account's and the function's concurrency."""
-    summary = (f"{fn.name} was throttled {throttles:g} times: those requests never ran, so the logs read "
+                     reserved_read: bool = False, invocations: float | None = None) -> Finding:
+    """Throttled requests never ran, so the logs hold nothing of them: only the ``Throttles`` metric counts
+    them (https://docs.aws.amazon.com/lambda/latest/dg/monitoring-metrics-types.html). They are failures of
+    their own class ("throttled or never run"), and a problem as the throttling playbook judges them
+    (Throttles > 0): an error finding that points at that playbook, which names the limit that bites."""
+    share = ""
+    if invocations:
+        asked = throttles + invocations
+        share = f" ({throttles:g} of {asked:g} requests, {throttles / asked:.0%}; {invocations:g} ran)"
+    summary = (f"{fn.name} was throttled {throttles:g} times{share}: those requests never ran, so the logs read "
                "have no line of them.")
     if reserved is not None:
         summary += f" Its reserved concurrency is {reserved}: at most {reserved} requests run at once."
     elif reserved_read:
         summary += " It has no reserved concurrency: it shares the account's unreserved pool."
-    evidence: dict[str, object] = {"throttles": throttles, "reserved_concurrency": reserved}
+    summary += (f" The throttling playbook names the limit that bites (awstriage run throttling --param "
+                f"function={fn.name}).")
+    evidence: dict[str, object] = {"throttles": throttles, "invocations": invocations,
+                                   "reserved_concurrency": reserved}
     remediation = [f"awstriage run throttling --param function={fn.name}"]
     alternatives = []
     if reserved is not None:
@@ -296,8 +304,82 @@ def throttle_finding(fn: FunctionMemory, throttles: float, reserved: int | None 
                                  f"--reserved-concurrent-executions {reserved * 2}",),
                                 "Raise the function's reserved concurrency",
                                 "takes that much from the account's unreserved pool, which other functions share"))
-    return Finding("LAMBDA_THROTTLED", "warning", fn.arn, summary, evidence, remediation,
+    return Finding("LAMBDA_THROTTLED", "error", fn.arn, summary, evidence, remediation,
                    alternatives=alternatives)
+
+
+# Log levels that drop what a failure writes (JSON log format only): an application level above ERROR drops the
+# runtime's ERROR record of an unhandled exception; a system level of WARN drops platform.start and platform.report.
+DROPS_ERRORS = frozenset({"FATAL"})
+DROPS_REPORTS = frozenset({"WARN"})
+
+
+def unexplained_errors_finding(fn: FunctionMemory, errors: float, explained: int, hours: int, region: str, *,
+                               invocations: float | None = None, logs_read: bool = True,
+                               log_group_exists: bool = True, truncated: bool = False) -> Finding:
+    """Failures Lambda counted that no log line read shows. AWS/Lambda ``Errors`` is Lambda's own count of
+    invocations that failed (https://docs.aws.amazon.com/lambda/latest/dg/monitoring-metrics-types.html), so
+    they failed whatever the logs hold: an error finding when the logs explain none of them (the count alone
+    proves the function fails), a warning beside the failures the logs do explain. It says where the missing
+    lines can be: the log group the function writes to now, its log levels, retention, the read's bound."""
+    missing = errors - explained
+    of = f" of {invocations:g} invocations" if invocations else ""
+    summary = (f"{missing:g} failures counted by Lambda are not in the log lines read: AWS/Lambda counts "
+               f"{errors:g} failed invocations (Errors){of} of {fn.target.label()} in the last {hours} h, ")
+    summary += (f"the log lines read show {explained}." if explained else
+                "the log lines read show none, so they failed (Lambda's own count) for a reason the logs read do "
+                "not say.")
+    where = where_to_look(fn, hours, logs_read=logs_read, log_group_exists=log_group_exists, truncated=truncated)
+    summary += " Where to look: " + " ".join(where)
+    evidence: dict[str, object] = {"errors_counted": errors, "invocations_counted": invocations,
+                                   "failures_in_logs": explained, "not_in_logs": missing, "log_group": fn.log_group,
+                                   "log_format": fn.log_format}
+    name = f"{fn.name}:{fn.qualifier}" if fn.qualifier else fn.name
+    lookups = Fix((f"aws lambda get-function-configuration --function-name {name} --query LoggingConfig "
+                   f"--region {region}",
+                   f"aws logs describe-log-groups --log-group-name-prefix {fn.log_group} "
+                   f"--query 'logGroups[].[logGroupName,retentionInDays]' --region {region}",
+                   f"aws logs describe-log-streams --log-group-name {fn.log_group} --order-by LastEventTime "
+                   f"--descending --max-items 5 --region {region}"),
+                  "Read where the function logs, how long the group keeps lines, and which streams were written",
+                  "")
+    dropped = fn.log_format == "JSON" and (fn.application_log_level.upper() in DROPS_ERRORS
+                                           or fn.system_log_level.upper() in DROPS_REPORTS)
+    if dropped:
+        levels = Fix(tuple(configuration_change(
+            fn.target, region, logging_config="LogFormat=JSON,ApplicationLogLevel=ERROR,SystemLogLevel=INFO")),
+            "Let ERROR records and the REPORT records through to the log group", "more log lines are billed")
+        remediation, alternatives = list(levels.commands), [lookups]
+    else:
+        remediation, alternatives = list(lookups.commands), []
+    return Finding("LAMBDA_ERRORS_NOT_IN_LOGS", "warning" if explained else "error", fn.arn, summary, evidence,
+                   remediation, alternatives=alternatives)
+
+
+def where_to_look(fn: FunctionMemory, hours: int, *, logs_read: bool = True, log_group_exists: bool = True,
+                  truncated: bool = False) -> list[str]:
+    """Sentences on where failures Lambda counted can be when the log lines read do not show them."""
+    where: list[str] = []
+    if not logs_read:
+        where.append(f"the log group {fn.log_group} could not be read (see 'What do the logs show?').")
+    elif not log_group_exists:
+        where.append(f"there is no log group {fn.log_group}: the execution role may lack logs:CreateLogGroup and "
+                     "logs:PutLogEvents, so a failure leaves no line at all.")
+    if truncated:
+        where.append("the function logged more lines than awstriage reads in one run: the unread ones may hold them.")
+    if fn.log_format == "JSON" and fn.application_log_level.upper() in DROPS_ERRORS:
+        where.append(f"its LoggingConfig keeps application records at {fn.application_log_level} only, so the "
+                     "runtime's ERROR record of an unhandled exception never reaches the log group.")
+    if fn.log_format == "JSON" and fn.system_log_level.upper() in DROPS_REPORTS:
+        where.append(f"its LoggingConfig keeps system records at {fn.system_log_level} only, so Lambda's "
+                     "platform.start and platform.report records (Status, Max Memory Used) are dropped.")
+    if fn.qualifier:
+        where.append(f"only the log streams of version {fn.version} were read; Errors of {fn.target.label()} "
+                     "count that version's invocations only, so look for streams named otherwise.")
+    where.append(f"the function writes to {fn.log_group} now (its LoggingConfig): lines it wrote to another log "
+                 f"group earlier in the last {hours} h are there, and a retention shorter than the window has "
+                 "deleted older ones.")
+    return [w[0].upper() + w[1:] for w in where]
 
 
 def kills_of(report: FailureReport) -> list[OomKill]:
@@ -326,13 +408,19 @@ def failure_findings(fn: FunctionMemory, report: FailureReport, invocations: Seq
     return [findings[c] for c in order if c in findings]
 
 
-def describe_failures(report: FailureReport, throttles: float | None = None) -> str:
-    """The step's answer to "why does it fail?": counts, the dominant class, examples and last lines."""
-    counts = report.counts()
+def describe_failures(report: FailureReport | None, throttles: float | None = None) -> str:
+    """The step's answer to "why does it fail?": counts, the dominant class, examples and last lines; with
+    ``throttles`` (the Throttles metric) the requests that never ran, and whether they outnumber the rest.
+    ``report`` None: no log line could be classified."""
+    counts = report.counts() if report else {}
     parts: list[str] = []
-    if not counts:
+    if report is not None and not counts and throttles:
+        parts.append(f"{throttles:g} requests were throttled (Lambda's Throttles metric): they never ran, so no log "
+                     f"line shows them; none of the {report.requests} requests read that ran failed. The throttling "
+                     "playbook names the limit that bites.")
+    elif report is not None and not counts:
         parts.append(f"None of the {report.requests} requests read failed.")
-    else:
+    elif report is not None:
         total = sum(counts.values())
         listed = ", ".join(f"{n} {VERBS[c]}" for c, n in sorted(counts.items(), key=lambda kv: -kv[1]))
         parts.append(f"{total} of {report.requests} requests read failed: {listed}.")
@@ -349,9 +437,14 @@ def describe_failures(report: FailureReport, throttles: float | None = None) -> 
         retried = report.retried
         if retried:
             parts.append(f"{len(retried)} failed request(s) were retried (same request ID again; counted once).")
-    if report.environment_failures:
+    if report is not None and report.environment_failures:
         parts.append(f"{len(report.environment_failures)} initialisation failure(s) belong to no request read.")
-    if throttles:
-        parts.append(f"CloudWatch also counts {throttles:g} throttled request(s): they never ran, so they left no "
-                     "log line.")
+    if throttles and (counts or report is None):
+        logged = sum(counts.values())
+        also = " also" if counts else ""
+        parts.append(f"CloudWatch{also} counts {throttles:g} throttled request(s): they never ran, so they left no "
+                     "log line; the throttling playbook names the limit that bites.")
+        if throttles > logged and report is not None:
+            parts.append(f"Most failures were throttled: {throttles:g} throttled against {logged} failed in the "
+                         "logs.")
     return " ".join(parts)

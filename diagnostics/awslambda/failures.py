@@ -21,7 +21,7 @@ Throttled requests never run, so they leave no log line: only the ``Throttles`` 
 Formats: https://docs.aws.amazon.com/lambda/latest/dg/monitoring-cloudwatchlogs-advanced.html (text
 and JSON log formats), https://docs.aws.amazon.com/lambda/latest/dg/telemetry-schema-reference.html
 (``platform.*`` records), and each runtime's "function errors" page (python-exceptions,
-nodejs-exceptions, java-exceptions, csharp-exceptions, golang-exceptions).
+nodejs-exceptions, java-exceptions, csharp-exceptions, golang-exceptions, ruby-exceptions).
 
 An asynchronous invocation that failed is retried with the same request ID, so one request may log
 several attempts: it is counted once, with its attempts, and whether a later attempt succeeded.
@@ -63,7 +63,7 @@ INIT_TYPES = frozenset({"Runtime.ImportModuleError", "Runtime.HandlerNotFound", 
 # Lambda's own): a Python function's error document never carries Java's error as its own.
 OOM_TYPES: dict[str, str] = {"Runtime.OutOfMemory": "", "java.lang.OutOfMemoryError": "java",
                              "System.OutOfMemoryException": "dotnet", "OutOfMemoryException": "dotnet",
-                             "MemoryError": "python"}
+                             "MemoryError": "python", "NoMemoryError": "ruby"}
 TIMEOUT_TYPES = frozenset({"Sandbox.Timedout"})
 FAILED_STATUSES = frozenset({"error", "failure", "timeout"})
 INIT_LIMIT_MS = 10_000  # the init phase's own limit
@@ -90,6 +90,15 @@ BELOW_ERROR = re.compile(r"^\[(?:WARNING|WARN|INFO|DEBUG|NOTICE)\]"
 JSON_LEVELS_BELOW_ERROR = frozenset({"WARN", "WARNING", "INFO", "DEBUG", "TRACE", "NOTICE"})
 # Node.js's runtime wraps an unhandled error in its console format with one of these messages.
 NODE_UNHANDLED = re.compile(r"\tERROR\t(?:Invoke Error|Uncaught Exception|Unhandled Promise Rejection) ?\t")
+# Ruby's runtime (aws_lambda_ric) writes one of these messages, then its error document pretty-printed, whose
+# errorType wraps the exception's class in the phase it failed in: Function<TypeError>, Init<LoadError>,
+# Runtime<...> (https://docs.aws.amazon.com/lambda/latest/dg/ruby-exceptions.html). The two arrive as one
+# event or as one event per line, so each is a record of the failure on its own.
+RUBY_UNHANDLED = re.compile(r"^(?:Error raised from handler method|Critical exception from handler"
+                            r"|(Init) error when loading handler)")
+RUBY_TYPE = re.compile(r"^(Function|Init|Runtime)<([\w:]+)>$")
+RUBY_TYPE_LINE = re.compile(r'^\s*"errorType"\s*:\s*"((?:Function|Init|Runtime)<[\w:]+>)",?\s*$')
+RUBY_GENERIC = "Ruby unhandled error"
 JAVA_UNHANDLED = re.compile(r"^[^\n]*?:? ?((?:[a-z_$][\w$]*\.)+[A-Z][\w$]*(?:Exception|Error))\s*\n\S")
 DOTNET_FAIL = re.compile(r"\tfail\t(?:Unhandled exception\. )?((?:\w+\.)*\w*Exception)\b[^\n]*\n\s+at ")
 # Lambda's own lines, as the platform writes them: "RequestId: <id> Error: Runtime exited with error: ..."
@@ -128,7 +137,18 @@ def _rid(text: str) -> str:
     return found.group(0) if found else ""
 
 
+def shown_type(error_type: str) -> str:
+    """An error type as a person reads it: Ruby's Function<TypeError> is a TypeError."""
+    ruby = RUBY_TYPE.match(error_type)
+    return ruby.group(2) if ruby else error_type
+
+
 def _class_of_type(error_type: str, family: str = ANY_RUNTIME) -> str:
+    ruby = RUBY_TYPE.match(error_type)
+    if ruby is not None:
+        if ruby.group(1) == "Init":
+            return "init"  # raised while loading the handler: the init phase failed
+        error_type = ruby.group(2)
     owner = OOM_TYPES.get(error_type)
     if owner is not None and (not owner or not family or owner == family):
         return "oom"
@@ -190,7 +210,7 @@ def _json_line(text: str, family: str = ANY_RUNTIME) -> Signal | None:
             error_type = str(inner.get("errorType") or data.get("errorType") or "")
             rid = str(data.get("requestId") or data.get("AWSRequestId") or inner.get("requestId") or "")
             if error_type:
-                return Signal(_class_of_type(error_type, family), rid or _rid(text), error_type)
+                return Signal(_class_of_type(error_type, family), rid or _rid(text), shown_type(error_type))
     return _markers(text, family) if _suspect(text) else None
 
 
@@ -213,6 +233,8 @@ def _markers(text: str, family: str = ANY_RUNTIME) -> Signal | None:
         return Signal("timeout", _rid(text), f"Task timed out after {timed.group(1)} seconds")
     if (exited := EXIT_ERROR.search(text)) is not None:
         return Signal("crash", _rid(text), f"Runtime.ExitError ({exited.group(1).strip()})")
+    if _writes(family, "ruby") and (ruby := _ruby(text, family)) is not None:
+        return ruby
     if _writes(family, "node") and NODE_UNHANDLED.search(text) and (found := ERROR_TYPE_JSON.search(text)):
         return Signal(_class_of_type(found.group(1), family), _rid(text), found.group(1))
     if _writes(family, "python") and text.startswith("[ERROR] ") and (py := PYTHON_ERROR.match(text)) and (
@@ -227,6 +249,19 @@ def _markers(text: str, family: str = ANY_RUNTIME) -> Signal | None:
         return Signal(_class_of_type(java.group(1), family), _rid(text), java.group(1))
     if _writes(family, "custom") and text.startswith("panic: "):
         return Signal("crash", _rid(text), "Go panic: " + text[7:].split("\n", 1)[0][:80])
+    return None
+
+
+def _ruby(text: str, family: str) -> Signal | None:
+    """Ruby's runtime records of an unhandled error: its message (with the error document when both came as
+    one event), or the document's errorType line when each line came as its own event."""
+    if (message := RUBY_UNHANDLED.match(text)) is not None:
+        found = ERROR_TYPE_JSON.search(text)
+        if found is not None:
+            return Signal(_class_of_type(found.group(1), family), _rid(text), shown_type(found.group(1)))
+        return Signal("init" if message.group(1) else "crash", _rid(text), RUBY_GENERIC)
+    if '"errorType"' in text and (line := RUBY_TYPE_LINE.match(text)) is not None:
+        return Signal(_class_of_type(line.group(1), family), "", shown_type(line.group(1)))
     return None
 
 
@@ -306,7 +341,12 @@ def _decide(signals: list[tuple[Signal, LogLine]], report: Invocation | None) ->
     """The class of one attempt, the detail that decided it and the line that shows it."""
     by_kind: dict[str, tuple[Signal, LogLine]] = {}
     for signal, line in signals:
-        by_kind.setdefault(signal.kind, (signal, line))
+        known = by_kind.get(signal.kind)
+        if known is None:
+            by_kind[signal.kind] = (signal, line)
+        elif known[0].detail == RUBY_GENERIC:
+            # Ruby's message came first and its error document's type after it: the type, on the message's line.
+            by_kind[signal.kind] = (signal, known[1])
     status = report.status if report else ""
     error_type = report.error_type if report else ""
     if status == "success":
@@ -415,6 +455,8 @@ def classify_invocations(lines: Iterable[LogLine], runtime: str = ANY_RUNTIME) -
         if kind == START:
             if signal.request_id:
                 current[stream] = signal.request_id
+                # A request's own lines start here: what the stream wrote before is another request's.
+                tails.pop(stream, None)
                 if stream in pending:
                     request_of(signal.request_id, stream)
             continue
@@ -463,6 +505,16 @@ def classify_invocations(lines: Iterable[LogLine], runtime: str = ANY_RUNTIME) -
     return FailureReport(tuple(failed), counted, attempts, tuple(environment))
 
 
+OWNER_SPAN = 80  # the runtimes write a line's request ID after its time, well within this many characters
+
+
+def _own_line(text: str, request_id: str) -> bool:
+    """Whether a line may be shown as one of ``request_id``'s own: one whose head names another request ID
+    (``<time> <id> ...``, ``RequestId: <id> ...``) is that request's, however close in time."""
+    found = REQUEST_ID.search(text, 0, OWNER_SPAN)
+    return found is None or not request_id or found.group(0).lower() == request_id.lower()
+
+
 def _reports_failure(text: str) -> bool:
     """A REPORT line (text or JSON) that records a failure by itself: its status or error type."""
     if text[:1] == "{":
@@ -482,7 +534,7 @@ def _failed(request: _Request) -> FailedRequest | None:
     separate = (report_line is not None and shown is not None and report_line is not shown
                 and _reports_failure(report_line.message))
     at = shown.at if shown else (report.at if report else datetime.min)
-    kept = [b for b in before if not b.message.startswith(NOISE)]
+    kept = [b for b in before if not b.message.startswith(NOISE) and _own_line(b.message, request.request_id)]
     return FailedRequest(
         request_id=request.request_id, cls=str(cls), detail=detail, at=at, stream=request.stream,
         line=cut_line(shown.message) if shown else "",
@@ -524,7 +576,8 @@ def merge_lines(*reads: Iterable[LogLine]) -> list[LogLine]:
 FAILURE_TERMS = (
     "Task timed out", "Runtime.", "INIT_REPORT", "[ERROR]", "Invoke Error", "Uncaught Exception",
     "Unhandled Promise Rejection", "errorType", "Status: error", "Status: timeout", "panic:", "fatal error",
-    "Exception", "platform.initReport", "\tfail\t",
+    "Exception", "platform.initReport", "\tfail\t", "Error raised from handler", "Critical exception from handler",
+    "Init error when loading handler",
     *(marker for marker, _ in OOM_MARKERS if marker not in ("Runtime.OutOfMemory", "Reached heap limit")),
 )
 FAILURE_FILTER = " ".join(f'?"{term}"' for term in FAILURE_TERMS if "\t" not in term)

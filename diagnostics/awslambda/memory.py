@@ -14,9 +14,10 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import datetime
+from typing import Any
 
 from diagnostics.awslambda.cost import cost_change, cost_sentence
 from diagnostics.awslambda.deploy import Target, change_summary, configuration_change
@@ -152,17 +153,25 @@ class FunctionMemory:
     package_type: str = "Zip"
     log_group: str = ""
     log_format: str = "Text"
+    # JSON format only: the levels below which Lambda drops records before they reach the log group
+    # (https://docs.aws.amazon.com/lambda/latest/dg/monitoring-cloudwatchlogs-log-level.html).
+    application_log_level: str = ""
+    system_log_level: str = ""
     ephemeral_storage_mb: int | None = None
     qualifier: str = ""  # the alias or version asked about ("" for the function itself, $LATEST)
     version: str = "$LATEST"  # the version that configuration belongs to (an alias's version)
     code_sha256: str = ""
     latest_code_sha256: str = ""  # $LATEST's, read beside a published version's to compare the code
+    latest_memory_size_mb: int = 0  # $LATEST's memory and timeout, read beside a published version's: a fix is
+    latest_timeout_s: int = 0       # published from $LATEST and must never lower them
 
     @property
     def target(self) -> Target:
         same = (self.code_sha256 == self.latest_code_sha256) if self.code_sha256 and self.latest_code_sha256 \
             else None
-        return Target(self.name, self.qualifier, self.version, same)
+        latest = tuple((key, value) for key, value in (("memory_size", self.latest_memory_size_mb),
+                                                         ("timeout", self.latest_timeout_s)) if value)
+        return Target(self.name, self.qualifier, self.version, same, latest)
 
 
 def function_memory(config: dict, qualifier: str = "") -> FunctionMemory:
@@ -181,11 +190,30 @@ def function_memory(config: dict, qualifier: str = "") -> FunctionMemory:
         package_type=str(config.get("PackageType") or "Zip"),
         log_group=str(logging.get("LogGroup") or f"/aws/lambda/{name}"),
         log_format=str(logging.get("LogFormat") or "Text"),
+        application_log_level=str(logging.get("ApplicationLogLevel") or ""),
+        system_log_level=str(logging.get("SystemLogLevel") or ""),
         ephemeral_storage_mb=(config.get("EphemeralStorage") or {}).get("Size"),
         qualifier="" if qualifier == "$LATEST" else qualifier,
         version=str(config.get("Version") or "$LATEST"),
         code_sha256=str(config.get("CodeSha256") or ""),
     )
+
+
+def version_memory(latest: FunctionMemory, version: str, config: Mapping[str, Any] | None = None,
+                   aliases: Sequence[str] = (), reported_mb: int = 0) -> FunctionMemory:
+    """The function as published version ``version`` runs it, for the unqualified function whose log streams
+    show that version ran ([1] in their names): its own memory and timeout (from its configuration, else the
+    memory size its REPORT lines state), the alias callers reach it by when exactly one points at it, and
+    $LATEST's settings and code beside it, since a fix for it is published from $LATEST."""
+    config = config or {}
+    return replace(
+        latest, arn=str(config.get("FunctionArn") or f"{latest.arn}:{version}"),
+        memory_size_mb=int(config.get("MemorySize") or reported_mb or latest.memory_size_mb),
+        timeout_s=int(config.get("Timeout") or latest.timeout_s),
+        last_modified=str(config.get("LastModified") or latest.last_modified),
+        qualifier=aliases[0] if len(aliases) == 1 else version, version=version,
+        code_sha256=str(config.get("CodeSha256") or ""), latest_code_sha256=latest.code_sha256,
+        latest_memory_size_mb=latest.memory_size_mb, latest_timeout_s=latest.timeout_s)
 
 
 def _json_report(line: LogLine) -> Invocation | None:
