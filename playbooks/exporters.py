@@ -62,6 +62,7 @@ FINDING_TITLES: dict[str, str] = {
     "LAMBDA_OUT_OF_MEMORY": "The function runs out of memory",
     "LAMBDA_MEMORY_NEAR_LIMIT": "The function is close to its memory limit",
     "LAMBDA_TIMEOUT": "The function times out",
+    "LAMBDA_ERRORS_NOT_IN_LOGS": "Lambda counts failures the logs read do not show",
     "LAMBDA_DURATION_NEAR_TIMEOUT": "The function runs close to its timeout",
     "EC2_CPU_SATURATED": "The instance's CPU is saturated",
     "EC2_CPU_CREDITS_EXHAUSTED": "The instance ran out of CPU credits",
