@@ -105,6 +105,7 @@ class _Source:
     address: str | None = None
     note: str = ""
     endpoint: dict[str, Any] | None = None  # the EC2 Instance Connect Endpoint the user connects through
+    unheld: bool = False  # one address inside a VPC of this account that no interface of this account holds
 
     @property
     def eni(self) -> dict[str, Any] | None:
@@ -156,22 +157,24 @@ def _resolve_source(ctx: Context) -> _Source:
     if enis is None:
         return _Source(address=spec, note=f"the network interface that holds {spec} could not be looked up")
     if not enis:
-        return _Source(address=spec, note=_no_interface(ctx, spec.split("/")[0]))
+        note, unheld = _no_interface(ctx, spec.split("/")[0])
+        return _Source(address=spec, note=note, unheld=unheld)
     return _Source(tuple(enis), spec)
 
 
-def _no_interface(ctx: Context, address: str) -> str:
+def _no_interface(ctx: Context, address: str) -> tuple[str, bool]:
     """Why no interface holds ``address``, as far as observed: inside a VPC of this account it names that
-    VPC (the client may not be running); outside them all it may be elsewhere; unread VPCs claim neither."""
+    VPC (the client may not be running; the address is then in no security group); outside them all it may
+    be elsewhere; unread VPCs claim neither."""
     vpcs = ctx.read(f"the VPCs of this account that could hold {address}", lambda: fetch_vpcs(_ec2(ctx)))
     if vpcs is None:
-        return f"no network interface in this account and region holds {address}"
+        return f"no network interface in this account and region holds {address}", False
     held = vpc_holding(vpcs, address)
     if held is not None:
         return (f"no network interface has {address} in {held[0]} ({held[1]}), a VPC of this account: is the "
-                "client running?")
+                "client running?"), True
     return (f"no network interface and no VPC of this account in this region holds {address}: the client may be "
-            "in another account or region, on premises or behind a VPN")
+            "in another account or region, on premises or behind a VPN"), False
 
 
 def _source(ctx: Context) -> _Source:
@@ -274,13 +277,39 @@ def _prefix_lists(ctx: Context, groups: bool = False, tables: bool = False,
             for pl in ctx.memo(f"ec2:prefix-list:{i}", lambda i=i: fetch_prefix_lists(_ec2(ctx), [i]))]
 
 
+def _crosses_vpcs(ctx: Context) -> bool:
+    vpc = _source_vpc(ctx)
+    return bool(vpc) and vpc != _instance(ctx).get("VpcId")
+
+
+def _links(ctx: Context) -> tuple[list[dict[str, Any]], dict[str, list[dict[str, Any]]]]:
+    """How a client in another VPC reaches the instance's: both ends' route tables and the peering
+    connections, transit gateways and VPN they name. Every step that judges the client reads them, so
+    that no step judges with fewer facts than the verdict (a rule naming the client's group admits it
+    across an active peering connection, or a transit gateway with referencing enabled). A step that
+    judges something else reads them leniently: a failed read is a missing fact, not the step's failure."""
+    if not _crosses_vpcs(ctx):
+        return [], {}
+    tables = ctx.read("the route tables between the client's VPC and the instance's", lambda: _tables(ctx),
+                      default=[])
+    if not tables:
+        return [], {}
+    targets = ctx.read("the peering connections and transit gateways between the client's VPC and the instance's",
+                       lambda: _targets(ctx), default={})
+    return tables, targets
+
+
 def _snapshot(ctx: Context, *, groups: bool = False, acls: bool = False, tables: bool = False,
               gateways: bool = False, addresses: bool = False, source: bool = True) -> Snapshot:
-    """A snapshot of the parts read so far: each step judges only what it has read."""
+    """A snapshot of the parts a step judges, plus (when it judges the client) the links between the
+    client's VPC and the instance's, so that every step judges with the same facts as the verdict."""
     instance = _instance(ctx)
     status = _status(ctx)
     # Without the source (the instance and Session Manager steps) only the instance's own side is read.
     targets = _targets(ctx) if tables and source else {}
+    route_tables = (_tables(ctx) if source else _own_tables(ctx)) if tables else []
+    if source and not tables:
+        route_tables, targets = _links(ctx)
     return Snapshot.from_describe(
         instances=[instance],
         instance_statuses=[status] if status else [],
@@ -288,7 +317,7 @@ def _snapshot(ctx: Context, *, groups: bool = False, acls: bool = False, tables:
         security_groups=_groups(ctx) if groups else (),
         subnets=_subnets(ctx) if acls or addresses else (),
         network_acls=_acls(ctx) if acls else (),
-        route_tables=(_tables(ctx) if source else _own_tables(ctx)) if tables else (),
+        route_tables=route_tables,
         internet_gateways=_gateways(ctx) if gateways else (),
         prefix_lists=_prefix_lists(ctx, groups=groups, tables=tables, source=source),
         addresses=_addresses(ctx) if addresses else (),
@@ -304,7 +333,7 @@ def _probe(ctx: Context, source_needed: bool = True) -> Probe:
     eni = source.eni
     return Probe.make(_instance_id(ctx), source.address, int(ctx.inputs.get("port", 22)),
                       str(ctx.inputs.get("protocol", "tcp")), source_eni=eni["NetworkInterfaceId"] if eni else None,
-                      source_note=source.note)
+                      source_note=source.note, source_unheld=source.unheld)
 
 
 def _outcome(stage: StageResult, ctx: Context | None = None) -> StepOutcome:

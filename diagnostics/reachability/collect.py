@@ -256,12 +256,21 @@ def fetch_transit(ec2: Any, tgw_ids: Iterable[str], vpc_ids: Iterable[str]) -> d
     propagate into them."""
     tgws, vpcs = sorted(set(tgw_ids)), sorted(set(v for v in vpc_ids if v))
     out: dict[str, list[dict[str, Any]]] = {"transit_gateway_attachments": [], "transit_gateway_route_tables": [],
-                                            "vpcs": []}
+                                            "vpcs": [], "transit_gateways": []}
     if not tgws or not vpcs:
         return out
     attachments = _pages(ec2, "describe_transit_gateway_attachments", "TransitGatewayAttachments",
                          Filters=[{"Name": "transit-gateway-id", "Values": tgws},
                                   {"Name": "resource-id", "Values": vpcs}])
+    # Whether a security group rule may name a group across the gateway: an option of the gateway and
+    # of each VPC attachment, which only these two calls return.
+    out["transit_gateways"] = _pages(ec2, "describe_transit_gateways", "TransitGateways", TransitGatewayIds=tgws)
+    options = {a["TransitGatewayAttachmentId"]: a.get("Options") or {}
+               for a in _pages(ec2, "describe_transit_gateway_vpc_attachments", "TransitGatewayVpcAttachments",
+                               Filters=[{"Name": "transit-gateway-id", "Values": tgws},
+                                        {"Name": "vpc-id", "Values": vpcs}])}
+    attachments = [{**a, "Options": options[a["TransitGatewayAttachmentId"]]}
+                   if a.get("TransitGatewayAttachmentId") in options else a for a in attachments]
     out["transit_gateway_attachments"] = attachments
     table_ids = sorted({(a.get("Association") or {}).get("TransitGatewayRouteTableId") for a in attachments} - {None})
     if not table_ids:

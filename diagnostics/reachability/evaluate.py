@@ -96,15 +96,19 @@ class Probe:
     # otherwise why it could not be (another account, on premises, a range rather than one client).
     source_eni: str | None = None
     source_note: str = ""
+    # The source is one address inside a VPC of this account that no network interface of this account
+    # holds: it is in no security group, so no rule naming a group admits it.
+    source_unheld: bool = False
 
     @classmethod
     def make(cls, instance_id: str, source: str | Block | None = None, port: int = 22,
-             protocol: str | int = "tcp", source_eni: str | None = None, source_note: str = "") -> Probe:
+             protocol: str | int = "tcp", source_eni: str | None = None, source_note: str = "",
+             source_unheld: bool = False) -> Probe:
         block = parse_block(source) if isinstance(source, str) else source
         proto = protocol_number(protocol)
         if block is not None and block.version == 6 and proto == ICMP:
             proto = ICMPV6
-        return cls(instance_id, block, int(port), proto, source_eni, source_note)
+        return cls(instance_id, block, int(port), proto, source_eni, source_note, source_unheld)
 
     @property
     def version(self) -> int:
@@ -415,19 +419,23 @@ def check_security_groups(snap: Snapshot, probe: Probe) -> StageResult:
     verdict = sg_ingress(groups, snap.prefix_lists, v, probe.sources, probe.protocol, probe.port)
     src = path.source
     refs = sorted({r.referenced_group_id or "" for r in verdict.group_references})
-    reach = src is not None and (not src.vpc_id or src.vpc_id == path.vpc_id or _peered(snap, src.vpc_id, path.vpc_id))
-    if src is not None and path.kind != "internet":
+    target = parse_block(eni.private_ip) if eni.private_ip else None
+    reach = reference_reach(snap, src, path.vpc_id, target) if src is not None else RefReach("no")
+    naming = [r for r in verdict.group_references if src is not None and r.referenced_group_id in src.group_ids]
+    if src is not None and path.kind != "internet" and reach.state == "yes":
         # The client's own interface is known: a rule naming one of its groups admits it (over its
-        # private address, the only one group references see), within the VPC or across an active
-        # peering connection; never across a transit gateway or VPN.
-        members = [r for r in verdict.group_references if reach and r.referenced_group_id in src.group_ids]
-        verdict.by_rule += [(r, probe.sources) for r in members]
-        if members:
+        # private address, the only one group references see) wherever the link carries references.
+        verdict.by_rule += [(r, probe.sources) for r in naming]
+        if naming:
             verdict.admitted = normalize([*verdict.admitted, *probe.sources])
     blocked = subtract(probe.sources, verdict.admitted)
     # A rule naming another group admits only ENIs in that group: never an internet client, maybe
-    # a client inside the VPC or a peered one, which cannot be told from an address alone.
-    uncertain = subtract(blocked, internet_part(v, blocked)) if verdict.group_references and src is None else ()
+    # a client inside the VPC or a peered one, which cannot be told from an address alone; nor one whose
+    # link to this VPC could not be read.
+    # An address no interface holds is in no group: the rules naming groups are judged, and admit nothing.
+    unheld = src is None and probe.source_unheld and bool(verdict.group_references)
+    uncertain = subtract(blocked, internet_part(v, blocked)) if (
+        (verdict.group_references and src is None and not unheld) or (naming and reach.state == "unknown")) else ()
     names = ", ".join(g.label for g in groups) or "none"
     hops: list[Hop] = []
     admitting = {r.group_id for r, _ in verdict.by_rule}
@@ -485,7 +493,7 @@ def check_security_groups(snap: Snapshot, probe: Probe) -> StageResult:
                                            f"{pl.id} is full ({pl.max_entries} entries): raise its size first",
                                            "each group rule that uses the list counts its size against the "
                                            "group's rule quota"))
-        elif src is not None and src.group_ids and path.kind != "internet" and reach:
+        elif src is not None and src.group_ids and path.kind != "internet" and reach.state == "yes":
             # Naming the client's group keeps working when its address changes.
             commands.append(fix.sg_ingress_from_group(path.region, target.id, probe.protocol, probe.port,
                                                       src.group_ids[0]))
@@ -502,20 +510,38 @@ def check_security_groups(snap: Snapshot, probe: Probe) -> StageResult:
             summary += f" The rules for this port allow only: {'; '.join(same_port)}."
         named = sorted(set(refs) & set(src.group_ids)) if src is not None else []
         if src is not None and named:
-            summary += (f" A rule names the client's group {', '.join(named)}, but group references apply only "
-                        f"within a VPC or across a peering connection, and {src.label} in {src.vpc_id} reaches "
-                        f"{path.vpc_id} another way (a transit gateway or VPN): allow its address instead.")
+            summary += (f" A rule names the client's group {', '.join(named)}, but {reach.why}: allow its address "
+                        "instead.")
+            alternatives += list(reach.fixes)
         elif src is not None and refs:
             summary += (f" The rules that name {', '.join(refs)} admit only network interfaces in "
                         f"{'that group' if len(refs) == 1 else 'those groups'}; the client {src.label} is in "
                         f"{', '.join(src.group_ids) or 'no group'}, which none of them names.")
+        elif unheld:
+            summary += (f" The rules that name {', '.join(refs)} admit only network interfaces in "
+                        f"{'that group' if len(refs) == 1 else 'those groups'}, and "
+                        f"{probe.source_note.split(': ', 1)[0]}: an address no interface holds is in no security "
+                        "group, so those rules cannot admit it (is the client running?). Connect from a member of "
+                        f"{'that group' if len(refs) == 1 else 'those groups'} (the first command lists them), "
+                        "or run again with source set to the instance you really connect from.")
+            commands = [fix.aws(path.region, "ec2 describe-instances",
+                                f"--filters Name=instance.group-id,Values={','.join(refs)}",
+                                "--query 'Reservations[].Instances[].[InstanceId,PrivateIpAddress,PublicIpAddress]'",
+                                "--output text")]
+            alternatives = [Fix((*pre, by_address) if target is not None else tuple(pre),
+                                f"allow {cidr} by address in {target.id if target else eni.id}",
+                                f"admits whatever holds {cidr} later, whether or not it is in {', '.join(refs)}")]
         if probe.assumed:
             summary += " No source was given, so awstriage checked for any internet address."
     else:
         admitted_words = set_text(v, verdict.admitted) if verdict.admitted else "no address"
         summary = (f"The security groups on {eni.id} ({names}) allow {probe.what} only from "
                    f"{admitted_words}, not from {path.part(blocked)}.")
-        if uncertain:
+        if uncertain and src is not None:
+            named_here = ", ".join(sorted({r.referenced_group_id or "" for r in naming}))
+            summary += (f" A rule names the client's group {named_here}, and whether it admits the client cannot be "
+                        f"told: {reach.why}.")
+        elif uncertain:
             why = probe.source_note or "an address alone does not say which groups its interface is in"
             summary += (f" Rules that name {', '.join(refs)} admit only network interfaces in "
                         f"{'that group' if len(refs) == 1 else 'those groups'}, so they can be judged only with "
@@ -529,11 +555,20 @@ def check_security_groups(snap: Snapshot, probe: Probe) -> StageResult:
     if verdict.unknown_prefix_lists:
         summary += " Some rules use prefix lists that could not be read: " + ", ".join(
             sorted({r.prefix_list_id or "" for r in verdict.unknown_prefix_lists})) + "."
+    condition = ""
+    if full_block and unheld:
+        condition = (f"Blocked unless an interface this account cannot list holds {probe.source_text} (in a subnet "
+                     "shared with another account through AWS RAM).")
+    elif uncertain and src is not None and not verdict.admitted:
+        condition = (f"Blocked unless security group references reach {path.vpc_id} from {src.vpc_id}, which could "
+                     f"not be told: {reach.why}.")
     finding = Finding(
         code="ENI_SG_RULES_MISMATCH",
-        severity="error" if full_block else "warning",
+        severity="error" if full_block or condition else "warning",
         resource=target.id if target else eni.id,
         summary=summary,
+        certainty="conditional" if condition else "certain",
+        condition=condition,
         evidence={
             "packet": path.packet("inbound"),
             "network_interface": eni.id,
@@ -618,8 +653,101 @@ def _client_route(path: _Path, src: Eni, dest: Intervals, target: Block) -> tupl
     return finding, [Hop(node, "source_route_table", label, "forward", "deny", problem)], summary
 
 
-def _peered(snap: Snapshot, a: str, b: str) -> bool:
-    return any(p.status == "active" and p.connects(a) and p.connects(b) for p in snap.peering_connections.values())
+@dataclass(frozen=True)
+class RefReach:
+    """Whether a security group rule in the instance's VPC can name a group of the client's VPC: ``state``
+    yes | no | unknown, ``via`` the link in words, ``why`` why not (or why unknown), ``outbound`` whether
+    outbound rules may name groups across it too, and ``fixes`` that would make references work."""
+
+    state: str
+    via: str = ""
+    why: str = ""
+    outbound: bool = True
+    fixes: tuple[Fix, ...] = ()
+
+
+def reference_reach(snap: Snapshot, src: Eni, vpc_id: str, target: Block | None) -> RefReach:
+    """Group references work within a VPC, across an active VPC peering connection in the same Region
+    (https://docs.aws.amazon.com/vpc/latest/peering/vpc-peering-security-groups.html), and across a
+    transit gateway whose gateway and both VPC attachments have security group referencing enabled,
+    for inbound rules only (https://docs.aws.amazon.com/vpc/latest/tgw/tgw-vpc-attachments.html). The
+    link is the one the client's route to the instance takes; without that route table, any link that
+    exists between the two VPCs."""
+    if not src.vpc_id or src.vpc_id == vpc_id:
+        return RefReach("yes", f"within {vpc_id}")
+    table, _ = snap.route_table_for(src.subnet_id, src.vpc_id)
+    route = None
+    if table is not None and target is not None:
+        decision = next(iter(route_lookup(table, snap.prefix_lists, target.version, (target.interval,))), None)
+        route = decision.route if decision else None
+    if route is not None and route.target_kind == "pcx":
+        return _peering_reference(snap, route.target_id, src.vpc_id, vpc_id)
+    if route is not None and route.target_kind == "tgw":
+        return _tgw_reference(snap, route.target_id, src.vpc_id, vpc_id)
+    if route is None:
+        pcx = next((p for p in snap.peering_connections.values() if p.connects(src.vpc_id) and p.connects(vpc_id)
+                    and p.status == "active"), None)
+        if pcx is not None:
+            return _peering_reference(snap, pcx.id, src.vpc_id, vpc_id)
+        tgws = sorted({a.transit_gateway_id for a in snap.tgw_attachments if a.resource_id == src.vpc_id}
+                      & {a.transit_gateway_id for a in snap.tgw_attachments if a.resource_id == vpc_id})
+        if tgws:
+            return _tgw_reference(snap, tgws[0], src.vpc_id, vpc_id)
+    way = (f"through {TARGET_WORDS.get(route.target_kind, route.target_kind)} {route.target_id}" if route is not None
+           else "by no peering connection or transit gateway this account shows")
+    return RefReach("no", why=f"{src.label} in {src.vpc_id} reaches {vpc_id} {way}, and group references apply "
+                              "only within a VPC, across a peering connection, or across a transit gateway with "
+                              "security group referencing enabled")
+
+
+def _peering_reference(snap: Snapshot, pcx_id: str, a: str, b: str) -> RefReach:
+    pcx = snap.peering_connections.get(pcx_id)
+    if pcx is None:
+        return RefReach("unknown", why=f"peering connection {pcx_id} could not be read")
+    if pcx.status != "active" or not (pcx.connects(a) and pcx.connects(b)):
+        return RefReach("no", why=f"peering connection {pcx_id} is {pcx.status or 'in an unknown state'} and "
+                                  f"does not join {a} and {b} as an active connection")
+    if pcx.requester_region and pcx.accepter_region and pcx.requester_region != pcx.accepter_region:
+        return RefReach("no", why=f"peering connection {pcx_id} joins two Regions ({pcx.requester_region}, "
+                                  f"{pcx.accepter_region}), and a rule cannot name a group across Regions")
+    return RefReach("yes", f"across active peering connection {pcx_id}")
+
+
+def _tgw_reference(snap: Snapshot, tgw_id: str, a: str, b: str) -> RefReach:
+    from diagnostics.reachability.transit import attachment_of
+
+    gateway = snap.transit_gateways.get(tgw_id)
+    atts = [attachment_of(snap, tgw_id, v) for v in (a, b)]
+    region = snap.region
+    off: list[str] = []
+    fixes: list[Fix] = []
+    unread: list[str] = []
+    if gateway is None or not gateway.sg_referencing:
+        unread.append(f"the options of transit gateway {tgw_id}")
+    elif gateway.sg_referencing != "enable":
+        off.append(f"transit gateway {tgw_id}")
+        fixes.append(Fix((fix.aws(region, "ec2 modify-transit-gateway", f"--transit-gateway-id {tgw_id}",
+                                  "--options SecurityGroupReferencingSupport=enable"),),
+                         f"enable security group referencing on transit gateway {tgw_id}",
+                         "changes the transit gateway for every VPC attached to it (no rule changes)"))
+    for vpc, att in zip((a, b), atts, strict=True):
+        if att is None or not att.sg_referencing:
+            unread.append(f"the options of {vpc}'s attachment to {tgw_id}")
+        elif att.sg_referencing != "enable":
+            off.append(f"attachment {att.id} of {vpc}")
+            fixes.append(Fix((fix.aws(region, "ec2 modify-transit-gateway-vpc-attachment",
+                                      f"--transit-gateway-attachment-id {att.id}",
+                                      "--options SecurityGroupReferencingSupport=enable"),),
+                             f"enable security group referencing on attachment {att.id}",
+                             f"changes attachment {att.id} for all of {vpc}'s traffic (no rule changes)"))
+    if off:
+        return RefReach("no", why=f"the path goes through transit gateway {tgw_id}, and security group "
+                                  f"referencing is disabled on {' and '.join(off)}", outbound=False,
+                        fixes=tuple(fixes))
+    if unread:
+        return RefReach("unknown", why=f"the path goes through transit gateway {tgw_id}, and {' and '.join(unread)} "
+                                       "(security group referencing) could not be read", outbound=False)
+    return RefReach("yes", f"through transit gateway {tgw_id} with security group referencing enabled", outbound=False)
 
 
 def check_source(snap: Snapshot, probe: Probe) -> StageResult:
@@ -647,7 +775,11 @@ def check_source(snap: Snapshot, probe: Probe) -> StageResult:
     groups = [snap.security_groups[g] for g in src.group_ids if g in snap.security_groups]
     unread = [g for g in src.group_ids if g not in snap.security_groups]
     out = sg_egress(groups, snap.prefix_lists, v, dest, probe.protocol, probe.port)
-    members = [r for r in out.group_references if r.referenced_group_id in path.eni.group_ids]
+    # An outbound rule naming the instance's group lets the request out only where the link carries group
+    # references for outbound rules (within the VPC, across peering; never across a transit gateway).
+    reach = reference_reach(snap, src, path.vpc_id, target)
+    members = [r for r in out.group_references if r.referenced_group_id in path.eni.group_ids
+               and reach.state == "yes" and reach.outbound]
     allowed = bool(out.admitted) or bool(members)
     rule_words = "; ".join(sorted({r.describe() for r, _ in out.by_rule} | {r.describe() for r in members}))
     names = ", ".join(g.label for g in groups) or "none"

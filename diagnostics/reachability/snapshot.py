@@ -453,6 +453,8 @@ class PeeringConnection:
     accepter_vpc_id: str = ""
     requester_cidrs: tuple[Block, ...] = ()
     accepter_cidrs: tuple[Block, ...] = ()
+    requester_region: str = ""
+    accepter_region: str = ""
 
     @classmethod
     def from_describe(cls, raw: Raw) -> PeeringConnection:
@@ -460,7 +462,8 @@ class PeeringConnection:
         accepter = raw.get("AccepterVpcInfo") or {}
         return cls(raw["VpcPeeringConnectionId"], (raw.get("Status") or {}).get("Code", ""),
                    requester.get("VpcId", ""), accepter.get("VpcId", ""),
-                   _vpc_info_cidrs(requester), _vpc_info_cidrs(accepter))
+                   _vpc_info_cidrs(requester), _vpc_info_cidrs(accepter),
+                   str(requester.get("Region") or ""), str(accepter.get("Region") or ""))
 
     def connects(self, vpc_id: str) -> bool:
         return vpc_id in (self.requester_vpc_id, self.accepter_vpc_id)
@@ -480,13 +483,33 @@ class TransitGatewayAttachment:
     state: str = "available"
     route_table_id: str = ""  # the transit gateway route table it is associated with ("" when none)
     resource_type: str = "vpc"
+    # Options.SecurityGroupReferencingSupport of the VPC attachment (DescribeTransitGatewayVpcAttachments):
+    # "enable" | "disable", "" when it was not read.
+    sg_referencing: str = ""
 
     @classmethod
     def from_describe(cls, raw: Raw) -> TransitGatewayAttachment:
         assoc = raw.get("Association") or {}
         table = assoc.get("TransitGatewayRouteTableId", "") if assoc.get("State", "associated") == "associated" else ""
         return cls(raw["TransitGatewayAttachmentId"], raw.get("TransitGatewayId", ""),
-                   raw.get("ResourceId", ""), raw.get("State", ""), table, raw.get("ResourceType", "vpc"))
+                   raw.get("ResourceId", "") or raw.get("VpcId", ""), raw.get("State", ""), table,
+                   raw.get("ResourceType", "vpc"),
+                   str((raw.get("Options") or {}).get("SecurityGroupReferencingSupport") or ""))
+
+
+@dataclass(frozen=True)
+class TransitGateway:
+    """A transit gateway's options that change what crosses it: security group referencing must be
+    enabled on the gateway (off by default) and on both VPC attachments (on by default) for a rule in one
+    VPC to admit members of a group in the other (Transit Gateway guide, "Security group referencing")."""
+
+    id: str
+    sg_referencing: str = ""  # "enable" | "disable" | "" when not read
+
+    @classmethod
+    def from_describe(cls, raw: Raw) -> TransitGateway:
+        return cls(raw["TransitGatewayId"],
+                   str((raw.get("Options") or {}).get("SecurityGroupReferencingSupport") or ""))
 
 
 @dataclass(frozen=True)
@@ -710,6 +733,7 @@ class Snapshot:
     vpc_cidrs: dict[str, tuple[Block, ...]] = field(default_factory=dict)
     vpn_gateways: dict[str, VpnGateway] = field(default_factory=dict)
     vpn_connections: dict[str, VpnConnection] = field(default_factory=dict)
+    transit_gateways: dict[str, TransitGateway] = field(default_factory=dict)
     region: str = ""
 
     @classmethod
@@ -733,6 +757,7 @@ class Snapshot:
         vpcs: Iterable[Raw] = (),
         vpn_gateways: Iterable[Raw] = (),
         vpn_connections: Iterable[Raw] = (),
+        transit_gateways: Iterable[Raw] = (),
         region: str = "",
     ) -> Snapshot:
         """Build from Describe* answers. ``instances`` may be reservations or instances."""
@@ -758,6 +783,7 @@ class Snapshot:
             vpc_cidrs={v["VpcId"]: vpc_cidrs(v) for v in vpcs},
             vpn_gateways=_by_id(VpnGateway.from_describe(g) for g in vpn_gateways),
             vpn_connections=_by_id(VpnConnection.from_describe(c) for c in vpn_connections),
+            transit_gateways=_by_id(TransitGateway.from_describe(t) for t in transit_gateways),
             region=region,
         )
 
