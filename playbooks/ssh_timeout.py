@@ -11,12 +11,13 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from diagnostics.errors import explain_error
-from diagnostics.findings import Finding
+from diagnostics.findings import Finding, Fix
 from diagnostics.reachability.addresses import internet_part, parse_block, vpc_holding
 from diagnostics.reachability.collect import (
     eni_group_ids,
     fetch_addresses,
     fetch_enis,
+    fetch_group_members,
     fetch_instance,
     fetch_instance_connect_endpoint,
     fetch_instance_status,
@@ -25,6 +26,7 @@ from diagnostics.reachability.collect import (
     fetch_peering_connections,
     fetch_prefix_lists,
     fetch_profile_policies,
+    fetch_public_ip_enis,
     fetch_route_tables,
     fetch_route_targets,
     fetch_security_groups,
@@ -48,6 +50,8 @@ from diagnostics.reachability.evaluate import (
     check_security_groups,
     check_source,
     evaluate,
+    guard_exposing,
+    way_in,
 )
 from diagnostics.reachability.remediation import aws
 from diagnostics.reachability.snapshot import Snapshot
@@ -137,7 +141,7 @@ def _resolve_source(ctx: Context) -> _Source:
     if not _looked_up(spec):
         block = parse_block(spec)
         if internet_part(block.version, (block.interval,)):
-            return _Source(address=spec)
+            return _public_source(ctx, spec) if block.version == 4 and block.prefixlen == 32 else _Source(address=spec)
         return _Source(address=spec, note=f"{spec} is a range of addresses, not one client, so it was not "
                                           "looked up as a network interface")
     if spec.startswith(("i-", "eni-", "eice-")):
@@ -160,6 +164,25 @@ def _resolve_source(ctx: Context) -> _Source:
         note, unheld = _no_interface(ctx, spec.split("/")[0])
         return _Source(address=spec, note=note, unheld=unheld)
     return _Source(tuple(enis), spec)
+
+
+def _public_source(ctx: Context, spec: str) -> _Source:
+    """A public address held by an instance's network interface of this account is that instance (a
+    bastion named by the address people ssh to): from it, the connection to an instance of its VPC or a
+    peered one leaves from its private address, the one security groups and group references see. The
+    public address of a NAT gateway or another service interface stays an internet client."""
+    enis = ctx.read(f"the network interface whose public address is {spec}",
+                    lambda: fetch_public_ip_enis(_ec2(ctx), spec), default=[])
+    own = [n for n in enis or []
+           if (n.get("InterfaceType") or "interface") == "interface" and n.get("PrivateIpAddress")]
+    if not own:
+        return _Source(address=spec)
+    eni = own[0]
+    owner = (eni.get("Attachment") or {}).get("InstanceId") or eni["NetworkInterfaceId"]
+    note = (f"{spec.split('/')[0]} is the public address of {eni['NetworkInterfaceId']} ({owner}), so the client is "
+            f"that interface: from it, a connection to a private address leaves from its private address "
+            f"{eni['PrivateIpAddress']}, which is what the instance's rules see.")
+    return _Source((eni,), f"{eni['PrivateIpAddress']}/32", note=note)
 
 
 def _no_interface(ctx: Context, address: str) -> tuple[str, bool]:
@@ -339,13 +362,36 @@ def _probe(ctx: Context, source_needed: bool = True) -> Probe:
 def _outcome(stage: StageResult, ctx: Context | None = None) -> StepOutcome:
     findings = list(stage.findings)
     ssm: SsmVerdict | None = ctx.peek("ssh:ssm") if ctx is not None else None
+    if ctx is not None and any(f.evidence.get("exposes_instance") for f in findings):
+        # Never expose the instance first when there is a way in without it: a bastion, else Session Manager.
+        way = _way_in(ctx) or (ssm.fix if ssm is not None and ssm.usable else None)
+        findings = [guard_exposing(f, way) for f in findings]
     if ssm is not None:
         # Every blocked hop gets the way around it, or the reason there is none.
         findings = [_with_ssm(f, ssm) if f.severity == "error" else f for f in findings]
     return StepOutcome(STAGE_STATUS.get(stage.status, "warning"), stage.detail, findings)
 
 
+def _way_in(ctx: Context) -> Fix | None:
+    """A bastion the instance's rules trust (an interface with a public address in a group they name), read
+    once per run: the groups, then the interfaces in the groups they name."""
+    def find() -> Fix | None:
+        groups = ctx.read("the instance's security groups", lambda: _groups(ctx), default=[]) or []
+        named = sorted({pair["GroupId"] for g in groups for perm in g.get("IpPermissions") or []
+                        for pair in perm.get("UserIdGroupPairs") or [] if pair.get("GroupId")})
+        if not named:
+            return None
+        members = ctx.read(f"the network interfaces in {', '.join(named)}",
+                           lambda: fetch_group_members(_ec2(ctx), named), default=[]) or []
+        snap = Snapshot.from_describe(instances=[_instance(ctx)], security_groups=groups, group_members=members,
+                                      region=ctx.session.region)
+        return way_in(snap, _probe(ctx))
+    return ctx.memo("ssh:way-in", find)
+
+
 def _with_ssm(finding: Finding, ssm: SsmVerdict) -> Finding:
+    if ssm.usable and ssm.fix is not None and list(ssm.fix.commands) == finding.remediation:
+        return finding  # already the primary fix
     if ssm.usable and ssm.fix is not None:
         return replace(finding, alternatives=[*finding.alternatives, ssm.fix])
     return replace(finding, evidence={**finding.evidence, "session_manager": ssm.evidence()})
@@ -450,7 +496,10 @@ INSTANCE_STEP = Step(
 
 def _source_step(ctx: Context) -> StepOutcome:
     outcome = _stage_step(check_source, groups=True, acls=True, tables=True)(ctx)
-    endpoint = _source(ctx).endpoint
+    source = _source(ctx)
+    if source.enis and source.note:  # how the client was recognised (its public address)
+        outcome = replace(outcome, detail=f"{source.note} {outcome.detail}")
+    endpoint = source.endpoint
     if endpoint is None:
         return outcome
     eice, state = endpoint.get("InstanceConnectEndpointId", ""), endpoint.get("State", "")

@@ -234,6 +234,23 @@ def fetch_source_enis(ec2: Any, source: str) -> list[dict[str, Any]]:
                   Filters=[{"Name": key, "Values": [address]}])
 
 
+def fetch_public_ip_enis(ec2: Any, address: str) -> list[dict[str, Any]]:
+    """The network interface of this account whose public IPv4 address (auto-assigned or Elastic IP) is
+    ``address``: a client that names a bastion by its public address is that bastion."""
+    return _pages(ec2, "describe_network_interfaces", "NetworkInterfaces",
+                  Filters=[{"Name": "association.public-ip", "Values": [address.split("/", 1)[0]]}])
+
+
+def fetch_group_members(ec2: Any, group_ids: Iterable[str]) -> list[dict[str, Any]]:
+    """The network interfaces in ``group_ids``: who a rule naming those groups admits (a bastion, when one
+    has a public address), so a fix can go through it rather than expose the instance."""
+    ids = sorted(set(group_ids))
+    if not ids:
+        return []
+    return _pages(ec2, "describe_network_interfaces", "NetworkInterfaces",
+                  Filters=[{"Name": "group-id", "Values": ids}])
+
+
 def fetch_peering_connections(ec2: Any, vpc_ids: Iterable[str]) -> list[dict[str, Any]]:
     """Every peering connection with one end in ``vpc_ids``, whatever the routes say: a missing route
     over an existing peering is exactly what the route check must be able to name."""

@@ -19,7 +19,7 @@ the Reachability Analyzer explanation code where one fits.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from diagnostics.findings import Finding, Fix
@@ -555,6 +555,11 @@ def check_security_groups(snap: Snapshot, probe: Probe) -> StageResult:
     if verdict.unknown_prefix_lists:
         summary += " Some rules use prefix lists that could not be read: " + ", ".join(
             sorted({r.prefix_list_id or "" for r in verdict.unknown_prefix_lists})) + "."
+    exposes: dict[str, str] = {}
+    if path.kind == "internet" and verdict.group_references and commands:
+        exposes = {"exposes_instance": (f"opens {probe.what} of the instance to {cidr} on the internet, around the "
+                                        f"group{'s' if len(refs) > 1 else ''} {', '.join(refs)} its rules trust"),
+                   "exposing_fix": f"allow {cidr} from the internet in {target.id if target else eni.id}"}
     condition = ""
     if full_block and unheld:
         condition = (f"Blocked unless an interface this account cannot list holds {probe.source_text} (in a subnet "
@@ -581,6 +586,7 @@ def check_security_groups(snap: Snapshot, probe: Probe) -> StageResult:
             "client_interface": ({"id": src.id, "instance": src.instance_id, "groups": list(src.group_ids)}
                                  if src is not None else None),
             "group_rules_unjudged": refs if uncertain else [],
+            **exposes,
         },
         remediation=commands,
         alternatives=alternatives,
@@ -1291,6 +1297,7 @@ def check_route_table(snap: Snapshot, probe: Probe) -> StageResult:
         v = probe.version
         igw, pre = _igw_for_fix(path)
         commands: list[str] = list(pre)
+        exposing: dict[str, str] = {}
         default = _default_destination(v)
         has_default = any(r.destination and r.destination.text == default for r in table.routes)
         for d, kind, _ in bad:
@@ -1308,6 +1315,12 @@ def check_route_table(snap: Snapshot, probe: Probe) -> StageResult:
             elif not has_default:
                 commands.append(fix.route_to_igw(path.region, table.id, default, igw, v))
                 has_default = True
+                if not path.public_address:
+                    # A subnet whose instances have no public address is private by design: a default route
+                    # to the internet gateway makes the whole subnet public.
+                    exposing = {"exposes_instance": f"makes subnet {path.subnet_id} public: every instance in it "
+                                                    "that has or gets a public address is on the internet",
+                                "exposing_fix": f"route {default} from {table.id} to the internet gateway"}
             else:
                 cidr, mine = fix.client_cidr(probe.source, v)
                 commands = [*mine, *commands]
@@ -1325,7 +1338,7 @@ def check_route_table(snap: Snapshot, probe: Probe) -> StageResult:
                       "routes": [r.to_evidence() for r in table.routes],
                       "chosen_routes": [{"addresses": path.part(d.addresses),
                                          "route": d.route.to_evidence() if d.route else None, "problem": k}
-                                        for d, k, _ in bad]},
+                                        for d, k, _ in bad], **exposing},
             remediation=list(dict.fromkeys(commands)),
         ))
     if warn:
@@ -1426,7 +1439,9 @@ def check_gateway(snap: Snapshot, probe: Probe) -> StageResult:
                         "it starts, check again. An Elastic IP keeps the same address across stops.")
         findings.append(Finding("IGW_PRIVATE_IP_ASSOCIATION_FOR_INGRESS", severity, eni.id, summary,
                                 {"network_interface": eni.id, "private_ip": eni.private_ip,
-                                 "packet": path.packet("inbound")},
+                                 "packet": path.packet("inbound"),
+                                 "exposes_instance": "puts the instance on the internet with a public address",
+                                 "exposing_fix": f"give {eni.id} a public address"},
                                 _public_address_fix(snap, path, eni.id)))
         (fwd_problems if severity == "error" else fwd_warnings).append(
             f"{eni.id} has no public address to translate to")
@@ -1455,6 +1470,50 @@ def _public_address_fix(snap: Snapshot, path: _Path, eni_id: str) -> list[str]:
     used = tuple(b for s in snap.subnets.values() if s.vpc_id == path.vpc_id for b in s.ipv6_cidrs)
     return fix.public_address(path.region, eni_id, 6, subnet.id, subnet.ipv6_cidrs, path.vpc_id,
                               snap.vpc_cidrs.get(path.vpc_id), used)
+
+
+# --- a way in that keeps a private instance private ----------------------------------------
+
+
+def way_in(snap: Snapshot, probe: Probe) -> Fix | None:
+    """A bastion: an instance's network interface with a public address, in the instance's VPC, in a group
+    the instance's rules for this port name. Connecting through it needs no change at all, where opening
+    the group, routing the subnet to the internet or adding a public address expose the instance."""
+    path = _context(snap, probe)
+    if path.eni is None or not probe.uses_ports or probe.protocol != TCP or not path.eni.private_ip:
+        return None
+    groups = [snap.security_groups[g] for g in path.eni.group_ids if g in snap.security_groups]
+    verdict = sg_ingress(groups, snap.prefix_lists, 4, (), probe.protocol, probe.port)
+    named = {r.referenced_group_id for r in verdict.group_references}
+    for eni in sorted(snap.group_members.values(), key=lambda e: e.id):
+        trusted = sorted(named & set(eni.group_ids))
+        if eni.id in {e.id for e in path.instance.enis} or not eni.public_ip or not trusted \
+                or eni.vpc_id not in ("", path.vpc_id) or eni.interface_type not in ("", "interface"):
+            continue
+        target = path.eni.private_ip
+        if probe.port == 22:
+            command = f"ssh -J ec2-user@{eni.public_ip} ec2-user@{target}"
+        else:
+            command = f"ssh -N -L {probe.port}:{target}:{probe.port} ec2-user@{eni.public_ip}"
+        return Fix((command,), f"connect through bastion {eni.label} ({eni.public_ip}), which the instance's rule "
+                               f"for {probe.what} admits as a member of {', '.join(trusted)}")
+    return None
+
+
+def guard_exposing(finding: Finding, way: Fix | None) -> Finding:
+    """A fix that exposes the instance to the internet (opening its group, routing its subnet to the internet
+    gateway, a public address) is never the first one offered when there is a way in without it (a bastion,
+    Session Manager): that way becomes the primary fix and the exposing change an alternative that says so."""
+    exposes = str(finding.evidence.get("exposes_instance") or "")
+    if not exposes or way is None or not finding.remediation:
+        return finding
+    exposing = Fix(tuple(finding.remediation), str(finding.evidence.get("exposing_fix") or "expose the instance"),
+                   exposes)
+    summary = (f"{finding.summary} The instance need not be exposed to reach it: {way.summary}; the change that "
+               "would let the internet in is an alternative.")
+    return replace(finding, summary=summary, remediation=list(way.commands), alternatives=[
+        exposing, *(a for a in finding.alternatives if a.commands != way.commands)],
+        evidence={**finding.evidence, "way_in": way.summary})
 
 
 # --- the whole path --------------------------------------------------------------------------
@@ -1533,6 +1592,9 @@ def evaluate(snap: Snapshot, probe: Probe) -> PathResult:
     """Every stage, every blocking component, and the verdict for the whole path."""
     path = _context(snap, probe)
     stages = [fn(snap, probe) for _, fn in STAGES]
+    way = way_in(snap, probe)
+    for stage in stages:
+        stage.findings = [guard_exposing(f, way) for f in stage.findings]
     findings = [f for s in stages for f in s.findings]
     errors = [f for f in findings if f.severity == "error" and f.certainty == "certain"]
     conditional = [f for f in findings if f.severity == "error" and f.certainty == "conditional"]

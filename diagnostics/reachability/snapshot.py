@@ -734,6 +734,9 @@ class Snapshot:
     vpn_gateways: dict[str, VpnGateway] = field(default_factory=dict)
     vpn_connections: dict[str, VpnConnection] = field(default_factory=dict)
     transit_gateways: dict[str, TransitGateway] = field(default_factory=dict)
+    # Network interfaces in the groups the instance's rules name (DescribeNetworkInterfaces group-id): who
+    # those rules admit, a bastion among them when one has a public address.
+    group_members: dict[str, Eni] = field(default_factory=dict)
     region: str = ""
 
     @classmethod
@@ -758,6 +761,7 @@ class Snapshot:
         vpn_gateways: Iterable[Raw] = (),
         vpn_connections: Iterable[Raw] = (),
         transit_gateways: Iterable[Raw] = (),
+        group_members: Iterable[Raw] = (),
         region: str = "",
     ) -> Snapshot:
         """Build from Describe* answers. ``instances`` may be reservations or instances."""
@@ -784,6 +788,7 @@ class Snapshot:
             vpn_gateways=_by_id(VpnGateway.from_describe(g) for g in vpn_gateways),
             vpn_connections=_by_id(VpnConnection.from_describe(c) for c in vpn_connections),
             transit_gateways=_by_id(TransitGateway.from_describe(t) for t in transit_gateways),
+            group_members=_by_id(Eni.from_describe(n) for n in group_members),
             region=region,
         )
 
