@@ -21,7 +21,7 @@ ClientFactory = Callable[[str], Any]
 # internet client anyway, so they are left out rather than failing the whole read.
 NOT_FOUND = ("InvalidGroup.NotFound", "InvalidGroupId.Malformed", "InvalidInternetGatewayID.NotFound",
              "InvalidPrefixListID.NotFound", "InvalidPrefixListId.NotFound", "NatGatewayNotFound",
-             "InvalidVpcPeeringConnectionID.NotFound")
+             "InvalidVpcPeeringConnectionID.NotFound", "InvalidNetworkInterfaceID.NotFound")
 
 
 def _pages(client: Any, operation: str, key: str, **params: Any) -> list[dict[str, Any]]:
@@ -159,9 +159,14 @@ def fetch_prefix_lists(ec2: Any, ids: Iterable[str]) -> list[dict[str, Any]]:
 
 def fetch_route_targets(ec2: Any, vpc_id: str,
                         tables: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
-    """NAT gateways, peering connections and transit gateway attachments, only those a route names."""
+    """NAT gateways, peering connections, transit gateway attachments and network interfaces (an appliance,
+    a NAT instance: their SourceDestCheck decides whether they forward), only those a route names."""
     out: dict[str, list[dict[str, Any]]] = {"nat_gateways": [], "vpc_peering_connections": [],
-                                            "transit_gateway_attachments": []}
+                                            "transit_gateway_attachments": [], "route_target_network_interfaces": []}
+    enis = _route_targets(tables, "NetworkInterfaceId")
+    if enis:
+        out["route_target_network_interfaces"] = _missing_ok(lambda: _pages(
+            ec2, "describe_network_interfaces", "NetworkInterfaces", NetworkInterfaceIds=enis))
     nat = _route_targets(tables, "NatGatewayId")
     if nat:
         out["nat_gateways"] = _missing_ok(lambda: _pages(ec2, "describe_nat_gateways", "NatGateways",

@@ -1085,9 +1085,17 @@ def _classify_routes(path: _Path) -> tuple[list[tuple[RouteDecision, str, str]],
                 out.append((part, "", f"sends replies for {who} to internet gateway {route.target_id} "
                                       f"({route.describe()})"))
             elif is_internet and route.target_kind in APPLIANCE_TARGETS:
-                out.append((part, "appliance", f"sends replies for {who} through {route.target_id} "
-                                               f"({route.describe()}); awstriage cannot see whether that "
-                                               "appliance forwards them to the internet"))
+                appliance = snap.route_enis.get(route.target_id)
+                if appliance is not None and appliance.source_dest_check:
+                    out.append((part, "drops", f"sends replies for {who} through {route.target_id} "
+                                               f"({route.describe()}), whose source/destination check is on, so "
+                                               "it drops them: they are neither from nor to it"))
+                else:
+                    check = ("its source/destination check was not read" if appliance is None
+                             else "its source/destination check is off, so it may forward them")
+                    out.append((part, "appliance", f"sends replies for {who} through {route.target_id} "
+                                                   f"({route.describe()}): {check}, and awstriage cannot see "
+                                                   "whether it passes them to the internet gateway unchanged"))
             elif is_internet:
                 kind = TARGET_WORDS.get(route.target_kind, route.target_kind)
                 why = WRONG_TARGET_WHY.get(route.target_kind, "")
@@ -1135,6 +1143,9 @@ def _target_down(snap: Snapshot, vpc_id: str, kind: str, target: str) -> str:
             return (f"no tunnel of its Site-to-Site VPN connections is up ({tunnels}): check the customer gateway "
                     "device's IPsec and BGP configuration")
         return ""
+    if kind in APPLIANCE_TARGETS and (eni := snap.route_enis.get(target)) is not None and eni.source_dest_check:
+        return (f"network interface {target} has its source/destination check on, so it drops packets that are "
+                "neither from nor to it")
     if kind == "pcx" and target in snap.peering_connections:
         status = snap.peering_connections[target].status
         return "" if status == "active" else f"peering connection {target} is {status}, not active"
@@ -1266,7 +1277,7 @@ def check_route_table(snap: Snapshot, probe: Probe) -> StageResult:
                                 "no route table")])
     table = path.table
     decisions, _ = _classify_routes(path)
-    bad = [(d, k, w) for d, k, w in decisions if k in ("none", "blackhole", "wrong")]
+    bad = [(d, k, w) for d, k, w in decisions if k in ("none", "blackhole", "wrong", "drops")]
     warn = [(d, k, w) for d, k, w in decisions if k == "appliance"]
     local = next((r for r in table.routes if r.target_kind == "local" and r.destination
                   and r.destination.version == probe.version), None)
@@ -1298,6 +1309,7 @@ def check_route_table(snap: Snapshot, probe: Probe) -> StageResult:
         igw, pre = _igw_for_fix(path)
         commands: list[str] = list(pre)
         exposing: dict[str, str] = {}
+        alternatives: list[Fix] = []
         default = _default_destination(v)
         has_default = any(r.destination and r.destination.text == default for r in table.routes)
         for d, kind, _ in bad:
@@ -1309,7 +1321,20 @@ def check_route_table(snap: Snapshot, probe: Probe) -> StageResult:
             internet_part_of = intersect(d.addresses, path.internet)
             if not internet_part_of:
                 continue
-            if kind == "blackhole" and d.route is not None and d.route.destination is not None:
+            if kind == "drops" and d.route is not None:
+                # The narrowest change: this client's replies straight to the internet gateway. Turning the check
+                # off loosens a guard on the interface, and works only if it really forwards (an appliance).
+                cidr, mine = fix.client_cidr(probe.source, v)
+                commands = [*mine, *commands, fix.route_to_igw(path.region, table.id, cidr, igw, v)]
+                eni_id = d.route.target_id
+                alternatives.append(Fix((fix.aws(path.region, "ec2 modify-network-interface-attribute",
+                                                 f"--network-interface-id {eni_id}", "--no-source-dest-check"),),
+                                        f"turn off the source/destination check of {eni_id}, if it is an appliance "
+                                        "or NAT instance meant to forward",
+                                        f"lets {eni_id} send and receive traffic that is not its own"))
+                summary += (f" The fix routes {cidr} straight to the internet gateway; if {eni_id} is an appliance "
+                            "meant to forward, turning its check off is the alternative.")
+            elif kind == "blackhole" and d.route is not None and d.route.destination is not None:
                 commands.append(fix.route_to_igw(path.region, table.id, d.route.destination.text, igw, v,
                                                  replace=True))
             elif not has_default:
@@ -1326,8 +1351,13 @@ def check_route_table(snap: Snapshot, probe: Probe) -> StageResult:
                 commands = [*mine, *commands]
                 commands.append(fix.route_to_igw(path.region, table.id, cidr, igw, v))
                 whose = probe.source_text if probe.source else "your address"
-                summary += (f" The fix adds a route for {whose} only; replacing {default} instead would make "
-                            "the whole subnet public.")
+                chosen = d.route.destination_text if d.route is not None else default
+                if chosen == default:
+                    summary += (f" The fix adds a route for {whose} only; replacing {default} instead would make "
+                                "the whole subnet public.")
+                else:
+                    summary += (f" The fix adds a route for {whose} only, more specific than {chosen}, which keeps "
+                                f"sending the rest of {chosen} where it goes now.")
         findings.append(Finding(
             code=code,
             severity="error" if full else "warning",
@@ -1340,13 +1370,22 @@ def check_route_table(snap: Snapshot, probe: Probe) -> StageResult:
                                          "route": d.route.to_evidence() if d.route else None, "problem": k}
                                         for d, k, _ in bad], **exposing},
             remediation=list(dict.fromkeys(commands)),
+            alternatives=alternatives,
         ))
     if warn:
+        # The replies go through an appliance: they reach the client only if it hands them to the internet
+        # gateway with their source unchanged. Not seen, so not "open": a conditional block.
+        targets = ", ".join(dict.fromkeys(d.route.target_id for d, _, _ in warn if d.route is not None))
         findings.append(Finding(
-            code="NO_ROUTE_TO_DESTINATION", severity="warning", resource=table.id,
+            code="NO_ROUTE_TO_DESTINATION", severity="error", resource=table.id,
             summary=(f"The subnet uses {_table_words(path)}, which "
                      + "; it ".join(w for _, _, w in warn) + "."),
             evidence={"packet": path.packet("return"), "routes": [r.to_evidence() for r in table.routes]},
+            certainty="conditional",
+            condition=(f"Blocked unless {targets} forwards the replies to the internet gateway with their source "
+                       "unchanged (a firewall appliance can; a NAT instance rewrites it and the client drops them)."),
+            remediation=[fix.aws(path.region, "ec2 describe-network-interface-attribute",
+                                 f"--network-interface-id {targets.split(', ')[0]}", "--attribute sourceDestCheck")],
         ))
     summary = " ".join(f.summary for f in findings)
     return StageResult("route_table", _status(findings), summary, findings, [fwd, ret])

@@ -628,6 +628,9 @@ class Eni:
     instance_id: str = ""  # the instance it is attached to (DescribeNetworkInterfaces answers carry it)
     interface_type: str = ""  # "interface", "ec2_instance_connect_endpoint", "nat_gateway", ...
     description: str = ""
+    # SourceDestCheck (DescribeNetworkInterfaces): on, the interface drops packets neither from nor to it, so
+    # a route through it carries nothing; None when not read (an instance's NetworkInterfaces item omits it).
+    source_dest_check: bool | None = None
 
     @classmethod
     def from_describe(cls, raw: Raw) -> Eni:
@@ -648,6 +651,7 @@ class Eni:
             instance_id=str((raw.get("Attachment") or {}).get("InstanceId") or ""),
             interface_type=str(raw.get("InterfaceType") or ""),
             description=str(raw.get("Description") or ""),
+            source_dest_check=bool(raw["SourceDestCheck"]) if raw.get("SourceDestCheck") is not None else None,
         )
 
     @property
@@ -737,6 +741,8 @@ class Snapshot:
     # Network interfaces in the groups the instance's rules name (DescribeNetworkInterfaces group-id): who
     # those rules admit, a bastion among them when one has a public address.
     group_members: dict[str, Eni] = field(default_factory=dict)
+    # The network interfaces routes name as their target (an appliance, a NAT instance), with SourceDestCheck.
+    route_enis: dict[str, Eni] = field(default_factory=dict)
     region: str = ""
 
     @classmethod
@@ -762,6 +768,7 @@ class Snapshot:
         vpn_connections: Iterable[Raw] = (),
         transit_gateways: Iterable[Raw] = (),
         group_members: Iterable[Raw] = (),
+        route_target_network_interfaces: Iterable[Raw] = (),
         region: str = "",
     ) -> Snapshot:
         """Build from Describe* answers. ``instances`` may be reservations or instances."""
@@ -789,6 +796,7 @@ class Snapshot:
             vpn_connections=_by_id(VpnConnection.from_describe(c) for c in vpn_connections),
             transit_gateways=_by_id(TransitGateway.from_describe(t) for t in transit_gateways),
             group_members=_by_id(Eni.from_describe(n) for n in group_members),
+            route_enis=_by_id(Eni.from_describe(n) for n in route_target_network_interfaces),
             region=region,
         )
 
