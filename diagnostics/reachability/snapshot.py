@@ -14,6 +14,7 @@ from functools import cached_property
 from typing import Any
 
 from diagnostics.reachability.addresses import Block, block_or_none, parse_block
+from diagnostics.redact import redact_text
 
 ALL = -1
 ICMP = 1
@@ -40,8 +41,15 @@ def protocol_name(number: int) -> str:
 
 
 def tags_of(raw: Raw) -> dict[str, str]:
-    """An AWS resource's ``Tags`` list as a dict."""
-    return {t.get("Key", ""): t.get("Value", "") for t in raw.get("Tags") or []}
+    """An AWS resource's ``Tags`` list as a dict, each value through the redactor: tags, names and
+    descriptions are free text people type, and whatever the snapshot holds ends up in step text, graph
+    labels, the journal and every export ("Secrets never reach a transcript")."""
+    return {t.get("Key", ""): shown(t.get("Value", "")) for t in raw.get("Tags") or []}
+
+
+def shown(text: Any) -> str:
+    """Free text from a resource (a tag, a group name, a rule's description) as it may be shown."""
+    return redact_text(str(text or ""))
 
 
 # --- security groups -------------------------------------------------------------------------
@@ -102,17 +110,17 @@ def _permission_rules(group_id: str, egress: bool, perm: Raw) -> list[SgRule]:
     out: list[SgRule] = []
     for r in perm.get("IpRanges") or []:
         out.append(SgRule(group_id, egress, proto, lo, hi, cidr=parse_block(r["CidrIp"]),
-                          description=r.get("Description", "")))
+                          description=shown(r.get("Description"))))
     for r in perm.get("Ipv6Ranges") or []:
         out.append(SgRule(group_id, egress, proto, lo, hi, cidr=parse_block(r["CidrIpv6"]),
-                          description=r.get("Description", "")))
+                          description=shown(r.get("Description"))))
     for r in perm.get("PrefixListIds") or []:
         out.append(SgRule(group_id, egress, proto, lo, hi, prefix_list_id=r["PrefixListId"],
-                          description=r.get("Description", "")))
+                          description=shown(r.get("Description"))))
     for r in perm.get("UserIdGroupPairs") or []:
         if r.get("GroupId"):
             out.append(SgRule(group_id, egress, proto, lo, hi, referenced_group_id=r["GroupId"],
-                              description=r.get("Description", "")))
+                              description=shown(r.get("Description"))))
     return out
 
 
@@ -129,7 +137,7 @@ class SecurityGroup:
         gid = raw["GroupId"]
         return cls(
             id=gid,
-            name=raw.get("GroupName", ""),
+            name=shown(raw.get("GroupName")),
             vpc_id=raw.get("VpcId", ""),
             ingress=tuple(r for p in raw.get("IpPermissions") or []
                           for r in _permission_rules(gid, False, p)),
@@ -415,7 +423,7 @@ class PrefixList:
         """``raw`` is a DescribeManagedPrefixLists item with ``Entries`` added from
         GetManagedPrefixListEntries (``Cidrs`` from DescribePrefixLists works too)."""
         cidrs = [e["Cidr"] for e in raw.get("Entries") or []] + list(raw.get("Cidrs") or [])
-        return cls(id=raw["PrefixListId"], name=raw.get("PrefixListName", ""),
+        return cls(id=raw["PrefixListId"], name=shown(raw.get("PrefixListName")),
                    cidrs=tuple(parse_block(c) for c in cidrs),
                    version=int(raw["Version"]) if raw.get("Version") is not None else None,
                    max_entries=int(raw["MaxEntries"]) if raw.get("MaxEntries") is not None else None,
@@ -650,7 +658,7 @@ class Eni:
             status=raw.get("Status", "in-use"),
             instance_id=str((raw.get("Attachment") or {}).get("InstanceId") or ""),
             interface_type=str(raw.get("InterfaceType") or ""),
-            description=str(raw.get("Description") or ""),
+            description=shown(raw.get("Description")),
             source_dest_check=bool(raw["SourceDestCheck"]) if raw.get("SourceDestCheck") is not None else None,
         )
 
