@@ -805,7 +805,7 @@ def check_source(snap: Snapshot, probe: Probe) -> StageResult:
         findings.append(Finding(
             code="ENI_SG_RULES_MISMATCH", severity="error", resource=groups[0].id if groups else src.id,
             summary=summary,
-            evidence={"packet": path.packet("inbound"), "client_interface": src.id,
+            evidence={"packet": path.packet("inbound"), "client_interface": src.id, "rule_direction": "outbound",
                       "outbound_rules": [r.describe() for g in groups for r in g.egress]},
             remediation=[fix.sg_egress(region, groups[0].id if groups else src.id, probe.protocol, probe.port,
                                        target.text, v)]))
