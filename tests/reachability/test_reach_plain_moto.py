@@ -18,7 +18,19 @@ pytestmark = pytest.mark.sandbox
 def _run(plain_moto, instance: str, source: str = CLIENT, **more: str):
     playbook = get_playbook("ssh-timeout")
     raw = {"instance": [instance], "source": [source], **{k: [v] for k, v in more.items()}}
-    return run_playbook(playbook, parse_inputs(playbook, raw), plain_moto.session())
+    transcript = run_playbook(playbook, parse_inputs(playbook, raw), plain_moto.session())
+    _one_answer(transcript)
+    return transcript
+
+
+def _one_answer(transcript) -> None:
+    """One snapshot, one answer: every step judges with the facts the verdict has, so a blocking finding
+    never stands next to 'path open', and the verdict names every component a step found blocking."""
+    blocking = {f["resource"] for f in transcript.findings if f["severity"] == "error"}
+    if any(f["code"] == "PATH_OPEN" for f in transcript.findings):
+        assert not blocking, blocking
+    verdict = transcript.step("verdict").detail
+    assert all(resource in verdict for resource in blocking), (blocking, verdict)
 
 
 def _nacl(transcript) -> dict:
