@@ -5,13 +5,11 @@ check off or unread, whether replies reach the client is not visible: a conditio
 
 from __future__ import annotations
 
-import copy
-
 import pytest
 from plain_world import launch, public_web, ssh_group
 from world import CLIENT, INSTANCE, RTB_MAIN, World, route
 
-from diagnostics.reachability import Probe, Snapshot, evaluate
+from diagnostics.reachability import Probe, evaluate
 from playbooks.registry import get_playbook, parse_inputs
 from playbooks.runner import run_playbook
 
@@ -30,11 +28,7 @@ def appliance(check: bool | None) -> list[dict]:
 def run(enis: list[dict]):
     world = World()
     world.main_table["Routes"].append(route("203.0.113.0/24", APPLIANCE))
-    snap = Snapshot.from_describe(
-        instances=[copy.deepcopy(world.instance)], instance_statuses=[world.status], security_groups=world.groups,
-        subnets=world.subnets, network_acls=world.acls, route_tables=world.tables, internet_gateways=world.igws,
-        route_target_network_interfaces=enis, region="us-east-1")
-    return evaluate(snap, Probe.make(INSTANCE, CLIENT, 22, "tcp"))
+    return evaluate(world.snapshot(route_target_network_interfaces=enis), Probe.make(INSTANCE, CLIENT, 22, "tcp"))
 
 
 def test_reply_route_to_an_interface_with_its_check_on_is_blocked() -> None:

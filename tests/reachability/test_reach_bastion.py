@@ -4,14 +4,12 @@ giving it a public address stay alternatives that say they expose it (CAUTION)."
 
 from __future__ import annotations
 
-import copy
-
 import pytest
 from plain_world import bastion_world, launch
 from world import INSTANCE, RTB_MAIN, SG, VPC, World, permission, route, security_group
 
 from diagnostics.findings import Fix
-from diagnostics.reachability import Probe, Snapshot, evaluate
+from diagnostics.reachability import Probe, evaluate
 from diagnostics.reachability.evaluate import guard_exposing
 from playbooks.registry import get_playbook, parse_inputs
 from playbooks.runner import run_playbook
@@ -40,11 +38,7 @@ def bastion(public_ip: str | None = "198.51.100.7") -> dict:
 
 
 def run(world: World, members: list[dict], source: str | None = None):
-    snap = Snapshot.from_describe(
-        instances=[copy.deepcopy(world.instance)], instance_statuses=[world.status], security_groups=world.groups,
-        subnets=world.subnets, network_acls=world.acls, route_tables=world.tables, internet_gateways=world.igws,
-        group_members=members, region="us-east-1")
-    return evaluate(snap, Probe.make(INSTANCE, source, 22, "tcp"))
+    return evaluate(world.snapshot(group_members=members), Probe.make(INSTANCE, source, 22, "tcp"))
 
 
 def test_every_exposing_fix_gives_way_to_the_bastion() -> None:
