@@ -699,6 +699,9 @@ def reference_reach(snap: Snapshot, src: Eni, vpc_id: str, target: Block | None)
                       & {a.transit_gateway_id for a in snap.tgw_attachments if a.resource_id == vpc_id})
         if tgws:
             return _tgw_reference(snap, tgws[0], src.vpc_id, vpc_id)
+        if table is None:  # the client's route table was not read: how it crosses is not known
+            return RefReach("unknown", why=f"how {src.vpc_id} reaches {vpc_id} (the client's route table and the "
+                                           "links between the VPCs) could not be read")
     way = (f"through {TARGET_WORDS.get(route.target_kind, route.target_kind)} {route.target_id}" if route is not None
            else "by no peering connection or transit gateway this account shows")
     return RefReach("no", why=f"{src.label} in {src.vpc_id} reaches {vpc_id} {way}, and group references apply "
@@ -1120,6 +1123,10 @@ def _classify_routes(path: _Path) -> tuple[list[tuple[RouteDecision, str, str]],
             elif route.target_kind == "pcx" and (beyond := _beyond_peering(snap, path.vpc_id, route.target_id,
                                                                             addresses)):
                 out.append((part, "wrong", f"sends replies for {who} over {route.describe()}, but {beyond}"))
+            elif route.target_kind in APPLIANCE_TARGETS and route.target_id not in snap.route_enis:
+                out.append((part, "appliance", f"sends replies for {who} through {route.target_id} "
+                                               f"({route.describe()}): whether it forwards them (its "
+                                               "source/destination check) was not read"))
             elif route.target_kind in PRIVATE_TARGETS:
                 out.append((part, "", f"reaches {who} through {route.describe()}"))
             else:
@@ -1382,7 +1389,7 @@ def check_route_table(snap: Snapshot, probe: Probe) -> StageResult:
                      + "; it ".join(w for _, _, w in warn) + "."),
             evidence={"packet": path.packet("return"), "routes": [r.to_evidence() for r in table.routes]},
             certainty="conditional",
-            condition=(f"Blocked unless {targets} forwards the replies to the internet gateway with their source "
+            condition=(f"Blocked unless {targets} forwards the replies on towards the client with their source "
                        "unchanged (a firewall appliance can; a NAT instance rewrites it and the client drops them)."),
             remediation=[fix.aws(path.region, "ec2 describe-network-interface-attribute",
                                  f"--network-interface-id {targets.split(', ')[0]}", "--attribute sourceDestCheck")],

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 from plain_world import launch, public_web, ssh_group
-from world import CLIENT, INSTANCE, RTB_MAIN, World, route
+from world import CLIENT, INSTANCE, RTB_MAIN, World, permission, route
 
 from diagnostics.reachability import Probe, evaluate
 from playbooks.registry import get_playbook, parse_inputs
@@ -66,3 +66,15 @@ def test_reply_route_to_an_ordinary_instance_is_read_and_blocks(plain_moto) -> N
     found = next(f for f in transcript.findings if f["resource"] == world.route_table)
     assert (found["severity"], found["certainty"]) == ("error", "certain")
     assert f"{eni} (203.0.113.0/24 -> {eni}), whose source/destination check is on" in found["summary"]
+
+
+def test_private_client_behind_an_unread_appliance_is_not_open() -> None:
+    world = World()
+    world.main_table["Routes"].append(route("192.168.0.0/16", APPLIANCE))  # an on-premises network via a VPN box
+    world.group["IpPermissions"] = [permission(cidrs=("192.168.0.0/16",))]
+    result = evaluate(world.snapshot(), Probe.make(INSTANCE, "192.168.5.5", 22, "tcp"))
+    found = next(f for f in result.findings if f.resource == RTB_MAIN)
+    assert (found.severity, found.certainty) == ("error", "conditional") and "was not read" in found.summary
+    # read, with the check off: the appliance forwards, the private path is open
+    assert evaluate(world.snapshot(route_target_network_interfaces=appliance(False)),
+                    Probe.make(INSTANCE, "192.168.5.5", 22, "tcp")).verdict == "open"
