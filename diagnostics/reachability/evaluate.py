@@ -1309,7 +1309,7 @@ def check_route_table(snap: Snapshot, probe: Probe) -> StageResult:
     if bad:
         code = "BAD_STATE_ROUTE" if any(k == "blackhole" for _, k, _ in bad) else "NO_ROUTE_TO_DESTINATION"
         words = "; it ".join(w for _, _, w in bad)
-        summary = f"The subnet {path.subnet_id} uses {_table_words(path)}, which {words}."
+        summary = f"The subnet {path.subnet_id} uses {_table_words(path)}, which {words}".rstrip(".") + "."
         if path.kind == "internet" and any(k == "none" for _, k, _ in bad):
             summary += " Replies from the instance have nowhere to go, so the connection times out."
         v = probe.version
