@@ -5,7 +5,7 @@ giving it a public address stay alternatives that say they expose it (CAUTION)."
 from __future__ import annotations
 
 import pytest
-from plain_world import bastion_world, launch
+from plain_world import CLIENT, bastion_world, launch, ssh_group, vpc_with_subnet
 from world import INSTANCE, RTB_MAIN, SG, VPC, World, permission, route, security_group
 
 from diagnostics.findings import Fix
@@ -116,3 +116,30 @@ def test_no_source_against_a_private_instance_offers_the_bastion_first(plain_mot
     assert {f["code"] for f in blocking} >= {"NO_ROUTE_TO_DESTINATION", "IGW_PRIVATE_IP_ASSOCIATION_FOR_INGRESS"}
     route_fix = next(f for f in blocking if f["resource"] == private_rtb)
     assert "0.0.0.0/0" in route_fix["alternatives"][0]["commands"][0]
+
+
+@pytest.mark.sandbox
+def test_session_manager_is_the_way_in_when_no_bastion_is_trusted(sandbox) -> None:
+    """A private instance whose SSM agent is online (the sandbox answers DescribeInstanceInformation): the
+    route to the internet and the public address are CAUTION alternatives, Session Manager the fix."""
+    from diagnostics.sandbox import gaps
+
+    sandbox.reset()
+    ec2 = sandbox.admin_client("ec2")
+    vpc, subnet, rtb = vpc_with_subnet(ec2, "10.0.0.0/16", "10.0.1.0/24", "private")
+    igw = ec2.create_internet_gateway()["InternetGateway"]["InternetGatewayId"]
+    ec2.attach_internet_gateway(InternetGatewayId=igw, VpcId=vpc)
+    target = launch(ec2, subnet, ssh_group(ec2, vpc, "private", (CLIENT,)), "private-1", public=False)
+    gaps.set_data({"ssm_instances": [{"InstanceId": target, "PingStatus": "Online"}]})
+    playbook = get_playbook("ssh-timeout")
+    inputs = parse_inputs(playbook, {"instance": [target], "source": [CLIENT]})
+    transcript = run_playbook(playbook, inputs, sandbox.session())
+    assert transcript.step("session-manager").status == "ok", transcript.step("session-manager").detail
+    exposing = [f for f in transcript.findings if f["severity"] == "error"
+                and f["code"] in ("NO_ROUTE_TO_DESTINATION", "IGW_PRIVATE_IP_ASSOCIATION_FOR_INGRESS")]
+    assert {(f["code"], f["resource"]) for f in exposing} >= {("NO_ROUTE_TO_DESTINATION", rtb)}
+    assert len(exposing) == 2
+    for found in exposing:
+        assert found["remediation"][0].startswith(f"aws ssm start-session --target {target}"), found["remediation"]
+        assert found["alternatives"][0]["disrupts"], found["alternatives"]
+        assert not any(a["commands"] == found["remediation"] for a in found["alternatives"])
