@@ -74,6 +74,11 @@ FINDING_TITLES: dict[str, str] = {
     "RDS_LOW_MEMORY": "The database is short of memory",
     "RDS_STORAGE_NEARLY_FULL": "The database storage is nearly full",
 }
+# One code may name a block in either direction (Reachability Analyzer's codes do): a finding whose
+# evidence says ``rule_direction: outbound`` gets the title for that direction.
+OUTBOUND_TITLES: dict[str, str] = {
+    "ENI_SG_RULES_MISMATCH": "No security group rule lets the traffic out",
+}
 
 
 TITLE_CHARS = 80
@@ -99,6 +104,8 @@ def finding_title(f: dict[str, Any]) -> str:
     """The short title in plain words; for a code without one, the summary's first sentence, ended at a
     clause boundary when it is long (never mid-word: the full summary follows it)."""
     code = str(f.get("code", ""))
+    if (f.get("evidence") or {}).get("rule_direction") == "outbound" and code in OUTBOUND_TITLES:
+        return OUTBOUND_TITLES[code]
     if code in FINDING_TITLES:
         return FINDING_TITLES[code]
     first = str(f.get("summary", "")).split(". ")[0].strip().rstrip(".")
@@ -625,6 +632,9 @@ EXPORTERS: dict[str, Callable[[Transcript], str]] = {
 TARGET_KEYS = ("instance", "function", "resource", "principal", "service", "action", "error")
 
 
+TARGET_CHARS = 60
+
+
 def journal_summary(path: Path) -> tuple[str, str, str, str, str]:
     """(when, playbook, verdict, target, scenario) of a journal, read from its events: how a past run is found."""
     from playbooks.journal import JournalError, journal_name_parts, read_journal
@@ -641,7 +651,9 @@ def journal_summary(path: Path) -> tuple[str, str, str, str, str]:
     key = next((k for k in TARGET_KEYS if t.inputs.get(k)), None)
     first = t.inputs.get(key, "") if key else ""
     target = ", ".join(map(str, first)) if isinstance(first, list) else str(first)
-    return when, t.playbook or playbook, verdict, target, t.scenario or ("" if not t.sandbox else "sandbox")
+    # One line per journal: a pasted error message spans lines and paragraphs; the journal keeps it whole.
+    scenario = t.scenario or ("" if not t.sandbox else "sandbox")
+    return when, t.playbook or playbook, verdict, shorten(target, TARGET_CHARS), shorten(scenario, TARGET_CHARS)
 
 
 def export(t: Transcript, fmt: str) -> str:

@@ -70,8 +70,9 @@ def port(text: str) -> int:
         value = int(text.strip())
     except ValueError:
         raise ValueError(f"'{text}' is not a port number") from None
-    if not 0 <= value <= 65535:
-        raise ValueError(f"port {value} is outside 0-65535")
+    if not 1 <= value <= 65535:
+        # Port 0 is reserved: no TCP or UDP connection can be made to it.
+        raise ValueError(f"port {value} is outside 1-65535")
     return value
 
 

@@ -11,12 +11,13 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from diagnostics.errors import explain_error
-from diagnostics.findings import Finding
+from diagnostics.findings import Finding, Fix
 from diagnostics.reachability.addresses import internet_part, parse_block, vpc_holding
 from diagnostics.reachability.collect import (
     eni_group_ids,
     fetch_addresses,
     fetch_enis,
+    fetch_group_members,
     fetch_instance,
     fetch_instance_connect_endpoint,
     fetch_instance_status,
@@ -25,6 +26,7 @@ from diagnostics.reachability.collect import (
     fetch_peering_connections,
     fetch_prefix_lists,
     fetch_profile_policies,
+    fetch_public_ip_enis,
     fetch_route_tables,
     fetch_route_targets,
     fetch_security_groups,
@@ -48,6 +50,8 @@ from diagnostics.reachability.evaluate import (
     check_security_groups,
     check_source,
     evaluate,
+    guard_exposing,
+    way_in,
 )
 from diagnostics.reachability.remediation import aws
 from diagnostics.reachability.snapshot import Snapshot
@@ -105,6 +109,7 @@ class _Source:
     address: str | None = None
     note: str = ""
     endpoint: dict[str, Any] | None = None  # the EC2 Instance Connect Endpoint the user connects through
+    unheld: bool = False  # one address inside a VPC of this account that no interface of this account holds
 
     @property
     def eni(self) -> dict[str, Any] | None:
@@ -136,7 +141,7 @@ def _resolve_source(ctx: Context) -> _Source:
     if not _looked_up(spec):
         block = parse_block(spec)
         if internet_part(block.version, (block.interval,)):
-            return _Source(address=spec)
+            return _public_source(ctx, spec) if block.version == 4 and block.prefixlen == 32 else _Source(address=spec)
         return _Source(address=spec, note=f"{spec} is a range of addresses, not one client, so it was not "
                                           "looked up as a network interface")
     if spec.startswith(("i-", "eni-", "eice-")):
@@ -156,22 +161,43 @@ def _resolve_source(ctx: Context) -> _Source:
     if enis is None:
         return _Source(address=spec, note=f"the network interface that holds {spec} could not be looked up")
     if not enis:
-        return _Source(address=spec, note=_no_interface(ctx, spec.split("/")[0]))
+        note, unheld = _no_interface(ctx, spec.split("/")[0])
+        return _Source(address=spec, note=note, unheld=unheld)
     return _Source(tuple(enis), spec)
 
 
-def _no_interface(ctx: Context, address: str) -> str:
+def _public_source(ctx: Context, spec: str) -> _Source:
+    """A public address held by an instance's network interface of this account is that instance (a
+    bastion named by the address people ssh to): from it, the connection to an instance of its VPC or a
+    peered one leaves from its private address, the one security groups and group references see. The
+    public address of a NAT gateway or another service interface stays an internet client."""
+    enis = ctx.read(f"the network interface whose public address is {spec}",
+                    lambda: fetch_public_ip_enis(_ec2(ctx), spec), default=[])
+    own = [n for n in enis or []
+           if (n.get("InterfaceType") or "interface") == "interface" and n.get("PrivateIpAddress")]
+    if not own:
+        return _Source(address=spec)
+    eni = own[0]
+    owner = (eni.get("Attachment") or {}).get("InstanceId") or eni["NetworkInterfaceId"]
+    note = (f"{spec.split('/')[0]} is the public address of {eni['NetworkInterfaceId']} ({owner}), so the client is "
+            f"that interface: from it, a connection to a private address leaves from its private address "
+            f"{eni['PrivateIpAddress']}, which is what the instance's rules see.")
+    return _Source((eni,), f"{eni['PrivateIpAddress']}/32", note=note)
+
+
+def _no_interface(ctx: Context, address: str) -> tuple[str, bool]:
     """Why no interface holds ``address``, as far as observed: inside a VPC of this account it names that
-    VPC (the client may not be running); outside them all it may be elsewhere; unread VPCs claim neither."""
+    VPC (the client may not be running; the address is then in no security group); outside them all it may
+    be elsewhere; unread VPCs claim neither."""
     vpcs = ctx.read(f"the VPCs of this account that could hold {address}", lambda: fetch_vpcs(_ec2(ctx)))
     if vpcs is None:
-        return f"no network interface in this account and region holds {address}"
+        return f"no network interface in this account and region holds {address}", False
     held = vpc_holding(vpcs, address)
     if held is not None:
         return (f"no network interface has {address} in {held[0]} ({held[1]}), a VPC of this account: is the "
-                "client running?")
+                "client running?"), True
     return (f"no network interface and no VPC of this account in this region holds {address}: the client may be "
-            "in another account or region, on premises or behind a VPN")
+            "in another account or region, on premises or behind a VPN"), False
 
 
 def _source(ctx: Context) -> _Source:
@@ -274,13 +300,39 @@ def _prefix_lists(ctx: Context, groups: bool = False, tables: bool = False,
             for pl in ctx.memo(f"ec2:prefix-list:{i}", lambda i=i: fetch_prefix_lists(_ec2(ctx), [i]))]
 
 
+def _crosses_vpcs(ctx: Context) -> bool:
+    vpc = _source_vpc(ctx)
+    return bool(vpc) and vpc != _instance(ctx).get("VpcId")
+
+
+def _links(ctx: Context) -> tuple[list[dict[str, Any]], dict[str, list[dict[str, Any]]]]:
+    """How a client in another VPC reaches the instance's: both ends' route tables and the peering
+    connections, transit gateways and VPN they name. Every step that judges the client reads them, so
+    that no step judges with fewer facts than the verdict (a rule naming the client's group admits it
+    across an active peering connection, or a transit gateway with referencing enabled). A step that
+    judges something else reads them leniently: a failed read is a missing fact, not the step's failure."""
+    if not _crosses_vpcs(ctx):
+        return [], {}
+    tables = ctx.read("the route tables between the client's VPC and the instance's", lambda: _tables(ctx),
+                      default=[])
+    if not tables:
+        return [], {}
+    targets = ctx.read("the peering connections and transit gateways between the client's VPC and the instance's",
+                       lambda: _targets(ctx), default={})
+    return tables, targets
+
+
 def _snapshot(ctx: Context, *, groups: bool = False, acls: bool = False, tables: bool = False,
               gateways: bool = False, addresses: bool = False, source: bool = True) -> Snapshot:
-    """A snapshot of the parts read so far: each step judges only what it has read."""
+    """A snapshot of the parts a step judges, plus (when it judges the client) the links between the
+    client's VPC and the instance's, so that every step judges with the same facts as the verdict."""
     instance = _instance(ctx)
     status = _status(ctx)
     # Without the source (the instance and Session Manager steps) only the instance's own side is read.
     targets = _targets(ctx) if tables and source else {}
+    route_tables = (_tables(ctx) if source else _own_tables(ctx)) if tables else []
+    if source and not tables:
+        route_tables, targets = _links(ctx)
     return Snapshot.from_describe(
         instances=[instance],
         instance_statuses=[status] if status else [],
@@ -288,7 +340,7 @@ def _snapshot(ctx: Context, *, groups: bool = False, acls: bool = False, tables:
         security_groups=_groups(ctx) if groups else (),
         subnets=_subnets(ctx) if acls or addresses else (),
         network_acls=_acls(ctx) if acls else (),
-        route_tables=(_tables(ctx) if source else _own_tables(ctx)) if tables else (),
+        route_tables=route_tables,
         internet_gateways=_gateways(ctx) if gateways else (),
         prefix_lists=_prefix_lists(ctx, groups=groups, tables=tables, source=source),
         addresses=_addresses(ctx) if addresses else (),
@@ -304,19 +356,42 @@ def _probe(ctx: Context, source_needed: bool = True) -> Probe:
     eni = source.eni
     return Probe.make(_instance_id(ctx), source.address, int(ctx.inputs.get("port", 22)),
                       str(ctx.inputs.get("protocol", "tcp")), source_eni=eni["NetworkInterfaceId"] if eni else None,
-                      source_note=source.note)
+                      source_note=source.note, source_unheld=source.unheld)
 
 
 def _outcome(stage: StageResult, ctx: Context | None = None) -> StepOutcome:
     findings = list(stage.findings)
     ssm: SsmVerdict | None = ctx.peek("ssh:ssm") if ctx is not None else None
+    if ctx is not None and any(f.evidence.get("exposes_instance") for f in findings):
+        # Never expose the instance first when there is a way in without it: a bastion, else Session Manager.
+        way = _way_in(ctx) or (ssm.fix if ssm is not None and ssm.usable else None)
+        findings = [guard_exposing(f, way) for f in findings]
     if ssm is not None:
         # Every blocked hop gets the way around it, or the reason there is none.
         findings = [_with_ssm(f, ssm) if f.severity == "error" else f for f in findings]
     return StepOutcome(STAGE_STATUS.get(stage.status, "warning"), stage.detail, findings)
 
 
+def _way_in(ctx: Context) -> Fix | None:
+    """A bastion the instance's rules trust (an interface with a public address in a group they name), read
+    once per run: the groups, then the interfaces in the groups they name."""
+    def find() -> Fix | None:
+        groups = ctx.read("the instance's security groups", lambda: _groups(ctx), default=[]) or []
+        named = sorted({pair["GroupId"] for g in groups for perm in g.get("IpPermissions") or []
+                        for pair in perm.get("UserIdGroupPairs") or [] if pair.get("GroupId")})
+        if not named:
+            return None
+        members = ctx.read(f"the network interfaces in {', '.join(named)}",
+                           lambda: fetch_group_members(_ec2(ctx), named), default=[]) or []
+        snap = Snapshot.from_describe(instances=[_instance(ctx)], security_groups=groups, group_members=members,
+                                      region=ctx.session.region)
+        return way_in(snap, _probe(ctx))
+    return ctx.memo("ssh:way-in", find)
+
+
 def _with_ssm(finding: Finding, ssm: SsmVerdict) -> Finding:
+    if ssm.usable and ssm.fix is not None and list(ssm.fix.commands) == finding.remediation:
+        return finding  # already the primary fix
     if ssm.usable and ssm.fix is not None:
         return replace(finding, alternatives=[*finding.alternatives, ssm.fix])
     return replace(finding, evidence={**finding.evidence, "session_manager": ssm.evidence()})
@@ -421,7 +496,10 @@ INSTANCE_STEP = Step(
 
 def _source_step(ctx: Context) -> StepOutcome:
     outcome = _stage_step(check_source, groups=True, acls=True, tables=True)(ctx)
-    endpoint = _source(ctx).endpoint
+    source = _source(ctx)
+    if source.enis and source.note:  # how the client was recognised (its public address)
+        outcome = replace(outcome, detail=f"{source.note} {outcome.detail}")
+    endpoint = source.endpoint
     if endpoint is None:
         return outcome
     eice, state = endpoint.get("InstanceConnectEndpointId", ""), endpoint.get("State", "")

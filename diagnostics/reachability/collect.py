@@ -21,7 +21,7 @@ ClientFactory = Callable[[str], Any]
 # internet client anyway, so they are left out rather than failing the whole read.
 NOT_FOUND = ("InvalidGroup.NotFound", "InvalidGroupId.Malformed", "InvalidInternetGatewayID.NotFound",
              "InvalidPrefixListID.NotFound", "InvalidPrefixListId.NotFound", "NatGatewayNotFound",
-             "InvalidVpcPeeringConnectionID.NotFound")
+             "InvalidVpcPeeringConnectionID.NotFound", "InvalidNetworkInterfaceID.NotFound")
 
 
 def _pages(client: Any, operation: str, key: str, **params: Any) -> list[dict[str, Any]]:
@@ -159,9 +159,14 @@ def fetch_prefix_lists(ec2: Any, ids: Iterable[str]) -> list[dict[str, Any]]:
 
 def fetch_route_targets(ec2: Any, vpc_id: str,
                         tables: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
-    """NAT gateways, peering connections and transit gateway attachments, only those a route names."""
+    """NAT gateways, peering connections, transit gateway attachments and network interfaces (an appliance,
+    a NAT instance: their SourceDestCheck decides whether they forward), only those a route names."""
     out: dict[str, list[dict[str, Any]]] = {"nat_gateways": [], "vpc_peering_connections": [],
-                                            "transit_gateway_attachments": []}
+                                            "transit_gateway_attachments": [], "route_target_network_interfaces": []}
+    enis = _route_targets(tables, "NetworkInterfaceId")
+    if enis:
+        out["route_target_network_interfaces"] = _missing_ok(lambda: _pages(
+            ec2, "describe_network_interfaces", "NetworkInterfaces", NetworkInterfaceIds=enis))
     nat = _route_targets(tables, "NatGatewayId")
     if nat:
         out["nat_gateways"] = _missing_ok(lambda: _pages(ec2, "describe_nat_gateways", "NatGateways",
@@ -234,6 +239,23 @@ def fetch_source_enis(ec2: Any, source: str) -> list[dict[str, Any]]:
                   Filters=[{"Name": key, "Values": [address]}])
 
 
+def fetch_public_ip_enis(ec2: Any, address: str) -> list[dict[str, Any]]:
+    """The network interface of this account whose public IPv4 address (auto-assigned or Elastic IP) is
+    ``address``: a client that names a bastion by its public address is that bastion."""
+    return _pages(ec2, "describe_network_interfaces", "NetworkInterfaces",
+                  Filters=[{"Name": "association.public-ip", "Values": [address.split("/", 1)[0]]}])
+
+
+def fetch_group_members(ec2: Any, group_ids: Iterable[str]) -> list[dict[str, Any]]:
+    """The network interfaces in ``group_ids``: who a rule naming those groups admits (a bastion, when one
+    has a public address), so a fix can go through it rather than expose the instance."""
+    ids = sorted(set(group_ids))
+    if not ids:
+        return []
+    return _pages(ec2, "describe_network_interfaces", "NetworkInterfaces",
+                  Filters=[{"Name": "group-id", "Values": ids}])
+
+
 def fetch_peering_connections(ec2: Any, vpc_ids: Iterable[str]) -> list[dict[str, Any]]:
     """Every peering connection with one end in ``vpc_ids``, whatever the routes say: a missing route
     over an existing peering is exactly what the route check must be able to name."""
@@ -256,12 +278,21 @@ def fetch_transit(ec2: Any, tgw_ids: Iterable[str], vpc_ids: Iterable[str]) -> d
     propagate into them."""
     tgws, vpcs = sorted(set(tgw_ids)), sorted(set(v for v in vpc_ids if v))
     out: dict[str, list[dict[str, Any]]] = {"transit_gateway_attachments": [], "transit_gateway_route_tables": [],
-                                            "vpcs": []}
+                                            "vpcs": [], "transit_gateways": []}
     if not tgws or not vpcs:
         return out
     attachments = _pages(ec2, "describe_transit_gateway_attachments", "TransitGatewayAttachments",
                          Filters=[{"Name": "transit-gateway-id", "Values": tgws},
                                   {"Name": "resource-id", "Values": vpcs}])
+    # Whether a security group rule may name a group across the gateway: an option of the gateway and
+    # of each VPC attachment, which only these two calls return.
+    out["transit_gateways"] = _pages(ec2, "describe_transit_gateways", "TransitGateways", TransitGatewayIds=tgws)
+    options = {a["TransitGatewayAttachmentId"]: a.get("Options") or {}
+               for a in _pages(ec2, "describe_transit_gateway_vpc_attachments", "TransitGatewayVpcAttachments",
+                               Filters=[{"Name": "transit-gateway-id", "Values": tgws},
+                                        {"Name": "vpc-id", "Values": vpcs}])}
+    attachments = [{**a, "Options": options[a["TransitGatewayAttachmentId"]]}
+                   if a.get("TransitGatewayAttachmentId") in options else a for a in attachments]
     out["transit_gateway_attachments"] = attachments
     table_ids = sorted({(a.get("Association") or {}).get("TransitGatewayRouteTableId") for a in attachments} - {None})
     if not table_ids:

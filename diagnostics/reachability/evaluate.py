@@ -19,7 +19,7 @@ the Reachability Analyzer explanation code where one fits.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from diagnostics.findings import Finding, Fix
@@ -96,15 +96,19 @@ class Probe:
     # otherwise why it could not be (another account, on premises, a range rather than one client).
     source_eni: str | None = None
     source_note: str = ""
+    # The source is one address inside a VPC of this account that no network interface of this account
+    # holds: it is in no security group, so no rule naming a group admits it.
+    source_unheld: bool = False
 
     @classmethod
     def make(cls, instance_id: str, source: str | Block | None = None, port: int = 22,
-             protocol: str | int = "tcp", source_eni: str | None = None, source_note: str = "") -> Probe:
+             protocol: str | int = "tcp", source_eni: str | None = None, source_note: str = "",
+             source_unheld: bool = False) -> Probe:
         block = parse_block(source) if isinstance(source, str) else source
         proto = protocol_number(protocol)
         if block is not None and block.version == 6 and proto == ICMP:
             proto = ICMPV6
-        return cls(instance_id, block, int(port), proto, source_eni, source_note)
+        return cls(instance_id, block, int(port), proto, source_eni, source_note, source_unheld)
 
     @property
     def version(self) -> int:
@@ -415,19 +419,23 @@ def check_security_groups(snap: Snapshot, probe: Probe) -> StageResult:
     verdict = sg_ingress(groups, snap.prefix_lists, v, probe.sources, probe.protocol, probe.port)
     src = path.source
     refs = sorted({r.referenced_group_id or "" for r in verdict.group_references})
-    reach = src is not None and (not src.vpc_id or src.vpc_id == path.vpc_id or _peered(snap, src.vpc_id, path.vpc_id))
-    if src is not None and path.kind != "internet":
+    target = parse_block(eni.private_ip) if eni.private_ip else None
+    reach = reference_reach(snap, src, path.vpc_id, target) if src is not None else RefReach("no")
+    naming = [r for r in verdict.group_references if src is not None and r.referenced_group_id in src.group_ids]
+    if src is not None and path.kind != "internet" and reach.state == "yes":
         # The client's own interface is known: a rule naming one of its groups admits it (over its
-        # private address, the only one group references see), within the VPC or across an active
-        # peering connection; never across a transit gateway or VPN.
-        members = [r for r in verdict.group_references if reach and r.referenced_group_id in src.group_ids]
-        verdict.by_rule += [(r, probe.sources) for r in members]
-        if members:
+        # private address, the only one group references see) wherever the link carries references.
+        verdict.by_rule += [(r, probe.sources) for r in naming]
+        if naming:
             verdict.admitted = normalize([*verdict.admitted, *probe.sources])
     blocked = subtract(probe.sources, verdict.admitted)
     # A rule naming another group admits only ENIs in that group: never an internet client, maybe
-    # a client inside the VPC or a peered one, which cannot be told from an address alone.
-    uncertain = subtract(blocked, internet_part(v, blocked)) if verdict.group_references and src is None else ()
+    # a client inside the VPC or a peered one, which cannot be told from an address alone; nor one whose
+    # link to this VPC could not be read.
+    # An address no interface holds is in no group: the rules naming groups are judged, and admit nothing.
+    unheld = src is None and probe.source_unheld and bool(verdict.group_references)
+    uncertain = subtract(blocked, internet_part(v, blocked)) if (
+        (verdict.group_references and src is None and not unheld) or (naming and reach.state == "unknown")) else ()
     names = ", ".join(g.label for g in groups) or "none"
     hops: list[Hop] = []
     admitting = {r.group_id for r, _ in verdict.by_rule}
@@ -485,7 +493,7 @@ def check_security_groups(snap: Snapshot, probe: Probe) -> StageResult:
                                            f"{pl.id} is full ({pl.max_entries} entries): raise its size first",
                                            "each group rule that uses the list counts its size against the "
                                            "group's rule quota"))
-        elif src is not None and src.group_ids and path.kind != "internet" and reach:
+        elif src is not None and src.group_ids and path.kind != "internet" and reach.state == "yes":
             # Naming the client's group keeps working when its address changes.
             commands.append(fix.sg_ingress_from_group(path.region, target.id, probe.protocol, probe.port,
                                                       src.group_ids[0]))
@@ -502,20 +510,38 @@ def check_security_groups(snap: Snapshot, probe: Probe) -> StageResult:
             summary += f" The rules for this port allow only: {'; '.join(same_port)}."
         named = sorted(set(refs) & set(src.group_ids)) if src is not None else []
         if src is not None and named:
-            summary += (f" A rule names the client's group {', '.join(named)}, but group references apply only "
-                        f"within a VPC or across a peering connection, and {src.label} in {src.vpc_id} reaches "
-                        f"{path.vpc_id} another way (a transit gateway or VPN): allow its address instead.")
+            summary += (f" A rule names the client's group {', '.join(named)}, but {reach.why}: allow its address "
+                        "instead.")
+            alternatives += list(reach.fixes)
         elif src is not None and refs:
             summary += (f" The rules that name {', '.join(refs)} admit only network interfaces in "
                         f"{'that group' if len(refs) == 1 else 'those groups'}; the client {src.label} is in "
                         f"{', '.join(src.group_ids) or 'no group'}, which none of them names.")
+        elif unheld:
+            summary += (f" The rules that name {', '.join(refs)} admit only network interfaces in "
+                        f"{'that group' if len(refs) == 1 else 'those groups'}, and "
+                        f"{probe.source_note.split(': ', 1)[0]}: an address no interface holds is in no security "
+                        "group, so those rules cannot admit it (is the client running?). Connect from a member of "
+                        f"{'that group' if len(refs) == 1 else 'those groups'} (the first command lists them), "
+                        "or run again with source set to the instance you really connect from.")
+            commands = [fix.aws(path.region, "ec2 describe-instances",
+                                f"--filters Name=instance.group-id,Values={','.join(refs)}",
+                                "--query 'Reservations[].Instances[].[InstanceId,PrivateIpAddress,PublicIpAddress]'",
+                                "--output text")]
+            alternatives = [Fix((*pre, by_address) if target is not None else tuple(pre),
+                                f"allow {cidr} by address in {target.id if target else eni.id}",
+                                f"admits whatever holds {cidr} later, whether or not it is in {', '.join(refs)}")]
         if probe.assumed:
             summary += " No source was given, so awstriage checked for any internet address."
     else:
         admitted_words = set_text(v, verdict.admitted) if verdict.admitted else "no address"
         summary = (f"The security groups on {eni.id} ({names}) allow {probe.what} only from "
                    f"{admitted_words}, not from {path.part(blocked)}.")
-        if uncertain:
+        if uncertain and src is not None:
+            named_here = ", ".join(sorted({r.referenced_group_id or "" for r in naming}))
+            summary += (f" A rule names the client's group {named_here}, and whether it admits the client cannot be "
+                        f"told: {reach.why}.")
+        elif uncertain:
             why = probe.source_note or "an address alone does not say which groups its interface is in"
             summary += (f" Rules that name {', '.join(refs)} admit only network interfaces in "
                         f"{'that group' if len(refs) == 1 else 'those groups'}, so they can be judged only with "
@@ -529,11 +555,25 @@ def check_security_groups(snap: Snapshot, probe: Probe) -> StageResult:
     if verdict.unknown_prefix_lists:
         summary += " Some rules use prefix lists that could not be read: " + ", ".join(
             sorted({r.prefix_list_id or "" for r in verdict.unknown_prefix_lists})) + "."
+    exposes: dict[str, str] = {}
+    if path.kind == "internet" and verdict.group_references and commands:
+        exposes = {"exposes_instance": (f"opens {probe.what} of the instance to {cidr} on the internet, around the "
+                                        f"group{'s' if len(refs) > 1 else ''} {', '.join(refs)} its rules trust"),
+                   "exposing_fix": f"allow {cidr} from the internet in {target.id if target else eni.id}"}
+    condition = ""
+    if full_block and unheld:
+        condition = (f"Blocked unless an interface this account cannot list holds {probe.source_text} (in a subnet "
+                     "shared with another account through AWS RAM).")
+    elif uncertain and src is not None and not verdict.admitted:
+        condition = (f"Blocked unless security group references reach {path.vpc_id} from {src.vpc_id}, which could "
+                     f"not be told: {reach.why}.")
     finding = Finding(
         code="ENI_SG_RULES_MISMATCH",
-        severity="error" if full_block else "warning",
+        severity="error" if full_block or condition else "warning",
         resource=target.id if target else eni.id,
         summary=summary,
+        certainty="conditional" if condition else "certain",
+        condition=condition,
         evidence={
             "packet": path.packet("inbound"),
             "network_interface": eni.id,
@@ -546,6 +586,7 @@ def check_security_groups(snap: Snapshot, probe: Probe) -> StageResult:
             "client_interface": ({"id": src.id, "instance": src.instance_id, "groups": list(src.group_ids)}
                                  if src is not None else None),
             "group_rules_unjudged": refs if uncertain else [],
+            **exposes,
         },
         remediation=commands,
         alternatives=alternatives,
@@ -618,8 +659,104 @@ def _client_route(path: _Path, src: Eni, dest: Intervals, target: Block) -> tupl
     return finding, [Hop(node, "source_route_table", label, "forward", "deny", problem)], summary
 
 
-def _peered(snap: Snapshot, a: str, b: str) -> bool:
-    return any(p.status == "active" and p.connects(a) and p.connects(b) for p in snap.peering_connections.values())
+@dataclass(frozen=True)
+class RefReach:
+    """Whether a security group rule in the instance's VPC can name a group of the client's VPC: ``state``
+    yes | no | unknown, ``via`` the link in words, ``why`` why not (or why unknown), ``outbound`` whether
+    outbound rules may name groups across it too, and ``fixes`` that would make references work."""
+
+    state: str
+    via: str = ""
+    why: str = ""
+    outbound: bool = True
+    fixes: tuple[Fix, ...] = ()
+
+
+def reference_reach(snap: Snapshot, src: Eni, vpc_id: str, target: Block | None) -> RefReach:
+    """Group references work within a VPC, across an active VPC peering connection in the same Region
+    (https://docs.aws.amazon.com/vpc/latest/peering/vpc-peering-security-groups.html), and across a
+    transit gateway whose gateway and both VPC attachments have security group referencing enabled,
+    for inbound rules only (https://docs.aws.amazon.com/vpc/latest/tgw/tgw-vpc-attachments.html). The
+    link is the one the client's route to the instance takes; without that route table, any link that
+    exists between the two VPCs."""
+    if not src.vpc_id or src.vpc_id == vpc_id:
+        return RefReach("yes", f"within {vpc_id}")
+    table, _ = snap.route_table_for(src.subnet_id, src.vpc_id)
+    route = None
+    if table is not None and target is not None:
+        decision = next(iter(route_lookup(table, snap.prefix_lists, target.version, (target.interval,))), None)
+        route = decision.route if decision else None
+    if route is not None and route.target_kind == "pcx":
+        return _peering_reference(snap, route.target_id, src.vpc_id, vpc_id)
+    if route is not None and route.target_kind == "tgw":
+        return _tgw_reference(snap, route.target_id, src.vpc_id, vpc_id)
+    if route is None:
+        pcx = next((p for p in snap.peering_connections.values() if p.connects(src.vpc_id) and p.connects(vpc_id)
+                    and p.status == "active"), None)
+        if pcx is not None:
+            return _peering_reference(snap, pcx.id, src.vpc_id, vpc_id)
+        tgws = sorted({a.transit_gateway_id for a in snap.tgw_attachments if a.resource_id == src.vpc_id}
+                      & {a.transit_gateway_id for a in snap.tgw_attachments if a.resource_id == vpc_id})
+        if tgws:
+            return _tgw_reference(snap, tgws[0], src.vpc_id, vpc_id)
+        if table is None:  # the client's route table was not read: how it crosses is not known
+            return RefReach("unknown", why=f"how {src.vpc_id} reaches {vpc_id} (the client's route table and the "
+                                           "links between the VPCs) could not be read")
+    way = (f"through {TARGET_WORDS.get(route.target_kind, route.target_kind)} {route.target_id}" if route is not None
+           else "by no peering connection or transit gateway this account shows")
+    return RefReach("no", why=f"{src.label} in {src.vpc_id} reaches {vpc_id} {way}, and group references apply "
+                              "only within a VPC, across a peering connection, or across a transit gateway with "
+                              "security group referencing enabled")
+
+
+def _peering_reference(snap: Snapshot, pcx_id: str, a: str, b: str) -> RefReach:
+    pcx = snap.peering_connections.get(pcx_id)
+    if pcx is None:
+        return RefReach("unknown", why=f"peering connection {pcx_id} could not be read")
+    if pcx.status != "active" or not (pcx.connects(a) and pcx.connects(b)):
+        return RefReach("no", why=f"peering connection {pcx_id} is {pcx.status or 'in an unknown state'} and "
+                                  f"does not join {a} and {b} as an active connection")
+    if pcx.requester_region and pcx.accepter_region and pcx.requester_region != pcx.accepter_region:
+        return RefReach("no", why=f"peering connection {pcx_id} joins two Regions ({pcx.requester_region}, "
+                                  f"{pcx.accepter_region}), and a rule cannot name a group across Regions")
+    return RefReach("yes", f"across active peering connection {pcx_id}")
+
+
+def _tgw_reference(snap: Snapshot, tgw_id: str, a: str, b: str) -> RefReach:
+    from diagnostics.reachability.transit import attachment_of
+
+    gateway = snap.transit_gateways.get(tgw_id)
+    atts = [attachment_of(snap, tgw_id, v) for v in (a, b)]
+    region = snap.region
+    off: list[str] = []
+    fixes: list[Fix] = []
+    unread: list[str] = []
+    if gateway is None or not gateway.sg_referencing:
+        unread.append(f"the options of transit gateway {tgw_id}")
+    elif gateway.sg_referencing != "enable":
+        off.append(f"transit gateway {tgw_id}")
+        fixes.append(Fix((fix.aws(region, "ec2 modify-transit-gateway", f"--transit-gateway-id {tgw_id}",
+                                  "--options SecurityGroupReferencingSupport=enable"),),
+                         f"enable security group referencing on transit gateway {tgw_id}",
+                         "changes the transit gateway for every VPC attached to it (no rule changes)"))
+    for vpc, att in zip((a, b), atts, strict=True):
+        if att is None or not att.sg_referencing:
+            unread.append(f"the options of {vpc}'s attachment to {tgw_id}")
+        elif att.sg_referencing != "enable":
+            off.append(f"attachment {att.id} of {vpc}")
+            fixes.append(Fix((fix.aws(region, "ec2 modify-transit-gateway-vpc-attachment",
+                                      f"--transit-gateway-attachment-id {att.id}",
+                                      "--options SecurityGroupReferencingSupport=enable"),),
+                             f"enable security group referencing on attachment {att.id}",
+                             f"changes attachment {att.id} for all of {vpc}'s traffic (no rule changes)"))
+    if off:
+        return RefReach("no", why=f"the path goes through transit gateway {tgw_id}, and security group "
+                                  f"referencing is disabled on {' and '.join(off)}", outbound=False,
+                        fixes=tuple(fixes))
+    if unread:
+        return RefReach("unknown", why=f"the path goes through transit gateway {tgw_id}, and {' and '.join(unread)} "
+                                       "(security group referencing) could not be read", outbound=False)
+    return RefReach("yes", f"through transit gateway {tgw_id} with security group referencing enabled", outbound=False)
 
 
 def check_source(snap: Snapshot, probe: Probe) -> StageResult:
@@ -647,7 +784,11 @@ def check_source(snap: Snapshot, probe: Probe) -> StageResult:
     groups = [snap.security_groups[g] for g in src.group_ids if g in snap.security_groups]
     unread = [g for g in src.group_ids if g not in snap.security_groups]
     out = sg_egress(groups, snap.prefix_lists, v, dest, probe.protocol, probe.port)
-    members = [r for r in out.group_references if r.referenced_group_id in path.eni.group_ids]
+    # An outbound rule naming the instance's group lets the request out only where the link carries group
+    # references for outbound rules (within the VPC, across peering; never across a transit gateway).
+    reach = reference_reach(snap, src, path.vpc_id, target)
+    members = [r for r in out.group_references if r.referenced_group_id in path.eni.group_ids
+               and reach.state == "yes" and reach.outbound]
     allowed = bool(out.admitted) or bool(members)
     rule_words = "; ".join(sorted({r.describe() for r, _ in out.by_rule} | {r.describe() for r in members}))
     names = ", ".join(g.label for g in groups) or "none"
@@ -667,7 +808,7 @@ def check_source(snap: Snapshot, probe: Probe) -> StageResult:
         findings.append(Finding(
             code="ENI_SG_RULES_MISMATCH", severity="error", resource=groups[0].id if groups else src.id,
             summary=summary,
-            evidence={"packet": path.packet("inbound"), "client_interface": src.id,
+            evidence={"packet": path.packet("inbound"), "client_interface": src.id, "rule_direction": "outbound",
                       "outbound_rules": [r.describe() for g in groups for r in g.egress]},
             remediation=[fix.sg_egress(region, groups[0].id if groups else src.id, probe.protocol, probe.port,
                                        target.text, v)]))
@@ -947,9 +1088,17 @@ def _classify_routes(path: _Path) -> tuple[list[tuple[RouteDecision, str, str]],
                 out.append((part, "", f"sends replies for {who} to internet gateway {route.target_id} "
                                       f"({route.describe()})"))
             elif is_internet and route.target_kind in APPLIANCE_TARGETS:
-                out.append((part, "appliance", f"sends replies for {who} through {route.target_id} "
-                                               f"({route.describe()}); awstriage cannot see whether that "
-                                               "appliance forwards them to the internet"))
+                appliance = snap.route_enis.get(route.target_id)
+                if appliance is not None and appliance.source_dest_check:
+                    out.append((part, "drops", f"sends replies for {who} through {route.target_id} "
+                                               f"({route.describe()}), whose source/destination check is on, so "
+                                               "it drops them: they are neither from nor to it"))
+                else:
+                    check = ("its source/destination check was not read" if appliance is None
+                             else "its source/destination check is off, so it may forward them")
+                    out.append((part, "appliance", f"sends replies for {who} through {route.target_id} "
+                                                   f"({route.describe()}): {check}, and awstriage cannot see "
+                                                   "whether it passes them to the internet gateway unchanged"))
             elif is_internet:
                 kind = TARGET_WORDS.get(route.target_kind, route.target_kind)
                 why = WRONG_TARGET_WHY.get(route.target_kind, "")
@@ -974,6 +1123,10 @@ def _classify_routes(path: _Path) -> tuple[list[tuple[RouteDecision, str, str]],
             elif route.target_kind == "pcx" and (beyond := _beyond_peering(snap, path.vpc_id, route.target_id,
                                                                             addresses)):
                 out.append((part, "wrong", f"sends replies for {who} over {route.describe()}, but {beyond}"))
+            elif route.target_kind in APPLIANCE_TARGETS and route.target_id not in snap.route_enis:
+                out.append((part, "appliance", f"sends replies for {who} through {route.target_id} "
+                                               f"({route.describe()}): whether it forwards them (its "
+                                               "source/destination check) was not read"))
             elif route.target_kind in PRIVATE_TARGETS:
                 out.append((part, "", f"reaches {who} through {route.describe()}"))
             else:
@@ -997,6 +1150,9 @@ def _target_down(snap: Snapshot, vpc_id: str, kind: str, target: str) -> str:
             return (f"no tunnel of its Site-to-Site VPN connections is up ({tunnels}): check the customer gateway "
                     "device's IPsec and BGP configuration")
         return ""
+    if kind in APPLIANCE_TARGETS and (eni := snap.route_enis.get(target)) is not None and eni.source_dest_check:
+        return (f"network interface {target} has its source/destination check on, so it drops packets that are "
+                "neither from nor to it")
     if kind == "pcx" and target in snap.peering_connections:
         status = snap.peering_connections[target].status
         return "" if status == "active" else f"peering connection {target} is {status}, not active"
@@ -1128,7 +1284,7 @@ def check_route_table(snap: Snapshot, probe: Probe) -> StageResult:
                                 "no route table")])
     table = path.table
     decisions, _ = _classify_routes(path)
-    bad = [(d, k, w) for d, k, w in decisions if k in ("none", "blackhole", "wrong")]
+    bad = [(d, k, w) for d, k, w in decisions if k in ("none", "blackhole", "wrong", "drops")]
     warn = [(d, k, w) for d, k, w in decisions if k == "appliance"]
     local = next((r for r in table.routes if r.target_kind == "local" and r.destination
                   and r.destination.version == probe.version), None)
@@ -1153,12 +1309,14 @@ def check_route_table(snap: Snapshot, probe: Probe) -> StageResult:
     if bad:
         code = "BAD_STATE_ROUTE" if any(k == "blackhole" for _, k, _ in bad) else "NO_ROUTE_TO_DESTINATION"
         words = "; it ".join(w for _, _, w in bad)
-        summary = f"The subnet {path.subnet_id} uses {_table_words(path)}, which {words}."
+        summary = f"The subnet {path.subnet_id} uses {_table_words(path)}, which {words}".rstrip(".") + "."
         if path.kind == "internet" and any(k == "none" for _, k, _ in bad):
             summary += " Replies from the instance have nowhere to go, so the connection times out."
         v = probe.version
         igw, pre = _igw_for_fix(path)
         commands: list[str] = list(pre)
+        exposing: dict[str, str] = {}
+        alternatives: list[Fix] = []
         default = _default_destination(v)
         has_default = any(r.destination and r.destination.text == default for r in table.routes)
         for d, kind, _ in bad:
@@ -1170,19 +1328,43 @@ def check_route_table(snap: Snapshot, probe: Probe) -> StageResult:
             internet_part_of = intersect(d.addresses, path.internet)
             if not internet_part_of:
                 continue
-            if kind == "blackhole" and d.route is not None and d.route.destination is not None:
+            if kind == "drops" and d.route is not None:
+                # The narrowest change: this client's replies straight to the internet gateway. Turning the check
+                # off loosens a guard on the interface, and works only if it really forwards (an appliance).
+                cidr, mine = fix.client_cidr(probe.source, v)
+                commands = [*mine, *commands, fix.route_to_igw(path.region, table.id, cidr, igw, v)]
+                eni_id = d.route.target_id
+                alternatives.append(Fix((fix.aws(path.region, "ec2 modify-network-interface-attribute",
+                                                 f"--network-interface-id {eni_id}", "--no-source-dest-check"),),
+                                        f"turn off the source/destination check of {eni_id}, if it is an appliance "
+                                        "or NAT instance meant to forward",
+                                        f"lets {eni_id} send and receive traffic that is not its own"))
+                summary += (f" The fix routes {cidr} straight to the internet gateway; if {eni_id} is an appliance "
+                            "meant to forward, turning its check off is the alternative.")
+            elif kind == "blackhole" and d.route is not None and d.route.destination is not None:
                 commands.append(fix.route_to_igw(path.region, table.id, d.route.destination.text, igw, v,
                                                  replace=True))
             elif not has_default:
                 commands.append(fix.route_to_igw(path.region, table.id, default, igw, v))
                 has_default = True
+                if not path.public_address:
+                    # A subnet whose instances have no public address is private by design: a default route
+                    # to the internet gateway makes the whole subnet public.
+                    exposing = {"exposes_instance": f"makes subnet {path.subnet_id} public: every instance in it "
+                                                    "that has or gets a public address is on the internet",
+                                "exposing_fix": f"route {default} from {table.id} to the internet gateway"}
             else:
                 cidr, mine = fix.client_cidr(probe.source, v)
                 commands = [*mine, *commands]
                 commands.append(fix.route_to_igw(path.region, table.id, cidr, igw, v))
                 whose = probe.source_text if probe.source else "your address"
-                summary += (f" The fix adds a route for {whose} only; replacing {default} instead would make "
-                            "the whole subnet public.")
+                chosen = d.route.destination_text if d.route is not None else default
+                if chosen == default:
+                    summary += (f" The fix adds a route for {whose} only; replacing {default} instead would make "
+                                "the whole subnet public.")
+                else:
+                    summary += (f" The fix adds a route for {whose} only, more specific than {chosen}, which keeps "
+                                f"sending the rest of {chosen} where it goes now.")
         findings.append(Finding(
             code=code,
             severity="error" if full else "warning",
@@ -1193,15 +1375,24 @@ def check_route_table(snap: Snapshot, probe: Probe) -> StageResult:
                       "routes": [r.to_evidence() for r in table.routes],
                       "chosen_routes": [{"addresses": path.part(d.addresses),
                                          "route": d.route.to_evidence() if d.route else None, "problem": k}
-                                        for d, k, _ in bad]},
+                                        for d, k, _ in bad], **exposing},
             remediation=list(dict.fromkeys(commands)),
+            alternatives=alternatives,
         ))
     if warn:
+        # The replies go through an appliance: they reach the client only if it hands them to the internet
+        # gateway with their source unchanged. Not seen, so not "open": a conditional block.
+        targets = ", ".join(dict.fromkeys(d.route.target_id for d, _, _ in warn if d.route is not None))
         findings.append(Finding(
-            code="NO_ROUTE_TO_DESTINATION", severity="warning", resource=table.id,
+            code="NO_ROUTE_TO_DESTINATION", severity="error", resource=table.id,
             summary=(f"The subnet uses {_table_words(path)}, which "
                      + "; it ".join(w for _, _, w in warn) + "."),
             evidence={"packet": path.packet("return"), "routes": [r.to_evidence() for r in table.routes]},
+            certainty="conditional",
+            condition=(f"Blocked unless {targets} forwards the replies on towards the client with their source "
+                       "unchanged (a firewall appliance can; a NAT instance rewrites it and the client drops them)."),
+            remediation=[fix.aws(path.region, "ec2 describe-network-interface-attribute",
+                                 f"--network-interface-id {targets.split(', ')[0]}", "--attribute sourceDestCheck")],
         ))
     summary = " ".join(f.summary for f in findings)
     return StageResult("route_table", _status(findings), summary, findings, [fwd, ret])
@@ -1294,7 +1485,9 @@ def check_gateway(snap: Snapshot, probe: Probe) -> StageResult:
                         "it starts, check again. An Elastic IP keeps the same address across stops.")
         findings.append(Finding("IGW_PRIVATE_IP_ASSOCIATION_FOR_INGRESS", severity, eni.id, summary,
                                 {"network_interface": eni.id, "private_ip": eni.private_ip,
-                                 "packet": path.packet("inbound")},
+                                 "packet": path.packet("inbound"),
+                                 "exposes_instance": "puts the instance on the internet with a public address",
+                                 "exposing_fix": f"give {eni.id} a public address"},
                                 _public_address_fix(snap, path, eni.id)))
         (fwd_problems if severity == "error" else fwd_warnings).append(
             f"{eni.id} has no public address to translate to")
@@ -1323,6 +1516,50 @@ def _public_address_fix(snap: Snapshot, path: _Path, eni_id: str) -> list[str]:
     used = tuple(b for s in snap.subnets.values() if s.vpc_id == path.vpc_id for b in s.ipv6_cidrs)
     return fix.public_address(path.region, eni_id, 6, subnet.id, subnet.ipv6_cidrs, path.vpc_id,
                               snap.vpc_cidrs.get(path.vpc_id), used)
+
+
+# --- a way in that keeps a private instance private ----------------------------------------
+
+
+def way_in(snap: Snapshot, probe: Probe) -> Fix | None:
+    """A bastion: an instance's network interface with a public address, in the instance's VPC, in a group
+    the instance's rules for this port name. Connecting through it needs no change at all, where opening
+    the group, routing the subnet to the internet or adding a public address expose the instance."""
+    path = _context(snap, probe)
+    if path.eni is None or not probe.uses_ports or probe.protocol != TCP or not path.eni.private_ip:
+        return None
+    groups = [snap.security_groups[g] for g in path.eni.group_ids if g in snap.security_groups]
+    verdict = sg_ingress(groups, snap.prefix_lists, 4, (), probe.protocol, probe.port)
+    named = {r.referenced_group_id for r in verdict.group_references}
+    for eni in sorted(snap.group_members.values(), key=lambda e: e.id):
+        trusted = sorted(named & set(eni.group_ids))
+        if eni.id in {e.id for e in path.instance.enis} or not eni.public_ip or not trusted \
+                or eni.vpc_id not in ("", path.vpc_id) or eni.interface_type not in ("", "interface"):
+            continue
+        target = path.eni.private_ip
+        if probe.port == 22:
+            command = f"ssh -J ec2-user@{eni.public_ip} ec2-user@{target}"
+        else:
+            command = f"ssh -N -L {probe.port}:{target}:{probe.port} ec2-user@{eni.public_ip}"
+        return Fix((command,), f"connect through bastion {eni.label} ({eni.public_ip}), which the instance's rule "
+                               f"for {probe.what} admits as a member of {', '.join(trusted)}")
+    return None
+
+
+def guard_exposing(finding: Finding, way: Fix | None) -> Finding:
+    """A fix that exposes the instance to the internet (opening its group, routing its subnet to the internet
+    gateway, a public address) is never the first one offered when there is a way in without it (a bastion,
+    Session Manager): that way becomes the primary fix and the exposing change an alternative that says so."""
+    exposes = str(finding.evidence.get("exposes_instance") or "")
+    if not exposes or way is None or not finding.remediation:
+        return finding
+    exposing = Fix(tuple(finding.remediation), str(finding.evidence.get("exposing_fix") or "expose the instance"),
+                   exposes)
+    summary = (f"{finding.summary} The instance need not be exposed to reach it: {way.summary}; the change that "
+               "would let the internet in is an alternative.")
+    return replace(finding, summary=summary, remediation=list(way.commands), alternatives=[
+        exposing, *(a for a in finding.alternatives if a.commands != way.commands)],
+        evidence={**finding.evidence, "way_in": way.summary})
 
 
 # --- the whole path --------------------------------------------------------------------------
@@ -1401,6 +1638,9 @@ def evaluate(snap: Snapshot, probe: Probe) -> PathResult:
     """Every stage, every blocking component, and the verdict for the whole path."""
     path = _context(snap, probe)
     stages = [fn(snap, probe) for _, fn in STAGES]
+    way = way_in(snap, probe)
+    for stage in stages:
+        stage.findings = [guard_exposing(f, way) for f in stage.findings]
     findings = [f for s in stages for f in s.findings]
     errors = [f for f in findings if f.severity == "error" and f.certainty == "certain"]
     conditional = [f for f in findings if f.severity == "error" and f.certainty == "conditional"]

@@ -14,6 +14,7 @@ from functools import cached_property
 from typing import Any
 
 from diagnostics.reachability.addresses import Block, block_or_none, parse_block
+from diagnostics.redact import redact_text
 
 ALL = -1
 ICMP = 1
@@ -40,8 +41,15 @@ def protocol_name(number: int) -> str:
 
 
 def tags_of(raw: Raw) -> dict[str, str]:
-    """An AWS resource's ``Tags`` list as a dict."""
-    return {t.get("Key", ""): t.get("Value", "") for t in raw.get("Tags") or []}
+    """An AWS resource's ``Tags`` list as a dict, each value through the redactor: tags, names and
+    descriptions are free text people type, and whatever the snapshot holds ends up in step text, graph
+    labels, the journal and every export ("Secrets never reach a transcript")."""
+    return {t.get("Key", ""): shown(t.get("Value", "")) for t in raw.get("Tags") or []}
+
+
+def shown(text: Any) -> str:
+    """Free text from a resource (a tag, a group name, a rule's description) as it may be shown."""
+    return redact_text(str(text or ""))
 
 
 # --- security groups -------------------------------------------------------------------------
@@ -102,17 +110,17 @@ def _permission_rules(group_id: str, egress: bool, perm: Raw) -> list[SgRule]:
     out: list[SgRule] = []
     for r in perm.get("IpRanges") or []:
         out.append(SgRule(group_id, egress, proto, lo, hi, cidr=parse_block(r["CidrIp"]),
-                          description=r.get("Description", "")))
+                          description=shown(r.get("Description"))))
     for r in perm.get("Ipv6Ranges") or []:
         out.append(SgRule(group_id, egress, proto, lo, hi, cidr=parse_block(r["CidrIpv6"]),
-                          description=r.get("Description", "")))
+                          description=shown(r.get("Description"))))
     for r in perm.get("PrefixListIds") or []:
         out.append(SgRule(group_id, egress, proto, lo, hi, prefix_list_id=r["PrefixListId"],
-                          description=r.get("Description", "")))
+                          description=shown(r.get("Description"))))
     for r in perm.get("UserIdGroupPairs") or []:
         if r.get("GroupId"):
             out.append(SgRule(group_id, egress, proto, lo, hi, referenced_group_id=r["GroupId"],
-                              description=r.get("Description", "")))
+                              description=shown(r.get("Description"))))
     return out
 
 
@@ -129,7 +137,7 @@ class SecurityGroup:
         gid = raw["GroupId"]
         return cls(
             id=gid,
-            name=raw.get("GroupName", ""),
+            name=shown(raw.get("GroupName")),
             vpc_id=raw.get("VpcId", ""),
             ingress=tuple(r for p in raw.get("IpPermissions") or []
                           for r in _permission_rules(gid, False, p)),
@@ -415,7 +423,7 @@ class PrefixList:
         """``raw`` is a DescribeManagedPrefixLists item with ``Entries`` added from
         GetManagedPrefixListEntries (``Cidrs`` from DescribePrefixLists works too)."""
         cidrs = [e["Cidr"] for e in raw.get("Entries") or []] + list(raw.get("Cidrs") or [])
-        return cls(id=raw["PrefixListId"], name=raw.get("PrefixListName", ""),
+        return cls(id=raw["PrefixListId"], name=shown(raw.get("PrefixListName")),
                    cidrs=tuple(parse_block(c) for c in cidrs),
                    version=int(raw["Version"]) if raw.get("Version") is not None else None,
                    max_entries=int(raw["MaxEntries"]) if raw.get("MaxEntries") is not None else None,
@@ -453,6 +461,8 @@ class PeeringConnection:
     accepter_vpc_id: str = ""
     requester_cidrs: tuple[Block, ...] = ()
     accepter_cidrs: tuple[Block, ...] = ()
+    requester_region: str = ""
+    accepter_region: str = ""
 
     @classmethod
     def from_describe(cls, raw: Raw) -> PeeringConnection:
@@ -460,7 +470,8 @@ class PeeringConnection:
         accepter = raw.get("AccepterVpcInfo") or {}
         return cls(raw["VpcPeeringConnectionId"], (raw.get("Status") or {}).get("Code", ""),
                    requester.get("VpcId", ""), accepter.get("VpcId", ""),
-                   _vpc_info_cidrs(requester), _vpc_info_cidrs(accepter))
+                   _vpc_info_cidrs(requester), _vpc_info_cidrs(accepter),
+                   str(requester.get("Region") or ""), str(accepter.get("Region") or ""))
 
     def connects(self, vpc_id: str) -> bool:
         return vpc_id in (self.requester_vpc_id, self.accepter_vpc_id)
@@ -480,13 +491,33 @@ class TransitGatewayAttachment:
     state: str = "available"
     route_table_id: str = ""  # the transit gateway route table it is associated with ("" when none)
     resource_type: str = "vpc"
+    # Options.SecurityGroupReferencingSupport of the VPC attachment (DescribeTransitGatewayVpcAttachments):
+    # "enable" | "disable", "" when it was not read.
+    sg_referencing: str = ""
 
     @classmethod
     def from_describe(cls, raw: Raw) -> TransitGatewayAttachment:
         assoc = raw.get("Association") or {}
         table = assoc.get("TransitGatewayRouteTableId", "") if assoc.get("State", "associated") == "associated" else ""
         return cls(raw["TransitGatewayAttachmentId"], raw.get("TransitGatewayId", ""),
-                   raw.get("ResourceId", ""), raw.get("State", ""), table, raw.get("ResourceType", "vpc"))
+                   raw.get("ResourceId", "") or raw.get("VpcId", ""), raw.get("State", ""), table,
+                   raw.get("ResourceType", "vpc"),
+                   str((raw.get("Options") or {}).get("SecurityGroupReferencingSupport") or ""))
+
+
+@dataclass(frozen=True)
+class TransitGateway:
+    """A transit gateway's options that change what crosses it: security group referencing must be
+    enabled on the gateway (off by default) and on both VPC attachments (on by default) for a rule in one
+    VPC to admit members of a group in the other (Transit Gateway guide, "Security group referencing")."""
+
+    id: str
+    sg_referencing: str = ""  # "enable" | "disable" | "" when not read
+
+    @classmethod
+    def from_describe(cls, raw: Raw) -> TransitGateway:
+        return cls(raw["TransitGatewayId"],
+                   str((raw.get("Options") or {}).get("SecurityGroupReferencingSupport") or ""))
 
 
 @dataclass(frozen=True)
@@ -605,6 +636,9 @@ class Eni:
     instance_id: str = ""  # the instance it is attached to (DescribeNetworkInterfaces answers carry it)
     interface_type: str = ""  # "interface", "ec2_instance_connect_endpoint", "nat_gateway", ...
     description: str = ""
+    # SourceDestCheck (DescribeNetworkInterfaces): on, the interface drops packets neither from nor to it, so
+    # a route through it carries nothing; None when not read (an instance's NetworkInterfaces item omits it).
+    source_dest_check: bool | None = None
 
     @classmethod
     def from_describe(cls, raw: Raw) -> Eni:
@@ -624,7 +658,8 @@ class Eni:
             status=raw.get("Status", "in-use"),
             instance_id=str((raw.get("Attachment") or {}).get("InstanceId") or ""),
             interface_type=str(raw.get("InterfaceType") or ""),
-            description=str(raw.get("Description") or ""),
+            description=shown(raw.get("Description")),
+            source_dest_check=bool(raw["SourceDestCheck"]) if raw.get("SourceDestCheck") is not None else None,
         )
 
     @property
@@ -710,6 +745,12 @@ class Snapshot:
     vpc_cidrs: dict[str, tuple[Block, ...]] = field(default_factory=dict)
     vpn_gateways: dict[str, VpnGateway] = field(default_factory=dict)
     vpn_connections: dict[str, VpnConnection] = field(default_factory=dict)
+    transit_gateways: dict[str, TransitGateway] = field(default_factory=dict)
+    # Network interfaces in the groups the instance's rules name (DescribeNetworkInterfaces group-id): who
+    # those rules admit, a bastion among them when one has a public address.
+    group_members: dict[str, Eni] = field(default_factory=dict)
+    # The network interfaces routes name as their target (an appliance, a NAT instance), with SourceDestCheck.
+    route_enis: dict[str, Eni] = field(default_factory=dict)
     region: str = ""
 
     @classmethod
@@ -733,6 +774,9 @@ class Snapshot:
         vpcs: Iterable[Raw] = (),
         vpn_gateways: Iterable[Raw] = (),
         vpn_connections: Iterable[Raw] = (),
+        transit_gateways: Iterable[Raw] = (),
+        group_members: Iterable[Raw] = (),
+        route_target_network_interfaces: Iterable[Raw] = (),
         region: str = "",
     ) -> Snapshot:
         """Build from Describe* answers. ``instances`` may be reservations or instances."""
@@ -758,6 +802,9 @@ class Snapshot:
             vpc_cidrs={v["VpcId"]: vpc_cidrs(v) for v in vpcs},
             vpn_gateways=_by_id(VpnGateway.from_describe(g) for g in vpn_gateways),
             vpn_connections=_by_id(VpnConnection.from_describe(c) for c in vpn_connections),
+            transit_gateways=_by_id(TransitGateway.from_describe(t) for t in transit_gateways),
+            group_members=_by_id(Eni.from_describe(n) for n in group_members),
+            route_enis=_by_id(Eni.from_describe(n) for n in route_target_network_interfaces),
             region=region,
         )
 

@@ -132,15 +132,19 @@ def peered_world(ec2: Any, return_route: bool) -> Seeded:
     return world
 
 
-def transit_world(ec2: Any, client_propagates: bool) -> Seeded:
+def transit_world(ec2: Any, client_propagates: bool, sg_referencing: str | None = None) -> Seeded:
     """The public web instance, and a client at 10.1.0.25 in a tools VPC; both VPCs attach to a
     transit gateway created with default route table association but without default propagation,
     so both attachments are associated with its default table. The web VPC propagates into it; the
-    tools VPC only when ``client_propagates``. Each subnet routes the other VPC to the transit gateway."""
+    tools VPC only when ``client_propagates``. Each subnet routes the other VPC to the transit gateway.
+    ``sg_referencing`` sets the gateway's SecurityGroupReferencingSupport (AWS's default when None:
+    disabled on the gateway, enabled on the attachments)."""
     world = public_web(ec2, ssh_from=("10.1.0.0/16",))
     tools_vpc, tools_subnet, tools_rtb = vpc_with_subnet(ec2, "10.1.0.0/16", "10.1.0.0/24", "tools")
-    created = ec2.create_transit_gateway(Options={"DefaultRouteTableAssociation": "enable",
-                                                  "DefaultRouteTablePropagation": "disable"})["TransitGateway"]
+    options = {"DefaultRouteTableAssociation": "enable", "DefaultRouteTablePropagation": "disable"}
+    if sg_referencing:
+        options["SecurityGroupReferencingSupport"] = sg_referencing
+    created = ec2.create_transit_gateway(Options=options)["TransitGateway"]
     tgw, table = created["TransitGatewayId"], created["Options"]["AssociationDefaultRouteTableId"]
     attach = {}
     for vpc, subnet in ((world.vpc, world.subnet), (tools_vpc, tools_subnet)):
@@ -155,5 +159,5 @@ def transit_world(ec2: Any, client_propagates: bool) -> Seeded:
     ec2.create_route(RouteTableId=tools_rtb, DestinationCidrBlock="10.0.0.0/16", TransitGatewayId=tgw)
     client = launch(ec2, tools_subnet, ssh_group(ec2, tools_vpc, "tools"), "tools-1", public=False,
                     private_ip="10.1.0.25")
-    world.extra.update(tgw=tgw, tgw_rtb=table, client=client, client_attachment=attach[tools_vpc])
+    world.extra.update(tgw=tgw, tgw_rtb=table, client=client, client_attachment=attach[tools_vpc], tools_vpc=tools_vpc)
     return world

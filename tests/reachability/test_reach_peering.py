@@ -136,3 +136,21 @@ def test_terminal_drawing_shows_the_clients_side_and_the_blocking_route_table() 
                      for line in layout_graph(build_graph(world.run()), 200))
     for words in ("client ENI", "client SG", "client routes", f"✖ {PEER_RTB}"):
         assert words in text, words
+
+
+def test_group_reference_when_the_link_between_the_vpcs_was_not_read_is_not_certain() -> None:
+    world = Peered()
+    world.group["IpPermissions"] = [permission(groups=(PEER_SG,))]
+    world.peerings = []
+    world.tables = [t for t in world.tables if t["RouteTableId"] != PEER_RTB]  # the client's table: not read
+    found = next(f for f in world.run().findings if f.code == "ENI_SG_RULES_MISMATCH")
+    assert (found.severity, found.certainty) == ("error", "conditional") and "could not be read" in found.condition
+
+
+def test_group_reference_across_regions_does_not_admit() -> None:
+    world = Peered()
+    world.group["IpPermissions"] = [permission(groups=(PEER_SG,))]
+    for side, region in (("RequesterVpcInfo", "us-east-1"), ("AccepterVpcInfo", "eu-west-1")):
+        world.peerings[0][side]["Region"] = region
+    found = next(f for f in world.run().findings if f.code == "ENI_SG_RULES_MISMATCH")
+    assert (found.severity, found.certainty) == ("error", "certain") and "two Regions" in found.summary

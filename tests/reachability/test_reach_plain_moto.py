@@ -18,7 +18,19 @@ pytestmark = pytest.mark.sandbox
 def _run(plain_moto, instance: str, source: str = CLIENT, **more: str):
     playbook = get_playbook("ssh-timeout")
     raw = {"instance": [instance], "source": [source], **{k: [v] for k, v in more.items()}}
-    return run_playbook(playbook, parse_inputs(playbook, raw), plain_moto.session())
+    transcript = run_playbook(playbook, parse_inputs(playbook, raw), plain_moto.session())
+    _one_answer(transcript)
+    return transcript
+
+
+def _one_answer(transcript) -> None:
+    """One snapshot, one answer: every step judges with the facts the verdict has, so a blocking finding
+    never stands next to 'path open', and the verdict names every component a step found blocking."""
+    blocking = {f["resource"] for f in transcript.findings if f["severity"] == "error"}
+    if any(f["code"] == "PATH_OPEN" for f in transcript.findings):
+        assert not blocking, blocking
+    verdict = transcript.step("verdict").detail
+    assert all(resource in verdict for resource in blocking), (blocking, verdict)
 
 
 def _nacl(transcript) -> dict:
@@ -106,16 +118,21 @@ def test_source_by_network_interface_id(plain_moto) -> None:
     assert transcript.verdict == "no_problem_found"
 
 
-def test_unresolved_private_source_names_the_rules_that_need_it(plain_moto) -> None:
+def test_address_in_the_vpc_that_no_interface_holds_is_in_no_group(plain_moto) -> None:
     world = bastion_world(plain_moto.client("ec2"), referenced=True)
     transcript = _run(plain_moto, world.instance, source="10.0.5.99")
+    # The only rule names the bastion's group; no interface holds 10.0.5.99, so it is in no group: never
+    # "No problem found".
+    assert transcript.verdict == "problem_found", [(s.id, s.status, s.detail) for s in transcript.steps]
     sg = next(f for f in transcript.findings if f["code"] == "ENI_SG_RULES_MISMATCH")
-    assert sg["severity"] == "warning"
+    assert (sg["severity"], sg["certainty"], sg["resource"]) == ("error", "conditional", world.sg)
     # 10.0.5.99 is inside the world's own VPC: that is said, never "the client is in another account".
     assert world.extra["bastion_sg"] in sg["summary"]
     assert f"no network interface has 10.0.5.99 in {world.vpc} (10.0.0.0/16)" in sg["summary"]
-    assert "is the client running?" in sg["summary"] and "the client is in another account" not in sg["summary"]
-    assert sg["evidence"]["group_rules_unjudged"] == [world.extra["bastion_sg"]]
+    assert "is in no security group" in sg["summary"] and "the client is in another account" not in sg["summary"]
+    assert "shared with another account" in sg["condition"]
+    assert f"Values={world.extra['bastion_sg']}" in sg["remediation"][0]  # who is in the group
+    assert not any(f["code"] == "PATH_OPEN" for f in transcript.findings)
     assert transcript.step("source").status == "skipped"
 
 
@@ -176,3 +193,54 @@ def test_transit_gateway_table_without_the_clients_propagation_is_named(plain_mo
     world_ok = transit_world(plain_moto.client("ec2"), client_propagates=True)
     transcript = _run(plain_moto, world_ok.instance, source=world_ok.extra["client"])
     assert transcript.verdict == "no_problem_found", [(s.id, s.status, s.detail) for s in transcript.steps]
+
+
+# --- security group references between VPCs: every step judges with the facts the verdict has -------
+
+
+def _steps(transcript) -> list[tuple[str, str, str]]:
+    return [(s.id, s.status, s.detail) for s in transcript.steps]
+
+
+def _allow_group(ec2, group: str, referenced: str) -> None:
+    ec2.revoke_security_group_ingress(GroupId=group, IpPermissions=[{
+        "IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "IpRanges": [{"CidrIp": "10.1.0.0/16"}]}])
+    ec2.authorize_security_group_ingress(GroupId=group, IpPermissions=[{
+        "IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "UserIdGroupPairs": [{"GroupId": referenced}]}])
+
+
+def _client_group(ec2, client: str) -> str:
+    return ec2.describe_instances(InstanceIds=[client])["Reservations"][0]["Instances"][0]["NetworkInterfaces"][0][
+        "Groups"][0][
+        "GroupId"]
+
+
+def test_rule_naming_a_peered_vpcs_group_admits_its_member_in_every_step(plain_moto) -> None:
+    ec2 = plain_moto.client("ec2")
+    world = peered_world(ec2, return_route=True)
+    _allow_group(ec2, world.sg, _client_group(ec2, world.extra["client"]))
+    transcript = _run(plain_moto, world.instance, source=world.extra["client"])
+    assert transcript.step("security-groups").status == "ok", _steps(transcript)
+    assert transcript.verdict == "no_problem_found", _steps(transcript)
+    assert not [f for f in transcript.findings if f["severity"] == "error"]
+
+
+def test_rule_naming_a_group_across_a_transit_gateway_follows_its_referencing_option(plain_moto) -> None:
+    ec2 = plain_moto.client("ec2")
+    world = transit_world(ec2, client_propagates=True, sg_referencing="enable")
+    _allow_group(ec2, world.sg, _client_group(ec2, world.extra["client"]))
+    transcript = _run(plain_moto, world.instance, source=world.extra["client"])
+    assert transcript.verdict == "no_problem_found", _steps(transcript)
+    ops = {c["operation"] for c in transcript.api_calls}
+    assert {"DescribeTransitGateways", "DescribeTransitGatewayVpcAttachments"} <= ops
+    # AWS's default: referencing disabled on the gateway, so the rule admits nobody across it
+    plain_moto.reset()
+    ec2 = plain_moto.client("ec2")
+    world = transit_world(ec2, client_propagates=True, sg_referencing="disable")
+    _allow_group(ec2, world.sg, _client_group(ec2, world.extra["client"]))
+    transcript = _run(plain_moto, world.instance, source=world.extra["client"])
+    assert transcript.verdict == "problem_found", _steps(transcript)
+    found = next(f for f in transcript.findings if f["severity"] == "error")
+    assert (found["code"], found["resource"]) == ("ENI_SG_RULES_MISMATCH", world.sg)
+    assert f"security group referencing is disabled on transit gateway {world.extra['tgw']}" in found["summary"]
+    assert any("SecurityGroupReferencingSupport=enable" in a["commands"][0] for a in found["alternatives"])

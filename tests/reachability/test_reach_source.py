@@ -33,13 +33,13 @@ def world_with_bastion(rule_groups: tuple[str, ...]) -> World:
     return world
 
 
-def run(world: World, eni: dict | None, source: str = "10.0.0.15/32", note: str = ""):
+def run(world: World, eni: dict | None, source: str = "10.0.0.15/32", note: str = "", unheld: bool = False):
     snap = Snapshot.from_describe(
         instances=[copy.deepcopy(world.instance)], instance_statuses=[world.status],
         security_groups=world.groups, subnets=world.subnets, network_acls=world.acls, route_tables=world.tables,
         internet_gateways=world.igws, source_network_interfaces=[eni] if eni else [], region="us-east-1")
     return evaluate(snap, Probe.make(INSTANCE, source, 22, "tcp", source_eni=BASTION_ENI if eni else None,
-                                     source_note=note))
+                                     source_note=note, source_unheld=unheld))
 
 
 def test_rule_naming_the_clients_group_admits_it() -> None:
@@ -111,3 +111,17 @@ def test_same_subnet_traffic_never_crosses_the_acl() -> None:
     assert result.stage("network_acl").status == "ok"
     assert "never crosses" in result.stage("network_acl").detail
     assert result.verdict == "open"
+
+
+def test_an_address_no_interface_holds_is_in_no_group_so_a_group_rule_does_not_admit_it() -> None:
+    note = f"no network interface has 10.0.0.99 in {VPC} (10.0.0.0/16), a VPC of this account: is the client running?"
+    result = run(world_with_bastion((BASTION_SG,)), None, source="10.0.0.99/32", note=note, unheld=True)
+    found = next(f for f in result.findings if f.code == "ENI_SG_RULES_MISMATCH")
+    assert (found.severity, found.certainty, found.resource) == ("error", "conditional", SG)
+    assert "is in no security group" in found.summary and BASTION_SG in found.summary
+    assert found.evidence["group_rules_unjudged"] == []
+    assert result.verdict == "conditional" and not any(f.code == "PATH_OPEN" for f in result.findings)
+    # a CIDR rule that holds the address still admits it
+    world = world_with_bastion((BASTION_SG,))
+    world.groups[0]["IpPermissions"].append(permission(cidrs=("10.0.0.0/24",)))
+    assert run(world, None, source="10.0.0.99/32", note=note, unheld=True).verdict == "open"

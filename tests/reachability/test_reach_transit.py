@@ -1,6 +1,6 @@
 """The transit gateway hop, both directions: each VPC's attachment must be associated with a transit
 gateway route table that routes the far VPC (propagated or static); security group references do not
-cross a transit gateway."""
+cross a transit gateway only where the gateway and both attachments enable security group referencing."""
 
 from __future__ import annotations
 
@@ -52,6 +52,7 @@ class ViaTgw(World):
         self.tgw_table = {"TransitGatewayRouteTableId": TGW_RTB, "TransitGatewayId": TGW, "Routes": [],
                           "Propagations": [propagation(ATT_WEB, VPC), propagation(ATT_TOOLS, TOOLS_VPC)]}
         self.vpcs = [{"VpcId": VPC, "CidrBlock": "10.0.0.0/16"}, {"VpcId": TOOLS_VPC, "CidrBlock": "10.1.0.0/16"}]
+        self.gateways: list[dict] = []  # DescribeTransitGateways items; none: not read
         self.client = {"NetworkInterfaceId": CLIENT_ENI, "SubnetId": TOOLS_SUBNET, "VpcId": TOOLS_VPC,
                        "PrivateIpAddress": "10.1.0.25", "Groups": [{"GroupId": TOOLS_SG}]}
 
@@ -60,7 +61,8 @@ class ViaTgw(World):
             instances=[copy.deepcopy(self.instance)], instance_statuses=[self.status], security_groups=self.groups,
             subnets=self.subnets, network_acls=self.acls, route_tables=self.tables, internet_gateways=self.igws,
             transit_gateway_attachments=self.attachments, transit_gateway_route_tables=[self.tgw_table],
-            vpcs=self.vpcs, source_network_interfaces=[self.client] if resolved else [], region="us-east-1")
+            transit_gateways=self.gateways, vpcs=self.vpcs,
+            source_network_interfaces=[self.client] if resolved else [], region="us-east-1")
         return evaluate(snap, Probe.make(INSTANCE, "10.1.0.25", 22, "tcp",
                                          source_eni=CLIENT_ENI if resolved else None))
 
@@ -121,10 +123,47 @@ def test_an_attachment_without_an_association_is_named() -> None:
     assert found.severity == "error" and "associate-transit-gateway-route-table" in found.remediation[-1]
 
 
-def test_group_references_do_not_cross_a_transit_gateway() -> None:
+def _referencing(world: ViaTgw, gateway: str, web: str = "enable", tools: str = "enable") -> None:
+    """The gateway's and the attachments' SecurityGroupReferencingSupport, as DescribeTransitGateways and
+    DescribeTransitGatewayVpcAttachments return it."""
+    world.gateways = [{"TransitGatewayId": TGW, "State": "available",
+                       "Options": {"SecurityGroupReferencingSupport": gateway}}]
+    for att, value in zip(world.attachments, (web, tools), strict=True):
+        att["Options"] = {"SecurityGroupReferencingSupport": value, "DnsSupport": "enable"}
+
+
+def test_group_references_do_not_cross_a_transit_gateway_without_referencing_support() -> None:
+    world = ViaTgw()
+    world.group["IpPermissions"] = [permission(groups=(TOOLS_SG,))]
+    _referencing(world, "disable")  # the gateway's default
+    found = next(f for f in world.run().findings if f.code == "ENI_SG_RULES_MISMATCH")
+    assert (found.severity, found.resource) == ("error", SG)
+    assert f"security group referencing is disabled on transit gateway {TGW}" in found.summary
+    assert "CidrIp=10.1.0.25/32" in found.remediation[0]  # by address: a group reference cannot work here
+    enable = [a for a in found.alternatives if "modify-transit-gateway " in a.commands[0]]
+    assert enable and "SecurityGroupReferencingSupport=enable" in enable[0].commands[0] and enable[0].disrupts
+    # one attachment with referencing off is enough to stop it
+    _referencing(world, "enable", tools="disable")
+    found = next(f for f in world.run().findings if f.code == "ENI_SG_RULES_MISMATCH")
+    assert found.severity == "error" and f"attachment {ATT_TOOLS} of {TOOLS_VPC}" in found.summary
+
+
+def test_group_reference_across_a_transit_gateway_with_referencing_enabled_admits_the_client() -> None:
+    world = ViaTgw()
+    world.group["IpPermissions"] = [permission(groups=(TOOLS_SG,))]
+    _referencing(world, "enable")
+    result = world.run()
+    assert result.verdict == "open", [(f.code, f.summary) for f in result.findings]
+    assert result.stage("security_groups").status == "ok"
+    # outbound rules cannot name a group across a transit gateway: the client's egress by group does not count
+    world.groups[1]["IpPermissionsEgress"] = [permission(groups=(SG,))]
+    found = next(f for f in world.run().findings if f.resource == TOOLS_SG)
+    assert (found.code, found.severity) == ("ENI_SG_RULES_MISMATCH", "error")
+
+
+def test_group_reference_across_a_transit_gateway_whose_options_were_not_read_is_not_certain() -> None:
     world = ViaTgw()
     world.group["IpPermissions"] = [permission(groups=(TOOLS_SG,))]
     found = next(f for f in world.run().findings if f.code == "ENI_SG_RULES_MISMATCH")
-    assert (found.severity, found.resource) == ("error", SG)
-    assert "transit gateway or VPN" in found.summary
-    assert "CidrIp=10.1.0.25/32" in found.remediation[0]  # by address: a group reference cannot work here
+    assert (found.severity, found.certainty) == ("error", "conditional") and "could not be read" in found.condition
+    assert world.run().verdict == "conditional"  # never "open" on a fact that was not read

@@ -136,13 +136,14 @@ class World:
                                               "AssociationState": {"State": "associated"}}],
                             "Routes": [route("10.0.0.0/16", "local"), *routes]})
 
-    def snapshot(self) -> Snapshot:
+    def snapshot(self, **more: Any) -> Snapshot:
+        """The world as Describe* answers; ``more`` adds other parts (group_members=[...], ...)."""
         return Snapshot.from_describe(
             instances=[{"Instances": [copy.deepcopy(self.instance)]}], instance_statuses=[self.status],
             security_groups=self.groups, subnets=self.subnets, network_acls=self.acls,
             route_tables=self.tables,
             internet_gateways=self.igws, prefix_lists=self.prefix_lists, addresses=self.addresses,
-            vpcs=self.vpcs, region="us-east-1")
+            vpcs=self.vpcs, region="us-east-1", **more)
 
     def evaluate(self, source: str | None = CLIENT, port: int = 22, protocol: str = "tcp") -> PathResult:
         return evaluate(self.snapshot(), Probe.make(INSTANCE, source, port, protocol))
