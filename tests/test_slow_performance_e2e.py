@@ -253,6 +253,24 @@ def test_a_database_and_a_table_many_times_slower_than_last_week_are_named(plain
 
 
 @pytest.mark.sandbox
+def test_a_database_whose_writes_got_slower_is_a_regression_too(plain_moto) -> None:
+    """Only ReadLatency was compared: a disk whose writes went from 1 ms to 40 ms per I/O was never named."""
+    plain_moto.client("rds").create_db_instance(
+        DBInstanceIdentifier="ledger-db", DBInstanceClass="db.m5.large", Engine="postgres",
+        MasterUsername="admin", MasterUserPassword="Passw0rdPassw0rd", AllocatedStorage=100)
+    db = {"DBInstanceIdentifier": "ledger-db"}
+    put_metric(plain_moto, "AWS/RDS", "ReadLatency", db, [0.002] * 30)
+    put_metric(plain_moto, "AWS/RDS", "ReadLatency", db, [0.002] * 30, days_ago=7)
+    put_metric(plain_moto, "AWS/RDS", "WriteLatency", db, [0.04] * 30)
+    put_metric(plain_moto, "AWS/RDS", "WriteLatency", db, [0.001] * 30, days_ago=7)
+    transcript = run(plain_moto, "ledger-db")
+    [regression] = [f for f in transcript.findings if f["code"] == "LATENCY_REGRESSION"]
+    assert regression["evidence"]["metric"] == "WriteLatency", regression
+    assert "its WriteLatency is average 40 ms now against 1 ms at baseline (40.0x)" in regression["summary"]
+    assert transcript.verdict == "problem_found"
+
+
+@pytest.mark.sandbox
 def test_what_changed_looks_up_the_load_balancers_arn_never_the_shorthand(plain_moto, monkeypatch) -> None:
     """breaker_b fault 7: ``alb:shop-web`` was looked up as a CloudTrail ResourceName, which nothing records,
     and the step said "nothing changed it". The load balancer read from the account is looked up under its
