@@ -274,3 +274,15 @@ def test_a_database_whose_writes_got_slower_is_named_with_the_metric_that_grew()
     assert any("--metric-name WriteLatency" in line for line in finding.remediation)
     assert [sentence(v).split(":")[0] for v in verdicts] == ["RDS DB instance orders-db WriteLatency",
                                                             "RDS DB instance orders-db ReadLatency"]
+
+
+def test_the_lookup_command_asks_under_the_recorded_name_and_where_cloudtrail_keeps_it() -> None:
+    dist = Component("cloudfront", "E2QWRUHAPOMQZL", "d111111abcdef8.cloudfront.net",
+                     "arn:aws:cloudfront::123456789012:distribution/E2QWRUHAPOMQZL",
+                     (("DistributionId", "E2QWRUHAPOMQZL"), ("Region", "Global")))
+    finding = regression_finding(judge([Timing(dist, lat(900.0), lat(200.0))]), "last week", "eu-west-1")
+    assert finding is not None
+    assert any("AttributeValue=E2QWRUHAPOMQZL --region us-east-1" in line for line in finding.remediation)
+    finding = regression_finding(judge([Timing(TABLE, lat(45.0), lat(4.0))]), "last week", "eu-west-1")
+    assert finding is not None and any(
+        f"AttributeValue={TABLE.arn} --region eu-west-1" in line for line in finding.remediation)

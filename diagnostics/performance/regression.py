@@ -143,12 +143,12 @@ def regression_finding(verdicts: list[Verdict], baseline: str, region: str) -> F
 def change_command(comp: Component, region: str) -> list[str]:
     """The CloudTrail lookup of the component's changes, under the name CloudTrail records it by (a load
     balancer's ARN, a table's ARN, an API's ID), never its label ("orders GetItem")."""
-    names = cloudtrail_names(comp.resource).names
-    if not names:
+    found = cloudtrail_names(comp.resource)
+    if not found.names:
         return []
     return [f"# What changed on {comp.name} between the two windows (deployments, configuration):",
-            f"aws cloudtrail lookup-events --lookup-attributes AttributeKey=ResourceName,AttributeValue={names[0]} "
-            f"--region {region}"]
+            f"aws cloudtrail lookup-events --lookup-attributes AttributeKey=ResourceName,"
+            f"AttributeValue={found.names[0]} --region {found.region or region}"]
 
 
 def alarm_command(comp: Component, threshold_ms: float, region: str, name: str = "") -> list[str]:
