@@ -79,19 +79,22 @@ class AwsSession:
     def credential_source(self) -> str:
         return CREDENTIAL_SOURCES.get(self.credential_method, self.credential_method or "unknown")
 
-    def client(self, service: str) -> Any:
+    def client(self, service: str, region: str | None = None) -> Any:
+        """A guarded, logged client of ``service`` in the session's region, or in ``region`` (CloudTrail
+        records IAM's, STS's and CloudFront's events in us-east-1 only)."""
         # boto3 clients are thread-safe, a boto3 Session is not: clients are made under the lock, once. A
         # client already made is handed out without it, so a reader never waits while another thread
         # builds a client (EC2's takes a few hundred milliseconds).
-        made = self._clients.get(service)
+        key = service if region is None or region == self.region else f"{service}@{region}"
+        made = self._clients.get(key)
         if made is not None:
             return made
         with self._lock:
-            if service not in self._clients:
-                self._clients[service] = self._make_client(service)
-            return self._clients[service]
+            if key not in self._clients:
+                self._clients[key] = self._make_client(service, region)
+            return self._clients[key]
 
-    def _make_client(self, service: str) -> Any:
+    def _make_client(self, service: str, region: str | None = None) -> Any:
         opts = self.options
         config = Config(
             retries={"mode": opts.retry_mode, "max_attempts": opts.max_attempts},
@@ -99,7 +102,7 @@ class AwsSession:
             read_timeout=opts.read_timeout,
             user_agent_extra="awstriage",
         )
-        kwargs: dict[str, Any] = {"config": config, "region_name": self.region}
+        kwargs: dict[str, Any] = {"config": config, "region_name": region or self.region}
         if opts.endpoint_url:
             kwargs["endpoint_url"] = opts.endpoint_url
         client = self.boto.client(service, **kwargs)

@@ -55,8 +55,12 @@ def look_up_also(ctx: Context, resources: Iterable[str]) -> None:
     for resource in resources:
         if resource and resource not in subjects:
             subjects.append(resource)
-            for name in lookup_names(resource):
-                ctx.prefetch(f"cloudtrail:changes:{name}", lambda name=name: _lookup(ctx, name))
+            _prefetch(ctx, cloudtrail_names(resource))
+
+
+def _prefetch(ctx: Context, names: Names) -> None:
+    for name in names.names:
+        ctx.prefetch(_key(ctx, name, names.region), lambda name=name: _lookup(ctx, name, region=names.region))
 
 
 def _at_fault(ctx: Context) -> list[str]:
@@ -76,14 +80,20 @@ def _inputs(ctx: Context) -> list[Names]:
             for k in RESOURCE_INPUTS if isinstance(ctx.inputs.get(k), str) and ctx.inputs[k]]
 
 
-def _input_names(ctx: Context) -> list[str]:
-    return [n for r in _inputs(ctx) for n in r.names]
 
 
-def _lookup(ctx: Context, name: str, budget: int = MAX_EVENTS) -> tuple[list[dict[str, Any]], bool]:
+def _key(ctx: Context, name: str, region: str = "") -> str:
+    where = f"@{region}" if region and region != ctx.session.region else ""
+    return f"cloudtrail:changes:{name}{where}"
+
+
+def _lookup(ctx: Context, name: str, budget: int = MAX_EVENTS, region: str = "") -> tuple[list[dict[str, Any]], bool]:
+    """One name's history; ``region``: where CloudTrail records it, when not the run's (IAM, STS, CloudFront)."""
     start, end = _window(ctx)
-    return ctx.memo(f"cloudtrail:changes:{name}",
-                    lambda: lookup_resource(ctx.client("cloudtrail"), name, start, end, budget))
+    elsewhere = bool(region) and region != ctx.session.region
+    client = (lambda: ctx.session.client("cloudtrail", region=region)) if elsewhere else \
+        (lambda: ctx.client("cloudtrail"))
+    return ctx.memo(_key(ctx, name, region), lambda: lookup_resource(client(), name, start, end, budget))
 
 
 def plan_changes(ctx: Context) -> None:
@@ -91,8 +101,8 @@ def plan_changes(ctx: Context) -> None:
     runs (CloudTrail paces lookups at two a second, so this also takes that wait off the end of the run).
     The components at fault are known only at the end; they are looked up then."""
     _window(ctx)
-    for name in _input_names(ctx):
-        ctx.prefetch(f"cloudtrail:changes:{name}", lambda name=name: _lookup(ctx, name))
+    for names in _inputs(ctx):
+        _prefetch(ctx, names)
 
 
 def _run(ctx: Context) -> StepOutcome:
@@ -103,6 +113,8 @@ def _run(ctx: Context) -> StepOutcome:
     # Said, never looked up under a name that cannot match (an IP target, a URL): "nothing changed it"
     # would be a claim about a lookup that could not have found anything.
     unnamed = list(dict.fromkeys(r.resource for r in fault + others if not r.names))
+    # IAM's, STS's and CloudFront's changes are recorded in us-east-1 only: looked up there.
+    regions = {n: r.region for r in fault + others for n in r.names if r.region and r.region != ctx.session.region}
     if not names:
         raise StepSkip("Not run: the diagnosis named no resource whose changes could be looked up"
                        + (f" ({', '.join(unnamed)}: no CloudTrail event lists it by name)." if unnamed else "."))
@@ -110,7 +122,8 @@ def _run(ctx: Context) -> StepOutcome:
     timeline = ctx.read("the change history (CloudTrail event history)",
                         lambda: read_changes(ctx.client("cloudtrail"), names, start, end, at_fault=at_fault,
                                              skipped=skipped, unnamed=unnamed,
-                                             lookup=lambda name, budget: _lookup(ctx, name, budget)))
+                                             lookup=lambda name, budget: _lookup(ctx, name, budget,
+                                                                                 regions.get(name, ""))))
     if timeline is None:
         # One line says it all: the fact is not also listed as missing.
         missing = ctx.missing.pop()
@@ -118,6 +131,10 @@ def _run(ctx: Context) -> StepOutcome:
                                     "diagnosis stands without it.")
     ctx.attach("changes", timeline.to_list())
     detail = summary(timeline)
+    elsewhere = sorted(n for n in regions if n in names)
+    if elsewhere:
+        detail += (f" {', '.join(elsewhere)} looked up in {', '.join(sorted({regions[n] for n in elsewhere}))}, "
+                   "where CloudTrail records IAM, STS and CloudFront changes.")
     if not timeline.changes:
         # A complete read that found no write is an answer (nothing changed them), not a missing source; only
         # a read the cap stopped leaves the older part of the window unknown.

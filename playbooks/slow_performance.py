@@ -190,6 +190,9 @@ class Observed:
     runs_now: list[Invocation] = field(default_factory=list)
     runs_then: list[Invocation] = field(default_factory=list)
     logs_now: LogRead | None = None  # None: not a function, or the read failed
+    # The metrics compared too (LatencyMetric.also, RDS WriteLatency): name -> latency now / at baseline.
+    also_now: dict[str, Latency | None] = field(default_factory=dict)
+    also_then: dict[str, Latency | None] = field(default_factory=dict)
 
     @property
     def now(self) -> Latency | None:
@@ -201,6 +204,12 @@ class Observed:
 
     def timing(self) -> Timing:
         return Timing(self.component, self.now, self.then, self.below_now, self.below_then)
+
+    def also(self) -> list[Timing]:
+        """One timing per metric compared too, each judged on its own (a disk's writes can slow while its
+        reads do not)."""
+        return [Timing(self.component, self.also_now.get(name), self.also_then.get(name), metric=name)
+                for name in dict.fromkeys([*self.also_now, *self.also_then])]
 
 
 def _observe(ctx: Context, comp: Component) -> Observed:
@@ -223,6 +232,11 @@ def _observe(ctx: Context, comp: Component) -> Observed:
                     reads.append((f"{comp.label}'s {metric.below} {label}",
                                   lambda a=a, b=b: read_latency(cloudwatch, comp, a, b, below=True), (None, None)))
                     fields.append(f"below_{when}")
+                for other in metric.also:
+                    reads.append((f"{comp.label}'s {other} {label}",
+                                  lambda a=a, b=b, other=other: read_latency(cloudwatch, comp, a, b, name=other),
+                                  (None, None)))
+                    fields.append(f"also_{when}:{other}")
         profile = _profiles(ctx).get(comp.key)
         if isinstance(profile, LambdaProfile):
             logs = ctx.client("logs")
@@ -237,6 +251,9 @@ def _observe(ctx: Context, comp: Component) -> Observed:
                 seen.runs_now, seen.logs_now = first, second
             elif name == "logs_then":
                 seen.runs_then = first
+            elif name.startswith("also_"):
+                when, _, other = name.partition(":")
+                getattr(seen, when)[other] = first
             else:
                 setattr(seen, name, first)
         return seen
@@ -529,7 +546,7 @@ def _regression(ctx: Context) -> StepOutcome:
         raise StepSkip("Nothing on the path has a latency metric to compare with its baseline.")
     label, (b_start, _) = _baseline(ctx)
     timings = with_children({c.key: _observe(ctx, c).timing() for c in path}, path)
-    verdicts = judge(timings.values())
+    verdicts = judge([*timings.values(), *(t for c in path for t in _observe(ctx, c).also())])
     compared = [v for v in verdicts if v.own is not None and v.own.now is not None and v.own.then is not None]
     if not compared:
         missing = [c.label for c in path if timings[c.key].then is None]

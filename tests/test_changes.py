@@ -405,3 +405,35 @@ def test_a_resource_that_could_not_be_looked_up_is_said_never_nothing_changed_it
     assert "https://backend.example.com/orders not looked up: no CloudTrail event lists it by name" in words
     assert f"listed under {TG_ARN}, shop-api" in words
     assert "alb:" not in words
+
+
+def test_iam_sts_and_cloudfront_are_looked_up_where_cloudtrail_records_them() -> None:
+    assert cloudtrail_names("arn:aws:iam::123456789012:role/deployer").region == "us-east-1"
+    assert cloudtrail_names("arn:aws-cn:iam::123456789012:role/deployer").region == "cn-north-1"
+    assert cloudtrail_names("cloudfront:E2QWRUHAPOMQZL").region == "us-east-1"
+    assert cloudtrail_names(LB_ARN).region == ""
+
+
+def test_a_role_at_fault_is_looked_up_in_us_east_1_from_a_run_in_another_region(monkeypatch) -> None:
+    """Since November 2021 IAM's changes are in us-east-1's event history only: looked up in eu-west-1, a
+    role's history is always empty, and the step said "nothing changed it"."""
+    from diagnostics.findings import Finding
+    from diagnostics.session import sandbox_session
+    from playbooks import changes as changes_module
+    from playbooks.model import Playbook, Step, StepOutcome
+
+    role = "arn:aws:iam::123456789012:role/deployer"
+    denied = Step("policy", "Policy?", "why", lambda c: StepOutcome(
+        "problem", "The role's policy denies it.", [Finding("EXPLICIT_DENY", "error", role, "Denied.")]))
+    playbook = with_change_step(Playbook(name="t", title="T", purpose="p", params=(), steps=(denied,)))
+    asked: list[tuple[str, str]] = []
+
+    def lookup(client, name, _start, _end, _budget=500):
+        asked.append((name, client.meta.region_name))
+        return [], False
+
+    monkeypatch.setattr(changes_module, "lookup_resource", lookup)
+    transcript = run_playbook(playbook, {}, sandbox_session("http://127.0.0.1:9", region="eu-west-1"))
+    assert sorted(asked) == [(role, "us-east-1"), ("deployer", "us-east-1")], asked
+    step = transcript.step("changes")
+    assert step is not None and "looked up in us-east-1, where CloudTrail records IAM" in step.detail, step.detail

@@ -26,6 +26,7 @@ from diagnostics.performance.regression import (
     Timing,
     judge,
     regression_finding,
+    sentence,
     subtract,
     under_floor,
     with_children,
@@ -262,3 +263,26 @@ def test_small_latencies_keep_their_digits() -> None:
     assert milliseconds(0.35) == "0.35 ms" and milliseconds(4.5) == "4.5 ms" and milliseconds(2.0) == "2 ms"
     assert milliseconds(1250.4) == "1,250 ms" and milliseconds(45.2) == "45 ms"
     assert "p50 0.8 ms" in Latency("x", 10, None, None, {"p50": 0.8}).describe()
+
+
+def test_a_database_whose_writes_got_slower_is_named_with_the_metric_that_grew() -> None:
+    """ReadLatency steady, WriteLatency 1 ms -> 40 ms per I/O: the disk's writes are the regression."""
+    verdicts = judge([Timing(DB, lat(2.0), lat(2.1)), Timing(DB, lat(40.0), lat(1.0), metric="WriteLatency")])
+    finding = regression_finding(verdicts, "last week", "us-east-1")
+    assert finding is not None and finding.resource == DB.arn and finding.evidence["metric"] == "WriteLatency"
+    assert "its WriteLatency is average 40 ms now against 1 ms" in finding.summary
+    assert any("--metric-name WriteLatency" in line for line in finding.remediation)
+    assert [sentence(v).split(":")[0] for v in verdicts] == ["RDS DB instance orders-db WriteLatency",
+                                                            "RDS DB instance orders-db ReadLatency"]
+
+
+def test_the_lookup_command_asks_under_the_recorded_name_and_where_cloudtrail_keeps_it() -> None:
+    dist = Component("cloudfront", "E2QWRUHAPOMQZL", "d111111abcdef8.cloudfront.net",
+                     "arn:aws:cloudfront::123456789012:distribution/E2QWRUHAPOMQZL",
+                     (("DistributionId", "E2QWRUHAPOMQZL"), ("Region", "Global")))
+    finding = regression_finding(judge([Timing(dist, lat(900.0), lat(200.0))]), "last week", "eu-west-1")
+    assert finding is not None
+    assert any("AttributeValue=E2QWRUHAPOMQZL --region us-east-1" in line for line in finding.remediation)
+    finding = regression_finding(judge([Timing(TABLE, lat(45.0), lat(4.0))]), "last week", "eu-west-1")
+    assert finding is not None and any(
+        f"AttributeValue={TABLE.arn} --region eu-west-1" in line for line in finding.remediation)

@@ -225,16 +225,21 @@ def test_near_timeout_from_metrics_alone_is_the_same_problem_as_from_logs(plain_
     assert transcript.verdict == "problem_found"
 
 
+def make_database(moto, name: str, latency: dict[str, tuple[float, float]]) -> None:
+    """An RDS instance and 30 minutes of each latency metric: (seconds now, seconds a week earlier)."""
+    moto.client("rds").create_db_instance(
+        DBInstanceIdentifier=name, DBInstanceClass="db.t3.medium", Engine="postgres",
+        MasterUsername="admin", MasterUserPassword="Passw0rdPassw0rd", AllocatedStorage=20)
+    for metric, (now, then) in latency.items():
+        put_metric(moto, "AWS/RDS", metric, {"DBInstanceIdentifier": name}, [now] * 30)
+        put_metric(moto, "AWS/RDS", metric, {"DBInstanceIdentifier": name}, [then] * 30, days_ago=7)
+
+
 @pytest.mark.sandbox
 def test_a_database_and_a_table_many_times_slower_than_last_week_are_named(plain_moto) -> None:
     """breaker_b fault 3: RDS ReadLatency 2 ms -> 80 ms per I/O and DynamoDB GetItem 4 ms -> 45 ms were
     "Nothing got markedly slower" under a 100 ms floor meant for a request's latency."""
-    plain_moto.client("rds").create_db_instance(
-        DBInstanceIdentifier="orders-db", DBInstanceClass="db.t3.medium", Engine="postgres",
-        MasterUsername="admin", MasterUserPassword="Passw0rdPassw0rd", AllocatedStorage=20)
-    db = {"DBInstanceIdentifier": "orders-db"}
-    put_metric(plain_moto, "AWS/RDS", "ReadLatency", db, [0.08] * 30)
-    put_metric(plain_moto, "AWS/RDS", "ReadLatency", db, [0.002] * 30, days_ago=7)
+    make_database(plain_moto, "orders-db", {"ReadLatency": (0.08, 0.002)})
     plain_moto.client("dynamodb").create_table(
         TableName="orders", BillingMode="PAY_PER_REQUEST", KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
         AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}])
@@ -250,6 +255,17 @@ def test_a_database_and_a_table_many_times_slower_than_last_week_are_named(plain
         [regression] = [f for f in transcript.findings if f["code"] == "LATENCY_REGRESSION"]
         assert regression["resource"].endswith(named) and numbers in regression["summary"], regression
         assert transcript.verdict == "problem_found"
+
+
+@pytest.mark.sandbox
+def test_a_database_whose_writes_got_slower_is_a_regression_too(plain_moto) -> None:
+    """Only ReadLatency was compared: a disk whose writes went from 1 ms to 40 ms per I/O was never named."""
+    make_database(plain_moto, "ledger-db", {"ReadLatency": (0.002, 0.002), "WriteLatency": (0.04, 0.001)})
+    transcript = run(plain_moto, "ledger-db")
+    [regression] = [f for f in transcript.findings if f["code"] == "LATENCY_REGRESSION"]
+    assert regression["evidence"]["metric"] == "WriteLatency", regression
+    assert "its WriteLatency is average 40 ms now against 1 ms at baseline (40.0x)" in regression["summary"]
+    assert transcript.verdict == "problem_found"
 
 
 @pytest.mark.sandbox

@@ -29,6 +29,7 @@ class Names:
     resource: str
     names: tuple[str, ...]
     why_not: str = ""
+    region: str = ""  # where CloudTrail records its events, when not the run's region (global services)
 
 
 # (ARN pattern, the groups to look up): "0" is the ARN itself as matched, "base" the ARN without what
@@ -56,6 +57,13 @@ RULES: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = (
     # EC2 resources by ID (sg-, acl-, i-, ...), as the console's event history shows them.
     (re.compile(r"^(?P<base>arn:[^:]+:ec2:[^:]*:\d{12}:[a-z-]+/(?P<name>[a-z]+-[0-9a-f]+))$"), ("name", "base")),
 )
+
+# Since 22 November 2021 CloudTrail records the events of IAM, STS and CloudFront (and console sign-in) in
+# us-east-1 only, and LookupEvents shows them in that region: looked up anywhere else, they never match
+# (https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cloudtrail-concepts.html, "Global service
+# events"). The region per partition where they live:
+GLOBAL_EVENT_REGION = {"aws": "us-east-1", "aws-cn": "cn-north-1", "aws-us-gov": "us-gov-west-1"}
+GLOBAL_ARN = re.compile(r"^arn:(?P<partition>[^:]+):(?:iam|sts|cloudfront)::")
 
 # awstriage's own shorthand (playbook parameters), never a name CloudTrail records: the part after the
 # prefix is. ``api:ID/stage`` is looked up by the API's ID.
@@ -94,7 +102,11 @@ def cloudtrail_names(resource: str, function: bool = False) -> Names:
     if not text or UNNAMED.match(text):
         return Names(resource, (), "no CloudTrail event lists it by name")
     if text.startswith("arn:"):
-        return Names(resource, _arn_names(text))
+        glob = GLOBAL_ARN.match(text)
+        return Names(resource, _arn_names(text),
+                     region=GLOBAL_EVENT_REGION.get(glob.group("partition"), "") if glob else "")
+    if shorthand and shorthand.group("kind") == "cloudfront":
+        return Names(resource, (text,), region=GLOBAL_EVENT_REGION["aws"])
     if function or ":function:" in text:
         parsed = parse_function(text)
         if parsed is not None:

@@ -293,11 +293,12 @@ def read_reports(logs: Any, profile: LambdaProfile, start: datetime, end: dateti
 
 
 def read_latency(cloudwatch: Any, comp: Component, start: datetime, end: datetime,
-                 below: bool = False) -> tuple[Latency | None, WindowStats]:
+                 below: bool = False, name: str | None = None) -> tuple[Latency | None, WindowStats]:
     """A component's latency over a window from CloudWatch: percentiles where the endpoint has extended
-    statistics, else averages and maxima. ``below`` reads the metric of the time spent below it."""
+    statistics, else averages and maxima. ``below`` reads the metric of the time spent below it; ``name``
+    one of the metrics compared too (``LatencyMetric.also``)."""
     metric = LATENCY[comp.kind]
-    name = metric.below if below else metric.name
+    name = name or (metric.below if below else metric.name)
     if name is None:
         return None, WindowStats()
     stats = fetch_window(cloudwatch, metric.namespace, name, dict(comp.dimensions), start, end, QUANTILES)

@@ -26,6 +26,7 @@ class LatencyMetric:
     below: str | None = None
     region: str | None = None  # CloudFront's metrics live in us-east-1 only
     min_growth_ms: float = REQUEST_GROWTH_MS
+    also: tuple[str, ...] = ()  # metrics of the same kind and scale compared too (RDS WriteLatency)
 
 
 KINDS = {
@@ -62,7 +63,8 @@ LATENCY: dict[str, LatencyMetric] = {
     "cloudfront": LatencyMetric("AWS/CloudFront", "OriginLatency", 1.0, region="us-east-1"),
     "lambda": LatencyMetric("AWS/Lambda", "Duration", 1.0),
     "dynamodb": LatencyMetric("AWS/DynamoDB", "SuccessfulRequestLatency", 1.0, min_growth_ms=10.0),
-    "rds": LatencyMetric("AWS/RDS", "ReadLatency", 1000.0, min_growth_ms=5.0),
+    # A slow disk shows in reads, writes or both: WriteLatency is compared too, on the same scale.
+    "rds": LatencyMetric("AWS/RDS", "ReadLatency", 1000.0, min_growth_ms=5.0, also=("WriteLatency",)),
 }
 
 

@@ -27,6 +27,7 @@ class Timing:
     then: Latency | None = None
     below_now: Latency | None = None
     below_then: Latency | None = None
+    metric: str = ""  # the metric compared, when not the component's main one (RDS WriteLatency)
 
 
 def subtract(total: Latency | None, below: Latency | None) -> Latency | None:
@@ -45,6 +46,7 @@ class Verdict:
     total: Change | None
     own: Change | None
     below_grew: bool  # its total grew, but the time below it grew as much
+    metric: str = ""  # as Timing.metric
 
     @property
     def own_growth(self) -> float:
@@ -80,7 +82,7 @@ def judge(timings: Iterable[Timing]) -> list[Verdict]:
         own = compare(subtract(t.now, t.below_now), subtract(t.then, t.below_then), floor) \
             if t.below_now is not None else total
         below_grew = bool(total.slower and own is not None and not own.slower)
-        verdicts.append(Verdict(t.component, total, own, below_grew))
+        verdicts.append(Verdict(t.component, total, own, below_grew, t.metric))
     return sorted(verdicts, key=lambda v: -v.own_growth)
 
 
@@ -88,9 +90,13 @@ def sentence(verdict: Verdict) -> str:
     """"label: p90 900 ms now against 300 ms at baseline (3.0x)", with its own share where part of
     its time is spent below it."""
     comp, total, own = verdict.component, verdict.total, verdict.own
+    metric = LATENCY.get(comp.kind)
+    # A component judged on several metrics says which one each sentence is about.
+    name = verdict.metric or (metric.name if metric and metric.also else "")
+    label = f"{comp.label} {name}" if name else comp.label
     if total is None:
-        return f"{comp.label}: no data"
-    text = f"{comp.label}: {total.sentence()}"
+        return f"{label}: no data"
+    text = f"{label}: {total.sentence()}"
     if own is not None and own is not total and own.now is not None and own.then is not None:
         text += f", of which its own time {milliseconds(own.now)} (was {milliseconds(own.then)})"
     return text
@@ -121,37 +127,41 @@ def regression_finding(verdicts: list[Verdict], baseline: str, region: str) -> F
     # Name the metric (ReadLatency is per disk I/O, SuccessfulRequestLatency per table call): "40x" of which.
     metric = LATENCY.get(comp.kind)
     own_word = ("its own time" if top.total is not None and top.total is not own
-                else f"its {metric.name}" if metric else "its latency")
+                else f"its {top.metric or metric.name}" if metric else "its latency")
     return Finding(
         "LATENCY_REGRESSION", "error" if own.much_slower else "warning", comp.resource,
         f"{comp.label} got slower: {own_word} is {own.sentence()} ({baseline})." + also,
-        {"component": comp.key, "statistic": own.stat, "now_ms": round(own.now, 2),
+        {"component": comp.key, "metric": top.metric or (metric.name if metric else ""),
+         "statistic": own.stat, "now_ms": round(own.now, 2),
          "baseline_ms": round(own.then, 2), "ratio": round(own.ratio or 0, 2), "baseline": baseline,
          "total_now_ms": round(top.total.now, 2) if top.total and top.total.now is not None else None,
          "total_baseline_ms": round(top.total.then, 2) if top.total and top.total.then is not None
          else None},
-        [*change_command(comp, region), *alarm_command(comp, own.then * 1.5, region)])
+        [*change_command(comp, region), *alarm_command(comp, own.then * 1.5, region, top.metric)])
 
 
 def change_command(comp: Component, region: str) -> list[str]:
     """The CloudTrail lookup of the component's changes, under the name CloudTrail records it by (a load
     balancer's ARN, a table's ARN, an API's ID), never its label ("orders GetItem")."""
-    names = cloudtrail_names(comp.resource).names
-    if not names:
+    found = cloudtrail_names(comp.resource)
+    if not found.names:
         return []
     return [f"# What changed on {comp.name} between the two windows (deployments, configuration):",
-            f"aws cloudtrail lookup-events --lookup-attributes AttributeKey=ResourceName,AttributeValue={names[0]} "
-            f"--region {region}"]
+            f"aws cloudtrail lookup-events --lookup-attributes AttributeKey=ResourceName,"
+            f"AttributeValue={found.names[0]} --region {found.region or region}"]
 
 
-def alarm_command(comp: Component, threshold_ms: float, region: str) -> list[str]:
-    """The alarm that would have paged before the users did: p90 of the component's latency metric."""
+def alarm_command(comp: Component, threshold_ms: float, region: str, name: str = "") -> list[str]:
+    """The alarm that would have paged before the users did: p90 of the component's latency metric (``name``:
+    the one that grew, when not its main one)."""
     metric = LATENCY.get(comp.kind)
     if metric is None or not comp.dimensions:
         return []
+    alarm = f"{comp.name}-{name.lower()}-p90" if name else f"{comp.name}-latency-p90"
+    name = name or metric.name
     dims = " ".join(f"Name={k},Value={v}" for k, v in comp.dimensions)
     return ["# Alarm on it before the next page:",
-            f"aws cloudwatch put-metric-alarm --alarm-name {comp.name}-latency-p90 --namespace "
-            f"{metric.namespace} --metric-name {metric.name} --dimensions {dims} --extended-statistic p90 "
+            f"aws cloudwatch put-metric-alarm --alarm-name {alarm} --namespace "
+            f"{metric.namespace} --metric-name {name} --dimensions {dims} --extended-statistic p90 "
             f"--threshold {threshold_ms / metric.scale:.4g} --comparison-operator GreaterThanThreshold "
             f"--period 300 --evaluation-periods 3 --region {metric.region or region}"]
