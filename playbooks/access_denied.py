@@ -352,7 +352,7 @@ def _boundary(ctx: Context) -> Policy | None:
 def _resource_policy(ctx: Context) -> ResourcePolicyRead:
     ask = _ask(ctx)
     return ctx.memo("iam:resource-policy", lambda: resource_policy(
-        ctx.client, str(ask.resource), str(ask.action), ctx.session.region))
+        ctx.client, str(ask.resource), str(ask.action), ctx.session.region, ctx.identity.get("account") or None))
 
 
 def _scps(ctx: Context) -> ScpRead:
@@ -438,7 +438,7 @@ def _resource_step(ctx: Context) -> StepOutcome:
     ask = _ask(ctx)
     read = _resource_policy(ctx)
     status = {"read": "ok", "none": "ok", "unsupported": "skipped", "missing": "warning",
-              "unreadable": "warning"}[read.status]
+              "unreadable": "warning", "elsewhere": "warning"}[read.status]
     detail = resource_words(ask, read)
     if read.status == "missing":
         return StepOutcome("problem", detail, [not_found_finding(ask, read, ctx.identity.get("account", ""),

@@ -23,7 +23,7 @@ from botocore.exceptions import ClientError
 from diagnostics.errors import ErrorKind, describe_error, error_code
 from diagnostics.iam.model import ContextValue, Policy, PolicyHolder, Principal
 from diagnostics.iam.principals import identify
-from diagnostics.iam.reads import ResourcePolicyRead, ScpRead, VpceRead
+from diagnostics.iam.reads import ResourcePolicyRead, ScpRead, VpceRead, trust_elsewhere
 from diagnostics.iam.resources import parse_arn
 from diagnostics.iam.simulator import Simulation
 
@@ -239,8 +239,10 @@ SERVICE_KINDS = {"s3": "bucket policy", "kms": "key policy", "sqs": "queue polic
                  "lambda": "function policy", "secretsmanager": "secret policy"}
 
 
-def resource_policy(client: ClientFactory, resource: str, action: str, region: str | None = None) -> ResourcePolicyRead:
-    """Read the resource-based policy of ``resource`` where its service has one."""
+def resource_policy(client: ClientFactory, resource: str, action: str, region: str | None = None,
+                    caller_account: str | None = None) -> ResourcePolicyRead:
+    """Read the resource-based policy of ``resource`` where its service has one. ``caller_account``: the
+    credentials' account; a role of another account is not read (see :func:`trust_elsewhere`)."""
     if resource == "*":
         return ResourcePolicyRead("unsupported", "", "", "The request names no single resource (*), so no "
                                   "resource-based policy takes part.")
@@ -254,6 +256,9 @@ def resource_policy(client: ClientFactory, resource: str, action: str, region: s
         return ResourcePolicyRead("unsupported", "", "", f"{service} resources have no resource-based policy "
                                   "here: only identity-based policies and the guardrails decide.")
     kind = "trust policy" if trust else SERVICE_KINDS[service]
+    elsewhere = trust_elsewhere(resource, caller_account) if trust else None
+    if elsewhere is not None:
+        return elsewhere
     if arn.region and region and arn.region != region and service != "s3":
         return ResourcePolicyRead("unreadable", kind, resource, f"The resource is in {arn.region} but the session "
                                   f"is in {region}: its {kind} was not read. Run again with --region {arn.region}.")

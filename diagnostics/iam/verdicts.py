@@ -125,7 +125,7 @@ def unseen(principal: Principal, scps: ScpRead, rcps: ScpRead, resource: Resourc
         out["scp"] = scps.detail
     if rcps.policies is None:
         out["rcp"] = rcps.detail
-    if resource.status == "unreadable":
+    if resource.status in ("unreadable", "elsewhere"):
         out["resource"] = resource.detail
     if identity_unread and "identity" not in out:
         out["identity"] = "some identity policies could not be read: " + "; ".join(identity_unread)
