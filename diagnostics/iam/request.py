@@ -147,6 +147,13 @@ def understand(inputs: dict[str, Any], caller_arn: str | None,
     principal = chosen["principal"]
     if not principal and denial is not None and denial.anonymous:
         principal = ANONYMOUS  # an unsigned request: never the caller running awstriage
+    if not principal and denial is not None and denial.unclean_principal:
+        # AWS named a caller, but not one that reads as a principal (a paste cut inside its ARN): judging
+        # the person running awstriage in its place would answer about someone else.
+        raise ValueError(f"AWS's message names the caller '{denial.unclean_principal}', which is not a whole "
+                         "principal ARN (was the paste cut or wrapped inside it?), so awstriage will not guess who "
+                         "was denied; paste the whole message again, or name the caller with --param "
+                         "principal=arn:aws:iam::ACCOUNT:user/NAME (or role/NAME, assumed-role/ROLE/SESSION)")
     if not principal:
         if not caller_arn:
             raise ValueError("no principal was given and the caller's identity is unknown")
