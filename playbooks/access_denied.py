@@ -82,6 +82,7 @@ from diagnostics.iam.denials import (
     recent_denials_words,
     unknown_event_words,
 )
+from diagnostics.iam.federated import FEDERATED, federated_finding
 from diagnostics.iam.judgement import Judgement, judge, judge_aws_only, with_typo
 from diagnostics.iam.model import PolicyHolder, Principal
 from diagnostics.iam.principals import identify
@@ -282,8 +283,10 @@ def _start_reads(ctx: Context, ask: Ask) -> None:
     and AWS's Access Troubleshooter; and, for a user or role of this account, whose name is in the ARN, its
     identity policies and the organization's policies beside the principal itself. The boundary, the VPC
     endpoint and AWS's simulator follow as soon as the principal is read (see :func:`_plan_principal`)."""
-    ctx.prefetch("iam:principal", lambda: _read_principal(ctx, ask))
     ctx.prefetch("iam:resource-policy", lambda: _resource_policy(ctx))
+    if ask.principal == FEDERATED:
+        return  # a token, no IAM caller: only the role's trust policy is read
+    ctx.prefetch("iam:principal", lambda: _read_principal(ctx, ask))
     auth_id = ask.denial.authorization_id if ask.denial else None
     if auth_id:
         ctx.prefetch(f"iam:troubleshooter:{auth_id}",
@@ -313,6 +316,10 @@ def _principal(ctx: Context) -> Principal:
     ask = _ask(ctx)
     if catalog.is_ungated(str(ask.action)):
         raise StepSkip(f"Not read: {ask.action} needs no permission, so no policy of the principal takes part.")
+    if ask.principal == FEDERATED:
+        raise StepSkip(f"Not read: {ask.action} is called with a token from an identity provider, not with AWS "
+                       "credentials, so no IAM caller's policies take part: the role's trust policy decides (see "
+                       "'Does the resource have its own policy?').")
     if ctx.peek("iam:principal:failed"):
         raise StepSkip("Not checked: the principal could not be read (see 'Which policies does the principal "
                        "carry?').")
@@ -579,11 +586,15 @@ def _evaluate_step(ctx: Context) -> StepOutcome:
 
 def _evaluate_read(ctx: Context) -> Judgement:
     ask = _ask(ctx)
-    principal = _principal(ctx)
     read = _resource_policy(ctx)
     if read.status == "missing":
         raise StepSkip("Not evaluated: the resource does not exist (see 'Does the resource have its own policy?'), "
                        "so no policy decides about it.")
+    if ask.principal == FEDERATED:
+        detail, found, undecided = federated_finding(str(ask.action), str(ask.resource), read, ask.context,
+                                                     denied=ask.denial is not None)
+        return Judgement(detail, [found] if found else [], undecided)  # type: ignore[arg-type]
+    principal = _principal(ctx)
     decision = _decision(ctx)
     seen = _circumstances(ctx, principal)
     words = (weigh(ask.denial.policy_type, ask.denial.explicit, decision.evaluation, seen.unseen)
