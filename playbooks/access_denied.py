@@ -21,8 +21,10 @@ Exactly one finding carries ``evidence.decision`` (allowed, explicitDeny, implic
   resource policy (which must allow by itself for KMS keys, role trust and other accounts) lacks an allow;
 * IAM_NO_ALLOW: no identity-based policy allows the request;
 * IAM_OTHER_ACCOUNT_BLOCKS: a caller from another account, allowed on the side read here;
-* IAM_ALLOWED (info; warning when AWS denied it): the request is allowed by what could be read, or
-  the action is one IAM never gates (sts:GetCallerIdentity): the failure lies elsewhere;
+* IAM_ALLOWED (info; a warning for an action IAM never gates, sts:GetCallerIdentity, that AWS denied:
+  the failure lies elsewhere): the request is allowed by what could be read and no denial was given;
+* IAM_DENIED_UNEXPLAINED or S3_KEY_NOT_FOUND_WITHOUT_LIST: AWS denied what the policies read allow
+  (the local evaluation is its evidence, ``awstriage_evaluation``: never an IAM_ALLOWED beside it);
 * IAM_UNSIGNED_REQUEST: AWS names the caller "anonymous": the request carried no signature.
 
 Beside it: IAM_UNKNOWN_ACTION (the action asked for is not one AWS has: the finding is the typo, and

@@ -110,8 +110,11 @@ def judge(decision: Decision, principal: Principal, words: AwsWords | None, seen
         detail += " " + check
     if evaluation.decision == "allowed":
         if seen.denial is not None:  # AWS denied what the policies read allow: never "no problem"
-            found = denied_yet_allowed(decision.request, decision.policies, replace(local, severity="info"),
-                                       seen.unseen, object_state)
+            found = denied_yet_allowed(decision.request, decision.policies, local, seen.unseen, object_state,
+                                       "explicitDeny" if seen.denial.explicit else "implicitDeny")
+            # AWS's denial is the decision: the evaluation's "allowed" is named as its own, never as the answer.
+            detail = detail.replace("Decision: allowed.", "awstriage's evaluation of the policies read here allows "
+                                    "it:", 1)
             return Judgement(f"{found[0].summary} {detail}", found)
         return Judgement(detail, [local])
     return Judgement(detail, layers)
