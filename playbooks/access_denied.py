@@ -92,6 +92,7 @@ from diagnostics.iam.reads import ResourcePolicyRead, ScpRead, VpceRead
 from diagnostics.iam.request import Ask, other_partition, understand
 from diagnostics.iam.request_findings import (
     not_found_finding,
+    type_mismatch_finding,
     ungated_finding,
     unknown_action_finding,
     unsigned_finding,
@@ -136,10 +137,19 @@ def resource_arn(text: str) -> str:
     return arn
 
 
+def request_action(text: str) -> str:
+    """One action, as a request names it: a pattern (s3:*) is what policies hold, never a request."""
+    action = v.iam_action(text)
+    wildcard = catalog.wildcard_request(action)
+    if wildcard:
+        raise ValueError(wildcard)
+    return action
+
+
 PARAMS = (
     Param("principal", "the user, role or assumed-role ARN that was denied (default: you)", v.principal_arn,
           picker="iam-principal", example="arn:aws:iam::123456789012:user/alice"),
-    Param("action", "the API action that was denied, as service:Action", v.iam_action,
+    Param("action", "the API action that was denied, as service:Action", request_action,
           example="s3:GetObject"),
     Param("resource", "the ARN of the resource the action was on (* for actions on no resource)", resource_arn,
           example="arn:aws:s3:::acme-reports/2026/q1.csv"),
@@ -239,6 +249,16 @@ def _request_step(ctx: Context) -> StepOutcome:
     elif typed:
         finding = unknown_action_finding(typed)
         return StepOutcome("problem", " ".join([found, finding.summary]).strip(), [finding])
+    wildcard = catalog.wildcard_request(str(ask.action)) if ask.action else None
+    if wildcard:
+        return StepOutcome("error", f"Could not name the request: {wildcard}.")
+    # What AWS's message names together is what AWS authorized: only a pair a person put together is judged.
+    given = inputs.get("action") or inputs.get("resource")
+    mismatch = catalog.type_mismatch(str(ask.action), str(ask.resource)) if given and ask.action and ask.resource \
+        else None
+    if mismatch:
+        finding = type_mismatch_finding(ask, mismatch)
+        return StepOutcome("problem", " ".join([found, request_words(ask), finding.summary]).strip(), [finding])
     ctx.cache["iam:ask"] = ask
     if ask.missing():
         return StepOutcome("error", lacking_words(ask, found))
