@@ -176,7 +176,8 @@ def aws_finding(decision: Decision, principal: Principal, words: AwsWords, local
     if words.explicit and words.agreement == "disagrees" and evaluation.decision != "explicitDeny" and kind in (
             "identity", "boundary", "session", "resource"):
         # AWS named an explicit deny the policies read do not hold: still an explicit deny (issue 9).
-        places, look = deny_not_found(kind, principal=principal.arn, kind=principal.kind, region=seen.region)
+        places, look = deny_not_found(kind, principal=principal.arn, kind=principal.kind, region=seen.region,
+                                      resource=request.resource)
         condition = f"if AWS's message stands and the deny is not in the policies read here: look for {places}"
         return Finding("IAM_EXPLICIT_DENY", "error", at_fault, summary, evidence,
                        [f"# Find the deny AWS named: {places}", *look, *remediation],
