@@ -271,6 +271,7 @@ def finding(decision: Decision, principal: Principal, seen: Circumstances) -> Fi
             if fix.statement:
                 remediation.append("# Statement: " + json.dumps(fix.statement, separators=(",", ":")))
             remediation += list(fix.commands)
+        alternatives += [FixOption(tuple(commands), words, disrupts) for commands, words, disrupts in fix.others]
         verified = verify(request, decision.policies, fix.commands, [fix.statement])
         if fix.commands and not guards and not fix.disrupts:
             evidence["verified"] = {"decision": verified.decision, "passes": verified.passes,
