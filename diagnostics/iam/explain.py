@@ -30,7 +30,7 @@ from diagnostics.iam.evaluate import (
 )
 from diagnostics.iam.model import Evaluation, MatchedStatement, Policy, PolicySet, PolicyType, Request
 from diagnostics.iam.principals import Identity, identify, principal_match
-from diagnostics.iam.resources import account_of, is_kms_key, parse_arn, s3_object_of_bucket
+from diagnostics.iam.resources import access_point, account_of, is_kms_key, parse_arn, s3_object_of_bucket
 from diagnostics.iam.variables import Part, parts_regex
 from diagnostics.iam.verify import BOUNDARY_ARN_VARIABLE
 
@@ -612,6 +612,10 @@ def _show_resource_policy(resource: str) -> tuple[str, ...]:
     if arn is None:
         return ()
     quoted = shlex.quote(resource)
+    point = access_point(resource)
+    if point:
+        return (f"aws s3control get-access-point-policy --account-id {point[1]} --name {shlex.quote(point[2])} "
+                f"--region {point[0]}",)
     if arn.service == "s3":
         return (f"aws s3api get-bucket-policy --bucket {shlex.quote(arn.resource.split('/', 1)[0])}",)
     if arn.service == "kms":
@@ -744,6 +748,10 @@ def _resource_command(resource: str, document: Mapping[str, Any]) -> str:
     arn = parse_arn(resource)
     if arn is None:
         return ""
+    point = access_point(resource)
+    if point:
+        return (f"aws s3control put-access-point-policy --account-id {point[1]} --name {shlex.quote(point[2])} "
+                f"--region {point[0]} --policy {_json(document)}")
     if arn.service == "s3":
         bucket = arn.resource.split("/", 1)[0]
         return f"aws s3api put-bucket-policy --bucket {shlex.quote(bucket)} --policy {_json(document)}"

@@ -36,7 +36,7 @@ def s3_object(request: Request) -> tuple[str, str] | None:
     if request.action.lower() not in OBJECT_READS:
         return None
     arn = parse_arn(request.resource)
-    if arn is None or arn.service != "s3" or "/" not in arn.resource:
+    if arn is None or arn.service != "s3" or "/" not in arn.resource or arn.region:  # an access point: no bucket
         return None
     bucket, key = arn.resource.split("/", 1)
     return (bucket, key) if bucket and key and "*" not in key else None

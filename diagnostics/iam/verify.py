@@ -100,8 +100,9 @@ def _apply(policies: PolicySet, verb: str, flags: Mapping[str, str], document: A
         return replace(policies, scps=swap(policies.scps), rcps=swap(policies.rcps))
     if verb == "ec2 modify-vpc-endpoint" and policies.vpce is not None:
         return replace(policies, vpce=replace(policies.vpce, document=document))
-    if verb in ("s3api put-bucket-policy", "kms put-key-policy", "iam update-assume-role-policy",
-                "sqs set-queue-attributes", "sns set-topic-attributes", "secretsmanager put-resource-policy"):
+    if verb in ("s3api put-bucket-policy", "s3control put-access-point-policy", "kms put-key-policy",
+                "iam update-assume-role-policy", "sqs set-queue-attributes", "sns set-topic-attributes",
+                "secretsmanager put-resource-policy"):
         base = policies.resource or Policy("(proposed)", "resource", document)
         return replace(policies, resource=replace(base, document=document))
     return None
