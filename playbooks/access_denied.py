@@ -567,7 +567,8 @@ def _circumstances(ctx: Context, principal: Principal) -> Circumstances:
         assumed=_assumed(ctx),
         unseen=unseen(principal, scps, rcps, _resource_policy(ctx), ctx.peek("iam:identity-unread") or [],
                       ctx.peek("iam:vpce")),
-        denial=_ask(ctx).denial, region=ctx.session.region, guardrails={"scp": scps.detail, "rcp": rcps.detail})
+        denial=_ask(ctx).denial, region=ctx.session.region, guardrails={"scp": scps.detail, "rcp": rcps.detail},
+        guardrail_status={"scp": scps.status, "rcp": rcps.status})
 
 
 def _outcome(judged: Judgement) -> StepOutcome:

@@ -173,6 +173,10 @@ def aws_finding(decision: Decision, principal: Principal, words: AwsWords, local
         evidence["decision"] = words.decision
     remediation = [f"# Look {where}", *commands] if words.agreement == "unseen" else list(
         local.remediation if local else [])
+    if kind in ("scp", "rcp") and seen.guardrail_status.get(kind) in ("none", "management") and not remediation:
+        remediation = _guardrail_gone(kind, account, seen)
+    elif not remediation and commands:
+        remediation = [f"# Look {where}", *commands]
     if words.explicit and words.agreement == "disagrees" and evaluation.decision != "explicitDeny" and kind in (
             "identity", "boundary", "session", "resource"):
         # AWS named an explicit deny the policies read do not hold: still an explicit deny (issue 9).
@@ -183,6 +187,21 @@ def aws_finding(decision: Decision, principal: Principal, words: AwsWords, local
                        [f"# Find the deny AWS named: {places}", *look, *remediation],
                        certainty="conditional", condition=condition)
     return Finding(CODES.get(kind, "IAM_NO_ALLOW"), "error", at_fault, summary, evidence, remediation)
+
+
+def _guardrail_gone(kind: str, account: str, seen: Circumstances) -> list[str]:
+    """AWS named an SCP (or RCP) where none applies now (no organization, or the management account):
+    the request was made from another account than the one read, or the account's organization changed
+    since the denial. Read-only commands to tell which."""
+    region = seen.region or "us-east-1"
+    short = "SCP" if kind == "scp" else "RCP"
+    return [f"# AWS named an {short}, but none applies to account {account} now "
+            f"({seen.guardrails.get(kind, '').rstrip('.')}): check which account and role really made the request "
+            "(run aws sts get-caller-identity where it failed), and whether the account left or changed "
+            "organization since the denial",
+            "aws sts get-caller-identity",
+            f"aws cloudtrail lookup-events --lookup-attributes AttributeKey=EventSource,"
+            f"AttributeValue=organizations.amazonaws.com --region {region}"]
 
 
 def judge_foreign(decision: Decision, principal: Principal, words: AwsWords | None, detail: str,

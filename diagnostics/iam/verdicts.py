@@ -104,6 +104,8 @@ class Circumstances:
     denial: ParsedDenial | None = None
     region: str | None = None
     guardrails: Mapping[str, str] = field(default_factory=dict)
+    # How reading them ended, per kind: "none" (no organization, or the type not enabled), "management", ...
+    guardrail_status: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def not_checked(self) -> list[str]:
