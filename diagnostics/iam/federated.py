@@ -138,25 +138,22 @@ def federated_finding(action: str, role: str, read: ResourcePolicyRead,
                    "What refused it lies in the token itself: expired, issued by another issuer URL than the "
                    "provider's, an audience not in the provider's client ID list, or signed with a key the provider "
                    "no longer publishes.")
-        if not denied:
-            return f"{head} {summary}", None, "elsewhere"
-        return (f"{head} {summary}", Finding("IAM_DENIED_UNEXPLAINED", "error", role, summary, evidence,
-                                            ["# Check the provider's audiences and the token's issuer and expiry",
-                                             "aws iam list-open-id-connect-providers"],
-                                            certainty="conditional",
-                                            condition="if the token carried the claims given here"), "")
-    wants = "; ".join(f"{g.where()}: {g.wants()}" for g in found)
-    summary = (f"The trust policy of {role} allows {action} only for these tokens: {wants}. AWS refused the token, "
-               "so its claims most likely do not meet them: decode the token's payload and compare its iss, aud and "
-               "sub (or the SAML assertion's audience) with these conditions, or give the claims with --param "
-               "context=KEY=VALUE to check them here.")
-    if not denied:
+        code, condition = "IAM_DENIED_UNEXPLAINED", "if the token carried the claims given here"
+        look = ["# Check the provider's audiences and the token's issuer and expiry",
+                "aws iam list-open-id-connect-providers"]
+    else:
+        wants = "; ".join(f"{g.where()}: {g.wants()}" for g in found)
+        summary = (f"The trust policy of {role} allows {action} only for these tokens: {wants}. AWS refused the "
+                   "token, so its claims most likely do not meet them: decode the token's payload and compare its "
+                   "iss, aud and sub (or the SAML assertion's audience) with these conditions, or give the claims "
+                   "with --param context=KEY=VALUE to check them here.")
+        code = "IAM_RESOURCE_POLICY_BLOCKS"
+        condition = "if the token's claims do not meet the trust policy's conditions (they are not in AWS's message)"
+        look = ["# Compare the token's claims with the trust policy's conditions", show]
+    if not denied:  # nothing refused anything yet: the rest is the token's, not known here
         return f"{head} {summary}", None, "elsewhere"
-    return (f"{head} {summary}", Finding("IAM_RESOURCE_POLICY_BLOCKS", "error", role, summary, evidence,
-                                        ["# Compare the token's claims with the trust policy's conditions", show],
-                                        certainty="conditional",
-                                        condition="if the token's claims do not meet the trust policy's conditions "
-                                                  "(they are not in AWS's message)"), "")
+    return (f"{head} {summary}", Finding(code, "error", role, summary, evidence, look, certainty="conditional",
+                                        condition=condition), "")
 
 
 def _example(action: str) -> dict[str, Any]:
