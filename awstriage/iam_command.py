@@ -150,6 +150,9 @@ def simulate(args: argparse.Namespace) -> int:
                             "by that name)"))
     if args.resource != "*" and not args.resource.startswith("arn:"):
         raise UsageError(f"--resource '{args.resource}' is not an ARN (arn:partition:service:...) or *")
+    wrong = catalog.wildcard_request(args.action) or catalog.type_mismatch(args.action, args.resource)
+    if wrong:  # never "allowed" for a request AWS would never see: it is the request to correct
+        raise UsageError(f"--action/--resource: {wrong}")
     principal = args.principal or _default_principal(args.resource)
     if identify(principal).kind == "other" and not principal.startswith("arn:"):
         raise UsageError(f"--principal '{principal}' is not an ARN or a service principal")

@@ -21,8 +21,10 @@ Exactly one finding carries ``evidence.decision`` (allowed, explicitDeny, implic
   resource policy (which must allow by itself for KMS keys, role trust and other accounts) lacks an allow;
 * IAM_NO_ALLOW: no identity-based policy allows the request;
 * IAM_OTHER_ACCOUNT_BLOCKS: a caller from another account, allowed on the side read here;
-* IAM_ALLOWED (info; warning when AWS denied it): the request is allowed by what could be read, or
-  the action is one IAM never gates (sts:GetCallerIdentity): the failure lies elsewhere;
+* IAM_ALLOWED (info; a warning for an action IAM never gates, sts:GetCallerIdentity, that AWS denied:
+  the failure lies elsewhere): the request is allowed by what could be read and no denial was given;
+* IAM_DENIED_UNEXPLAINED or S3_KEY_NOT_FOUND_WITHOUT_LIST: AWS denied what the policies read allow
+  (the local evaluation is its evidence, ``awstriage_evaluation``: never an IAM_ALLOWED beside it);
 * IAM_UNSIGNED_REQUEST: AWS names the caller "anonymous": the request carried no signature.
 
 Beside it: IAM_UNKNOWN_ACTION (the action asked for is not one AWS has: the finding is the typo, and
@@ -82,6 +84,7 @@ from diagnostics.iam.denials import (
     recent_denials_words,
     unknown_event_words,
 )
+from diagnostics.iam.federated import FEDERATED, federated_finding
 from diagnostics.iam.judgement import Judgement, judge, judge_aws_only, with_typo
 from diagnostics.iam.model import PolicyHolder, Principal
 from diagnostics.iam.principals import identify
@@ -89,6 +92,7 @@ from diagnostics.iam.reads import ResourcePolicyRead, ScpRead, VpceRead
 from diagnostics.iam.request import Ask, other_partition, understand
 from diagnostics.iam.request_findings import (
     not_found_finding,
+    type_mismatch_finding,
     ungated_finding,
     unknown_action_finding,
     unsigned_finding,
@@ -133,10 +137,19 @@ def resource_arn(text: str) -> str:
     return arn
 
 
+def request_action(text: str) -> str:
+    """One action, as a request names it: a pattern (s3:*) is what policies hold, never a request."""
+    action = v.iam_action(text)
+    wildcard = catalog.wildcard_request(action)
+    if wildcard:
+        raise ValueError(wildcard)
+    return action
+
+
 PARAMS = (
     Param("principal", "the user, role or assumed-role ARN that was denied (default: you)", v.principal_arn,
           picker="iam-principal", example="arn:aws:iam::123456789012:user/alice"),
-    Param("action", "the API action that was denied, as service:Action", v.iam_action,
+    Param("action", "the API action that was denied, as service:Action", request_action,
           example="s3:GetObject"),
     Param("resource", "the ARN of the resource the action was on (* for actions on no resource)", resource_arn,
           example="arn:aws:s3:::acme-reports/2026/q1.csv"),
@@ -236,6 +249,16 @@ def _request_step(ctx: Context) -> StepOutcome:
     elif typed:
         finding = unknown_action_finding(typed)
         return StepOutcome("problem", " ".join([found, finding.summary]).strip(), [finding])
+    wildcard = catalog.wildcard_request(str(ask.action)) if ask.action else None
+    if wildcard:
+        return StepOutcome("error", f"Could not name the request: {wildcard}.")
+    # What AWS's message names together is what AWS authorized: only a pair a person put together is judged.
+    given = inputs.get("action") or inputs.get("resource")
+    mismatch = catalog.type_mismatch(str(ask.action), str(ask.resource)) if given and ask.action and ask.resource \
+        else None
+    if mismatch:
+        finding = type_mismatch_finding(ask, mismatch)
+        return StepOutcome("problem", " ".join([found, request_words(ask), finding.summary]).strip(), [finding])
     ctx.cache["iam:ask"] = ask
     if ask.missing():
         return StepOutcome("error", lacking_words(ask, found))
@@ -282,8 +305,10 @@ def _start_reads(ctx: Context, ask: Ask) -> None:
     and AWS's Access Troubleshooter; and, for a user or role of this account, whose name is in the ARN, its
     identity policies and the organization's policies beside the principal itself. The boundary, the VPC
     endpoint and AWS's simulator follow as soon as the principal is read (see :func:`_plan_principal`)."""
-    ctx.prefetch("iam:principal", lambda: _read_principal(ctx, ask))
     ctx.prefetch("iam:resource-policy", lambda: _resource_policy(ctx))
+    if ask.principal == FEDERATED:
+        return  # a token, no IAM caller: only the role's trust policy is read
+    ctx.prefetch("iam:principal", lambda: _read_principal(ctx, ask))
     auth_id = ask.denial.authorization_id if ask.denial else None
     if auth_id:
         ctx.prefetch(f"iam:troubleshooter:{auth_id}",
@@ -313,6 +338,10 @@ def _principal(ctx: Context) -> Principal:
     ask = _ask(ctx)
     if catalog.is_ungated(str(ask.action)):
         raise StepSkip(f"Not read: {ask.action} needs no permission, so no policy of the principal takes part.")
+    if ask.principal == FEDERATED:
+        raise StepSkip(f"Not read: {ask.action} is called with a token from an identity provider, not with AWS "
+                       "credentials, so no IAM caller's policies take part: the role's trust policy decides (see "
+                       "'Does the resource have its own policy?').")
     if ctx.peek("iam:principal:failed"):
         raise StepSkip("Not checked: the principal could not be read (see 'Which policies does the principal "
                        "carry?').")
@@ -352,7 +381,7 @@ def _boundary(ctx: Context) -> Policy | None:
 def _resource_policy(ctx: Context) -> ResourcePolicyRead:
     ask = _ask(ctx)
     return ctx.memo("iam:resource-policy", lambda: resource_policy(
-        ctx.client, str(ask.resource), str(ask.action), ctx.session.region))
+        ctx.client, str(ask.resource), str(ask.action), ctx.session.region, ctx.identity.get("account") or None))
 
 
 def _scps(ctx: Context) -> ScpRead:
@@ -438,7 +467,7 @@ def _resource_step(ctx: Context) -> StepOutcome:
     ask = _ask(ctx)
     read = _resource_policy(ctx)
     status = {"read": "ok", "none": "ok", "unsupported": "skipped", "missing": "warning",
-              "unreadable": "warning"}[read.status]
+              "unreadable": "warning", "elsewhere": "warning"}[read.status]
     detail = resource_words(ask, read)
     if read.status == "missing":
         return StepOutcome("problem", detail, [not_found_finding(ask, read, ctx.identity.get("account", ""),
@@ -538,7 +567,8 @@ def _circumstances(ctx: Context, principal: Principal) -> Circumstances:
         assumed=_assumed(ctx),
         unseen=unseen(principal, scps, rcps, _resource_policy(ctx), ctx.peek("iam:identity-unread") or [],
                       ctx.peek("iam:vpce")),
-        denial=_ask(ctx).denial, region=ctx.session.region, guardrails={"scp": scps.detail, "rcp": rcps.detail})
+        denial=_ask(ctx).denial, region=ctx.session.region, guardrails={"scp": scps.detail, "rcp": rcps.detail},
+        guardrail_status={"scp": scps.status, "rcp": rcps.status})
 
 
 def _outcome(judged: Judgement) -> StepOutcome:
@@ -579,11 +609,15 @@ def _evaluate_step(ctx: Context) -> StepOutcome:
 
 def _evaluate_read(ctx: Context) -> Judgement:
     ask = _ask(ctx)
-    principal = _principal(ctx)
     read = _resource_policy(ctx)
     if read.status == "missing":
         raise StepSkip("Not evaluated: the resource does not exist (see 'Does the resource have its own policy?'), "
                        "so no policy decides about it.")
+    if ask.principal == FEDERATED:
+        detail, found, undecided = federated_finding(str(ask.action), str(ask.resource), read, ask.context,
+                                                     denied=ask.denial is not None)
+        return Judgement(detail, [found] if found else [], undecided)  # type: ignore[arg-type]
+    principal = _principal(ctx)
     decision = _decision(ctx)
     seen = _circumstances(ctx, principal)
     words = (weigh(ask.denial.policy_type, ask.denial.explicit, decision.evaluation, seen.unseen)

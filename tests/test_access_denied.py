@@ -341,7 +341,10 @@ def test_the_pasted_error_alone_drives_the_diagnosis(sandbox) -> None:
     assert evidence["blocking_types"] == ["boundary"]
     assert any(m["kind"] == "boundary-lacks-action" for m in evidence["near_misses"])
     assert evidence["fix"]["statement"]["Action"] == "s3:GetObject"
-    assert any(c.startswith("aws iam create-policy-version --policy-arn " + BOUNDARY) for c in finding["remediation"])
+    assert any(c.startswith("aws iam put-user-permissions-boundary") for c in finding["remediation"])
+    assert not any(c.startswith("aws iam create-policy-version") for c in finding["remediation"])
+    assert any(c.startswith("aws iam create-policy-version --policy-arn " + BOUNDARY)
+               for alt in finding["alternatives"] for c in alt["commands"])
     assert transcript.verdict == "problem_found"
     assert {s.id: s.status for s in transcript.steps}["simulator"] == "ok"
 

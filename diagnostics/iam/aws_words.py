@@ -103,15 +103,48 @@ def where_to_look(policy_type: str, *, account: str | None, region: str | None, 
     return ("", ())
 
 
-def deny_not_found(policy_type: str, *, principal: str, kind: str, region: str | None) -> tuple[str, tuple[str, ...]]:
+# Who logs a change to a resource's own policy in CloudTrail: the service that owns the resource
+# (PutBucketPolicy is s3.amazonaws.com, PutKeyPolicy kms.amazonaws.com, ...; Amazon S3 User Guide,
+# "Logging Amazon S3 API calls using AWS CloudTrail"). A role's trust policy is IAM's.
+POLICY_CHANGES = {"s3": ("s3.amazonaws.com", "PutBucketPolicy and DeleteBucketPolicy"),
+                  "kms": ("kms.amazonaws.com", "PutKeyPolicy"),
+                  "sqs": ("sqs.amazonaws.com", "SetQueueAttributes"),
+                  "sns": ("sns.amazonaws.com", "SetTopicAttributes"),
+                  "lambda": ("lambda.amazonaws.com", "AddPermission and RemovePermission"),
+                  "secretsmanager": ("secretsmanager.amazonaws.com", "PutResourcePolicy"),
+                  "iam": ("iam.amazonaws.com", "UpdateAssumeRolePolicy")}
+_IDENTITY_CHANGES = ("iam.amazonaws.com", "Put*Policy, CreatePolicyVersion and Attach*")
+
+
+def policy_changes(policy_type: str, resource: str | None) -> tuple[str, str]:
+    """(CloudTrail event source, the calls) that change a policy of ``policy_type``: for a resource's own
+    policy, the service that owns it; the organization's for SCPs and RCPs, EC2's for an endpoint policy."""
+    if policy_type == "resource":
+        service = (resource or "").split(":")[2] if (resource or "").count(":") >= 5 else ""
+        return POLICY_CHANGES.get(service, ("", "the calls that change the resource's policy"))
+    if policy_type in ("scp", "rcp"):
+        return "organizations.amazonaws.com", "UpdatePolicy, AttachPolicy and DetachPolicy"
+    if policy_type == "vpce":
+        return "ec2.amazonaws.com", "ModifyVpcEndpoint"
+    return _IDENTITY_CHANGES
+
+
+def deny_not_found(policy_type: str, *, principal: str, kind: str, region: str | None,
+                   resource: str | None = None) -> tuple[str, tuple[str, ...]]:
     """AWS named an explicit deny in ``policy_type`` that the policies read here do not hold: where
     the deny may be ("a policy changed since ...; or ..."), and read-only commands to find it. It
-    stays an explicit deny: the remedy is to find and narrow a deny, never to add an allow."""
+    stays an explicit deny: the remedy is to find and narrow a deny, never to add an allow.
+    ``resource``: the request's resource, whose service logs changes to its own policy."""
     region = region or "us-east-1"
-    places = ["a policy changed since the denial (CloudTrail shows Put*Policy, CreatePolicyVersion and Attach* "
-              "calls)"]
-    commands = [f"aws cloudtrail lookup-events --lookup-attributes AttributeKey=EventSource,"
-                f"AttributeValue=iam.amazonaws.com --region {region}"]
+    source, calls = policy_changes(policy_type, resource)
+    places = [f"a policy changed since the denial (CloudTrail shows {calls} calls)"]
+    if source:
+        commands = [f"aws cloudtrail lookup-events --lookup-attributes AttributeKey=EventSource,"
+                    f"AttributeValue={source} --region {region}"]
+    else:  # a service awstriage has no table row for: the resource's name finds its events
+        name = (resource or "").rsplit(":", 1)[-1].rsplit("/", 1)[-1]
+        commands = [f"aws cloudtrail lookup-events --lookup-attributes AttributeKey=ResourceName,"
+                    f"AttributeValue={name} --region {region}"] if name else []
     if policy_type == "identity":
         if kind == "user":
             name = principal.rsplit("/", 1)[-1]

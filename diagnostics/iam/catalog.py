@@ -112,6 +112,31 @@ def fits(action: str, resource: str) -> bool | None:
     return any(_template_regex(t).fullmatch(sample) for _, t in types)
 
 
+def wildcard_request(action: str) -> str | None:
+    """One sentence when ``action`` is a pattern (``s3:*``, ``s3:Get*``): policies name actions with
+    wildcards, but a request is one API call, so it names exactly one action. None for a single action."""
+    if "*" not in action and "?" not in action:
+        return None
+    return (f"{action} is a pattern, not an action: a request is one API call and names exactly one action (as "
+            "the denial message printed it, for example s3:GetObject); give that action")
+
+
+def type_mismatch(action: str, resource: str) -> str | None:
+    """One sentence when ``resource`` is of no type ``action`` acts on (s3:GetObject on a bucket ARN,
+    iam:PassRole on an S3 object): no grant on that ARN would ever match a request for the action, so
+    it is the request to correct, not a policy. None when it fits or the catalog cannot say (a pattern
+    such as AWS's own "arn:aws:waf-regional:us-east-1:123456789012:*/*" is not judged)."""
+    if "*" in resource or "?" in resource or fits(action, resource) is not False:
+        return None
+    types = resource_types(action)
+    shown = "; ".join(f"{name} ({template.replace('${Partition}', 'aws')})" for name, template in types[:4])
+    hint = ""
+    if resource.startswith("arn:aws:s3:::") and "/" not in resource and any("/" in t for _, t in types):
+        hint = f" (an object of that bucket is {resource}/KEY)"
+    return (f"{action} does not act on {resource}: it acts on {shown}{hint}. A request for {action} never names "
+            "such a resource, and no grant on it would ever match one: name the resource the call acted on")
+
+
 def condition_keys(action: str) -> frozenset[str] | None:
     """The service-specific condition keys ``action`` supports (lowercased), None when unknown."""
     service, name = _split(action)

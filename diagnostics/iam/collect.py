@@ -18,13 +18,13 @@ from collections.abc import Callable, Iterator, Mapping
 from typing import Any, Literal
 from urllib.parse import unquote
 
-from botocore.exceptions import ClientError
+from botocore.exceptions import BotoCoreError, ClientError
 
 from diagnostics.errors import ErrorKind, describe_error, error_code
 from diagnostics.iam.model import ContextValue, Policy, PolicyHolder, Principal
 from diagnostics.iam.principals import identify
-from diagnostics.iam.reads import ResourcePolicyRead, ScpRead, VpceRead
-from diagnostics.iam.resources import parse_arn
+from diagnostics.iam.reads import ResourcePolicyRead, ScpRead, VpceRead, trust_elsewhere
+from diagnostics.iam.resources import access_point, parse_arn
 from diagnostics.iam.simulator import Simulation
 
 ClientFactory = Callable[[str], Any]
@@ -239,8 +239,10 @@ SERVICE_KINDS = {"s3": "bucket policy", "kms": "key policy", "sqs": "queue polic
                  "lambda": "function policy", "secretsmanager": "secret policy"}
 
 
-def resource_policy(client: ClientFactory, resource: str, action: str, region: str | None = None) -> ResourcePolicyRead:
-    """Read the resource-based policy of ``resource`` where its service has one."""
+def resource_policy(client: ClientFactory, resource: str, action: str, region: str | None = None,
+                    caller_account: str | None = None) -> ResourcePolicyRead:
+    """Read the resource-based policy of ``resource`` where its service has one. ``caller_account``: the
+    credentials' account; a role of another account is not read (see :func:`trust_elsewhere`)."""
     if resource == "*":
         return ResourcePolicyRead("unsupported", "", "", "The request names no single resource (*), so no "
                                   "resource-based policy takes part.")
@@ -253,7 +255,12 @@ def resource_policy(client: ClientFactory, resource: str, action: str, region: s
     if service not in SERVICE_KINDS and not trust:
         return ResourcePolicyRead("unsupported", "", "", f"{service} resources have no resource-based policy "
                                   "here: only identity-based policies and the guardrails decide.")
+    if access_point(resource):
+        return _access_point_policy(client, resource)
     kind = "trust policy" if trust else SERVICE_KINDS[service]
+    elsewhere = trust_elsewhere(resource, caller_account) if trust else None
+    if elsewhere is not None:
+        return elsewhere
     if arn.region and region and arn.region != region and service != "s3":
         return ResourcePolicyRead("unreadable", kind, resource, f"The resource is in {arn.region} but the session "
                                   f"is in {region}: its {kind} was not read. Run again with --region {arn.region}.")
@@ -277,6 +284,42 @@ def resource_policy(client: ClientFactory, resource: str, action: str, region: s
 
 
 Reader = Callable[[ClientFactory, Any, str], tuple[str, str, Any]]  # -> (holder, holder ARN, raw policy)
+
+
+def _access_point_policy(client: ClientFactory, resource: str) -> ResourcePolicyRead:
+    """An S3 access point's own policy (s3control GetAccessPointPolicy), never looked up as a bucket. The
+    bucket behind it has its own policy too, which must allow the request or delegate to access points."""
+    region, account, name, _ = access_point(resource) or ("", "", "", None)
+    holder_arn = f"arn:aws:s3:{region}:{account}:accesspoint/{name}"
+    holder = f"access point {name}"
+    read = (f"aws s3control get-access-point-policy --account-id {account} --name {name} --region {region}")
+    behind = (" The bucket behind it (aws s3control get-access-point ... shows which) has its own bucket policy, "
+              "which must also allow the request or delegate access control to access points.")
+    try:
+        raw = client("s3control").get_access_point_policy(AccountId=account, Name=name).get("Policy")
+    except ClientError as exc:
+        code = error_code(exc) or ""
+        if code == "NoSuchAccessPoint":
+            return ResourcePolicyRead("missing", "access point policy", holder,
+                                      f"The access point {name} does not exist in account {account}, region {region} "
+                                      f"(AWS answered {code}).", holder_arn=holder_arn)
+        if code == "NoSuchAccessPointPolicy":
+            return ResourcePolicyRead("none", "access point policy", holder, f"The {holder} has no access point "
+                                      "policy." + behind, holder_arn=holder_arn)
+        why = describe_error(exc, service="s3control", operation="GetAccessPointPolicy").sentence
+        return ResourcePolicyRead("unreadable", "access point policy", holder, f"{resource} is an S3 access point, "
+                                  f"not a bucket; its policy could not be read ({why}). Read it with: {read}." + behind,
+                                  holder_arn=holder_arn)
+    except BotoCoreError as exc:  # s3control's host names carry the account ID; some endpoints cannot serve them
+        return ResourcePolicyRead("unreadable", "access point policy", holder, f"{resource} is an S3 access point, "
+                                  f"not a bucket; its policy could not be read ({describe_error(exc).sentence}). Read "
+                                  f"it with: {read}." + behind, holder_arn=holder_arn)
+    if not raw:
+        return ResourcePolicyRead("none", "access point policy", holder, f"The {holder} has no access point policy."
+                                  + behind, holder_arn=holder_arn)
+    policy = Policy(holder_arn, "resource", document(raw), attached_to=holder)
+    return ResourcePolicyRead("read", "access point policy", holder, f"Read the access point policy of the {holder}."
+                              + behind, policy, holder_arn)
 
 
 def _s3(client: ClientFactory, arn: Any, resource: str) -> tuple[str, str, Any]:

@@ -10,6 +10,12 @@ People paste what their SDK, the CLI or a log printed, so the SDKs' wrappers are
   error AccessDenied: Access Denied``, Go v1 ``AccessDenied: Access Denied\\n\\tstatus code: 403, ...``;
 * JavaScript ``AccessDeniedException: ...`` followed by a stack (``at ...`` lines).
 
+Before anything, the paste is put back together (:func:`normalise_paste`): typographic quotes
+(“ ” ‘ ’, from chat clients and word processors) become plain ones, a message copied out of a JSON
+log line loses its escapes (``\\"``), and a line a terminal or chat client broke *inside* a token
+(``user/b⏎ob``, ``s3:Get⏎Object``, ``examp⏎le-bucket``) is joined again: the line ends inside an ARN
+or an action, and the next line cannot start a new word of the message.
+
 Then the message itself, tolerant of line wrapping and repeated spaces (all whitespace is one space):
 
 * "User: ARN is not authorized to perform: ACTION on resource: RES because no <type> allows the ACTION
@@ -40,8 +46,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from diagnostics.iam import catalog
 from diagnostics.iam.model import ContextValue
 from diagnostics.iam.operations import action_for_operation, operations_of
+from diagnostics.iam.principals import identify
 
 _PHRASES: dict[str, str] = {
     "identity-based policy": "identity",
@@ -91,6 +99,7 @@ _EXPLICIT = re.compile(rf"with an explicit deny in (?:an? |the )?(?P<phrase>{_PH
                        rf"(?::\s*(?P<arn>{_ARN}))?", re.I)
 _EXPLICIT_BARE = re.compile(r"with an explicit deny\b", re.I)
 _IMPLICIT = re.compile(rf"because no (?P<phrase>{_PHRASE}) allows?", re.I)
+_TAIL_ACTION = re.compile(r"\ballows? the (?P<action>[\w-]+:[\w*-]+) action", re.I)
 _KMS_THIS_RESOURCE = re.compile(r"because the resource does not exist in this Region, no resource-based policies "
                                 r"allow access, or a resource-based policy explicitly denies access", re.I)
 _KMS_UNKNOWN_KEY = re.compile(r"refers to a customer master key that does not exist|key that does not exist,? "
@@ -111,6 +120,71 @@ _SERVICE_ALIASES = {"securitytokenservice": "sts", "dynamodbv2": "dynamodb", "si
                     "identitymanagement": "iam", "simplenotificationservice": "sns", "lambda": "lambda"}
 _CODE_SERVICES = {"unauthorizedoperation": "ec2", "client.unauthorizedoperation": "ec2", "authorizationerror": "sns",
                   "authorizationerrorexception": "sns"}
+
+
+# --- putting a paste back together ----------------------------------------------------------------
+_QUOTES = str.maketrans({"\u201c": '"', "\u201d": '"', "\u201e": '"', "\u201f": '"', "\u2033": '"', "\u00ab": '"',
+                         "\u00bb": '"', "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'"})
+# Terraform draws its errors in a box: "│ Error: ...". The rule is no part of the message.
+_BOX = re.compile(r"^[ \t]*[\u2502\u2503\u2575\u2577][ \t]?", re.M)
+# The words of a denial message and of the SDKs' wrappers around it: a line that starts with one of
+# them starts a new word, whatever the line before ended with.
+_MESSAGE_WORDS = frozenset((
+    "user:", "principal:", "role:", "is", "not", "authorized", "to", "perform", "perform:", "on", "resource",
+    "resource:", "this", "because", "no", "with", "an", "a", "the", "explicit", "deny", "in", "allows", "allow",
+    "action", "action.", "when", "calling", "operation", "go", "or", "call", "for", "and", "status", "request",
+    "error:", "at", "service:", "identity-based", "resource-based", "permissions", "session", "service", "vpc"))
+# A character that can continue an ARN or an action cut by a line break.
+_CONTINUES = re.compile(r"[\w/:*.\-+=,@$]")
+_ACTION_PART = re.compile(r"[\w-]+:[\w*-]*")
+
+
+def normalise_paste(text: str) -> str:
+    """The message as AWS printed it, from a paste that a chat client, a terminal or a JSON log changed:
+    typographic quotes made plain, JSON escapes undone, the rule of Terraform's box dropped, and lines
+    broken inside an ARN or an action joined (see :func:`_broken_inside`)."""
+    text = _unescape(text.translate(_QUOTES))
+    lines = _BOX.sub("", text.replace("\r\n", "\n").replace("\r", "\n")).split("\n")
+    out = [lines[0]]
+    for line in lines[1:]:
+        if _broken_inside(out[-1], line):
+            out[-1] += line
+        else:
+            out.append(line)
+    return "\n".join(out)
+
+
+def _unescape(text: str) -> str:
+    """A message copied out of a JSON string ("... on resource: \\"arn:aws:s3:::b/k\\" ..."): unescaped."""
+    if '\\"' not in text and not ("\\n" in text and "\n" not in text):
+        return text
+    try:
+        value = json.loads(f'"{text}"', strict=False)
+    except json.JSONDecodeError:  # not all of it is one JSON string: undo the escapes that matter
+        return (text.replace('\\"', '"').replace("\\'", "'").replace("\\n", "\n").replace("\\t", " ")
+                .replace("\\/", "/"))
+    return value if isinstance(value, str) else text
+
+
+def _broken_inside(before: str, after: str) -> bool:
+    """Whether a line break between ``before`` and ``after`` cut one token in two: no space on either
+    side, ``before`` ends inside an ARN or an action, and ``after`` cannot start a new word of the
+    message (a message word, a new ARN, a bracket). An action is joined only into one the catalog
+    knows, or from a piece it does not know."""
+    if not before or not after or before[-1].isspace() or after[0].isspace() or not _CONTINUES.match(after[0]):
+        return False
+    last, first = before.split()[-1], after.split()[0]
+    if last.lower() in _MESSAGE_WORDS or first.lower() in _MESSAGE_WORDS:
+        return False
+    if first.lstrip("\"'").startswith("arn:"):
+        return False
+    bare = last.lstrip("\"'")
+    if bare.startswith("arn:"):
+        return True
+    if _ACTION_PART.fullmatch(bare.rstrip("\"'")):
+        joined = bare + first.split()[0].rstrip(".,;\"'")
+        return catalog.known_action(joined) is True or catalog.known_action(bare) is False
+    return False
 
 
 @dataclass(frozen=True)
@@ -144,6 +218,9 @@ class ParsedDenial:
     resource_name: str | None = None
     # The resource ARN AWS printed with its account masked ("********9012"): never used as an account ID.
     masked_resource: str | None = None
+    # The caller as AWS named it when that is no whole principal ARN ("ob", "arn:aws:iam::123456789012:user/"):
+    # a paste cut inside it. Never replaced by the caller running awstriage.
+    unclean_principal: str | None = None
 
     @property
     def names_request(self) -> bool:
@@ -229,9 +306,20 @@ def _principal(raw: str | None) -> tuple[str | None, str | None]:
     raw = raw.strip('"')
     if raw.lower() == "anonymous":
         return None, "AWS names the caller 'anonymous': the request was not signed (no credentials reached AWS)."
-    if raw.startswith("arn:"):
+    if whole_principal(raw):
         return raw, None
-    return None, f"AWS names the caller '{raw}', which is not an ARN."
+    return None, f"AWS names the caller '{raw}', which is not a whole principal ARN."
+
+
+_NAME = r"[\w+=,.@-]+"
+_PRINCIPAL_FORMS = (re.compile(rf"arn:[\w-]+:iam::\d{{12}}:(?:root|(?:user|role)/(?:{_NAME}/)*{_NAME})"),
+                    re.compile(rf"arn:[\w-]+:sts::\d{{12}}:(?:assumed-role/{_NAME}/{_NAME}|federated-user/{_NAME})"))
+
+
+def whole_principal(arn: str) -> bool:
+    """Whether ``arn`` is a whole IAM principal ARN (a user, role, session, federated user or root), the
+    forms AWS names a caller by: a piece cut off by a line break is not."""
+    return any(form.fullmatch(arn) for form in _PRINCIPAL_FORMS) and identify(arn).kind != "other"
 
 
 def _action(raw: str) -> str:
@@ -244,6 +332,7 @@ def parse_denial(text: str) -> ParsedDenial:
     """Read a pasted denial. Raises ValueError (one sentence) only for text that is no denial at all."""
     if not isinstance(text, str) or not text.strip():
         raise ValueError("the error message is empty")
+    text = normalise_paste(text)
     wrapped = _unwrap(text)
     body = wrapped.body
     notes: list[str] = []
@@ -251,12 +340,22 @@ def parse_denial(text: str) -> ParsedDenial:
     explicit = anonymous = False
     m = _NOT_AUTHORIZED.search(body)
     short = None if m else _NOT_AUTHORIZED_SHORT.search(body)
+    unclean_principal = None
     if m:
         principal, note = _principal(m.group("principal"))
         anonymous = (m.group("principal") or "").strip('"').lower() == "anonymous"
         if note:
             notes.append(note)
+        if note and not anonymous:
+            unclean_principal = m.group("principal").strip('"')
         action = _action(m.group("action"))
+        tail = _TAIL_ACTION.search(body, m.end())
+        if tail and _action(tail.group("action")).lower() != action.lower() and \
+                catalog.known_action(action) is False and catalog.known_action(_action(tail.group("action"))):
+            # "s3:Get" (cut) at the head, "allows the s3:GetObject action" at the tail: AWS names it twice.
+            notes.append(f"The message names the action {action} and, at its end, {_action(tail.group('action'))}: "
+                         "the second, an action AWS has, is taken.")
+            action = _action(tail.group("action"))
         raw_resource = m.group("resource")
         if raw_resource:
             raw_resource = raw_resource.strip("\"'").rstrip(".,")
@@ -306,7 +405,7 @@ def parse_denial(text: str) -> ParsedDenial:
                         authorization_id=authorization_id, error_code=wrapped.code, operation=wrapped.operation,
                         service=service, encoded=encoded_message(text), key_may_not_exist=key_may_not_exist,
                         notes=tuple(notes), anonymous=anonymous, resource_name=resource_name,
-                        masked_resource=masked_resource)
+                        masked_resource=masked_resource, unclean_principal=unclean_principal)
 
 
 def parse_decoded_authorization(decoded: str | dict) -> ParsedDenial:

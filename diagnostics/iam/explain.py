@@ -30,7 +30,7 @@ from diagnostics.iam.evaluate import (
 )
 from diagnostics.iam.model import Evaluation, MatchedStatement, Policy, PolicySet, PolicyType, Request
 from diagnostics.iam.principals import Identity, identify, principal_match
-from diagnostics.iam.resources import account_of, is_kms_key, parse_arn, s3_object_of_bucket
+from diagnostics.iam.resources import access_point, account_of, is_kms_key, parse_arn, s3_object_of_bucket
 from diagnostics.iam.variables import Part, parts_regex
 from diagnostics.iam.verify import BOUNDARY_ARN_VARIABLE
 
@@ -56,6 +56,8 @@ class Fix:
     disrupts: str = ""
     first: tuple[str, ...] = ()  # then the primary: meet the condition, or read the policy and ask its owner
     alternative: str = ""       # then ``commands`` in one line, as an alternative's summary
+    # Wider changes offered beside a primary that does not weaken a guard: (commands, summary, disrupts).
+    others: tuple[tuple[tuple[str, ...], str, str], ...] = ()
 
 
 _GUARDRAIL_WORDS: dict[PolicyType, str] = {
@@ -260,7 +262,10 @@ def fix_for(request: Request, policies: PolicySet, evaluation: Evaluation) -> Fi
     if not parts:
         return None
     summary = " ".join(p[0] for p in parts)
-    return Fix(summary, parts[0][1], parts[0][2], tuple(c for p in parts for c in p[3]))
+    others = (_widen_shared_boundary(request, policies, who),) if "boundary" in evaluation.blocking_types and \
+        policies.boundary is not None and policies.boundary.arn and _own_boundary_name(who) else ()
+    return Fix(summary, parts[0][1], parts[0][2], tuple(c for p in parts for c in p[3]),
+               others=tuple(o for o in others if o is not None))
 
 
 def _new_statement(request: Request) -> dict[str, Any]:
@@ -287,11 +292,29 @@ def _grant(kind: PolicyType, request: Request, policies: PolicySet, who: Identit
         command = _inline_command(who, name, document)
         return (f"Add an identity-based policy statement allowing {request.action} on {request.resource}.",
                 None, statement, (command,) if command else ())
+    if kind == "boundary" and policies.boundary is not None and policies.boundary.arn and _own_boundary_name(who):
+        # A boundary is a managed policy other users and roles may share: widening it loosens their cap
+        # too. The narrower change gives this principal a boundary of its own (the same plus this
+        # statement); widening the shared one is offered apart, with what it disrupts.
+        document = _with_statement(policies.boundary.document, statement)
+        name = _own_boundary_name(who)
+        account = who.account or "ACCOUNT"
+        own = f"arn:{who.partition}:iam::{account}:policy/{name}"
+        kind_word = "user" if who.kind == "user" else "role"
+        return (f"Give {who.principal_arn} a permissions boundary of its own: a copy of "
+                f"{policies.boundary.arn} that also allows {request.action} on {request.resource} (a boundary only "
+                "caps: the identity policy must allow it too). Other principals keep the shared boundary.",
+                own, statement,
+                (f"aws iam create-policy --policy-name {shlex.quote(name)} --policy-document {_json(document)}",
+                 f"aws iam put-{kind_word}-permissions-boundary --{kind_word}-name {shlex.quote(str(who.name))} "
+                 f"--permissions-boundary {shlex.quote(own)}"))
     if kind == "boundary" and policies.boundary is not None:
         document = _with_statement(policies.boundary.document, statement)
         unnamed = "" if policies.boundary.arn else (
             f" Set {BOUNDARY_ARN_VARIABLE} to the ARN of that managed policy first (PermissionsBoundary in "
-            "`aws iam get-user` or `aws iam get-role`).")
+            "`aws iam get-user` or `aws iam get-role`). CAUTION: every user and role that policy caps gets the "
+            f"allow too (aws iam list-entities-for-policy --policy-arn \"${BOUNDARY_ARN_VARIABLE}\" "
+            "--policy-usage-filter PermissionsBoundary lists them).")
         return (f"Add {request.action} to the permissions boundary {policies.boundary.arn or policies.boundary.name}"
                 f" (a boundary only caps: the identity policy must allow it too).{unnamed}",
                 policies.boundary.arn or policies.boundary.name, statement,
@@ -336,6 +359,29 @@ def _grant(kind: PolicyType, request: Request, policies: PolicySet, who: Identit
                 statement, ())
     command = _resource_command(request.resource, _with_statement(policies.resource.document, statement))
     return (summary, policies.resource.name, statement, (command,) if command else ())
+
+
+def _own_boundary_name(who: Identity) -> str | None:
+    """The name of a boundary of this principal's own (a user, or the role behind a session)."""
+    if who.kind not in ("user", "role", "assumed-role") or not who.name:
+        return None
+    return f"boundary-{who.name}"[:128]
+
+
+def _widen_shared_boundary(request: Request, policies: PolicySet,
+                           who: Identity) -> tuple[tuple[str, ...], str, str] | None:
+    """Widening the shared boundary itself: one change, but every principal it caps gets the allow too."""
+    boundary = policies.boundary
+    if boundary is None or not boundary.arn:
+        return None
+    document = _with_statement(boundary.document, _new_statement(request))
+    quoted = shlex.quote(boundary.arn)
+    return ((f"aws iam list-entities-for-policy --policy-arn {quoted} --policy-usage-filter PermissionsBoundary",
+             *_policy_commands(boundary, document, who)),
+            f"Add {request.action} on {request.resource} to the shared permissions boundary {boundary.arn} (a "
+            "managed policy keeps at most 5 versions: delete the oldest non-default one first if it has 5)",
+            f"widens the boundary for every user and role it caps, not only {who.principal_arn}: the first command "
+            "lists them")
 
 
 def _meet_condition(request: Request, policies: PolicySet, evaluation: Evaluation, misses: list[NearMiss],
@@ -566,6 +612,10 @@ def _show_resource_policy(resource: str) -> tuple[str, ...]:
     if arn is None:
         return ()
     quoted = shlex.quote(resource)
+    point = access_point(resource)
+    if point:
+        return (f"aws s3control get-access-point-policy --account-id {point[1]} --name {shlex.quote(point[2])} "
+                f"--region {point[0]}",)
     if arn.service == "s3":
         return (f"aws s3api get-bucket-policy --bucket {shlex.quote(arn.resource.split('/', 1)[0])}",)
     if arn.service == "kms":
@@ -698,6 +748,10 @@ def _resource_command(resource: str, document: Mapping[str, Any]) -> str:
     arn = parse_arn(resource)
     if arn is None:
         return ""
+    point = access_point(resource)
+    if point:
+        return (f"aws s3control put-access-point-policy --account-id {point[1]} --name {shlex.quote(point[2])} "
+                f"--region {point[0]} --policy {_json(document)}")
     if arn.service == "s3":
         bucket = arn.resource.split("/", 1)[0]
         return f"aws s3api put-bucket-policy --bucket {shlex.quote(bucket)} --policy {_json(document)}"

@@ -9,6 +9,8 @@ the two together into what the decision step says and the findings it makes:
 * a policy that could not be read is never evaluated as if empty: a denial becomes conditional on
   it, an allow cannot be decided;
 * a caller from another account: the resource's side is judged here, the rest is for that account;
+* a role in another account (its trust policy cannot be read from here): the caller's side is judged
+  here, and the trust policy is for that account's administrator, never read or rewritten here;
 * awstriage could not evaluate at all (the principal or the resource could not be read): AWS's
   message alone makes the finding.
 
@@ -17,6 +19,7 @@ Pure: the playbook passes the decision, the principal, AWS's words and the :clas
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
@@ -24,6 +27,7 @@ from typing import Any, Literal
 from diagnostics.findings import Finding
 from diagnostics.iam.aws_words import TYPE_WORDS, AwsWords, deny_not_found, where_to_look
 from diagnostics.iam.context_defaults import assumed_words, missing_key_words, unknown_value_condition
+from diagnostics.iam.explain import fix_for, near_misses
 from diagnostics.iam.model import Evaluation, Principal
 from diagnostics.iam.reads import ResourcePolicyRead
 from diagnostics.iam.request import Ask
@@ -70,6 +74,8 @@ def judge(decision: Decision, principal: Principal, words: AwsWords | None, seen
         detail = detail.replace("awstriage's evaluation:", "On the side readable here (the resource's), "
                                 "awstriage's evaluation:", 1)
         return judge_foreign(decision, principal, words, detail, seen, read)
+    if read.status == "elsewhere" and evaluation.decision != "allowed":
+        return judge_elsewhere(decision, principal, words, detail, seen, read)
     local = finding(decision, principal, seen)
     if words is not None and words.agreement == "unseen":
         aws = aws_finding(decision, principal, words, local if evaluation.decision != "allowed" else None, seen)
@@ -104,8 +110,11 @@ def judge(decision: Decision, principal: Principal, words: AwsWords | None, seen
         detail += " " + check
     if evaluation.decision == "allowed":
         if seen.denial is not None:  # AWS denied what the policies read allow: never "no problem"
-            found = denied_yet_allowed(decision.request, decision.policies, replace(local, severity="info"),
-                                       seen.unseen, object_state)
+            found = denied_yet_allowed(decision.request, decision.policies, local, seen.unseen, object_state,
+                                       "explicitDeny" if seen.denial.explicit else "implicitDeny")
+            # AWS's denial is the decision: the evaluation's "allowed" is named as its own, never as the answer.
+            detail = detail.replace("Decision: allowed.", "awstriage's evaluation of the policies read here allows "
+                                    "it:", 1)
             return Judgement(f"{found[0].summary} {detail}", found)
         return Judgement(detail, [local])
     return Judgement(detail, layers)
@@ -164,15 +173,35 @@ def aws_finding(decision: Decision, principal: Principal, words: AwsWords, local
         evidence["decision"] = words.decision
     remediation = [f"# Look {where}", *commands] if words.agreement == "unseen" else list(
         local.remediation if local else [])
+    if kind in ("scp", "rcp") and seen.guardrail_status.get(kind) in ("none", "management") and not remediation:
+        remediation = _guardrail_gone(kind, account, seen)
+    elif not remediation and commands:
+        remediation = [f"# Look {where}", *commands]
     if words.explicit and words.agreement == "disagrees" and evaluation.decision != "explicitDeny" and kind in (
             "identity", "boundary", "session", "resource"):
         # AWS named an explicit deny the policies read do not hold: still an explicit deny (issue 9).
-        places, look = deny_not_found(kind, principal=principal.arn, kind=principal.kind, region=seen.region)
+        places, look = deny_not_found(kind, principal=principal.arn, kind=principal.kind, region=seen.region,
+                                      resource=request.resource)
         condition = f"if AWS's message stands and the deny is not in the policies read here: look for {places}"
         return Finding("IAM_EXPLICIT_DENY", "error", at_fault, summary, evidence,
                        [f"# Find the deny AWS named: {places}", *look, *remediation],
                        certainty="conditional", condition=condition)
     return Finding(CODES.get(kind, "IAM_NO_ALLOW"), "error", at_fault, summary, evidence, remediation)
+
+
+def _guardrail_gone(kind: str, account: str, seen: Circumstances) -> list[str]:
+    """AWS named an SCP (or RCP) where none applies now (no organization, or the management account):
+    the request was made from another account than the one read, or the account's organization changed
+    since the denial. Read-only commands to tell which."""
+    region = seen.region or "us-east-1"
+    short = "SCP" if kind == "scp" else "RCP"
+    return [f"# AWS named an {short}, but none applies to account {account} now "
+            f"({seen.guardrails.get(kind, '').rstrip('.')}): check which account and role really made the request "
+            "(run aws sts get-caller-identity where it failed), and whether the account left or changed "
+            "organization since the denial",
+            "aws sts get-caller-identity",
+            f"aws cloudtrail lookup-events --lookup-attributes AttributeKey=EventSource,"
+            f"AttributeValue=organizations.amazonaws.com --region {region}"]
 
 
 def judge_foreign(decision: Decision, principal: Principal, words: AwsWords | None, detail: str,
@@ -222,6 +251,64 @@ def judge_foreign(decision: Decision, principal: Principal, words: AwsWords | No
         return Judgement(f"{detail} {other.summary}", [other])
     return Judgement(f"{detail} On this side {side}; the rest of the decision lies in account "
                      f"{principal.account}, which cannot be read with these credentials. {must}", undecided="elsewhere")
+
+
+def judge_elsewhere(decision: Decision, principal: Principal, words: AwsWords | None, detail: str,
+                    seen: Circumstances, read: ResourcePolicyRead) -> Judgement:
+    """A role in another account: its trust policy (``read.status == "elsewhere"``) cannot be read from
+    here, so the caller's side is judged alone and the trust policy is named for that account to check.
+    Nothing here is said to be in that trust policy, and no command writes a role of this account."""
+    evaluation, request = decision.evaluation, decision.request
+    account = account_of(request.resource) or "the role's account"
+    readable = replace(evaluation, blocking_types=tuple(k for k in evaluation.blocking_types if k != "resource"))
+    must = _trust_must(request.principal, principal, request.action, request.resource, account)
+    if readable.decision == "explicitDeny" or readable.blocking_types:
+        # The side read here refuses on its own: that is the finding; the trust policy must allow too.
+        # The caller's policies are this account's (only the role is elsewhere): their fix is written here.
+        local = replace(request, resource_account=principal.account or request.resource_account)
+        here = replace(decision, request=local, evaluation=readable,
+                       misses=tuple(near_misses(local, decision.policies, readable)),
+                       fix=fix_for(local, decision.policies, readable))
+        layers = layer_findings(here, principal, finding(here, principal, seen), seen)
+        layers[0] = replace(layers[0], summary=f"{layers[0].summary} Besides, {must[0].lower()}{must[1:]}")
+        return Judgement(f"Decision: {readable.decision}. {' '.join(f.summary for f in layers)} {detail}", layers)
+    said = words is not None and words.policy_type == "resource"
+    allowed_by = _allowed_by(evaluation)
+    summary = (f"{request.principal} cannot {request.action} on {request.resource}: on this side {allowed_by}, and "
+               f"the role is in account {account}, whose trust policy must allow it too. That trust policy cannot be "
+               f"read with these credentials (IAM reads a role by name, in the credentials' own account only). {must}")
+    if seen.denial is None:
+        return Judgement(f"{detail} {summary}", undecided="elsewhere")
+    role = request.resource.rsplit("/", 1)[-1]
+    statement = {"Effect": "Allow", "Principal": {"AWS": request.principal}, "Action": request.action}
+    found = Finding(
+        "IAM_RESOURCE_POLICY_BLOCKS", "error", request.resource, summary,
+        {"decision": "implicitDeny", "awstriage_decision": evaluation.decision, "policy_type": "resource",
+         "per_type": dict(evaluation.per_type), "where_to_look": f"the trust policy of {request.resource}, in "
+         f"account {account}", "not_readable_because": read.detail, "resource_account": account},
+        [f"# With credentials for account {account} (not these): read the trust policy of {role} there",
+         f"aws iam get-role --role-name {role} --query Role.AssumeRolePolicyDocument",
+         f"# It must hold a statement like: {json.dumps(statement, separators=(',', ':'))} (or name account "
+         f"{principal.account}'s root), with any condition it sets (sts:ExternalId, MFA, tags) met by the caller."],
+        certainty="certain" if said else "conditional",
+        condition="" if said else ("if AWS denied the request (as the pasted message says) and the caller's policies "
+                                   "read here are the ones AWS weighed; an SCP or RCP of either account could "
+                                   "refuse it too"))
+    return Judgement(f"Decision: implicitDeny. {summary} {detail}", [found])
+
+
+def _trust_must(arn: str, principal: Principal, action: str, role: str, account: str) -> str:
+    return (f"Account {account}'s administrator must check that the trust policy of {role} allows {action} for "
+            f"{arn} (or for account {principal.account}), and that the caller meets its conditions.")
+
+
+def _allowed_by(evaluation: Evaluation) -> str:
+    allows = [m for m in evaluation.matched if m.effect == "Allow" and m.policy_type == "identity"]
+    if not allows:
+        return "the caller's identity policies allow it"
+    m = allows[0]
+    where = f"statement {m.index}" + (f" ({m.sid})" if m.sid else "")
+    return f"the caller's identity policies allow it ({where} of {m.policy_arn or m.policy})"
 
 
 def judge_aws_only(ask: Ask, why: str, caller_account: str | None, region: str | None) -> Judgement:

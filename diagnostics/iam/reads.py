@@ -11,8 +11,9 @@ from dataclasses import dataclass
 from typing import Literal
 
 from diagnostics.iam.model import Policy
+from diagnostics.iam.resources import parse_arn
 
-ResourceStatus = Literal["read", "none", "unsupported", "missing", "unreadable"]
+ResourceStatus = Literal["read", "none", "unsupported", "missing", "unreadable", "elsewhere"]
 
 
 @dataclass(frozen=True)
@@ -21,7 +22,9 @@ class ResourcePolicyRead:
 
     ``status``: read (``policy`` holds it), none (the resource has no policy), unsupported (the
     service has no resource-based policies, or the request names no resource), missing (the
-    resource does not exist), unreadable (the credentials or the region kept us from reading it).
+    resource does not exist), unreadable (the credentials or the region kept us from reading it),
+    elsewhere (the resource lives in another account whose API reads only its own: a role's trust
+    policy there cannot be read from here, and is never read from a same-named role here).
     """
 
     status: ResourceStatus
@@ -30,6 +33,26 @@ class ResourcePolicyRead:
     detail: str
     policy: Policy | None = None
     holder_arn: str = ""   # the ARN of the bucket, key, queue, topic, function, secret or role
+
+
+def trust_elsewhere(resource: str, caller_account: str | None) -> ResourcePolicyRead | None:
+    """A role of another account than the credentials': its trust policy cannot be read from here.
+
+    iam:GetRole takes a role name and no account: it reads only the credentials' own account (IAM API
+    Reference, GetRole), so asking it about arn:aws:iam::999988887777:role/x would read a same-named
+    role of this account, or say one "does not exist". None for a role of this account (or when the
+    credentials' account is not known)."""
+    arn = parse_arn(resource)
+    if arn is None or arn.service != "iam" or arn.resource_type != "role":
+        return None
+    if not (caller_account and arn.account and arn.account != caller_account):
+        return None
+    name = arn.resource.rsplit("/", 1)[-1]
+    return ResourcePolicyRead(
+        "elsewhere", "trust policy", f"role {name} in account {arn.account}",
+        f"The role {resource} is in account {arn.account}, and the credentials are for account {caller_account}: "
+        f"its trust policy can only be read in account {arn.account} (IAM reads a role by name, in the credentials' "
+        "own account), so it was not read.", holder_arn=resource)
 
 
 ScpStatus = Literal["none", "management", "read", "unreadable"]

@@ -17,6 +17,7 @@ from botocore.exceptions import ClientError
 from diagnostics.errors import explain_error
 from diagnostics.iam import catalog
 from diagnostics.iam.denial_message import ParsedDenial, parse_decoded_authorization, parse_denial
+from diagnostics.iam.federated import FEDERATED, FEDERATED_ACTIONS, is_federated
 from diagnostics.iam.model import ContextValue
 
 
@@ -147,6 +148,18 @@ def understand(inputs: dict[str, Any], caller_arn: str | None,
     principal = chosen["principal"]
     if not principal and denial is not None and denial.anonymous:
         principal = ANONYMOUS  # an unsigned request: never the caller running awstriage
+    if not principal and is_federated(chosen["action"]):
+        # Not signed with AWS credentials: the caller is the token, never the person running awstriage.
+        principal = FEDERATED
+        notes.append(f"{chosen['action']} is called with a {FEDERATED_ACTIONS[str(chosen['action']).lower()]}, not "
+                     "with AWS credentials: no IAM caller's policies take part; the role's trust policy decides.")
+    if not principal and denial is not None and denial.unclean_principal:
+        # AWS named a caller, but not one that reads as a principal (a paste cut inside its ARN): judging
+        # the person running awstriage in its place would answer about someone else.
+        raise ValueError(f"AWS's message names the caller '{denial.unclean_principal}', which is not a whole "
+                         "principal ARN (was the paste cut or wrapped inside it?), so awstriage will not guess who "
+                         "was denied; paste the whole message again, or name the caller with --param "
+                         "principal=arn:aws:iam::ACCOUNT:user/NAME (or role/NAME, assumed-role/ROLE/SESSION)")
     if not principal:
         if not caller_arn:
             raise ValueError("no principal was given and the caller's identity is unknown")

@@ -49,6 +49,15 @@ def unknown_action_finding(typed: str) -> Finding:
                     "Service Authorization Reference for the service's actions."])
 
 
+def type_mismatch_finding(ask: Ask, sentence: str) -> Finding:
+    """The request names a resource of a type its action never acts on (``catalog.type_mismatch``): the
+    request is what is wrong; a grant on that ARN would never match, so none is offered."""
+    return Finding("IAM_RESOURCE_TYPE_MISMATCH", "error", str(ask.resource), sentence + ".",
+                   {"action": ask.action, "resource": ask.resource, "principal": ask.principal, "fits": False},
+                   [f"# Run again with the resource {ask.action} acted on (--param resource=ARN); no policy change "
+                    "is proposed for this one."])
+
+
 def typo_finding(typed: str, meant: str, principal: str, resource: str | None, verdict: str | None) -> Finding:
     """The typo is the finding; ``verdict``, the decision on the action meant (None when not evaluated),
     says whether anything else is wrong."""

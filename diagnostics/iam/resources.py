@@ -72,11 +72,23 @@ def is_iam_role(resource: str) -> bool:
     return arn is not None and arn.service == "iam" and arn.resource_type == "role"
 
 
+def access_point(resource: str) -> tuple[str, str, str, str | None] | None:
+    """(region, account, name, object key or None) of an S3 access point ARN
+    (arn:aws:s3:REGION:ACCOUNT:accesspoint/NAME[/object/KEY]); None for anything else (a bucket ARN has
+    neither region nor account). An access point is not a bucket: its policy is the access point's."""
+    arn = parse_arn(resource)
+    if arn is None or arn.service != "s3" or not arn.resource.startswith("accesspoint/"):
+        return None
+    name, _, rest = arn.resource.removeprefix("accesspoint/").partition("/")
+    key = rest.removeprefix("object/") if rest.startswith("object/") else None
+    return arn.region, arn.account, name, key
+
+
 def s3_object_of_bucket(pattern: str, resource: str) -> bool:
     """Whether ``pattern`` is a bucket ARN and ``resource`` an object in it (the missing "/*")."""
     return (pattern.startswith("arn:") and ":s3:::" in pattern and "/" not in pattern
             and resource.startswith(pattern + "/"))
 
 
-__all__ = ["Arn", "Part", "account_of", "compile_resources", "is_iam_role", "is_kms_key", "parse_arn",
+__all__ = ["Arn", "Part", "access_point", "account_of", "compile_resources", "is_iam_role", "is_kms_key", "parse_arn",
            "resource_pattern_matches", "s3_object_of_bucket"]

@@ -36,7 +36,7 @@ def s3_object(request: Request) -> tuple[str, str] | None:
     if request.action.lower() not in OBJECT_READS:
         return None
     arn = parse_arn(request.resource)
-    if arn is None or arn.service != "s3" or "/" not in arn.resource:
+    if arn is None or arn.service != "s3" or "/" not in arn.resource or arn.region:  # an access point: no bucket
         return None
     bucket, key = arn.resource.split("/", 1)
     return (bucket, key) if bucket and key and "*" not in key else None
@@ -100,10 +100,25 @@ def unexplained_finding(request: Request, unseen: Mapping[str, str], *, allowed_
 
 
 def denied_yet_allowed(request: Request, policies: PolicySet, local: Finding, unseen: Mapping[str, str],
-                       object_state: str | None) -> list[Finding]:
-    """AWS denied what ``policies`` allow (``local``, the evaluation's own finding, stays as evidence):
-    S3's 403 for a missing key without s3:ListBucket, or what was not read. ``object_state``: for an
-    S3 object read, whether the key exists ("exists", "missing", "unknown"), else None."""
+                       object_state: str | None, aws_decision: str = "implicitDeny") -> list[Finding]:
+    """AWS denied what ``policies`` allow: S3's 403 for a missing key without s3:ListBucket, or what was
+    not read. ``local``, the evaluation's own (allowed) finding, is kept as evidence of that one finding,
+    never as a finding of its own: an "IAM_ALLOWED: the call is allowed" beside AWS's denial would tell a
+    reader (or a script keying on the code) the opposite of AWS. ``object_state``: for an S3 object read,
+    whether the key exists ("exists", "missing", "unknown"), else None."""
+    return [_with_evaluation(f, local, aws_decision) for f in _denied_yet_allowed(request, policies, local, unseen,
+                                                                                   object_state)]
+
+
+def _with_evaluation(found: Finding, local: Finding, aws_decision: str) -> Finding:
+    """``found``, carrying the decision (AWS's: denied) and the local evaluation that allowed it."""
+    evaluation = {k: v for k, v in local.evidence.items() if k != "decision"}
+    return replace(found, evidence={**found.evidence, "decision": aws_decision, "awstriage_decision": "allowed",
+                                    "awstriage_evaluation": evaluation})
+
+
+def _denied_yet_allowed(request: Request, policies: PolicySet, local: Finding, unseen: Mapping[str, str],
+                        object_state: str | None) -> list[Finding]:
     target = s3_object(request)
     list_allowed = None
     if target is not None:
@@ -117,9 +132,9 @@ def denied_yet_allowed(request: Request, policies: PolicySet, local: Finding, un
             grant = fix_for(listing, policies, listed)
             option = Fix(tuple(grant.commands), grant.summary, f"lets {request.principal} list every key in {bucket} "
                          "(then a missing key answers 404)") if grant and grant.commands else None
-            return [missing_key_finding(request, bucket, key, bucket_arn, option), local]
+            return [missing_key_finding(request, bucket, key, bucket_arn, option)]
     st = local.evidence.get("statement") or {}
     by = f"statement {st.get('index')} of {st.get('policy')}" if st else "the policies read"
     evaluation = evaluate(request, policies)
     return [unexplained_finding(request, unseen, allowed_by=by, object_state=object_state, list_allowed=list_allowed,
-                                missing_keys=tuple(evaluation.missing_context_keys)), local]
+                                missing_keys=tuple(evaluation.missing_context_keys))]

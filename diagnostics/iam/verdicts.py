@@ -104,6 +104,8 @@ class Circumstances:
     denial: ParsedDenial | None = None
     region: str | None = None
     guardrails: Mapping[str, str] = field(default_factory=dict)
+    # How reading them ended, per kind: "none" (no organization, or the type not enabled), "management", ...
+    guardrail_status: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def not_checked(self) -> list[str]:
@@ -125,7 +127,7 @@ def unseen(principal: Principal, scps: ScpRead, rcps: ScpRead, resource: Resourc
         out["scp"] = scps.detail
     if rcps.policies is None:
         out["rcp"] = rcps.detail
-    if resource.status == "unreadable":
+    if resource.status in ("unreadable", "elsewhere"):
         out["resource"] = resource.detail
     if identity_unread and "identity" not in out:
         out["identity"] = "some identity policies could not be read: " + "; ".join(identity_unread)
@@ -271,6 +273,7 @@ def finding(decision: Decision, principal: Principal, seen: Circumstances) -> Fi
             if fix.statement:
                 remediation.append("# Statement: " + json.dumps(fix.statement, separators=(",", ":")))
             remediation += list(fix.commands)
+        alternatives += [FixOption(tuple(commands), words, disrupts) for commands, words, disrupts in fix.others]
         verified = verify(request, decision.policies, fix.commands, [fix.statement])
         if fix.commands and not guards and not fix.disrupts:
             evidence["verified"] = {"decision": verified.decision, "passes": verified.passes,

@@ -100,8 +100,9 @@ def _apply(policies: PolicySet, verb: str, flags: Mapping[str, str], document: A
         return replace(policies, scps=swap(policies.scps), rcps=swap(policies.rcps))
     if verb == "ec2 modify-vpc-endpoint" and policies.vpce is not None:
         return replace(policies, vpce=replace(policies.vpce, document=document))
-    if verb in ("s3api put-bucket-policy", "kms put-key-policy", "iam update-assume-role-policy",
-                "sqs set-queue-attributes", "sns set-topic-attributes", "secretsmanager put-resource-policy"):
+    if verb in ("s3api put-bucket-policy", "s3control put-access-point-policy", "kms put-key-policy",
+                "iam update-assume-role-policy", "sqs set-queue-attributes", "sns set-topic-attributes",
+                "secretsmanager put-resource-policy"):
         base = policies.resource or Policy("(proposed)", "resource", document)
         return replace(policies, resource=replace(base, document=document))
     return None
@@ -164,13 +165,39 @@ def _guard_changes(statement: Mapping[str, Any] | None, policies: PolicySet, req
     return out
 
 
+def _new_boundary(command: str, created: Mapping[str, Any], policies: PolicySet) -> PolicySet | None:
+    """``aws iam put-user-permissions-boundary`` (or role) naming a policy created by an earlier command."""
+    try:
+        words = shlex.split(command)
+    except ValueError:
+        return None
+    if len(words) < 3 or words[:2] != ["aws", "iam"] or not words[2].endswith("-permissions-boundary"):
+        return None
+    flags = {words[i]: words[i + 1] for i in range(3, len(words) - 1) if words[i].startswith("--")}
+    arn = flags.get("--permissions-boundary", "")
+    document = created.get(arn.rsplit("/", 1)[-1])
+    if document is None:
+        return None
+    base = policies.boundary or Policy(arn, "boundary", document, arn=arn)
+    return replace(policies, boundary=replace(base, name=arn, arn=arn, document=document))
+
+
 def verify(request: Request, policies: PolicySet, commands: Iterable[str],
            statements: Iterable[Mapping[str, Any] | None] = ()) -> Verified:
-    """Apply every command that writes a policy document, then evaluate ``request`` again."""
+    """Apply every command that writes a policy document, then evaluate ``request`` again. A policy made
+    by ``create-policy`` counts once a later command sets it as the principal's permissions boundary."""
     changed, applied = policies, 0
+    created: dict[str, Any] = {}
     for command in commands:
+        swapped = _new_boundary(command, created, changed)
+        if swapped is not None:
+            changed, applied = swapped, applied + 1
+            continue
         parsed = _document(command)
         if parsed is None:
+            continue
+        if parsed[0] == "iam create-policy":
+            created[parsed[1].get("--policy-name", "")] = parsed[2]
             continue
         after = _apply(changed, *parsed)
         if after is not None:

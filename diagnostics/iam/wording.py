@@ -18,6 +18,7 @@ from diagnostics.iam import catalog
 from diagnostics.iam.aws_words import TYPE_WORDS, article
 from diagnostics.iam.denial_message import ParsedDenial
 from diagnostics.iam.evaluate import compile_document
+from diagnostics.iam.federated import FEDERATED, FEDERATED_ACTIONS
 from diagnostics.iam.model import Policy, Principal
 from diagnostics.iam.principals import identify
 from diagnostics.iam.reads import ResourcePolicyRead, ScpRead, VpceRead
@@ -80,6 +81,8 @@ def request_words(ask: Ask, found: str = "", typed: str | None = None, meant: st
     what = {"user": "IAM user", "role": "role", "assumed-role": "role session", "root": "root user",
             "federated-user": "federated user"}.get(who.kind, "principal")
     head = f"The {what} {ask.principal} asks for {ask.action} on {ask.resource}"
+    if ask.principal == FEDERATED:
+        head = f"A {FEDERATED_ACTIONS.get(str(ask.action).lower(), 'token')} asks for {ask.action} on {ask.resource}"
     if ask.context:
         head += " with " + ", ".join(f"{k}={v}" for k, v in ask.context.items())
     parts.insert(1 if found else 0, head + ".")

@@ -91,6 +91,40 @@ ROWS = [
     _row("wrapped-crlf-spaces", f"User:  {APP}  is not authorized to perform:  s3:PutObject\r\non resource:  "
          f"'{OBJ}'\r\nwith an explicit deny in a   VPC endpoint policy", principal=APP, action="s3:PutObject",
          resource=OBJ, policy_type="vpce", explicit=True),
+    # --- pastes a terminal, a chat client or a JSON log changed: cut inside a token, typographic quotes ------
+    _row("cut-in-principal", f"User: arn:aws:iam::{A}:user/ali\nce is not authorized to perform: s3:GetObject on "
+         f'resource: "{OBJ}" because no identity-based policy allows the s3:GetObject action', principal=ALICE,
+         action="s3:GetObject", resource=OBJ, policy_type="identity"),
+    _row("cut-after-slash", f"User: arn:aws:iam::{A}:user/\nalice is not authorized to perform: s3:GetObject on "
+         f"resource: {OBJ}", principal=ALICE, action="s3:GetObject", resource=OBJ),
+    _row("cut-in-account", f"User: arn:aws:sts::1234567\n89012:assumed-role/app-role/i-0abc12345678def01 is not "
+         f"authorized to perform: s3:PutObject on resource: {OBJ}", principal=APP, action="s3:PutObject",
+         resource=OBJ),
+    _row("cut-in-action", f"User: {ALICE} is not authorized to perform: s3:Get\nObject on resource: \"{OBJ}\" "
+         "because no identity-based policy allows the s3:GetObject action", principal=ALICE, action="s3:GetObject",
+         resource=OBJ, policy_type="identity"),
+    _row("cut-in-quoted-resource", f"User: {ALICE} is not authorized to perform: s3:GetObject on resource: "
+         "\"arn:aws:s3:::examp\nle-bucket/report.pdf\" because no identity-based policy allows the s3:GetObject "
+         "action", principal=ALICE, action="s3:GetObject", resource=OBJ, policy_type="identity"),
+    _row("cut-after-dash", f"User: {ALICE} is not authorized to perform: s3:GetObject on resource: arn:aws:s3:::"
+         "example-\nbucket/report.pdf with an explicit deny in a resource-based policy", principal=ALICE,
+         action="s3:GetObject", resource=OBJ, policy_type="resource", explicit=True),
+    _row("terraform-box-cut", "╷\n│ Error: reading S3 Object: operation error S3: GetObject, https response error "
+         "StatusCode: 403, RequestID: XYZ123ABC, HostID: abc=, api error AccessDenied: User: arn:aws:iam::"
+         f"{A}:user/al\n│ ice is not authorized to perform: s3:GetObject on resource: \"{OBJ}\"\n│ because no "
+         "identity-based policy allows the s3:GetObject action\n╵", principal=ALICE, action="s3:GetObject",
+         resource=OBJ, policy_type="identity"),
+    _row("smart-quotes", nab(ALICE, "s3:GetObject", f"\u201c{OBJ}\u201d", " because no identity-based policy allows "
+         "the s3:GetObject action"), principal=ALICE, action="s3:GetObject", resource=OBJ, policy_type="identity"),
+    _row("smart-single-quotes", nab(ALICE, "s3:GetObject", f"\u2018{OBJ}\u2019", " with an explicit deny in a "
+         "VPC endpoint policy"), principal=ALICE, action="s3:GetObject", resource=OBJ, policy_type="vpce",
+         explicit=True),
+    _row("json-escaped", '{"level":"error","msg":"' + PY.format(code="AccessDenied", op="GetObject") + nab(
+         ALICE, "s3:GetObject", f'\\"{OBJ}\\"', " because no identity-based policy allows the s3:GetObject "
+         "action") + '"}', principal=ALICE, action="s3:GetObject", resource=OBJ, policy_type="identity"),
+    _row("json-escaped-fragment", nab(ALICE, "s3:GetObject", f'\\"{OBJ}\\"', " because no identity-based policy "
+         "allows the s3:GetObject action\\nGo to the console"), principal=ALICE, action="s3:GetObject",
+         resource=OBJ, policy_type="identity"),
     # --- the Access Troubleshooter's authorization ID ---------------------------------------------------
     _row("authorization-id", nab(ALICE, "iam:CreateInstanceProfile", f"arn:aws:iam::{A}:instance-profile/web",
          f" with an explicit deny in an identity-based policy: arn:aws:iam::{A}:policy/ExampleDenyPolicy. Go to "

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from diagnostics.iam import evaluate
 from diagnostics.iam.explain import fix_for, near_misses
 from diagnostics.iam.model import Policy, PolicySet
+from diagnostics.iam.verify import verify
 from tests.iam.helpers import ACCOUNT, ALICE, BUCKET, KEY, OBJECT, SESSION, allow, cond, deny, ps, req
 
 
@@ -70,13 +71,21 @@ def test_boundary_lacks_action_and_its_fix() -> None:
     evaluation, misses, fix = _explain(policies, request)
     assert evaluation.blocking_types == ("boundary",)
     assert [m.kind for m in misses] == ["boundary-lacks-action"]
-    assert fix.policy == f"arn:aws:iam::{ACCOUNT}:policy/boundary"
-    (command,) = fix.commands
-    assert command.startswith(f"aws iam create-policy-version --policy-arn arn:aws:iam::{ACCOUNT}:policy/boundary ")
-    assert command.endswith("--set-as-default")
-    new_boundary = Policy("boundary", "boundary", _document_in(command))
+    # The boundary may cap others too: the primary gives alice one of her own; widening the shared one
+    # is the alternative, which says whom else it loosens.
+    assert fix.policy == f"arn:aws:iam::{ACCOUNT}:policy/boundary-alice"
+    create, put = fix.commands
+    assert create.startswith("aws iam create-policy --policy-name boundary-alice ")
+    assert put == (f"aws iam put-user-permissions-boundary --user-name alice --permissions-boundary "
+                   f"arn:aws:iam::{ACCOUNT}:policy/boundary-alice")
+    new_boundary = Policy("boundary", "boundary", _document_in(create))
     fixed = PolicySet(identity=policies.identity, boundary=new_boundary)
     assert evaluate(request, fixed).decision == "allowed"
+    assert verify(request, policies, fix.commands).passes
+    [(widen, _, disrupts)] = fix.others
+    assert widen[0].startswith(f"aws iam list-entities-for-policy --policy-arn arn:aws:iam::{ACCOUNT}:policy/boundary ")
+    assert widen[1].startswith(f"aws iam create-policy-version --policy-arn arn:aws:iam::{ACCOUNT}:policy/boundary ")
+    assert "every user and role it caps" in disrupts
 
 
 def test_not_action_excludes() -> None:

@@ -7,6 +7,8 @@ from __future__ import annotations
 import json
 import shlex
 
+import pytest
+
 from diagnostics.iam import evaluate
 from diagnostics.iam.aws_words import deny_not_found, where_to_look
 from diagnostics.iam.context_defaults import missing_key_words, not_given, unknown_value_condition
@@ -184,3 +186,18 @@ def test_another_partition_is_named() -> None:
     same = Ask(ALICE, "s3:GetObject", "arn:aws:s3:::reports/q3.csv", {})
     assert other_partition(same, "arn:aws:iam::123456789012:user/me") == ""
     assert other_partition(china, None) == ""
+
+
+@pytest.mark.parametrize(("kind", "resource", "source"), [
+    ("resource", "arn:aws:s3:::example-bucket/key", "s3.amazonaws.com"),
+    ("resource", "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab", "kms.amazonaws.com"),
+    ("resource", "arn:aws:sqs:us-east-1:123456789012:orders", "sqs.amazonaws.com"),
+    ("resource", "arn:aws:iam::123456789012:role/app", "iam.amazonaws.com"),
+    ("identity", "arn:aws:s3:::example-bucket/key", "iam.amazonaws.com"),
+])
+def test_the_change_history_is_searched_where_the_policy_owner_logs_it(kind, resource, source) -> None:
+    # A bucket policy change is logged by S3 (PutBucketPolicy), a key policy's by KMS: searching IAM's
+    # events for them finds nothing.
+    _, commands = deny_not_found(kind, principal=ALICE, kind="user", region="us-east-1", resource=resource)
+    assert commands[0].startswith("aws cloudtrail lookup-events")
+    assert f"AttributeValue={source} " in commands[0]

@@ -54,7 +54,11 @@ def test_a_two_layer_decision_yields_two_findings_each_with_its_own_fix() -> Non
     assert ["decision" in f.evidence for f in layers] == [True, False]
     assert all(f.evidence["verified"]["decision"] == "implicitDeny" for f in layers)
     assert any(c.startswith("aws iam put-user-policy") for c in layers[0].remediation)
-    assert any(c.startswith("aws iam create-policy-version") for c in layers[1].remediation)
+    assert any(c.startswith("aws iam put-user-permissions-boundary") for c in layers[1].remediation)
+    # Widening the shared boundary is never the primary: an alternative that says whom else it loosens.
+    [widen] = layers[1].alternatives
+    assert any(c.startswith("aws iam create-policy-version") for c in widen.commands)
+    assert "every user and role it caps" in widen.disrupts
 
 
 def test_the_changes_of_every_layer_are_verified_together_and_pass() -> None:
