@@ -151,16 +151,46 @@ RISKY_COMMANDS: tuple[tuple[str, str], ...] = (
     # An access rule for every address (a default route to 0.0.0.0/0 opens nothing: it is not flagged).
     (r"\b(authorize-security-group-\w+|(create|replace)-network-acl-entry)\b[^\n]*(?<![\d.])(0\.0\.0\.0/0|::/0)",
      "opens to every address on the internet"),
-    # "Resource": "*" is ordinary (a key policy always says it); an action or principal "*" allows everything.
-    (r'"(Action|Principal)"\s*:\s*("\*"|\{\s*"AWS"\s*:\s*"\*"\s*\})', "allows every action or every principal"),
 )
+# "Resource": "*" is ordinary (a key policy always says it); an action or principal "*" allows everything.
+WIDE_STATEMENT = (r'"(Action|Principal)"\s*:\s*("\*"|\{\s*"AWS"\s*:\s*"\*"\s*\})',
+                  "allows every action or every principal")
+# Condition keys that name who may call: a "Principal": "*" statement limited by one of them (the form AWS
+# requires in a VPC endpoint policy, or a bucket policy for an organization) does not open to everyone.
+# https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html
+PRINCIPAL_KEYS = frozenset({"aws:principalarn", "aws:principalaccount", "aws:principalorgid", "aws:principalorgpaths",
+                            "aws:sourceaccount", "aws:sourcearn", "aws:sourceorgid", "aws:sourcevpce", "aws:sourcevpc",
+                            "aws:userid", "aws:username"})
 
 
-def command_risk(commands: list[str] | tuple[str, ...]) -> str:
-    """What running ``commands`` stops, replaces or loosens, in plain words; "" when nothing we can see."""
+def statement_risk(statement: Any) -> str:
+    """What one policy statement a fix adds opens up: every action, or every principal with no condition on
+    who the caller is; "" for an ordinary grant."""
+    if not isinstance(statement, dict) or statement.get("Effect") != "Allow":
+        return ""
+    actions = statement.get("Action")
+    if actions == "*" or (isinstance(actions, list) and "*" in actions):
+        return "allows every action"
+    principal = statement.get("Principal")
+    if principal == "*" or (isinstance(principal, dict) and principal.get("AWS") in ("*", ["*"])):
+        keys = {str(k).lower() for block in (statement.get("Condition") or {}).values() if isinstance(block, dict)
+                for k in block}
+        if not keys & PRINCIPAL_KEYS:
+            return "allows every principal"
+    return ""
+
+
+def command_risk(commands: list[str] | tuple[str, ...], added: Any = None) -> str:
+    """What running ``commands`` stops, replaces or loosens, in plain words; "" when nothing we can see.
+    ``added`` is the statement the fix adds to a policy (a finding's ``evidence.fix.statement``): it alone
+    is judged, since the statements the document already had are not the fix's doing."""
     text = "\n".join(c for c in commands if not c.lstrip().startswith("#"))
     words = [what for pattern, what in RISKY_COMMANDS if re.search(pattern, text)]
-    return "; ".join(dict.fromkeys(words))
+    if isinstance(added, dict):
+        words.append(statement_risk(added))
+    elif re.search(WIDE_STATEMENT[0], text):
+        words.append(WIDE_STATEMENT[1])
+    return "; ".join(dict.fromkeys(w for w in words if w))
 
 
 @dataclass(frozen=True)
@@ -191,7 +221,8 @@ def fix_choices(f: dict[str, Any]) -> list[FixChoice]:
     choices: list[FixChoice] = []
     primary = tuple(f.get("remediation") or ())
     if primary:
-        choices.append(FixChoice(0, "the least disruptive change", primary, command_risk(primary)))
+        added = ((f.get("evidence") or {}).get("fix") or {}).get("statement")
+        choices.append(FixChoice(0, "the least disruptive change", primary, command_risk(primary, added)))
     for n, alt in enumerate(f.get("alternatives") or [], 1):
         commands = tuple(alt.get("commands") or ())
         disrupts = str(alt.get("disrupts") or "") or command_risk(commands)

@@ -9,7 +9,7 @@ import pytest
 
 from diagnostics.findings import Finding
 from diagnostics.session import sandbox_session
-from playbooks.exporters import export
+from playbooks.exporters import export, fix_choices
 from playbooks.journal import Journal, JournalError, read_journal
 from playbooks.model import Playbook, Step, StepOutcome
 from playbooks.runner import run_playbook
@@ -210,3 +210,26 @@ def test_text_and_markdown_never_cut_a_summary_or_an_arn() -> None:
         out = export(t, fmt)
         assert "…" not in out and summary in out
         assert out.count(KEY) >= 2  # in the title and as the component at fault, whole
+
+
+def test_only_the_statement_a_fix_adds_is_judged_and_a_principal_condition_limits_a_star() -> None:
+    """A VPC endpoint policy fix must say "Principal": "*" and limit it with aws:PrincipalArn (the form AWS
+    requires for endpoint policies); the document it rewrites may hold the default full-access statement,
+    which the fix does not add. Neither is CAUTION. The same star without a condition on the caller is."""
+    import json
+
+    scoped = {"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::acme/*",
+              "Condition": {"ArnEquals": {"aws:PrincipalArn": "arn:aws:iam::123456789012:user/alice"}}}
+    default = {"Effect": "Allow", "Principal": "*", "Action": "*", "Resource": "*"}
+    document = json.dumps({"Version": "2012-10-17", "Statement": [default, scoped]})
+    command = f"aws ec2 modify-vpc-endpoint --vpc-endpoint-id vpce-0abc12345678def01 --policy-document '{document}'"
+
+    def primary(statement):
+        finding = {"remediation": [command], "evidence": {"fix": {"statement": statement}}}
+        return fix_choices(finding)[0]
+
+    assert not primary(scoped).careful
+    assert primary({**scoped, "Condition": {}}).disrupts == "allows every principal"
+    assert primary({**scoped, "Action": "*"}).disrupts == "allows every action"
+    # Without the added statement (a finding from an older journal), the whole command is judged as before.
+    assert "every action or every principal" in fix_choices({"remediation": [command]})[0].disrupts
