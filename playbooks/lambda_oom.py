@@ -533,15 +533,22 @@ def _failures(ctx: Context) -> StepOutcome:
             return StepOutcome("no_data", detail)
         return StepOutcome("problem", f"{detail} {describe_failures(None, throttled)}", throttles)
     findings = []
+    settled = 0  # failed requests that ran out of memory at a smaller size than the function has now
     for group in _groups(ctx):
         # Each version's failures against its own memory, with the fix that reaches it.
         group_report = _group_report(ctx, group)
         if not group_report.failed and not group_report.environment_failures:
             continue
-        oom = next((f for f in memory_findings(_group_verdict(ctx, group), ctx.session.region)
-                    if f.code == "LAMBDA_OUT_OF_MEMORY"), None)
+        verdict = _group_verdict(ctx, group)
+        memory = memory_findings(verdict, ctx.session.region)
+        oom = next((f for f in memory if f.code == "LAMBDA_OUT_OF_MEMORY"), None)
         findings += failure_findings(group, group_report, _group_invocations(ctx, group), ctx.session.region,
                                      memory=oom)
+        if verdict.settled:
+            # Judged at the memory size they ran with: the raise since answered them; say so, fix nothing.
+            settled += len(verdict.earlier_kills)
+            findings += [with_proof(f, memory_series(group, _group_invocations(ctx, group)))
+                         for f in memory if f.code == "LAMBDA_OOM_BEFORE_MEMORY_RAISED"]
     detail = describe_failures(report, throttled) + (_guessed(ctx) if report.failed else "")
     by_version = _by_version(ctx)
     if by_version:
@@ -554,8 +561,10 @@ def _failures(ctx: Context) -> StepOutcome:
     if beyond:
         detail += (f" Lambda's Errors metric counts {beyond:g} more failed invocations than these lines show "
                    "(see 'Do the metrics agree?').")
-    failed = bool(report.failed or report.environment_failures or throttle is not None)
-    return StepOutcome("problem" if failed else "warning" if beyond else "ok", detail, findings)
+    if settled:
+        detail += " " + " ".join(f.summary for f in findings if f.code == "LAMBDA_OOM_BEFORE_MEMORY_RAISED")
+    failed = bool(len(report.failed) > settled or report.environment_failures or throttle is not None)
+    return StepOutcome("problem" if failed else "warning" if beyond or settled else "ok", detail, findings)
 
 
 def _metric_step(ctx: Context) -> StepOutcome:
@@ -618,24 +627,25 @@ def _verdict(ctx: Context) -> StepOutcome:
         return StepOutcome("error", f"Could not read the log group {fn.log_group}, so memory use is unknown.")
     groups = _groups(ctx)
     verdicts = [(group, _group_verdict(ctx, group)) for group in groups]
-    if all(v.peak_mb is None and not v.killed for _, v in verdicts):
+    if all(v.peak_mb is None and not v.killed and not v.settled for _, v in verdicts):
         return StepOutcome("no_data", f"No REPORT line{_of_version(fn)} in {fn.log_group} in the last {_hours(ctx)} h, "
                                       "so memory use cannot be judged; read a longer window with hours=.")
     findings = []
     parts = []
     for group, verdict in verdicts:
-        if verdict.peak_mb is None and not verdict.killed:
+        if verdict.peak_mb is None and not verdict.killed and not verdict.settled:
             parts.append(f"{_group_label(group)}: no REPORT line in the window.")
             continue
         # An out-of-memory finding is the failure step's; this step sizes the memory and warns near the limit.
         findings += [with_proof(f, memory_series(group, _group_invocations(ctx, group)))
-                     for f in memory_findings(verdict, ctx.session.region) if f.code != "LAMBDA_OUT_OF_MEMORY"]
+                     for f in memory_findings(verdict, ctx.session.region)
+                     if f.code not in ("LAMBDA_OUT_OF_MEMORY", "LAMBDA_OOM_BEFORE_MEMORY_RAISED")]
         said = describe_verdict(verdict)
         if verdict.killed or verdict.near_limit:
             said += " " + compute_optimizer_note(group.memory_size_mb, verdict.invocations, _hours(ctx))
         parts.append(f"{_group_label(group)}: {said}" if len(groups) > 1 else said)
     killed = any(v.killed for _, v in verdicts)
-    near = any(v.near_limit for _, v in verdicts)
+    near = any(v.near_limit or v.settled for _, v in verdicts)
     status = "problem" if killed else "warning" if near else "ok"
     return StepOutcome(status, " ".join(parts) + _guessed(ctx), findings)
 

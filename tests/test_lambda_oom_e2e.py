@@ -539,3 +539,23 @@ def test_the_lines_before_a_crash_are_its_own_requests(plain_moto) -> None:
     detail = steps(transcript)["failures"][1]
     context = detail.split("Before the last one it logged:", 1)[-1].split("Then:", 1)[0] if "Before" in detail else ""
     assert rid(1) not in context
+
+
+def test_kills_before_the_memory_was_raised_are_history_not_a_new_memory_fix(plain_moto) -> None:
+    """Breaker N1: three kills at 128 MB, then memory raised to 1024 MB and four healthy requests (peak 140 MB).
+    Each request is judged at the Memory Size of its own REPORT line: no memory fix, a warning with the story."""
+    arn = make_function(plain_moto, "raised", memory=128)
+    plain_moto.client("lambda").update_function_configuration(FunctionName="raised", MemorySize=1024)
+    oom = "Status: error\tError Type: Runtime.OutOfMemory"
+    lines = [line for n in range(3) for line in invocation(n, 110 - 7 * n, used=128, memory=128, report_tail=oom)]
+    lines += [line for n in range(4) for line in invocation(10 + n, 60 - 7 * n, used=140, memory=1024)]
+    put_lines(plain_moto, "raised", lines)
+    transcript = run(plain_moto, "raised")
+    detail = steps(transcript)
+    assert transcript.verdict != "problem_found", detail
+    assert detail["verdict"][0] == "warning" and "peak 140 MB of 1024 MB (14%)" in detail["verdict"][1]
+    assert "at 128 MB" in detail["verdict"][1] and "Recommended" not in detail["verdict"][1]
+    assert not [f for f in transcript.findings if f["code"] == "LAMBDA_OUT_OF_MEMORY"]
+    [settled] = [f for f in transcript.findings if f["code"] == "LAMBDA_OOM_BEFORE_MEMORY_RAISED"]
+    assert settled["resource"] == arn and settled["severity"] == "warning"
+    assert not any("--memory-size" in step for step in settled["remediation"])

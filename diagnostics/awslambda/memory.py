@@ -335,6 +335,19 @@ class MemoryVerdict:
     sampled: bool = False
     sizes_seen: tuple[int, ...] = field(default_factory=tuple)
     mean_billed_ms: float | None = None
+    # The memory size the peak's percentage is of: the size the peak invocation ran with (its REPORT line's
+    # Memory Size), which is the current one whenever an invocation ran at the current size.
+    peak_size_mb: int | None = None
+    # Kills of invocations that ran with less memory than the function has now (their REPORT Memory Size),
+    # when no invocation at the current size was killed: the memory was raised after them.
+    earlier_kills: tuple[OomKill, ...] = ()
+    earlier_sizes: tuple[int, ...] = ()
+    current_invocations: int = 0  # invocations read that ran at the current memory size
+
+    @property
+    def settled(self) -> bool:
+        """Every kill ran at a smaller memory size than the function has now, and none since."""
+        return bool(self.earlier_kills) and not self.kills
 
     @property
     def architecture(self) -> str:
@@ -356,10 +369,12 @@ class MemoryVerdict:
 
 def analyse_memory(function: FunctionMemory, invocations: Iterable[Invocation], kills: Iterable[OomKill],
                    sampled: bool = False) -> MemoryVerdict:
+    """Each invocation is judged against the memory size it ran with (its REPORT line's Memory Size), never
+    the current configuration's: after memory is raised, the older lines still say the older size. The peak,
+    its percentage and the recommendation come from the invocations at the current size; kills that all ran
+    at a smaller size, with none since, are the history of a problem the raise already addressed."""
     invocations = list(invocations)
     kills = tuple(kills)
-    peak = max(invocations, key=lambda i: (i.ratio, i.max_memory_used_mb), default=None)
-    peak_mb = max((i.max_memory_used_mb for i in invocations), default=None)
     killed_ids = {k.request_id for k in kills if k.request_id}
     # A REPORT line at the limit with an error status is a kill even if its error line was not read.
     extra = tuple(OomKill(i.request_id, i.at, "memory limit reached (Runtime.OutOfMemory)",
@@ -367,21 +382,56 @@ def analyse_memory(function: FunctionMemory, invocations: Iterable[Invocation], 
                   for i in invocations
                   if i.request_id not in killed_ids and i.error_type == "Runtime.OutOfMemory")
     kills = tuple(sorted((*kills, *extra), key=lambda k: (k.at, k.request_id)))
-    base = peak_mb if peak_mb is not None else function.memory_size_mb
-    billed = [i.billed_ms if i.billed_ms is not None else i.duration_ms for i in invocations]
+    current = function.memory_size_mb
+    size_of = {i.request_id: i.memory_size_mb for i in invocations if i.request_id}
+    # A kill whose size is unknown (no REPORT line read for it) counts against the current size.
+    earlier = tuple(k for k in kills if 0 < size_of.get(k.request_id, current) < current)
+    earlier_kills: tuple[OomKill, ...] = ()
+    if earlier and len(earlier) == len(kills):
+        earlier_kills, kills = earlier, ()
+    at_current = [i for i in invocations if i.memory_size_mb == current]
+    judged = at_current or ([] if earlier_kills else invocations)
+    peak = max(judged, key=lambda i: (i.ratio, i.max_memory_used_mb), default=None)
+    # A kill at a larger size than today's (memory lowered since) proves the need exceeds that size.
+    killed_at = max((size_of.get(k.request_id, current) for k in kills), default=current)
+    billed = [i.billed_ms if i.billed_ms is not None else i.duration_ms for i in judged]
     billed = [b for b in billed if b is not None]
     return MemoryVerdict(
         function=function,
         invocations=len(invocations),
-        peak_mb=peak_mb,
+        peak_mb=peak.max_memory_used_mb if peak else None,
         peak_ratio=peak.ratio if peak else None,
-        near_limit_count=sum(1 for i in invocations if i.ratio >= NEAR_LIMIT),
+        near_limit_count=sum(1 for i in judged if i.ratio >= NEAR_LIMIT),
         kills=kills,
-        recommended_mb=recommend_memory(base, function.memory_size_mb, bool(kills)),
+        recommended_mb=recommend_memory(peak.max_memory_used_mb if peak else current, max(current, killed_at),
+                                        bool(kills)),
         sampled=sampled,
         sizes_seen=tuple(sorted({i.memory_size_mb for i in invocations})),
         mean_billed_ms=sum(billed) / len(billed) if billed else None,
+        peak_size_mb=peak.memory_size_mb if peak else None,
+        earlier_kills=earlier_kills,
+        earlier_sizes=tuple(sorted({size_of[k.request_id] for k in earlier_kills if k.request_id in size_of})),
+        current_invocations=len(at_current),
     )
+
+
+def _settled_sentence(verdict: MemoryVerdict) -> str:
+    """The history of kills the memory raise already answered, and what has run since."""
+    fn = verdict.function
+    sizes = " and ".join(f"{s} MB" for s in verdict.earlier_sizes) or "a smaller size"
+    last = verdict.earlier_kills[-1]
+    changed = f" (the configuration last changed at {fn.last_modified})" if fn.last_modified else ""
+    text = (f"{fn.target.label()} ran out of memory {len(verdict.earlier_kills)} time(s) at {sizes} (the Memory "
+            f"Size of their REPORT lines), last at {last.at:%Y-%m-%d %H:%M} UTC, before its memory was raised to "
+            f"{fn.memory_size_mb} MB{changed}.")
+    if verdict.current_invocations and verdict.peak_mb is not None:
+        text += (f" Since then {verdict.current_invocations} request(s) ran at {fn.memory_size_mb} MB without "
+                 f"running out of memory, peak {verdict.peak_mb} MB of {fn.memory_size_mb} MB "
+                 f"({verdict.peak_ratio:.0%}): the current size already covers the need; no memory change.")
+    else:
+        text += (f" No request has run at {fn.memory_size_mb} MB since in the window, so the raise is not yet "
+                 "confirmed: watch the next runs.")
+    return text
 
 
 def _command(function: FunctionMemory, size: int, region: str) -> list[str]:
@@ -424,11 +474,27 @@ def memory_findings(verdict: MemoryVerdict, region: str) -> list[Finding]:
     fn = verdict.function
     size = verdict.recommended_mb
     at_max = fn.memory_size_mb >= MAX_MEMORY_MB
+    if verdict.settled and not verdict.near_limit:
+        # No memory fix: the failures ran at a smaller size than the function has now.
+        evidence = _evidence(verdict)
+        evidence.pop("cost", None)
+        evidence.update(out_of_memory_kills_at_smaller_size=len(verdict.earlier_kills),
+                        killed_at_memory_mb=list(verdict.earlier_sizes),
+                        last_kill=verdict.earlier_kills[-1].at.isoformat(),
+                        invocations_at_current_size=verdict.current_invocations)
+        evidence.pop("recommended_memory_mb", None)
+        watch = (f"# No memory change needed: watch the next runs' REPORT lines (Max Memory Used against "
+                 f"{fn.memory_size_mb} MB) for a day" if verdict.current_invocations else
+                 f"# No memory change yet: after the next runs, check that their REPORT lines say Memory Size: "
+                 f"{fn.memory_size_mb} MB and no Runtime.OutOfMemory")
+        return [Finding("LAMBDA_OOM_BEFORE_MEMORY_RAISED", "warning", fn.arn, _settled_sentence(verdict), evidence,
+                        [watch])]
     if verdict.killed:
         last = verdict.kills[-1]
         summary = (f"{fn.target.label()} ran out of memory {len(verdict.kills)} time(s) in the window, last at "
                    f"{last.at:%Y-%m-%d %H:%M} UTC ({last.kind}). It has {fn.memory_size_mb} MB")
-        summary += (f"; invocations used up to {verdict.peak_mb} MB ({verdict.peak_ratio:.0%})."
+        summary += (f"; invocations used up to {verdict.peak_mb} MB of {verdict.peak_size_mb} MB "
+                    f"({verdict.peak_ratio:.0%})."
                     if verdict.peak_mb is not None else ".")
         remediation = []
         if verdict.heap_only:
@@ -447,7 +513,7 @@ def memory_findings(verdict: MemoryVerdict, region: str) -> list[Finding]:
                            "invocations of one instance is a leak (state kept in globals)")
         return [Finding("LAMBDA_OUT_OF_MEMORY", "error", fn.arn, summary, _evidence(verdict), remediation)]
     if verdict.near_limit:
-        summary = (f"{fn.target.label()} used up to {verdict.peak_mb} MB of its {fn.memory_size_mb} MB "
+        summary = (f"{fn.target.label()} used up to {verdict.peak_mb} MB of {verdict.peak_size_mb} MB "
                    f"({verdict.peak_ratio:.0%}) in {verdict.near_limit_count} of {verdict.invocations} "
                    "invocations read: one larger input away from being killed.")
         remediation = _command(fn, size, region) if not at_max else [
@@ -460,6 +526,8 @@ def memory_findings(verdict: MemoryVerdict, region: str) -> list[Finding]:
 
 def describe_verdict(verdict: MemoryVerdict) -> str:
     fn = verdict.function
+    if verdict.settled:
+        return _settled_sentence(verdict)
     if verdict.peak_mb is None and not verdict.killed:
         return ("No REPORT lines were found in the window (the function did not run, or it logs elsewhere), "
                 "so its memory use cannot be judged; read a longer window with hours=.")
@@ -467,7 +535,7 @@ def describe_verdict(verdict: MemoryVerdict) -> str:
         usage = "No REPORT lines were found in the window, so the memory actually used is unknown."
     else:
         usage = (f"Across {verdict.invocations} invocations read, the peak was {verdict.peak_mb} MB of "
-                 f"{fn.memory_size_mb} MB ({verdict.peak_ratio:.0%}).")
+                 f"{verdict.peak_size_mb or fn.memory_size_mb} MB ({verdict.peak_ratio:.0%}).")
     cost = ""
     if verdict.mean_billed_ms is not None and verdict.recommended_mb != fn.memory_size_mb:
         cost = " " + cost_sentence(fn.memory_size_mb, verdict.recommended_mb, verdict.mean_billed_ms,
