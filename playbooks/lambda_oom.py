@@ -561,8 +561,9 @@ def _failures(ctx: Context) -> StepOutcome:
     if beyond:
         detail += (f" Lambda's Errors metric counts {beyond:g} more failed invocations than these lines show "
                    "(see 'Do the metrics agree?').")
-    if settled:
-        detail += " " + " ".join(f.summary for f in findings if f.code == "LAMBDA_OOM_BEFORE_MEMORY_RAISED")
+    history = " ".join(f.summary for f in findings if f.code == "LAMBDA_OOM_BEFORE_MEMORY_RAISED")
+    if history:
+        detail += " " + history
     failed = bool(len(report.failed) > settled or report.environment_failures or throttle is not None)
     return StepOutcome("problem" if failed else "warning" if beyond or settled else "ok", detail, findings)
 

@@ -119,3 +119,15 @@ def test_a_kill_whose_report_was_not_read_counts_at_the_current_size() -> None:
     lines = [*breaker_case(text_report), kill]
     verdict = verdict_of(lines, 1024)
     assert verdict.killed and not verdict.settled and len(verdict.kills) == 4
+
+
+def test_a_raise_that_leaves_the_new_size_near_its_limit_is_sized_from_the_new_size() -> None:
+    # Killed at 128 MB, raised to 256 MB, and now 240 of 256 MB (94%): size from 240 MB, keep the history.
+    lines = [text_report(n, 128, 128, 200 - n, oom=True) for n in range(2)]
+    lines += [text_report(10 + n, 256, 200 + 20 * n, 30 - n) for n in range(3)]
+    verdict = verdict_of(lines, 256)
+    assert verdict.settled and verdict.near_limit and verdict.recommended_mb == 320
+    [finding] = memory_findings(verdict, "us-east-1")
+    assert (finding.code, finding.severity) == ("LAMBDA_MEMORY_NEAR_LIMIT", "warning")
+    assert "240 MB of 256 MB (94%) in 1 of 3 invocations read at that size" in finding.summary
+    assert "2 time(s) at 128 MB" in finding.summary and "--memory-size 320" in finding.remediation[0]

@@ -514,8 +514,13 @@ def memory_findings(verdict: MemoryVerdict, region: str) -> list[Finding]:
         return [Finding("LAMBDA_OUT_OF_MEMORY", "error", fn.arn, summary, _evidence(verdict), remediation)]
     if verdict.near_limit:
         summary = (f"{fn.target.label()} used up to {verdict.peak_mb} MB of {verdict.peak_size_mb} MB "
-                   f"({verdict.peak_ratio:.0%}) in {verdict.near_limit_count} of {verdict.invocations} "
-                   "invocations read: one larger input away from being killed.")
+                   f"({verdict.peak_ratio:.0%}) in {verdict.near_limit_count} of "
+                   f"{verdict.current_invocations or verdict.invocations} invocations read at that size: one "
+                   "larger input away from being killed.")
+        if verdict.settled:
+            sizes = " and ".join(f"{s} MB" for s in verdict.earlier_sizes) or "a smaller size"
+            summary += (f" Before its memory was raised to {fn.memory_size_mb} MB it ran out of memory "
+                        f"{len(verdict.earlier_kills)} time(s) at {sizes}: the raise was not enough to leave room.")
         remediation = _command(fn, size, region) if not at_max else [
             "# It already has the most memory Lambda offers: reduce what one invocation holds in memory"]
         summary += change_summary(fn.target)
