@@ -202,7 +202,8 @@ def read_rds(rds: Any, identifier: str) -> RdsProfile:
                       allocated_gb=int(db.get("AllocatedStorage") or 0),
                       status=db.get("DBInstanceStatus", ""), iops=db.get("Iops"),
                       multi_az=bool(db.get("MultiAZ")), resource_id=str(db.get("DbiResourceId") or ""),
-                      insights=db.get("PerformanceInsightsEnabled"))
+                      insights=db.get("PerformanceInsightsEnabled"),
+                      cluster=str(db.get("DBClusterIdentifier") or ""))
 
 
 def read_profile(client: Callable[[str], Any], ref: ResourceRef) -> Profile | None:
