@@ -165,7 +165,13 @@ def _describe(profile: Profile) -> str:
         return (f"Lambda function {profile.name}: {profile.memory_mb} MB of memory (and CPU in proportion), "
                 f"{profile.timeout_s} s timeout, {profile.runtime or 'container image'} on "
                 f"{', '.join(profile.architectures)}.")
-    text = f"RDS DB instance {profile.identifier}: {profile.instance_class}, {profile.engine}, "
+    text = ""
+    if profile.asked_cluster:  # a cluster has no metrics of its own: its instances carry them
+        text = f"{profile.asked_cluster} is a DB cluster: judged here through its writer; "
+        if profile.readers:
+            text += (f"its reader(s) {', '.join(profile.readers)} not judged in this run (name one, e.g. "
+                     f"resource={profile.readers[0]}, to judge it). ")
+    text += f"RDS DB instance {profile.identifier}: {profile.instance_class}, {profile.engine}, "
     if is_aurora(profile.engine):  # its AllocatedStorage is not its volume: the cluster's grows by itself
         text += f"storage on Aurora cluster {profile.cluster or '(unnamed)'}'s volume"
     else:

@@ -65,3 +65,10 @@ def test_aurora_latency_finding_does_not_blame_instance_iops() -> None:
     assert finding.code == "RDS_HIGH_IO_LATENCY"
     assert "no IOPS to raise" in finding.summary
     assert not any("--iops" in line or "--storage-type" in line for line in finding.remediation)
+
+
+def test_cluster_names_and_arns_are_database_names() -> None:
+    from diagnostics.performance.collect import ResourceRef, classify_resource
+    for text in ("arn:aws:rds:us-east-1:123456789012:cluster:shop-aurora", "rds-cluster:shop-aurora",
+                 "cluster:shop-aurora"):
+        assert classify_resource(text) == ResourceRef("rds", "shop-aurora")

@@ -93,6 +93,8 @@ class RdsProfile:
     resource_id: str = ""  # DbiResourceId: what Performance Insights calls the instance
     insights: bool | None = None  # PerformanceInsightsEnabled; None when the answer did not say
     cluster: str = ""  # DBClusterIdentifier: an Aurora instance's storage is its cluster's
+    asked_cluster: str = ""  # the cluster the user named, when this instance stands for it (its writer)
+    readers: tuple[str, ...] = ()  # that cluster's other instances, not judged in this run
 
     @property
     def burstable(self) -> bool:
