@@ -131,6 +131,10 @@ def _run(ctx: Context) -> StepOutcome:
                                     "diagnosis stands without it.")
     ctx.attach("changes", timeline.to_list())
     detail = summary(timeline)
+    # What was named but looked up under another name (an object as its bucket, a session as its role).
+    notes = dict.fromkeys(r.note for r in fault + others if r.note and any(n in names for n in r.names))
+    if notes:
+        detail += " " + " ".join(notes)
     elsewhere = sorted(n for n in regions if n in names)
     if elsewhere:
         detail += (f" {', '.join(elsewhere)} looked up in {', '.join(sorted({regions[n] for n in elsewhere}))}, "

@@ -45,6 +45,7 @@ from diagnostics.performance.graph import component_graph
 from diagnostics.performance.insights import describe_insights, insights_findings, read_insights
 from diagnostics.performance.lambda_logs import LambdaLogStats, describe, log_findings, log_stats, report_proof
 from diagnostics.performance.percentiles import LOG_SAMPLES, Latency, best, from_samples
+from diagnostics.performance.rds_storage import is_aurora
 from diagnostics.performance.regression import Timing, judge, regression_finding, sentence, under_floor, with_children
 from diagnostics.performance.saturation import Ec2Profile, LambdaProfile, Profile, RdsProfile, assess, proof_of
 from diagnostics.performance.traces import describe_traces, read_summaries
@@ -164,8 +165,17 @@ def _describe(profile: Profile) -> str:
         return (f"Lambda function {profile.name}: {profile.memory_mb} MB of memory (and CPU in proportion), "
                 f"{profile.timeout_s} s timeout, {profile.runtime or 'container image'} on "
                 f"{', '.join(profile.architectures)}.")
-    text = (f"RDS DB instance {profile.identifier}: {profile.instance_class}, {profile.engine}, "
-            f"{profile.allocated_gb} GB of {profile.storage_type} storage")
+    text = ""
+    if profile.asked_cluster:  # a cluster has no metrics of its own: its instances carry them
+        text = f"{profile.asked_cluster} is a DB cluster: judged here through its writer; "
+        if profile.readers:
+            text += (f"its reader(s) {', '.join(profile.readers)} not judged in this run (name one, e.g. "
+                     f"resource={profile.readers[0]}, to judge it). ")
+    text += f"RDS DB instance {profile.identifier}: {profile.instance_class}, {profile.engine}, "
+    if is_aurora(profile.engine):  # its AllocatedStorage is not its volume: the cluster's grows by itself
+        text += f"storage on Aurora cluster {profile.cluster or '(unnamed)'}'s volume"
+    else:
+        text += f"{profile.allocated_gb} GB of {profile.storage_type} storage"
     if profile.iops:
         text += f" with {profile.iops} provisioned IOPS"
     if profile.storage_type == "gp2":

@@ -63,6 +63,7 @@ from diagnostics.throttling.dynamodb_limits import (
     TableConfig,
     TableLoad,
     decide_dynamodb,
+    decide_index,
 )
 from diagnostics.throttling.error_message import ThrottleMessage, parse_throttle_message
 from diagnostics.throttling.lambda_limits import (
@@ -117,9 +118,13 @@ def table_name(text: str) -> str:
     if value.startswith("arn:"):
         if ":table/" not in value:
             raise ValueError(f"'{text}' is not a DynamoDB table ARN")
-        value = value.split(":table/", 1)[1].split("/")[0]
-    if not TABLE.match(value):
-        raise ValueError(f"'{text}' is not a DynamoDB table name (3-255 letters, digits, '_', '-', '.')")
+        value = value.split(":table/", 1)[1]
+    # A global secondary index has its own capacity and throttle metrics (dimension
+    # GlobalSecondaryIndexName): TABLE/index/INDEX is kept whole, so the index is judged, not its table.
+    table, sep, index = value.partition("/index/")
+    if not TABLE.match(table) or (sep and not TABLE.match(index)) or (not sep and "/" in value):
+        raise ValueError(f"'{text}' is not a DynamoDB table name (3-255 letters, digits, '_', '-', '.') or "
+                         "TABLE/index/INDEX")
     return v.Located(value, *where) if where else value  # the ARN's region and account steer the run
 
 
@@ -159,7 +164,12 @@ def _function(ctx: Context) -> str:
 
 def _table(ctx: Context) -> str:
     message = _message(ctx)
-    return str(ctx.inputs.get("table") or (message.table if message else ""))
+    return str(ctx.inputs.get("table") or (message.table if message else "")).partition("/index/")[0]
+
+
+def _index(ctx: Context) -> str:
+    """The global secondary index named with table=TABLE/index/INDEX (or its ARN), else ""."""
+    return str(ctx.inputs.get("table") or "").partition("/index/")[2]
 
 
 def _operation(ctx: Context) -> tuple[str | None, str | None]:
@@ -654,6 +664,10 @@ def _table_load(ctx: Context, name: str) -> TableLoad:
     listed = ctx.read(f"the metrics CloudWatch lists for table {name}", lambda: listed_table_metrics(cw, name),
                       default=[])
     wanted = {(m, (("TableName", name),)) for m in (*THROTTLE_METRICS[:2], *CONSUMED.values())}
+    index = _index(ctx) if name == _table(ctx) else ""
+    if index:  # the index asked about: read even when CloudWatch lists none of its metrics
+        wanted |= {(m, (("GlobalSecondaryIndexName", index), ("TableName", name)))
+                   for m in (*THROTTLE_METRICS[:2], *CONSUMED.values())}
     wanted |= {(m, dims) for m, dims in listed
                if m in THROTTLE_METRICS or m in CONSUMED.values() or m == "ThrottledRequests"}
     series: dict[tuple[str, str | None], MetricSeries] = {}
@@ -696,6 +710,18 @@ def _dynamodb_step(ctx: Context) -> StepOutcome:
         # Its metrics would be empty, and empty is not "not throttled": the name is the answer.
         return StepOutcome("error", f"There is no DynamoDB table {absent.name}: DescribeTable answered "
                                     f"ResourceNotFoundException; {_where(ctx)}.")
+    if given and (index := _index(ctx)):
+        config = _table_config(ctx, given)
+        if isinstance(config, TableConfig) and index not in (have := [c.index for c in config.indexes]):
+            return StepOutcome("error", f"Table {given} has no global secondary index {index}: its indexes are "
+                                        f"{', '.join(str(i) for i in have)}." if have else
+                                        f"Table {given} has no global secondary index {index}: it has none.")
+        load = _table_load(ctx, given)
+        message = _message(ctx)
+        reason = message.reason if message and message.reason and not message.lambda_reason else ""
+        decisions = decide_index(load, index, ctx.session.region, reason)
+        return _outcome(_once([d.detail for d in decisions]), [f for d in decisions for f in d.findings],
+                        {d.cause for d in decisions})
     named = _named(ctx, "dynamodb", "tableName")
     names = _to_judge(ctx, given, named, ("AWS/DynamoDB", "ThrottledRequests", "TableName"), "table",
                       MAX_JUDGED_TABLES, "DynamoDB publishes it only when a request is throttled")

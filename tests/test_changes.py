@@ -385,6 +385,11 @@ TG_ARN = "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/shop-a
     ("arn:aws:ec2:us-east-1:123456789012:security-group/sg-0a1b2c3d", ["sg-0a1b2c3d",
                                                                        "arn:aws:ec2:us-east-1:123456789012:"
                                                                        "security-group/sg-0a1b2c3d"]),
+    # Event history never lists an object (data events) or a role session: the bucket and the role.
+    ("arn:aws:s3:::acme-reports/2026/q3.csv", ["acme-reports", "arn:aws:s3:::acme-reports"]),
+    ("arn:aws:sts::123456789012:assumed-role/reporting/nightly",
+     ["reporting", "arn:aws:iam::123456789012:role/reporting"]),
+    ("arn:aws:s3:::acme-reports", ["arn:aws:s3:::acme-reports", "acme-reports"]),
     # Nothing CloudTrail lists by name: not looked up at all.
     ("https://backend.example.com/orders", []),
     ("192.0.2.10", []),
@@ -405,6 +410,30 @@ def test_a_resource_that_could_not_be_looked_up_is_said_never_nothing_changed_it
     assert "https://backend.example.com/orders not looked up: no CloudTrail event lists it by name" in words
     assert f"listed under {TG_ARN}, shop-api" in words
     assert "alb:" not in words
+
+
+def test_an_object_and_a_role_session_say_what_they_were_looked_up_as() -> None:
+    """breaker_c N6: the object's key and the session name were looked up, then "nothing changed it"."""
+    obj = cloudtrail_names("arn:aws:s3:::acme-reports/2026/q3.csv")
+    assert "looked up as its bucket acme-reports" in obj.note and "data events" in obj.note
+    session = cloudtrail_names("arn:aws:sts::123456789012:assumed-role/reporting/nightly")
+    assert "role session nightly" in session.note and "as its role reporting" in session.note
+    assert session.region == "us-east-1"  # IAM's changes are recorded there
+
+
+@pytest.mark.sandbox
+def test_the_demo_change_step_looks_up_the_bucket_and_role_and_says_so(sandbox) -> None:
+    from diagnostics.sandbox import load_scenarios
+    from playbooks.workspace import raw_inputs
+
+    [scenario] = [s for s in load_scenarios() if s.name == "iam-action-typo"]
+    seeded = sandbox.seed(scenario)
+    playbook = get_playbook(scenario.playbook)
+    transcript = run_playbook(playbook, parse_inputs(playbook, raw_inputs(seeded.inputs)), sandbox.session())
+    step = transcript.step("changes")
+    assert step is not None and "q3.csv," not in step.detail and "nightly," not in step.detail, step.detail
+    assert "acme-reports" in step.detail and "arn:aws:iam::123456789012:role/reporting" in step.detail
+    assert "looked up as its bucket acme-reports" in step.detail and "as its role reporting" in step.detail
 
 
 def test_iam_sts_and_cloudfront_are_looked_up_where_cloudtrail_records_them() -> None:

@@ -218,7 +218,8 @@ def test_gp2_burst_balance_exhausted() -> None:
     assert finding.evidence["baseline_iops"] == 300
     assert any("--storage-type gp3" in line for line in finding.remediation)
     assert not any("--allocated-storage" in line for line in finding.remediation)
-    [grow] = finding.alternatives
+    gp3_400, grow = finding.alternatives
+    assert "--storage-type gp3 --allocated-storage 400" in gp3_400.commands[0]
     assert "--allocated-storage 200" in grow.commands[0] and "shrunk" in grow.disrupts
 
 

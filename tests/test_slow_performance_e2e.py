@@ -335,3 +335,37 @@ def test_a_target_group_that_does_not_exist_is_one_sentence(plain_moto) -> None:
     assert result.returncode == 3, result.stderr
     step = next(s for s in json.loads(result.stdout)["steps"] if s["id"] == "resource")
     assert step["status"] == "error" and "no-such-group" in step["detail"] and "\n" not in step["detail"], step
+
+
+@pytest.mark.sandbox
+def test_an_aurora_cluster_is_judged_through_its_writer_with_a_valid_fix(plain_moto) -> None:
+    """breaker_c N4: the cluster name or ARN was "no RDS DB instance named", and an Aurora instance's slow
+    reads got modify-db-instance --storage-type gp3 --iops 6000, which Aurora rejects (its storage is the
+    cluster's)."""
+    rds = plain_moto.client("rds")
+    rds.create_db_cluster(DBClusterIdentifier="shop-aurora", Engine="aurora-postgresql", MasterUsername="admin",
+                          MasterUserPassword="Passw0rdPassw0rd")
+    for name in ("shop-aurora-1", "shop-aurora-2"):
+        rds.create_db_instance(DBInstanceIdentifier=name, DBInstanceClass="db.r6g.large",
+                               Engine="aurora-postgresql", DBClusterIdentifier="shop-aurora")
+    put_metric(plain_moto, "AWS/RDS", "ReadLatency", {"DBInstanceIdentifier": "shop-aurora-1"}, [0.06] * 30)
+    for resource in ("shop-aurora", "arn:aws:rds:us-east-1:123456789012:cluster:shop-aurora",
+                     "rds-cluster:shop-aurora"):
+        transcript = run(plain_moto, resource)
+        status, detail = steps(transcript)["resource"]
+        assert status == "ok" and "shop-aurora is a DB cluster" in detail, detail
+        assert "shop-aurora-2" in detail and "RDS DB instance shop-aurora-1" in detail
+        [slow] = [f for f in transcript.findings if f["code"] == "RDS_HIGH_IO_LATENCY"]
+        assert slow["resource"].endswith(":db:shop-aurora-1")
+        commands = "\n".join(slow["remediation"])
+        assert "--iops" not in commands and "--storage-type" not in commands, commands
+        assert "cluster shop-aurora" in commands
+
+
+@pytest.mark.sandbox
+def test_a_small_gp2_database_is_moved_to_gp3_without_iops(plain_moto) -> None:
+    """gp3 below 400 GiB is fixed at 3,000 IOPS: RDS rejects --iops there (breaker_c N4)."""
+    make_database(plain_moto, "orders-db", {"ReadLatency": (0.05, 0.05)})
+    [slow] = [f for f in run(plain_moto, "orders-db").findings if f["code"] == "RDS_HIGH_IO_LATENCY"]
+    commands = "\n".join(slow["remediation"])
+    assert "--storage-type gp3" in commands and "--iops" not in commands, commands

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from diagnostics.cloudwatch.metrics import Datapoint, MetricSeries
-from diagnostics.throttling.dynamodb_limits import Capacity, TableConfig, TableLoad, decide_dynamodb
+from diagnostics.throttling.dynamodb_limits import Capacity, TableConfig, TableLoad, decide_dynamodb, decide_index
 from playbooks.registry import parse_inputs
 from playbooks.runner import run_playbook
 from playbooks.throttling import PLAYBOOK
@@ -61,6 +61,20 @@ def test_a_gsi_short_of_write_capacity_is_named_with_its_own_fix() -> None:
     assert "--global-secondary-index-updates" in finding.remediation[0] and '"IndexName":"by-customer"' in \
         finding.remediation[0]
     assert "throttles writes to the table itself" in finding.summary
+
+
+def test_the_index_asked_about_is_judged_on_its_own_metrics() -> None:
+    cfg = config(indexes=("by-customer", "by-day"))
+    throttled = load(cfg, **{"ReadThrottleEvents__by-customer": [15] * 20,
+                             "ConsumedReadCapacityUnits__by-customer": [600] * 20,
+                             "ConsumedReadCapacityUnits__by-day": [60] * 20})
+    [decision] = decide_index(throttled, "by-customer", REGION)
+    assert decision.target == "orders/index/by-customer" and decision.findings[0].resource == ARN + "/index/by-customer"
+    [quiet] = decide_index(throttled, "by-day", REGION)  # the other index's throttles are not its answer
+    assert quiet.cause == "none" and "Index by-day of orders" in quiet.detail and not quiet.findings
+    idle, table = decide_index(load(cfg), "by-day", REGION)  # the table was throttled (PutItem 400): said too
+    assert table.target == "orders" and table.findings
+    assert idle.cause == "no_data" and "GlobalSecondaryIndexName" in idle.detail
 
 
 def test_a_hot_key_on_demand_without_contributor_insights() -> None:

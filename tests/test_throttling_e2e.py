@@ -280,3 +280,50 @@ def test_a_function_that_exists_is_still_judged_from_its_metrics(plain_moto) -> 
     put_series(plain_moto, "Invocations", [300] * 60, "checkout")
     t = run(plain_moto, function="checkout:live")
     assert t.step("lambda-limits").status == "ok", t.step("lambda-limits").detail
+
+
+def _table_with_index(moto) -> None:
+    key = {"AttributeName": "pk", "KeyType": "HASH"}
+    moto.client("dynamodb").create_table(
+        TableName="orders", KeySchema=[key],
+        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"},
+                              {"AttributeName": "customer", "AttributeType": "S"}],
+        ProvisionedThroughput={"ReadCapacityUnits": 50, "WriteCapacityUnits": 50},
+        GlobalSecondaryIndexes=[{"IndexName": "by-customer", "KeySchema": [{"AttributeName": "customer",
+                                                                            "KeyType": "HASH"}],
+                                 "Projection": {"ProjectionType": "ALL"},
+                                 "ProvisionedThroughput": {"ReadCapacityUnits": 5, "WriteCapacityUnits": 5}}])
+
+
+def _put_table_metric(moto, metric: str, values: list[float], index: str | None = None) -> None:
+    now = datetime.now(UTC).replace(second=0, microsecond=0)
+    dims = [{"Name": "TableName", "Value": "orders"}]
+    if index:
+        dims.append({"Name": "GlobalSecondaryIndexName", "Value": index})
+    moto.client("cloudwatch").put_metric_data(Namespace="AWS/DynamoDB", MetricData=[
+        {"MetricName": metric, "Dimensions": dims, "Timestamp": now - timedelta(minutes=5 * (len(values) - i)),
+         "Value": v, "Unit": "Count"} for i, v in enumerate(values)])
+
+
+def test_an_index_arn_judges_the_index_not_its_table(plain_moto) -> None:
+    """breaker_c N5: .../table/orders/index/by-customer was judged, and 'fixed', as the table orders."""
+    _table_with_index(plain_moto)
+    _put_table_metric(plain_moto, "ReadThrottleEvents", [40] * 6, "by-customer")
+    _put_table_metric(plain_moto, "ConsumedReadCapacityUnits", [1500] * 6, "by-customer")
+    t = run(plain_moto, table="arn:aws:dynamodb:us-east-1:123456789012:table/orders/index/by-customer")
+    step = t.step("dynamodb-limits")
+    assert step.status == "problem" and "by-customer" in step.detail, step.detail
+    # moto's GetMetricStatistics also matches the index's datapoints for the table's dimensions alone, so
+    # the table may be judged throttled too; the index must be, with its own fix.
+    findings = [f for f in t.findings if f["code"].startswith("DYNAMODB_")]
+    assert findings[0]["resource"].endswith("table/orders/index/by-customer"), findings
+    finding = findings[0]
+    assert "--global-secondary-index-updates" in "\n".join(finding["remediation"])
+
+
+def test_an_index_the_table_does_not_have_is_said(plain_moto) -> None:
+    _table_with_index(plain_moto)
+    t = run(plain_moto, table="orders/index/by-day")
+    step = t.step("dynamodb-limits")
+    assert step.status == "error", step.detail
+    assert "Table orders has no global secondary index by-day: its indexes are by-customer." in step.detail

@@ -262,7 +262,11 @@ def test_text_that_is_no_error_message_is_refused() -> None:
 
 
 def test_table_names_and_arns() -> None:
-    assert table_name("arn:aws:dynamodb:us-east-1:123456789012:table/orders/index/by-day") == "orders"
+    # An index has its own capacity and metrics: it is kept, never silently dropped (breaker_c N5).
+    assert table_name("arn:aws:dynamodb:us-east-1:123456789012:table/orders/index/by-day") == "orders/index/by-day"
+    assert table_name("orders/index/by-day") == "orders/index/by-day"
+    with pytest.raises(ValueError):
+        table_name("orders/by-day")
     assert table_name(" orders ") == "orders"
     with pytest.raises(ValueError):
         table_name("a")

@@ -30,6 +30,7 @@ class Names:
     names: tuple[str, ...]
     why_not: str = ""
     region: str = ""  # where CloudTrail records its events, when not the run's region (global services)
+    note: str = ""  # what was looked up instead of what was named, and why
 
 
 # (ARN pattern, the groups to look up): "0" is the ARN itself as matched, "base" the ARN without what
@@ -57,6 +58,15 @@ RULES: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = (
     # EC2 resources by ID (sg-, acl-, i-, ...), as the console's event history shows them.
     (re.compile(r"^(?P<base>arn:[^:]+:ec2:[^:]*:\d{12}:[a-z-]+/(?P<name>[a-z]+-[0-9a-f]+))$"), ("name", "base")),
 )
+
+# What event history can never list: it holds management events only (LookupEvents,
+# https://docs.aws.amazon.com/awscloudtrail/latest/APIReference/API_LookupEvents.html). An S3 object's
+# reads and writes are data events, so an object is looked up as its bucket, whose policy, ACL and
+# settings changes are management events. A role session is no resource: the role's changes are
+# recorded under the role.
+S3_OBJECT = re.compile(r"^(?P<base>arn:[^:]+:s3:::(?P<bucket>[^/]+))/(?P<key>.+)$")
+ASSUMED_ROLE = re.compile(r"^arn:(?P<partition>[^:]+):sts::(?P<account>\d{12}):assumed-role/(?P<role>[^/]+)/"
+                          r"(?P<session>.+)$")
 
 # Since 22 November 2021 CloudTrail records the events of IAM, STS and CloudFront (and console sign-in) in
 # us-east-1 only, and LookupEvents shows them in that region: looked up anywhere else, they never match
@@ -101,6 +111,16 @@ def cloudtrail_names(resource: str, function: bool = False) -> Names:
         text = rest
     if not text or UNNAMED.match(text):
         return Names(resource, (), "no CloudTrail event lists it by name")
+    if obj := S3_OBJECT.match(text):
+        return Names(resource, (obj.group("bucket"), obj.group("base")),
+                     note=f"{text} was looked up as its bucket {obj.group('bucket')}: an object's changes are data "
+                          "events, which CloudTrail's event history does not hold.")
+    if session := ASSUMED_ROLE.match(text):
+        role = session.group("role")
+        return Names(resource, (role, f"arn:{session.group('partition')}:iam::{session.group('account')}:role/{role}"),
+                     region=GLOBAL_EVENT_REGION.get(session.group("partition"), ""),
+                     note=f"The role session {session.group('session')} is no resource CloudTrail lists: looked up "
+                          f"as its role {role}.")
     if text.startswith("arn:"):
         glob = GLOBAL_ARN.match(text)
         return Names(resource, _arn_names(text),

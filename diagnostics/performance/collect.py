@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
@@ -37,6 +37,8 @@ Kind = Literal["ec2", "lambda", "rds", "lambda-or-rds", "alb", "target-group", "
 INSTANCE_ID = re.compile(r"^i-(?:[0-9a-f]{8}|[0-9a-f]{17})$")
 EC2_ARN = re.compile(r"^arn:[^:]+:ec2:[^:]*:\d{12}:instance/(i-[0-9a-f]+)$")
 RDS_ARN = re.compile(r"^arn:[^:]+:rds:[^:]+:\d{12}:db:([a-zA-Z][a-zA-Z0-9-]{0,62})$")
+# An Aurora (or Multi-AZ DB) cluster: judged through its DB instances, which carry the metrics.
+RDS_CLUSTER_ARN = re.compile(r"^arn:[^:]+:rds:[^:]+:\d{12}:cluster:([a-zA-Z][a-zA-Z0-9-]{0,62})$")
 ALB_ARN = re.compile(r"^arn:[^:]+:elasticloadbalancing:[^:]+:\d{12}:loadbalancer/app/[^/]+/[0-9a-f]+$")
 TARGET_GROUP_ARN = re.compile(r"^arn:[^:]+:elasticloadbalancing:[^:]+:\d{12}:targetgroup/[A-Za-z0-9-]{1,32}/[0-9a-f]+$")
 API_ARN = re.compile(r"^arn:[^:]+:apigateway:[^:]+::/(restapis|apis)/([a-z0-9]+)(?:/stages/([^/]+))?$")
@@ -93,6 +95,10 @@ def classify_resource(text: str) -> ResourceRef:
     """
     value = text.strip()
     kind, sep, rest = value.partition(":")
+    if sep and kind.lower() in ("rds-cluster", "cluster") and RDS_IDENTIFIER.match(rest.strip()):
+        return ResourceRef("rds", rest.strip())  # read_rds finds the cluster when no instance has the name
+    if match := RDS_CLUSTER_ARN.match(value):
+        return ResourceRef("rds", match.group(1))
     if sep and kind.lower() in PREFIXES and rest.strip():
         return _prefixed(PREFIXES[kind.lower()], rest.strip(), text)
     if match := ALB_ARN.match(value):
@@ -194,7 +200,7 @@ def read_lambda(lambda_client: Any, function: str) -> LambdaProfile:
                          tracing=str((config.get("TracingConfig") or {}).get("Mode") or "PassThrough"))
 
 
-def read_rds(rds: Any, identifier: str) -> RdsProfile:
+def _rds_instance(rds: Any, identifier: str) -> RdsProfile:
     db = rds.describe_db_instances(DBInstanceIdentifier=identifier)["DBInstances"][0]
     return RdsProfile(identifier=db["DBInstanceIdentifier"], arn=db.get("DBInstanceArn", ""),
                       instance_class=db.get("DBInstanceClass", ""), engine=db.get("Engine", ""),
@@ -202,7 +208,33 @@ def read_rds(rds: Any, identifier: str) -> RdsProfile:
                       allocated_gb=int(db.get("AllocatedStorage") or 0),
                       status=db.get("DBInstanceStatus", ""), iops=db.get("Iops"),
                       multi_az=bool(db.get("MultiAZ")), resource_id=str(db.get("DbiResourceId") or ""),
-                      insights=db.get("PerformanceInsightsEnabled"))
+                      insights=db.get("PerformanceInsightsEnabled"),
+                      cluster=str(db.get("DBClusterIdentifier") or ""))
+
+
+def read_rds(rds: Any, identifier: str) -> RdsProfile:
+    """The DB instance named ``identifier``, or, when a DB cluster has that name, the cluster's writer.
+
+    A cluster has no CPU or memory of its own: its instances do, and the writer takes every write (and,
+    unless the application uses the reader endpoint, every read). The readers are named so the user can
+    judge each one. Raises DBInstanceNotFoundFault when neither exists.
+    """
+    try:
+        return _rds_instance(rds, identifier)
+    except rds.exceptions.DBInstanceNotFoundFault:
+        try:
+            cluster = rds.describe_db_clusters(DBClusterIdentifier=identifier)["DBClusters"][0]
+        except rds.exceptions.DBClusterNotFoundFault:
+            pass
+        else:
+            members = cluster.get("DBClusterMembers") or []
+            writers = [m["DBInstanceIdentifier"] for m in members if m.get("IsClusterWriter")]
+            readers = tuple(m["DBInstanceIdentifier"] for m in members if not m.get("IsClusterWriter"))
+            if writers or readers:
+                chosen = (writers or list(readers))[0]
+                return replace(_rds_instance(rds, chosen), asked_cluster=cluster["DBClusterIdentifier"],
+                               readers=tuple(r for r in readers if r != chosen))
+        raise
 
 
 def read_profile(client: Callable[[str], Any], ref: ResourceRef) -> Profile | None:

@@ -16,6 +16,7 @@ from dataclasses import dataclass, replace
 from diagnostics.awslambda.deploy import Target, change_summary, configuration_change
 from diagnostics.cloudwatch.metrics import MetricSeries
 from diagnostics.findings import Finding, Fix, Severity
+from diagnostics.performance.rds_storage import faster_storage, is_aurora
 from diagnostics.proof import MetricProof, metric_proof, with_proof
 
 CPU_SATURATED = 90.0
@@ -91,6 +92,9 @@ class RdsProfile:
     multi_az: bool = False
     resource_id: str = ""  # DbiResourceId: what Performance Insights calls the instance
     insights: bool | None = None  # PerformanceInsightsEnabled; None when the answer did not say
+    cluster: str = ""  # DBClusterIdentifier: an Aurora instance's storage is its cluster's
+    asked_cluster: str = ""  # the cluster the user named, when this instance stands for it (its writer)
+    readers: tuple[str, ...] = ()  # that cluster's other instances, not judged in this run
 
     @property
     def burstable(self) -> bool:
@@ -346,6 +350,14 @@ def _modify_class(profile: RdsProfile, region: str, new_class: str) -> list[str]
             f"--db-instance-class {new_class} --apply-immediately --region {region}"]
 
 
+def _storage_fix(profile: RdsProfile, region: str, bigger: str,
+                 extra: list[Fix] | None = None) -> tuple[list[str], list[Fix]]:
+    """A storage change RDS accepts for this engine and size (see rds_storage): the fix, the others."""
+    fix = faster_storage(profile.identifier, profile.engine, profile.storage_type, profile.allocated_gb,
+                         profile.iops, region, cluster=profile.cluster, bigger_class=bigger)
+    return fix.remediation, [*fix.alternatives, *(extra or [])]
+
+
 def assess_rds(profile: RdsProfile, metrics: Mapping[str, MetricSeries], region: str) -> Assessment:
     cpu = _series(metrics, "CPUUtilization")
     credits = _series(metrics, "CPUCreditBalance")
@@ -392,6 +404,11 @@ def assess_rds(profile: RdsProfile, metrics: Mapping[str, MetricSeries], region:
              *_modify_class(profile, region, "db.m5.large")]))
     burst_low = burst.low()
     if burst_low is not None and burst_low <= BURST_EXHAUSTED:
+        fix, others = _storage_fix(profile, region, bigger, extra=[Fix(
+            (f"aws rds modify-db-instance --db-instance-identifier {db} "
+             f"--allocated-storage {max(profile.allocated_gb * 2, 100)} --apply-immediately --region {region}",),
+            "Stay on gp2 and grow the volume (3 IOPS per GB)",
+            "storage can never be shrunk again, and the next storage change must wait 6 hours")])
         baseline = max(100, 3 * profile.allocated_gb)
         findings.append(Finding(
             "RDS_BURST_BALANCE_EXHAUSTED", "error", arn,
@@ -401,25 +418,20 @@ def assess_rds(profile: RdsProfile, metrics: Mapping[str, MetricSeries], region:
             {"storage_type": profile.storage_type, "allocated_gb": profile.allocated_gb,
              "baseline_iops": baseline, "burst_balance_percent": burst.summary(),
              "read_latency_s": read_latency.summary(), "write_latency_s": write_latency.summary()},
-            ["# gp3 has no burst bucket: 3,000 IOPS baseline at any size (applies online):",
-             f"aws rds modify-db-instance --db-instance-identifier {db} --storage-type gp3 "
-             f"--apply-immediately --region {region}"],
-            alternatives=[Fix((f"aws rds modify-db-instance --db-instance-identifier {db} "
-                               f"--allocated-storage {max(profile.allocated_gb * 2, 100)} --apply-immediately "
-                               f"--region {region}",),
-                              "Stay on gp2 and grow the volume (3 IOPS per GB)",
-                              "storage can never be shrunk again, and the next storage change must wait 6 hours")]))
+            fix, alternatives=others))
     slow_io = max(read_latency.longest_run("Average", above=HIGH_LATENCY_S),
                   write_latency.longest_run("Average", above=HIGH_LATENCY_S))
     if slow_io >= SUSTAINED_MINUTES and not any(f.code == "RDS_BURST_BALANCE_EXHAUSTED" for f in findings):
+        fix, others = _storage_fix(profile, region, bigger)
         findings.append(Finding(
             "RDS_HIGH_IO_LATENCY", "warning", arn,
             f"{db}'s storage answered slower than {HIGH_LATENCY_S * 1000:g} ms per I/O for {slow_io:.0f} "
-            "minutes: the storage's IOPS or throughput is the limit.",
+            "minutes: " + ("Aurora's cluster volume has no IOPS to raise, so reads are missing the buffer cache "
+                           "or the queries read too much." if is_aurora(profile.engine)
+                           else "the storage's IOPS or throughput is the limit."),
             {"read_latency_s": read_latency.summary(), "write_latency_s": write_latency.summary(),
              "storage_type": profile.storage_type, "iops": profile.iops},
-            [f"aws rds modify-db-instance --db-instance-identifier {db} --storage-type gp3 --iops 6000 "
-             f"--apply-immediately --region {region}"]))
+            fix, alternatives=others))
     total_gib = rds_memory_gib(cls)
     memory_low = memory.low()
     if memory_low is not None:
@@ -433,7 +445,8 @@ def assess_rds(profile: RdsProfile, metrics: Mapping[str, MetricSeries], region:
                  "freeable_memory_bytes": memory.summary()},
                 _modify_class(profile, region, bigger)))
     storage_low = storage.low()
-    if storage_low is not None and profile.allocated_gb and \
+    # An Aurora instance's AllocatedStorage is not its volume (the cluster's grows by itself).
+    if storage_low is not None and profile.allocated_gb and not is_aurora(profile.engine) and \
             storage_low <= LOW_STORAGE_SHARE * profile.allocated_gb * 1024**3:
         findings.append(Finding(
             "RDS_STORAGE_NEARLY_FULL", "warning", arn,

@@ -184,6 +184,26 @@ def _proved(load: TableLoad, finding: Finding) -> Finding:
     return with_proof(finding, per_second, events)
 
 
+def decide_index(load: TableLoad, index: str, region: str, reason: str = "") -> list[TableDecision]:
+    """The one global secondary index asked about: its own throttling (a GSI has its own capacity and
+    metrics, dimension GlobalSecondaryIndexName), then the table's if it was throttled too (a GSI short of
+    write capacity throttles the table's writes)."""
+    target = f"{load.name}/index/{index}"
+    decisions = [d for d in decide_dynamodb(load, region, reason) if d.target == target]
+    if not decisions:
+        traffic = any(not s.empty for (m, i), s in load.series.items() if i == index and m in CONSUMED.values())
+        if traffic:
+            decisions.append(TableDecision(target, "none", f"Index {index} of {load.name} served traffic and was not "
+                                                           "throttled in the window (no throttle events)."))
+        else:
+            decisions.append(TableDecision(target, "no_data", (
+                f"CloudWatch has no consumed-capacity or throttle datapoints for index {index} of {load.name} "
+                "(dimension GlobalSecondaryIndexName) in the window: it had no traffic according to CloudWatch, or "
+                "the window or region is not the one of the errors (widen `hours`, check `--region`).")))
+    table = [d for d in decide_dynamodb(load, region, reason) if d.target == load.name and d.findings]
+    return decisions + table
+
+
 def _decide_target(load: TableLoad, index: str | None, region: str, reason: str,
                    by_requests: bool) -> TableDecision | None:
     target = f"{load.name}/index/{index}" if index else load.name
