@@ -222,7 +222,10 @@ def fix_choices(f: dict[str, Any]) -> list[FixChoice]:
     primary = tuple(f.get("remediation") or ())
     if primary:
         added = ((f.get("evidence") or {}).get("fix") or {}).get("statement")
-        choices.append(FixChoice(0, "the least disruptive change", primary, command_risk(primary, added)))
+        # An analyser that knows what its primary fix exposes says so (``primary_disrupts``): the command alone
+        # cannot tell (a default route to an internet gateway exposes a private subnet, not a public one).
+        risk = command_risk(primary, added) or str((f.get("evidence") or {}).get("primary_disrupts") or "")
+        choices.append(FixChoice(0, "the least disruptive change", primary, risk))
     for n, alt in enumerate(f.get("alternatives") or [], 1):
         commands = tuple(alt.get("commands") or ())
         disrupts = str(alt.get("disrupts") or "") or command_risk(commands)

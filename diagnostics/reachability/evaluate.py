@@ -1546,20 +1546,42 @@ def way_in(snap: Snapshot, probe: Probe) -> Fix | None:
     return None
 
 
-def guard_exposing(finding: Finding, way: Fix | None) -> Finding:
+def eice_way(region: str, instance_id: str, subnet_id: str, port: int) -> Fix:
+    """A way in that keeps the instance private and needs no bastion: an EC2 Instance Connect Endpoint in
+    its subnet (https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/connect-using-eice.html)."""
+    connect = (fix.aws(region, "ec2-instance-connect ssh", f"--instance-id {instance_id}", "--connection-type eice")
+               if port == 22 else
+               fix.aws(region, "ec2-instance-connect open-tunnel", f"--instance-id {instance_id}",
+                       f"--remote-port {port}", f"--local-port {port}"))
+    return Fix((fix.aws(region, "ec2 create-instance-connect-endpoint", f"--subnet-id {subnet_id}"), connect),
+               f"create an EC2 Instance Connect Endpoint in {subnet_id} and connect through it: the instance stays "
+               f"private (its security group must admit the endpoint's group or address on port {port})")
+
+
+def guard_exposing(finding: Finding, way: Fix | None, private: Fix | None = None) -> Finding:
     """A fix that exposes the instance to the internet (opening its group, routing its subnet to the internet
     gateway, a public address) is never the first one offered when there is a way in without it (a bastion,
-    Session Manager): that way becomes the primary fix and the exposing change an alternative that says so."""
+    Session Manager): that way becomes the primary fix and the exposing change an alternative that says so.
+    With no such way the exposing change stays primary, but says what it exposes (``primary_disrupts``, so
+    it is marked CAUTION whether or not a bastion exists) and ``private``, a way in to create that keeps the
+    instance private (an EC2 Instance Connect Endpoint), is offered beside it."""
     exposes = str(finding.evidence.get("exposes_instance") or "")
-    if not exposes or way is None or not finding.remediation:
+    if not exposes or not finding.remediation:
         return finding
+    if way is None:
+        if finding.evidence.get("way_in"):  # already guarded: its primary is a way in
+            return finding
+        others = [a for a in finding.alternatives if private is None or a.commands != private.commands]
+        return replace(finding, evidence={**finding.evidence, "primary_disrupts": exposes},
+                       alternatives=[*others, *([private] if private is not None else [])])
     exposing = Fix(tuple(finding.remediation), str(finding.evidence.get("exposing_fix") or "expose the instance"),
                    exposes)
     summary = (f"{finding.summary} The instance need not be exposed to reach it: {way.summary}; the change that "
                "would let the internet in is an alternative.")
+    evidence = {k: v for k, v in finding.evidence.items() if k != "primary_disrupts"}
     return replace(finding, summary=summary, remediation=list(way.commands), alternatives=[
         exposing, *(a for a in finding.alternatives if a.commands != way.commands)],
-        evidence={**finding.evidence, "way_in": way.summary})
+        evidence={**evidence, "way_in": way.summary})
 
 
 # --- the whole path --------------------------------------------------------------------------
@@ -1639,8 +1661,10 @@ def evaluate(snap: Snapshot, probe: Probe) -> PathResult:
     path = _context(snap, probe)
     stages = [fn(snap, probe) for _, fn in STAGES]
     way = way_in(snap, probe)
+    private = (eice_way(snap.region, path.instance.id, path.subnet_id, probe.port)
+               if probe.protocol == TCP and probe.uses_ports and path.subnet_id else None)
     for stage in stages:
-        stage.findings = [guard_exposing(f, way) for f in stage.findings]
+        stage.findings = [guard_exposing(f, way, private) for f in stage.findings]
     findings = [f for s in stages for f in s.findings]
     errors = [f for f in findings if f.severity == "error" and f.certainty == "certain"]
     conditional = [f for f in findings if f.severity == "error" and f.certainty == "conditional"]

@@ -6,7 +6,17 @@ from __future__ import annotations
 import json
 
 import pytest
-from plain_world import CLIENT, acl_rule, bastion_world, peered_world, public_web, transit_world
+from plain_world import (
+    CLIENT,
+    acl_rule,
+    bastion_world,
+    launch,
+    peered_world,
+    public_web,
+    ssh_group,
+    transit_world,
+    vpc_with_subnet,
+)
 
 from diagnostics.reachability import from_node_link
 from playbooks.registry import get_playbook, parse_inputs
@@ -244,3 +254,24 @@ def test_rule_naming_a_group_across_a_transit_gateway_follows_its_referencing_op
     assert (found["code"], found["resource"]) == ("ENI_SG_RULES_MISMATCH", world.sg)
     assert f"security group referencing is disabled on transit gateway {world.extra['tgw']}" in found["summary"]
     assert any("SecurityGroupReferencingSupport=enable" in a["commands"][0] for a in found["alternatives"])
+
+
+def test_private_instance_without_a_way_in_gets_exposing_fixes_marked_caution(plain_moto) -> None:
+    """N2 (breaker_c seed_c2 priv_open): a private subnet (local route only), no public address, a group open
+    to 0.0.0.0/0, no bastion. The route to the internet gateway and the public address stay the primary fixes
+    (nothing else is in place), but each says it puts the instance on the internet, in every output."""
+    ec2 = plain_moto.client("ec2")
+    vpc, subnet, rtb = vpc_with_subnet(ec2, "10.0.0.0/16", "10.0.143.0/24", "priv")
+    igw = ec2.create_internet_gateway()["InternetGateway"]["InternetGatewayId"]
+    ec2.attach_internet_gateway(InternetGatewayId=igw, VpcId=vpc)
+    instance = launch(ec2, subnet, ssh_group(ec2, vpc, "priv-open", ("0.0.0.0/0",)), "priv-open", public=False)
+    out = plain_moto.cli("run", "ssh-timeout", "--param", f"instance={instance}", "--param", f"source={CLIENT}",
+                         "--format", "text")
+    assert out.returncode == 1, out.stderr
+    blocks = out.stdout.split("\n[")
+    route = next(b for b in blocks if "(NO_ROUTE_TO_DESTINATION)" in b and rtb in b)
+    address = next(b for b in blocks if "(IGW_PRIVATE_IP_ASSOCIATION_FOR_INGRESS)" in b)
+    assert f"Fix (the least disruptive) — CAUTION: makes subnet {subnet} public" in route
+    assert "Fix (the least disruptive) — CAUTION: puts the instance on the internet" in address
+    for block in (route, address):
+        assert f"create-instance-connect-endpoint --subnet-id {subnet}" in block
