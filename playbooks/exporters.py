@@ -35,7 +35,7 @@ FINDING_TITLES: dict[str, str] = {
     "SUBNET_ACL_RESTRICTION": "The subnet's network ACL drops the traffic",
     "ENI_SG_RULES_MISMATCH": "No security group rule lets the traffic in",
     "NO_ROUTE_TO_DESTINATION": "No route to the destination",
-    "BAD_STATE_ROUTE": "The route points at a gateway that is gone",
+    "BAD_STATE_ROUTE": "The route's target cannot carry traffic",
     "BAD_STATE_ATTACHMENT": "The internet gateway is not attached",
     "BAD_STATE": "A component on the path is not in a usable state",
     "NO_INTERNET_GATEWAY": "The VPC has no internet gateway",
@@ -104,6 +104,9 @@ def finding_title(f: dict[str, Any]) -> str:
     """The short title in plain words; for a code without one, the summary's first sentence, ended at a
     clause boundary when it is long (never mid-word: the full summary follows it)."""
     code = str(f.get("code", ""))
+    own = (f.get("evidence") or {}).get("title")
+    if isinstance(own, str) and own:  # an analyser that knows the state says it (a peering pending acceptance)
+        return own
     if (f.get("evidence") or {}).get("rule_direction") == "outbound" and code in OUTBOUND_TITLES:
         return OUTBOUND_TITLES[code]
     if code in FINDING_TITLES:
@@ -222,7 +225,10 @@ def fix_choices(f: dict[str, Any]) -> list[FixChoice]:
     primary = tuple(f.get("remediation") or ())
     if primary:
         added = ((f.get("evidence") or {}).get("fix") or {}).get("statement")
-        choices.append(FixChoice(0, "the least disruptive change", primary, command_risk(primary, added)))
+        # An analyser that knows what its primary fix exposes says so (``primary_disrupts``): the command alone
+        # cannot tell (a default route to an internet gateway exposes a private subnet, not a public one).
+        risk = command_risk(primary, added) or str((f.get("evidence") or {}).get("primary_disrupts") or "")
+        choices.append(FixChoice(0, "the least disruptive change", primary, risk))
     for n, alt in enumerate(f.get("alternatives") or [], 1):
         commands = tuple(alt.get("commands") or ())
         disrupts = str(alt.get("disrupts") or "") or command_risk(commands)

@@ -49,12 +49,13 @@ from diagnostics.reachability.evaluate import (
     check_route_table,
     check_security_groups,
     check_source,
+    eice_way,
     evaluate,
     guard_exposing,
     way_in,
 )
 from diagnostics.reachability.remediation import aws
-from diagnostics.reachability.snapshot import Snapshot
+from diagnostics.reachability.snapshot import TCP, Snapshot
 from diagnostics.reachability.ssm import SsmVerdict, internet_route, judge_ssm
 from playbooks import params as v
 from playbooks.common import IDENTITY_STEP
@@ -365,7 +366,7 @@ def _outcome(stage: StageResult, ctx: Context | None = None) -> StepOutcome:
     if ctx is not None and any(f.evidence.get("exposes_instance") for f in findings):
         # Never expose the instance first when there is a way in without it: a bastion, else Session Manager.
         way = _way_in(ctx) or (ssm.fix if ssm is not None and ssm.usable else None)
-        findings = [guard_exposing(f, way) for f in findings]
+        findings = [guard_exposing(f, way, _private_way(ctx)) for f in findings]
     if ssm is not None:
         # Every blocked hop gets the way around it, or the reason there is none.
         findings = [_with_ssm(f, ssm) if f.severity == "error" else f for f in findings]
@@ -387,6 +388,14 @@ def _way_in(ctx: Context) -> Fix | None:
                                       region=ctx.session.region)
         return way_in(snap, _probe(ctx))
     return ctx.memo("ssh:way-in", find)
+
+
+def _private_way(ctx: Context) -> Fix | None:
+    """An EC2 Instance Connect Endpoint in the instance's subnet: a way in to create that keeps it private."""
+    probe, subnet = _probe(ctx), str(_instance(ctx).get("SubnetId") or "")
+    if probe.protocol != TCP or not probe.uses_ports or not subnet:
+        return None
+    return eice_way(ctx.session.region, probe.instance_id, subnet, probe.port)
 
 
 def _with_ssm(finding: Finding, ssm: SsmVerdict) -> Finding:

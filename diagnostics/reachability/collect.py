@@ -162,11 +162,20 @@ def fetch_route_targets(ec2: Any, vpc_id: str,
     """NAT gateways, peering connections, transit gateway attachments and network interfaces (an appliance,
     a NAT instance: their SourceDestCheck decides whether they forward), only those a route names."""
     out: dict[str, list[dict[str, Any]]] = {"nat_gateways": [], "vpc_peering_connections": [],
-                                            "transit_gateway_attachments": [], "route_target_network_interfaces": []}
+                                            "transit_gateway_attachments": [], "route_target_network_interfaces": [],
+                                            "route_target_instances": []}
     enis = _route_targets(tables, "NetworkInterfaceId")
     if enis:
         out["route_target_network_interfaces"] = _missing_ok(lambda: _pages(
             ec2, "describe_network_interfaces", "NetworkInterfaces", NetworkInterfaceIds=enis))
+    # A route that names only an instance (no interface ID: moto answers so) is judged by the instance's own
+    # SourceDestCheck, which DescribeInstances carries.
+    named = {r.get("InstanceId") for t in tables for r in t.get("Routes") or []
+             if r.get("InstanceId") and not r.get("NetworkInterfaceId")} - {None}
+    if named:
+        out["route_target_instances"] = _missing_ok(lambda: [
+            i for page in ec2.get_paginator("describe_instances").paginate(InstanceIds=sorted(named))
+            for r in page.get("Reservations") or [] for i in r.get("Instances") or []])
     nat = _route_targets(tables, "NatGatewayId")
     if nat:
         out["nat_gateways"] = _missing_ok(lambda: _pages(ec2, "describe_nat_gateways", "NatGateways",

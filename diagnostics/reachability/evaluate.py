@@ -38,6 +38,7 @@ from diagnostics.reachability.addresses import (
     subtract,
 )
 from diagnostics.reachability.ephemeral import ReplyCoverage, reply_coverage
+from diagnostics.reachability.repair import route_repair
 from diagnostics.reachability.rules import (
     ECHO_REPLY,
     ECHO_REQUEST,
@@ -644,7 +645,13 @@ def _client_route(path: _Path, src: Eni, dest: Intervals, target: Block) -> tupl
     commands: list[str] = []
     summary = (f"The client's subnet {src.subnet_id} uses {label}, which {problem}, so the request never reaches "
                f"{path.vpc_id}.")
-    if towards is not None:
+    repaired = route_repair(snap, table.id, route) if bad_state and route is not None else None
+    extra: dict[str, Any] = {}
+    if repaired is not None:
+        commands += repaired.commands
+        summary += repaired.words
+        extra = {"title": repaired.title, "route_target": route.target_id if route else ""}
+    elif towards is not None:
         pcx, cidr = towards
         exists = any(r.destination is not None and r.destination.text == cidr.text for r in table.routes)
         commands.append(fix.route_to_peering(region, table.id, cidr.text, pcx, cidr.version, replace=exists))
@@ -655,7 +662,8 @@ def _client_route(path: _Path, src: Eni, dest: Intervals, target: Block) -> tupl
     code = "BAD_STATE_ROUTE" if bad_state else "NO_ROUTE_TO_DESTINATION"
     finding = Finding(code, "error", table.id, summary,
                       {"packet": path.packet("inbound"), "client_subnet": src.subnet_id,
-                       "routes": [r.to_evidence() for r in table.routes]}, commands)
+                       "routes": [r.to_evidence() for r in table.routes], **extra}, commands,
+                      alternatives=list(repaired.alternatives) if repaired else [])
     return finding, [Hop(node, "source_route_table", label, "forward", "deny", problem)], summary
 
 
@@ -713,6 +721,12 @@ def _peering_reference(snap: Snapshot, pcx_id: str, a: str, b: str) -> RefReach:
     pcx = snap.peering_connections.get(pcx_id)
     if pcx is None:
         return RefReach("unknown", why=f"peering connection {pcx_id} could not be read")
+    if pcx.status in ("pending-acceptance", "initiating-request", "provisioning") and pcx.connects(a) \
+            and pcx.connects(b) and not (pcx.requester_region and pcx.accepter_region
+                                         and pcx.requester_region != pcx.accepter_region):
+        # Not active yet, so nothing crosses it: the route finding says so and how to mend it. Once it is
+        # active the rule matches as written, so opening the group by address would be a needless change.
+        return RefReach("yes", f"across peering connection {pcx_id} once it is active (it is {pcx.status})")
     if pcx.status != "active" or not (pcx.connects(a) and pcx.connects(b)):
         return RefReach("no", why=f"peering connection {pcx_id} is {pcx.status or 'in an unknown state'} and "
                                   f"does not join {a} and {b} as an active connection")
@@ -1089,7 +1103,10 @@ def _classify_routes(path: _Path) -> tuple[list[tuple[RouteDecision, str, str]],
                                       f"({route.describe()})"))
             elif is_internet and route.target_kind in APPLIANCE_TARGETS:
                 appliance = snap.route_enis.get(route.target_id)
-                if appliance is not None and appliance.source_dest_check:
+                if route.target_kind == "eni" and (down := _target_down(snap, path.vpc_id, "eni", route.target_id)) \
+                        and "not attached" in down:
+                    out.append((part, "blackhole", f"sends replies for {who} through {route.describe()}, but {down}"))
+                elif appliance is not None and appliance.source_dest_check:
                     out.append((part, "drops", f"sends replies for {who} through {route.target_id} "
                                                f"({route.describe()}), whose source/destination check is on, so "
                                                "it drops them: they are neither from nor to it"))
@@ -1150,6 +1167,10 @@ def _target_down(snap: Snapshot, vpc_id: str, kind: str, target: str) -> str:
             return (f"no tunnel of its Site-to-Site VPN connections is up ({tunnels}): check the customer gateway "
                     "device's IPsec and BGP configuration")
         return ""
+    if kind == "eni" and (eni := snap.route_enis.get(target)) is not None and eni.status == "available" \
+            and not eni.instance_id:
+        # AWS shows such a route as a blackhole; the interface's own state says it plainly either way.
+        return f"network interface {target} is not attached to any instance, so nothing receives or forwards them"
     if kind in APPLIANCE_TARGETS and (eni := snap.route_enis.get(target)) is not None and eni.source_dest_check:
         return (f"network interface {target} has its source/destination check on, so it drops packets that are "
                 "neither from nor to it")
@@ -1319,9 +1340,18 @@ def check_route_table(snap: Snapshot, probe: Probe) -> StageResult:
         alternatives: list[Fix] = []
         default = _default_destination(v)
         has_default = any(r.destination and r.destination.text == default for r in table.routes)
+        titles: list[str] = []
         for d, kind, _ in bad:
             private_part = intersect(d.addresses, path.private)
-            if private_part:
+            repaired = (route_repair(path.snap, table.id, d.route) if kind == "blackhole" and d.route is not None
+                        else None)
+            if repaired is not None and private_part and repaired.title not in titles:
+                # The target itself is broken (a peering not accepted, a detached interface): mend it.
+                titles.append(repaired.title)
+                commands += repaired.commands
+                summary += repaired.words
+                alternatives += repaired.alternatives
+            elif private_part and repaired is None:
                 command, words = _private_route_fix(path, private_part)
                 commands += command
                 summary += words
@@ -1334,8 +1364,11 @@ def check_route_table(snap: Snapshot, probe: Probe) -> StageResult:
                 cidr, mine = fix.client_cidr(probe.source, v)
                 commands = [*mine, *commands, fix.route_to_igw(path.region, table.id, cidr, igw, v)]
                 eni_id = d.route.target_id
-                alternatives.append(Fix((fix.aws(path.region, "ec2 modify-network-interface-attribute",
-                                                 f"--network-interface-id {eni_id}", "--no-source-dest-check"),),
+                turn_off = (fix.aws(path.region, "ec2 modify-instance-attribute", f"--instance-id {eni_id}",
+                                    "--no-source-dest-check") if d.route.target_kind == "instance" else
+                            fix.aws(path.region, "ec2 modify-network-interface-attribute",
+                                    f"--network-interface-id {eni_id}", "--no-source-dest-check"))
+                alternatives.append(Fix((turn_off,),
                                         f"turn off the source/destination check of {eni_id}, if it is an appliance "
                                         "or NAT instance meant to forward",
                                         f"lets {eni_id} send and receive traffic that is not its own"))
@@ -1365,6 +1398,8 @@ def check_route_table(snap: Snapshot, probe: Probe) -> StageResult:
                 else:
                     summary += (f" The fix adds a route for {whose} only, more specific than {chosen}, which keeps "
                                 f"sending the rest of {chosen} where it goes now.")
+        if pre and not any(igw in c for c in commands if c not in pre):
+            commands = [c for c in commands if c not in pre]  # no fix needs the gateway: no need to look it up
         findings.append(Finding(
             code=code,
             severity="error" if full else "warning",
@@ -1375,7 +1410,8 @@ def check_route_table(snap: Snapshot, probe: Probe) -> StageResult:
                       "routes": [r.to_evidence() for r in table.routes],
                       "chosen_routes": [{"addresses": path.part(d.addresses),
                                          "route": d.route.to_evidence() if d.route else None, "problem": k}
-                                        for d, k, _ in bad], **exposing},
+                                        for d, k, _ in bad], **exposing,
+                      **({"title": titles[0]} if len(titles) == 1 else {})},
             remediation=list(dict.fromkeys(commands)),
             alternatives=alternatives,
         ))
@@ -1546,20 +1582,42 @@ def way_in(snap: Snapshot, probe: Probe) -> Fix | None:
     return None
 
 
-def guard_exposing(finding: Finding, way: Fix | None) -> Finding:
+def eice_way(region: str, instance_id: str, subnet_id: str, port: int) -> Fix:
+    """A way in that keeps the instance private and needs no bastion: an EC2 Instance Connect Endpoint in
+    its subnet (https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/connect-using-eice.html)."""
+    connect = (fix.aws(region, "ec2-instance-connect ssh", f"--instance-id {instance_id}", "--connection-type eice")
+               if port == 22 else
+               fix.aws(region, "ec2-instance-connect open-tunnel", f"--instance-id {instance_id}",
+                       f"--remote-port {port}", f"--local-port {port}"))
+    return Fix((fix.aws(region, "ec2 create-instance-connect-endpoint", f"--subnet-id {subnet_id}"), connect),
+               f"create an EC2 Instance Connect Endpoint in {subnet_id} and connect through it: the instance stays "
+               f"private (its security group must admit the endpoint's group or address on port {port})")
+
+
+def guard_exposing(finding: Finding, way: Fix | None, private: Fix | None = None) -> Finding:
     """A fix that exposes the instance to the internet (opening its group, routing its subnet to the internet
     gateway, a public address) is never the first one offered when there is a way in without it (a bastion,
-    Session Manager): that way becomes the primary fix and the exposing change an alternative that says so."""
+    Session Manager): that way becomes the primary fix and the exposing change an alternative that says so.
+    With no such way the exposing change stays primary, but says what it exposes (``primary_disrupts``, so
+    it is marked CAUTION whether or not a bastion exists) and ``private``, a way in to create that keeps the
+    instance private (an EC2 Instance Connect Endpoint), is offered beside it."""
     exposes = str(finding.evidence.get("exposes_instance") or "")
-    if not exposes or way is None or not finding.remediation:
+    if not exposes or not finding.remediation:
         return finding
+    if way is None:
+        if finding.evidence.get("way_in"):  # already guarded: its primary is a way in
+            return finding
+        others = [a for a in finding.alternatives if private is None or a.commands != private.commands]
+        return replace(finding, evidence={**finding.evidence, "primary_disrupts": exposes},
+                       alternatives=[*others, *([private] if private is not None else [])])
     exposing = Fix(tuple(finding.remediation), str(finding.evidence.get("exposing_fix") or "expose the instance"),
                    exposes)
     summary = (f"{finding.summary} The instance need not be exposed to reach it: {way.summary}; the change that "
                "would let the internet in is an alternative.")
+    evidence = {k: v for k, v in finding.evidence.items() if k != "primary_disrupts"}
     return replace(finding, summary=summary, remediation=list(way.commands), alternatives=[
         exposing, *(a for a in finding.alternatives if a.commands != way.commands)],
-        evidence={**finding.evidence, "way_in": way.summary})
+        evidence={**evidence, "way_in": way.summary})
 
 
 # --- the whole path --------------------------------------------------------------------------
@@ -1639,8 +1697,10 @@ def evaluate(snap: Snapshot, probe: Probe) -> PathResult:
     path = _context(snap, probe)
     stages = [fn(snap, probe) for _, fn in STAGES]
     way = way_in(snap, probe)
+    private = (eice_way(snap.region, path.instance.id, path.subnet_id, probe.port)
+               if probe.protocol == TCP and probe.uses_ports and path.subnet_id else None)
     for stage in stages:
-        stage.findings = [guard_exposing(f, way) for f in stage.findings]
+        stage.findings = [guard_exposing(f, way, private) for f in stage.findings]
     findings = [f for s in stages for f in s.findings]
     errors = [f for f in findings if f.severity == "error" and f.certainty == "certain"]
     conditional = [f for f in findings if f.severity == "error" and f.certainty == "conditional"]

@@ -463,6 +463,7 @@ class PeeringConnection:
     accepter_cidrs: tuple[Block, ...] = ()
     requester_region: str = ""
     accepter_region: str = ""
+    accepter_owner: str = ""  # the account that must accept it (AccepterVpcInfo.OwnerId)
 
     @classmethod
     def from_describe(cls, raw: Raw) -> PeeringConnection:
@@ -471,7 +472,8 @@ class PeeringConnection:
         return cls(raw["VpcPeeringConnectionId"], (raw.get("Status") or {}).get("Code", ""),
                    requester.get("VpcId", ""), accepter.get("VpcId", ""),
                    _vpc_info_cidrs(requester), _vpc_info_cidrs(accepter),
-                   str(requester.get("Region") or ""), str(accepter.get("Region") or ""))
+                   str(requester.get("Region") or ""), str(accepter.get("Region") or ""),
+                   str(accepter.get("OwnerId") or ""))
 
     def connects(self, vpc_id: str) -> bool:
         return vpc_id in (self.requester_vpc_id, self.accepter_vpc_id)
@@ -777,6 +779,7 @@ class Snapshot:
         transit_gateways: Iterable[Raw] = (),
         group_members: Iterable[Raw] = (),
         route_target_network_interfaces: Iterable[Raw] = (),
+        route_target_instances: Iterable[Raw] = (),
         region: str = "",
     ) -> Snapshot:
         """Build from Describe* answers. ``instances`` may be reservations or instances."""
@@ -804,7 +807,8 @@ class Snapshot:
             vpn_connections=_by_id(VpnConnection.from_describe(c) for c in vpn_connections),
             transit_gateways=_by_id(TransitGateway.from_describe(t) for t in transit_gateways),
             group_members=_by_id(Eni.from_describe(n) for n in group_members),
-            route_enis=_by_id(Eni.from_describe(n) for n in route_target_network_interfaces),
+            route_enis={**_by_id(Eni.from_describe(n) for n in route_target_network_interfaces),
+                        **{i["InstanceId"]: _instance_as_route_target(i) for i in route_target_instances}},
             region=region,
         )
 
@@ -837,3 +841,11 @@ class Snapshot:
 
     def elastic_ip_of(self, eni_id: str) -> ElasticIp | None:
         return next((a for a in self.elastic_ips if a.network_interface_id == eni_id), None)
+
+
+def _instance_as_route_target(raw: Raw) -> Eni:
+    """An instance a route names by its ID, as the interface the route uses: keyed by the instance ID, with
+    the instance's SourceDestCheck (DescribeInstances), which is its primary interface's."""
+    return Eni(id=raw["InstanceId"], subnet_id=raw.get("SubnetId", ""), vpc_id=raw.get("VpcId", ""),
+               private_ip=raw.get("PrivateIpAddress", ""), instance_id=raw["InstanceId"],
+               source_dest_check=(bool(raw["SourceDestCheck"]) if raw.get("SourceDestCheck") is not None else None))

@@ -103,6 +103,14 @@ def tgw_hop(snap: Snapshot, tgw_id: str, from_vpc: str, to_vpc: str, addresses: 
             commands.append(fix.aws(region, "ec2 enable-transit-gateway-route-table-propagation",
                                     f"--transit-gateway-route-table-id {table.id}",
                                     f"--transit-gateway-attachment-id {far.id}"))
+        elif route is not None and route.state == "blackhole" and route.type == "static":
+            # A static blackhole route (its attachment deleted, or made to drop): deleting it lets a propagated
+            # or less specific route carry the packets.
+            summary += (f" Delete the blackhole route {route.destination.text}, or point it at the attachment "
+                        "the client's traffic goes through.")
+            commands.append(fix.aws(region, "ec2 delete-transit-gateway-route",
+                                    f"--transit-gateway-route-table-id {table.id}",
+                                    f"--destination-cidr-block {route.destination.text}"))
         else:
             summary += (" The table needs a route (static, or propagated by the attachment the client's traffic "
                         "comes from) to the client's network.")

@@ -78,3 +78,20 @@ def test_private_client_behind_an_unread_appliance_is_not_open() -> None:
     # read, with the check off: the appliance forwards, the private path is open
     assert evaluate(world.snapshot(route_target_network_interfaces=appliance(False)),
                     Probe.make(INSTANCE, "192.168.5.5", 22, "tcp")).verdict == "open"
+
+
+def test_a_route_naming_an_instance_is_judged_by_the_instances_own_check() -> None:
+    """N7: a route whose target is an instance ID (no interface ID, as moto answers): the instance's
+    SourceDestCheck (DescribeInstances) is read, never "was not read"."""
+    nat = {"InstanceId": "i-0nat000000000000001", "SubnetId": "subnet-0a1", "VpcId": "vpc-0a1",
+           "PrivateIpAddress": "10.0.1.60"}
+    for check, words in ((True, "source/destination check is on"), (False, "source/destination check is off")):
+        world = World()
+        world.main_table["Routes"].append(route("203.0.113.0/24", "i-0nat000000000000001", key="InstanceId"))
+        snap = world.snapshot(route_target_instances=[{**nat, "SourceDestCheck": check}])
+        found = next(f for f in evaluate(snap, Probe.make(INSTANCE, CLIENT, 22, "tcp")).findings
+                     if f.resource == RTB_MAIN)
+        assert words in found.summary and "was not read" not in found.summary, found.summary
+        if check:  # the instance's own attribute, not an interface's
+            assert found.alternatives[0].commands[0].startswith(
+                "aws ec2 modify-instance-attribute --instance-id i-0nat000000000000001 --no-source-dest-check")

@@ -143,3 +143,31 @@ def test_session_manager_is_the_way_in_when_no_bastion_is_trusted(sandbox) -> No
         assert found["remediation"][0].startswith(f"aws ssm start-session --target {target}"), found["remediation"]
         assert found["alternatives"][0]["disrupts"], found["alternatives"]
         assert not any(a["commands"] == found["remediation"] for a in found["alternatives"])
+
+
+def test_without_a_way_in_the_exposing_fixes_stay_primary_but_say_so() -> None:
+    """N2: no bastion, no Session Manager: routing a private subnet to the internet gateway and giving the
+    instance a public address expose it all the same, so the primary fix is marked CAUTION and an EC2
+    Instance Connect Endpoint is offered beside it as the way that keeps it private."""
+    from playbooks.exporters import fix_choices
+
+    result = run(private_target(), [])
+    blocking = {f.resource: f for f in result.findings if f.severity == "error"}
+    for resource in (RTB_MAIN, "eni-0a1"):
+        found = blocking[resource]
+        primary = fix_choices(found.to_dict())[0]
+        assert primary.primary and primary.careful, resource
+        assert "internet" in primary.disrupts
+        eice = found.alternatives[-1]
+        assert "create-instance-connect-endpoint --subnet-id subnet-0a1" in eice.commands[0]
+        assert f"--instance-id {INSTANCE} --connection-type eice" in eice.commands[1]
+    assert "makes subnet subnet-0a1 public" in fix_choices(blocking[RTB_MAIN].to_dict())[0].disrupts
+    assert "allocate-address" in blocking["eni-0a1"].remediation[0]
+
+
+def test_a_guarded_finding_is_not_marked_again() -> None:
+    found = next(f for f in run(private_target(), []).findings if f.resource == RTB_MAIN)
+    ssm = Fix(("aws ssm start-session --target i-0123456789abcdef0",), "open a shell with Session Manager")
+    guarded = guard_exposing(found, ssm)
+    assert "primary_disrupts" not in guarded.evidence  # its primary is Session Manager: nothing to mark
+    assert guard_exposing(guarded, None) == guarded

@@ -154,3 +154,59 @@ def test_group_reference_across_regions_does_not_admit() -> None:
         world.peerings[0][side]["Region"] = region
     found = next(f for f in world.run().findings if f.code == "ENI_SG_RULES_MISMATCH")
     assert (found.severity, found.certainty) == ("error", "certain") and "two Regions" in found.summary
+
+
+def test_a_peering_pending_acceptance_is_mended_by_accepting_it_in_the_accepters_account() -> None:
+    """N3: both routes over a requested-but-never-accepted peering: each finding says so in its title and has
+    the accept command (run by the accepter VPC's owner) as its fix; the target's rule naming the client's
+    group is not a separate problem, since it matches once the peering is active."""
+    from playbooks.exporters import finding_title
+
+    world = Peered()
+    world.peerings = [peering("pending-acceptance")]
+    world.peerings[0]["AccepterVpcInfo"]["OwnerId"] = "210987654321"
+    world.group["IpPermissions"] = [permission(groups=(PEER_SG,))]
+    result = world.run()
+    assert sorted(errors(result)) == [("BAD_STATE_ROUTE", RTB_MAIN), ("BAD_STATE_ROUTE", PEER_RTB)]
+    accept = f"aws ec2 accept-vpc-peering-connection --vpc-peering-connection-id {PCX} --region us-east-1"
+    for found in (f for f in result.findings if f.severity == "error"):
+        assert found.remediation == [accept], found.resource
+        assert finding_title(found.to_dict()) == "The peering connection is waiting to be accepted"
+        assert "210987654321" in found.summary and "accepter" in found.summary
+    assert not any(f.code == "ENI_SG_RULES_MISMATCH" for f in result.findings)
+
+
+def test_a_dead_peering_is_replaced_and_its_routes_pointed_at_the_new_one() -> None:
+    from playbooks.exporters import finding_title
+
+    for status, title in (("rejected", "The peering connection was rejected"),
+                          ("expired", "The peering connection request expired before it was accepted"),
+                          ("failed", "The peering connection request failed"),
+                          ("deleted", "The peering connection was deleted")):
+        world = Peered()
+        world.peerings = [peering(status)]
+        found = next(f for f in world.run().findings if f.resource == RTB_MAIN)
+        assert found.code == "BAD_STATE_ROUTE" and finding_title(found.to_dict()) == title
+        text = "\n".join(found.remediation)
+        assert f"create-vpc-peering-connection --vpc-id {PEER_VPC} --peer-vpc-id {VPC}" in text
+        assert "accept-vpc-peering-connection --vpc-peering-connection-id $PCX_ID" in text
+        assert (f"replace-route --route-table-id {RTB_MAIN} --destination-cidr-block 10.1.0.0/16 "
+                "--vpc-peering-connection-id $PCX_ID") in text
+        assert "never becomes active again" in found.summary
+
+
+def test_a_blackhole_route_to_a_detached_interface_has_a_fix() -> None:
+    """N3 (seed_c4): the reply route to the client goes to a network interface no instance holds: AWS shows it
+    as a blackhole. The fix deletes the route (the next route carries the replies); attaching the interface
+    to the appliance meant to forward is the alternative."""
+    from playbooks.exporters import finding_title
+
+    world = Peered()
+    world.main_table["Routes"][-1] = route("10.1.0.0/16", "eni-0gone", state="blackhole")
+    result = world.run()
+    found = next(f for f in result.findings if f.resource == RTB_MAIN)
+    assert found.code == "BAD_STATE_ROUTE" and found.remediation
+    assert (f"aws ec2 delete-route --route-table-id {RTB_MAIN} --destination-cidr-block 10.1.0.0/16 "
+            "--region us-east-1") in found.remediation
+    assert "attach-network-interface --network-interface-id eni-0gone" in found.alternatives[0].commands[0]
+    assert finding_title(found.to_dict()) != "The route points at a gateway that is gone"

@@ -6,7 +6,17 @@ from __future__ import annotations
 import json
 
 import pytest
-from plain_world import CLIENT, acl_rule, bastion_world, peered_world, public_web, transit_world
+from plain_world import (
+    CLIENT,
+    acl_rule,
+    bastion_world,
+    launch,
+    peered_world,
+    public_web,
+    ssh_group,
+    transit_world,
+    vpc_with_subnet,
+)
 
 from diagnostics.reachability import from_node_link
 from playbooks.registry import get_playbook, parse_inputs
@@ -244,3 +254,86 @@ def test_rule_naming_a_group_across_a_transit_gateway_follows_its_referencing_op
     assert (found["code"], found["resource"]) == ("ENI_SG_RULES_MISMATCH", world.sg)
     assert f"security group referencing is disabled on transit gateway {world.extra['tgw']}" in found["summary"]
     assert any("SecurityGroupReferencingSupport=enable" in a["commands"][0] for a in found["alternatives"])
+
+
+def test_private_instance_without_a_way_in_gets_exposing_fixes_marked_caution(plain_moto) -> None:
+    """N2 (breaker_c seed_c2 priv_open): a private subnet (local route only), no public address, a group open
+    to 0.0.0.0/0, no bastion. The route to the internet gateway and the public address stay the primary fixes
+    (nothing else is in place), but each says it puts the instance on the internet, in every output."""
+    ec2 = plain_moto.client("ec2")
+    vpc, subnet, rtb = vpc_with_subnet(ec2, "10.0.0.0/16", "10.0.143.0/24", "priv")
+    igw = ec2.create_internet_gateway()["InternetGateway"]["InternetGatewayId"]
+    ec2.attach_internet_gateway(InternetGatewayId=igw, VpcId=vpc)
+    instance = launch(ec2, subnet, ssh_group(ec2, vpc, "priv-open", ("0.0.0.0/0",)), "priv-open", public=False)
+    out = plain_moto.cli("run", "ssh-timeout", "--param", f"instance={instance}", "--param", f"source={CLIENT}",
+                         "--format", "text")
+    assert out.returncode == 1, out.stderr
+    blocks = out.stdout.split("\n[")
+    route = next(b for b in blocks if "(NO_ROUTE_TO_DESTINATION)" in b and rtb in b)
+    address = next(b for b in blocks if "(IGW_PRIVATE_IP_ASSOCIATION_FOR_INGRESS)" in b)
+    assert f"Fix (the least disruptive) — CAUTION: makes subnet {subnet} public" in route
+    assert "Fix (the least disruptive) — CAUTION: puts the instance on the internet" in address
+    for block in (route, address):
+        assert f"create-instance-connect-endpoint --subnet-id {subnet}" in block
+
+
+def test_peering_pending_acceptance_is_one_cause_with_the_accept_command(plain_moto) -> None:
+    """N3 (breaker_c seed_c2 pend_ref): a peering requested, never accepted, routes over it both ways, and the
+    target's rule names the client's group. Each route finding says the peering awaits acceptance and has the
+    accept command as its fix; no rule change is asked for."""
+    ec2 = plain_moto.client("ec2")
+    vpc, subnet, rtb = vpc_with_subnet(ec2, "10.0.0.0/16", "10.0.140.0/24", "target")
+    peer_vpc, peer_subnet, peer_rtb = vpc_with_subnet(ec2, "10.85.0.0/16", "10.85.1.0/24", "client")
+    pcx = ec2.create_vpc_peering_connection(VpcId=peer_vpc, PeerVpcId=vpc)["VpcPeeringConnection"][
+        "VpcPeeringConnectionId"]
+    ec2.create_route(RouteTableId=peer_rtb, DestinationCidrBlock="10.0.0.0/16", VpcPeeringConnectionId=pcx)
+    ec2.create_route(RouteTableId=rtb, DestinationCidrBlock="10.85.0.0/16", VpcPeeringConnectionId=pcx)
+    client_sg = ssh_group(ec2, peer_vpc, "f-client")
+    client = launch(ec2, peer_subnet, client_sg, "client", public=False, private_ip="10.85.1.10")
+    target = launch(ec2, subnet, ssh_group(ec2, vpc, "pend-ref", groups=(client_sg,)), "pend-ref", public=False,
+                    private_ip="10.0.140.10")
+    out = plain_moto.cli("run", "ssh-timeout", "--param", f"instance={target}", "--param", f"source={client}",
+                         "--format", "json")
+    assert out.returncode == 1, out.stderr
+    data = json.loads(out.stdout)
+    errors = [f for f in data["findings"] if f["severity"] == "error"]
+    assert sorted(f["resource"] for f in errors) == sorted([rtb, peer_rtb]), errors
+    for found in errors:
+        assert found["code"] == "BAD_STATE_ROUTE"
+        assert found["evidence"]["title"] == "The peering connection is waiting to be accepted"
+        assert found["remediation"] == [f"aws ec2 accept-vpc-peering-connection --vpc-peering-connection-id {pcx} "
+                                        "--region us-east-1"]
+    text = plain_moto.cli("run", "ssh-timeout", "--param", f"instance={target}", "--param", f"source={client}",
+                          "--format", "text").stdout
+    assert "gateway that is gone" not in text and "authorize-security-group-ingress" not in text
+    assert text.count("The peering connection is waiting to be accepted") == 2
+
+
+def test_reply_route_to_a_detached_interface_has_a_fix(plain_moto) -> None:
+    """N3 (breaker_c seed_c4): the public instance's subnet sends 198.18.0.0/15 to a network interface no
+    instance holds. The finding for it has a fix and a title that names the interface, not a gone gateway."""
+    ec2 = plain_moto.client("ec2")
+    world = public_web(ec2, ssh_from=("0.0.0.0/0",))
+    eni = ec2.create_network_interface(SubnetId=world.subnet)["NetworkInterface"]["NetworkInterfaceId"]
+    ec2.create_route(RouteTableId=world.route_table, DestinationCidrBlock="198.18.0.0/15", NetworkInterfaceId=eni)
+    out = plain_moto.cli("run", "ssh-timeout", "--param", f"instance={world.instance}", "--param",
+                         "source=198.18.0.7", "--format", "json")
+    assert out.returncode == 1, out.stderr
+    found = next(f for f in json.loads(out.stdout)["findings"] if f["resource"] == world.route_table)
+    assert found["remediation"], (found["summary"], found["evidence"].get("chosen_routes"))
+    assert any(eni in " ".join(a["commands"]) for a in found["alternatives"]) or eni in found["summary"]
+    assert "gateway that is gone" not in json.dumps(found)
+
+
+def test_reply_route_naming_an_instance_reads_its_source_dest_check(plain_moto) -> None:
+    """N7 (breaker_c seed_c4 c_instroute): moto answers a route to an instance with InstanceId only; the
+    instance's SourceDestCheck (on by default) is read, so the replies are known to be dropped."""
+    ec2 = plain_moto.client("ec2")
+    world = public_web(ec2, ssh_from=("0.0.0.0/0",))
+    other = launch(ec2, world.subnet, world.sg, "other")
+    ec2.create_route(RouteTableId=world.route_table, DestinationCidrBlock="192.0.2.0/24", InstanceId=other)
+    out = plain_moto.cli("run", "ssh-timeout", "--param", f"instance={world.instance}", "--param",
+                         "source=192.0.2.7", "--format", "json")
+    assert out.returncode == 1, out.stderr
+    found = next(f for f in json.loads(out.stdout)["findings"] if f["resource"] == world.route_table)
+    assert "source/destination check is on" in found["summary"] and "was not read" not in found["summary"]

@@ -113,7 +113,10 @@ def test_a_static_route_stands_in_for_a_propagation_and_a_blackhole_drops() -> N
                                   "TransitGatewayAttachments": [{"TransitGatewayAttachmentId": ATT_TOOLS}]}]
     assert world.run().verdict == "open"
     world.tgw_table["Routes"][0]["State"] = "blackhole"
-    assert ("BAD_STATE_ROUTE", TGW_RTB) in errors(world.run())
+    result = world.run()
+    assert ("BAD_STATE_ROUTE", TGW_RTB) in errors(result)
+    # every BAD_STATE finding has a fix
+    assert all(f.remediation for f in result.findings if f.code.startswith("BAD_STATE"))
 
 
 def test_an_attachment_without_an_association_is_named() -> None:

@@ -66,3 +66,11 @@ def test_a_detached_vgw_cannot_carry_the_replies() -> None:
     world.vgws[0]["VpcAttachments"] = [{"VpcId": VPC, "State": "detached"}]
     found = next(f for f in world.run().findings if f.severity == "error")
     assert found.code == "BAD_STATE_ROUTE" and "not attached" in found.summary
+
+
+def test_a_detached_vgw_is_attached_again() -> None:
+    world = OverVpn()
+    world.vgws[0]["VpcAttachments"] = [{"VpcId": VPC, "State": "detached"}]
+    found = next(f for f in world.run().findings if f.severity == "error")
+    assert found.remediation == [f"aws ec2 attach-vpn-gateway --vpn-gateway-id {VGW} --vpc-id {VPC} --region us-east-1"]
+    assert found.evidence["title"] == "The virtual private gateway is not attached"
