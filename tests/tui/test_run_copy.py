@@ -109,19 +109,24 @@ async def test_a_copy_says_osc_52_once_and_is_saved_to_a_file(make_app, tmp_path
         assert len(said) == 2 and "OSC 52" in said[0] and "OSC 52" not in said[1] and str(saved) in said[0]
 
 
+def with_graph(graph: dict) -> list[dict]:
+    """The recorded run's events with ``graph`` drawn in place of its network path."""
+    events = recorded_events()
+    for event in events:
+        if event["type"] == "graph":
+            event["graph"] = graph
+    return events
+
+
 async def test_a_component_graph_is_a_list_and_no_path_drawing_is_offered(make_app) -> None:
     components = {"directed": True, "multigraph": False, "graph": {}, "nodes": [
         {"id": "alb", "label": "load balancer web", "kind": "alb"},
         {"id": "tg", "label": "target group web-tg", "kind": "target_group"},
         {"id": "i-1", "label": "instance i-0abc", "kind": "instance"}],
         "links": [{"source": "alb", "target": "tg"}, {"source": "tg", "target": "i-1"}]}
-    events = recorded_events()
-    for event in events:
-        if event["type"] == "graph":
-            event["graph"] = components
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
-        screen = await open_replay(pilot, events)
+        screen = await open_replay(pilot, with_graph(components))
         summary = plain(screen.query_one("#path-summary", Static))
         assert "Components: load balancer web → target group web-tg → instance i-0abc" in summary
         assert screen.check_action("toggle_graph", ()) is False
@@ -144,13 +149,9 @@ async def test_a_drawn_request_path_keeps_its_components_line_and_p_opens_its_dr
             Component("ec2", "i-0abc12345678def01", "i-0abc12345678def01", parent="target-group:web-tg")]
     slower = Finding("LATENCY_REGRESSION", "error", "web-tg", "target group web-tg got slower: p90 1,640 ms.")
     drawn = nx.node_link_data(component_graph(path, [slower]), edges="links")
-    events = recorded_events()
-    for event in events:
-        if event["type"] == "graph":
-            event["graph"] = drawn
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
-        screen = await open_replay(pilot, events)
+        screen = await open_replay(pilot, with_graph(drawn))
         summary = plain(screen.query_one("#path-summary", Static))
         assert summary.startswith("Components: ") and "target group web-tg" in summary and "forward" not in summary
         assert screen.check_action("toggle_graph", ()) is True
