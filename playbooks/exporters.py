@@ -566,15 +566,15 @@ def _svg_path_diagram(t: Transcript) -> str:
                                     for i, line in enumerate(_wrap_words(label, label_chars, most=2)))
                     parts.append(f'<text class="box-text" x="{x + 10}" y="{top + 38}" font-size="12" '
                                  f'font-weight="600"><title>{e(label)}</title>{spans}</text>')
-                    note = str(node.get("note") or "") if status != "ok" else ""
-                    if note and not (edge and edge.get("verdict") == "deny"):
+                    deny = bool(edge) and edge.get("verdict") == "deny"  # type: ignore[union-attr]
+                    # Under the box: the rule that drops the packets, else a component's own note.
+                    if note := _svg_note(node, edge):
                         spans = "".join(f'<tspan x="{x + 4}" dy="{note_line if i else 0}">{e(line)}</tspan>'
                                         for i, line in enumerate(_wrap_words(note, note_chars)))
-                        parts.append(f'<text class="{"deny" if status == "blocked" else "note"}" x="{x + 4}" '
-                                     f'y="{top + box_h + 14}" font-size="11">{spans}</text>')
+                        parts.append(f'<text class="{"deny" if deny or status == "blocked" else "note"}" '
+                                     f'x="{x + 4}" y="{top + box_h + 14}" font-size="11">{spans}</text>')
                     if edge is None and not (first and col == 0):
                         continue
-                    deny = bool(edge) and edge.get("verdict") == "deny"  # type: ignore[union-attr]
                     colour = "#c62828" if deny else "#546e7a"
                     x1 = pad + 14 if col == 0 else x - gap
                     ym = top + box_h / 2
@@ -583,11 +583,6 @@ def _svg_path_diagram(t: Transcript) -> str:
                                  f'stroke="{colour}" stroke-width="2" marker-end="url(#{marker})"/>')
                     if deny:
                         parts.append(f'<text class="deny" x="{x - gap / 2 - 6}" y="{ym - 6}" font-size="15">✖</text>')
-                        rule = _wrap_words(str(edge.get("rule") or ""), note_chars)  # type: ignore[union-attr]
-                        spans = "".join(f'<tspan x="{x + 4}" dy="{note_line if i else 0}">{e(line)}</tspan>'
-                                        for i, line in enumerate(rule))
-                        parts.append(f'<text class="deny" x="{x + 4}" y="{top + box_h + 14}" font-size="11">'
-                                     f"{spans}</text>")
             y += row_h + pad
         y += 6
     markers = "".join(
