@@ -66,6 +66,16 @@ def invocation(n: int, ago: float, used: int, memory: int = 512, duration: float
     return lines
 
 
+def timeouts(count: int) -> list[tuple[float, str]]:
+    """``count`` invocations of a 3 s function that each call a partner API and hit the timeout (140 MB used)."""
+    lines = []
+    for n in range(count):
+        lines += invocation(n, 40 - n * 5, used=140, duration=3000.0, report_tail="Status: timeout",
+                            middle=("[INFO]\t2026-11-29T21:00:00.000Z\t{rid}\tcalling https://api.partner.example.com/v2",
+                                    "2026-11-29T21:00:03.000Z {rid} Task timed out after 3.00 seconds"))
+    return lines
+
+
 def run(moto, name: str, hours: int = 2):
     return run_playbook(PLAYBOOK, parse_inputs(PLAYBOOK, {"function": name, "hours": str(hours)}), moto.session())
 
@@ -112,12 +122,7 @@ def test_an_empty_log_group_is_no_data_not_health(plain_moto) -> None:
 
 def test_every_invocation_timing_out_is_a_timeout_finding(plain_moto) -> None:
     arn = make_function(plain_moto, "slow-sync", memory=512, timeout=3)
-    lines = []
-    for n in range(4):
-        lines += invocation(n, 40 - n * 5, used=140, duration=3000.0, report_tail="Status: timeout",
-                            middle=("[INFO]\t2026-11-29T21:00:00.000Z\t{rid}\tcalling https://api.partner.example.com/v2",
-                                    "2026-11-29T21:00:03.000Z {rid} Task timed out after 3.00 seconds"))
-    put_lines(plain_moto, "slow-sync", lines)
+    put_lines(plain_moto, "slow-sync", timeouts(4))
     result = plain_moto.cli("run", "lambda-oom", "--param", "function=slow-sync", "--param", "hours=2",
                             "--format", "json")
     assert result.returncode == 1, result.stderr

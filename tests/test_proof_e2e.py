@@ -167,16 +167,11 @@ def test_an_api_offender_shows_its_calls_and_throttles_a_minute_from_cloudtrail(
 def test_on_a_plain_account_the_timeout_proof_comes_from_the_logs_alone(plain_moto) -> None:
     """No AWS/Lambda metric was published: the proof is the REPORT lines and the lines of the last timeout, and no
     CloudWatch series is drawn (none had a datapoint)."""
-    from test_lambda_oom_e2e import invocation, make_function, put_lines
+    from test_lambda_oom_e2e import make_function, put_lines, timeouts
     from test_lambda_oom_e2e import run as run_lambda
 
     make_function(plain_moto, "slow-sync", memory=512, timeout=3)
-    lines = []
-    for n in range(3):
-        lines += invocation(n, 40 - n * 5, used=140, duration=3000.0, report_tail="Status: timeout",
-                            middle=("[INFO]\t2026-11-29T21:00:00.000Z\t{rid}\tcalling https://api.partner.example.com/v2",
-                                    "2026-11-29T21:00:03.000Z {rid} Task timed out after 3.00 seconds"))
-    put_lines(plain_moto, "slow-sync", lines)
+    put_lines(plain_moto, "slow-sync", timeouts(3))
     f = finding(run_lambda(plain_moto, "slow-sync"), "LAMBDA_TIMEOUT")
     assert [p["namespace"] for p in f["proof"] if p["kind"] == "metric"] == ["REPORT lines"]
     assert [v for _, v in proof(f, "Duration")["points"]] == [3000.0] * 3
